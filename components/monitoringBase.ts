@@ -1,0 +1,93 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../config";
+import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
+import { KubePrometheusStack } from "./kubePrometheusStack";
+import { MonitoringNamespaces } from "./monitoringNamespaces";
+import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
+import { ObjstoreSecret } from "./objstoreSecret";
+import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
+
+export interface MonitoringBaseArgs {
+    /** Provider of the cluster. */
+    provider: k8s.Provider;
+    /** The stack's validated config, secrets included. */
+    config: StackConfig;
+}
+
+/**
+ * What every cluster runs, the central one included, and all an edge consists of: Prometheus HA
+ * with the Thanos sidecar shipping to the metrics bucket, the sidecars' gRPC on the cluster's
+ * pinned address (edges), and the Cilium LB IPAM that announces it. It needs nothing from any other
+ * stack, so every cluster keeps monitoring itself when the others, or the network, are gone.
+ */
+export class MonitoringBase extends pulumi.ComponentResource {
+    /** The `cluster` external label, plus the replica label Query deduplicates on. */
+    public readonly externalLabels: Record<string, string>;
+    public readonly replicaLabels: string[];
+    /** host:port per Prometheus replica's sidecar on the pinned address; empty where not exposed. */
+    public readonly sidecarEndpoints: pulumi.Output<string[]>;
+    /** In-cluster URL of Prometheus. */
+    public readonly prometheusUrl: string;
+    /** The monitoring namespace, for the components the central stack adds. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The objstore Secret (name and key) the sidecars use. */
+    public readonly objstoreSecret: ObjstoreSecret;
+
+    constructor(name: string, args: MonitoringBaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:monitoring:MonitoringBase", name, {}, opts);
+        const { config, provider } = args;
+        const child = { parent: this };
+
+        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider }, child);
+        this.namespace = namespaces.monitoring.metadata.name;
+
+        const lbIpam = config.loadBalancer.manageCiliumIpam
+            ? new CiliumLoadBalancerIpam(`${name}-lb-ipam`, { provider, loadBalancer: config.loadBalancer }, child)
+            : undefined;
+
+        this.objstoreSecret = new ObjstoreSecret(
+            `${name}-objstore`,
+            {
+                provider,
+                namespace: this.namespace,
+                storage: config.objectStorage,
+                accessKey: config.secrets.objectStorageAccessKey,
+                secretKey: config.secrets.objectStorageSecretKey,
+            },
+            child,
+        );
+
+        const stack = new KubePrometheusStack(
+            `${name}-kube-prometheus-stack`,
+            {
+                provider,
+                namespace: this.namespace,
+                settings: config,
+                objstore: { name: this.objstoreSecret.secretName, key: this.objstoreSecret.secretKey },
+                dependsOn: [namespaces.nodeExporter],
+            },
+            child,
+        );
+
+        if (config.exposeSidecars) {
+            const sidecars = new SidecarLoadBalancer(
+                `${name}-sidecar-lb`,
+                { provider, settings: config, dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])] },
+                child,
+            );
+            this.sidecarEndpoints = sidecars.endpoints;
+        } else {
+            this.sidecarEndpoints = pulumi.output([]);
+        }
+
+        this.externalLabels = { [CLUSTER_LABEL]: config.clusterName };
+        this.replicaLabels = [PROMETHEUS_REPLICA_LABEL];
+        this.prometheusUrl = PROMETHEUS_URL;
+        this.registerOutputs({
+            externalLabels: this.externalLabels,
+            sidecarEndpoints: this.sidecarEndpoints,
+            prometheusUrl: this.prometheusUrl,
+        });
+    }
+}

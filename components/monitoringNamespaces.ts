@@ -1,0 +1,53 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, NODE_EXPORTER_NAMESPACE, PART_OF_LABEL } from "./names";
+
+type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+function podSecurityLabels(enforce: PodSecurityLevel, warnAndAudit: PodSecurityLevel): Record<string, string> {
+    return {
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": warnAndAudit,
+        "pod-security.kubernetes.io/warn-version": "latest",
+        "pod-security.kubernetes.io/audit": warnAndAudit,
+        "pod-security.kubernetes.io/audit-version": "latest",
+    };
+}
+
+/**
+ * The namespaces' specs. `monitoring` runs nothing that needs host access, so it enforces baseline
+ * and warns and audits on restricted (what the chart's pods meet today, and the target). The node
+ * exporter reads the host's /proc, /sys and root filesystem with host networking and PID: it gets
+ * a namespace of its own that honestly says privileged, so nothing else can borrow that.
+ */
+export function monitoringNamespaceSpecs(): { metadata: { name: string; labels: Record<string, string> } }[] {
+    const common = { ...PART_OF_LABEL, ...MANAGED_BY_LABEL };
+    return [
+        { metadata: { name: MONITORING_NAMESPACE, labels: { ...common, ...podSecurityLabels("baseline", "restricted") } } },
+        { metadata: { name: NODE_EXPORTER_NAMESPACE, labels: { ...common, ...podSecurityLabels("privileged", "privileged") } } },
+    ];
+}
+
+export interface MonitoringNamespacesArgs {
+    /** Provider of the cluster the namespaces live in. */
+    provider: k8s.Provider;
+}
+
+/** The namespaces of the monitoring base. */
+export class MonitoringNamespaces extends pulumi.ComponentResource {
+    /** The namespace of Prometheus, the sidecar Services and the objstore Secret. */
+    public readonly monitoring: k8s.core.v1.Namespace;
+    /** The privileged namespace of the node exporter. */
+    public readonly nodeExporter: k8s.core.v1.Namespace;
+
+    constructor(name: string, args: MonitoringNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:monitoring:MonitoringNamespaces", name, {}, opts);
+        const [monitoring, nodeExporter] = monitoringNamespaceSpecs().map(
+            (spec) => new k8s.core.v1.Namespace(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider }),
+        );
+        this.monitoring = monitoring;
+        this.nodeExporter = nodeExporter;
+        this.registerOutputs({ monitoring: monitoring.metadata.name, nodeExporter: nodeExporter.metadata.name });
+    }
+}

@@ -1,0 +1,53 @@
+// Names and ports that several components (and the central stack, later) must agree on. The
+// in-cluster names follow from the chart's naming rules for the values we set, so they live here
+// once instead of being re-derived wherever a selector or URL needs them.
+
+/** Namespace of everything we run, except the node exporter. */
+export const MONITORING_NAMESPACE = "monitoring";
+/** The node exporter needs host namespaces and hostPath mounts: it gets a namespace labelled privileged. */
+export const NODE_EXPORTER_NAMESPACE = "monitoring-node-exporter";
+
+/** Labels every object we declare carries; the Cilium pool and L2 policy select Services by the first. */
+export const PART_OF_LABEL = { "app.kubernetes.io/part-of": "thanos-multicluster" };
+export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "pulumi" };
+
+export const KUBE_PROMETHEUS_STACK = {
+    release: "kube-prometheus-stack",
+    chart: "kube-prometheus-stack",
+    version: "88.5.3",
+    repository: "https://prometheus-community.github.io/helm-charts",
+    /** `fullnameOverride`: the chart names its objects after it (it truncates to 26 characters). */
+    fullname: "kps",
+};
+
+/** The Prometheus CR the chart creates is `<fullname>-prometheus`; the operator's StatefulSet is `prometheus-<cr>`. */
+export const PROMETHEUS_CR_NAME = `${KUBE_PROMETHEUS_STACK.fullname}-prometheus`;
+export const PROMETHEUS_SERVICE_NAME = PROMETHEUS_CR_NAME;
+export const PROMETHEUS_PORT = 9090;
+
+/** Pod name of a Prometheus replica, as the StatefulSet controller labels it (`statefulset.kubernetes.io/pod-name`). */
+export function prometheusPodName(replica: number): string {
+    return `prometheus-${PROMETHEUS_CR_NAME}-${replica}`;
+}
+
+/** The external label the operator sets to the pod name; Query deduplicates on it. */
+export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
+/** The external label that tells clusters apart. */
+export const CLUSTER_LABEL = "cluster";
+
+/** The sidecar's container ports, as the operator names them. */
+export const SIDECAR_GRPC_PORT_NAME = "grpc";
+export const SIDECAR_GRPC_PORT = 10901;
+
+/**
+ * LoadBalancer port of replica i's sidecar. The replicas share one address, so each needs its own
+ * port; 10 apart leaves room for a replica's HTTP port should it ever be exposed next to its gRPC.
+ */
+export function sidecarLoadBalancerPort(replica: number): number {
+    return SIDECAR_GRPC_PORT + 10 * replica;
+}
+
+export const OBJSTORE_SECRET = { name: "thanos-objstore", key: "objstore.yml" };
+
+/** In-cluster URL of the chart's Prometheus Service. */
+export const PROMETHEUS_URL = `http://${PROMETHEUS_SERVICE_NAME}.${MONITORING_NAMESPACE}.svc:${PROMETHEUS_PORT}`;

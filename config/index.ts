@@ -1,0 +1,101 @@
+// The only module that reads pulumi.Config: it validates everything into one typed StackConfig
+// before the program registers a single resource.
+
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
+
+export * from "./settings";
+
+// Marked @internal in the SDK's typings, but it is how the SDK itself knows which keys the CLI
+// passed as secrets (PULUMI_CONFIG_SECRET_KEYS).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+/** Top-level config keys and whether they hold an object. Anything else under our prefix is a typo. */
+const SETTING_KEYS: Record<string, "string" | "object"> = {
+    clusterName: "string",
+    role: "string",
+    nodeIp: "string",
+    storageClass: "string",
+    kubernetes: "object",
+    loadBalancer: "object",
+    objectStorage: "object",
+    prometheus: "object",
+};
+
+/** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */
+export const SECRET_KEYS = {
+    objectStorageAccessKey: { required: true, fix: "the MinIO access key for the metrics bucket" },
+    objectStorageSecretKey: { required: true, fix: "the MinIO secret key for the metrics bucket" },
+    kubeconfig: { required: false, fix: "the kubeconfig contents, instead of kubernetes.context" },
+} as const;
+
+export interface StackSecrets {
+    objectStorageAccessKey: pulumi.Output<string>;
+    objectStorageSecretKey: pulumi.Output<string>;
+    /** Full kubeconfig contents; when unset the provider uses kubernetes.context. */
+    kubeconfig?: pulumi.Output<string>;
+}
+
+export interface StackConfig extends ClusterSettings {
+    /** Pulumi stack name (e.g. cluster-02): the name of every stack-scoped resource. */
+    stack: string;
+    secrets: StackSecrets;
+}
+
+/** Reads and validates this stack's config; throws a ConfigError naming every bad key. */
+export function loadStackConfig(): StackConfig {
+    const config = new pulumi.Config(PROJECT);
+    const problems: string[] = [];
+    const prefix = `${PROJECT}:`;
+    const presentKeys = Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length));
+
+    for (const key of presentKeys) {
+        if (!(key in SETTING_KEYS) && !(key in SECRET_KEYS)) {
+            problems.push(`${prefix}${key} is not a setting of this program (a typo?); the README's config reference lists them all`);
+        }
+    }
+    const raw: RawConfig = {};
+    for (const [key, kind] of Object.entries(SETTING_KEYS)) {
+        if (kind === "string") {
+            raw[key] = config.get(key);
+        } else {
+            try {
+                raw[key] = config.getObject<unknown>(key);
+            } catch {
+                problems.push(`${prefix}${key} must be a YAML object; see the README's config reference`);
+            }
+        }
+    }
+    for (const [key, spec] of Object.entries(SECRET_KEYS)) {
+        const present = presentKeys.includes(key);
+        if (spec.required && !present) {
+            problems.push(`${prefix}${key} is required: run \`pulumi config set --secret ${key}\` with ${spec.fix}`);
+        }
+        if (present && !isConfigSecret(`${prefix}${key}`)) {
+            problems.push(`${prefix}${key} is stored in clear in the stack file: remove it and run \`pulumi config set --secret ${key}\``);
+        }
+    }
+
+    let settings: ClusterSettings | undefined;
+    try {
+        settings = parseClusterSettings(raw, { kubeconfig: presentKeys.includes("kubeconfig") });
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(...err.problems);
+    }
+    if (problems.length > 0 || settings === undefined) {
+        throw new ConfigError(problems);
+    }
+    return {
+        ...settings,
+        stack: pulumi.getStack(),
+        secrets: {
+            objectStorageAccessKey: config.requireSecret("objectStorageAccessKey"),
+            objectStorageSecretKey: config.requireSecret("objectStorageSecretKey"),
+            kubeconfig: presentKeys.includes("kubeconfig") ? config.requireSecret("kubeconfig") : undefined,
+        },
+    };
+}

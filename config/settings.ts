@@ -1,0 +1,440 @@
+// The validated, typed settings of one stack, and the pure function that builds them from raw config.
+// Every rule lives here so that a bad stack file fails before any resource is registered, with one
+// message per problem naming the config key and the fix.
+
+import {
+    HOUR_MS,
+    formatHours,
+    formatPrometheusSize,
+    isDns1123Label,
+    isDnsHostName,
+    parseDuration,
+    parseIPv4,
+    parseIPv4Cidr,
+    parsePrometheusSize,
+    parseStorageQuantity,
+    reservedIPv4Reason,
+} from "./units";
+
+/** The project name: Pulumi prefixes every config key of ours with it. */
+export const PROJECT = "thanos-multicluster";
+
+export type Role = "central" | "edge";
+
+/** Prometheus TSDB block duration. Thanos requires min = max = 2h when the sidecar uploads. */
+export const BLOCK_DURATION = "2h";
+const BLOCK_DURATION_MS = 2 * HOUR_MS;
+/** Thanos' sidecar docs: local retention must not be below 3x the block duration. */
+const MIN_RETENTION_MS = 3 * BLOCK_DURATION_MS;
+/** Share of the PVC that size-based retention may fill: the rest is headroom for WAL replay and head compaction. */
+const MAX_RETENTION_SIZE_SHARE = 0.9;
+const DEFAULT_RETENTION_SIZE_SHARE = 0.8;
+
+export interface KubernetesSettings {
+    /** kubeconfig context to deploy to; required unless a kubeconfig secret is given. */
+    context?: string;
+    /** Path of the kubeconfig file holding the context; the provider's default search path when unset. */
+    kubeconfigPath?: string;
+}
+
+export interface LoadBalancerSettings {
+    /** The cluster's pinned LoadBalancer address: the sidecars' on an edge, Query's and Grafana's on the central cluster. */
+    ip: string;
+    /** Whether this stack owns the Cilium LB IPAM pool and L2 announcement policy for `pool`. */
+    manageCiliumIpam: boolean;
+    /** API version of CiliumLoadBalancerIPPool: v2alpha1 is served by Cilium 1.15-1.18, v2 from 1.18. */
+    ciliumIpPoolApiVersion: "cilium.io/v2alpha1" | "cilium.io/v2";
+    /** First and last address of this cluster's share of the lab's LB range. */
+    pool: { start: string; stop: string };
+    /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
+    l2Interfaces: string[];
+    /** Source CIDRs allowed to reach the sidecars' gRPC through the LoadBalancer (the central cluster's egress). */
+    sidecarSourceRanges: string[];
+}
+
+export interface ObjectStorageSettings {
+    /** S3 endpoint as host:port, without scheme (Thanos' `endpoint`). */
+    endpoint: string;
+    /** The metrics bucket; Thanos owns everything in it. */
+    bucket: string;
+    /** S3 region; omitted from the objstore config when unset. */
+    region?: string;
+    /** Plain http to the endpoint (Thanos' `insecure`). */
+    insecure: boolean;
+    /** Skip TLS certificate verification (Thanos' `http_config.insecure_skip_verify`). */
+    insecureSkipVerify: boolean;
+}
+
+export interface PrometheusSettings {
+    /** Prometheus replicas; Query deduplicates them on `prometheus_replica`. */
+    replicas: number;
+    /** Global scrape interval. */
+    scrapeInterval: string;
+    /** Local TSDB retention (time). */
+    retention: string;
+    /** Local TSDB retention (size), below the PVC size. */
+    retentionSize: string;
+    /** PVC size per replica. */
+    storageSize: string;
+    /** Longest object-store outage that must lose no data: blocks wait on local disk until uploaded. */
+    objectStoreOutageToSurvive: string;
+}
+
+export interface ClusterSettings {
+    /** Cluster name: the `cluster` external label, unique across stacks. */
+    clusterName: string;
+    role: Role;
+    /** Address of the cluster's node (informational; also must not collide with the LB address). */
+    nodeIp: string;
+    kubernetes: KubernetesSettings;
+    /** StorageClass for every PVC (Longhorn in the lab). */
+    storageClass: string;
+    loadBalancer: LoadBalancerSettings;
+    objectStorage: ObjectStorageSettings;
+    prometheus: PrometheusSettings;
+    /** Whether the sidecars get per-replica LoadBalancer Services (edges: the central Query dials in). */
+    exposeSidecars: boolean;
+}
+
+/** Raw config as Pulumi hands it over: key (without the project prefix) to parsed YAML value. */
+export type RawConfig = Record<string, unknown>;
+
+/** What the raw config must hold besides the settings: which secrets are present. */
+export interface PresentSecrets {
+    kubeconfig: boolean;
+}
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Collects problems while reading raw config, so one run reports every bad key. */
+class Reader {
+    readonly problems: string[] = [];
+
+    constructor(private readonly raw: RawConfig) {}
+
+    key(path: string): string {
+        return `${PROJECT}:${path}`;
+    }
+
+    problem(path: string, message: string): void {
+        this.problems.push(`${this.key(path)} ${message}`);
+    }
+
+    private lookup(path: string): unknown {
+        const [top, ...rest] = path.split(".");
+        let value: unknown = this.raw[top];
+        for (const part of rest) {
+            if (value === undefined || value === null) return undefined;
+            if (typeof value !== "object" || Array.isArray(value)) return undefined;
+            value = (value as Record<string, unknown>)[part];
+        }
+        return value;
+    }
+
+    object(path: string): void {
+        const value = this.lookup(path);
+        if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
+            this.problem(path, `must be an object of settings (got ${JSON.stringify(value)}); see the README's config reference`);
+        }
+    }
+
+    string(path: string, fix: string): string | undefined;
+    string(path: string, fix: string, fallback: string): string;
+    string(path: string, fix: string, fallback?: string): string | undefined {
+        const value = this.lookup(path);
+        if (value === undefined || value === null || value === "") {
+            if (fallback === undefined) {
+                this.problem(path, `is required: ${fix}`);
+            }
+            return fallback;
+        }
+        if (typeof value !== "string") {
+            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            return fallback;
+        }
+        return value;
+    }
+
+    optionalString(path: string, fix: string): string | undefined {
+        const value = this.lookup(path);
+        if (value === undefined || value === null || value === "") return undefined;
+        if (typeof value !== "string") {
+            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    boolean(path: string, fallback: boolean): boolean {
+        const value = this.lookup(path);
+        if (value === undefined || value === null) return fallback;
+        if (value === true || value === "true") return true;
+        if (value === false || value === "false") return false;
+        this.problem(path, `must be true or false (got ${JSON.stringify(value)})`);
+        return fallback;
+    }
+
+    integer(path: string, fallback: number): number {
+        const value = this.lookup(path);
+        if (value === undefined || value === null) return fallback;
+        const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
+        if (typeof n !== "number" || !Number.isInteger(n)) {
+            this.problem(path, `must be a whole number (got ${JSON.stringify(value)})`);
+            return fallback;
+        }
+        return n;
+    }
+
+    stringList(path: string, fix: string, fallback?: string[]): string[] {
+        const value = this.lookup(path);
+        if (value === undefined || value === null) {
+            if (fallback === undefined) this.problem(path, `is required: ${fix}`);
+            return fallback ?? [];
+        }
+        if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+            this.problem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
+            return fallback ?? [];
+        }
+        return value as string[];
+    }
+}
+
+/**
+ * Validates a stack's raw config into settings, or throws a ConfigError listing every problem.
+ * Pure: the Pulumi-facing loader in ./index.ts calls it before any resource exists.
+ */
+export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): ClusterSettings {
+    const r = new Reader(raw);
+    for (const section of ["kubernetes", "loadBalancer", "objectStorage", "prometheus"]) {
+        r.object(section);
+    }
+
+    // Identity.
+    const clusterName = r.string("clusterName", "set it to the cluster's name, e.g. cluster-02");
+    if (clusterName !== undefined && !isDns1123Label(clusterName)) {
+        r.problem("clusterName", `must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters, starting and ending alphanumeric); got "${clusterName}"`);
+    }
+    const roleText = r.string("role", "set it to central (cluster-01) or edge");
+    if (roleText !== undefined && roleText !== "central" && roleText !== "edge") {
+        r.problem("role", `must be central or edge; got "${roleText}"`);
+    }
+    const role: Role = roleText === "central" ? "central" : "edge";
+    const nodeIp = r.string("nodeIp", "set it to the address of the cluster's node, e.g. 192.168.101.196");
+    const nodeAddress = nodeIp === undefined ? undefined : parseIPv4(nodeIp);
+    if (nodeIp !== undefined && nodeAddress === undefined) {
+        r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
+    }
+
+    // Kubernetes access: an explicit context or a kubeconfig secret, never the ambient default.
+    const context = r.optionalString("kubernetes.context", "name the kubeconfig context of this cluster");
+    const kubeconfigPath = r.optionalString("kubernetes.kubeconfigPath", "give the path of the kubeconfig file");
+    if (context === undefined && !secrets.kubeconfig) {
+        r.problem("kubernetes.context", `is required unless the secret ${r.key("kubeconfig")} is set: run \`pulumi config set --path kubernetes.context <context>\` or \`pulumi config set --secret kubeconfig < kubeconfig.yaml\``);
+    }
+
+    const storageClass = r.string("storageClass", "name the StorageClass for PVCs", "longhorn");
+    if (!isDns1123Subdomain(storageClass)) {
+        r.problem("storageClass", `must be a StorageClass name (DNS-1123 subdomain); got "${storageClass}"`);
+    }
+
+    const loadBalancer = readLoadBalancer(r, role, nodeIp, nodeAddress);
+    const objectStorage = readObjectStorage(r);
+    const prometheus = readPrometheus(r);
+
+    if (r.problems.length > 0) {
+        throw new ConfigError(r.problems);
+    }
+    return {
+        clusterName: clusterName!,
+        role,
+        nodeIp: nodeIp!,
+        kubernetes: { context, kubeconfigPath },
+        storageClass,
+        loadBalancer,
+        objectStorage,
+        prometheus,
+        exposeSidecars: role === "edge",
+    };
+}
+
+function isDns1123Subdomain(text: string): boolean {
+    return text.length <= 253 && text.split(".").every(isDns1123Label);
+}
+
+function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nodeAddress: number | undefined): LoadBalancerSettings {
+    const purpose = role === "edge" ? "the sidecars' pinned address" : "Query's and Grafana's pinned address";
+    const ip = r.string("loadBalancer.ip", `set it to ${purpose}, e.g. 192.168.101.211`);
+    const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
+    const apiVersion = r.string("loadBalancer.ciliumIpPoolApiVersion", "", "cilium.io/v2alpha1");
+    if (apiVersion !== "cilium.io/v2alpha1" && apiVersion !== "cilium.io/v2") {
+        r.problem("loadBalancer.ciliumIpPoolApiVersion", `must be cilium.io/v2alpha1 (Cilium 1.15-1.18) or cilium.io/v2 (Cilium 1.18+); got "${apiVersion}"`);
+    }
+    const start = r.string("loadBalancer.pool.start", "set the first address of this cluster's LB pool, e.g. 192.168.101.211");
+    const stop = r.string("loadBalancer.pool.stop", "set the last address of this cluster's LB pool, e.g. 192.168.101.211");
+    const l2Interfaces = r.stringList("loadBalancer.l2Interfaces", "", []);
+    for (const [i, pattern] of l2Interfaces.entries()) {
+        try {
+            new RegExp(pattern);
+        } catch {
+            r.problem(`loadBalancer.l2Interfaces[${i}]`, `is not a valid regular expression: "${pattern}"`);
+        }
+    }
+    const sidecarSourceRanges = r.stringList(
+        "loadBalancer.sidecarSourceRanges",
+        "list the CIDRs the central Query connects from, e.g. [192.168.101.194/32]",
+        role === "edge" ? undefined : [],
+    );
+    if (role === "edge" && sidecarSourceRanges.length === 0 && r.problems.every((p) => !p.includes("sidecarSourceRanges"))) {
+        r.problem("loadBalancer.sidecarSourceRanges", "must not be empty on an edge: an open list exposes the sidecars' StoreAPI to every host; list the central cluster's egress CIDRs");
+    }
+    for (const [i, cidr] of sidecarSourceRanges.entries()) {
+        if (parseIPv4Cidr(cidr) === undefined) {
+            r.problem(`loadBalancer.sidecarSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`);
+        }
+    }
+
+    const ipAddress = ip === undefined ? undefined : parseIPv4(ip);
+    const startAddress = start === undefined ? undefined : parseIPv4(start);
+    const stopAddress = stop === undefined ? undefined : parseIPv4(stop);
+    if (ip !== undefined && ipAddress === undefined) r.problem("loadBalancer.ip", `must be an IPv4 address like 192.168.101.211; got "${ip}"`);
+    if (start !== undefined && startAddress === undefined) r.problem("loadBalancer.pool.start", `must be an IPv4 address; got "${start}"`);
+    if (stop !== undefined && stopAddress === undefined) r.problem("loadBalancer.pool.stop", `must be an IPv4 address; got "${stop}"`);
+    if (startAddress !== undefined && stopAddress !== undefined && startAddress > stopAddress) {
+        r.problem("loadBalancer.pool.start", `(${start}) must not be above loadBalancer.pool.stop (${stop}); swap them`);
+    }
+    if (ipAddress !== undefined) {
+        if (startAddress !== undefined && stopAddress !== undefined && (ipAddress < startAddress || ipAddress > stopAddress)) {
+            r.problem("loadBalancer.ip", `(${ip}) lies outside the pool ${start}-${stop}: Cilium LB IPAM can only assign addresses from the pool; pick an address inside it or widen the pool`);
+        }
+        const reserved = reservedIPv4Reason(ipAddress);
+        if (reserved !== undefined) {
+            r.problem("loadBalancer.ip", `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`);
+        }
+        if (nodeAddress !== undefined && ipAddress === nodeAddress) {
+            r.problem("loadBalancer.ip", `(${ip}) equals nodeIp (${nodeIp}): the LB address must be a free address that only Cilium announces`);
+        }
+    }
+    return {
+        ip: ip ?? "",
+        manageCiliumIpam,
+        ciliumIpPoolApiVersion: apiVersion === "cilium.io/v2" ? "cilium.io/v2" : "cilium.io/v2alpha1",
+        pool: { start: start ?? "", stop: stop ?? "" },
+        l2Interfaces,
+        sidecarSourceRanges,
+    };
+}
+
+function readObjectStorage(r: Reader): ObjectStorageSettings {
+    const endpoint = r.string("objectStorage.endpoint", "set the S3 endpoint as host:port, e.g. s3.minio.miribit.lab:80");
+    if (endpoint !== undefined) {
+        const problem = endpointProblem(endpoint);
+        if (problem !== undefined) r.problem("objectStorage.endpoint", problem);
+    }
+    const bucket = r.string("objectStorage.bucket", "name the metrics bucket, e.g. thanos-bucket");
+    if (bucket !== undefined) {
+        const problem = bucketNameProblem(bucket);
+        if (problem !== undefined) r.problem("objectStorage.bucket", problem);
+    }
+    const region = r.optionalString("objectStorage.region", "name the S3 region, e.g. us-east-1");
+    const insecure = r.boolean("objectStorage.insecure", false);
+    const insecureSkipVerify = r.boolean("objectStorage.insecureSkipVerify", false);
+    const allowInsecure = r.boolean("objectStorage.allowInsecureTransport", false);
+    if ((insecure || insecureSkipVerify) && !allowInsecure) {
+        const what = [insecure ? "objectStorage.insecure (plain http: credentials and metrics travel unencrypted)" : "", insecureSkipVerify ? "objectStorage.insecureSkipVerify (any certificate is accepted)" : ""]
+            .filter((s) => s !== "")
+            .join(" and ");
+        r.problem(
+            "objectStorage.allowInsecureTransport",
+            `must be true to accept ${what}: set \`pulumi config set --path objectStorage.allowInsecureTransport true\` to opt in, or serve the object store over https with a trusted certificate and set those keys to false`,
+        );
+    }
+    return { endpoint: endpoint ?? "", bucket: bucket ?? "", region, insecure, insecureSkipVerify };
+}
+
+/** Thanos' S3 `endpoint` is host:port with no scheme and no path; minio-go rejects anything else at start-up. */
+export function endpointProblem(endpoint: string): string | undefined {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(endpoint)) {
+        return `must not have a scheme ("${endpoint}"): write host:port, e.g. s3.minio.miribit.lab:80, and choose http with objectStorage.insecure`;
+    }
+    const match = /^([^:/]+):([0-9]+)$/.exec(endpoint);
+    if (!match) {
+        return `must be host:port with no path, e.g. s3.minio.miribit.lab:80; got "${endpoint}"`;
+    }
+    const [, host, port] = match;
+    if (!isDnsHostName(host) && parseIPv4(host) === undefined) {
+        return `has an invalid host "${host}": use a DNS name or an IPv4 address`;
+    }
+    if (Number(port) < 1 || Number(port) > 65535) {
+        return `has port ${port} outside 1-65535`;
+    }
+    return undefined;
+}
+
+/** S3 bucket naming rules (the subset MinIO enforces too). */
+export function bucketNameProblem(bucket: string): string | undefined {
+    if (bucket.length < 3 || bucket.length > 63) {
+        return `must be 3-63 characters long; got "${bucket}" (${bucket.length})`;
+    }
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
+        return `must use only lower-case letters, digits, '.' and '-', starting and ending with a letter or digit; got "${bucket}"`;
+    }
+    if (bucket.includes("..") || parseIPv4(bucket) !== undefined) {
+        return `must not contain ".." or look like an IP address; got "${bucket}"`;
+    }
+    return undefined;
+}
+
+function readPrometheus(r: Reader): PrometheusSettings {
+    const replicas = r.integer("prometheus.replicas", 2);
+    if (replicas < 2) {
+        r.problem("prometheus.replicas", `must be at least 2 (got ${replicas}): with one replica a restart or node loss leaves a gap that Query cannot fill from the other replica`);
+    }
+    const scrapeInterval = r.string("prometheus.scrapeInterval", "", "30s");
+    if (parseDuration(scrapeInterval) === undefined) {
+        r.problem("prometheus.scrapeInterval", `must be a Prometheus duration like 30s; got "${scrapeInterval}"`);
+    }
+
+    const retention = r.string("prometheus.retention", "", "2d");
+    const outage = r.string("prometheus.objectStoreOutageToSurvive", "", "24h");
+    const retentionMs = parseDuration(retention);
+    const outageMs = parseDuration(outage);
+    if (retentionMs === undefined) r.problem("prometheus.retention", `must be a Prometheus duration like 2d or 48h; got "${retention}"`);
+    if (outageMs === undefined) r.problem("prometheus.objectStoreOutageToSurvive", `must be a Prometheus duration like 24h; got "${outage}"`);
+    if (retentionMs !== undefined && retentionMs < MIN_RETENTION_MS) {
+        r.problem("prometheus.retention", `(${retention}) must be at least 6h: Thanos requires local retention of 3x the ${BLOCK_DURATION} block duration so the sidecar can upload every block`);
+    }
+    if (retentionMs !== undefined && outageMs !== undefined) {
+        // A block is cut up to 1.5 block durations after its start and then waits for the object
+        // store; it must outlive the outage plus that age, with one more block of margin.
+        const needed = outageMs + 2 * BLOCK_DURATION_MS;
+        if (retentionMs < needed) {
+            r.problem(
+                "prometheus.retention",
+                `(${retention}) must be at least ${formatHours(needed)} to survive an object-store outage of ${outage} (prometheus.objectStoreOutageToSurvive) plus two ${BLOCK_DURATION} blocks: Prometheus deletes old blocks whether or not the sidecar uploaded them; raise the retention or lower the outage to survive`,
+            );
+        }
+    }
+
+    const storageSize = r.string("prometheus.storageSize", "", "50Gi");
+    const storageBytes = parseStorageQuantity(storageSize);
+    if (storageBytes === undefined || storageBytes === 0) {
+        r.problem("prometheus.storageSize", `must be a Kubernetes storage quantity like 50Gi; got "${storageSize}"`);
+    }
+    const defaultRetentionSize = storageBytes === undefined ? "1GB" : formatPrometheusSize(storageBytes * DEFAULT_RETENTION_SIZE_SHARE);
+    const retentionSize = r.string("prometheus.retentionSize", "", defaultRetentionSize);
+    const retentionBytes = parsePrometheusSize(retentionSize);
+    if (retentionBytes === undefined) {
+        r.problem("prometheus.retentionSize", `must be a Prometheus size like 40GB (units B, KB, MB, GB, TB; powers of 1024); got "${retentionSize}"`);
+    } else if (storageBytes !== undefined && retentionBytes > storageBytes * MAX_RETENTION_SIZE_SHARE) {
+        r.problem(
+            "prometheus.retentionSize",
+            `(${retentionSize}) must be at most 90% of prometheus.storageSize (${storageSize}), i.e. ${formatPrometheusSize(storageBytes * MAX_RETENTION_SIZE_SHARE)}: a full volume stops Prometheus; lower it or grow the PVC`,
+        );
+    }
+    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage };
+}

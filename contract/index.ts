@@ -1,0 +1,36 @@
+// The stack outputs other teams and the central stack consume. Bump CONTRACT_VERSION on any
+// change a consumer could notice (a renamed or re-shaped output), so the central stack refuses an
+// edge it would misread instead of wiring it wrong.
+
+import { Role } from "../config/settings";
+
+export const CONTRACT_VERSION = 1;
+
+/** The outputs every cluster stack exports (the README's outputs table documents each). */
+export interface ClusterStackOutputs {
+    contractVersion: number;
+    clusterName: string;
+    role: Role;
+    /** External labels of this cluster's Prometheus: `cluster` is unique across stacks. */
+    externalLabels: Record<string, string>;
+    /** Labels that differ only between replicas of one series; Query deduplicates on them. */
+    replicaLabels: string[];
+    /** host:port of each Prometheus replica's sidecar gRPC (StoreAPI), in replica order; empty on the central cluster. */
+    sidecarEndpoints: string[];
+    /** Where this cluster's sidecars upload blocks. */
+    objstore: { bucket: string; endpoint: string };
+    /** In-cluster URL of this cluster's Prometheus. */
+    prometheusUrl: string;
+}
+
+/** The keys of ClusterStackOutputs, for consumers that read them one by one (StackReference.requireOutput). */
+export const CLUSTER_OUTPUT_KEYS: (keyof ClusterStackOutputs)[] = [
+    "contractVersion",
+    "clusterName",
+    "role",
+    "externalLabels",
+    "replicaLabels",
+    "sidecarEndpoints",
+    "objstore",
+    "prometheusUrl",
+];

@@ -1,0 +1,38 @@
+// thanos-multicluster: one stack per cluster. Every cluster runs the monitoring base (Prometheus HA
+// with the Thanos sidecar); the central cluster adds the Thanos control plane on top.
+
+import * as pulumi from "@pulumi/pulumi";
+import { MonitoringBase } from "./components/monitoringBase";
+import { newKubernetesProvider } from "./components/kubernetesProvider";
+import { loadStackConfig } from "./config";
+import { CONTRACT_VERSION, ClusterStackOutputs } from "./contract";
+
+// 1. Config: validated in full before any resource exists.
+const config = loadStackConfig();
+
+// 2. The cluster, reached only through this explicit provider.
+const provider = newKubernetesProvider(config);
+
+// 3. The monitoring base, on every cluster.
+const base = new MonitoringBase(config.clusterName, { provider, config });
+
+// 4. The outputs contract (see the README): what the central stack and other teams read.
+const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutputs[K]> } = {
+    contractVersion: CONTRACT_VERSION,
+    clusterName: config.clusterName,
+    role: config.role,
+    externalLabels: base.externalLabels,
+    replicaLabels: base.replicaLabels,
+    sidecarEndpoints: base.sidecarEndpoints,
+    objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
+    prometheusUrl: base.prometheusUrl,
+};
+
+export const contractVersion = outputs.contractVersion;
+export const clusterName = outputs.clusterName;
+export const role = outputs.role;
+export const externalLabels = outputs.externalLabels;
+export const replicaLabels = outputs.replicaLabels;
+export const sidecarEndpoints = outputs.sidecarEndpoints;
+export const objstore = outputs.objstore;
+export const prometheusUrl = outputs.prometheusUrl;

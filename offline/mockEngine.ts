@@ -1,0 +1,64 @@
+// Pulumi's mock engine, filled in the way the real providers would fill in what our program reads
+// back: a LoadBalancer Service's assigned address, a Helm release's status, a StackReference's
+// outputs. Shared by `npm run render` and the tests so that both see the same plan.
+
+import * as pulumi from "@pulumi/pulumi";
+
+/** Outputs of other stacks, by stack name (the last segment of a fully qualified name also matches). */
+export type StackOutputsByName = Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
+
+const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
+
+function loadBalancerStatus(inputs: Record<string, any>): Record<string, unknown> | undefined {
+    if (inputs?.spec?.type !== "LoadBalancer") {
+        return undefined;
+    }
+    // Cilium LB IPAM honours the pinned address; without one, nothing is assigned offline and the
+    // program's own check reports the Service as unaddressed.
+    const pinned = inputs?.metadata?.annotations?.[LBIPAM_IPS_ANNOTATION];
+    if (typeof pinned !== "string" || pinned === "") {
+        return { loadBalancer: {} };
+    }
+    return { loadBalancer: { ingress: [{ ip: pinned.split(",")[0].trim(), ipMode: "VIP" }] } };
+}
+
+function stackReferenceState(name: string, stacks: StackOutputsByName): Record<string, unknown> {
+    const found = stacks[name] ?? stacks[name.split("/").pop() ?? name];
+    if (found === undefined) {
+        // The real engine fails the same way when the referenced stack does not exist.
+        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)`);
+    }
+    return { name, outputs: found.outputs, secretOutputNames: found.secretOutputNames ?? [] };
+}
+
+/** The mocks: resources echo their inputs, plus what the real provider would add. */
+export function newMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
+    return {
+        newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+            const inputs = args.inputs as Record<string, any>;
+            if (args.type === "pulumi:pulumi:StackReference") {
+                return { id: inputs.name, state: stackReferenceState(inputs.name, stacks) };
+            }
+            if (args.type === "kubernetes:helm.sh/v3:Release") {
+                return {
+                    id: `${inputs.namespace}/${inputs.name}`,
+                    state: {
+                        ...inputs,
+                        status: { name: inputs.name, namespace: inputs.namespace, chart: inputs.chart, version: inputs.version, status: "deployed", revision: 1 },
+                    },
+                };
+            }
+            if (args.type.startsWith("kubernetes:")) {
+                const metadata = { ...(inputs.metadata ?? {}) };
+                metadata.name ??= args.name;
+                const status = args.type === "kubernetes:core/v1:Service" ? loadBalancerStatus(inputs) : undefined;
+                const id = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
+                return { id, state: { ...inputs, metadata, ...(status ? { status } : {}) } };
+            }
+            return { id: `${args.name}-id`, state: inputs };
+        },
+        call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+            throw new Error(`offline render: no mock for the invoke ${args.token}`);
+        },
+    };
+}

@@ -1,0 +1,97 @@
+// Turns a recorded stack run into the offline plan: Kubernetes manifests, Helm releases, the
+// resource list and the outputs, with every secret replaced by "[secret]".
+
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { RecordedResource, StackRun, isSecretMarker, isUnknownValue } from "./runStack";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+/**
+ * Deep copy with secrets as "[secret]" and values unknown until deployment as "[unknown]". A secret
+ * map keeps its keys (a Secret's data keys are not secret), every value inside it is redacted.
+ */
+export function redact(value: unknown): unknown {
+    if (isSecretMarker(value)) return redactAll(value.value);
+    if (isUnknownValue(value)) return "[unknown]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+/** Kubernetes objects the stack declares itself (not what the Helm charts render). */
+export function kubernetesObjects(run: StackRun): Record<string, unknown>[] {
+    return run.resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE_TYPE)
+        .map((r) => {
+            const { apiVersion, kind, metadata, ...rest } = redact(r.inputs) as Record<string, unknown>;
+            return { apiVersion, kind, metadata, ...rest };
+        });
+}
+
+function redactAll(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactAll);
+    if (typeof value === "object" && value !== null && !isSecretMarker(value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactAll(v)]));
+    }
+    return SECRET_PLACEHOLDER;
+}
+
+export interface HelmReleasePlan {
+    name: string;
+    namespace: string;
+    chart: string;
+    version: string;
+    repository: string;
+    values: Record<string, unknown>;
+}
+
+export function helmReleases(run: StackRun): HelmReleasePlan[] {
+    return run.resources
+        .filter((r) => r.type === HELM_RELEASE_TYPE)
+        .map((r) => {
+            const inputs = redact(r.inputs) as Record<string, any>;
+            return {
+                name: inputs.name,
+                namespace: inputs.namespace,
+                chart: inputs.chart,
+                version: inputs.version,
+                repository: inputs.repositoryOpts?.repo,
+                values: inputs.values ?? {},
+            };
+        });
+}
+
+export function resourceList(run: StackRun): (Omit<RecordedResource, "inputs"> & { inputs: unknown })[] {
+    return run.resources.map((r) => ({ ...r, inputs: redact(r.inputs) }));
+}
+
+export interface WrittenPlan {
+    dir: string;
+    resources: number;
+    objects: number;
+    releases: number;
+}
+
+const dump = (value: unknown) => yaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false });
+
+/** Writes out/<stack>/{manifests.yaml,helm-releases.yaml,resources.json,outputs.json}. */
+export function writePlan(run: StackRun, outDir: string): WrittenPlan {
+    const dir = path.join(outDir, run.stack);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const objects = kubernetesObjects(run);
+    const releases = helmReleases(run);
+    fs.writeFileSync(path.join(dir, "manifests.yaml"), objects.map((o) => "---\n" + dump(o)).join(""));
+    fs.writeFileSync(path.join(dir, "helm-releases.yaml"), dump(releases));
+    fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(resourceList(run), null, 2) + "\n");
+    fs.writeFileSync(
+        path.join(dir, "outputs.json"),
+        JSON.stringify({ outputs: redact(run.outputs), secretOutputNames: run.secretOutputNames }, null, 2) + "\n",
+    );
+    return { dir, resources: run.resources.length, objects: objects.length, releases: releases.length };
+}

@@ -1,0 +1,157 @@
+// Runs the program for one stack under Pulumi's mock engine and records what it declares: every
+// resource with its type, name, parent, provider and inputs, and the stack outputs. Secrets keep
+// Pulumi's secret marker so that the writers can print them as [secret].
+
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { StackOutputsByName, newMocks } from "./mockEngine";
+
+// Internal SDK modules: the mock monitor (to see each registration's parent and provider) and the
+// wire format of properties (secret markers).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): any;
+    waitForRPCs(): Promise<void>;
+};
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties(struct: any): any;
+    specialSigKey: string;
+    specialSecretSig: string;
+    unknownValue: string;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+const PROJECT_NAME = "thanos-multicluster";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent resource, if any. */
+    parent?: string;
+    /** URN of the provider resource, if one was given explicitly. */
+    provider?: string;
+    /** True for provider-managed resources, false for components. */
+    custom: boolean;
+    /** Inputs as sent to the engine; secrets are wrapped in Pulumi's secret marker. */
+    inputs: Record<string, unknown>;
+}
+
+export interface StackRun {
+    stack: string;
+    /** Every registered resource, in registration order. */
+    resources: RecordedResource[];
+    /** Stack outputs; secret ones are wrapped in Pulumi's secret marker. */
+    outputs: Record<string, unknown>;
+    /** Names of outputs that are secret. */
+    secretOutputNames: string[];
+}
+
+export interface RunStackOptions {
+    /** Stack name, e.g. cluster-02. */
+    stack: string;
+    /** The stack file's `config:` map (full keys such as thanos-multicluster:role), values as parsed YAML. */
+    config: Record<string, unknown>;
+    /** Secret config values by full key; passed to the program as secret config. */
+    secrets?: Record<string, string>;
+    /** Outputs of stacks this one references. */
+    stackOutputs?: StackOutputsByName;
+    /** The program's entry module; index.ts by default. */
+    program?: string;
+}
+
+/** Is this a Pulumi secret marker as found in recorded inputs and outputs? */
+export function isSecretMarker(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
+}
+
+/** Is this Pulumi's unknown value (a value only known after deployment)? */
+export function isUnknownValue(value: unknown): boolean {
+    return value === rpc.unknownValue;
+}
+
+function wrapSecret(value: unknown): unknown {
+    return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
+}
+
+function resetProgramModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(PROJECT_ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}offline${path.sep}`)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
+    const output = pulumi.output(value);
+    const secret = await pulumi.isSecret(output);
+    // Output.promise() is internal, but unlike apply() it rejects when the value failed to compute.
+    const resolved = await (output as unknown as { promise(): Promise<unknown> }).promise();
+    return { value: resolved, secret };
+}
+
+/**
+ * Runs the program for one stack under mocks. Throws the program's own error (a ConfigError for
+ * bad config) or any error raised while resolving outputs, including errors thrown inside `apply`.
+ */
+export async function runStack(options: RunStackOptions): Promise<StackRun> {
+    const resources: RecordedResource[] = [];
+    await pulumi.runtime.setMocks(newMocks(options.stackOutputs ?? {}), PROJECT_NAME, options.stack, false);
+
+    const monitor = settings.getMonitor();
+    const registerResource = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const inputs = rpc.deserializeProperties(req.getObject());
+        return registerResource(req, (err: any, resp: any) => {
+            if (!err) {
+                const providerRef: string = req.getProvider() ?? "";
+                resources.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    // A provider reference is "<urn>::<id>".
+                    provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
+                    custom: req.getCustom(),
+                    inputs,
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(options.config)) {
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    for (const [key, value] of Object.entries(options.secrets ?? {})) {
+        config[key] = value;
+    }
+    pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}));
+
+    // An error thrown inside `apply` surfaces as an unhandled rejection; make it fail the run.
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+        resetProgramModules();
+        const program = require(options.program ?? path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+        const outputs: Record<string, unknown> = {};
+        const secretOutputNames: string[] = [];
+        for (const [name, value] of Object.entries(program)) {
+            const resolved = await resolveOutput(value);
+            outputs[name] = resolved.secret ? wrapSecret(resolved.value) : resolved.value;
+            if (resolved.secret) secretOutputNames.push(name);
+        }
+        await settings.waitForRPCs();
+        // Give rejections raised in the last turn of the event loop a chance to be reported.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (rejections.length > 0) {
+            throw rejections[0] instanceof Error ? rejections[0] : new Error(String(rejections[0]));
+        }
+        return { stack: options.stack, resources, outputs, secretOutputNames };
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+}
