@@ -405,17 +405,16 @@ function readPrometheus(r: Reader): PrometheusSettings {
     const outageMs = parseDuration(outage);
     if (retentionMs === undefined) r.problem("prometheus.retention", `must be a Prometheus duration like 2d or 48h; got "${retention}"`);
     if (outageMs === undefined) r.problem("prometheus.objectStoreOutageToSurvive", `must be a Prometheus duration like 24h; got "${outage}"`);
-    if (retentionMs !== undefined && retentionMs < MIN_RETENTION_MS) {
-        r.problem("prometheus.retention", `(${retention}) must be at least 6h: Thanos requires local retention of 3x the ${BLOCK_DURATION} block duration so the sidecar can upload every block`);
-    }
-    if (retentionMs !== undefined && outageMs !== undefined) {
+    if (retentionMs !== undefined) {
         // A block is cut up to 1.5 block durations after its start and then waits for the object
         // store; it must outlive the outage plus that age, with one more block of margin.
-        const needed = outageMs + 2 * BLOCK_DURATION_MS;
-        if (retentionMs < needed) {
+        const neededForOutage = outageMs === undefined ? 0 : outageMs + 2 * BLOCK_DURATION_MS;
+        if (retentionMs < MIN_RETENTION_MS && neededForOutage <= MIN_RETENTION_MS) {
+            r.problem("prometheus.retention", `(${retention}) must be at least 6h: Thanos requires local retention of 3x the ${BLOCK_DURATION} block duration so the sidecar can upload every block`);
+        } else if (retentionMs < neededForOutage) {
             r.problem(
                 "prometheus.retention",
-                `(${retention}) must be at least ${formatHours(needed)} to survive an object-store outage of ${outage} (prometheus.objectStoreOutageToSurvive) plus two ${BLOCK_DURATION} blocks: Prometheus deletes old blocks whether or not the sidecar uploaded them; raise the retention or lower the outage to survive`,
+                `(${retention}) must be at least ${formatHours(neededForOutage)} to survive an object-store outage of ${outage} (prometheus.objectStoreOutageToSurvive) plus two ${BLOCK_DURATION} blocks: Prometheus deletes old blocks whether or not the sidecar uploaded them; raise the retention or lower the outage to survive`,
             );
         }
     }

@@ -61,6 +61,18 @@ export interface RunStackOptions {
     program?: string;
 }
 
+/** A stack run that failed, with what it had registered by then (nothing, for a config error). */
+export class StackRunError extends Error {
+    constructor(
+        public readonly stack: string,
+        public readonly error: unknown,
+        public readonly resources: RecordedResource[],
+    ) {
+        super(error instanceof Error ? error.message : String(error));
+        this.name = "StackRunError";
+    }
+}
+
 /** Is this a Pulumi secret marker as found in recorded inputs and outputs? */
 export function isSecretMarker(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
@@ -92,8 +104,9 @@ async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: 
 }
 
 /**
- * Runs the program for one stack under mocks. Throws the program's own error (a ConfigError for
- * bad config) or any error raised while resolving outputs, including errors thrown inside `apply`.
+ * Runs the program for one stack under mocks. Throws a StackRunError carrying the program's own
+ * error (a ConfigError for bad config) or any error raised while resolving outputs, including
+ * errors thrown inside `apply`.
  */
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const resources: RecordedResource[] = [];
@@ -151,6 +164,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
             throw rejections[0] instanceof Error ? rejections[0] : new Error(String(rejections[0]));
         }
         return { stack: options.stack, resources, outputs, secretOutputNames };
+    } catch (err) {
+        await settings.waitForRPCs().catch(() => undefined);
+        throw new StackRunError(options.stack, err, resources);
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -1,0 +1,252 @@
+import { expect } from "chai";
+import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
+import { StackRunError } from "../offline/runStack";
+import { TEST_SECRETS, runCommittedStack } from "./helpers";
+
+/** A valid edge, written out by hand from the seed (not copied from any stack file or code output). */
+function validEdge(): RawConfig {
+    return {
+        clusterName: "cluster-02",
+        role: "edge",
+        nodeIp: "192.168.101.196",
+        storageClass: "longhorn",
+        kubernetes: { context: "cluster-02" },
+        loadBalancer: {
+            ip: "192.168.101.211",
+            manageCiliumIpam: true,
+            pool: { start: "192.168.101.211", stop: "192.168.101.211" },
+            sidecarSourceRanges: ["192.168.101.194/32"],
+        },
+        objectStorage: {
+            endpoint: "s3.minio.miribit.lab:80",
+            bucket: "thanos-bucket",
+            insecure: true,
+            insecureSkipVerify: true,
+            allowInsecureTransport: true,
+        },
+        prometheus: { replicas: 2, scrapeInterval: "30s", retention: "2d", objectStoreOutageToSurvive: "24h", storageSize: "50Gi" },
+    };
+}
+
+/** Sets a dotted path in a copy of the raw config (undefined deletes it). */
+function withSetting(path: string, value: unknown, base: RawConfig = validEdge()): RawConfig {
+    const raw = JSON.parse(JSON.stringify(base)) as Record<string, any>;
+    const parts = path.split(".");
+    let target = raw;
+    for (const part of parts.slice(0, -1)) target = target[part];
+    if (value === undefined) delete target[parts[parts.length - 1]];
+    else target[parts[parts.length - 1]] = value;
+    return raw;
+}
+
+function problemsOf(raw: RawConfig, kubeconfigSecret = false): string[] {
+    try {
+        parseClusterSettings(raw, { kubeconfig: kubeconfigSecret });
+    } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return (err as ConfigError).problems;
+    }
+    return [];
+}
+
+/** Asserts exactly one problem, that it names the key, and that it says something about the fix. */
+function expectProblem(raw: RawConfig, key: string, ...phrases: string[]): void {
+    const problems = problemsOf(raw);
+    expect(problems, `problems: ${JSON.stringify(problems)}`).to.have.lengthOf(1);
+    expect(problems[0]).to.contain(`thanos-multicluster:${key}`);
+    for (const phrase of phrases) expect(problems[0]).to.contain(phrase);
+}
+
+describe("config rules", () => {
+    it("accepts the seed's edge settings and fills in the documented defaults", () => {
+        const settings = parseClusterSettings(validEdge(), { kubeconfig: false });
+        expect(settings.role).to.equal("edge");
+        expect(settings.exposeSidecars).to.equal(true);
+        // 80% of a 50Gi PVC, in Prometheus' base-2 units.
+        expect(settings.prometheus.retentionSize).to.equal("40GB");
+        expect(settings.loadBalancer.ciliumIpPoolApiVersion).to.equal("cilium.io/v2alpha1");
+    });
+
+    it("role must be central or edge", () => {
+        expectProblem(withSetting("role", "leaf"), "role", "central or edge", '"leaf"');
+    });
+
+    it("a missing required key is named with how to set it", () => {
+        expectProblem(withSetting("clusterName", undefined), "clusterName", "is required", "cluster-02");
+    });
+
+    it("cluster name must be a DNS-1123 label", () => {
+        expectProblem(withSetting("clusterName", "Cluster_02"), "clusterName", "DNS-1123 label");
+        expectProblem(withSetting("clusterName", "a".repeat(64)), "clusterName", "DNS-1123 label");
+    });
+
+    it("node IP must be IPv4", () => {
+        expectProblem(withSetting("nodeIp", "192.168.101.300"), "nodeIp", "IPv4 address");
+        expectProblem(withSetting("nodeIp", "192.168.101"), "nodeIp", "IPv4 address");
+    });
+
+    it("the LoadBalancer IP must be IPv4", () => {
+        expectProblem(withSetting("loadBalancer.ip", "192.168.101.2111"), "loadBalancer.ip", "IPv4 address");
+    });
+
+    it("the sidecar IP must lie inside the LB pool", () => {
+        expectProblem(withSetting("loadBalancer.ip", "192.168.101.212"), "loadBalancer.ip", "outside the pool", "192.168.101.211-192.168.101.211");
+    });
+
+    it("the sidecar IP must not be reserved", () => {
+        const broadcast = withSetting("loadBalancer.pool", { start: "192.168.101.250", stop: "192.168.101.255" }, withSetting("loadBalancer.ip", "192.168.101.255"));
+        expectProblem(broadcast, "loadBalancer.ip", "broadcast");
+        const network = withSetting("loadBalancer.pool", { start: "192.168.102.0", stop: "192.168.102.9" }, withSetting("loadBalancer.ip", "192.168.102.0"));
+        expectProblem(network, "loadBalancer.ip", "network address");
+        const loopback = withSetting("loadBalancer.pool", { start: "127.0.0.1", stop: "127.0.0.9" }, withSetting("loadBalancer.ip", "127.0.0.2"));
+        expectProblem(loopback, "loadBalancer.ip", "loopback");
+    });
+
+    it("the sidecar IP must not be the node's own address", () => {
+        const raw = withSetting("loadBalancer.pool", { start: "192.168.101.190", stop: "192.168.101.199" }, withSetting("loadBalancer.ip", "192.168.101.196"));
+        expectProblem(raw, "loadBalancer.ip", "equals nodeIp");
+    });
+
+    it("the pool must run upwards", () => {
+        const raw = withSetting("loadBalancer.pool", { start: "192.168.101.213", stop: "192.168.101.210" });
+        const problems = problemsOf(raw);
+        expect(problems.some((p) => p.includes("thanos-multicluster:loadBalancer.pool.start") && p.includes("swap"))).to.equal(true);
+    });
+
+    it("an edge must restrict who reaches its sidecars, with valid CIDRs", () => {
+        expectProblem(withSetting("loadBalancer.sidecarSourceRanges", []), "loadBalancer.sidecarSourceRanges", "must not be empty");
+        expectProblem(withSetting("loadBalancer.sidecarSourceRanges", undefined), "loadBalancer.sidecarSourceRanges", "is required");
+        expectProblem(withSetting("loadBalancer.sidecarSourceRanges", ["192.168.101.194/24"]), "loadBalancer.sidecarSourceRanges[0]", "no host bits");
+        expectProblem(withSetting("loadBalancer.sidecarSourceRanges", ["192.168.101.194"]), "loadBalancer.sidecarSourceRanges[0]", "CIDR");
+    });
+
+    it("the central cluster needs no sidecar source ranges", () => {
+        const central = withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined));
+        const settings = parseClusterSettings(central, { kubeconfig: false });
+        expect(settings.exposeSidecars).to.equal(false);
+    });
+
+    it("the MinIO endpoint is host:port with no scheme", () => {
+        expectProblem(withSetting("objectStorage.endpoint", "http://s3.minio.miribit.lab:80"), "objectStorage.endpoint", "must not have a scheme", "host:port");
+        expectProblem(withSetting("objectStorage.endpoint", "s3.minio.miribit.lab"), "objectStorage.endpoint", "host:port");
+        expectProblem(withSetting("objectStorage.endpoint", "s3.minio.miribit.lab:80/thanos"), "objectStorage.endpoint", "no path");
+        expectProblem(withSetting("objectStorage.endpoint", "s3.minio.miribit.lab:99999"), "objectStorage.endpoint", "outside 1-65535");
+        expectProblem(withSetting("objectStorage.endpoint", "s3_minio.lab:80"), "objectStorage.endpoint", "invalid host");
+    });
+
+    it("the bucket name must be a valid S3 bucket name", () => {
+        expectProblem(withSetting("objectStorage.bucket", "Thanos_Bucket"), "objectStorage.bucket", "lower-case");
+        expectProblem(withSetting("objectStorage.bucket", "tb"), "objectStorage.bucket", "3-63 characters");
+        expectProblem(withSetting("objectStorage.bucket", "192.168.1.10"), "objectStorage.bucket", "IP address");
+    });
+
+    it("plain http needs the explicit opt-in key", () => {
+        const raw = withSetting("objectStorage.insecureSkipVerify", false, withSetting("objectStorage.allowInsecureTransport", undefined));
+        expectProblem(raw, "objectStorage.allowInsecureTransport", "objectStorage.insecure", "plain http", "opt in");
+    });
+
+    it("skipping TLS verification needs the explicit opt-in key", () => {
+        const raw = withSetting("objectStorage.insecure", false, withSetting("objectStorage.allowInsecureTransport", false));
+        expectProblem(raw, "objectStorage.allowInsecureTransport", "objectStorage.insecureSkipVerify");
+    });
+
+    it("https with verification needs no opt-in", () => {
+        const raw = withSetting("objectStorage.insecure", false, withSetting("objectStorage.insecureSkipVerify", false, withSetting("objectStorage.allowInsecureTransport", undefined)));
+        expect(problemsOf(raw)).to.deep.equal([]);
+    });
+
+    it("retention is at least 6h (3x the 2h block duration)", () => {
+        const raw = withSetting("prometheus.objectStoreOutageToSurvive", "1h", withSetting("prometheus.retention", "4h"));
+        expectProblem(raw, "prometheus.retention", "at least 6h");
+    });
+
+    it("the seed's 2h retention is rejected, naming the stricter of the two floors", () => {
+        expectProblem(withSetting("prometheus.objectStoreOutageToSurvive", "1h", withSetting("prometheus.retention", "2h")), "prometheus.retention", "at least 6h");
+        expectProblem(withSetting("prometheus.retention", "2h"), "prometheus.retention", "at least 28h");
+    });
+
+    it("retention must outlast the object-store outage to survive", () => {
+        expectProblem(withSetting("prometheus.retention", "24h"), "prometheus.retention", "28h", "24h", "objectStoreOutageToSurvive");
+        // 24h outage + two 2h blocks = 28h is the least that passes.
+        expect(problemsOf(withSetting("prometheus.retention", "28h"))).to.deep.equal([]);
+        expect(problemsOf(withSetting("prometheus.retention", "27h"))).to.have.lengthOf(1);
+    });
+
+    it("durations must be Prometheus durations", () => {
+        expectProblem(withSetting("prometheus.scrapeInterval", "30 seconds"), "prometheus.scrapeInterval", "Prometheus duration");
+        expectProblem(withSetting("prometheus.objectStoreOutageToSurvive", "1 day"), "prometheus.objectStoreOutageToSurvive", "Prometheus duration");
+    });
+
+    it("replicas must be at least 2", () => {
+        expectProblem(withSetting("prometheus.replicas", 1), "prometheus.replicas", "at least 2");
+        expectProblem(withSetting("prometheus.replicas", "two"), "prometheus.replicas", "whole number");
+    });
+
+    it("retentionSize must stay below the PVC size", () => {
+        expectProblem(withSetting("prometheus.retentionSize", "50GB"), "prometheus.retentionSize", "at most 90%", "50Gi");
+        expectProblem(withSetting("prometheus.retentionSize", "40GiB"), "prometheus.retentionSize", "Prometheus size");
+        expect(problemsOf(withSetting("prometheus.retentionSize", "45GB"))).to.deep.equal([]);
+        expectProblem(withSetting("prometheus.storageSize", "fifty"), "prometheus.storageSize", "storage quantity");
+    });
+
+    it("the kube context is required unless a kubeconfig secret is given", () => {
+        const raw = withSetting("kubernetes", undefined);
+        expectProblem(raw, "kubernetes.context", "pulumi config set");
+        expect(problemsOf(raw, true)).to.deep.equal([]);
+    });
+
+    it("a section that is not an object is named", () => {
+        const problems = problemsOf(withSetting("prometheus", "2 replicas"));
+        expect(problems[0]).to.contain("thanos-multicluster:prometheus must be an object");
+    });
+
+    it("reports every problem at once", () => {
+        const raw = withSetting("role", "hub", withSetting("prometheus.replicas", 1, withSetting("objectStorage.bucket", "X")));
+        const problems = problemsOf(raw);
+        expect(problems).to.have.lengthOf(3);
+        expect(problems.map((p) => p.split(" ")[0])).to.have.members([
+            "thanos-multicluster:role",
+            "thanos-multicluster:prometheus.replicas",
+            "thanos-multicluster:objectStorage.bucket",
+        ]);
+    });
+});
+
+describe("config through the program", () => {
+    async function failure(run: Promise<unknown>): Promise<StackRunError> {
+        try {
+            await run;
+        } catch (err) {
+            expect(err).to.be.instanceOf(StackRunError);
+            return err as StackRunError;
+        }
+        throw new Error("expected the stack run to fail");
+    }
+
+    it("bad config fails before any resource is registered", async () => {
+        const err = await failure(runCommittedStack("cluster-02", { "thanos-multicluster:prometheus": { replicas: 1 } }));
+        // The program's modules are loaded fresh per run, so compare the class by name.
+        expect((err.error as Error).name).to.equal("ConfigError");
+        expect(err.message).to.contain("thanos-multicluster:prometheus.replicas");
+        expect(err.resources).to.deep.equal([]);
+    });
+
+    it("a missing secret is named with the command that sets it", async () => {
+        const err = await failure(runCommittedStack("cluster-03", {}, {}, { objectStorageAccessKey: TEST_SECRETS.objectStorageAccessKey }));
+        expect(err.message).to.contain("thanos-multicluster:objectStorageSecretKey is required: run `pulumi config set --secret objectStorageSecretKey`");
+        expect(err.resources).to.deep.equal([]);
+    });
+
+    it("a secret stored in clear is rejected", async () => {
+        const err = await failure(
+            runCommittedStack("cluster-04", { "thanos-multicluster:objectStorageSecretKey": "in-clear" }, {}, { objectStorageAccessKey: TEST_SECRETS.objectStorageAccessKey }),
+        );
+        expect(err.message).to.contain("thanos-multicluster:objectStorageSecretKey is stored in clear");
+        expect(err.resources).to.deep.equal([]);
+    });
+
+    it("an unknown key (a typo) is rejected", async () => {
+        const err = await failure(runCommittedStack("cluster-02", { "thanos-multicluster:prometheusRetention": "30d" }));
+        expect(err.message).to.contain("thanos-multicluster:prometheusRetention is not a setting of this program");
+    });
+});

@@ -1,0 +1,20 @@
+// Root hooks: an error thrown inside `apply` surfaces as an unhandled rejection, which mocha would
+// otherwise let pass. Any such rejection fails the test that was running.
+
+const rejections: unknown[] = [];
+const onRejection = (reason: unknown) => rejections.push(reason);
+
+export const mochaHooks = {
+    beforeAll(): void {
+        process.on("unhandledRejection", onRejection);
+    },
+    afterEach(): void {
+        if (rejections.length > 0) {
+            const reason = rejections.splice(0)[0];
+            throw new Error(`unhandled promise rejection during the test: ${reason instanceof Error ? reason.stack : String(reason)}`);
+        }
+    },
+    afterAll(): void {
+        process.off("unhandledRejection", onRejection);
+    },
+};
