@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { redact } from "../offline/plan";
+import { RenderedStack, renderStacks } from "../offline/render";
+import { TEST_SECRETS, importEsm } from "./helpers";
+
+const STACKS_IN_ORDER = ["cluster-02", "cluster-03", "cluster-04", "cluster-01"];
+const FILES = ["manifests.yaml", "helm-releases.yaml", "resources.json", "outputs.json"];
+
+function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        return entry.isDirectory() ? filesUnder(full) : [full];
+    });
+}
+
+/** The kubernetes-models class for an object's apiVersion and kind. */
+async function modelClass(apiVersion: string, kind: string): Promise<any> {
+    const modules: Record<string, string> = {
+        v1: "kubernetes-models/v1",
+        "apps/v1": "kubernetes-models/apps/v1",
+        "policy/v1": "kubernetes-models/policy/v1",
+        "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+        "cilium.io/v2alpha1": "@kubernetes-models/cilium/cilium.io/v2alpha1",
+        "cilium.io/v2": "@kubernetes-models/cilium/cilium.io/v2",
+        "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
+    };
+    const specifier = modules[apiVersion];
+    if (specifier === undefined) throw new Error(`no schema known for apiVersion ${apiVersion}`);
+    const model = (await importEsm(specifier))[kind];
+    if (model === undefined) throw new Error(`no schema known for ${apiVersion} ${kind}`);
+    return model;
+}
+
+async function validate(object: Record<string, any>): Promise<void> {
+    const Model = await modelClass(object.apiVersion, object.kind);
+    new Model(object).validate();
+}
+
+/**
+ * The Prometheus CR kube-prometheus-stack renders from our prometheusSpec values: the fields we set
+ * pass through by name, except storageSpec (the CR's `storage`) and the thanos objectStorageConfig
+ * existingSecret (the CR's SecretKeySelector).
+ */
+function prometheusCrFromValues(values: Record<string, any>): Record<string, any> {
+    const { storageSpec, thanos, replicas, scrapeInterval, evaluationInterval, externalLabels, replicaExternalLabelName, retention, retentionSize, walCompression, resources } =
+        values.prometheus.prometheusSpec;
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "Prometheus",
+        metadata: { name: "kps-prometheus", namespace: "monitoring" },
+        spec: {
+            replicas,
+            scrapeInterval,
+            evaluationInterval,
+            externalLabels,
+            replicaExternalLabelName,
+            retention,
+            retentionSize,
+            walCompression,
+            resources,
+            thanos: { ...thanos, objectStorageConfig: thanos.objectStorageConfig.existingSecret },
+        },
+    };
+}
+
+/**
+ * The PVC template of storageSpec, checked as a core PersistentVolumeClaim: kubernetes-models'
+ * generated Prometheus schema demands apiVersion monitoring.coreos.com/v1 and kind
+ * EmbeddedPersistentVolumeClaim on it, which the operator's CRD (v0.93) does not.
+ */
+function volumeClaimFromValues(values: Record<string, any>): Record<string, any> {
+    const template = values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate;
+    return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "prometheus-db" }, ...template };
+}
+
+describe("npm run render", () => {
+    let outDir: string;
+    let rendered: RenderedStack[];
+    const lines: string[] = [];
+
+    before(async () => {
+        outDir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-render-"));
+        rendered = await renderStacks({ outDir, secrets: TEST_SECRETS, log: (line) => lines.push(line) });
+    });
+
+    after(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+    it("renders every stack, edges before central, with one summary line each", () => {
+        expect(rendered.map((r) => r.stack)).to.deep.equal(STACKS_IN_ORDER);
+        expect(lines).to.have.lengthOf(STACKS_IN_ORDER.length);
+        for (const [i, stack] of STACKS_IN_ORDER.entries()) {
+            expect(lines[i]).to.match(new RegExp(`^${stack} \\((edge|central)\\): [0-9]+ resources, [0-9]+ Kubernetes objects, 1 Helm release -> .* \\([0-9.]+s\\)$`));
+        }
+    });
+
+    it("writes the four plan files per stack, consistent with each other", () => {
+        for (const stack of STACKS_IN_ORDER) {
+            for (const file of FILES) expect(fs.existsSync(path.join(outDir, stack, file)), `${stack}/${file}`).to.equal(true);
+            const manifests = yaml.loadAll(fs.readFileSync(path.join(outDir, stack, "manifests.yaml"), "utf8")) as any[];
+            const releases = yaml.load(fs.readFileSync(path.join(outDir, stack, "helm-releases.yaml"), "utf8")) as any[];
+            const resources = JSON.parse(fs.readFileSync(path.join(outDir, stack, "resources.json"), "utf8")) as any[];
+            const summary = rendered.find((r) => r.stack === stack)!;
+            expect(manifests).to.have.lengthOf(summary.objects);
+            expect(resources).to.have.lengthOf(summary.resources);
+            expect(releases.map((r) => [r.name, r.namespace, r.chart, r.version, r.repository])).to.deep.equal([
+                ["kube-prometheus-stack", "monitoring", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts"],
+            ]);
+            for (const r of resources) {
+                expect(r).to.have.keys(["urn", "type", "name", "parent", "provider", "custom", "inputs"].filter((k) => r[k] !== undefined));
+                expect(r.type).to.be.a("string");
+            }
+            const k8sChildren = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+            for (const r of k8sChildren) expect(r.parent, `${r.name} must have a component parent`).to.be.a("string");
+        }
+        const edgeOutputs = JSON.parse(fs.readFileSync(path.join(outDir, "cluster-03", "outputs.json"), "utf8"));
+        expect(edgeOutputs.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
+    });
+
+    it("never writes a secret in clear, and marks where one was", () => {
+        const files = filesUnder(outDir);
+        expect(files).to.have.lengthOf(STACKS_IN_ORDER.length * FILES.length);
+        for (const file of files) {
+            const text = fs.readFileSync(file, "utf8");
+            for (const secret of Object.values(TEST_SECRETS)) {
+                expect(text.includes(secret), `${secret} found in ${path.relative(outDir, file)}`).to.equal(false);
+            }
+        }
+        const manifests = fs.readFileSync(path.join(outDir, "cluster-02", "manifests.yaml"), "utf8");
+        expect(manifests).to.contain("objstore.yml: '[secret]'");
+    });
+
+    it("every emitted Kubernetes object is valid against its schema", async () => {
+        let checked = 0;
+        for (const stack of STACKS_IN_ORDER) {
+            const manifests = yaml.loadAll(fs.readFileSync(path.join(outDir, stack, "manifests.yaml"), "utf8")) as any[];
+            for (const object of manifests) {
+                await validate(object);
+                checked++;
+            }
+        }
+        expect(checked).to.be.greaterThan(20);
+    });
+
+    it("the Prometheus the chart renders from our values is valid against the operator's CRD schema", async () => {
+        for (const stack of STACKS_IN_ORDER) {
+            const [release] = yaml.load(fs.readFileSync(path.join(outDir, stack, "helm-releases.yaml"), "utf8")) as any[];
+            await validate(prometheusCrFromValues(release.values));
+            await validate(volumeClaimFromValues(release.values));
+        }
+    });
+
+    it("the schema check catches a broken object", async () => {
+        const manifests = yaml.loadAll(fs.readFileSync(path.join(outDir, "cluster-02", "manifests.yaml"), "utf8")) as any[];
+        const service = manifests.find((o) => o.kind === "Service");
+        const broken = { ...service, spec: { ...service.spec, ports: [{ ...service.spec.ports[0], port: "10901" }] } };
+        let error: unknown;
+        await validate(broken).catch((err) => (error = err));
+        expect(String(error)).to.contain("port");
+        const [release] = yaml.load(fs.readFileSync(path.join(outDir, "cluster-02", "helm-releases.yaml"), "utf8")) as any[];
+        release.values.prometheus.prometheusSpec.retentionSize = "forty gigabytes";
+        error = undefined;
+        await validate(prometheusCrFromValues(release.values)).catch((err) => (error = err));
+        expect(String(error)).to.contain("retentionSize");
+    });
+});
+
+describe("redaction", () => {
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+
+    it("keeps a secret map's keys and hides every value", () => {
+        const input = { data: { [SIG]: SECRET, value: { user: "u", nested: { password: "p" }, list: ["a"] } }, plain: "x" };
+        expect(redact(input)).to.deep.equal({ data: { user: "[secret]", nested: { password: "[secret]" }, list: ["[secret]"] }, plain: "x" });
+    });
+
+    it("hides a secret scalar", () => {
+        expect(redact([{ [SIG]: SECRET, value: "hunter2" }])).to.deep.equal(["[secret]"]);
+    });
+});

@@ -1,0 +1,251 @@
+import { expect } from "chai";
+import * as yaml from "js-yaml";
+import { StackRun, isSecretMarker } from "../offline/runStack";
+import { TEST_SECRETS, byType, k8sObject, runCommittedStack } from "./helpers";
+
+// Expected values come from the architecture seed, written out here by hand.
+const EDGES = [
+    { stack: "cluster-02", lbIp: "192.168.101.211" },
+    { stack: "cluster-03", lbIp: "192.168.101.212" },
+    { stack: "cluster-04", lbIp: "192.168.101.213" },
+];
+const CENTRAL = { stack: "cluster-01", lbIp: "192.168.101.210" };
+const CENTRAL_NODE_CIDR = "192.168.101.194/32";
+const HOUR = 3600 * 1000;
+
+function hours(duration: string): number {
+    const units: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24, w: 168 };
+    let total = 0;
+    for (const m of duration.matchAll(/([0-9]+)([smhdw])/g)) total += Number(m[1]) * units[m[2]];
+    return total;
+}
+
+function kpsRelease(run: StackRun): Record<string, any> {
+    const releases = byType(run, "kubernetes:helm.sh/v3:Release");
+    expect(releases).to.have.lengthOf(1);
+    return releases[0].inputs as Record<string, any>;
+}
+
+const runs = new Map<string, StackRun>();
+async function stackRun(stack: string): Promise<StackRun> {
+    if (!runs.has(stack)) runs.set(stack, await runCommittedStack(stack));
+    return runs.get(stack)!;
+}
+
+function commonChecks(stack: string) {
+    it("registers every Kubernetes resource through the stack's own provider, for its own context", async () => {
+        const run = await stackRun(stack);
+        const providers = byType(run, "pulumi:providers:kubernetes");
+        expect(providers).to.have.lengthOf(1);
+        expect(providers[0].inputs.context).to.equal(stack);
+        const k8sResources = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+        expect(k8sResources.length).to.be.greaterThan(3);
+        for (const r of k8sResources) {
+            expect(r.provider, `${r.type} ${r.name}`).to.equal(providers[0].urn);
+        }
+    });
+
+    it("gives every resource and every Kubernetes object a unique name", async () => {
+        const run = await stackRun(stack);
+        const urns = run.resources.map((r) => r.urn);
+        expect(new Set(urns).size).to.equal(urns.length);
+        const typeAndName = run.resources.map((r) => `${r.type}::${r.name}`);
+        expect(new Set(typeAndName).size, "the real engine rejects a repeated type and name").to.equal(typeAndName.length);
+        const objects = run.resources
+            .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release")
+            .map((r) => `${r.inputs.apiVersion}/${r.inputs.kind}/${(r.inputs as any).metadata?.namespace ?? ""}/${(r.inputs as any).metadata?.name}`);
+        expect(new Set(objects).size).to.equal(objects.length);
+    });
+
+    it("creates the monitoring namespace and a privileged one for the node exporter", async () => {
+        const run = await stackRun(stack);
+        const monitoring = k8sObject(run, "Namespace", "monitoring");
+        expect(monitoring.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("baseline");
+        expect(monitoring.metadata.labels["pod-security.kubernetes.io/warn"]).to.equal("restricted");
+        const nodeExporter = k8sObject(run, "Namespace", "monitoring-node-exporter");
+        expect(nodeExporter.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("privileged");
+        expect(kpsRelease(run).values["prometheus-node-exporter"].namespaceOverride).to.equal("monitoring-node-exporter");
+    });
+
+    it("creates the objstore Secret for thanos-bucket, its contents secret", async () => {
+        const run = await stackRun(stack);
+        const secret = k8sObject(run, "Secret", "thanos-objstore");
+        expect(secret.metadata.namespace).to.equal("monitoring");
+        expect(isSecretMarker(secret.stringData), "stringData must be a secret").to.equal(true);
+        const contents = (secret.stringData as any).value["objstore.yml"];
+        const objstore = yaml.load(contents) as Record<string, any>;
+        expect(objstore.type).to.equal("S3");
+        expect(objstore.config).to.include({
+            bucket: "thanos-bucket",
+            endpoint: "s3.minio.miribit.lab:80",
+            insecure: true,
+            access_key: TEST_SECRETS.objectStorageAccessKey,
+            secret_key: TEST_SECRETS.objectStorageSecretKey,
+            bucket_lookup_type: "path",
+        });
+        expect(objstore.config.http_config.insecure_skip_verify).to.equal(true);
+    });
+
+    it("installs kube-prometheus-stack 88.5.3 from its repository, the sidecar reading the Secret by reference", async () => {
+        const run = await stackRun(stack);
+        const release = kpsRelease(run);
+        expect(release.chart).to.equal("kube-prometheus-stack");
+        expect(release.version).to.equal("88.5.3");
+        expect(release.repositoryOpts.repo).to.equal("https://prometheus-community.github.io/helm-charts");
+        expect(release.namespace).to.equal("monitoring");
+        const thanos = release.values.prometheus.prometheusSpec.thanos;
+        expect(thanos.objectStorageConfig).to.deep.equal({ existingSecret: { name: "thanos-objstore", key: "objstore.yml" } });
+        expect(thanos.image).to.equal("quay.io/thanos/thanos:v0.42.4");
+        const valuesText = JSON.stringify(release.values);
+        for (const secret of Object.values(TEST_SECRETS)) expect(valuesText).not.to.contain(secret);
+    });
+
+    it("runs Prometheus HA: 2 replicas, cluster label, replica label kept, 30s scrapes, 2h blocks", async () => {
+        const spec = kpsRelease(await stackRun(stack)).values.prometheus.prometheusSpec;
+        expect(spec.replicas).to.equal(2);
+        expect(spec.externalLabels).to.deep.equal({ cluster: stack });
+        // Keeping the operator's default replica label is what lets Query deduplicate.
+        expect(spec.replicaExternalLabelName).to.equal("prometheus_replica");
+        expect(spec.scrapeInterval).to.equal("30s");
+        expect(spec.thanos.blockSize).to.equal("2h");
+        expect(spec.disableCompaction).to.equal(true);
+    });
+
+    it("keeps blocks locally through a 24h object-store outage, within a Longhorn PVC", async () => {
+        const spec = kpsRelease(await stackRun(stack)).values.prometheus.prometheusSpec;
+        // 24h outage, plus the up to 3h a block takes to be cut, plus margin.
+        expect(hours(spec.retention) * HOUR).to.be.at.least(28 * HOUR);
+        const pvc = spec.storageSpec.volumeClaimTemplate.spec;
+        expect(pvc.storageClassName).to.equal("longhorn");
+        const pvcGi = Number(/^([0-9]+)Gi$/.exec(pvc.resources.requests.storage)![1]);
+        const retentionGB = Number(/^([0-9]+)GB$/.exec(spec.retentionSize)![1]);
+        expect(retentionGB).to.be.below(pvcGi);
+    });
+
+    it("exports the outputs contract", async () => {
+        const outputs = (await stackRun(stack)).outputs;
+        expect(outputs.contractVersion).to.equal(1);
+        expect(outputs.clusterName).to.equal(stack);
+        expect(outputs.externalLabels).to.deep.equal({ cluster: stack });
+        expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
+        expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
+        expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
+        expect((await stackRun(stack)).secretOutputNames).to.deep.equal([]);
+    });
+}
+
+describe("edge stacks", () => {
+    for (const edge of EDGES) {
+        describe(edge.stack, () => {
+            commonChecks(edge.stack);
+
+            it("turns Grafana and Alertmanager off", async () => {
+                const values = kpsRelease(await stackRun(edge.stack)).values;
+                expect(values.grafana.enabled).to.equal(false);
+                expect(values.alertmanager.enabled).to.equal(false);
+            });
+
+            it("exposes each replica's sidecar gRPC on its own port of the pinned IP", async () => {
+                const run = await stackRun(edge.stack);
+                const expected = [
+                    { name: "thanos-sidecar-0", pod: "prometheus-kps-prometheus-0", port: 10901 },
+                    { name: "thanos-sidecar-1", pod: "prometheus-kps-prometheus-1", port: 10911 },
+                ];
+                const services = byType(run, "kubernetes:core/v1:Service");
+                expect(services).to.have.lengthOf(2);
+                for (const { name, pod, port } of expected) {
+                    const svc = k8sObject(run, "Service", name);
+                    expect(svc.metadata.namespace).to.equal("monitoring");
+                    expect(svc.spec.type).to.equal("LoadBalancer");
+                    expect(svc.spec.selector).to.deep.equal({ "statefulset.kubernetes.io/pod-name": pod });
+                    expect(svc.spec.ports).to.deep.equal([{ name: "grpc", protocol: "TCP", port, targetPort: "grpc" }]);
+                    expect(svc.spec.loadBalancerSourceRanges).to.deep.equal([CENTRAL_NODE_CIDR]);
+                    expect(svc.metadata.annotations["lbipam.cilium.io/ips"]).to.equal(edge.lbIp);
+                    expect(svc.metadata.annotations["lbipam.cilium.io/sharing-key"]).to.be.a("string").that.is.not.empty;
+                }
+                const keys = expected.map(({ name }) => k8sObject(run, "Service", name).metadata.annotations["lbipam.cilium.io/sharing-key"]);
+                expect(new Set(keys).size, "both Services must share the one address").to.equal(1);
+            });
+
+            it("manages the Cilium pool and L2 announcements for exactly the pinned IP, selecting our Services", async () => {
+                const run = await stackRun(edge.stack);
+                const pools = run.resources.filter((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"));
+                const policies = run.resources.filter((r) => r.type.endsWith(":CiliumL2AnnouncementPolicy"));
+                expect(pools).to.have.lengthOf(1);
+                expect(policies).to.have.lengthOf(1);
+                const pool = pools[0].inputs as any;
+                expect(pool.spec.blocks).to.deep.equal([{ start: edge.lbIp, stop: edge.lbIp }]);
+                expect((policies[0].inputs as any).spec.loadBalancerIPs).to.equal(true);
+                for (const selector of [pool.spec.serviceSelector, (policies[0].inputs as any).spec.serviceSelector]) {
+                    for (const name of ["thanos-sidecar-0", "thanos-sidecar-1"]) {
+                        const labels = k8sObject(run, "Service", name).metadata.labels;
+                        for (const [key, value] of Object.entries(selector.matchLabels)) expect(labels[key]).to.equal(value);
+                    }
+                }
+            });
+
+            it("exports a sidecar endpoint per replica from the Services' assigned address", async () => {
+                const outputs = (await stackRun(edge.stack)).outputs;
+                expect(outputs.role).to.equal("edge");
+                expect(outputs.sidecarEndpoints).to.deep.equal([`${edge.lbIp}:10901`, `${edge.lbIp}:10911`]);
+            });
+        });
+    }
+
+    it("a third replica gets a third Service and endpoint", async () => {
+        const run = await runCommittedStack("cluster-02", {
+            "thanos-multicluster:prometheus": { replicas: 3, retention: "2d", objectStoreOutageToSurvive: "24h", storageSize: "50Gi" },
+        });
+        expect(k8sObject(run, "Service", "thanos-sidecar-2").spec.selector).to.deep.equal({ "statefulset.kubernetes.io/pod-name": "prometheus-kps-prometheus-2" });
+        expect(run.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.211:10901", "192.168.101.211:10911", "192.168.101.211:10921"]);
+    });
+
+    it("leaves the Cilium objects alone where the stack does not manage them", async () => {
+        const run = await runCommittedStack("cluster-03", {
+            "thanos-multicluster:loadBalancer": {
+                ip: "192.168.101.212",
+                manageCiliumIpam: false,
+                pool: { start: "192.168.101.212", stop: "192.168.101.212" },
+                sidecarSourceRanges: [CENTRAL_NODE_CIDR],
+            },
+        });
+        expect(run.resources.filter((r) => r.type.includes("cilium.io"))).to.deep.equal([]);
+        expect(run.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
+    });
+});
+
+describe("central stack: the monitoring base", () => {
+    commonChecks(CENTRAL.stack);
+
+    it("reaches its own sidecars in-cluster: no sidecar LoadBalancer, no sidecar endpoints", async () => {
+        const run = await stackRun(CENTRAL.stack);
+        expect(byType(run, "kubernetes:core/v1:Service")).to.deep.equal([]);
+        expect(run.outputs.role).to.equal("central");
+        expect(run.outputs.sidecarEndpoints).to.deep.equal([]);
+    });
+
+    it("manages the Cilium pool for the central address", async () => {
+        const run = await stackRun(CENTRAL.stack);
+        const pool = run.resources.find((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"))!.inputs as any;
+        expect(pool.spec.blocks).to.deep.equal([{ start: CENTRAL.lbIp, stop: CENTRAL.lbIp }]);
+    });
+});
+
+describe("across stacks", () => {
+    const all = [CENTRAL.stack, ...EDGES.map((e) => e.stack)];
+
+    it("every cluster label is unique", async () => {
+        const labels = await Promise.all(all.map(async (s) => kpsRelease(await stackRun(s)).values.prometheus.prometheusSpec.externalLabels.cluster));
+        expect(new Set(labels).size).to.equal(all.length);
+    });
+
+    it("every pinned address is distinct and inside the lab range 192.168.101.210-213", async () => {
+        const addresses: string[] = [];
+        for (const s of all) {
+            const pool = (await stackRun(s)).resources.find((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"))!.inputs as any;
+            addresses.push(pool.spec.blocks[0].start, pool.spec.blocks[0].stop);
+        }
+        const unique = [...new Set(addresses)].sort();
+        expect(unique).to.deep.equal(["192.168.101.210", "192.168.101.211", "192.168.101.212", "192.168.101.213"]);
+    });
+});
