@@ -1,9 +1,12 @@
 // thanos-multicluster: one stack per cluster. Every cluster runs the monitoring base (Prometheus HA
-// with the Thanos sidecar); the central cluster adds the Thanos control plane on top.
+// with the Thanos sidecar); the central cluster adds the Thanos control plane, wired to every edge
+// through the edges' stack outputs.
 
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringBase } from "./components/monitoringBase";
 import { newKubernetesProvider } from "./components/kubernetesProvider";
+import { GRAFANA_PORT } from "./components/kubePrometheusStack";
+import { ThanosControlPlane } from "./components/thanosControlPlane";
 import { loadStackConfig } from "./config";
 import { CONTRACT_VERSION, ClusterStackOutputs } from "./contract";
 
@@ -13,10 +16,13 @@ const config = loadStackConfig();
 // 2. The cluster, reached only through this explicit provider.
 const provider = newKubernetesProvider(config);
 
-// 3. The monitoring base, on every cluster.
+// 3. The monitoring base, on every cluster (on the central one with Alertmanager and Grafana).
 const base = new MonitoringBase(config.clusterName, { provider, config });
 
-// 4. The outputs contract (see the README): what the central stack and other teams read.
+// 4. The Thanos control plane, on the central cluster.
+const controlPlane = config.central !== undefined ? new ThanosControlPlane("thanos", { provider, config: { ...config, central: config.central }, base }) : undefined;
+
+// 5. The outputs contract (see the README): what the central stack and other teams read.
 const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutputs[K]> } = {
     contractVersion: CONTRACT_VERSION,
     clusterName: config.clusterName,
@@ -36,3 +42,11 @@ export const replicaLabels = outputs.replicaLabels;
 export const sidecarEndpoints = outputs.sidecarEndpoints;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
+
+// Central stack only (undefined, and so absent, on edges).
+export const queryUrl = controlPlane?.queryUrl;
+export const grafanaUrl = controlPlane ? `http://${config.loadBalancer.ip}:${GRAFANA_PORT}` : undefined;
+export const grafanaAdminPassword = base.grafanaAdminPassword;
+export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
+export const queryEndpoints = controlPlane?.queryEndpoints;
+export const buckets = controlPlane?.buckets;

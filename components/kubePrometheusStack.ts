@@ -5,8 +5,10 @@ import {
     CLUSTER_LABEL,
     KUBE_PROMETHEUS_STACK,
     NODE_EXPORTER_NAMESPACE,
+    PART_OF_LABEL,
     PROMETHEUS_REPLICA_LABEL,
 } from "./names";
+import { LBIPAM_IPS_ANNOTATION, LBIPAM_SHARING_KEY_ANNOTATION } from "./sidecarLoadBalancer";
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export const THANOS_VERSION = "v0.42.4";
@@ -17,11 +19,57 @@ interface ResourceRequirements {
     limits?: { cpu?: string; memory?: string };
 }
 
+interface VolumeClaimTemplate {
+    spec: {
+        storageClassName: string;
+        accessModes: string[];
+        resources: { requests: { storage: string } };
+    };
+}
+
+/** Alertmanager values, on the central cluster (off elsewhere). */
+export interface AlertmanagerValues {
+    enabled: boolean;
+    podDisruptionBudget?: { enabled: boolean; maxUnavailable: number };
+    alertmanagerSpec?: {
+        replicas: number;
+        podAntiAffinity: "soft" | "hard" | "";
+        resources: ResourceRequirements;
+        storage: { volumeClaimTemplate: VolumeClaimTemplate };
+    };
+}
+
+/** Grafana subchart values, on the central cluster (off elsewhere). */
+export interface GrafanaValues {
+    enabled: boolean;
+    admin?: { existingSecret: string; userKey: string; passwordKey: string };
+    deploymentStrategy?: { type: "Recreate" | "RollingUpdate" };
+    initChownData?: { enabled: boolean };
+    persistence?: { enabled: boolean; type: "pvc"; storageClassName: string; accessModes: string[]; size: string };
+    service?: {
+        type: "LoadBalancer" | "ClusterIP";
+        port: number;
+        annotations: Record<string, string>;
+        labels: Record<string, string>;
+        loadBalancerSourceRanges: string[];
+    };
+    sidecar?: { datasources: { defaultDatasourceEnabled: boolean } };
+    additionalDataSources?: {
+        name: string;
+        uid: string;
+        type: "prometheus";
+        access: "proxy";
+        url: string;
+        isDefault: boolean;
+        jsonData: Record<string, unknown>;
+    }[];
+}
+
 /** The subset of the chart's values that we set, typed so a misspelt key fails to compile. */
 export interface KubePrometheusStackValues {
     fullnameOverride: string;
-    alertmanager: { enabled: boolean };
-    grafana: { enabled: boolean };
+    alertmanager: AlertmanagerValues;
+    grafana: GrafanaValues;
     "prometheus-node-exporter": { namespaceOverride: string };
     prometheus: {
         enabled: boolean;
@@ -46,15 +94,7 @@ export interface KubePrometheusStackValues {
             ruleSelectorNilUsesHelmValues: boolean;
             probeSelectorNilUsesHelmValues: boolean;
             scrapeConfigSelectorNilUsesHelmValues: boolean;
-            storageSpec: {
-                volumeClaimTemplate: {
-                    spec: {
-                        storageClassName: string;
-                        accessModes: string[];
-                        resources: { requests: { storage: string } };
-                    };
-                };
-            };
+            storageSpec: { volumeClaimTemplate: VolumeClaimTemplate };
             thanos: {
                 image: string;
                 version: string;
@@ -72,18 +112,90 @@ export interface ObjstoreSecretRef {
     key: string;
 }
 
+/** What the central cluster adds to its monitoring base: Alertmanager HA and Grafana on Thanos Query. */
+export interface CentralAddons {
+    alertmanagerReplicas: number;
+    alertmanagerStorageSize: string;
+    grafanaStorageSize: string;
+    /** The Secret holding Grafana's admin credentials (the chart reads it; the password never enters the values). */
+    grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
+    /** In-cluster URL of Thanos Query, Grafana's one default datasource. */
+    queryUrl: string;
+    /** The central pinned address and its sharing key, shared with Query's LoadBalancer. */
+    loadBalancerIp: string;
+    sharingKey: string;
+    /** Who may reach Grafana. */
+    uiSourceRanges: string[];
+}
+
+export const GRAFANA_PORT = 3000;
+
+function claimTemplate(storageClassName: string, size: string): VolumeClaimTemplate {
+    return { spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } };
+}
+
+function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | undefined): AlertmanagerValues {
+    if (central === undefined) return { enabled: false };
+    return {
+        enabled: true,
+        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        alertmanagerSpec: {
+            // Gossip HA: the replicas share silences and notification state, each alert is sent once.
+            replicas: central.alertmanagerReplicas,
+            podAntiAffinity: "soft",
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            storage: { volumeClaimTemplate: claimTemplate(settings.storageClass, central.alertmanagerStorageSize) },
+        },
+    };
+}
+
+function grafanaValues(settings: ClusterSettings, central: CentralAddons | undefined): GrafanaValues {
+    if (central === undefined) return { enabled: false };
+    return {
+        enabled: true,
+        admin: { existingSecret: central.grafanaAdminSecret.name, userKey: central.grafanaAdminSecret.userKey, passwordKey: central.grafanaAdminSecret.passwordKey },
+        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        deploymentStrategy: { type: "Recreate" },
+        // The chown init container runs as root; fsGroup already gives Grafana its volume.
+        initChownData: { enabled: false },
+        persistence: { enabled: true, type: "pvc", storageClassName: settings.storageClass, accessModes: ["ReadWriteOnce"], size: central.grafanaStorageSize },
+        service: {
+            type: "LoadBalancer",
+            port: GRAFANA_PORT,
+            annotations: { [LBIPAM_IPS_ANNOTATION]: central.loadBalancerIp, [LBIPAM_SHARING_KEY_ANNOTATION]: central.sharingKey },
+            // The Cilium pool and L2 policy select our Services by this label.
+            labels: { ...PART_OF_LABEL },
+            loadBalancerSourceRanges: central.uiSourceRanges,
+        },
+        // The chart's own datasource points at the local Prometheus and is marked default; two
+        // defaults stop Grafana from starting, and the global view is Query's.
+        sidecar: { datasources: { defaultDatasourceEnabled: false } },
+        additionalDataSources: [
+            {
+                name: "Thanos",
+                uid: "thanos",
+                type: "prometheus",
+                access: "proxy",
+                url: central.queryUrl,
+                isDefault: true,
+                jsonData: { prometheusType: "Thanos", timeInterval: settings.prometheus.scrapeInterval, httpMethod: "POST" },
+            },
+        ],
+    };
+}
+
 /**
  * kube-prometheus-stack values for one cluster's monitoring base: Prometheus HA with the Thanos
  * sidecar shipping 2h blocks to the metrics bucket.
  */
-export function kubePrometheusStackValues(settings: ClusterSettings, objstore: ObjstoreSecretRef): KubePrometheusStackValues {
+export function kubePrometheusStackValues(settings: ClusterSettings, objstore: ObjstoreSecretRef, central?: CentralAddons): KubePrometheusStackValues {
     const prometheus = settings.prometheus;
     return {
         // Short, fixed object names: the per-replica sidecar Services select pods by name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
         // Edges ship metrics only; the central cluster's Alertmanager and Grafana are the control plane's.
-        alertmanager: { enabled: false },
-        grafana: { enabled: false },
+        alertmanager: alertmanagerValues(settings, central),
+        grafana: grafanaValues(settings, central),
         "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
         prometheus: {
             enabled: true,
@@ -115,15 +227,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 ruleSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
-                storageSpec: {
-                    volumeClaimTemplate: {
-                        spec: {
-                            storageClassName: settings.storageClass,
-                            accessModes: ["ReadWriteOnce"],
-                            resources: { requests: { storage: prometheus.storageSize } },
-                        },
-                    },
-                },
+                storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
                 thanos: {
                     image: THANOS_IMAGE,
                     version: THANOS_VERSION,
@@ -145,6 +249,8 @@ export interface KubePrometheusStackArgs {
     settings: ClusterSettings;
     /** The objstore Secret the sidecar reads. */
     objstore: { name: pulumi.Input<string>; key: string };
+    /** Alertmanager and Grafana, on the central cluster only. */
+    central?: CentralAddons;
     /** Resources the release must wait for (the node exporter's namespace). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -160,7 +266,7 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         super("thanos-multicluster:monitoring:KubePrometheusStack", name, {}, opts);
         this.values = pulumi
             .output(args.objstore.name)
-            .apply((secretName) => kubePrometheusStackValues(args.settings, { name: secretName, key: args.objstore.key }));
+            .apply((secretName) => kubePrometheusStackValues(args.settings, { name: secretName, key: args.objstore.key }, args.central));
         this.release = new k8s.helm.v3.Release(
             name,
             {

@@ -2,11 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
-import { KubePrometheusStack } from "./kubePrometheusStack";
+import { GrafanaAdminSecret } from "./grafanaAdminSecret";
+import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
+import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
 
 export interface MonitoringBaseArgs {
     /** Provider of the cluster. */
@@ -33,6 +35,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The objstore Secret (name and key) the sidecars use. */
     public readonly objstoreSecret: ObjstoreSecret;
+    /** Grafana's generated admin password (secret); central cluster only. */
+    public readonly grafanaAdminPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: MonitoringBaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:MonitoringBase", name, {}, opts);
@@ -58,6 +62,25 @@ export class MonitoringBase extends pulumi.ComponentResource {
             child,
         );
 
+        // The central cluster's base also runs Alertmanager (HA) and Grafana on Thanos Query.
+        let centralAddons: CentralAddons | undefined;
+        const releaseDependsOn: pulumi.Resource[] = [namespaces.nodeExporter];
+        if (config.central !== undefined) {
+            const grafanaAdmin = new GrafanaAdminSecret(`${name}-grafana-admin`, { provider, namespace: this.namespace }, child);
+            this.grafanaAdminPassword = grafanaAdmin.password;
+            releaseDependsOn.push(grafanaAdmin.secret, ...(lbIpam?.resources ?? []));
+            centralAddons = {
+                alertmanagerReplicas: config.central.alertmanager.replicas,
+                alertmanagerStorageSize: config.central.alertmanager.storageSize,
+                grafanaStorageSize: config.central.grafana.storageSize,
+                grafanaAdminSecret: grafanaAdmin.ref,
+                queryUrl: queryInClusterUrl(config.central.clusterDomain),
+                loadBalancerIp: config.loadBalancer.ip,
+                sharingKey: CENTRAL_SHARING_KEY,
+                uiSourceRanges: config.central.uiSourceRanges,
+            };
+        }
+
         const stack = new KubePrometheusStack(
             `${name}-kube-prometheus-stack`,
             {
@@ -65,7 +88,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 settings: config,
                 objstore: { name: this.objstoreSecret.secretName, key: this.objstoreSecret.secretKey },
-                dependsOn: [namespaces.nodeExporter],
+                central: centralAddons,
+                dependsOn: releaseDependsOn,
             },
             child,
         );

@@ -30,6 +30,14 @@ export function prometheusPodName(replica: number): string {
     return `prometheus-${PROMETHEUS_CR_NAME}-${replica}`;
 }
 
+/** The Alertmanager CR the chart creates is `<fullname>-alertmanager`; its pods are `alertmanager-<cr>-<i>`. */
+export const ALERTMANAGER_CR_NAME = `${KUBE_PROMETHEUS_STACK.fullname}-alertmanager`;
+export const ALERTMANAGER_PORT = 9093;
+
+export function alertmanagerPodName(replica: number): string {
+    return `alertmanager-${ALERTMANAGER_CR_NAME}-${replica}`;
+}
+
 /** The external label the operator sets to the pod name; Query deduplicates on it. */
 export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
 /** The external label that tells clusters apart. */

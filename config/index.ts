@@ -21,6 +21,7 @@ const SETTING_KEYS: Record<string, "string" | "object"> = {
     loadBalancer: "object",
     objectStorage: "object",
     prometheus: "object",
+    central: "object",
 };
 
 /** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */
@@ -28,13 +29,21 @@ export const SECRET_KEYS = {
     objectStorageAccessKey: { required: true, fix: "the MinIO access key for the metrics bucket" },
     objectStorageSecretKey: { required: true, fix: "the MinIO secret key for the metrics bucket" },
     kubeconfig: { required: false, fix: "the kubeconfig contents, instead of kubernetes.context" },
+    // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
+    minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },
+    minioAdminSecretKey: { required: false, fix: "the MinIO secret key of minioAdminAccessKey" },
 } as const;
+
+/** Secrets the central stack needs when it manages the buckets. */
+const BUCKET_ADMIN_SECRETS = ["minioAdminAccessKey", "minioAdminSecretKey"] as const;
 
 export interface StackSecrets {
     objectStorageAccessKey: pulumi.Output<string>;
     objectStorageSecretKey: pulumi.Output<string>;
     /** Full kubeconfig contents; when unset the provider uses kubernetes.context. */
     kubeconfig?: pulumi.Output<string>;
+    /** MinIO credentials that may create buckets (central stack with central.buckets.manage). */
+    minioAdmin?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
 }
 
 export interface StackConfig extends ClusterSettings {
@@ -86,6 +95,16 @@ export function loadStackConfig(): StackConfig {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
     }
+    const managesBuckets = settings?.central?.buckets.manage === true;
+    if (managesBuckets) {
+        for (const key of BUCKET_ADMIN_SECRETS) {
+            if (!presentKeys.includes(key)) {
+                problems.push(
+                    `${prefix}${key} is required while ${prefix}central.buckets.manage is true: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}, or set central.buckets.manage to false`,
+                );
+            }
+        }
+    }
     if (problems.length > 0 || settings === undefined) {
         throw new ConfigError(problems);
     }
@@ -96,6 +115,9 @@ export function loadStackConfig(): StackConfig {
             objectStorageAccessKey: config.requireSecret("objectStorageAccessKey"),
             objectStorageSecretKey: config.requireSecret("objectStorageSecretKey"),
             kubeconfig: presentKeys.includes("kubeconfig") ? config.requireSecret("kubeconfig") : undefined,
+            minioAdmin: managesBuckets
+                ? { accessKey: config.requireSecret("minioAdminAccessKey"), secretKey: config.requireSecret("minioAdminSecretKey") }
+                : undefined,
         },
     };
 }

@@ -14,10 +14,14 @@ import {
     parsePrometheusSize,
     parseStorageQuantity,
     reservedIPv4Reason,
+    bucketNameProblem,
 } from "./units";
+import { CentralSettings, readCentral } from "./central";
+import { ConfigError, PROJECT, RawConfig, Reader } from "./reader";
 
-/** The project name: Pulumi prefixes every config key of ours with it. */
-export const PROJECT = "thanos-multicluster";
+export { ConfigError, PROJECT, RawConfig };
+export { CentralSettings };
+
 
 export type Role = "central" | "edge";
 
@@ -94,114 +98,14 @@ export interface ClusterSettings {
     prometheus: PrometheusSettings;
     /** Whether the sidecars get per-replica LoadBalancer Services (edges: the central Query dials in). */
     exposeSidecars: boolean;
+    /** The Thanos control plane's settings; present exactly on the central stack. */
+    central?: CentralSettings;
 }
 
-/** Raw config as Pulumi hands it over: key (without the project prefix) to parsed YAML value. */
-export type RawConfig = Record<string, unknown>;
 
 /** What the raw config must hold besides the settings: which secrets are present. */
 export interface PresentSecrets {
     kubeconfig: boolean;
-}
-
-export class ConfigError extends Error {
-    constructor(public readonly problems: string[]) {
-        super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-        this.name = "ConfigError";
-    }
-}
-
-/** Collects problems while reading raw config, so one run reports every bad key. */
-class Reader {
-    readonly problems: string[] = [];
-
-    constructor(private readonly raw: RawConfig) {}
-
-    key(path: string): string {
-        return `${PROJECT}:${path}`;
-    }
-
-    problem(path: string, message: string): void {
-        this.problems.push(`${this.key(path)} ${message}`);
-    }
-
-    private lookup(path: string): unknown {
-        const [top, ...rest] = path.split(".");
-        let value: unknown = this.raw[top];
-        for (const part of rest) {
-            if (value === undefined || value === null) return undefined;
-            if (typeof value !== "object" || Array.isArray(value)) return undefined;
-            value = (value as Record<string, unknown>)[part];
-        }
-        return value;
-    }
-
-    object(path: string): void {
-        const value = this.lookup(path);
-        if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
-            this.problem(path, `must be an object of settings (got ${JSON.stringify(value)}); see the README's config reference`);
-        }
-    }
-
-    string(path: string, fix: string): string | undefined;
-    string(path: string, fix: string, fallback: string): string;
-    string(path: string, fix: string, fallback?: string): string | undefined {
-        const value = this.lookup(path);
-        if (value === undefined || value === null || value === "") {
-            if (fallback === undefined) {
-                this.problem(path, `is required: ${fix}`);
-            }
-            return fallback;
-        }
-        if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
-            return fallback;
-        }
-        return value;
-    }
-
-    optionalString(path: string, fix: string): string | undefined {
-        const value = this.lookup(path);
-        if (value === undefined || value === null || value === "") return undefined;
-        if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
-            return undefined;
-        }
-        return value;
-    }
-
-    boolean(path: string, fallback: boolean): boolean {
-        const value = this.lookup(path);
-        if (value === undefined || value === null) return fallback;
-        if (value === true || value === "true") return true;
-        if (value === false || value === "false") return false;
-        this.problem(path, `must be true or false (got ${JSON.stringify(value)})`);
-        return fallback;
-    }
-
-    integer(path: string, fallback: number): number {
-        const value = this.lookup(path);
-        if (value === undefined || value === null) return fallback;
-        const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
-        if (typeof n !== "number" || !Number.isInteger(n)) {
-            this.problem(path, `must be a whole number (got ${JSON.stringify(value)})`);
-            return fallback;
-        }
-        return n;
-    }
-
-    stringList(path: string, fix: string, fallback?: string[]): string[] {
-        const value = this.lookup(path);
-        if (value === undefined || value === null) {
-            if (fallback === undefined) this.problem(path, `is required: ${fix}`);
-            return fallback ?? [];
-        }
-        if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-            this.problem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
-            return fallback ?? [];
-        }
-        return value as string[];
-    }
 }
 
 /**
@@ -245,6 +149,12 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const loadBalancer = readLoadBalancer(r, role, nodeIp, nodeAddress);
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
+    let central: CentralSettings | undefined;
+    if (role === "central") {
+        central = readCentral(r, objectStorage.bucket || undefined);
+    } else if (raw.central !== undefined) {
+        r.problem("central", "is set on an edge stack: only the central stack (role: central) runs the Thanos control plane; remove it or set role to central");
+    }
 
     if (r.problems.length > 0) {
         throw new ConfigError(r.problems);
@@ -259,6 +169,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         objectStorage,
         prometheus,
         exposeSidecars: role === "edge",
+        ...(central !== undefined ? { central } : {}),
     };
 }
 
@@ -371,20 +282,6 @@ export function endpointProblem(endpoint: string): string | undefined {
     }
     if (Number(port) < 1 || Number(port) > 65535) {
         return `has port ${port} outside 1-65535`;
-    }
-    return undefined;
-}
-
-/** S3 bucket naming rules (the subset MinIO enforces too). */
-export function bucketNameProblem(bucket: string): string | undefined {
-    if (bucket.length < 3 || bucket.length > 63) {
-        return `must be 3-63 characters long; got "${bucket}" (${bucket.length})`;
-    }
-    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
-        return `must use only lower-case letters, digits, '.' and '-', starting and ending with a letter or digit; got "${bucket}"`;
-    }
-    if (bucket.includes("..") || parseIPv4(bucket) !== undefined) {
-        return `must not contain ".." or look like an IP address; got "${bucket}"`;
     }
     return undefined;
 }

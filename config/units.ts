@@ -130,3 +130,18 @@ export function isDns1123Label(text: string): boolean {
 export function isDnsHostName(text: string): boolean {
     return text.length <= 253 && text.split(".").every((label) => /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(label) && label.length <= 63);
 }
+
+/** S3 bucket naming rules (the subset MinIO enforces too). */
+export function bucketNameProblem(bucket: string): string | undefined {
+    if (bucket.length < 3 || bucket.length > 63) {
+        return `must be 3-63 characters long; got "${bucket}" (${bucket.length})`;
+    }
+    if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
+        return `must use only lower-case letters, digits, '.' and '-', starting and ending with a letter or digit; got "${bucket}"`;
+    }
+    if (bucket.includes("..") || parseIPv4(bucket) !== undefined) {
+        return `must not contain ".." or look like an IP address; got "${bucket}"`;
+    }
+    return undefined;
+}
+

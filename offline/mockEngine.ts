@@ -48,6 +48,15 @@ export function newMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
                     },
                 };
             }
+            if (args.type === "random:index/randomPassword:RandomPassword") {
+                // Deterministic per resource name, so a render is reproducible; it is a secret in the plan.
+                const length = Number(inputs.length ?? 16);
+                const result = `mock-${args.name}-`.padEnd(length, "x").slice(0, length);
+                return { id: `${args.name}-id`, state: { ...inputs, result, bcryptHash: "[mock]" } };
+            }
+            if (args.type === "aws:s3/bucket:Bucket") {
+                return { id: inputs.bucket, state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}`, bucketDomainName: `${inputs.bucket}.s3.amazonaws.com` } };
+            }
             if (args.type.startsWith("kubernetes:")) {
                 const metadata = { ...(inputs.metadata ?? {}) };
                 metadata.name ??= args.name;

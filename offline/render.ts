@@ -26,12 +26,15 @@ export interface RenderedStack extends WrittenPlan {
     seconds: number;
 }
 
-/** Placeholder values for the required secrets: rendering must not need the real ones. */
+/**
+ * Placeholder values for the secrets: rendering must not need the real ones. The kubeconfig is
+ * left out, so the plan shows the provider reaching the stack's configured context.
+ */
 export function placeholderSecrets(): Record<string, string> {
     return Object.fromEntries(
-        Object.entries(SECRET_KEYS)
-            .filter(([, spec]) => spec.required)
-            .map(([key]) => [key, `offline-placeholder-${key}`]),
+        Object.keys(SECRET_KEYS)
+            .filter((key) => key !== "kubeconfig")
+            .map((key) => [key, `offline-placeholder-${key}`]),
     );
 }
 

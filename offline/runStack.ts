@@ -112,27 +112,31 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const resources: RecordedResource[] = [];
     await pulumi.runtime.setMocks(newMocks(options.stackOutputs ?? {}), PROJECT_NAME, options.stack, false);
 
+    // Wrap the mock monitor to see what it does not pass to the mocks: each resource's parent and
+    // provider. Reads (StackReferences) are recorded like registrations.
     const monitor = settings.getMonitor();
-    const registerResource = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-        const inputs = rpc.deserializeProperties(req.getObject());
-        return registerResource(req, (err: any, resp: any) => {
-            if (!err) {
-                const providerRef: string = req.getProvider() ?? "";
-                resources.push({
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || undefined,
-                    // A provider reference is "<urn>::<id>".
-                    provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
-                    custom: req.getCustom(),
-                    inputs,
-                });
-            }
-            callback(err, resp);
-        });
-    };
+    for (const method of ["registerResource", "readResource"] as const) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: any, callback: (err: any, resp: any) => void) => {
+            const inputs = rpc.deserializeProperties(method === "registerResource" ? req.getObject() : req.getProperties());
+            return original(req, (err: any, resp: any) => {
+                if (!err) {
+                    const providerRef: string = req.getProvider() ?? "";
+                    resources.push({
+                        urn: resp.getUrn(),
+                        type: req.getType(),
+                        name: req.getName(),
+                        parent: req.getParent() || undefined,
+                        // A provider reference is "<urn>::<id>".
+                        provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
+                        custom: method === "readResource" ? true : req.getCustom(),
+                        inputs,
+                    });
+                }
+                callback(err, resp);
+            });
+        };
+    }
 
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config)) {
@@ -153,7 +157,10 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         const outputs: Record<string, unknown> = {};
         const secretOutputNames: string[] = [];
         for (const [name, value] of Object.entries(program)) {
+            // The engine leaves an export that is undefined (a central-only output on an edge) out.
+            if (value === undefined) continue;
             const resolved = await resolveOutput(value);
+            if (resolved.value === undefined) continue;
             outputs[name] = resolved.secret ? wrapSecret(resolved.value) : resolved.value;
             if (resolved.secret) secretOutputNames.push(name);
         }

@@ -121,7 +121,7 @@ describe("config rules", () => {
     });
 
     it("the central cluster needs no sidecar source ranges", () => {
-        const central = withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
         const settings = parseClusterSettings(central, { kubeconfig: false });
         expect(settings.exposeSidecars).to.equal(false);
     });

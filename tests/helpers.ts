@@ -9,6 +9,8 @@ import { StackFile, readStackFile } from "../offline/stackFiles";
 export const TEST_SECRETS = {
     objectStorageAccessKey: "AKIA-test-access-7f3c91",
     objectStorageSecretKey: "test-secret-key-4b1e0d9a8c",
+    minioAdminAccessKey: "minio-admin-test-1d2e3f",
+    minioAdminSecretKey: "minio-admin-secret-9z8y7x6w",
 };
 
 export function stackFile(stack: string): StackFile {
@@ -31,6 +33,16 @@ export async function runCommittedStack(
         if (value === undefined) delete config[key];
     }
     return runStack({ stack, config, secrets: withPrefix(secrets), stackOutputs });
+}
+
+/** The three committed edges' outputs, as the central stack's StackReferences see them. */
+export async function committedEdgeOutputs(): Promise<StackOutputsByName> {
+    const outputs: StackOutputsByName = {};
+    for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+        const run = await runCommittedStack(stack);
+        outputs[`miribit/thanos-multicluster/${stack}`] = { outputs: run.outputs, secretOutputNames: run.secretOutputNames };
+    }
+    return outputs;
 }
 
 export function byType(run: StackRun, type: string): RecordedResource[] {

@@ -46,7 +46,7 @@ async function validate(object: Record<string, any>): Promise<void> {
  * existingSecret (the CR's SecretKeySelector).
  */
 function prometheusCrFromValues(values: Record<string, any>): Record<string, any> {
-    const { storageSpec, thanos, replicas, scrapeInterval, evaluationInterval, externalLabels, replicaExternalLabelName, retention, retentionSize, walCompression, resources } =
+    const { thanos, replicas, scrapeInterval, evaluationInterval, externalLabels, replicaExternalLabelName, retention, retentionSize, walCompression, resources } =
         values.prometheus.prometheusSpec;
     return {
         apiVersion: "monitoring.coreos.com/v1",

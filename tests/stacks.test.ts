@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as yaml from "js-yaml";
 import { StackRun, isSecretMarker } from "../offline/runStack";
-import { TEST_SECRETS, byType, k8sObject, runCommittedStack } from "./helpers";
+import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
 
 // Expected values come from the architecture seed, written out here by hand.
 const EDGES = [
@@ -28,7 +28,10 @@ function kpsRelease(run: StackRun): Record<string, any> {
 
 const runs = new Map<string, StackRun>();
 async function stackRun(stack: string): Promise<StackRun> {
-    if (!runs.has(stack)) runs.set(stack, await runCommittedStack(stack));
+    if (!runs.has(stack)) {
+        const edges = stack === CENTRAL.stack ? await committedEdgeOutputs() : {};
+        runs.set(stack, await runCommittedStack(stack, {}, edges));
+    }
     return runs.get(stack)!;
 }
 
@@ -130,7 +133,8 @@ function commonChecks(stack: string) {
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
         expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
         expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
-        expect((await stackRun(stack)).secretOutputNames).to.deep.equal([]);
+        // Only the central stack has a secret output: Grafana's admin password.
+        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(stack === CENTRAL.stack ? ["grafanaAdminPassword"] : []);
     });
 }
 
@@ -219,7 +223,8 @@ describe("central stack: the monitoring base", () => {
 
     it("reaches its own sidecars in-cluster: no sidecar LoadBalancer, no sidecar endpoints", async () => {
         const run = await stackRun(CENTRAL.stack);
-        expect(byType(run, "kubernetes:core/v1:Service")).to.deep.equal([]);
+        const sidecarServices = byType(run, "kubernetes:core/v1:Service").filter((r) => JSON.stringify(r.inputs).includes("prometheus-kps-prometheus"));
+        expect(sidecarServices).to.deep.equal([]);
         expect(run.outputs.role).to.equal("central");
         expect(run.outputs.sidecarEndpoints).to.deep.equal([]);
     });

@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
+import { EdgeCluster } from "./thanosQuery";
+
+/** Fully qualified name of an edge stack of this project. */
+export function edgeStackName(organization: string, stack: string): string {
+    return `${organization}/${pulumi.getProject()}/${stack}`;
+}
+
+/** What every edge must agree on with the central stack. */
+export interface EdgeExpectations {
+    /** The bucket and endpoint the central Store Gateway and Compactor read. */
+    objstore: { bucket: string; endpoint: string };
+    /** The central cluster's name: no edge may claim it. */
+    centralCluster: string;
+}
+
+/** Checks the contract version an edge exports before anything else is read from it. */
+export function checkContractVersion(stack: string, version: unknown): void {
+    if (version === undefined) {
+        throw new Error(
+            `edge stack ${stack} exports no contractVersion: it has not been deployed yet (run \`pulumi up -s ${stack.split("/").pop()}\` before the central stack) or was deployed by a version of this program from before the contract`,
+        );
+    }
+    if (version !== CONTRACT_VERSION) {
+        throw new Error(
+            `edge stack ${stack} exports contract version ${JSON.stringify(version)}, but this program reads version ${CONTRACT_VERSION}: deploy the edge and the central stack from the same commit`,
+        );
+    }
+}
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:[0-9]{1,5}$/;
+
+/** Validates one edge's contract outputs into an EdgeCluster, or throws naming the stack and the output. */
+export function parseEdgeContract(stack: string, outputs: Record<string, unknown>, expected: EdgeExpectations): EdgeCluster {
+    const fail = (output: string, problem: string): never => {
+        throw new Error(`edge stack ${stack}: output ${output} ${problem}`);
+    };
+    checkContractVersion(stack, outputs.contractVersion);
+    const o = outputs as Partial<Record<keyof ClusterStackOutputs, any>>;
+    if (o.role !== "edge") fail("role", `is ${JSON.stringify(o.role)}, not "edge": list only edge stacks in central.edgeStacks`);
+    if (typeof o.clusterName !== "string" || o.clusterName === "") fail("clusterName", "is missing");
+    if (o.clusterName === expected.centralCluster) fail("clusterName", `is "${o.clusterName}", the central cluster's own name: every cluster label must be unique`);
+    if (o.externalLabels?.cluster !== o.clusterName) fail("externalLabels", `must carry cluster="${o.clusterName}"; got ${JSON.stringify(o.externalLabels)}`);
+    if (!Array.isArray(o.replicaLabels) || !o.replicaLabels.every((l: unknown) => typeof l === "string")) fail("replicaLabels", "must be a list of label names");
+    if (!Array.isArray(o.sidecarEndpoints) || o.sidecarEndpoints.length === 0) {
+        fail("sidecarEndpoints", "is empty: the edge exposes no sidecar, so Query could not read it");
+    }
+    for (const endpoint of o.sidecarEndpoints as unknown[]) {
+        if (typeof endpoint !== "string" || !HOST_PORT.test(endpoint)) fail("sidecarEndpoints", `holds ${JSON.stringify(endpoint)}, not host:port`);
+    }
+    if (o.objstore?.bucket !== expected.objstore.bucket || o.objstore?.endpoint !== expected.objstore.endpoint) {
+        fail(
+            "objstore",
+            `is ${JSON.stringify(o.objstore)}, but the central Store Gateway and Compactor read ${JSON.stringify(expected.objstore)}: the edge's blocks would never be compacted or served; point both at the same bucket`,
+        );
+    }
+    return {
+        stack,
+        contractVersion: CONTRACT_VERSION,
+        clusterName: o.clusterName,
+        role: "edge",
+        externalLabels: o.externalLabels,
+        replicaLabels: o.replicaLabels,
+        sidecarEndpoints: o.sidecarEndpoints,
+        objstore: o.objstore,
+        prometheusUrl: o.prometheusUrl,
+    };
+}
+
+/** Cross-edge rules: cluster labels and sidecar addresses must not repeat. */
+export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
+    const seen = new Map<string, string>();
+    for (const edge of edges) {
+        const other = seen.get(edge.clusterName);
+        if (other !== undefined) throw new Error(`edge stacks ${other} and ${edge.stack} both call their cluster "${edge.clusterName}": the cluster label must tell them apart`);
+        seen.set(edge.clusterName, edge.stack);
+    }
+    const endpoints = new Map<string, string>();
+    for (const edge of edges) {
+        for (const endpoint of edge.sidecarEndpoints) {
+            const other = endpoints.get(endpoint);
+            if (other !== undefined) throw new Error(`edge stacks ${other} and ${edge.stack} both export the sidecar endpoint ${endpoint}: each edge needs its own address`);
+            endpoints.set(endpoint, edge.stack);
+        }
+    }
+    return edges;
+}
+
+export interface EdgeStacksArgs {
+    /** Pulumi organization of the edge stacks. */
+    organization: string;
+    /** Edge stack names (cluster-02, ...). */
+    stacks: string[];
+    expected: EdgeExpectations;
+}
+
+/**
+ * Reads every edge stack's outputs contract through a StackReference. The contract version is
+ * checked first, then every output is required: a missing or outdated edge fails the deployment
+ * with the stack's name instead of being wired wrong or left out.
+ */
+export class EdgeStacks extends pulumi.ComponentResource {
+    /** The edges, checked, in config order. */
+    public readonly edges: pulumi.Output<EdgeCluster[]>;
+
+    constructor(name: string, args: EdgeStacksArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:central:EdgeStacks", name, {}, opts);
+        const edges = args.stacks.map((stack) => {
+            const fullName = edgeStackName(args.organization, stack);
+            const ref = new pulumi.StackReference(fullName, { name: fullName }, { parent: this });
+            return ref.getOutput("contractVersion").apply((version) => {
+                checkContractVersion(fullName, version);
+                const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));
+                return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));
+            });
+        });
+        this.edges = pulumi.all(edges).apply(checkEdgesTogether);
+        this.registerOutputs({ edges: this.edges });
+    }
+}

@@ -1,0 +1,103 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralSettings, StackConfig } from "../config";
+import { EdgeStacks } from "./edgeStacks";
+import { MinioBuckets } from "./minioBuckets";
+import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
+import { ThanosCompactor } from "./thanosCompactor";
+import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
+import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
+import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
+
+export interface ThanosControlPlaneArgs {
+    /** Provider of the central cluster. */
+    provider: k8s.Provider;
+    /** The central stack's validated config (central settings and secrets included). */
+    config: StackConfig & { central: CentralSettings };
+    /** The monitoring base: namespace, objstore Secret, Prometheus, Alertmanager, Grafana. */
+    base: pulumi.Resource;
+}
+
+/**
+ * The central cluster's Thanos control plane: Query over every cluster, the Store Gateway and the
+ * Compactor on the bucket, the Ruler, and the MinIO buckets. Every edge is read from its stack's
+ * outputs, so adding a cluster is its stack file plus one entry in central.edgeStacks.
+ */
+export class ThanosControlPlane extends pulumi.ComponentResource {
+    /** The edges Query reads, as their stacks exported them. */
+    public readonly edges: pulumi.Output<EdgeCluster[]>;
+    /** Every StoreAPI endpoint Query is wired to. */
+    public readonly queryEndpoints: pulumi.Output<QueryEndpoint[]>;
+    /** Query's URL on the central address, and in-cluster. */
+    public readonly queryUrl: pulumi.Output<string>;
+    public readonly queryInClusterUrl: string;
+    /** Alertmanager's in-cluster URL. */
+    public readonly alertmanagerUrl: string;
+    /** The buckets, by purpose. */
+    public readonly buckets: { metrics: string; longhornBackups: string; opensearchLogs: string };
+
+    constructor(name: string, args: ThanosControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:central:ThanosControlPlane", name, {}, opts);
+        const { config, provider } = args;
+        const central = config.central;
+        const child = { parent: this };
+
+        const edgeStacks = new EdgeStacks(
+            `${name}-edges`,
+            {
+                organization: central.organization,
+                stacks: central.edgeStacks,
+                expected: { objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint }, centralCluster: config.clusterName },
+            },
+            child,
+        );
+        this.edges = edgeStacks.edges;
+
+        this.buckets = { metrics: config.objectStorage.bucket, longhornBackups: central.buckets.longhornBackups, opensearchLogs: central.buckets.opensearchLogs };
+        let buckets: MinioBuckets | undefined;
+        if (central.buckets.manage && config.secrets.minioAdmin !== undefined) {
+            buckets = new MinioBuckets(
+                `${name}-buckets`,
+                {
+                    settings: { endpoint: config.objectStorage.endpoint, insecure: config.objectStorage.insecure, insecureSkipVerify: config.objectStorage.insecureSkipVerify, region: central.buckets.region },
+                    accessKey: config.secrets.minioAdmin.accessKey,
+                    secretKey: config.secrets.minioAdmin.secretKey,
+                    names: this.buckets,
+                },
+                child,
+            );
+        }
+
+        // Everything reading the bucket waits for the base (namespace, objstore Secret) and the buckets.
+        const dependsOn = [args.base, ...(buckets ? [buckets] : [])];
+        new ThanosStoreGateway(`${name}-store`, { provider, settings: config, central, dependsOn }, child);
+        new ThanosCompactor(`${name}-compactor`, { provider, settings: config, central, dependsOn }, child);
+        new ThanosRuler(
+            `${name}-ruler`,
+            { provider, settings: config, central, clusters: this.edges.apply((edges) => [config.clusterName, ...edges.map((e) => e.clusterName)]), dependsOn },
+            child,
+        );
+
+        this.queryEndpoints = this.edges.apply((edges) =>
+            queryEndpoints({
+                clusterDomain: central.clusterDomain,
+                centralCluster: config.clusterName,
+                localPrometheusReplicas: config.prometheus.replicas,
+                storeGatewayReplicas: central.storeGateway.replicas,
+                rulerReplicas: central.ruler.replicas,
+                edges,
+                storeService: STORE_SERVICE,
+                rulerService: RULER_SERVICE,
+            }),
+        );
+        const query = new ThanosQuery(
+            `${name}-query`,
+            { provider, settings: config, central, endpoints: this.queryEndpoints, replicaLabels: this.edges.apply(queryReplicaLabels), dependsOn: [args.base] },
+            child,
+        );
+        this.queryUrl = query.url;
+        this.queryInClusterUrl = query.inClusterUrl;
+        this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
+        this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });
+    }
+}

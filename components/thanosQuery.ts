@@ -1,0 +1,226 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralSettings, ClusterSettings } from "../config";
+import { ClusterStackOutputs } from "../contract";
+import { LBIPAM_IPS_ANNOTATION, LBIPAM_SHARING_KEY_ANNOTATION } from "./sidecarLoadBalancer";
+import { MONITORING_NAMESPACE, PROMETHEUS_REPLICA_LABEL, SIDECAR_GRPC_PORT, prometheusPodName } from "./names";
+import {
+    POD_SECURITY_CONTEXT,
+    THANOS_GRPC_PORT,
+    oneAtATimeDisruptionBudget,
+    preferSpreadAcrossNodes,
+    thanosArgs,
+    thanosContainer,
+    thanosLabels,
+    thanosSelector,
+} from "./thanosWorkload";
+
+export const QUERY_COMPONENT = "query";
+export const QUERY_SERVICE = "thanos-query";
+export const QUERY_HTTP_PORT = 9090;
+/** The Ruler's replica label (kube-thanos' convention); Query deduplicates on it as on Prometheus'. */
+export const RULER_REPLICA_LABEL = "rule_replica";
+/** Sharing key of the central address: Query (9090) and Grafana (3000) share it. */
+export const CENTRAL_SHARING_KEY = "thanos-central";
+
+/** The operator's governing Service of every Prometheus StatefulSet: it gives each replica a DNS name. */
+const PROMETHEUS_GOVERNING_SERVICE = "prometheus-operated";
+
+/** An edge stack's contract outputs, as the central stack read and checked them. */
+export interface EdgeCluster extends ClusterStackOutputs {
+    /** Fully qualified name of the edge stack. */
+    stack: string;
+}
+
+export interface QueryEndpoint {
+    /** host:port Query dials (gRPC, StoreAPI). */
+    address: string;
+    /**
+     * Strict endpoints stay in Query's set when unhealthy, so their absence shows as a
+     * partial-response warning instead of the cluster silently vanishing from results.
+     */
+    strict: boolean;
+    /** What is behind the address, for people reading the plan. */
+    source: string;
+}
+
+export interface QueryEndpointInputs {
+    clusterDomain: string;
+    /** The central cluster's own name and Prometheus replica count. */
+    centralCluster: string;
+    localPrometheusReplicas: number;
+    storeGatewayReplicas: number;
+    rulerReplicas: number;
+    edges: EdgeCluster[];
+    /** Names of the Store Gateway's and Ruler's headless Services. */
+    storeService: string;
+    rulerService: string;
+}
+
+function podAddress(pod: string, service: string, domain: string, port: number): string {
+    return `${pod}.${service}.${MONITORING_NAMESPACE}.svc.${domain}:${port}`;
+}
+
+/**
+ * Every StoreAPI Query reads, one address per replica. Sidecars, local and remote, are strict: a
+ * Prometheus replica that cannot be reached must be reported, not dropped. The Store Gateway's
+ * and Ruler's replicas each hold the same data as their peers, so they are not strict: a rolling
+ * restart must not turn every query into a partial response.
+ */
+export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
+    const { clusterDomain: domain } = inputs;
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    return [
+        ...range(inputs.localPrometheusReplicas).map((i) => ({
+            address: podAddress(prometheusPodName(i), PROMETHEUS_GOVERNING_SERVICE, domain, SIDECAR_GRPC_PORT),
+            strict: true,
+            source: `${inputs.centralCluster} sidecar, Prometheus replica ${i}`,
+        })),
+        ...inputs.edges.flatMap((edge) =>
+            edge.sidecarEndpoints.map((address, i) => ({ address, strict: true, source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})` })),
+        ),
+        ...range(inputs.storeGatewayReplicas).map((i) => ({
+            address: podAddress(`${inputs.storeService}-${i}`, inputs.storeService, domain, THANOS_GRPC_PORT),
+            strict: false,
+            source: `store gateway replica ${i}`,
+        })),
+        ...range(inputs.rulerReplicas).map((i) => ({
+            address: podAddress(`${inputs.rulerService}-${i}`, inputs.rulerService, domain, THANOS_GRPC_PORT),
+            strict: false,
+            source: `ruler replica ${i}`,
+        })),
+    ];
+}
+
+/** The `--endpoint.sd-config` document (JSON, which is YAML). */
+export function endpointSdConfig(endpoints: QueryEndpoint[]): string {
+    return JSON.stringify({ endpoints: endpoints.map(({ address, strict }) => ({ address, strict })) });
+}
+
+/** Replica labels Query deduplicates on: Prometheus' (from every cluster's contract) and the Ruler's. */
+export function queryReplicaLabels(edges: EdgeCluster[]): string[] {
+    return [...new Set([PROMETHEUS_REPLICA_LABEL, ...edges.flatMap((e) => e.replicaLabels), RULER_REPLICA_LABEL])];
+}
+
+export function queryArgs(central: CentralSettings, endpoints: QueryEndpoint[], replicaLabels: string[]): string[] {
+    return thanosArgs("query", {
+        "log.level": "info",
+        "http-address": `0.0.0.0:${QUERY_HTTP_PORT}`,
+        "grpc-address": `0.0.0.0:${THANOS_GRPC_PORT}`,
+        "endpoint.sd-config": endpointSdConfig(endpoints),
+        "query.replica-label": replicaLabels,
+        "query.auto-downsampling": true,
+        // Partial responses keep answering when one edge is unreachable; strict endpoints make it a visible warning.
+        "query.partial-response": true,
+        "query.timeout": central.query.timeout,
+        "store.response-timeout": central.query.storeResponseTimeout,
+    });
+}
+
+export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input<string[]>): k8s.types.input.apps.v1.Deployment {
+    return {
+        metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+        spec: {
+            replicas: central.query.replicas,
+            selector: { matchLabels: thanosSelector(QUERY_COMPONENT) },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+                metadata: { labels: thanosLabels(QUERY_COMPONENT) },
+                spec: {
+                    securityContext: POD_SECURITY_CONTEXT,
+                    affinity: preferSpreadAcrossNodes(QUERY_COMPONENT),
+                    automountServiceAccountToken: false,
+                    containers: [
+                        thanosContainer({
+                            args,
+                            httpPort: QUERY_HTTP_PORT,
+                            grpcPort: THANOS_GRPC_PORT,
+                            volumeMounts: [],
+                            resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } },
+                        }),
+                    ],
+                },
+            },
+        },
+    };
+}
+
+/** Query's in-cluster URL (Grafana's datasource, the Ruler's query target). */
+export function queryInClusterUrl(clusterDomain: string): string {
+    return `http://${QUERY_SERVICE}.${MONITORING_NAMESPACE}.svc.${clusterDomain}:${QUERY_HTTP_PORT}`;
+}
+
+/** In-cluster Service: Grafana, the Ruler and people port-forwarding use it. */
+export function queryServiceSpec(): k8s.types.input.core.v1.Service {
+    return {
+        metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+        spec: {
+            selector: thanosSelector(QUERY_COMPONENT),
+            ports: [
+                { name: "http", port: QUERY_HTTP_PORT, targetPort: "http", protocol: "TCP" },
+                { name: "grpc", port: THANOS_GRPC_PORT, targetPort: "grpc", protocol: "TCP" },
+            ],
+        },
+    };
+}
+
+/** Query's HTTP API and UI on the central cluster's pinned address, port 9090 (nothing else). */
+export function queryLoadBalancerSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.core.v1.Service {
+    return {
+        metadata: {
+            name: `${QUERY_SERVICE}-lb`,
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_COMPONENT),
+            annotations: { [LBIPAM_IPS_ANNOTATION]: settings.loadBalancer.ip, [LBIPAM_SHARING_KEY_ANNOTATION]: CENTRAL_SHARING_KEY },
+        },
+        spec: {
+            type: "LoadBalancer",
+            selector: thanosSelector(QUERY_COMPONENT),
+            ports: [{ name: "http", port: QUERY_HTTP_PORT, targetPort: "http", protocol: "TCP" }],
+            loadBalancerSourceRanges: central.uiSourceRanges,
+            externalTrafficPolicy: "Cluster",
+            allocateLoadBalancerNodePorts: false,
+        },
+    };
+}
+
+export interface ThanosQueryArgs {
+    /** Provider of the central cluster. */
+    provider: k8s.Provider;
+    /** The central stack's settings. */
+    settings: ClusterSettings;
+    central: CentralSettings;
+    /** Every StoreAPI to read, from the edges' outputs and the local components. */
+    endpoints: pulumi.Input<QueryEndpoint[]>;
+    /** Replica labels to deduplicate on. */
+    replicaLabels: pulumi.Input<string[]>;
+    /** Resources to wait for (the namespace, the LB pool). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Thanos Query: one PromQL endpoint over every cluster, replicas deduplicated. */
+export class ThanosQuery extends pulumi.ComponentResource {
+    /** In-cluster HTTP URL (Grafana's datasource, the Ruler's query target). */
+    public readonly inClusterUrl: string;
+    /** http://<central address>:9090, from the address the LoadBalancer was assigned. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: ThanosQueryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:thanos:ThanosQuery", name, {}, opts);
+        const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        const containerArgs = pulumi
+            .all([args.endpoints, args.replicaLabels])
+            .apply(([endpoints, labels]) => queryArgs(args.central, endpoints, labels));
+        new k8s.apps.v1.Deployment(name, queryDeploymentSpec(args.central, containerArgs), child);
+        new k8s.core.v1.Service(name, queryServiceSpec(), child);
+        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT), child);
+        const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);
+        this.inClusterUrl = queryInClusterUrl(args.central.clusterDomain);
+        this.url = lb.status.apply((status) => {
+            const address = status?.loadBalancer?.ingress?.[0]?.ip;
+            if (!address) throw new Error(`Service ${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb has no LoadBalancer address: check the Cilium LB IPAM pool for ${args.settings.loadBalancer.ip}`);
+            return `http://${address}:${QUERY_HTTP_PORT}`;
+        });
+        this.registerOutputs({ url: this.url, inClusterUrl: this.inClusterUrl });
+    }
+}

@@ -1,0 +1,111 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralSettings, ClusterSettings } from "../config";
+import { parsePrometheusSize } from "../config/units";
+import { MONITORING_NAMESPACE, OBJSTORE_SECRET } from "./names";
+import {
+    OBJSTORE_CONFIG_FILE,
+    OBJSTORE_VOLUME_MOUNT,
+    POD_SECURITY_CONTEXT,
+    THANOS_GRPC_PORT,
+    THANOS_HTTP_PORT,
+    dataVolumeClaim,
+    headlessServiceSpec,
+    objstoreVolume,
+    oneAtATimeDisruptionBudget,
+    preferSpreadAcrossNodes,
+    thanosArgs,
+    thanosContainer,
+    thanosLabels,
+    thanosSelector,
+} from "./thanosWorkload";
+
+export const STORE_COMPONENT = "store-gateway";
+export const STORE_SERVICE = "thanos-store";
+const DATA_DIR = "/var/thanos/store";
+/** Go runtime, index headers and request buffers beyond the two caches. */
+const STORE_OVERHEAD_MIB = 1024;
+
+export function storeGatewayArgs(central: CentralSettings): string[] {
+    return thanosArgs("store", {
+        "log.level": "info",
+        "http-address": `0.0.0.0:${THANOS_HTTP_PORT}`,
+        "grpc-address": `0.0.0.0:${THANOS_GRPC_PORT}`,
+        "data-dir": DATA_DIR,
+        "objstore.config-file": OBJSTORE_CONFIG_FILE,
+        "index-cache-size": central.storeGateway.indexCacheSize,
+        "chunk-pool-size": central.storeGateway.chunkPoolSize,
+        // Half the compactor's delete delay: blocks the compactor replaced stop being served well
+        // before they are deleted, and are still there while the new ones are picked up.
+        "ignore-deletion-marks-delay": central.compactor.ignoreDeletionMarksDelay,
+    });
+}
+
+/** Memory limit that covers both caches plus the process itself, in Mi. */
+export function storeGatewayMemoryLimitMi(central: CentralSettings): number {
+    const mib = (size: string) => Math.ceil((parsePrometheusSize(size) ?? 0) / 1024 ** 2);
+    return mib(central.storeGateway.indexCacheSize) + mib(central.storeGateway.chunkPoolSize) + STORE_OVERHEAD_MIB;
+}
+
+export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {
+    const memoryLimitMi = storeGatewayMemoryLimitMi(central);
+    return {
+        metadata: { name: STORE_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(STORE_COMPONENT) },
+        spec: {
+            serviceName: STORE_SERVICE,
+            replicas: central.storeGateway.replicas,
+            podManagementPolicy: "Parallel",
+            selector: { matchLabels: thanosSelector(STORE_COMPONENT) },
+            template: {
+                metadata: { labels: thanosLabels(STORE_COMPONENT) },
+                spec: {
+                    securityContext: POD_SECURITY_CONTEXT,
+                    affinity: preferSpreadAcrossNodes(STORE_COMPONENT),
+                    automountServiceAccountToken: false,
+                    volumes: [objstoreVolume(OBJSTORE_SECRET.name)],
+                    containers: [
+                        thanosContainer({
+                            args: storeGatewayArgs(central),
+                            httpPort: THANOS_HTTP_PORT,
+                            grpcPort: THANOS_GRPC_PORT,
+                            volumeMounts: [OBJSTORE_VOLUME_MOUNT, { name: "data", mountPath: DATA_DIR }],
+                            resources: {
+                                requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` },
+                                limits: { memory: `${memoryLimitMi}Mi` },
+                            },
+                        }),
+                    ],
+                },
+            },
+            volumeClaimTemplates: [dataVolumeClaim(settings.storageClass, central.storeGateway.storageSize)],
+        },
+    };
+}
+
+export interface ThanosStoreGatewayArgs {
+    /** Provider of the central cluster. */
+    provider: k8s.Provider;
+    settings: ClusterSettings;
+    central: CentralSettings;
+    /** Resources to wait for: the namespace and the objstore Secret (mounted by its fixed name). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Thanos Store Gateway: serves the bucket's blocks (everything older than local retention) to Query. */
+export class ThanosStoreGateway extends pulumi.ComponentResource {
+    /** Headless Service name: replica i is `<service>-i.<service>`. */
+    public readonly serviceName = STORE_SERVICE;
+
+    constructor(name: string, args: ThanosStoreGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:thanos:ThanosStoreGateway", name, {}, opts);
+        const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        new k8s.core.v1.Service(name, headlessServiceSpec(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
+        new k8s.apps.v1.StatefulSet(
+            name,
+            storeGatewayStatefulSetSpec(args.settings, args.central),
+            child,
+        );
+        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
+        this.registerOutputs({ serviceName: this.serviceName });
+    }
+}

@@ -1,0 +1,149 @@
+// Pure building blocks shared by the Thanos components: flags, the container, the pod's security
+// settings and the Services. Each component composes them into its own workload spec.
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { THANOS_IMAGE } from "./kubePrometheusStack";
+import { MANAGED_BY_LABEL, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+
+export type FlagValue = string | number | boolean | string[];
+
+/** Thanos' ports, the same in every component we run (Query's HTTP port is the exception: 9090). */
+export const THANOS_HTTP_PORT = 10902;
+export const THANOS_GRPC_PORT = 10901;
+
+/**
+ * `thanos <component> --flag=value ...`. A list repeats its flag once per value; true is `--flag`,
+ * false `--no-flag` (kingpin's negation); undefined leaves the flag out.
+ */
+export function thanosArgs(component: string, flags: Record<string, FlagValue | undefined>): string[] {
+    const args = [component];
+    for (const [name, value] of Object.entries(flags)) {
+        if (value === undefined) continue;
+        if (Array.isArray(value)) {
+            for (const item of value) args.push(`--${name}=${item}`);
+        } else if (typeof value === "boolean") {
+            args.push(value ? `--${name}` : `--no-${name}`);
+        } else {
+            args.push(`--${name}=${value}`);
+        }
+    }
+    return args;
+}
+
+/** Labels of one Thanos component's pods and objects; the first two are its selector. */
+export function thanosLabels(component: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": "thanos",
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/version": THANOS_IMAGE.split(":")[1],
+        ...PART_OF_LABEL,
+        ...MANAGED_BY_LABEL,
+    };
+}
+
+export function thanosSelector(component: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": component, ...PART_OF_LABEL };
+}
+
+/** The restricted Pod Security profile, as the pod and its containers must state it. */
+export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = {
+    runAsNonRoot: true,
+    // The Thanos image runs as nobody; fsGroup lets it write its data volume.
+    runAsUser: 65534,
+    runAsGroup: 65534,
+    fsGroup: 65534,
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+};
+
+export interface ThanosContainerOptions {
+    /** Plain in tests; an Output where the flags depend on other stacks (Query's endpoints). */
+    args: pulumi.Input<pulumi.Input<string>[]>;
+    /** HTTP port (health, readiness, metrics, and the API where there is one). */
+    httpPort: number;
+    /** gRPC port (StoreAPI), if the component serves one. */
+    grpcPort?: number;
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+    env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** The one Thanos container of a component's pod, probed on Thanos' own health endpoints. */
+export function thanosContainer(options: ThanosContainerOptions): k8s.types.input.core.v1.Container {
+    const ports: k8s.types.input.core.v1.ContainerPort[] = [{ name: "http", containerPort: options.httpPort, protocol: "TCP" }];
+    if (options.grpcPort !== undefined) ports.push({ name: "grpc", containerPort: options.grpcPort, protocol: "TCP" });
+    return {
+        name: "thanos",
+        image: THANOS_IMAGE,
+        imagePullPolicy: "IfNotPresent",
+        args: options.args,
+        ports,
+        env: options.env,
+        volumeMounts: options.volumeMounts,
+        resources: options.resources,
+        securityContext: CONTAINER_SECURITY_CONTEXT,
+        livenessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },
+        readinessProbe: { httpGet: { path: "/-/ready", port: "http" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+        terminationMessagePolicy: "FallbackToLogsOnError",
+    };
+}
+
+/** Where every component finds the objstore config. */
+export const OBJSTORE_MOUNT_PATH = "/etc/thanos/objstore";
+export const OBJSTORE_CONFIG_FILE = `${OBJSTORE_MOUNT_PATH}/${OBJSTORE_SECRET.key}`;
+
+export function objstoreVolume(secretName: string): k8s.types.input.core.v1.Volume {
+    return { name: "objstore", secret: { secretName, items: [{ key: OBJSTORE_SECRET.key, path: OBJSTORE_SECRET.key }] } };
+}
+
+export const OBJSTORE_VOLUME_MOUNT: k8s.types.input.core.v1.VolumeMount = { name: "objstore", mountPath: OBJSTORE_MOUNT_PATH, readOnly: true };
+
+/** Spread replicas across nodes where there are several; a single-node cluster still schedules them all. */
+export function preferSpreadAcrossNodes(component: string): k8s.types.input.core.v1.Affinity {
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: thanosSelector(component) } } },
+            ],
+        },
+    };
+}
+
+/** A PVC template for a component's data directory. */
+export function dataVolumeClaim(storageClassName: string, size: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+    return {
+        metadata: { name: "data" },
+        spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
+    };
+}
+
+/** The headless Service that gives each replica a stable DNS name (StatefulSet `serviceName`). */
+export function headlessServiceSpec(name: string, namespace: string, component: string): k8s.types.input.core.v1.Service {
+    return {
+        metadata: { name, namespace, labels: thanosLabels(component) },
+        spec: {
+            clusterIP: "None",
+            selector: thanosSelector(component),
+            // Replicas must be resolvable before they are ready, or a starting replica is never dialled.
+            publishNotReadyAddresses: true,
+            ports: [
+                { name: "grpc", port: THANOS_GRPC_PORT, targetPort: "grpc", protocol: "TCP" },
+                { name: "http", port: THANOS_HTTP_PORT, targetPort: "http", protocol: "TCP" },
+            ],
+        },
+    };
+}
+
+/** A PodDisruptionBudget that lets a drain take one replica at a time. */
+export function oneAtATimeDisruptionBudget(name: string, namespace: string, component: string): k8s.types.input.policy.v1.PodDisruptionBudget {
+    return {
+        metadata: { name, namespace, labels: thanosLabels(component) },
+        spec: { maxUnavailable: 1, selector: { matchLabels: thanosSelector(component) } },
+    };
+}
