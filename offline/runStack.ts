@@ -148,8 +148,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}));
 
     // An error thrown inside `apply` surfaces as an unhandled rejection; make it fail the run.
+    // While the run lasts it owns such rejections (a test runner's handler would otherwise see the
+    // ones of a run that is expected to fail), and they are reported with its result.
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
+    const otherListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", onRejection);
     try {
         resetProgramModules();
@@ -172,9 +176,14 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         }
         return { stack: options.stack, resources, outputs, secretOutputNames };
     } catch (err) {
+        // Outputs derived from the failed one reject too, a little later: let them settle while
+        // the listener still absorbs them, so they are reported with this run and not the next.
         await settings.waitForRPCs().catch(() => undefined);
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 20));
         throw new StackRunError(options.stack, err, resources);
     } finally {
         process.off("unhandledRejection", onRejection);
+        for (const listener of otherListeners) process.on("unhandledRejection", listener);
     }
 }

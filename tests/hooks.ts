@@ -4,6 +4,11 @@
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
 
+/** Takes the rejections recorded so far (for the hook's own test). */
+export function takeRejections(): unknown[] {
+    return rejections.splice(0);
+}
+
 export const mochaHooks = {
     beforeAll(): void {
         process.on("unhandledRejection", onRejection);

@@ -1,0 +1,356 @@
+import { expect } from "chai";
+import * as crypto from "crypto";
+import * as yaml from "js-yaml";
+import { StackRun, StackRunError, isSecretMarker } from "../offline/runStack";
+import { StackOutputsByName } from "../offline/mockEngine";
+import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile } from "./helpers";
+
+// Expected values from the seed and the Thanos docs, written out by hand.
+const CENTRAL_IP = "192.168.101.210";
+const EDGE_ENDPOINTS = [
+    "192.168.101.211:10901",
+    "192.168.101.211:10911",
+    "192.168.101.212:10901",
+    "192.168.101.212:10911",
+    "192.168.101.213:10901",
+    "192.168.101.213:10911",
+];
+const HOURS: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24, w: 168, y: 365 * 24 };
+
+function hours(duration: string): number {
+    let total = 0;
+    for (const m of duration.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)) total += m[2] === "ms" ? 0 : Number(m[1]) * HOURS[m[2]];
+    return total;
+}
+
+/** The values of a flag in a container's args (`--name=value`, repeated). */
+function flag(args: string[], name: string): string[] {
+    return args.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.slice(name.length + 3));
+}
+
+function thanosArgs(run: StackRun, kind: "Deployment" | "StatefulSet", name: string): string[] {
+    return k8sObject(run, kind, name).spec.template.spec.containers[0].args;
+}
+
+function kpsValues(run: StackRun): Record<string, any> {
+    return (byType(run, "kubernetes:helm.sh/v3:Release")[0].inputs as any).values;
+}
+
+let edgeOutputs: StackOutputsByName;
+let central: StackRun;
+
+async function runCentral(overrides: Record<string, unknown> = {}, edges: StackOutputsByName = edgeOutputs): Promise<StackRun> {
+    return runCommittedStack("cluster-01", overrides, edges);
+}
+
+async function centralFailure(overrides: Record<string, unknown>, edges: StackOutputsByName): Promise<string> {
+    try {
+        await runCentral(overrides, edges);
+    } catch (err) {
+        expect(err).to.be.instanceOf(StackRunError);
+        return (err as Error).message;
+    }
+    throw new Error("expected the central stack to fail");
+}
+
+describe("central stack: the Thanos control plane", () => {
+    before(async () => {
+        edgeOutputs = await committedEdgeOutputs();
+        central = await runCentral();
+    });
+
+    describe("Query", () => {
+        it("reads every edge replica's sidecar, strictly, through --endpoint.sd-config", () => {
+            const args = thanosArgs(central, "Deployment", "thanos-query");
+            expect(args[0]).to.equal("query");
+            const [sdConfig] = flag(args, "endpoint.sd-config");
+            const endpoints = (yaml.load(sdConfig) as { endpoints: { address: string; strict: boolean }[] }).endpoints;
+            for (const address of EDGE_ENDPOINTS) {
+                expect(endpoints, address).to.deep.include({ address, strict: true });
+            }
+            // The local replicas, the Store Gateway and the Ruler are wired too.
+            const addresses = endpoints.map((e) => e.address);
+            expect(addresses).to.include.members([
+                "prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:10901",
+                "prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:10901",
+                "thanos-store-0.thanos-store.monitoring.svc.cluster.local:10901",
+                "thanos-ruler-0.thanos-ruler.monitoring.svc.cluster.local:10901",
+            ]);
+            // No deprecated discovery flag.
+            for (const deprecated of ["endpoint", "endpoint-strict", "store", "store.sd-files"]) expect(flag(args, deprecated)).to.deep.equal([]);
+        });
+
+        it("deduplicates Prometheus and Ruler replicas, downsamples automatically, times out stores before the query", () => {
+            const args = thanosArgs(central, "Deployment", "thanos-query");
+            expect(flag(args, "query.replica-label")).to.have.members(["prometheus_replica", "rule_replica"]);
+            expect(args).to.include("--query.auto-downsampling");
+            const [timeout] = flag(args, "query.timeout");
+            const [storeTimeout] = flag(args, "store.response-timeout");
+            expect(hours(timeout)).to.be.greaterThan(hours(storeTimeout));
+            expect(hours(storeTimeout)).to.be.greaterThan(0);
+            expect(flag(args, "http-address")).to.deep.equal(["0.0.0.0:9090"]);
+        });
+
+        it("runs 2+ replicas and answers on the central address, port 9090", () => {
+            expect(k8sObject(central, "Deployment", "thanos-query").spec.replicas).to.be.at.least(2);
+            const lb = k8sObject(central, "Service", "thanos-query-lb");
+            expect(lb.spec.type).to.equal("LoadBalancer");
+            expect(lb.metadata.annotations["lbipam.cilium.io/ips"]).to.equal(CENTRAL_IP);
+            expect(lb.spec.ports).to.deep.equal([{ name: "http", port: 9090, targetPort: "http", protocol: "TCP" }]);
+            expect(central.outputs.queryUrl).to.equal(`http://${CENTRAL_IP}:9090`);
+        });
+    });
+
+    describe("Store Gateway", () => {
+        it("reads the bucket with a PVC, an index cache from config, and ignores deletion marks after half the delete delay", () => {
+            const sts = k8sObject(central, "StatefulSet", "thanos-store");
+            const args = sts.spec.template.spec.containers[0].args;
+            expect(args[0]).to.equal("store");
+            expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
+            expect(flag(args, "index-cache-size")).to.deep.equal(["1GB"]);
+            expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
+            const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
+            const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
+            expect(hours(ignoreDelay)).to.equal(hours(compactorDelay) / 2);
+        });
+
+        it("has a memory limit that covers its index cache and chunk pool", () => {
+            const container = k8sObject(central, "StatefulSet", "thanos-store").spec.template.spec.containers[0];
+            const limitMi = Number(/^([0-9]+)Mi$/.exec(container.resources.limits.memory)![1]);
+            // 1GB index cache + 2GB chunk pool, in MiB.
+            expect(limitMi).to.be.greaterThan(1024 + 2048);
+        });
+    });
+
+    describe("Compactor", () => {
+        it("is a single-replica StatefulSet with a PVC that waits, downsamples and applies retention", () => {
+            const sts = k8sObject(central, "StatefulSet", "thanos-compactor");
+            expect(sts.spec.replicas).to.equal(1);
+            expect(sts.spec.volumeClaimTemplates).to.have.lengthOf(1);
+            const args = sts.spec.template.spec.containers[0].args;
+            expect(args[0]).to.equal("compact");
+            expect(args).to.include("--wait");
+            expect(args).not.to.include("--downsampling.disable");
+            expect(hours(flag(args, "retention.resolution-raw")[0])).to.be.at.least(40);
+            expect(hours(flag(args, "retention.resolution-5m")[0])).to.be.at.least(240);
+            expect(flag(args, "retention.resolution-1h")).to.have.lengthOf(1);
+            expect(flag(args, "delete-delay")).to.have.lengthOf(1);
+        });
+
+        it("exists exactly once across all four stacks", async () => {
+            let compactors = 0;
+            for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+                const run = await runCommittedStack(stack);
+                compactors += run.resources.filter((r) => JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith('["compact"')).length;
+            }
+            compactors += central.resources.filter((r) => JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith('["compact"')).length;
+            expect(compactors).to.equal(1);
+        });
+    });
+
+    describe("Ruler", () => {
+        it("labels its series, drops its replica label from alerts, queries Query and alerts every Alertmanager replica", () => {
+            const sts = k8sObject(central, "StatefulSet", "thanos-ruler");
+            expect(sts.spec.replicas).to.be.at.least(2);
+            const args = sts.spec.template.spec.containers[0].args;
+            expect(args[0]).to.equal("rule");
+            expect(flag(args, "label")).to.have.members(['ruler_cluster="cluster-01"', 'rule_replica="$(POD_NAME)"']);
+            expect(flag(args, "alert.label-drop")).to.deep.equal(["rule_replica"]);
+            expect(flag(args, "query")).to.deep.equal(["thanos-query.monitoring.svc.cluster.local:9090"]);
+            expect(flag(args, "alertmanagers.url")).to.deep.equal([0, 1, 2].map((i) => `http://alertmanager-kps-alertmanager-${i}.alertmanager-operated.monitoring.svc.cluster.local:9093`));
+            expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
+            const env = sts.spec.template.spec.containers[0].env;
+            expect(env).to.deep.include({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+        });
+
+        it("loads rules from a ConfigMap, rolls when they change, and alerts on any cluster missing from Query", () => {
+            const configMap = k8sObject(central, "ConfigMap", "thanos-ruler-rules");
+            const text = configMap.data["thanos-multicluster.yaml"];
+            const rules = (yaml.load(text) as any).groups.flatMap((g: any) => g.rules);
+            const missing = rules.filter((r: any) => r.alert === "ClusterMetricsMissing").map((r: any) => r.labels.cluster);
+            expect(missing).to.have.members(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]);
+            const sts = k8sObject(central, "StatefulSet", "thanos-ruler");
+            expect(sts.spec.template.metadata.annotations["checksum/rules"]).to.equal(crypto.createHash("sha256").update(text).digest("hex"));
+            expect(sts.spec.template.spec.volumes).to.deep.include({ name: "rules", configMap: { name: "thanos-ruler-rules" } });
+            expect(flag(sts.spec.template.spec.containers[0].args, "rule-file")).to.deep.equal(["/etc/thanos/rules/*.yaml"]);
+        });
+    });
+
+    it("keeps replica labels consistent across Prometheus, Ruler, Query and Compactor", () => {
+        const queryLabels = flag(thanosArgs(central, "Deployment", "thanos-query"), "query.replica-label");
+        const prometheusLabel = kpsValues(central).prometheus.prometheusSpec.replicaExternalLabelName;
+        expect(queryLabels).to.include(prometheusLabel);
+        for (const edge of Object.values(edgeOutputs)) {
+            for (const label of edge.outputs.replicaLabels as string[]) expect(queryLabels).to.include(label);
+        }
+        const rulerArgs = thanosArgs(central, "StatefulSet", "thanos-ruler");
+        const rulerReplicaLabel = flag(rulerArgs, "label").find((l) => l.includes("$(POD_NAME)"))!.split("=")[0];
+        expect(queryLabels).to.include(rulerReplicaLabel);
+        expect(flag(rulerArgs, "alert.label-drop")).to.include(rulerReplicaLabel);
+        // The compactor does not deduplicate; if it ever does, it must use the same labels.
+        for (const label of flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "deduplication.replica-label")) {
+            expect(queryLabels).to.include(label);
+        }
+    });
+
+    it("every Thanos component reads the objstore Secret the base created", () => {
+        const secret = k8sObject(central, "Secret", "thanos-objstore");
+        for (const [kind, name] of [["StatefulSet", "thanos-store"], ["StatefulSet", "thanos-compactor"], ["StatefulSet", "thanos-ruler"]] as const) {
+            const volumes = k8sObject(central, kind, name).spec.template.spec.volumes;
+            expect(volumes.find((v: any) => v.name === "objstore").secret.secretName).to.equal(secret.metadata.name);
+        }
+    });
+
+    describe("Alertmanager and Grafana", () => {
+        it("runs Alertmanager with 3 replicas on Longhorn", () => {
+            const am = kpsValues(central).alertmanager;
+            expect(am.enabled).to.equal(true);
+            expect(am.alertmanagerSpec.replicas).to.equal(3);
+            expect(am.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).to.equal("longhorn");
+            expect(central.outputs.alertmanagerUrl).to.equal("http://kps-alertmanager.monitoring.svc.cluster.local:9093");
+        });
+
+        it("gives Grafana Thanos Query as its one default datasource", () => {
+            const grafana = kpsValues(central).grafana;
+            expect(grafana.enabled).to.equal(true);
+            expect(grafana.sidecar.datasources.defaultDatasourceEnabled).to.equal(false);
+            const defaults = grafana.additionalDataSources.filter((d: any) => d.isDefault);
+            expect(defaults).to.have.lengthOf(1);
+            expect(defaults[0].url).to.equal("http://thanos-query.monitoring.svc.cluster.local:9090");
+            // The URL points at the Query Service this stack declares.
+            const service = k8sObject(central, "Service", "thanos-query");
+            expect(service.spec.ports.map((p: any) => p.port)).to.include(9090);
+        });
+
+        it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
+            const grafana = kpsValues(central).grafana;
+            expect(grafana.admin).to.deep.equal({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            const secret = k8sObject(central, "Secret", "grafana-admin");
+            expect(isSecretMarker(secret.stringData)).to.equal(true);
+            const password = (secret.stringData as any).value["admin-password"];
+            expect(password).to.be.a("string").with.length.at.least(32);
+            expect(JSON.stringify(kpsValues(central))).not.to.contain(password);
+            expect(isSecretMarker(central.outputs.grafanaAdminPassword)).to.equal(true);
+            expect((central.outputs.grafanaAdminPassword as any).value).to.equal(password);
+            expect(byType(central, "random:index/randomPassword:RandomPassword")).to.have.lengthOf(1);
+        });
+
+        it("exposes Grafana on the central address, port 3000, sharing it with Query", () => {
+            const service = kpsValues(central).grafana.service;
+            expect(service.type).to.equal("LoadBalancer");
+            expect(service.port).to.equal(3000);
+            expect(service.annotations["lbipam.cilium.io/ips"]).to.equal(CENTRAL_IP);
+            const queryLb = k8sObject(central, "Service", "thanos-query-lb");
+            expect(service.annotations["lbipam.cilium.io/sharing-key"]).to.equal(queryLb.metadata.annotations["lbipam.cilium.io/sharing-key"]);
+            // Both must carry the label the Cilium pool selects.
+            const pool = central.resources.find((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"))!.inputs as any;
+            for (const [key, value] of Object.entries(pool.spec.serviceSelector.matchLabels)) {
+                expect(service.labels[key]).to.equal(value);
+                expect(queryLb.metadata.labels[key]).to.equal(value);
+            }
+            expect(central.outputs.grafanaUrl).to.equal(`http://${CENTRAL_IP}:3000`);
+        });
+    });
+
+    describe("MinIO buckets", () => {
+        it("creates the three buckets apart, through a provider pointed at MinIO", () => {
+            const buckets = byType(central, "aws:s3/bucket:Bucket").map((r) => (r.inputs as any).bucket);
+            expect(buckets).to.have.members(["thanos-bucket", "longhorn-backups", "opensearch-logs"]);
+            const [provider] = byType(central, "pulumi:providers:aws");
+            const inputs = provider.inputs as any;
+            expect(JSON.parse(inputs.endpoints)).to.deep.equal([{ s3: "http://s3.minio.miribit.lab:80" }]);
+            expect(inputs.s3UsePathStyle).to.equal("true");
+            expect(inputs.skipCredentialsValidation).to.equal("true");
+            expect(inputs.skipRequestingAccountId).to.equal("true");
+            for (const r of byType(central, "aws:s3/bucket:Bucket")) expect(r.provider).to.equal(provider.urn);
+            for (const key of ["accessKey", "secretKey"]) expect(isSecretMarker(inputs[key]), key).to.equal(true);
+            expect(central.outputs.buckets).to.deep.equal({ metrics: "thanos-bucket", longhornBackups: "longhorn-backups", opensearchLogs: "opensearch-logs" });
+        });
+
+        it("sets no lifecycle rule on the metrics bucket", () => {
+            expect(central.resources.filter((r) => /Lifecycle/i.test(r.type))).to.deep.equal([]);
+            for (const r of byType(central, "aws:s3/bucket:Bucket")) expect(r.inputs).not.to.have.property("lifecycleRules");
+        });
+
+        it("leaves the buckets alone when the stack does not manage them", async () => {
+            const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
+            const run = await runCentral({ "thanos-multicluster:central": { ...centralConfig, buckets: { ...centralConfig.buckets, manage: false } } });
+            expect(byType(run, "aws:s3/bucket:Bucket")).to.deep.equal([]);
+        });
+    });
+
+    it("exports the endpoints Query is wired to", () => {
+        const endpoints = central.outputs.queryEndpoints as { address: string; strict: boolean; source: string }[];
+        for (const address of EDGE_ENDPOINTS) expect(endpoints.find((e) => e.address === address)?.strict, address).to.equal(true);
+        expect(JSON.stringify(central.outputs)).not.to.contain(TEST_SECRETS.objectStorageSecretKey);
+    });
+
+    describe("edges read through StackReferences", () => {
+        it("references each edge by its fully qualified name", () => {
+            const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => r.name);
+            expect(refs).to.deep.equal(["miribit/thanos-multicluster/cluster-02", "miribit/thanos-multicluster/cluster-03", "miribit/thanos-multicluster/cluster-04"]);
+        });
+
+        it("a missing edge stack fails naming it", async () => {
+            const { ["miribit/thanos-multicluster/cluster-03"]: _missing, ...others } = edgeOutputs;
+            const message = await centralFailure({}, others);
+            expect(message).to.contain("miribit/thanos-multicluster/cluster-03");
+        });
+
+        it("an edge stack with no outputs yet fails, saying to deploy it first", async () => {
+            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: {} } });
+            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-04 exports no contractVersion: it has not been deployed yet");
+            expect(message).to.contain("pulumi up -s cluster-04");
+        });
+
+        it("an edge on another contract version fails, naming both versions", async () => {
+            const outdated = { ...edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs, contractVersion: 0 };
+            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } });
+            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 1");
+        });
+
+        it("an edge missing a contract output fails naming the output", async () => {
+            const { sidecarEndpoints: _dropped, ...partial } = edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs;
+            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: partial } });
+            expect(message).to.contain("sidecarEndpoints");
+            expect(message).to.contain("miribit/thanos-multicluster/cluster-02");
+        });
+
+        it("an edge shipping to another bucket fails: its blocks would never be compacted", async () => {
+            const other = { ...edgeOutputs["miribit/thanos-multicluster/cluster-03"].outputs, objstore: { bucket: "other-bucket", endpoint: "s3.minio.miribit.lab:80" } };
+            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-03": { outputs: other } });
+            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-03: output objstore");
+            expect(message).to.contain("never be compacted");
+        });
+
+        it("two edges with one cluster name fail", async () => {
+            const clash = { ...edgeOutputs["miribit/thanos-multicluster/cluster-04"].outputs, clusterName: "cluster-03", externalLabels: { cluster: "cluster-03" } };
+            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: clash } });
+            expect(message).to.contain('both call their cluster "cluster-03"');
+        });
+
+        it("a fifth edge added by its stack config and one central entry is wired", async () => {
+            const fifth = await runCommittedStack("cluster-02", {
+                "thanos-multicluster:clusterName": "cluster-05",
+                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:kubernetes": { context: "cluster-05" },
+                "thanos-multicluster:loadBalancer": {
+                    ip: "192.168.101.214",
+                    pool: { start: "192.168.101.214", stop: "192.168.101.214" },
+                    sidecarSourceRanges: ["192.168.101.194/32"],
+                },
+            });
+            const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
+            const run = await runCentral(
+                { "thanos-multicluster:central": { ...centralConfig, edgeStacks: [...centralConfig.edgeStacks, "cluster-05"] } },
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs } },
+            );
+            const [sdConfig] = flag(thanosArgs(run, "Deployment", "thanos-query"), "endpoint.sd-config");
+            const endpoints = (yaml.load(sdConfig) as any).endpoints;
+            expect(endpoints).to.deep.include({ address: "192.168.101.214:10901", strict: true });
+            expect(endpoints).to.deep.include({ address: "192.168.101.214:10911", strict: true });
+            const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];
+            expect(rules).to.contain('cluster=\\"cluster-05\\"');
+        });
+    });
+});
