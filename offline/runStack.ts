@@ -87,9 +87,12 @@ function wrapSecret(value: unknown): unknown {
     return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
 }
 
-function resetProgramModules(): void {
+/** The program's own modules: loaded fresh for every stack, since each reads its config at import. */
+const PROGRAM_DIRS = ["config", "components", "contract"].map((dir) => path.join(PROJECT_ROOT, dir) + path.sep);
+
+function resetProgramModules(program: string): void {
     for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(PROJECT_ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}offline${path.sep}`)) {
+        if (file === program || PROGRAM_DIRS.some((dir) => file.startsWith(dir))) {
             delete require.cache[file];
         }
     }
@@ -156,8 +159,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", onRejection);
     try {
-        resetProgramModules();
-        const program = require(options.program ?? path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+        const entry = options.program ?? path.join(PROJECT_ROOT, "index.ts");
+        resetProgramModules(entry);
+        const program = require(entry) as Record<string, unknown>;
         const outputs: Record<string, unknown> = {};
         const secretOutputNames: string[] = [];
         for (const [name, value] of Object.entries(program)) {

@@ -2,7 +2,10 @@
 // otherwise let pass. Any such rejection fails the test that was running.
 
 const rejections: unknown[] = [];
-const onRejection = (reason: unknown) => rejections.push(reason);
+// Mocha re-emits a rejection it traps, so the same reason can arrive twice.
+const onRejection = (reason: unknown) => {
+    if (!rejections.includes(reason)) rejections.push(reason);
+};
 
 /** Takes the rejections recorded so far (for the hook's own test). */
 export function takeRejections(): unknown[] {
