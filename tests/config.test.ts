@@ -250,3 +250,86 @@ describe("config through the program", () => {
         expect(err.message).to.contain("thanos-multicluster:prometheusRetention is not a setting of this program");
     });
 });
+
+describe("central config rules", () => {
+    function validCentral(): RawConfig {
+        return withSetting(
+            "central",
+            {
+                organization: "miribit",
+                edgeStacks: ["cluster-02", "cluster-03", "cluster-04"],
+                uiSourceRanges: ["192.168.101.0/24"],
+                query: { timeout: "2m", storeResponseTimeout: "1m" },
+                compactor: { retentionRaw: "30d", retention5m: "90d", retention1h: "1y", deleteDelay: "48h" },
+            },
+            withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)),
+        );
+    }
+
+    it("accepts the seed's central settings, with the documented defaults", () => {
+        const settings = parseClusterSettings(validCentral(), { kubeconfig: false });
+        expect(settings.central!.alertmanager.replicas).to.equal(3);
+        expect(settings.central!.query.replicas).to.equal(2);
+        expect(settings.central!.compactor.ignoreDeletionMarksDelay).to.equal("24h");
+        expect(settings.central!.buckets).to.include({ manage: true, longhornBackups: "longhorn-backups", opensearchLogs: "opensearch-logs" });
+    });
+
+    it("the central stack must say where the edge stacks are", () => {
+        expectProblem(withSetting("central.organization", undefined, validCentral()), "central.organization", "is required");
+        expectProblem(withSetting("central.edgeStacks", undefined, validCentral()), "central.edgeStacks", "is required");
+        expectProblem(withSetting("central.edgeStacks", ["cluster-02", "cluster-02"], validCentral()), "central.edgeStacks", "more than once");
+        expectProblem(withSetting("central.edgeStacks", ["Cluster 2"], validCentral()), "central.edgeStacks[0]", "stack name");
+    });
+
+    it("an edge stack cannot carry central settings", () => {
+        expectProblem(withSetting("central", { organization: "miribit" }), "central", "edge stack");
+    });
+
+    it("Query's timeout must be above the store response timeout", () => {
+        expectProblem(withSetting("central.query.timeout", "1m", validCentral()), "central.query.timeout", "above central.query.storeResponseTimeout");
+        expectProblem(withSetting("central.query.storeResponseTimeout", "0s", validCentral()), "central.query.storeResponseTimeout", "must not be 0");
+    });
+
+    it("raw retention is at least 40h and 5m retention at least 10d", () => {
+        expectProblem(withSetting("central.compactor.retentionRaw", "39h", validCentral()), "central.compactor.retentionRaw", "at least 40h");
+        expectProblem(withSetting("central.compactor.retention5m", "9d", withSetting("central.compactor.retentionRaw", "2d", validCentral())), "central.compactor.retention5m", "at least 10d");
+        // 0d keeps a resolution forever.
+        const forever = withSetting("central.compactor.retention1h", "0d", withSetting("central.compactor.retention5m", "0d", validCentral()));
+        expect(problemsOf(forever)).to.deep.equal([]);
+    });
+
+    it("coarser resolutions are kept at least as long as finer ones", () => {
+        expectProblem(withSetting("central.compactor.retention5m", "20d", validCentral()), "central.compactor.retention5m", "must not be shorter than central.compactor.retentionRaw");
+        expectProblem(withSetting("central.compactor.retention1h", "60d", validCentral()), "central.compactor.retention1h", "must not be shorter than central.compactor.retention5m");
+    });
+
+    it("Alertmanager runs at least 3 replicas, Query, Store Gateway and Ruler at least 2", () => {
+        expectProblem(withSetting("central.alertmanager", { replicas: 2 }, validCentral()), "central.alertmanager.replicas", "at least 3");
+        expectProblem(withSetting("central.query.replicas", 1, validCentral()), "central.query.replicas", "at least 2");
+        expectProblem(withSetting("central.storeGateway", { replicas: 1 }, validCentral()), "central.storeGateway.replicas", "at least 2");
+        expectProblem(withSetting("central.ruler", { replicas: 1 }, validCentral()), "central.ruler.replicas", "at least 2");
+    });
+
+    it("the three buckets stay apart", () => {
+        expectProblem(withSetting("central.buckets", { opensearchLogs: "thanos-bucket" }, validCentral()), "central.buckets", "three different buckets");
+        expectProblem(withSetting("central.buckets", { longhornBackups: "Longhorn_Backups" }, validCentral()), "central.buckets.longhornBackups", "lower-case");
+    });
+
+    it("sizes and UI source ranges are checked", () => {
+        expectProblem(withSetting("central.storeGateway", { indexCacheSize: "1 gig" }, validCentral()), "central.storeGateway.indexCacheSize", "size like");
+        expectProblem(withSetting("central.uiSourceRanges", ["192.168.101.1/24"], validCentral()), "central.uiSourceRanges[0]", "CIDR");
+        expectProblem(withSetting("central.compactor.deleteDelay", "1h", validCentral()), "central.compactor.deleteDelay", "at least 2h");
+    });
+
+    it("managing the buckets needs the MinIO admin secrets", async () => {
+        const { minioAdminSecretKey: _dropped, ...secrets } = TEST_SECRETS;
+        try {
+            await runCommittedStack("cluster-01", {}, {}, secrets);
+        } catch (err) {
+            expect((err as Error).message).to.contain("thanos-multicluster:minioAdminSecretKey is required while thanos-multicluster:central.buckets.manage is true");
+            expect((err as StackRunError).resources).to.deep.equal([]);
+            return;
+        }
+        throw new Error("expected the central stack to fail");
+    });
+});
