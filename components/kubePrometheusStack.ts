@@ -8,7 +8,7 @@ import {
     PART_OF_LABEL,
     PROMETHEUS_REPLICA_LABEL,
 } from "./names";
-import { LBIPAM_IPS_ANNOTATION, LBIPAM_SHARING_KEY_ANNOTATION } from "./sidecarLoadBalancer";
+import { lbipamAnnotations } from "./lbipam";
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export const THANOS_VERSION = "v0.42.4";
@@ -162,7 +162,7 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
         service: {
             type: "LoadBalancer",
             port: GRAFANA_PORT,
-            annotations: { [LBIPAM_IPS_ANNOTATION]: central.loadBalancerIp, [LBIPAM_SHARING_KEY_ANNOTATION]: central.sharingKey },
+            annotations: lbipamAnnotations(central.loadBalancerIp, central.sharingKey),
             // The Cilium pool and L2 policy select our Services by this label.
             labels: { ...PART_OF_LABEL },
             loadBalancerSourceRanges: central.uiSourceRanges,

@@ -10,9 +10,9 @@ import {
     sidecarLoadBalancerPort,
 } from "./names";
 
-/** Cilium LB IPAM annotations: pin the address, and let the replicas' Services share it. */
-export const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
-export const LBIPAM_SHARING_KEY_ANNOTATION = "lbipam.cilium.io/sharing-key";
+import { assignedAddress, lbipamAnnotations } from "./lbipam";
+
+/** The replicas' Services share the cluster's one pinned address. */
 const SHARING_KEY = "thanos-sidecar";
 
 /**
@@ -32,10 +32,7 @@ export function sidecarServiceSpecs(settings: ClusterSettings): k8s.types.input.
                 "app.kubernetes.io/component": "thanos-sidecar",
                 "thanos-multicluster/replica": String(replica),
             },
-            annotations: {
-                [LBIPAM_IPS_ANNOTATION]: settings.loadBalancer.ip,
-                [LBIPAM_SHARING_KEY_ANNOTATION]: SHARING_KEY,
-            },
+            annotations: lbipamAnnotations(settings.loadBalancer.ip, SHARING_KEY),
         },
         spec: {
             type: "LoadBalancer",
@@ -73,14 +70,10 @@ export class SidecarLoadBalancer extends pulumi.ComponentResource {
         );
         this.endpoints = pulumi.all(
             services.map((service, replica) =>
-                service.status.apply((status) => {
-                    const ingress = status?.loadBalancer?.ingress?.[0];
-                    const host = ingress?.ip ?? ingress?.hostname;
-                    if (!host) {
-                        throw new Error(`Service ${MONITORING_NAMESPACE}/thanos-sidecar-${replica} has no LoadBalancer address: check the Cilium LB IPAM pool for ${args.settings.loadBalancer.ip}`);
-                    }
-                    return `${host}:${sidecarLoadBalancerPort(replica)}`;
-                }),
+                service.status.apply(
+                    (status) =>
+                        `${assignedAddress(status, `${MONITORING_NAMESPACE}/thanos-sidecar-${replica}`, args.settings.loadBalancer.ip)}:${sidecarLoadBalancerPort(replica)}`,
+                ),
             ),
         );
         this.registerOutputs({ endpoints: this.endpoints });

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { ClusterStackOutputs } from "../contract";
-import { LBIPAM_IPS_ANNOTATION, LBIPAM_SHARING_KEY_ANNOTATION } from "./sidecarLoadBalancer";
+import { assignedAddress, lbipamAnnotations } from "./lbipam";
 import { MONITORING_NAMESPACE, PROMETHEUS_REPLICA_LABEL, SIDECAR_GRPC_PORT, prometheusPodName } from "./names";
 import {
     POD_SECURITY_CONTEXT,
@@ -171,7 +171,7 @@ export function queryLoadBalancerSpec(settings: ClusterSettings, central: Centra
             name: `${QUERY_SERVICE}-lb`,
             namespace: MONITORING_NAMESPACE,
             labels: thanosLabels(QUERY_COMPONENT),
-            annotations: { [LBIPAM_IPS_ANNOTATION]: settings.loadBalancer.ip, [LBIPAM_SHARING_KEY_ANNOTATION]: CENTRAL_SHARING_KEY },
+            annotations: lbipamAnnotations(settings.loadBalancer.ip, CENTRAL_SHARING_KEY),
         },
         spec: {
             type: "LoadBalancer",
@@ -216,11 +216,9 @@ export class ThanosQuery extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT), child);
         const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);
         this.inClusterUrl = queryInClusterUrl(args.central.clusterDomain);
-        this.url = lb.status.apply((status) => {
-            const address = status?.loadBalancer?.ingress?.[0]?.ip;
-            if (!address) throw new Error(`Service ${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb has no LoadBalancer address: check the Cilium LB IPAM pool for ${args.settings.loadBalancer.ip}`);
-            return `http://${address}:${QUERY_HTTP_PORT}`;
-        });
+        this.url = lb.status.apply(
+            (status) => `http://${assignedAddress(status, `${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb`, args.settings.loadBalancer.ip)}:${QUERY_HTTP_PORT}`,
+        );
         this.registerOutputs({ url: this.url, inClusterUrl: this.inClusterUrl });
     }
 }
