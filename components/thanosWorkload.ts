@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { THANOS_IMAGE } from "./kubePrometheusStack";
 import { MANAGED_BY_LABEL, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+import { ThanosComponentName, ThanosFlagName } from "./thanosFlags";
 
 export type FlagValue = string | number | boolean | string[];
 
@@ -13,12 +14,13 @@ export const THANOS_HTTP_PORT = 10902;
 export const THANOS_GRPC_PORT = 10901;
 
 /**
- * `thanos <component> --flag=value ...`. A list repeats its flag once per value; true is `--flag`,
+ * `thanos <component> --flag=value ...`, from flags of the typed table (a misspelt flag fails to
+ * compile). A list repeats its flag once per value; true is `--flag`,
  * false `--no-flag` (kingpin's negation); undefined leaves the flag out.
  */
-export function thanosArgs(component: string, flags: Record<string, FlagValue | undefined>): string[] {
-    const args = [component];
-    for (const [name, value] of Object.entries(flags)) {
+export function thanosArgs<C extends ThanosComponentName>(component: C, flags: { [K in ThanosFlagName<C>]?: FlagValue }): string[] {
+    const args: string[] = [component];
+    for (const [name, value] of Object.entries(flags) as [string, FlagValue | undefined][]) {
         if (value === undefined) continue;
         if (Array.isArray(value)) {
             for (const item of value) args.push(`--${name}=${item}`);

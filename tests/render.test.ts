@@ -5,6 +5,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { redact } from "../offline/plan";
 import { RenderedStack, renderStacks } from "../offline/render";
+import { prometheusCrFromValues, prometheusVolumeClaimFromValues } from "../offline/validate";
 import { TEST_SECRETS, importEsm } from "./helpers";
 
 const STACKS_IN_ORDER = ["cluster-02", "cluster-03", "cluster-04", "cluster-01"];
@@ -38,43 +39,6 @@ async function modelClass(apiVersion: string, kind: string): Promise<any> {
 async function validate(object: Record<string, any>): Promise<void> {
     const Model = await modelClass(object.apiVersion, object.kind);
     new Model(object).validate();
-}
-
-/**
- * The Prometheus CR kube-prometheus-stack renders from our prometheusSpec values: the fields we set
- * pass through by name, except storageSpec (the CR's `storage`) and the thanos objectStorageConfig
- * existingSecret (the CR's SecretKeySelector).
- */
-function prometheusCrFromValues(values: Record<string, any>): Record<string, any> {
-    const { thanos, replicas, scrapeInterval, evaluationInterval, externalLabels, replicaExternalLabelName, retention, retentionSize, walCompression, resources } =
-        values.prometheus.prometheusSpec;
-    return {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "Prometheus",
-        metadata: { name: "kps-prometheus", namespace: "monitoring" },
-        spec: {
-            replicas,
-            scrapeInterval,
-            evaluationInterval,
-            externalLabels,
-            replicaExternalLabelName,
-            retention,
-            retentionSize,
-            walCompression,
-            resources,
-            thanos: { ...thanos, objectStorageConfig: thanos.objectStorageConfig.existingSecret },
-        },
-    };
-}
-
-/**
- * The PVC template of storageSpec, checked as a core PersistentVolumeClaim: kubernetes-models'
- * generated Prometheus schema demands apiVersion monitoring.coreos.com/v1 and kind
- * EmbeddedPersistentVolumeClaim on it, which the operator's CRD (v0.93) does not.
- */
-function volumeClaimFromValues(values: Record<string, any>): Record<string, any> {
-    const template = values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate;
-    return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "prometheus-db" }, ...template };
 }
 
 describe("npm run render", () => {
@@ -149,7 +113,7 @@ describe("npm run render", () => {
         for (const stack of STACKS_IN_ORDER) {
             const [release] = yaml.load(fs.readFileSync(path.join(outDir, stack, "helm-releases.yaml"), "utf8")) as any[];
             await validate(prometheusCrFromValues(release.values));
-            await validate(volumeClaimFromValues(release.values));
+            await validate(prometheusVolumeClaimFromValues(release.values));
         }
     });
 

@@ -1,0 +1,263 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderStacks } from "../offline/render";
+import {
+    Finding,
+    RenderedPlan,
+    checkAvailability,
+    checkInvariants,
+    checkPodSecurity,
+    checkSchemas,
+    checkSecrets,
+    checkThanosFlags,
+    checkTransport,
+    loadPlans,
+    validatePlans,
+} from "../offline/validate";
+import { TEST_SECRETS } from "./helpers";
+
+let pristine: RenderedPlan[];
+let outDir: string;
+
+/** A deep copy of the rendered plans to break. */
+function plans(): RenderedPlan[] {
+    return JSON.parse(JSON.stringify(pristine));
+}
+
+function plan(all: RenderedPlan[], stack: string): RenderedPlan {
+    return all.find((p) => p.stack === stack)!;
+}
+
+function manifest(p: RenderedPlan, kind: string, name: string): Record<string, any> {
+    return p.manifests.find((o) => o.kind === kind && o.metadata.name === name)!;
+}
+
+function container(p: RenderedPlan, kind: string, name: string): Record<string, any> {
+    return manifest(p, kind, name).spec.template.spec.containers[0];
+}
+
+function values(p: RenderedPlan): Record<string, any> {
+    return p.releases[0].values;
+}
+
+/** Replaces (or with undefined removes) a Thanos flag in a container's args. */
+function setFlag(c: Record<string, any>, name: string, value: string | undefined): void {
+    c.args = c.args.filter((a: string) => !a.startsWith(`--${name}=`) && a !== `--${name}`);
+    if (value !== undefined) c.args.push(`--${name}=${value}`);
+}
+
+function expectFinding(findings: Finding[], expected: Partial<Finding> & { message?: string }): void {
+    const match = findings.find(
+        (f) =>
+            f.severity === (expected.severity ?? "error") &&
+            (expected.stack === undefined || f.stack === expected.stack) &&
+            (expected.object === undefined || f.object === expected.object) &&
+            (expected.field === undefined || f.field === expected.field) &&
+            (expected.message === undefined || f.message.includes(expected.message)),
+    );
+    expect(match, `no finding like ${JSON.stringify(expected)} in ${JSON.stringify(findings, null, 1)}`).to.not.equal(undefined);
+}
+
+describe("npm run validate", () => {
+    before(async () => {
+        outDir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-validate-"));
+        await renderStacks({ outDir, secrets: TEST_SECRETS, log: () => undefined });
+        pristine = loadPlans(outDir);
+    });
+
+    after(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+    it("finds no error in the rendered stacks, and warns about the opted-in plain-http object storage", async () => {
+        const findings = await validatePlans(plans());
+        expect(findings.filter((f) => f.severity === "error")).to.deep.equal([]);
+        for (const stack of ["cluster-01", "cluster-02", "cluster-03", "cluster-04"]) {
+            expectFinding(findings, { severity: "warning", stack, field: "objectStorage.insecure" });
+        }
+    });
+
+    describe("schemas", () => {
+        it("reports a field of the wrong type", async () => {
+            const all = plans();
+            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-0").spec.ports[0].port = "10901";
+            expectFinding(await checkSchemas(all), { stack: "cluster-02", object: "Service/monitoring/thanos-sidecar-0", field: "(schema)", message: "port" });
+        });
+
+        it("reports an unknown field, which kubernetes-models alone accepts", async () => {
+            const all = plans();
+            container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").securityContext.readOnlyRootFileSystem = true;
+            manifest(plan(all, "cluster-03"), "CiliumLoadBalancerIPPool", "cluster-03-lb-ipam").spec.cidrs = [];
+            const findings = await checkSchemas(all);
+            expectFinding(findings, { stack: "cluster-01", object: "StatefulSet/monitoring/thanos-store", field: "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem" });
+            expectFinding(findings, { stack: "cluster-03", field: "spec.cidrs", message: "not a field of cilium.io/v2alpha1 CiliumLoadBalancerIPPool" });
+        });
+
+        it("checks the Prometheus the chart renders from our values", async () => {
+            const all = plans();
+            values(plan(all, "cluster-04")).prometheus.prometheusSpec.thanos.blocksize = "2h";
+            expectFinding(await checkSchemas(all), { stack: "cluster-04", field: "spec.thanos.blocksize" });
+        });
+    });
+
+    describe("Thanos flags", () => {
+        it("reports a flag the pinned version does not have", () => {
+            const all = plans();
+            container(plan(all, "cluster-01"), "Deployment", "thanos-query").args.push("--store=192.168.101.211:10901");
+            expectFinding(checkThanosFlags(plan(all, "cluster-01")), { object: "Deployment/monitoring/thanos-query", field: "--store", message: "not a flag of thanos query" });
+        });
+
+        it("reports a malformed value", () => {
+            const all = plans();
+            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor"), "delete-delay", "two days");
+            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"), "index-cache-size", "1 gig");
+            const findings = checkThanosFlags(plan(all, "cluster-01"));
+            expectFinding(findings, { field: "--delete-delay", message: "duration" });
+            expectFinding(findings, { field: "--index-cache-size", message: "size" });
+        });
+    });
+
+    describe("pod security and probes", () => {
+        it("reports a container that breaks the restricted profile or lacks limits and probes", () => {
+            const all = plans();
+            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
+            query.securityContext = { allowPrivilegeEscalation: true };
+            delete query.resources.limits;
+            delete query.readinessProbe;
+            const findings = checkPodSecurity(plan(all, "cluster-01"));
+            for (const field of ["allowPrivilegeEscalation", "capabilities.drop", "readOnlyRootFilesystem"]) {
+                expectFinding(findings, { object: "Deployment/monitoring/thanos-query", field: `spec.template.spec.containers[0].securityContext.${field}` });
+            }
+            expectFinding(findings, { field: "spec.template.spec.containers[0].resources.limits.memory" });
+            expectFinding(findings, { field: "spec.template.spec.containers[0].readinessProbe", message: "/-/ready" });
+        });
+    });
+
+    describe("availability", () => {
+        it("reports a single replica, no spreading and no disruption budget", () => {
+            const all = plans();
+            const central = plan(all, "cluster-01");
+            manifest(central, "StatefulSet", "thanos-store").spec.replicas = 1;
+            delete manifest(central, "Deployment", "thanos-query").spec.template.spec.affinity;
+            central.manifests = central.manifests.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "thanos-ruler"));
+            const findings = checkAvailability(central);
+            expectFinding(findings, { object: "StatefulSet/monitoring/thanos-store", field: "spec.replicas", message: "at least 2" });
+            expectFinding(findings, { object: "Deployment/monitoring/thanos-query", field: "spec.template.spec.affinity" });
+            expectFinding(findings, { object: "StatefulSet/monitoring/thanos-ruler", field: "(PodDisruptionBudget)" });
+        });
+
+        it("reports a compactor that could run twice", () => {
+            const all = plans();
+            manifest(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor").spec.replicas = 2;
+            expectFinding(checkAvailability(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-compactor", message: "exactly 1 replica" });
+        });
+    });
+
+    describe("secrets", () => {
+        it("reports a Secret value in clear and a secret anywhere in the plan's text", () => {
+            const all = plans();
+            const edge = plan(all, "cluster-02");
+            manifest(edge, "Secret", "thanos-objstore").stringData["objstore.yml"] = "type: S3";
+            edge.files["resources.json"] += "offline-placeholder-objectStorageSecretKey";
+            const findings = checkSecrets(edge);
+            expectFinding(findings, { object: "Secret/monitoring/thanos-objstore", field: "stringData.objstore.yml" });
+            expectFinding(findings, { object: "resources.json", message: "in clear" });
+        });
+    });
+
+    describe("transport", () => {
+        it("warns only where plain http or skip-verify is opted into", () => {
+            const all = plans();
+            const edge = plan(all, "cluster-03");
+            edge.config["thanos-multicluster:objectStorage"] = { ...(edge.config["thanos-multicluster:objectStorage"] as object), insecure: false, insecureSkipVerify: false };
+            expect(checkTransport(edge)).to.deep.equal([]);
+            expect(checkTransport(plan(all, "cluster-04")).map((f) => f.severity)).to.deep.equal(["warning", "warning"]);
+        });
+    });
+
+    describe("cross-stack invariants", () => {
+        it("cluster labels are unique", () => {
+            const all = plans();
+            values(plan(all, "cluster-04")).prometheus.prometheusSpec.externalLabels.cluster = "cluster-03";
+            expectFinding(checkInvariants(all), { stack: "cluster-04", message: `"cluster-03" is also cluster-03's cluster label` });
+        });
+
+        it("blocks are 2h everywhere, the Ruler's too", () => {
+            const all = plans();
+            values(plan(all, "cluster-02")).prometheus.prometheusSpec.thanos.blockSize = "4h";
+            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-ruler"), "tsdb.block-duration", "6h");
+            const findings = checkInvariants(all);
+            expectFinding(findings, { stack: "cluster-02", field: "prometheus.prometheusSpec.thanos.blockSize" });
+            expectFinding(findings, { stack: "cluster-01", field: "--tsdb.block-duration" });
+        });
+
+        it("local retention is at least 6h and outlasts the outage to survive", () => {
+            const all = plans();
+            values(plan(all, "cluster-02")).prometheus.prometheusSpec.retention = "4h";
+            values(plan(all, "cluster-03")).prometheus.prometheusSpec.retention = "24h";
+            const findings = checkInvariants(all);
+            expectFinding(findings, { stack: "cluster-02", message: "at least 6h" });
+            expectFinding(findings, { stack: "cluster-03", message: "does not outlast the object-store outage" });
+        });
+
+        it("exactly one compactor per bucket", () => {
+            const all = plans();
+            const compactor = manifest(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor");
+            plan(all, "cluster-02").manifests.push(JSON.parse(JSON.stringify(compactor)));
+            expectFinding(checkInvariants(all), { object: "bucket thanos-bucket", message: "found 2" });
+            const none = plans();
+            plan(none, "cluster-01").manifests = plan(none, "cluster-01").manifests.filter((o) => o.metadata.name !== "thanos-compactor");
+            expectFinding(checkInvariants(none), { object: "bucket thanos-bucket", message: "found 0" });
+        });
+
+        it("every edge replica is wired into Query, strictly", () => {
+            const all = plans();
+            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
+            const flag = query.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
+            const config = JSON.parse(flag.slice("--endpoint.sd-config=".length));
+            config.endpoints = config.endpoints.filter((e: any) => e.address !== "192.168.101.212:10911");
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").strict = false;
+            setFlag(query, "endpoint.sd-config", JSON.stringify(config));
+            const findings = checkInvariants(all);
+            expectFinding(findings, { field: "--endpoint.sd-config", message: "does not read cluster-03's sidecar 192.168.101.212:10911" });
+            expectFinding(findings, { field: "--endpoint.sd-config", message: "cluster-04's sidecar 192.168.101.213:10901 must be strict" });
+        });
+
+        it("replica labels agree between Prometheus, Ruler, Query and Compactor", () => {
+            const all = plans();
+            const central = plan(all, "cluster-01");
+            const query = container(central, "Deployment", "thanos-query");
+            query.args = query.args.filter((a: string) => a !== "--query.replica-label=rule_replica");
+            values(plan(all, "cluster-02")).prometheus.prometheusSpec.replicaExternalLabelName = "replica";
+            setFlag(container(central, "StatefulSet", "thanos-ruler"), "alert.label-drop", undefined);
+            container(central, "StatefulSet", "thanos-compactor").args.push("--deduplication.replica-label=instance");
+            const findings = checkInvariants(all);
+            expectFinding(findings, { message: "does not deduplicate the Ruler's replica label rule_replica" });
+            expectFinding(findings, { message: "does not deduplicate cluster-02's Prometheus replica label replica" });
+            expectFinding(findings, { field: "--alert.label-drop" });
+            expectFinding(findings, { field: "--deduplication.replica-label", message: "instance" });
+        });
+
+        it("compactor retention keeps raw >= 40h and 5m >= 10d", () => {
+            const all = plans();
+            const compactor = container(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor");
+            setFlag(compactor, "retention.resolution-raw", "30h");
+            setFlag(compactor, "retention.resolution-5m", "5d");
+            const findings = checkInvariants(all);
+            expectFinding(findings, { field: "--retention.resolution-raw" });
+            expectFinding(findings, { field: "--retention.resolution-5m" });
+        });
+
+        it("the store stops serving deleted blocks before the compactor deletes them", () => {
+            const all = plans();
+            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"), "ignore-deletion-marks-delay", "48h");
+            expectFinding(checkInvariants(all), { object: "StatefulSet/monitoring/thanos-store", field: "--ignore-deletion-marks-delay" });
+        });
+
+        it("Query times out after its stores", () => {
+            const all = plans();
+            setFlag(container(plan(all, "cluster-01"), "Deployment", "thanos-query"), "store.response-timeout", "5m");
+            expectFinding(checkInvariants(all), { field: "--query.timeout" });
+        });
+    });
+});
