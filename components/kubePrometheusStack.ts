@@ -19,6 +19,15 @@ interface ResourceRequirements {
     limits?: { cpu?: string; memory?: string };
 }
 
+/**
+ * The chart's PodDisruptionBudget values. minAvailable, not maxUnavailable: the chart defaults
+ * minAvailable to 1 and would render both, which the API rejects.
+ */
+interface DisruptionBudgetValues {
+    enabled: boolean;
+    minAvailable: number;
+}
+
 interface VolumeClaimTemplate {
     spec: {
         storageClassName: string;
@@ -30,7 +39,7 @@ interface VolumeClaimTemplate {
 /** Alertmanager values, on the central cluster (off elsewhere). */
 export interface AlertmanagerValues {
     enabled: boolean;
-    podDisruptionBudget?: { enabled: boolean; maxUnavailable: number };
+    podDisruptionBudget?: DisruptionBudgetValues;
     alertmanagerSpec?: {
         replicas: number;
         podAntiAffinity: "soft" | "hard" | "";
@@ -73,7 +82,7 @@ export interface KubePrometheusStackValues {
     "prometheus-node-exporter": { namespaceOverride: string };
     prometheus: {
         enabled: boolean;
-        podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
+        podDisruptionBudget: DisruptionBudgetValues;
         thanosService: { enabled: boolean };
         thanosServiceExternal: { enabled: boolean };
         prometheusSpec: {
@@ -138,7 +147,8 @@ function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | 
     if (central === undefined) return { enabled: false };
     return {
         enabled: true,
-        podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+        // A drain takes one replica at a time.
+        podDisruptionBudget: { enabled: true, minAvailable: central.alertmanagerReplicas - 1 },
         alertmanagerSpec: {
             // Gossip HA: the replicas share silences and notification state, each alert is sent once.
             replicas: central.alertmanagerReplicas,
@@ -199,7 +209,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
         "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
         prometheus: {
             enabled: true,
-            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            podDisruptionBudget: { enabled: true, minAvailable: prometheus.replicas - 1 },
             // The chart's sidecar Services would put both replicas behind one address; Query must see
             // each replica separately, so the SidecarLoadBalancer component exposes them instead.
             thanosService: { enabled: false },
