@@ -15,8 +15,42 @@ export const THANOS_VERSION = "v0.42.4";
 export const THANOS_IMAGE = `quay.io/thanos/thanos:${THANOS_VERSION}`;
 
 interface ResourceRequirements {
-    requests?: { cpu?: string; memory?: string };
-    limits?: { cpu?: string; memory?: string };
+    requests: { cpu: string; memory: string };
+    limits: { memory: string };
+}
+
+/** Pod-level part of the restricted Pod Security profile. */
+interface PodSecurityValues {
+    runAsNonRoot: true;
+    runAsUser: number;
+    runAsGroup: number;
+    fsGroup: number;
+    seccompProfile: { type: "RuntimeDefault" };
+}
+
+/** Container-level part of the restricted profile, with a read-only root filesystem. */
+interface ContainerSecurityValues {
+    allowPrivilegeEscalation: false;
+    readOnlyRootFilesystem: true;
+    capabilities: { drop: ["ALL"] };
+    seccompProfile?: { type: "RuntimeDefault" };
+}
+
+function podSecurity(uid: number): PodSecurityValues {
+    return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+const CONTAINER_SECURITY: ContainerSecurityValues = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+};
+
+/** Grafana's pod securityContext (chart default) sets no seccomp profile, so its containers do. */
+const GRAFANA_CONTAINER_SECURITY: ContainerSecurityValues = { ...CONTAINER_SECURITY, seccompProfile: { type: "RuntimeDefault" } };
+
+function resources(cpu: string, memoryRequest: string, memoryLimit: string): ResourceRequirements {
+    return { requests: { cpu, memory: memoryRequest }, limits: { memory: memoryLimit } };
 }
 
 /**
@@ -42,6 +76,7 @@ export interface AlertmanagerValues {
     podDisruptionBudget?: DisruptionBudgetValues;
     alertmanagerSpec?: {
         replicas: number;
+        securityContext: PodSecurityValues;
         podAntiAffinity: "soft" | "hard" | "";
         resources: ResourceRequirements;
         storage: { volumeClaimTemplate: VolumeClaimTemplate };
@@ -54,6 +89,10 @@ export interface GrafanaValues {
     admin?: { existingSecret: string; userKey: string; passwordKey: string };
     deploymentStrategy?: { type: "Recreate" | "RollingUpdate" };
     initChownData?: { enabled: boolean };
+    resources?: ResourceRequirements;
+    containerSecurityContext?: ContainerSecurityValues;
+    /** Grafana writes temporary files; with a read-only root filesystem /tmp is an emptyDir. */
+    extraEmptyDirMounts?: { name: string; mountPath: string }[];
     persistence?: { enabled: boolean; type: "pvc"; storageClassName: string; accessModes: string[]; size: string };
     service?: {
         type: "LoadBalancer" | "ClusterIP";
@@ -62,7 +101,7 @@ export interface GrafanaValues {
         labels: Record<string, string>;
         loadBalancerSourceRanges: string[];
     };
-    sidecar?: { datasources: { defaultDatasourceEnabled: boolean } };
+    sidecar?: { datasources: { defaultDatasourceEnabled: boolean }; resources: ResourceRequirements; securityContext: ContainerSecurityValues };
     additionalDataSources?: {
         name: string;
         uid: string;
@@ -80,6 +119,13 @@ export interface KubePrometheusStackValues {
     alertmanager: AlertmanagerValues;
     grafana: GrafanaValues;
     "prometheus-node-exporter": { namespaceOverride: string };
+    prometheusOperator: {
+        resources: ResourceRequirements;
+        securityContext: PodSecurityValues;
+        containerSecurityContext: ContainerSecurityValues;
+        prometheusConfigReloader: { resources: ResourceRequirements };
+    };
+    "kube-state-metrics": { resources: ResourceRequirements; containerSecurityContext: ContainerSecurityValues };
     prometheus: {
         enabled: boolean;
         podDisruptionBudget: DisruptionBudgetValues;
@@ -98,6 +144,7 @@ export interface KubePrometheusStackValues {
             podAntiAffinity: "soft" | "hard" | "";
             podAntiAffinityTopologyKey: string;
             resources: ResourceRequirements;
+            securityContext: PodSecurityValues;
             serviceMonitorSelectorNilUsesHelmValues: boolean;
             podMonitorSelectorNilUsesHelmValues: boolean;
             ruleSelectorNilUsesHelmValues: boolean;
@@ -153,7 +200,8 @@ function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | 
             // Gossip HA: the replicas share silences and notification state, each alert is sent once.
             replicas: central.alertmanagerReplicas,
             podAntiAffinity: "soft",
-            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            securityContext: podSecurity(2000),
+            resources: resources("50m", "128Mi", "256Mi"),
             storage: { volumeClaimTemplate: claimTemplate(settings.storageClass, central.alertmanagerStorageSize) },
         },
     };
@@ -168,6 +216,9 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
         deploymentStrategy: { type: "Recreate" },
         // The chown init container runs as root; fsGroup already gives Grafana its volume.
         initChownData: { enabled: false },
+        resources: resources("100m", "256Mi", "1Gi"),
+        containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
+        extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
         persistence: { enabled: true, type: "pvc", storageClassName: settings.storageClass, accessModes: ["ReadWriteOnce"], size: central.grafanaStorageSize },
         service: {
             type: "LoadBalancer",
@@ -179,7 +230,7 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
         },
         // The chart's own datasource points at the local Prometheus and is marked default; two
         // defaults stop Grafana from starting, and the global view is Query's.
-        sidecar: { datasources: { defaultDatasourceEnabled: false } },
+        sidecar: { datasources: { defaultDatasourceEnabled: false }, resources: resources("50m", "64Mi", "256Mi"), securityContext: GRAFANA_CONTAINER_SECURITY },
         additionalDataSources: [
             {
                 name: "Thanos",
@@ -207,6 +258,14 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
         alertmanager: alertmanagerValues(settings, central),
         grafana: grafanaValues(settings, central),
         "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
+        // Restricted Pod Security, stated rather than inherited from chart defaults that may change.
+        prometheusOperator: {
+            resources: resources("100m", "128Mi", "512Mi"),
+            securityContext: podSecurity(65534),
+            containerSecurityContext: CONTAINER_SECURITY,
+            prometheusConfigReloader: { resources: resources("10m", "32Mi", "64Mi") },
+        },
+        "kube-state-metrics": { resources: resources("50m", "128Mi", "512Mi"), containerSecurityContext: CONTAINER_SECURITY },
         prometheus: {
             enabled: true,
             podDisruptionBudget: { enabled: true, minAvailable: prometheus.replicas - 1 },
@@ -230,7 +289,8 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 // Soft: a single-node cluster still runs both replicas; on more nodes they spread.
                 podAntiAffinity: "soft",
                 podAntiAffinityTopologyKey: "kubernetes.io/hostname",
-                resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
+                resources: resources("250m", "1Gi", "4Gi"),
+                securityContext: podSecurity(1000),
                 // Pick up every ServiceMonitor, PodMonitor, rule and probe in the cluster, not only the chart's.
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
@@ -243,7 +303,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                     version: THANOS_VERSION,
                     blockSize: BLOCK_DURATION,
                     objectStorageConfig: { existingSecret: { name: objstore.name, key: objstore.key } },
-                    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                    resources: resources("50m", "128Mi", "512Mi"),
                 },
             },
         },

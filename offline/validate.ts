@@ -237,6 +237,81 @@ export function checkPodSecurity(plan: RenderedPlan): Finding[] {
     return findings;
 }
 
+function at(values: unknown, dotted: string): any {
+    return dotted.split(".").reduce<any>((v, key) => (v === undefined || v === null ? undefined : v[key]), values);
+}
+
+/** What the chart values must state for each chart-run component (node exporter excepted: it needs the host). */
+const CHART_SECURITY: {
+    component: string;
+    /** Values path that turns the component on, if it is optional. */
+    enabled?: string;
+    /** Values path of the pod securityContext, where we set it. */
+    pod?: string;
+    /** The chart's own pod securityContext already sets RuntimeDefault seccomp (kube-state-metrics'). */
+    seccompFromChart?: boolean;
+    containers: string[];
+    resources: string[];
+}[] = [
+    { component: "Prometheus", pod: "prometheus.prometheusSpec.securityContext", containers: [], resources: ["prometheus.prometheusSpec.resources", "prometheus.prometheusSpec.thanos.resources"] },
+    {
+        component: "the Prometheus operator",
+        pod: "prometheusOperator.securityContext",
+        containers: ["prometheusOperator.containerSecurityContext"],
+        resources: ["prometheusOperator.resources", "prometheusOperator.prometheusConfigReloader.resources"],
+    },
+    { component: "kube-state-metrics", seccompFromChart: true, containers: ["kube-state-metrics.containerSecurityContext"], resources: ["kube-state-metrics.resources"] },
+    { component: "Alertmanager", enabled: "alertmanager.enabled", pod: "alertmanager.alertmanagerSpec.securityContext", containers: [], resources: ["alertmanager.alertmanagerSpec.resources"] },
+    {
+        component: "Grafana",
+        enabled: "grafana.enabled",
+        containers: ["grafana.containerSecurityContext", "grafana.sidecar.securityContext"],
+        resources: ["grafana.resources", "grafana.sidecar.resources"],
+    },
+];
+
+/** The chart's pods (Prometheus, the operator, kube-state-metrics, Alertmanager, Grafana) meet the restricted profile, with resources. */
+export function checkChartSecurity(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    for (const release of plan.releases.filter((r) => r.chart === "kube-prometheus-stack")) {
+        const where = `HelmRelease/${release.name}`;
+        const add = (field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object: where, field, message });
+        for (const spec of CHART_SECURITY) {
+            if (spec.enabled !== undefined && at(release.values, spec.enabled) !== true) continue;
+            if (spec.pod !== undefined) {
+                const pod = at(release.values, spec.pod) ?? {};
+                if (pod.runAsNonRoot !== true) add(`${spec.pod}.runAsNonRoot`, `${spec.component} must run as non-root (restricted profile)`);
+                if (pod.seccompProfile?.type !== "RuntimeDefault") add(`${spec.pod}.seccompProfile`, `${spec.component} must use the RuntimeDefault seccomp profile`);
+            }
+            for (const path of spec.containers) {
+                const container = at(release.values, path) ?? {};
+                if (container.allowPrivilegeEscalation !== false) add(`${path}.allowPrivilegeEscalation`, `${spec.component}: must be false`);
+                if (container.readOnlyRootFilesystem !== true) add(`${path}.readOnlyRootFilesystem`, `${spec.component}: must be true`);
+                if (!(container.capabilities?.drop ?? []).includes("ALL")) add(`${path}.capabilities.drop`, `${spec.component}: must drop ALL`);
+                if (spec.pod === undefined && spec.seccompFromChart !== true && container.seccompProfile?.type !== "RuntimeDefault") {
+                    add(`${path}.seccompProfile`, `${spec.component}: must use the RuntimeDefault seccomp profile`);
+                }
+            }
+            for (const path of spec.resources) {
+                const r = at(release.values, path) ?? {};
+                if (r.requests?.cpu === undefined || r.requests?.memory === undefined || r.limits?.memory === undefined) {
+                    add(path, `${spec.component}: needs cpu and memory requests and a memory limit`);
+                }
+            }
+        }
+        if (at(release.values, "grafana.enabled") === true && at(release.values, "grafana.initChownData.enabled") !== false) {
+            add("grafana.initChownData.enabled", "the chown init container runs as root: disable it (fsGroup owns the volume)");
+        }
+        if (at(release.values, "alertmanager.enabled") === true) {
+            if ((at(release.values, "alertmanager.alertmanagerSpec.replicas") ?? 1) < 3) add("alertmanager.alertmanagerSpec.replicas", "Alertmanager needs 3 replicas");
+            if (at(release.values, "alertmanager.podDisruptionBudget.enabled") !== true) add("alertmanager.podDisruptionBudget.enabled", "Alertmanager needs a PodDisruptionBudget");
+        }
+        if ((at(release.values, "prometheus.prometheusSpec.replicas") ?? 1) < 2) add("prometheus.prometheusSpec.replicas", "Prometheus needs 2 replicas");
+        if (at(release.values, "prometheus.podDisruptionBudget.enabled") !== true) add("prometheus.podDisruptionBudget.enabled", "Prometheus needs a PodDisruptionBudget");
+    }
+    return findings;
+}
+
 /** Replicas, spreading and disruption budgets of the workloads we define; the compactor stays single. */
 export function checkAvailability(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
@@ -413,7 +488,14 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
 
 /** Every check over every plan. */
 export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
-    const perStack = plans.flatMap((plan) => [...checkThanosFlags(plan), ...checkPodSecurity(plan), ...checkAvailability(plan), ...checkSecrets(plan), ...checkTransport(plan)]);
+    const perStack = plans.flatMap((plan) => [
+        ...checkThanosFlags(plan),
+        ...checkPodSecurity(plan),
+        ...checkChartSecurity(plan),
+        ...checkAvailability(plan),
+        ...checkSecrets(plan),
+        ...checkTransport(plan),
+    ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];
 }
 

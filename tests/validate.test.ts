@@ -7,6 +7,7 @@ import {
     Finding,
     RenderedPlan,
     checkAvailability,
+    checkChartSecurity,
     checkInvariants,
     checkPodSecurity,
     checkSchemas,
@@ -130,6 +131,28 @@ describe("npm run validate", () => {
             }
             expectFinding(findings, { field: "spec.template.spec.containers[0].resources.limits.memory" });
             expectFinding(findings, { field: "spec.template.spec.containers[0].readinessProbe", message: "/-/ready" });
+        });
+    });
+
+    describe("the chart's pods", () => {
+        it("reports a chart component that breaks the restricted profile or lacks resources", () => {
+            const all = plans();
+            const v = values(plan(all, "cluster-01"));
+            v.grafana.containerSecurityContext.readOnlyRootFilesystem = false;
+            delete v.prometheusOperator.resources;
+            v.prometheus.prometheusSpec.securityContext.runAsNonRoot = false;
+            v.grafana.initChownData.enabled = true;
+            v.alertmanager.alertmanagerSpec.replicas = 2;
+            const findings = checkChartSecurity(plan(all, "cluster-01"));
+            expectFinding(findings, { field: "grafana.containerSecurityContext.readOnlyRootFilesystem" });
+            expectFinding(findings, { field: "prometheusOperator.resources" });
+            expectFinding(findings, { field: "prometheus.prometheusSpec.securityContext.runAsNonRoot" });
+            expectFinding(findings, { field: "grafana.initChownData.enabled" });
+            expectFinding(findings, { field: "alertmanager.alertmanagerSpec.replicas" });
+        });
+
+        it("does not ask for Grafana where it is off", () => {
+            expect(checkChartSecurity(plan(plans(), "cluster-02"))).to.deep.equal([]);
         });
     });
 
