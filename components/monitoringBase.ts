@@ -5,6 +5,7 @@ import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
+import { NetworkPolicies, monitoringBasePolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
@@ -93,6 +94,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
             },
             child,
         );
+
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
 
         if (config.exposeSidecars) {
             const sidecars = new SidecarLoadBalancer(

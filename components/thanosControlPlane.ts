@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, StackConfig } from "../config";
 import { EdgeStacks } from "./edgeStacks";
 import { MinioBuckets } from "./minioBuckets";
+import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
@@ -77,6 +78,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             { provider, settings: config, central, clusters: this.edges.apply((edges) => [config.clusterName, ...edges.map((e) => e.clusterName)]), dependsOn },
             child,
         );
+
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
 
         this.queryEndpoints = this.edges.apply((edges) =>
             queryEndpoints({

@@ -335,6 +335,87 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
     return findings;
 }
 
+/** Does a NetworkPolicy's pod selector select pods with these labels? */
+function selects(policy: Record<string, any>, labels: Record<string, string>): boolean {
+    const match = policy.spec?.podSelector?.matchLabels ?? {};
+    return Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+/** The peers a policy admits to a port: undefined when the port is open to any source. */
+function peersForPort(policies: Record<string, any>[], port: number): Record<string, any>[] | undefined {
+    const peers: Record<string, any>[] = [];
+    for (const policy of policies) {
+        for (const rule of policy.spec?.ingress ?? []) {
+            const ports: Record<string, any>[] | undefined = rule.ports;
+            if (ports !== undefined && !ports.some((p) => p.port === port)) continue;
+            if (rule.from === undefined || rule.from.length === 0) return undefined;
+            peers.push(...rule.from);
+        }
+    }
+    return peers;
+}
+
+/**
+ * Sidecar gRPC reachable only from the central cluster (edges: the sidecar source ranges and the
+ * node's own address; central: the Query pods); Query and Grafana only from the UI source ranges
+ * and the namespace; no sidecar HTTP port on a LoadBalancer.
+ */
+export function checkNetwork(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const policies = plan.manifests.filter((o) => o.kind === "NetworkPolicy");
+    const role = plan.outputs.role;
+    const nodeIp = setting(plan, "nodeIp");
+    const prometheusLabels = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" };
+    const onPrometheus = policies.filter((p) => selects(p, prometheusLabels));
+    const sidecarPeers = onPrometheus.length === 0 ? undefined : peersForPort(onPrometheus, 10901);
+    if (sidecarPeers === undefined) {
+        add("NetworkPolicy (Prometheus pods)", "spec.ingress", "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query");
+    } else {
+        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? []), `${nodeIp}/32`] : [];
+        for (const peer of sidecarPeers) {
+            if (peer.ipBlock !== undefined && !allowedCidrs.includes(peer.ipBlock.cidr)) {
+                add("NetworkPolicy (Prometheus pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach the sidecar's gRPC but is not a sidecar source range`);
+            }
+            if (peer.podSelector !== undefined && (role !== "central" || peer.podSelector.matchLabels?.["app.kubernetes.io/component"] !== "query")) {
+                add("NetworkPolicy (Prometheus pods)", "spec.ingress.from.podSelector", "only the Query pods may reach the sidecar's gRPC in-cluster");
+            }
+            if (peer.namespaceSelector !== undefined && peer.podSelector === undefined) add("NetworkPolicy (Prometheus pods)", "spec.ingress.from.namespaceSelector", "whole namespaces may reach the sidecar's gRPC");
+        }
+    }
+    for (const service of plan.manifests.filter((o) => o.kind === "Service" && ["LoadBalancer", "NodePort"].includes(o.spec?.type))) {
+        const toPrometheus = Object.keys(service.spec.selector ?? {}).some((k) => k === "statefulset.kubernetes.io/pod-name") || selectsLabels(service.spec.selector, prometheusLabels);
+        if (!toPrometheus) continue;
+        for (const port of service.spec.ports ?? []) {
+            if (port.targetPort !== "grpc" && port.targetPort !== 10901) add(objectName(service), "spec.ports", `exposes ${port.targetPort} of a Prometheus pod outside the cluster: only the sidecar's gRPC may leave it`);
+        }
+    }
+    const central = setting(plan, "central");
+    if (role === "central" && central !== undefined) {
+        const allowed = [...(central.uiSourceRanges ?? []), `${nodeIp}/32`];
+        const query = thanosContainers(plan).find((t) => t.component === "query");
+        const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
+        for (const [what, labels, port] of [
+            ["Query", queryLabels, 9090],
+            ["Grafana", { "app.kubernetes.io/name": "grafana" }, 3000],
+        ] as const) {
+            const peers = peersForPort(policies.filter((p) => selects(p, labels)), port);
+            if (peers === undefined || policies.filter((p) => selects(p, labels)).length === 0) {
+                add(`NetworkPolicy (${what} pods)`, "spec.ingress", `${what} (${port}) is open to any source: restrict it to central.uiSourceRanges`);
+                continue;
+            }
+            for (const peer of peers) {
+                if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr)) add(`NetworkPolicy (${what} pods)`, "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} is not in central.uiSourceRanges`);
+            }
+        }
+    }
+    return findings;
+}
+
+function selectsLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+    return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /** Nothing secret in clear: Secret values redacted, no render placeholder anywhere. */
 export function checkSecrets(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
@@ -493,6 +574,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),
+        ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
     ]);

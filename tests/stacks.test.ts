@@ -5,9 +5,9 @@ import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStac
 
 // Expected values come from the architecture seed, written out here by hand.
 const EDGES = [
-    { stack: "cluster-02", lbIp: "192.168.101.211" },
-    { stack: "cluster-03", lbIp: "192.168.101.212" },
-    { stack: "cluster-04", lbIp: "192.168.101.213" },
+    { stack: "cluster-02", lbIp: "192.168.101.211", nodeIp: "192.168.101.196" },
+    { stack: "cluster-03", lbIp: "192.168.101.212", nodeIp: "192.168.101.197" },
+    { stack: "cluster-04", lbIp: "192.168.101.213", nodeIp: "192.168.101.198" },
 ];
 const CENTRAL = { stack: "cluster-01", lbIp: "192.168.101.210" };
 const CENTRAL_NODE_CIDR = "192.168.101.194/32";
@@ -188,6 +188,17 @@ describe("edge stacks", () => {
                 }
             });
 
+            it("lets only the central cluster's addresses (and the SNATing node) reach the sidecar gRPC", async () => {
+                const run = await stackRun(edge.stack);
+                const policy = k8sObject(run, "NetworkPolicy", "prometheus");
+                expect(policy.spec.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" });
+                const grpcRule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 10901));
+                expect(grpcRule.ports).to.deep.equal([{ protocol: "TCP", port: 10901 }]);
+                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }, { ipBlock: { cidr: `${edge.nodeIp}/32` } }]);
+                const others = policy.spec.ingress.filter((r: any) => r !== grpcRule);
+                for (const rule of others) expect(rule.from).to.deep.equal([{ podSelector: {} }]);
+            });
+
             it("exports a sidecar endpoint per replica from the Services' assigned address", async () => {
                 const outputs = (await stackRun(edge.stack)).outputs;
                 expect(outputs.role).to.equal("edge");
@@ -227,6 +238,14 @@ describe("central stack: the monitoring base", () => {
         expect(sidecarServices).to.deep.equal([]);
         expect(run.outputs.role).to.equal("central");
         expect(run.outputs.sidecarEndpoints).to.deep.equal([]);
+    });
+
+    it("lets only Query reach its sidecars' gRPC", async () => {
+        const policy = k8sObject(await stackRun(CENTRAL.stack), "NetworkPolicy", "prometheus");
+        const grpcRule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 10901));
+        expect(grpcRule.from).to.deep.equal([
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": "query", "app.kubernetes.io/part-of": "thanos-multicluster" } } },
+        ]);
     });
 
     it("manages the Cilium pool for the central address", async () => {

@@ -1,0 +1,101 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralSettings, ClusterSettings } from "../config";
+import { GRAFANA_PORT } from "./kubePrometheusStack";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_CR_NAME, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
+import { QUERY_COMPONENT, QUERY_HTTP_PORT } from "./thanosQuery";
+import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosSelector } from "./thanosWorkload";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicy & { metadata: { name: string } };
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** The operator's labels on the Prometheus pods of our Prometheus CR. */
+export const PROMETHEUS_POD_SELECTOR = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_CR_NAME };
+/** The Grafana chart's labels on its pods. */
+export const GRAFANA_POD_SELECTOR = { "app.kubernetes.io/name": "grafana" };
+/** The config reloader's port in the Prometheus pod. */
+const RELOADER_PORT = 8080;
+
+const SAME_NAMESPACE: Peer = { podSelector: {} };
+const QUERY_PODS: Peer = { podSelector: { matchLabels: thanosSelector(QUERY_COMPONENT) } };
+
+function cidrs(ranges: string[]): Peer[] {
+    return ranges.map((cidr) => ({ ipBlock: { cidr } }));
+}
+
+function tcp(...ports: number[]) {
+    return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+function policy(name: string, podSelector: Record<string, string>, ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[]): NetworkPolicySpec {
+    return {
+        metadata: { name, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
+        spec: { podSelector: { matchLabels: podSelector }, policyTypes: ["Ingress"], ingress },
+    };
+}
+
+/**
+ * The base's policies. A sidecar's gRPC (the StoreAPI: all of the cluster's metrics) is reachable
+ * only by the central Query: on an edge from the sidecar source ranges, through the LoadBalancer
+ * (whose loadBalancerSourceRanges already filter it; the node's own address is allowed too, as
+ * the source of load-balanced traffic that was SNATed on its way to the pod); on the central
+ * cluster from the Query pods. Everything else in the Prometheus pod (web UI/API, reloader, the
+ * sidecar's HTTP metrics) answers only within the monitoring namespace.
+ */
+export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicySpec[] {
+    const sidecarPeers: Peer[] = settings.role === "edge" ? cidrs([...settings.loadBalancer.sidecarSourceRanges, `${settings.nodeIp}/32`]) : [QUERY_PODS];
+    const policies = [
+        policy("prometheus", PROMETHEUS_POD_SELECTOR, [
+            { from: sidecarPeers, ports: tcp(SIDECAR_GRPC_PORT) },
+            { from: [SAME_NAMESPACE], ports: tcp(PROMETHEUS_PORT, RELOADER_PORT, THANOS_HTTP_PORT) },
+        ]),
+    ];
+    if (settings.central !== undefined) {
+        policies.push(
+            policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [...cidrs([...settings.central.uiSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
+        );
+    }
+    return policies;
+}
+
+/**
+ * The control plane's policies: Query's HTTP from the UI source ranges (and in-namespace: Grafana,
+ * the Ruler), its gRPC from nobody outside the namespace; the Store Gateway's and Ruler's gRPC from
+ * Query only; every component's HTTP metrics within the namespace.
+ */
+export function controlPlanePolicies(settings: ClusterSettings, central: CentralSettings): NetworkPolicySpec[] {
+    const uiPeers = [...cidrs([...central.uiSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE];
+    return [
+        policy("thanos-query", thanosSelector(QUERY_COMPONENT), [
+            { from: uiPeers, ports: tcp(QUERY_HTTP_PORT) },
+            { from: [SAME_NAMESPACE], ports: tcp(THANOS_GRPC_PORT) },
+        ]),
+        ...(["store-gateway", "ruler"] as const).map((component) =>
+            policy(`thanos-${component}`, thanosSelector(component), [
+                { from: [QUERY_PODS], ports: tcp(THANOS_GRPC_PORT) },
+                { from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) },
+            ]),
+        ),
+        policy("thanos-compactor", thanosSelector("compactor"), [{ from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) }]),
+    ];
+}
+
+export interface NetworkPoliciesArgs {
+    /** Provider of the cluster the policies apply in. */
+    provider: k8s.Provider;
+    /** The policies, from monitoringBasePolicies or controlPlanePolicies. */
+    policies: NetworkPolicySpec[];
+    /** Resources to wait for (the namespace). */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Ingress NetworkPolicies of the monitoring namespace. */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:network:NetworkPolicies", name, {}, opts);
+        for (const spec of args.policies) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+        }
+        this.registerOutputs({});
+    }
+}
