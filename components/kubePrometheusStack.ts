@@ -279,7 +279,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 evaluationInterval: prometheus.scrapeInterval,
                 // `cluster` is the one label that tells clusters apart in Query; the operator adds
                 // `prometheus` and `prometheus_replica` itself.
-                externalLabels: { [CLUSTER_LABEL]: settings.clusterName },
+                externalLabels: { ...prometheus.externalLabels, [CLUSTER_LABEL]: settings.clusterName },
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
                 retention: prometheus.retention,
                 retentionSize: prometheus.retentionSize,

@@ -108,7 +108,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
             this.sidecarEndpoints = pulumi.output([]);
         }
 
-        this.externalLabels = { [CLUSTER_LABEL]: config.clusterName };
+        this.externalLabels = { ...config.prometheus.externalLabels, [CLUSTER_LABEL]: config.clusterName };
         this.replicaLabels = [PROMETHEUS_REPLICA_LABEL];
         this.prometheusUrl = PROMETHEUS_URL;
         this.registerOutputs({

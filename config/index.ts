@@ -3,6 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
+import { crossStackProblems, readSiblingStacks, stackIdentity } from "./siblings";
 
 export * from "./settings";
 
@@ -87,6 +88,18 @@ export function loadStackConfig(): StackConfig {
             problems.push(`${prefix}${key} is stored in clear in the stack file: remove it and run \`pulumi config set --secret ${key}\``);
         }
     }
+
+    // Secrets MinIO would refuse, or its well-known defaults. Values are only compared, never printed.
+    const allConfig = pulumi.runtime.allConfig();
+    for (const [key, minimum] of [["objectStorageAccessKey", 3], ["objectStorageSecretKey", 8], ["minioAdminAccessKey", 3], ["minioAdminSecretKey", 8]] as const) {
+        const value = allConfig[`${prefix}${key}`];
+        if (value === undefined) continue;
+        if (value.length < minimum) problems.push(`${prefix}${key} is too short: MinIO requires at least ${minimum} characters; set a longer one with \`pulumi config set --secret ${key}\``);
+        else if (["minioadmin", "minio123", "changeme", "password"].includes(value)) problems.push(`${prefix}${key} is a well-known default credential: create a dedicated MinIO user and set its keys with \`pulumi config set --secret ${key}\``);
+    }
+
+    // Each stack file must describe a different cluster (the program runs in the project directory).
+    problems.push(...crossStackProblems(stackIdentity(pulumi.getStack(), (key) => raw[key]), readSiblingStacks(process.cwd(), pulumi.getStack())));
 
     let settings: ClusterSettings | undefined;
     try {

@@ -30,6 +30,11 @@ export class Reader {
         this.problems.push(`${this.key(path)} ${message}`);
     }
 
+    /** The raw value at a dotted path, for settings whose shape the typed readers do not cover (maps). */
+    lookupValue(path: string): unknown {
+        return this.lookup(path);
+    }
+
     private lookup(path: string): unknown {
         const [top, ...rest] = path.split(".");
         let value: unknown = this.raw[top];

@@ -82,7 +82,12 @@ export interface PrometheusSettings {
     storageSize: string;
     /** Longest object-store outage that must lose no data: blocks wait on local disk until uploaded. */
     objectStoreOutageToSurvive: string;
+    /** External labels besides `cluster` (region, environment, ...). */
+    externalLabels: Record<string, string>;
 }
+
+/** Labels the program sets itself, or that Prometheus, the operator or Thanos use: not settable. */
+const RESERVED_LABELS = ["cluster", "prometheus", "prometheus_replica", "rule_replica", "ruler_cluster", "replica"];
 
 export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
@@ -332,5 +337,25 @@ function readPrometheus(r: Reader): PrometheusSettings {
             `(${retentionSize}) must be at most 90% of prometheus.storageSize (${storageSize}), i.e. ${formatPrometheusSize(storageBytes * MAX_RETENTION_SIZE_SHARE)}: a full volume stops Prometheus; lower it or grow the PVC`,
         );
     }
-    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage };
+    const externalLabels: Record<string, string> = {};
+    const rawLabels = r.lookupValue("prometheus.externalLabels");
+    if (rawLabels !== undefined && rawLabels !== null) {
+        if (typeof rawLabels !== "object" || Array.isArray(rawLabels)) {
+            r.problem("prometheus.externalLabels", "must be a map of label names to values, e.g. { region: lab }");
+        } else {
+            for (const [name, value] of Object.entries(rawLabels as Record<string, unknown>)) {
+                const key = `prometheus.externalLabels.${name}`;
+                if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith("__")) {
+                    r.problem(key, `is not a label name Prometheus accepts ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")`);
+                } else if (RESERVED_LABELS.includes(name)) {
+                    r.problem(key, `is set by the program or used as a replica label (${RESERVED_LABELS.join(", ")}): a second value would break deduplication or the cluster label; choose another name`);
+                } else if (typeof value !== "string" || value === "") {
+                    r.problem(key, `must be a non-empty string; got ${JSON.stringify(value)}`);
+                } else {
+                    externalLabels[name] = value;
+                }
+            }
+        }
+    }
+    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage, externalLabels };
 }

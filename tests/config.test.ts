@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
+import { StackIdentity, crossStackProblems } from "../config/siblings";
 import { StackRunError } from "../offline/runStack";
 import { TEST_SECRETS, runCommittedStack } from "./helpers";
 
@@ -331,5 +332,68 @@ describe("central config rules", () => {
             return;
         }
         throw new Error("expected the central stack to fail");
+    });
+});
+
+describe("config rules across stacks and secrets", () => {
+    const id = (stack: string, over: Partial<StackIdentity> = {}): StackIdentity => ({
+        stack,
+        clusterName: stack,
+        role: "edge",
+        kubeContext: stack,
+        lbIp: "192.168.101.211",
+        pool: { start: "192.168.101.211", stop: "192.168.101.211" },
+        ...over,
+    });
+
+    it("two stacks may not share a cluster name, a kube context, an address or pool, or the central role", () => {
+        const problems = crossStackProblems(id("cluster-05", { clusterName: "cluster-02", kubeContext: "cluster-02", role: "central" }), [id("cluster-02", { role: "central" })]);
+        expect(problems.map((p) => p.split(" ")[0])).to.deep.equal([
+            "thanos-multicluster:clusterName",
+            "thanos-multicluster:kubernetes.context",
+            "thanos-multicluster:loadBalancer.ip",
+            "thanos-multicluster:loadBalancer.pool",
+            "thanos-multicluster:role",
+        ]);
+        for (const p of problems) expect(p).to.contain("Pulumi.cluster-02.yaml");
+        const apart = id("cluster-05", { lbIp: "192.168.101.214", pool: { start: "192.168.101.214", stop: "192.168.101.214" } });
+        expect(crossStackProblems(apart, [id("cluster-02")])).to.deep.equal([]);
+        const overlapping = id("cluster-05", { lbIp: "192.168.101.215", pool: { start: "192.168.101.200", stop: "192.168.101.215" } });
+        expect(crossStackProblems(overlapping, [id("cluster-02")])[0]).to.contain("overlaps the pool of stack cluster-02");
+    });
+
+    it("a copied stack file that still names another cluster fails before any resource", async () => {
+        try {
+            await runCommittedStack("cluster-04", { "thanos-multicluster:kubernetes": { context: "cluster-03" } });
+        } catch (err) {
+            expect((err as Error).message).to.contain('thanos-multicluster:kubernetes.context "cluster-03" is also the context of stack cluster-03 (Pulumi.cluster-03.yaml)');
+            expect((err as StackRunError).resources).to.deep.equal([]);
+            return;
+        }
+        throw new Error("expected the stack to fail");
+    });
+
+    it("a short or well-known MinIO secret is rejected", async () => {
+        for (const [value, phrase] of [["sh0rt7", "too short"], ["minioadmin", "well-known default"]]) {
+            try {
+                await runCommittedStack("cluster-02", {}, {}, { ...TEST_SECRETS, objectStorageSecretKey: value });
+            } catch (err) {
+                expect((err as Error).message).to.contain(`thanos-multicluster:objectStorageSecretKey is ${phrase === "too short" ? "too short" : "a well-known default"}`);
+                // The message names the key, never the value.
+                expect((err as Error).message).not.to.contain(value);
+                continue;
+            }
+            throw new Error(`expected ${phrase} to fail`);
+        }
+    });
+
+    it("extra external labels are valid label names and never a replica label or cluster", () => {
+        expectProblem(withSetting("prometheus.externalLabels", { "bad-label": "x" }), "prometheus.externalLabels.bad-label", "not a label name");
+        expectProblem(withSetting("prometheus.externalLabels", { __meta: "x" }), "prometheus.externalLabels.__meta", "not a label name");
+        expectProblem(withSetting("prometheus.externalLabels", { prometheus_replica: "x" }), "prometheus.externalLabels.prometheus_replica", "replica label");
+        expectProblem(withSetting("prometheus.externalLabels", { cluster: "x" }), "prometheus.externalLabels.cluster", "set by the program");
+        expectProblem(withSetting("prometheus.externalLabels", { region: 5 }), "prometheus.externalLabels.region", "non-empty string");
+        const settings = parseClusterSettings(withSetting("prometheus.externalLabels", { region: "lab" }), { kubeconfig: false });
+        expect(settings.prometheus.externalLabels).to.deep.equal({ region: "lab" });
     });
 });
