@@ -5,6 +5,7 @@ import {
     CLUSTER_LABEL,
     KUBE_PROMETHEUS_STACK,
     NODE_EXPORTER_NAMESPACE,
+    OBJSTORE_CA,
     PART_OF_LABEL,
     PROMETHEUS_REPLICA_LABEL,
 } from "./names";
@@ -151,7 +152,10 @@ export interface KubePrometheusStackValues {
             probeSelectorNilUsesHelmValues: boolean;
             scrapeConfigSelectorNilUsesHelmValues: boolean;
             storageSpec: { volumeClaimTemplate: VolumeClaimTemplate };
+            /** ConfigMaps the operator mounts into the Prometheus pod (volume `configmap-<name>`). */
+            configMaps?: string[];
             thanos: {
+                volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
                 image: string;
                 version: string;
                 blockSize: string;
@@ -298,7 +302,10 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
                 storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
+                ...(settings.objectStorage.caBundle !== undefined ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
                 thanos: {
+                    // The operator mounts configMaps into the prometheus container only; the sidecar needs the CA too.
+                    ...(settings.objectStorage.caBundle !== undefined ? { volumeMounts: [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] } : {}),
                     image: THANOS_IMAGE,
                     version: THANOS_VERSION,
                     blockSize: BLOCK_DURATION,

@@ -57,5 +57,17 @@ export function sidecarLoadBalancerPort(replica: number): number {
 
 export const OBJSTORE_SECRET = { name: "thanos-objstore", key: "objstore.yml" };
 
+/**
+ * The object store's CA bundle (https with a private CA). Mounted at the path the operator gives
+ * a Prometheus `configMaps` entry, in our Thanos components too, so one objstore config serves all.
+ */
+export const OBJSTORE_CA = {
+    configMap: "thanos-objstore-ca",
+    key: "ca.crt",
+    volume: "configmap-thanos-objstore-ca",
+    mountPath: "/etc/prometheus/configmaps/thanos-objstore-ca",
+};
+export const OBJSTORE_CA_FILE = `${OBJSTORE_CA.mountPath}/${OBJSTORE_CA.key}`;
+
 /** In-cluster URL of the chart's Prometheus Service. */
 export const PROMETHEUS_URL = `http://${PROMETHEUS_SERVICE_NAME}.${MONITORING_NAMESPACE}.svc:${PROMETHEUS_PORT}`;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorageSettings } from "../config";
-import { MANAGED_BY_LABEL, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+import { MANAGED_BY_LABEL, OBJSTORE_CA, OBJSTORE_CA_FILE, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
 
 /** S3 credentials, kept apart from the settings so the settings can be logged and rendered. */
 export interface ObjstoreCredentials {
@@ -23,7 +23,10 @@ export function objstoreConfigYaml(storage: ObjectStorageSettings, credentials: 
         insecure: storage.insecure,
         // MinIO serves buckets by path; virtual-hosted lookups would need a DNS name per bucket.
         bucket_lookup_type: "path",
-        http_config: { insecure_skip_verify: storage.insecureSkipVerify },
+        http_config: {
+            insecure_skip_verify: storage.insecureSkipVerify,
+            ...(storage.caBundle !== undefined ? { tls_config: { ca_file: OBJSTORE_CA_FILE } } : {}),
+        },
     };
     return JSON.stringify({ type: "S3", config }, null, 2) + "\n";
 }
@@ -41,7 +44,7 @@ export interface ObjstoreSecretArgs {
     secretKey: pulumi.Input<string>;
 }
 
-/** The Secret holding the objstore config; charts and Thanos components reference it by name and key. */
+/** The Secret holding the objstore config (and the CA bundle's ConfigMap, for https with a private CA). */
 export class ObjstoreSecret extends pulumi.ComponentResource {
     /** Secret name. */
     public readonly secretName: pulumi.Output<string>;
@@ -67,6 +70,16 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.provider },
         );
+        if (args.storage.caBundle !== undefined) {
+            new k8s.core.v1.ConfigMap(
+                `${name}-ca`,
+                {
+                    metadata: { name: OBJSTORE_CA.configMap, namespace: args.namespace, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "objstore-config" } },
+                    data: { [OBJSTORE_CA.key]: args.storage.caBundle },
+                },
+                { parent: this, provider: args.provider },
+            );
+        }
         this.secretName = secret.metadata.name;
         this.registerOutputs({ secretName: this.secretName, secretKey: this.secretKey });
     }

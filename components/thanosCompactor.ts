@@ -4,11 +4,11 @@ import { CentralSettings, ClusterSettings } from "../config";
 import { MONITORING_NAMESPACE, OBJSTORE_SECRET } from "./names";
 import {
     OBJSTORE_CONFIG_FILE,
-    OBJSTORE_VOLUME_MOUNT,
+    objstoreVolumeMounts,
     POD_SECURITY_CONTEXT,
     THANOS_HTTP_PORT,
     dataVolumeClaim,
-    objstoreVolume,
+    objstoreVolumes,
     thanosArgs,
     thanosContainer,
     thanosLabels,
@@ -57,12 +57,12 @@ export function compactorStatefulSetSpec(settings: ClusterSettings, central: Cen
                     automountServiceAccountToken: false,
                     // Let an interrupted compaction finish writing what it can before the pod dies.
                     terminationGracePeriodSeconds: 120,
-                    volumes: [objstoreVolume(OBJSTORE_SECRET.name)],
+                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined)],
                     containers: [
                         thanosContainer({
                             args: compactorArgs(central),
                             httpPort: THANOS_HTTP_PORT,
-                            volumeMounts: [OBJSTORE_VOLUME_MOUNT, { name: "data", mountPath: DATA_DIR }],
+                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "data", mountPath: DATA_DIR }],
                             resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
                         }),
                     ],

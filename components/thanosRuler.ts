@@ -7,13 +7,13 @@ import { ALERTMANAGER_PORT, CLUSTER_LABEL, MONITORING_NAMESPACE, OBJSTORE_SECRET
 import { QUERY_HTTP_PORT, RULER_REPLICA_LABEL, queryInClusterUrl } from "./thanosQuery";
 import {
     OBJSTORE_CONFIG_FILE,
-    OBJSTORE_VOLUME_MOUNT,
+    objstoreVolumeMounts,
     POD_SECURITY_CONTEXT,
     THANOS_GRPC_PORT,
     THANOS_HTTP_PORT,
     dataVolumeClaim,
     headlessServiceSpec,
-    objstoreVolume,
+    objstoreVolumes,
     oneAtATimeDisruptionBudget,
     preferSpreadAcrossNodes,
     thanosArgs,
@@ -131,14 +131,14 @@ export function rulerStatefulSetSpec(settings: ClusterSettings, central: Central
                     securityContext: POD_SECURITY_CONTEXT,
                     affinity: preferSpreadAcrossNodes(RULER_COMPONENT),
                     automountServiceAccountToken: false,
-                    volumes: [objstoreVolume(OBJSTORE_SECRET.name), { name: "rules", configMap: { name: RULES_CONFIGMAP } }],
+                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined), { name: "rules", configMap: { name: RULES_CONFIGMAP } }],
                     containers: [
                         thanosContainer({
                             args: rulerArgs(settings, central),
                             httpPort: THANOS_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
                             env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                            volumeMounts: [OBJSTORE_VOLUME_MOUNT, { name: "rules", mountPath: RULES_DIR, readOnly: true }, { name: "data", mountPath: DATA_DIR }],
+                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "rules", mountPath: RULES_DIR, readOnly: true }, { name: "data", mountPath: DATA_DIR }],
                             resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
                         }),
                     ],

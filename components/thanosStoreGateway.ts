@@ -5,13 +5,13 @@ import { parsePrometheusSize } from "../config/units";
 import { MONITORING_NAMESPACE, OBJSTORE_SECRET } from "./names";
 import {
     OBJSTORE_CONFIG_FILE,
-    OBJSTORE_VOLUME_MOUNT,
+    objstoreVolumeMounts,
     POD_SECURITY_CONTEXT,
     THANOS_GRPC_PORT,
     THANOS_HTTP_PORT,
     dataVolumeClaim,
     headlessServiceSpec,
-    objstoreVolume,
+    objstoreVolumes,
     oneAtATimeDisruptionBudget,
     preferSpreadAcrossNodes,
     thanosArgs,
@@ -62,13 +62,13 @@ export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: 
                     securityContext: POD_SECURITY_CONTEXT,
                     affinity: preferSpreadAcrossNodes(STORE_COMPONENT),
                     automountServiceAccountToken: false,
-                    volumes: [objstoreVolume(OBJSTORE_SECRET.name)],
+                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined)],
                     containers: [
                         thanosContainer({
                             args: storeGatewayArgs(central),
                             httpPort: THANOS_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
-                            volumeMounts: [OBJSTORE_VOLUME_MOUNT, { name: "data", mountPath: DATA_DIR }],
+                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "data", mountPath: DATA_DIR }],
                             resources: {
                                 requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` },
                                 limits: { memory: `${memoryLimitMi}Mi` },

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { THANOS_IMAGE } from "./kubePrometheusStack";
-import { MANAGED_BY_LABEL, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+import { MANAGED_BY_LABEL, OBJSTORE_CA, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
 import { ThanosComponentName, ThanosFlagName } from "./thanosFlags";
 
 export type FlagValue = string | number | boolean | string[];
@@ -100,11 +100,20 @@ export function thanosContainer(options: ThanosContainerOptions): k8s.types.inpu
 export const OBJSTORE_MOUNT_PATH = "/etc/thanos/objstore";
 export const OBJSTORE_CONFIG_FILE = `${OBJSTORE_MOUNT_PATH}/${OBJSTORE_SECRET.key}`;
 
-export function objstoreVolume(secretName: string): k8s.types.input.core.v1.Volume {
-    return { name: "objstore", secret: { secretName, items: [{ key: OBJSTORE_SECRET.key, path: OBJSTORE_SECRET.key }] } };
+/** The objstore config, and the object store's CA bundle where one is configured. */
+export function objstoreVolumes(secretName: string, withCa: boolean): k8s.types.input.core.v1.Volume[] {
+    return [
+        { name: "objstore", secret: { secretName, items: [{ key: OBJSTORE_SECRET.key, path: OBJSTORE_SECRET.key }] } },
+        ...(withCa ? [{ name: OBJSTORE_CA.volume, configMap: { name: OBJSTORE_CA.configMap } }] : []),
+    ];
 }
 
-export const OBJSTORE_VOLUME_MOUNT: k8s.types.input.core.v1.VolumeMount = { name: "objstore", mountPath: OBJSTORE_MOUNT_PATH, readOnly: true };
+export function objstoreVolumeMounts(withCa: boolean): k8s.types.input.core.v1.VolumeMount[] {
+    return [
+        { name: "objstore", mountPath: OBJSTORE_MOUNT_PATH, readOnly: true },
+        ...(withCa ? [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] : []),
+    ];
+}
 
 /** Spread replicas across nodes where there are several; a single-node cluster still schedules them all. */
 export function preferSpreadAcrossNodes(component: string): k8s.types.input.core.v1.Affinity {

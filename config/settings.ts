@@ -67,6 +67,8 @@ export interface ObjectStorageSettings {
     insecure: boolean;
     /** Skip TLS certificate verification (Thanos' `http_config.insecure_skip_verify`). */
     insecureSkipVerify: boolean;
+    /** PEM CA bundle that signs the object store's https certificate (a private CA). */
+    caBundle?: string;
 }
 
 export interface PrometheusSettings {
@@ -269,7 +271,15 @@ function readObjectStorage(r: Reader): ObjectStorageSettings {
             `must be true to accept ${what}: set \`pulumi config set --path objectStorage.allowInsecureTransport true\` to opt in, or serve the object store over https with a trusted certificate and set those keys to false`,
         );
     }
-    return { endpoint: endpoint ?? "", bucket: bucket ?? "", region, insecure, insecureSkipVerify };
+    const caBundle = r.optionalString("objectStorage.caBundle", "paste the PEM CA bundle of the object store's certificate");
+    if (caBundle !== undefined) {
+        if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(caBundle.trim() + "\n")) {
+            r.problem("objectStorage.caBundle", "must be PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
+        }
+        if (insecure) r.problem("objectStorage.caBundle", "is set while objectStorage.insecure is true: plain http uses no certificate; serve https or drop the bundle");
+        if (insecureSkipVerify) r.problem("objectStorage.caBundle", "is set while objectStorage.insecureSkipVerify is true: the bundle would never be checked; set insecureSkipVerify to false");
+    }
+    return { endpoint: endpoint ?? "", bucket: bucket ?? "", region, insecure, insecureSkipVerify, ...(caBundle !== undefined ? { caBundle } : {}) };
 }
 
 /** Thanos' S3 `endpoint` is host:port with no scheme and no path; minio-go rejects anything else at start-up. */

@@ -397,3 +397,19 @@ describe("config rules across stacks and secrets", () => {
         expect(settings.prometheus.externalLabels).to.deep.equal({ region: "lab" });
     });
 });
+
+describe("object storage CA bundle", () => {
+    const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    const https = (extra: Record<string, unknown>) => withSetting("objectStorage", { endpoint: "s3.minio.miribit.lab:443", bucket: "thanos-bucket", ...extra });
+
+    it("https with a CA bundle needs no opt-in", () => {
+        expect(problemsOf(https({ caBundle: PEM }))).to.deep.equal([]);
+    });
+
+    it("the bundle must be PEM, and is pointless with plain http or skip-verify", () => {
+        expectProblem(https({ caBundle: "not a certificate" }), "objectStorage.caBundle", "PEM");
+        const problems = problemsOf(https({ caBundle: PEM, insecure: true, allowInsecureTransport: true }));
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.contain("objectStorage.caBundle is set while objectStorage.insecure is true");
+    });
+});

@@ -273,3 +273,40 @@ describe("across stacks", () => {
         expect(unique).to.deep.equal(["192.168.101.210", "192.168.101.211", "192.168.101.212", "192.168.101.213"]);
     });
 });
+
+describe("object storage over https with a private CA", () => {
+    const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTEST\n-----END CERTIFICATE-----\n";
+    const https = { endpoint: "s3.minio.miribit.lab:443", bucket: "thanos-bucket", caBundle: PEM };
+
+    it("mounts the CA into the sidecar and points the objstore config at it", async () => {
+        const run = await runCommittedStack("cluster-02", { "thanos-multicluster:objectStorage": https });
+        const ca = k8sObject(run, "ConfigMap", "thanos-objstore-ca");
+        expect(ca.data["ca.crt"]).to.equal(PEM);
+        const objstore = yaml.load((k8sObject(run, "Secret", "thanos-objstore").stringData as any).value["objstore.yml"]) as any;
+        expect(objstore.config.insecure).to.equal(false);
+        expect(objstore.config.http_config).to.deep.equal({ insecure_skip_verify: false, tls_config: { ca_file: "/etc/prometheus/configmaps/thanos-objstore-ca/ca.crt" } });
+        const spec = kpsRelease(run).values.prometheus.prometheusSpec;
+        // The operator mounts configMaps entries as volume configmap-<name> at /etc/prometheus/configmaps/<name>.
+        expect(spec.configMaps).to.deep.equal(["thanos-objstore-ca"]);
+        expect(spec.thanos.volumeMounts).to.deep.equal([{ name: "configmap-thanos-objstore-ca", mountPath: "/etc/prometheus/configmaps/thanos-objstore-ca", readOnly: true }]);
+    });
+
+    it("mounts the CA at the same path in every central Thanos component", async () => {
+        const run = await runCommittedStack("cluster-01", { "thanos-multicluster:objectStorage": https }, await committedEdgeOutputsOn(https));
+        for (const name of ["thanos-store", "thanos-compactor", "thanos-ruler"]) {
+            const pod = k8sObject(run, "StatefulSet", name).spec.template.spec;
+            expect(pod.volumes, name).to.deep.include({ name: "configmap-thanos-objstore-ca", configMap: { name: "thanos-objstore-ca" } });
+            expect(pod.containers[0].volumeMounts, name).to.deep.include({ name: "configmap-thanos-objstore-ca", mountPath: "/etc/prometheus/configmaps/thanos-objstore-ca", readOnly: true });
+        }
+    });
+});
+
+/** The committed edges' outputs, as if they were deployed with this object storage. */
+async function committedEdgeOutputsOn(objectStorage: Record<string, unknown>) {
+    const outputs: Record<string, { outputs: Record<string, unknown> }> = {};
+    for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+        const run = await runCommittedStack(stack, { "thanos-multicluster:objectStorage": objectStorage });
+        outputs[`miribit/thanos-multicluster/${stack}`] = { outputs: run.outputs };
+    }
+    return outputs;
+}
