@@ -32,6 +32,14 @@ const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutp
     sidecarEndpoints: base.sidecarEndpoints,
     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
     prometheusUrl: base.prometheusUrl,
+    grpcTls: base.sidecarTls
+        ? pulumi.all([base.sidecarTls.caCertificate, base.sidecarTls.clientCertificate]).apply(([caCertificate, clientCertificate]) => ({
+              enabled: true as const,
+              serverName: base.sidecarTls!.serverName,
+              caCertificate,
+              clientCertificate,
+          }))
+        : { enabled: false as const },
 };
 
 export const contractVersion = outputs.contractVersion;
@@ -42,6 +50,9 @@ export const replicaLabels = outputs.replicaLabels;
 export const sidecarEndpoints = outputs.sidecarEndpoints;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
+export const grpcTls = outputs.grpcTls;
+/** The client key for the central Query (secret), where grpcTls is enabled. */
+export const grpcTlsClientKey = base.sidecarTls?.clientKey;
 
 // Central stack only (undefined, and so absent, on edges).
 export const queryUrl = controlPlane?.queryUrl;

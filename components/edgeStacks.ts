@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
+import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs, GRPC_TLS_CLIENT_KEY_OUTPUT } from "../contract";
 import { EdgeCluster } from "./thanosQuery";
 
 /** Fully qualified name of an edge stack of this project. */
@@ -55,8 +55,18 @@ export function parseEdgeContract(stack: string, outputs: Record<string, unknown
             `is ${JSON.stringify(o.objstore)}, but the central Store Gateway and Compactor read ${JSON.stringify(expected.objstore)}: the edge's blocks would never be compacted or served; point both at the same bucket`,
         );
     }
+    const grpcTls = o.grpcTls;
+    if (grpcTls?.enabled === true) {
+        for (const field of ["serverName", "caCertificate", "clientCertificate"]) {
+            if (typeof grpcTls[field] !== "string" || grpcTls[field] === "") fail("grpcTls", `is enabled but has no ${field}`);
+        }
+    } else if (grpcTls?.enabled !== false) {
+        fail("grpcTls", `must say whether mTLS is enabled; got ${JSON.stringify(grpcTls)}`);
+    }
     return {
         stack,
+        stackName: stack.split("/").pop()!,
+        grpcTls,
         contractVersion: CONTRACT_VERSION,
         clusterName: o.clusterName,
         role: "edge",
@@ -103,17 +113,25 @@ export interface EdgeStacksArgs {
 export class EdgeStacks extends pulumi.ComponentResource {
     /** The edges, checked, in config order. */
     public readonly edges: pulumi.Output<EdgeCluster[]>;
+    /** Per edge stack name: the client key for its sidecars' mTLS (secret; "" where the edge runs plain gRPC). */
+    public readonly clientKeys: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: EdgeStacksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:EdgeStacks", name, {}, opts);
+        this.clientKeys = {};
         const edges = args.stacks.map((stack) => {
             const fullName = edgeStackName(args.organization, stack);
             const ref = new pulumi.StackReference(fullName, { name: fullName }, { parent: this });
-            return ref.getOutput("contractVersion").apply((version) => {
+            const edge = ref.getOutput("contractVersion").apply((version) => {
                 checkContractVersion(fullName, version);
                 const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));
                 return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));
             });
+            // Kept apart from the edge's other outputs: only the Query's TLS Secret may see it.
+            this.clientKeys[stack] = pulumi.secret(
+                edge.apply((e): pulumi.Output<string> | string => (e.grpcTls.enabled ? ref.requireOutput(GRPC_TLS_CLIENT_KEY_OUTPUT).apply((key) => String(key)) : "")),
+            );
+            return edge;
         });
         this.edges = pulumi.all(edges).apply(checkEdgesTogether);
         this.registerOutputs({ edges: this.edges });

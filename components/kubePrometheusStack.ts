@@ -7,9 +7,11 @@ import {
     NODE_EXPORTER_NAMESPACE,
     OBJSTORE_CA,
     PART_OF_LABEL,
+    SIDECAR_TLS,
     PROMETHEUS_REPLICA_LABEL,
 } from "./names";
 import { lbipamAnnotations } from "./lbipam";
+import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export const THANOS_VERSION = "v0.42.4";
@@ -154,8 +156,11 @@ export interface KubePrometheusStackValues {
             storageSpec: { volumeClaimTemplate: VolumeClaimTemplate };
             /** ConfigMaps the operator mounts into the Prometheus pod (volume `configmap-<name>`). */
             configMaps?: string[];
+            /** Secrets the operator mounts into the Prometheus pod (volume `secret-<name>`). */
+            secrets?: string[];
             thanos: {
                 volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
+                grpcServerTlsConfig?: { caFile: string; certFile: string; keyFile: string; minVersion: string };
                 image: string;
                 version: string;
                 blockSize: string;
@@ -255,6 +260,12 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
  */
 export function kubePrometheusStackValues(settings: ClusterSettings, objstore: ObjstoreSecretRef, central?: CentralAddons): KubePrometheusStackValues {
     const prometheus = settings.prometheus;
+    const withCa = settings.objectStorage.caBundle !== undefined;
+    const withTls = settings.grpcTls.enabled;
+    const sidecarMounts = [
+        ...(withCa ? [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] : []),
+        ...(withTls ? [{ name: SIDECAR_TLS.volume, mountPath: SIDECAR_TLS.mountPath, readOnly: true }] : []),
+    ];
     return {
         // Short, fixed object names: the per-replica sidecar Services select pods by name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
@@ -302,10 +313,13 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
                 storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
-                ...(settings.objectStorage.caBundle !== undefined ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
+                ...(withCa ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
+                ...(withTls ? { secrets: [SIDECAR_TLS.secret] } : {}),
                 thanos: {
-                    // The operator mounts configMaps into the prometheus container only; the sidecar needs the CA too.
-                    ...(settings.objectStorage.caBundle !== undefined ? { volumeMounts: [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] } : {}),
+                    // The operator mounts configMaps and secrets into the prometheus container only; the sidecar needs them too.
+                    ...(sidecarMounts.length > 0 ? { volumeMounts: sidecarMounts } : {}),
+                    // mTLS: the sidecar serves its certificate and accepts only clients of the edge's CA.
+                    ...(withTls ? { grpcServerTlsConfig: sidecarGrpcServerTlsConfig() } : {}),
                     image: THANOS_IMAGE,
                     version: THANOS_VERSION,
                     blockSize: BLOCK_DURATION,

@@ -9,6 +9,7 @@ import { NetworkPolicies, monitoringBasePolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
+import { SidecarTls } from "./sidecarTls";
 import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
 
 export interface MonitoringBaseArgs {
@@ -38,6 +39,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly objstoreSecret: ObjstoreSecret;
     /** Grafana's generated admin password (secret); central cluster only. */
     public readonly grafanaAdminPassword?: pulumi.Output<string>;
+    /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
+    public readonly sidecarTls?: SidecarTls;
 
     constructor(name: string, args: MonitoringBaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:MonitoringBase", name, {}, opts);
@@ -66,6 +69,14 @@ export class MonitoringBase extends pulumi.ComponentResource {
         // The central cluster's base also runs Alertmanager (HA) and Grafana on Thanos Query.
         let centralAddons: CentralAddons | undefined;
         const releaseDependsOn: pulumi.Resource[] = [namespaces.nodeExporter];
+        if (config.grpcTls.enabled) {
+            this.sidecarTls = new SidecarTls(
+                `${name}-sidecar-tls`,
+                { provider, namespace: this.namespace, clusterName: config.clusterName, loadBalancerIp: config.loadBalancer.ip, settings: config.grpcTls },
+                child,
+            );
+            releaseDependsOn.push(this.sidecarTls);
+        }
         if (config.central !== undefined) {
             const grafanaAdmin = new GrafanaAdminSecret(`${name}-grafana-admin`, { provider, namespace: this.namespace }, child);
             this.grafanaAdminPassword = grafanaAdmin.password;

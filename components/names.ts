@@ -71,3 +71,21 @@ export const OBJSTORE_CA_FILE = `${OBJSTORE_CA.mountPath}/${OBJSTORE_CA.key}`;
 
 /** In-cluster URL of the chart's Prometheus Service. */
 export const PROMETHEUS_URL = `http://${PROMETHEUS_SERVICE_NAME}.${MONITORING_NAMESPACE}.svc:${PROMETHEUS_PORT}`;
+
+/**
+ * The sidecar's TLS material (edges with grpcTls): CA (verifies Query's client certificate),
+ * server certificate and key. Mounted where the operator mounts a Prometheus `secrets` entry.
+ */
+export const SIDECAR_TLS = {
+    secret: "thanos-sidecar-tls",
+    volume: "secret-thanos-sidecar-tls",
+    mountPath: "/etc/prometheus/secrets/thanos-sidecar-tls",
+    ca: "ca.crt",
+    cert: "tls.crt",
+    key: "tls.key",
+};
+
+/** DNS name in the sidecar's server certificate; Query checks it (`server_name`). */
+export function sidecarServerName(clusterName: string): string {
+    return `thanos-sidecar.${clusterName}`;
+}

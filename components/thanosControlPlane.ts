@@ -95,7 +95,20 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         const query = new ThanosQuery(
             `${name}-query`,
-            { provider, settings: config, central, endpoints: this.queryEndpoints, replicaLabels: this.edges.apply(queryReplicaLabels), dependsOn: [args.base] },
+            {
+                provider,
+                settings: config,
+                central,
+                endpoints: this.queryEndpoints,
+                replicaLabels: this.edges.apply(queryReplicaLabels),
+                edgeTls: Object.fromEntries(
+                    central.edgeStacks.map((stack) => [
+                        stack,
+                        { edge: this.edges.apply((edges) => edges.find((e) => e.stackName === stack)), clientKey: edgeStacks.clientKeys[stack] },
+                    ]),
+                ),
+                dependsOn: [args.base],
+            },
             child,
         );
         this.queryUrl = query.url;

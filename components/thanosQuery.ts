@@ -30,6 +30,17 @@ const PROMETHEUS_GOVERNING_SERVICE = "prometheus-operated";
 export interface EdgeCluster extends ClusterStackOutputs {
     /** Fully qualified name of the edge stack. */
     stack: string;
+    /** Its short name (the stack file's), which names its TLS Secret in the central cluster. */
+    stackName: string;
+}
+
+/** Where Query finds an edge's mTLS material: the edge's CA, and the client certificate and key it issued. */
+export function edgeTlsSecretName(stackName: string): string {
+    return `thanos-query-tls-${stackName}`;
+}
+
+export function edgeTlsMountPath(stackName: string): string {
+    return `/etc/thanos/tls/${stackName}`;
 }
 
 export interface QueryEndpoint {
@@ -42,6 +53,8 @@ export interface QueryEndpoint {
     strict: boolean;
     /** What is behind the address, for people reading the plan. */
     source: string;
+    /** mTLS to the endpoint: files in Query's pod, and the name to verify. */
+    tls?: { caFile: string; certFile: string; keyFile: string; serverName: string };
 }
 
 export interface QueryEndpointInputs {
@@ -77,7 +90,11 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
             source: `${inputs.centralCluster} sidecar, Prometheus replica ${i}`,
         })),
         ...inputs.edges.flatMap((edge) =>
-            edge.sidecarEndpoints.map((address, i) => ({ address, strict: true, source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})` })),
+            edge.sidecarEndpoints.map((address, i) => {
+                const dir = edgeTlsMountPath(edge.stackName);
+                const tls = edge.grpcTls.enabled ? { caFile: `${dir}/ca.crt`, certFile: `${dir}/tls.crt`, keyFile: `${dir}/tls.key`, serverName: edge.grpcTls.serverName } : undefined;
+                return { address, strict: true, source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})`, ...(tls ? { tls } : {}) };
+            }),
         ),
         ...range(inputs.storeGatewayReplicas).map((i) => ({
             address: podAddress(`${inputs.storeService}-${i}`, inputs.storeService, domain, THANOS_GRPC_PORT),
@@ -92,9 +109,17 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
     ];
 }
 
-/** The `--endpoint.sd-config` document (JSON, which is YAML). */
+/** The `--endpoint.sd-config` document (JSON, which is YAML), with per-endpoint mTLS where the edge enables it. */
 export function endpointSdConfig(endpoints: QueryEndpoint[]): string {
-    return JSON.stringify({ endpoints: endpoints.map(({ address, strict }) => ({ address, strict })) });
+    return JSON.stringify({
+        endpoints: endpoints.map(({ address, strict, tls }) => ({
+            address,
+            strict,
+            ...(tls
+                ? { grpc_client_config: { server_name: tls.serverName, tls_config: { enabled: true, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile } } }
+                : {}),
+        })),
+    });
 }
 
 /** Replica labels Query deduplicates on: Prometheus' (from every cluster's contract) and the Ruler's. */
@@ -117,7 +142,16 @@ export function queryArgs(central: CentralSettings, endpoints: QueryEndpoint[], 
     });
 }
 
+/** Every edge's TLS Secret, mounted whether or not the edge enables mTLS (it is empty where it does not). */
+export function queryTlsVolumes(edgeStacks: string[]): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+    return {
+        volumes: edgeStacks.map((stack) => ({ name: `tls-${stack}`, secret: { secretName: edgeTlsSecretName(stack) } })),
+        mounts: edgeStacks.map((stack) => ({ name: `tls-${stack}`, mountPath: edgeTlsMountPath(stack), readOnly: true })),
+    };
+}
+
 export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input<string[]>): k8s.types.input.apps.v1.Deployment {
+    const tlsVolumes = queryTlsVolumes(central.edgeStacks);
     return {
         metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
         spec: {
@@ -130,12 +164,13 @@ export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input
                     securityContext: POD_SECURITY_CONTEXT,
                     affinity: preferSpreadAcrossNodes(QUERY_COMPONENT),
                     automountServiceAccountToken: false,
+                    volumes: tlsVolumes.volumes,
                     containers: [
                         thanosContainer({
                             args,
                             httpPort: QUERY_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
-                            volumeMounts: [],
+                            volumeMounts: tlsVolumes.mounts,
                             resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } },
                         }),
                     ],
@@ -194,6 +229,8 @@ export interface ThanosQueryArgs {
     endpoints: pulumi.Input<QueryEndpoint[]>;
     /** Replica labels to deduplicate on. */
     replicaLabels: pulumi.Input<string[]>;
+    /** Per edge stack name: its checked outputs' TLS part and the client key (secret), for the edge TLS Secrets. */
+    edgeTls: Record<string, { edge: pulumi.Output<EdgeCluster | undefined>; clientKey: pulumi.Output<string> }>;
     /** Resources to wait for (the namespace, the LB pool). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -211,7 +248,23 @@ export class ThanosQuery extends pulumi.ComponentResource {
         const containerArgs = pulumi
             .all([args.endpoints, args.replicaLabels])
             .apply(([endpoints, labels]) => queryArgs(args.central, endpoints, labels));
-        new k8s.apps.v1.Deployment(name, queryDeploymentSpec(args.central, containerArgs), child);
+        const secrets = Object.entries(args.edgeTls).map(
+            ([stack, { edge, clientKey }]) =>
+                new k8s.core.v1.Secret(
+                    `${name}-tls-${stack}`,
+                    {
+                        metadata: { name: edgeTlsSecretName(stack), namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+                        type: "Opaque",
+                        stringData: pulumi.secret(
+                            pulumi.all([edge, clientKey]).apply(([e, key]): Record<string, string> =>
+                                e?.grpcTls.enabled ? { "ca.crt": e.grpcTls.caCertificate, "tls.crt": e.grpcTls.clientCertificate, "tls.key": key } : {},
+                            ),
+                        ),
+                    },
+                    child,
+                ),
+        );
+        new k8s.apps.v1.Deployment(name, queryDeploymentSpec(args.central, containerArgs), { ...child, dependsOn: [...(args.dependsOn ?? []), ...secrets] });
         new k8s.core.v1.Service(name, queryServiceSpec(), child);
         new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT), child);
         const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);

@@ -23,6 +23,7 @@ const SETTING_KEYS: Record<string, "string" | "object"> = {
     objectStorage: "object",
     prometheus: "object",
     central: "object",
+    grpcTls: "object",
 };
 
 /** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */

@@ -91,6 +91,17 @@ export interface PrometheusSettings {
 /** Labels the program sets itself, or that Prometheus, the operator or Thanos use: not settable. */
 const RESERVED_LABELS = ["cluster", "prometheus", "prometheus_replica", "rule_replica", "ruler_cluster", "replica"];
 
+export interface GrpcTlsSettings {
+    /** mTLS between the central Query and this cluster's sidecars (edges). */
+    enabled: boolean;
+    /** Lifetime of the sidecar's server and Query's client certificate. */
+    validityDays: number;
+    /** `pulumi up` replaces a certificate this many days before it expires. */
+    renewBeforeDays: number;
+    /** Lifetime of the edge's CA. */
+    caValidityDays: number;
+}
+
 export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
     clusterName: string;
@@ -105,6 +116,8 @@ export interface ClusterSettings {
     prometheus: PrometheusSettings;
     /** Whether the sidecars get per-replica LoadBalancer Services (edges: the central Query dials in). */
     exposeSidecars: boolean;
+    /** mTLS on the sidecars' gRPC (edges). */
+    grpcTls: GrpcTlsSettings;
     /** The Thanos control plane's settings; present exactly on the central stack. */
     central?: CentralSettings;
 }
@@ -156,6 +169,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const loadBalancer = readLoadBalancer(r, role, nodeIp, nodeAddress);
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
+    const grpcTls = readGrpcTls(r, role);
     let central: CentralSettings | undefined;
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
@@ -176,6 +190,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         objectStorage,
         prometheus,
         exposeSidecars: role === "edge",
+        grpcTls,
         ...(central !== undefined ? { central } : {}),
     };
 }
@@ -245,6 +260,23 @@ function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nod
         l2Interfaces,
         sidecarSourceRanges,
     };
+}
+
+function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
+    r.object("grpcTls");
+    const enabled = r.boolean("grpcTls.enabled", false);
+    const validityDays = r.integer("grpcTls.validityDays", 365);
+    const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 30);
+    const caValidityDays = r.integer("grpcTls.caValidityDays", 3650);
+    if (enabled && role === "central") {
+        r.problem("grpcTls.enabled", "is for edges: the central Query reaches its own sidecars in-cluster (NetworkPolicy-restricted); each edge's grpcTls sets up its link to the central Query");
+    }
+    if (validityDays < 7) r.problem("grpcTls.validityDays", `must be at least 7 (got ${validityDays})`);
+    if (renewBeforeDays < 1 || renewBeforeDays >= validityDays) {
+        r.problem("grpcTls.renewBeforeDays", `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`);
+    }
+    if (caValidityDays <= validityDays) r.problem("grpcTls.caValidityDays", `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`);
+    return { enabled, validityDays, renewBeforeDays, caValidityDays };
 }
 
 function readObjectStorage(r: Reader): ObjectStorageSettings {

@@ -4,7 +4,7 @@
 
 import { Role } from "../config/settings";
 
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 /** The outputs every cluster stack exports (the README's outputs table documents each). */
 export interface ClusterStackOutputs {
@@ -21,7 +21,15 @@ export interface ClusterStackOutputs {
     objstore: { bucket: string; endpoint: string };
     /** In-cluster URL of this cluster's Prometheus. */
     prometheusUrl: string;
+    /**
+     * mTLS of the sidecars' gRPC. When enabled: the name to verify, the edge's CA (PEM) and the
+     * client certificate (PEM) for the central Query; its key is the secret output grpcTlsClientKey.
+     */
+    grpcTls: { enabled: false } | { enabled: true; serverName: string; caCertificate: string; clientCertificate: string };
 }
+
+/** The secret output holding the client key of grpcTls (present only when grpcTls.enabled). */
+export const GRPC_TLS_CLIENT_KEY_OUTPUT = "grpcTlsClientKey";
 
 /** The keys of ClusterStackOutputs, for consumers that read them one by one (StackReference.requireOutput). */
 export const CLUSTER_OUTPUT_KEYS: (keyof ClusterStackOutputs)[] = [
@@ -33,4 +41,5 @@ export const CLUSTER_OUTPUT_KEYS: (keyof ClusterStackOutputs)[] = [
     "sidecarEndpoints",
     "objstore",
     "prometheusUrl",
+    "grpcTls",
 ];

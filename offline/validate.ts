@@ -485,6 +485,14 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
         }
     }
 
+    // mTLS on the sidecars: a server certificate without a client CA lets any TLS client in.
+    for (const plan of plans) {
+        const tls = kpsValues(plan)?.prometheus?.prometheusSpec?.thanos?.grpcServerTlsConfig;
+        if (tls !== undefined && (tls.caFile === undefined || tls.caFile === "") && tls.ca === undefined) {
+            add(plan.stack, "HelmRelease/kube-prometheus-stack", "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", "TLS without a client CA verifies no client: set the CA that signed the central Query's certificate");
+        }
+    }
+
     // The control plane.
     const centrals = plans.filter((p) => p.outputs.role === "central");
     const compactorsByBucket = new Map<string, string[]>();
@@ -520,6 +528,28 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
                 const endpoint = endpoints.find((e) => e.address === address);
                 if (endpoint === undefined) add(central.stack, queryName, "--endpoint.sd-config", `does not read ${edge.stack}'s sidecar ${address}`);
                 else if (endpoint.strict !== true) add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack}'s sidecar ${address} must be strict, or an unreachable edge silently vanishes from results`);
+            }
+            const edgeTls = edge.outputs.grpcTls?.enabled === true;
+            const mounts: string[] = (query.container.volumeMounts ?? []).map((m: Record<string, any>) => m.mountPath);
+            for (const address of edge.outputs.sidecarEndpoints ?? []) {
+                const endpoint = endpoints.find((e) => e.address === address) as Record<string, any> | undefined;
+                if (endpoint === undefined) continue;
+                const tlsConfig = endpoint.grpc_client_config?.tls_config;
+                if (edgeTls && tlsConfig?.enabled !== true) {
+                    add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack} requires mTLS on ${address}, but Query dials it in plain gRPC`);
+                } else if (edgeTls) {
+                    for (const file of ["ca_file", "cert_file", "key_file"]) {
+                        const value: string | undefined = tlsConfig[file];
+                        if (value === undefined || !mounts.some((m) => value.startsWith(`${m}/`))) {
+                            add(central.stack, queryName, `--endpoint.sd-config ${address} ${file}`, `${value ?? "(unset)"} is not in a volume mounted into Query`);
+                        }
+                    }
+                    if (endpoint.grpc_client_config.server_name !== edge.outputs.grpcTls.serverName) {
+                        add(central.stack, queryName, `--endpoint.sd-config ${address} server_name`, `must be ${edge.outputs.grpcTls.serverName}, the name in ${edge.stack}'s server certificate`);
+                    }
+                } else if (tlsConfig?.enabled === true) {
+                    add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack} serves plain gRPC on ${address}, but Query dials it with TLS`);
+                }
             }
             for (const label of edge.outputs.replicaLabels ?? []) {
                 if (!replicaLabels.includes(label)) add(central.stack, queryName, "--query.replica-label", `does not deduplicate ${edge.stack}'s replica label ${label}`);

@@ -64,9 +64,10 @@ describe("central stack: the Thanos control plane", () => {
             const args = thanosArgs(central, "Deployment", "thanos-query");
             expect(args[0]).to.equal("query");
             const [sdConfig] = flag(args, "endpoint.sd-config");
-            const endpoints = (yaml.load(sdConfig) as { endpoints: { address: string; strict: boolean }[] }).endpoints;
+            const endpoints = (yaml.load(sdConfig) as { endpoints: { address: string; strict: boolean; grpc_client_config?: any }[] }).endpoints;
             for (const address of EDGE_ENDPOINTS) {
-                expect(endpoints, address).to.deep.include({ address, strict: true });
+                const endpoint = endpoints.find((e) => e.address === address);
+                expect(endpoint?.strict, address).to.equal(true);
             }
             // The local replicas, the Store Gateway and the Ruler are wired too.
             const addresses = endpoints.map((e) => e.address);
@@ -89,6 +90,32 @@ describe("central stack: the Thanos control plane", () => {
             expect(hours(timeout)).to.be.greaterThan(hours(storeTimeout));
             expect(hours(storeTimeout)).to.be.greaterThan(0);
             expect(flag(args, "http-address")).to.deep.equal(["0.0.0.0:9090"]);
+        });
+
+        it("dials every edge over mTLS with the client certificate that edge issued", () => {
+            const args = thanosArgs(central, "Deployment", "thanos-query");
+            const [sdConfig] = flag(args, "endpoint.sd-config");
+            const endpoints = (yaml.load(sdConfig) as { endpoints: any[] }).endpoints;
+            for (const address of EDGE_ENDPOINTS) {
+                const cluster = `cluster-0${Number(address.split(":")[0].split(".")[3]) - 209}`;
+                expect(endpoints.find((e) => e.address === address).grpc_client_config, address).to.deep.equal({
+                    server_name: `thanos-sidecar.${cluster}`,
+                    tls_config: { enabled: true, ca_file: `/etc/thanos/tls/${cluster}/ca.crt`, cert_file: `/etc/thanos/tls/${cluster}/tls.crt`, key_file: `/etc/thanos/tls/${cluster}/tls.key` },
+                });
+            }
+            // In-cluster endpoints stay plain.
+            expect(endpoints.find((e) => e.address.startsWith("thanos-store-0")).grpc_client_config).to.equal(undefined);
+            const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
+            for (const cluster of ["cluster-02", "cluster-03", "cluster-04"]) {
+                expect(pod.volumes).to.deep.include({ name: `tls-${cluster}`, secret: { secretName: `thanos-query-tls-${cluster}` } });
+                expect(pod.containers[0].volumeMounts).to.deep.include({ name: `tls-${cluster}`, mountPath: `/etc/thanos/tls/${cluster}`, readOnly: true });
+                const secret = k8sObject(central, "Secret", `thanos-query-tls-${cluster}`);
+                expect(isSecretMarker(secret.stringData)).to.equal(true);
+                const edge = edgeOutputs[`miribit/thanos-multicluster/${cluster}`].outputs as any;
+                expect((secret.stringData as any).value["ca.crt"]).to.equal(edge.grpcTls.caCertificate);
+                expect((secret.stringData as any).value["tls.crt"]).to.equal(edge.grpcTls.clientCertificate);
+                expect((secret.stringData as any).value["tls.key"]).to.equal((edge.grpcTlsClientKey as any).value);
+            }
         });
 
         it("runs 2+ replicas and answers on the central address, port 9090", () => {
@@ -306,7 +333,7 @@ describe("central stack: the Thanos control plane", () => {
         it("an edge on another contract version fails, naming both versions", async () => {
             const outdated = { ...edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs, contractVersion: 0 };
             const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } });
-            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 1");
+            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 2");
         });
 
         it("an edge missing a contract output fails naming the output", async () => {
@@ -347,8 +374,12 @@ describe("central stack: the Thanos control plane", () => {
             );
             const [sdConfig] = flag(thanosArgs(run, "Deployment", "thanos-query"), "endpoint.sd-config");
             const endpoints = (yaml.load(sdConfig) as any).endpoints;
-            expect(endpoints).to.deep.include({ address: "192.168.101.214:10901", strict: true });
-            expect(endpoints).to.deep.include({ address: "192.168.101.214:10911", strict: true });
+            for (const address of ["192.168.101.214:10901", "192.168.101.214:10911"]) {
+                const endpoint = endpoints.find((e: any) => e.address === address);
+                expect(endpoint.strict, address).to.equal(true);
+                expect(endpoint.grpc_client_config.server_name).to.equal("thanos-sidecar.cluster-05");
+            }
+            expect(k8sObject(run, "Secret", "thanos-query-tls-cluster-05").metadata.namespace).to.equal("monitoring");
             const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];
             expect(rules).to.contain('cluster=\\"cluster-05\\"');
         });

@@ -413,3 +413,19 @@ describe("object storage CA bundle", () => {
         expect(problems[0]).to.contain("objectStorage.caBundle is set while objectStorage.insecure is true");
     });
 });
+
+describe("mTLS config", () => {
+    it("certificates renew before they expire, under a CA that outlives them; only edges enable it", () => {
+        expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 30, renewBeforeDays: 30 }), "grpcTls.renewBeforeDays", "between 1 and grpcTls.validityDays - 1");
+        expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 365, caValidityDays: 365 }), "grpcTls.caValidityDays", "outlive");
+        expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 3, renewBeforeDays: 1 }), "grpcTls.validityDays", "at least 7");
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
+        expectProblem(withSetting("grpcTls", { enabled: true }, central), "grpcTls.enabled", "is for edges");
+        expect(parseClusterSettings(withSetting("grpcTls", { enabled: true }), { kubeconfig: false }).grpcTls).to.deep.equal({
+            enabled: true,
+            validityDays: 365,
+            renewBeforeDays: 30,
+            caValidityDays: 3650,
+        });
+    });
+});

@@ -127,14 +127,14 @@ function commonChecks(stack: string) {
 
     it("exports the outputs contract", async () => {
         const outputs = (await stackRun(stack)).outputs;
-        expect(outputs.contractVersion).to.equal(1);
+        expect(outputs.contractVersion).to.equal(2);
         expect(outputs.clusterName).to.equal(stack);
         expect(outputs.externalLabels).to.deep.equal({ cluster: stack });
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
         expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
         expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
-        // Only the central stack has a secret output: Grafana's admin password.
-        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(stack === CENTRAL.stack ? ["grafanaAdminPassword"] : []);
+        // Secret outputs: Grafana's admin password (central), the mTLS client key for the central Query (edges).
+        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(stack === CENTRAL.stack ? ["grafanaAdminPassword"] : ["grpcTlsClientKey"]);
     });
 }
 
@@ -288,7 +288,7 @@ describe("object storage over https with a private CA", () => {
         const spec = kpsRelease(run).values.prometheus.prometheusSpec;
         // The operator mounts configMaps entries as volume configmap-<name> at /etc/prometheus/configmaps/<name>.
         expect(spec.configMaps).to.deep.equal(["thanos-objstore-ca"]);
-        expect(spec.thanos.volumeMounts).to.deep.equal([{ name: "configmap-thanos-objstore-ca", mountPath: "/etc/prometheus/configmaps/thanos-objstore-ca", readOnly: true }]);
+        expect(spec.thanos.volumeMounts).to.deep.include({ name: "configmap-thanos-objstore-ca", mountPath: "/etc/prometheus/configmaps/thanos-objstore-ca", readOnly: true });
     });
 
     it("mounts the CA at the same path in every central Thanos component", async () => {
@@ -310,3 +310,70 @@ async function committedEdgeOutputsOn(objectStorage: Record<string, unknown>) {
     }
     return outputs;
 }
+
+describe("mTLS between the central Query and the edge sidecars", () => {
+    it("an edge runs its own CA, serves its sidecars' gRPC with TLS and requires clients of that CA", async () => {
+        const run = await stackRun("cluster-03");
+        const spec = kpsRelease(run).values.prometheus.prometheusSpec;
+        expect(spec.secrets).to.deep.equal(["thanos-sidecar-tls"]);
+        // The operator mounts a `secrets` entry as volume secret-<name>, in the prometheus container only.
+        expect(spec.thanos.volumeMounts).to.deep.include({ name: "secret-thanos-sidecar-tls", mountPath: "/etc/prometheus/secrets/thanos-sidecar-tls", readOnly: true });
+        expect(spec.thanos.grpcServerTlsConfig).to.deep.equal({
+            caFile: "/etc/prometheus/secrets/thanos-sidecar-tls/ca.crt",
+            certFile: "/etc/prometheus/secrets/thanos-sidecar-tls/tls.crt",
+            keyFile: "/etc/prometheus/secrets/thanos-sidecar-tls/tls.key",
+            minVersion: "TLS13",
+        });
+        const secret = k8sObject(run, "Secret", "thanos-sidecar-tls");
+        expect(isSecretMarker(secret.stringData)).to.equal(true);
+        expect(Object.keys((secret.stringData as any).value)).to.have.members(["ca.crt", "tls.crt", "tls.key"]);
+        const [ca] = byType(run, "tls:index/selfSignedCert:SelfSignedCert");
+        expect((ca.inputs as any).isCaCertificate).to.equal(true);
+        const certs = byType(run, "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.inputs as any);
+        expect(certs.map((c) => c.allowedUses)).to.deep.include.members([
+            ["digital_signature", "key_encipherment", "server_auth"],
+            ["digital_signature", "key_encipherment", "client_auth"],
+        ]);
+        for (const cert of certs) {
+            expect(cert.validityPeriodHours).to.equal(365 * 24);
+            expect(cert.earlyRenewalHours).to.equal(30 * 24);
+            expect(isSecretMarker(cert.caPrivateKeyPem), "the CA key is passed on only as a secret").to.equal(true);
+        }
+        const server = byType(run, "tls:index/certRequest:CertRequest").map((r) => r.inputs as any).find((r) => r.dnsNames !== undefined);
+        expect(server.dnsNames).to.deep.equal(["thanos-sidecar.cluster-03"]);
+        expect(server.ipAddresses).to.deep.equal(["192.168.101.212"]);
+    });
+
+    it("an edge exports its CA and the client certificate, and the client key only as a secret", async () => {
+        const run = await stackRun("cluster-02");
+        const tls = run.outputs.grpcTls as any;
+        expect(tls.enabled).to.equal(true);
+        expect(tls.serverName).to.equal("thanos-sidecar.cluster-02");
+        expect(tls.caCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(tls.clientCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(isSecretMarker(run.outputs.grpcTlsClientKey)).to.equal(true);
+        expect(JSON.stringify(tls)).not.to.contain("PRIVATE KEY");
+    });
+
+    it("an edge with mTLS off serves plain gRPC and says so in its outputs", async () => {
+        const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
+        expect(run.outputs.grpcTls).to.deep.equal({ enabled: false });
+        expect(run.outputs).not.to.have.property("grpcTlsClientKey");
+        expect(run.resources.filter((r) => r.type.startsWith("tls:"))).to.deep.equal([]);
+        const spec = kpsRelease(run).values.prometheus.prometheusSpec;
+        expect(spec.thanos.grpcServerTlsConfig).to.equal(undefined);
+        expect(spec.secrets).to.equal(undefined);
+    });
+
+    it("the central Query dials a plain edge without TLS, and its TLS Secret stays empty", async () => {
+        const edges = await committedEdgeOutputs();
+        const plain = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
+        edges["miribit/thanos-multicluster/cluster-04"] = { outputs: plain.outputs, secretOutputNames: plain.secretOutputNames };
+        const run = await runCommittedStack("cluster-01", {}, edges);
+        const args = k8sObject(run, "Deployment", "thanos-query").spec.template.spec.containers[0].args as string[];
+        const endpoints = JSON.parse(args.find((a) => a.startsWith("--endpoint.sd-config="))!.slice("--endpoint.sd-config=".length)).endpoints;
+        expect(endpoints.find((e: any) => e.address === "192.168.101.213:10901")).to.deep.equal({ address: "192.168.101.213:10901", strict: true });
+        expect(endpoints.find((e: any) => e.address === "192.168.101.212:10901").grpc_client_config.tls_config.enabled).to.equal(true);
+        expect((k8sObject(run, "Secret", "thanos-query-tls-cluster-04").stringData as any).value).to.deep.equal({});
+    });
+});

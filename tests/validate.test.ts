@@ -295,6 +295,23 @@ describe("npm run validate", () => {
             expectFinding(findings, { field: "--deduplication.replica-label", message: "instance" });
         });
 
+        it("mTLS: a sidecar verifies clients, and Query dials TLS edges with TLS, from mounted files, checking their name", () => {
+            const all = plans();
+            delete values(plan(all, "cluster-02")).prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile;
+            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
+            const flag = query.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
+            const config = JSON.parse(flag.slice("--endpoint.sd-config=".length));
+            delete config.endpoints.find((e: any) => e.address === "192.168.101.212:10901").grpc_client_config;
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").grpc_client_config.server_name = "cluster-04";
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").grpc_client_config.tls_config.key_file = "/tmp/tls.key";
+            setFlag(query, "endpoint.sd-config", JSON.stringify(config));
+            const findings = checkInvariants(all);
+            expectFinding(findings, { stack: "cluster-02", field: "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", message: "without a client CA" });
+            expectFinding(findings, { message: "requires mTLS on 192.168.101.212:10901, but Query dials it in plain gRPC" });
+            expectFinding(findings, { field: "--endpoint.sd-config 192.168.101.213:10901 server_name" });
+            expectFinding(findings, { field: "--endpoint.sd-config 192.168.101.213:10911 key_file", message: "not in a volume mounted into Query" });
+        });
+
         it("compactor retention keeps raw >= 40h and 5m >= 10d", () => {
             const all = plans();
             const compactor = container(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor");
