@@ -63,7 +63,7 @@ function commonChecks(stack: string) {
     it("creates the monitoring namespace and a privileged one for the node exporter", async () => {
         const run = await stackRun(stack);
         const monitoring = k8sObject(run, "Namespace", "monitoring");
-        expect(monitoring.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("baseline");
+        expect(monitoring.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("restricted");
         expect(monitoring.metadata.labels["pod-security.kubernetes.io/warn"]).to.equal("restricted");
         const nodeExporter = k8sObject(run, "Namespace", "monitoring-node-exporter");
         expect(nodeExporter.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("privileged");

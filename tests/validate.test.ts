@@ -170,6 +170,12 @@ describe("npm run validate", () => {
             expectFinding(findings, { object: "StatefulSet/monitoring/thanos-ruler", field: "(PodDisruptionBudget)" });
         });
 
+        it("reports a Store Gateway whose memory limit does not cover its caches", () => {
+            const all = plans();
+            container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").resources.limits.memory = "3Gi";
+            expectFinding(checkAvailability(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "--index-cache-size plus --chunk-pool-size" });
+        });
+
         it("reports a compactor that could run twice", () => {
             const all = plans();
             manifest(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor").spec.replicas = 2;
