@@ -23,6 +23,15 @@ export function modelModule(apiVersion: string, kind: string): string | undefine
     return base === undefined ? undefined : `${base}/${kind}`;
 }
 
+/** A real dynamic import of an ESM-only package: TypeScript's CommonJS output would turn import() into require(). */
+export const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
+
+/** The kubernetes-models class of a kind (with its validate()), or undefined for an unknown apiVersion. */
+export async function modelClass(apiVersion: string, kind: string): Promise<any> {
+    const base = MODEL_MODULES[apiVersion];
+    return base === undefined ? undefined : (await importEsm(base))[kind];
+}
+
 export class FieldChecker {
     private readonly checker: ts.TypeChecker;
     private readonly types = new Map<string, ts.Type>();

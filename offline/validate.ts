@@ -13,7 +13,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
-import { FieldChecker } from "./fieldCheck";
+import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
@@ -148,16 +148,6 @@ export function prometheusCrFromValues(values: Record<string, any>): Record<stri
 /** The PVC template of storageSpec, as the core PersistentVolumeClaim it is. */
 export function prometheusVolumeClaimFromValues(values: Record<string, any>): Record<string, any> {
     return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "prometheus-db" }, ...values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate };
-}
-
-async function modelClass(apiVersion: string, kind: string): Promise<any> {
-    const { modelModule } = await import("./fieldCheck");
-    const module = modelModule(apiVersion, kind);
-    if (module === undefined) return undefined;
-    // ESM-only packages: a real dynamic import, which TypeScript's CommonJS output would turn into require().
-    const load = new Function("m", "return import(m)") as (m: string) => Promise<any>;
-    const base = module.slice(0, module.lastIndexOf("/"));
-    return (await load(base))[kind];
 }
 
 /** Schema objects of a plan: the manifests, plus the Prometheus CR and PVC the chart renders from our values. */

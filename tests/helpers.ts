@@ -57,7 +57,3 @@ export function k8sObject(run: StackRun, kind: string, name: string): Record<str
     }
     return found[0].inputs as Record<string, any>;
 }
-
-/** Imports an ESM-only package from CommonJS (TypeScript would turn import() into require()). */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-export const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;

@@ -6,7 +6,8 @@ import * as yaml from "js-yaml";
 import { redact } from "../offline/plan";
 import { RenderedStack, renderStacks } from "../offline/render";
 import { prometheusCrFromValues, prometheusVolumeClaimFromValues } from "../offline/validate";
-import { TEST_SECRETS, importEsm } from "./helpers";
+import { modelClass } from "../offline/fieldCheck";
+import { TEST_SECRETS } from "./helpers";
 
 const STACKS_IN_ORDER = ["cluster-02", "cluster-03", "cluster-04", "cluster-01"];
 const FILES = ["manifests.yaml", "helm-releases.yaml", "resources.json", "outputs.json"];
@@ -18,26 +19,9 @@ function filesUnder(dir: string): string[] {
     });
 }
 
-/** The kubernetes-models class for an object's apiVersion and kind. */
-async function modelClass(apiVersion: string, kind: string): Promise<any> {
-    const modules: Record<string, string> = {
-        v1: "kubernetes-models/v1",
-        "apps/v1": "kubernetes-models/apps/v1",
-        "policy/v1": "kubernetes-models/policy/v1",
-        "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
-        "cilium.io/v2alpha1": "@kubernetes-models/cilium/cilium.io/v2alpha1",
-        "cilium.io/v2": "@kubernetes-models/cilium/cilium.io/v2",
-        "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
-    };
-    const specifier = modules[apiVersion];
-    if (specifier === undefined) throw new Error(`no schema known for apiVersion ${apiVersion}`);
-    const model = (await importEsm(specifier))[kind];
-    if (model === undefined) throw new Error(`no schema known for ${apiVersion} ${kind}`);
-    return model;
-}
-
 async function validate(object: Record<string, any>): Promise<void> {
     const Model = await modelClass(object.apiVersion, object.kind);
+    if (Model === undefined) throw new Error(`no schema known for ${object.apiVersion} ${object.kind}`);
     new Model(object).validate();
 }
 
