@@ -80,6 +80,8 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         const hours = /^([0-9]+)(h|d)$/.exec(spec.retention ?? "");
         if (!hours || Number(hours[1]) * (hours[2] === "d" ? 24 : 1) < 6) reportViolation(`prometheus.prometheusSpec.retention (${spec.retention}) must be at least 6h`);
         if ((spec.replicas ?? 1) < 2) reportViolation("prometheus.prometheusSpec.replicas must be at least 2");
+        const tls = spec.thanos?.grpcServerTlsConfig;
+        if (tls !== undefined && !tls.caFile && !tls.ca) reportViolation("the sidecar serves TLS without a client CA: any TLS client would be let in");
     }),
     stackPolicy("thanos-flags", "Every Thanos container uses flags of the pinned version, with well-formed values.", checkThanosFlags),
     stackPolicy("restricted-pods", "Every container we define or configure meets the restricted Pod Security profile, with resources and probes.", (plan) => [

@@ -110,7 +110,10 @@ describe("the policy pack", () => {
         spec.thanos.objectStorageConfig.secret = { type: "S3" };
         spec.retention = "2h";
         spec.replicas = 1;
-        expect(await violations("prometheus-for-thanos", resources)).to.have.lengthOf(4);
+        delete spec.thanos.grpcServerTlsConfig.caFile;
+        const found = await violations("prometheus-for-thanos", resources);
+        expect(found).to.have.lengthOf(5);
+        expect(found.join("\n")).to.contain("without a client CA");
     });
 
     it("thanos-flags, restricted-pods, availability and one-compactor run validate's checks", async () => {
