@@ -32,14 +32,7 @@ const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutp
     sidecarEndpoints: base.sidecarEndpoints,
     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
     prometheusUrl: base.prometheusUrl,
-    grpcTls: base.sidecarTls
-        ? pulumi.all([base.sidecarTls.caCertificate, base.sidecarTls.clientCertificate]).apply(([caCertificate, clientCertificate]) => ({
-              enabled: true as const,
-              serverName: base.sidecarTls!.serverName,
-              caCertificate,
-              clientCertificate,
-          }))
-        : { enabled: false as const },
+    grpcTls: base.grpcTls,
 };
 
 export const contractVersion = outputs.contractVersion;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
+import { ClusterStackOutputs } from "../contract";
 import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
@@ -41,6 +42,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
     public readonly sidecarTls?: SidecarTls;
+    /** The contract's grpcTls output: what the central Query needs to dial the sidecars over mTLS. */
+    public readonly grpcTls: pulumi.Output<ClusterStackOutputs["grpcTls"]>;
 
     constructor(name: string, args: MonitoringBaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:MonitoringBase", name, {}, opts);
@@ -66,17 +69,24 @@ export class MonitoringBase extends pulumi.ComponentResource {
             child,
         );
 
-        // The central cluster's base also runs Alertmanager (HA) and Grafana on Thanos Query.
-        let centralAddons: CentralAddons | undefined;
         const releaseDependsOn: pulumi.Resource[] = [namespaces.nodeExporter];
         if (config.grpcTls.enabled) {
-            this.sidecarTls = new SidecarTls(
+            const tls = new SidecarTls(
                 `${name}-sidecar-tls`,
                 { provider, namespace: this.namespace, clusterName: config.clusterName, loadBalancerIp: config.loadBalancer.ip, settings: config.grpcTls },
                 child,
             );
-            releaseDependsOn.push(this.sidecarTls);
+            this.sidecarTls = tls;
+            this.grpcTls = pulumi
+                .all([tls.caCertificate, tls.clientCertificate])
+                .apply(([caCertificate, clientCertificate]) => ({ enabled: true as const, serverName: tls.serverName, caCertificate, clientCertificate }));
+            releaseDependsOn.push(tls);
+        } else {
+            this.grpcTls = pulumi.output({ enabled: false as const });
         }
+
+        // The central cluster's base also runs Alertmanager (HA) and Grafana on Thanos Query.
+        let centralAddons: CentralAddons | undefined;
         if (config.central !== undefined) {
             const grafanaAdmin = new GrafanaAdminSecret(`${name}-grafana-admin`, { provider, namespace: this.namespace }, child);
             this.grafanaAdminPassword = grafanaAdmin.password;
