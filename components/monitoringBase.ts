@@ -11,6 +11,7 @@ import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
 import { SidecarTls } from "./sidecarTls";
+import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
 import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
 
 export interface MonitoringBaseArgs {
@@ -116,6 +117,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
             child,
         );
 
+        new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] }, child);
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
 
         if (config.exposeSidecars) {

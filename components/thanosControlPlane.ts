@@ -4,6 +4,7 @@ import { CentralSettings, StackConfig } from "../config";
 import { EdgeStacks } from "./edgeStacks";
 import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
+import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
@@ -80,6 +81,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
 
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
+        new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
 
         this.queryEndpoints = this.edges.apply((edges) =>
             queryEndpoints({

@@ -220,6 +220,27 @@ describe("central stack: the Thanos control plane", () => {
         }
     });
 
+    it("Prometheus scrapes every Thanos component and sidecar through PodMonitors that select them", () => {
+        expect(kpsValues(central).prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues).to.equal(false);
+        const monitors = central.resources.filter((r) => r.type.endsWith(":PodMonitor")).map((r) => r.inputs as any);
+        for (const [kind, name, job] of [
+            ["Deployment", "thanos-query", "thanos-query"],
+            ["StatefulSet", "thanos-store", "thanos-store"],
+            ["StatefulSet", "thanos-compactor", "thanos-compact"],
+            ["StatefulSet", "thanos-ruler", "thanos-rule"],
+        ] as const) {
+            const pod = k8sObject(central, kind, name).spec.template;
+            const monitor = monitors.find((m) => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v));
+            expect(monitor, name).to.not.equal(undefined);
+            const endpoint = monitor.spec.podMetricsEndpoints[0];
+            expect(pod.spec.containers[0].ports.map((p: any) => p.name)).to.include(endpoint.port);
+            expect(endpoint.relabelings).to.deep.equal([{ targetLabel: "job", replacement: job }]);
+        }
+        const sidecar = monitors.find((m) => m.metadata.name === "thanos-sidecar");
+        expect(sidecar.spec.selector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" });
+        expect(sidecar.spec.podMetricsEndpoints[0].port).to.equal("http");
+    });
+
     it("every Thanos component reads the objstore Secret the base created", () => {
         const secret = k8sObject(central, "Secret", "thanos-objstore");
         for (const [kind, name] of [["StatefulSet", "thanos-store"], ["StatefulSet", "thanos-compactor"], ["StatefulSet", "thanos-ruler"]] as const) {

@@ -1,0 +1,65 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
+import { PROMETHEUS_POD_SELECTOR } from "./networkPolicies";
+
+/** A PodMonitor as we declare it (the operator's CRD). */
+export interface PodMonitorSpec {
+    apiVersion: "monitoring.coreos.com/v1";
+    kind: "PodMonitor";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: Record<string, unknown>;
+}
+
+function podMonitor(name: string, selector: Record<string, string>, port: string, jobLabel: string): PodMonitorSpec {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
+        spec: {
+            selector: { matchLabels: selector },
+            namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
+            // The job label the Thanos mixin's alerts and dashboards expect (thanos-sidecar, thanos-query, ...).
+            podMetricsEndpoints: [{ port, relabelings: [{ targetLabel: "job", replacement: jobLabel }] }],
+        },
+    };
+}
+
+/** Scrapes the sidecars' HTTP metrics (the `http` port of the operator's thanos-sidecar container). */
+export function sidecarPodMonitors(): PodMonitorSpec[] {
+    return [podMonitor("thanos-sidecar", PROMETHEUS_POD_SELECTOR, "http", "thanos-sidecar")];
+}
+
+/** Scrapes every Thanos component we run, one PodMonitor per component. */
+export function controlPlanePodMonitors(): PodMonitorSpec[] {
+    return (
+        [
+            ["query", "thanos-query"],
+            ["store-gateway", "thanos-store"],
+            ["compactor", "thanos-compact"],
+            ["ruler", "thanos-rule"],
+        ] as const
+    ).map(([component, job]) =>
+        podMonitor(`thanos-${component}`, { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": component, ...PART_OF_LABEL }, "http", job),
+    );
+}
+
+export interface ThanosPodMonitorsArgs {
+    /** Provider of the cluster. */
+    provider: k8s.Provider;
+    /** From sidecarPodMonitors or controlPlanePodMonitors. */
+    monitors: PodMonitorSpec[];
+    /** Resources to wait for: the kube-prometheus-stack release, which installs the CRD. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** PodMonitors that make each cluster's Prometheus scrape Thanos' own metrics, for its health alerts and dashboards. */
+export class ThanosPodMonitors extends pulumi.ComponentResource {
+    constructor(name: string, args: ThanosPodMonitorsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:monitoring:ThanosPodMonitors", name, {}, opts);
+        for (const spec of args.monitors) {
+            new k8s.apiextensions.CustomResource(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+        }
+        this.registerOutputs({});
+    }
+}
