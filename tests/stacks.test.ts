@@ -164,6 +164,9 @@ describe("edge stacks", () => {
                     expect(svc.spec.selector).to.deep.equal({ "statefulset.kubernetes.io/pod-name": pod });
                     expect(svc.spec.ports).to.deep.equal([{ name: "grpc", protocol: "TCP", port, targetPort: "grpc" }]);
                     expect(svc.spec.loadBalancerSourceRanges).to.deep.equal([CENTRAL_NODE_CIDR]);
+                    // Local would announce the shared address from each pod's node; NodePorts would bypass the source ranges.
+                    expect(svc.spec.externalTrafficPolicy).to.equal("Cluster");
+                    expect(svc.spec.allocateLoadBalancerNodePorts).to.equal(false);
                     expect(svc.metadata.annotations["lbipam.cilium.io/ips"]).to.equal(edge.lbIp);
                     expect(svc.metadata.annotations["lbipam.cilium.io/sharing-key"]).to.be.a("string").that.is.not.empty;
                 }
