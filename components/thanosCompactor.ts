@@ -1,18 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
-import { MONITORING_NAMESPACE, OBJSTORE_SECRET } from "./names";
+import { MONITORING_NAMESPACE } from "./names";
 import {
     OBJSTORE_CONFIG_FILE,
-    objstoreVolumeMounts,
-    POD_SECURITY_CONTEXT,
     THANOS_HTTP_PORT,
-    dataVolumeClaim,
-    objstoreVolumes,
     thanosArgs,
-    thanosContainer,
     thanosLabels,
     thanosSelector,
+    thanosStatefulSetSpec,
 } from "./thanosWorkload";
 
 export const COMPACTOR_COMPONENT = "compactor";
@@ -42,35 +38,24 @@ export function compactorArgs(central: CentralSettings): string[] {
  * compactor's deduplication is experimental.
  */
 export function compactorStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {
-    return {
-        metadata: { name: COMPACTOR_NAME, namespace: MONITORING_NAMESPACE, labels: thanosLabels(COMPACTOR_COMPONENT) },
-        spec: {
-            serviceName: COMPACTOR_NAME,
-            replicas: 1,
-            podManagementPolicy: "OrderedReady",
-            updateStrategy: { type: "RollingUpdate" },
-            selector: { matchLabels: thanosSelector(COMPACTOR_COMPONENT) },
-            template: {
-                metadata: { labels: thanosLabels(COMPACTOR_COMPONENT) },
-                spec: {
-                    securityContext: POD_SECURITY_CONTEXT,
-                    automountServiceAccountToken: false,
-                    // Let an interrupted compaction finish writing what it can before the pod dies.
-                    terminationGracePeriodSeconds: 120,
-                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined)],
-                    containers: [
-                        thanosContainer({
-                            args: compactorArgs(central),
-                            httpPort: THANOS_HTTP_PORT,
-                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "data", mountPath: DATA_DIR }],
-                            resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
-                        }),
-                    ],
-                },
-            },
-            volumeClaimTemplates: [dataVolumeClaim(settings.storageClass, central.compactor.storageSize)],
+    return thanosStatefulSetSpec({
+        name: COMPACTOR_NAME,
+        component: COMPACTOR_COMPONENT,
+        replicas: 1,
+        podManagementPolicy: "OrderedReady",
+        spread: false,
+        storageClass: settings.storageClass,
+        storageSize: central.compactor.storageSize,
+        dataDir: DATA_DIR,
+        withObjstoreCa: settings.objectStorage.caBundle !== undefined,
+        // Let an interrupted compaction finish writing what it can before the pod dies.
+        terminationGracePeriodSeconds: 120,
+        container: {
+            args: compactorArgs(central),
+            httpPort: THANOS_HTTP_PORT,
+            resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },
         },
-    };
+    });
 }
 
 export function compactorServiceSpec(): k8s.types.input.core.v1.Service {

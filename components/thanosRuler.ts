@@ -3,23 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { BLOCK_DURATION } from "../config/settings";
-import { ALERTMANAGER_PORT, CLUSTER_LABEL, MONITORING_NAMESPACE, OBJSTORE_SECRET, alertmanagerPodName } from "./names";
+import { ALERTMANAGER_PORT, CLUSTER_LABEL, MONITORING_NAMESPACE, alertmanagerPodName } from "./names";
 import { QUERY_HTTP_PORT, RULER_REPLICA_LABEL, queryInClusterUrl } from "./thanosQuery";
 import {
+    headlessServiceSpec,
     OBJSTORE_CONFIG_FILE,
-    objstoreVolumeMounts,
-    POD_SECURITY_CONTEXT,
+    oneAtATimeDisruptionBudget,
     THANOS_GRPC_PORT,
     THANOS_HTTP_PORT,
-    dataVolumeClaim,
-    headlessServiceSpec,
-    objstoreVolumes,
-    oneAtATimeDisruptionBudget,
-    preferSpreadAcrossNodes,
     thanosArgs,
-    thanosContainer,
     thanosLabels,
-    thanosSelector,
+    thanosStatefulSetSpec,
 } from "./thanosWorkload";
 
 export const RULER_COMPONENT = "ruler";
@@ -114,39 +108,28 @@ export function rulesConfigMapSpec(rules: pulumi.Input<string>): k8s.types.input
 }
 
 export function rulerStatefulSetSpec(settings: ClusterSettings, central: CentralSettings, rulesHash: pulumi.Input<string>): k8s.types.input.apps.v1.StatefulSet {
-    return {
-        metadata: { name: RULER_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(RULER_COMPONENT) },
-        spec: {
-            serviceName: RULER_SERVICE,
-            replicas: central.ruler.replicas,
-            podManagementPolicy: "Parallel",
-            selector: { matchLabels: thanosSelector(RULER_COMPONENT) },
-            template: {
-                metadata: {
-                    labels: thanosLabels(RULER_COMPONENT),
-                    // The Ruler reads rule files only at start (or on SIGHUP): a change must roll it.
-                    annotations: { "checksum/rules": rulesHash },
-                },
-                spec: {
-                    securityContext: POD_SECURITY_CONTEXT,
-                    affinity: preferSpreadAcrossNodes(RULER_COMPONENT),
-                    automountServiceAccountToken: false,
-                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined), { name: "rules", configMap: { name: RULES_CONFIGMAP } }],
-                    containers: [
-                        thanosContainer({
-                            args: rulerArgs(settings, central),
-                            httpPort: THANOS_HTTP_PORT,
-                            grpcPort: THANOS_GRPC_PORT,
-                            env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "rules", mountPath: RULES_DIR, readOnly: true }, { name: "data", mountPath: DATA_DIR }],
-                            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                        }),
-                    ],
-                },
-            },
-            volumeClaimTemplates: [dataVolumeClaim(settings.storageClass, central.ruler.storageSize)],
+    return thanosStatefulSetSpec({
+        name: RULER_SERVICE,
+        component: RULER_COMPONENT,
+        replicas: central.ruler.replicas,
+        podManagementPolicy: "Parallel",
+        spread: true,
+        storageClass: settings.storageClass,
+        storageSize: central.ruler.storageSize,
+        dataDir: DATA_DIR,
+        withObjstoreCa: settings.objectStorage.caBundle !== undefined,
+        volumes: [{ name: "rules", configMap: { name: RULES_CONFIGMAP } }],
+        // The Ruler reads rule files only at start (or on SIGHUP): a change must roll it.
+        podAnnotations: { "checksum/rules": rulesHash },
+        container: {
+            args: rulerArgs(settings, central),
+            httpPort: THANOS_HTTP_PORT,
+            grpcPort: THANOS_GRPC_PORT,
+            env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+            volumeMounts: [{ name: "rules", mountPath: RULES_DIR, readOnly: true }],
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
         },
-    };
+    });
 }
 
 export interface ThanosRulerArgs {

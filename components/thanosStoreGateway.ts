@@ -2,22 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { parsePrometheusSize } from "../config/units";
-import { MONITORING_NAMESPACE, OBJSTORE_SECRET } from "./names";
+import { MONITORING_NAMESPACE } from "./names";
 import {
+    headlessServiceSpec,
     OBJSTORE_CONFIG_FILE,
-    objstoreVolumeMounts,
-    POD_SECURITY_CONTEXT,
+    oneAtATimeDisruptionBudget,
     THANOS_GRPC_PORT,
     THANOS_HTTP_PORT,
-    dataVolumeClaim,
-    headlessServiceSpec,
-    objstoreVolumes,
-    oneAtATimeDisruptionBudget,
-    preferSpreadAcrossNodes,
     thanosArgs,
-    thanosContainer,
-    thanosLabels,
-    thanosSelector,
+    thanosStatefulSetSpec,
 } from "./thanosWorkload";
 
 export const STORE_COMPONENT = "store-gateway";
@@ -49,37 +42,23 @@ export function storeGatewayMemoryLimitMi(central: CentralSettings): number {
 
 export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {
     const memoryLimitMi = storeGatewayMemoryLimitMi(central);
-    return {
-        metadata: { name: STORE_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(STORE_COMPONENT) },
-        spec: {
-            serviceName: STORE_SERVICE,
-            replicas: central.storeGateway.replicas,
-            podManagementPolicy: "Parallel",
-            selector: { matchLabels: thanosSelector(STORE_COMPONENT) },
-            template: {
-                metadata: { labels: thanosLabels(STORE_COMPONENT) },
-                spec: {
-                    securityContext: POD_SECURITY_CONTEXT,
-                    affinity: preferSpreadAcrossNodes(STORE_COMPONENT),
-                    automountServiceAccountToken: false,
-                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, settings.objectStorage.caBundle !== undefined)],
-                    containers: [
-                        thanosContainer({
-                            args: storeGatewayArgs(central),
-                            httpPort: THANOS_HTTP_PORT,
-                            grpcPort: THANOS_GRPC_PORT,
-                            volumeMounts: [...objstoreVolumeMounts(settings.objectStorage.caBundle !== undefined), { name: "data", mountPath: DATA_DIR }],
-                            resources: {
-                                requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` },
-                                limits: { memory: `${memoryLimitMi}Mi` },
-                            },
-                        }),
-                    ],
-                },
-            },
-            volumeClaimTemplates: [dataVolumeClaim(settings.storageClass, central.storeGateway.storageSize)],
+    return thanosStatefulSetSpec({
+        name: STORE_SERVICE,
+        component: STORE_COMPONENT,
+        replicas: central.storeGateway.replicas,
+        podManagementPolicy: "Parallel",
+        spread: true,
+        storageClass: settings.storageClass,
+        storageSize: central.storeGateway.storageSize,
+        dataDir: DATA_DIR,
+        withObjstoreCa: settings.objectStorage.caBundle !== undefined,
+        container: {
+            args: storeGatewayArgs(central),
+            httpPort: THANOS_HTTP_PORT,
+            grpcPort: THANOS_GRPC_PORT,
+            resources: { requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` }, limits: { memory: `${memoryLimitMi}Mi` } },
         },
-    };
+    });
 }
 
 export interface ThanosStoreGatewayArgs {

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { THANOS_IMAGE } from "./kubePrometheusStack";
-import { MANAGED_BY_LABEL, OBJSTORE_CA, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, OBJSTORE_CA, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
 import { ThanosComponentName, ThanosFlagName } from "./thanosFlags";
 
 export type FlagValue = string | number | boolean | string[];
@@ -131,6 +131,63 @@ export function dataVolumeClaim(storageClassName: string, size: string): k8s.typ
     return {
         metadata: { name: "data" },
         spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
+    };
+}
+
+export interface ThanosStatefulSetOptions {
+    /** StatefulSet and governing Service name. */
+    name: string;
+    /** The component label (store-gateway, compactor, ruler). */
+    component: string;
+    replicas: number;
+    /** Parallel for peers that each serve on their own; OrderedReady for the singleton compactor. */
+    podManagementPolicy: "Parallel" | "OrderedReady";
+    /** Prefer a node per replica (omitted for a singleton). */
+    spread: boolean;
+    /** StorageClass and size of the data PVC, mounted at dataDir. */
+    storageClass: string;
+    storageSize: string;
+    dataDir: string;
+    /** Mount the object store's CA bundle next to the objstore config. */
+    withObjstoreCa: boolean;
+    /** The Thanos container, without its objstore and data mounts. */
+    container: Omit<ThanosContainerOptions, "volumeMounts"> & { volumeMounts?: k8s.types.input.core.v1.VolumeMount[] };
+    /** Volumes besides the objstore config (the Ruler's rules). */
+    volumes?: k8s.types.input.core.v1.Volume[];
+    /** Pod template annotations (the Ruler's rules checksum). */
+    podAnnotations?: Record<string, pulumi.Input<string>>;
+    terminationGracePeriodSeconds?: number;
+}
+
+/** A Thanos component that reads the bucket and keeps data on a PVC: Store Gateway, Compactor, Ruler. */
+export function thanosStatefulSetSpec(options: ThanosStatefulSetOptions): k8s.types.input.apps.v1.StatefulSet {
+    const namespace = MONITORING_NAMESPACE;
+    return {
+        metadata: { name: options.name, namespace, labels: thanosLabels(options.component) },
+        spec: {
+            serviceName: options.name,
+            replicas: options.replicas,
+            podManagementPolicy: options.podManagementPolicy,
+            updateStrategy: { type: "RollingUpdate" },
+            selector: { matchLabels: thanosSelector(options.component) },
+            template: {
+                metadata: { labels: thanosLabels(options.component), ...(options.podAnnotations ? { annotations: options.podAnnotations } : {}) },
+                spec: {
+                    securityContext: POD_SECURITY_CONTEXT,
+                    ...(options.spread ? { affinity: preferSpreadAcrossNodes(options.component) } : {}),
+                    automountServiceAccountToken: false,
+                    ...(options.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: options.terminationGracePeriodSeconds } : {}),
+                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, options.withObjstoreCa), ...(options.volumes ?? [])],
+                    containers: [
+                        thanosContainer({
+                            ...options.container,
+                            volumeMounts: [...objstoreVolumeMounts(options.withObjstoreCa), ...(options.container.volumeMounts ?? []), { name: "data", mountPath: options.dataDir }],
+                        }),
+                    ],
+                },
+            },
+            volumeClaimTemplates: [dataVolumeClaim(options.storageClass, options.storageSize)],
+        },
     };
 }
 
