@@ -38,6 +38,11 @@ export function alertmanagerPodName(replica: number): string {
     return `alertmanager-${ALERTMANAGER_CR_NAME}-${replica}`;
 }
 
+/** The operator's labels on the Prometheus pods of our Prometheus CR. */
+export const PROMETHEUS_POD_SELECTOR = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_CR_NAME };
+/** The Grafana chart's labels on its pods. */
+export const GRAFANA_POD_SELECTOR = { "app.kubernetes.io/name": "grafana" };
+
 /** The external label the operator sets to the pod name; Query deduplicates on it. */
 export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
 /** The external label that tells clusters apart. */

@@ -2,17 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
-import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_CR_NAME, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
+import { GRAFANA_POD_SELECTOR, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
 import { QUERY_COMPONENT, QUERY_HTTP_PORT } from "./thanosQuery";
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosSelector } from "./thanosWorkload";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicy & { metadata: { name: string } };
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-/** The operator's labels on the Prometheus pods of our Prometheus CR. */
-export const PROMETHEUS_POD_SELECTOR = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_CR_NAME };
-/** The Grafana chart's labels on its pods. */
-export const GRAFANA_POD_SELECTOR = { "app.kubernetes.io/name": "grafana" };
 /** The config reloader's port in the Prometheus pod. */
 const RELOADER_PORT = 8080;
 

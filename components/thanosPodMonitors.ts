@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
-import { PROMETHEUS_POD_SELECTOR } from "./networkPolicies";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR } from "./names";
 
 /** A PodMonitor as we declare it (the operator's CRD). */
 export interface PodMonitorSpec {

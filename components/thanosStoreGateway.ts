@@ -79,11 +79,7 @@ export class ThanosStoreGateway extends pulumi.ComponentResource {
         super("thanos-multicluster:thanos:ThanosStoreGateway", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         new k8s.core.v1.Service(name, headlessServiceSpec(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
-        new k8s.apps.v1.StatefulSet(
-            name,
-            storeGatewayStatefulSetSpec(args.settings, args.central),
-            child,
-        );
+        new k8s.apps.v1.StatefulSet(name, storeGatewayStatefulSetSpec(args.settings, args.central), child);
         new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
         this.registerOutputs({ serviceName: this.serviceName });
     }

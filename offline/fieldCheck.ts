@@ -24,7 +24,7 @@ export function modelModule(apiVersion: string, kind: string): string | undefine
 }
 
 /** A real dynamic import of an ESM-only package: TypeScript's CommonJS output would turn import() into require(). */
-export const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
 
 /** The kubernetes-models class of a kind (with its validate()), or undefined for an unknown apiVersion. */
 export async function modelClass(apiVersion: string, kind: string): Promise<any> {

@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
 import { FieldChecker, modelClass } from "./fieldCheck";
@@ -91,7 +92,8 @@ export function parseFlags(args: string[]): Map<string, (string | undefined)[]> 
     return flags;
 }
 
-function thanosContainers(plan: RenderedPlan) {
+/** Every Thanos container of the plan's workloads, with its component (`query`, `compact`, ...) and parsed flags. */
+export function thanosContainers(plan: RenderedPlan) {
     return workloads(plan).flatMap(({ object, containers }) =>
         containers
             .filter((c) => typeof c.image === "string" && c.image.includes("/thanos/thanos:"))
@@ -121,7 +123,7 @@ function ms(duration: string | undefined): number | undefined {
  * pass through by name, except storageSpec (the CR's `storage`, checked apart as a PVC) and the
  * thanos objectStorageConfig existingSecret (the CR's SecretKeySelector).
  */
-export function prometheusCrFromValues(values: Record<string, any>): Record<string, any> {
+function prometheusCrFromValues(values: Record<string, any>): Record<string, any> {
     const { thanos, replicas, scrapeInterval, evaluationInterval, externalLabels, replicaExternalLabelName, retention, retentionSize, walCompression, resources, securityContext, containers } =
         values.prometheus.prometheusSpec;
     return {
@@ -146,7 +148,7 @@ export function prometheusCrFromValues(values: Record<string, any>): Record<stri
 }
 
 /** The PVC template of storageSpec, as the core PersistentVolumeClaim it is. */
-export function prometheusVolumeClaimFromValues(values: Record<string, any>): Record<string, any> {
+function prometheusVolumeClaimFromValues(values: Record<string, any>): Record<string, any> {
     return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "prometheus-db" }, ...values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate };
 }
 
@@ -341,10 +343,15 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
     return findings;
 }
 
-/** Does a NetworkPolicy's pod selector select pods with these labels? */
-function selects(policy: Record<string, any>, labels: Record<string, string>): boolean {
-    const match = policy.spec?.podSelector?.matchLabels ?? {};
-    return Object.entries(match).every(([k, v]) => labels[k] === v);
+/** Does a label selector (matchLabels) select pods with these labels? An empty one selects all. */
+function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+    return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** Does a Service with this selector send traffic to Prometheus pods (by pod name, or by the operator's labels)? */
+export function servesPrometheusPods(selector: Record<string, string> | undefined): boolean {
+    if (selector === undefined || Object.keys(selector).length === 0) return false;
+    return "statefulset.kubernetes.io/pod-name" in selector || matchesLabels(selector, PROMETHEUS_POD_SELECTOR);
 }
 
 /** The peers a policy admits to a port: undefined when the port is open to any source. */
@@ -372,8 +379,8 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     const policies = plan.manifests.filter((o) => o.kind === "NetworkPolicy");
     const role = plan.outputs.role;
     const nodeIp = setting(plan, "nodeIp");
-    const prometheusLabels = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" };
-    const onPrometheus = policies.filter((p) => selects(p, prometheusLabels));
+    const selecting = (labels: Record<string, string>) => policies.filter((p) => matchesLabels(p.spec?.podSelector?.matchLabels, labels));
+    const onPrometheus = selecting(PROMETHEUS_POD_SELECTOR);
     const sidecarPeers = onPrometheus.length === 0 ? undefined : peersForPort(onPrometheus, 10901);
     if (sidecarPeers === undefined) {
         add("NetworkPolicy (Prometheus pods)", "spec.ingress", "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query");
@@ -390,8 +397,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
         }
     }
     for (const service of plan.manifests.filter((o) => o.kind === "Service" && ["LoadBalancer", "NodePort"].includes(o.spec?.type))) {
-        const toPrometheus = Object.keys(service.spec.selector ?? {}).some((k) => k === "statefulset.kubernetes.io/pod-name") || selectsLabels(service.spec.selector, prometheusLabels);
-        if (!toPrometheus) continue;
+        if (!servesPrometheusPods(service.spec.selector)) continue;
         for (const port of service.spec.ports ?? []) {
             if (port.targetPort !== "grpc" && port.targetPort !== 10901) add(objectName(service), "spec.ports", `exposes ${port.targetPort} of a Prometheus pod outside the cluster: only the sidecar's gRPC may leave it`);
         }
@@ -403,10 +409,11 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
         const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
         for (const [what, labels, port] of [
             ["Query", queryLabels, 9090],
-            ["Grafana", { "app.kubernetes.io/name": "grafana" }, 3000],
+            ["Grafana", GRAFANA_POD_SELECTOR, 3000],
         ] as const) {
-            const peers = peersForPort(policies.filter((p) => selects(p, labels)), port);
-            if (peers === undefined || policies.filter((p) => selects(p, labels)).length === 0) {
+            const onPods = selecting(labels);
+            const peers = onPods.length === 0 ? undefined : peersForPort(onPods, port);
+            if (peers === undefined) {
                 add(`NetworkPolicy (${what} pods)`, "spec.ingress", `${what} (${port}) is open to any source: restrict it to central.uiSourceRanges`);
                 continue;
             }
@@ -416,10 +423,6 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
         }
     }
     return findings;
-}
-
-function selectsLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-    return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 /** Nothing secret in clear: Secret values redacted, no render placeholder anywhere. */

@@ -3,7 +3,17 @@
 // the same checks as `npm run validate`, on what a real `pulumi preview` is about to deploy.
 
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { Finding, RenderedPlan, checkAvailability, checkChartSecurity, checkPodSecurity, checkThanosFlags, parseFlags } from "../offline/validate";
+import {
+    Finding,
+    RenderedPlan,
+    checkAvailability,
+    checkChartSecurity,
+    checkPodSecurity,
+    checkThanosFlags,
+    parseFlags,
+    servesPrometheusPods,
+    thanosContainers,
+} from "../offline/validate";
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -39,8 +49,6 @@ function resourcePolicy(name: string, description: string, validate: (args: Reso
     return { name, description, enforcementLevel: "mandatory", validateResource: validate };
 }
 
-const prometheusPodLabels = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" };
-
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     resourcePolicy("explicit-kubernetes-provider", "Every Kubernetes resource names the stack's provider; none falls back to the ambient kubeconfig.", (args, reportViolation) => {
         if (!args.type.startsWith("kubernetes:")) return;
@@ -50,10 +58,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     }),
     resourcePolicy("sidecar-grpc-only", "A Prometheus pod leaves its cluster only through the sidecar's gRPC, behind source ranges and without NodePorts.", (args, reportViolation) => {
         if (args.type !== "kubernetes:core/v1:Service" || args.props.spec?.type !== "LoadBalancer") return;
-        const selector: Record<string, string> = args.props.spec.selector ?? {};
-        const toPrometheus =
-            "statefulset.kubernetes.io/pod-name" in selector || (Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => (prometheusPodLabels as Record<string, string>)[k] === v));
-        if (!toPrometheus) return;
+        if (!servesPrometheusPods(args.props.spec.selector)) return;
         for (const port of args.props.spec.ports ?? []) {
             if (port.targetPort !== "grpc") reportViolation(`${args.name} exposes ${port.targetPort} of a Prometheus pod: only the sidecar's gRPC may leave the cluster`);
         }
@@ -90,7 +95,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ]),
     stackPolicy("availability", "Replicas, spreading and disruption budgets; the compactor never runs twice.", checkAvailability),
     stackPolicy("one-compactor", "A stack runs at most one compactor.", (plan) => {
-        const compactors = plan.manifests.filter((o) => (o.spec?.template?.spec?.containers ?? []).some((c: Record<string, any>) => c.args?.[0] === "compact"));
+        const compactors = thanosContainers(plan).filter((t) => t.component === "compact");
         return compactors.length > 1 ? [{ severity: "error", stack: plan.stack, object: "(stack)", field: "compactor", message: `${compactors.length} compactors: one bucket takes exactly one` }] : [];
     }),
 ];
