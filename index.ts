@@ -52,5 +52,7 @@ export const queryUrl = controlPlane?.queryUrl;
 export const grafanaUrl = controlPlane ? `http://${config.loadBalancer.ip}:${GRAFANA_PORT}` : undefined;
 export const grafanaAdminPassword = base.grafanaAdminPassword;
 export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
+/** Where the edges send alerts: every Alertmanager replica on the central address (the edges' alerting.centralAlertmanagers). */
+export const alertmanagerEdgeEndpoints = base.alertmanagerEdgeEndpoints;
 export const queryEndpoints = controlPlane?.queryEndpoints;
 export const buckets = controlPlane?.buckets;

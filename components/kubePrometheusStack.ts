@@ -10,6 +10,7 @@ import {
     SIDECAR_TLS,
     PROMETHEUS_REPLICA_LABEL,
 } from "./names";
+import { AlertmanagerConfigDocument } from "./alertmanagerConfig";
 import { lbipamAnnotations } from "./lbipam";
 import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
 
@@ -76,8 +77,12 @@ interface VolumeClaimTemplate {
 /** Alertmanager values, on the central cluster (off elsewhere). */
 export interface AlertmanagerValues {
     enabled: boolean;
+    /** The whole Alertmanager config; the chart writes it to the Secret the operator reads. */
+    config?: AlertmanagerConfigDocument;
     podDisruptionBudget?: DisruptionBudgetValues;
     alertmanagerSpec?: {
+        /** Mounted at /etc/alertmanager/secrets/<name>/: the receivers' credentials, read through `*_file` fields. */
+        secrets: string[];
         replicas: number;
         securityContext: PodSecurityValues;
         podAntiAffinity: "soft" | "hard" | "";
@@ -154,6 +159,8 @@ export interface KubePrometheusStackValues {
             probeSelectorNilUsesHelmValues: boolean;
             scrapeConfigSelectorNilUsesHelmValues: boolean;
             storageSpec: { volumeClaimTemplate: VolumeClaimTemplate };
+            /** Edges: the central Alertmanager replicas (Prometheus `alerting.alertmanagers` entries; the chart stores them in a Secret). */
+            additionalAlertManagerConfigs?: AdditionalAlertmanagerConfig[];
             /** ConfigMaps the operator mounts into the Prometheus pod (volume `configmap-<name>`). */
             configMaps?: string[];
             /** Secrets the operator mounts into the Prometheus pod (volume `secret-<name>`). */
@@ -171,6 +178,23 @@ export interface KubePrometheusStackValues {
     };
 }
 
+/** One entry of Prometheus' `alerting.alertmanagers`. */
+export interface AdditionalAlertmanagerConfig {
+    scheme: "http" | "https";
+    api_version: "v2";
+    timeout: string;
+    static_configs: { targets: string[] }[];
+}
+
+/**
+ * An edge's Prometheus sends to every central Alertmanager replica itself: replicas deduplicate
+ * only the alerts they all receive, so one load-balanced address would not do.
+ */
+export function edgeAlertmanagerConfigs(settings: ClusterSettings): AdditionalAlertmanagerConfig[] {
+    if (settings.role !== "edge" || settings.alerting.centralAlertmanagers.length === 0) return [];
+    return [{ scheme: "http", api_version: "v2", timeout: "10s", static_configs: [{ targets: settings.alerting.centralAlertmanagers }] }];
+}
+
 /** Where the chart finds the objstore config: a Secret we create, never values inlined in the release. */
 export interface ObjstoreSecretRef {
     name: string;
@@ -181,6 +205,10 @@ export interface ObjstoreSecretRef {
 export interface CentralAddons {
     alertmanagerReplicas: number;
     alertmanagerStorageSize: string;
+    /** The Secret holding the receivers' credentials, mounted into every Alertmanager pod. */
+    alertmanagerReceiverSecret: string;
+    /** Routes, inhibitions and receivers (credentials only as file paths). */
+    alertmanagerConfig: AlertmanagerConfigDocument;
     grafanaStorageSize: string;
     /** The Secret holding Grafana's admin credentials (the chart reads it; the password never enters the values). */
     grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
@@ -203,9 +231,11 @@ function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | 
     if (central === undefined) return { enabled: false };
     return {
         enabled: true,
+        config: central.alertmanagerConfig,
         // A drain takes one replica at a time.
         podDisruptionBudget: { enabled: true, minAvailable: central.alertmanagerReplicas - 1 },
         alertmanagerSpec: {
+            secrets: [central.alertmanagerReceiverSecret],
             // Gossip HA: the replicas share silences and notification state, each alert is sent once.
             replicas: central.alertmanagerReplicas,
             podAntiAffinity: "soft",
@@ -262,6 +292,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
     const prometheus = settings.prometheus;
     const withCa = settings.objectStorage.caBundle !== undefined;
     const withTls = settings.grpcTls.enabled;
+    const alertmanagers = edgeAlertmanagerConfigs(settings);
     const sidecarMounts = [
         ...(withCa ? [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] : []),
         ...(withTls ? [{ name: SIDECAR_TLS.volume, mountPath: SIDECAR_TLS.mountPath, readOnly: true }] : []),
@@ -313,6 +344,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
                 storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
+                ...(alertmanagers.length > 0 ? { additionalAlertManagerConfigs: alertmanagers } : {}),
                 ...(withCa ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
                 ...(withTls ? { secrets: [SIDECAR_TLS.secret] } : {}),
                 thanos: {

@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { ClusterStackOutputs } from "../contract";
+import { AlertmanagerReceiverSecret, alertmanagerConfig } from "./alertmanagerConfig";
+import { AlertmanagerLoadBalancer } from "./alertmanagerLoadBalancer";
 import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
@@ -43,6 +45,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
     public readonly sidecarTls?: SidecarTls;
+    /** host:port of each central Alertmanager replica on the central address (central cluster only). */
+    public readonly alertmanagerEdgeEndpoints?: pulumi.Output<string[]>;
     /** The contract's grpcTls output: what the central Query needs to dial the sidecars over mTLS. */
     public readonly grpcTls: pulumi.Output<ClusterStackOutputs["grpcTls"]>;
 
@@ -91,9 +95,17 @@ export class MonitoringBase extends pulumi.ComponentResource {
         if (config.central !== undefined) {
             const grafanaAdmin = new GrafanaAdminSecret(`${name}-grafana-admin`, { provider, namespace: this.namespace }, child);
             this.grafanaAdminPassword = grafanaAdmin.password;
-            releaseDependsOn.push(grafanaAdmin.secret, ...(lbIpam?.resources ?? []));
+            // Alertmanager mounts the receivers' credentials; its config names the files.
+            const receivers = new AlertmanagerReceiverSecret(
+                `${name}-alertmanager-receivers`,
+                { provider, namespace: this.namespace, credentials: config.secrets.alerting },
+                child,
+            );
+            releaseDependsOn.push(grafanaAdmin.secret, receivers.secret, ...(lbIpam?.resources ?? []));
             centralAddons = {
                 alertmanagerReplicas: config.central.alertmanager.replicas,
+                alertmanagerReceiverSecret: receivers.secretName,
+                alertmanagerConfig: alertmanagerConfig(config.central.alertmanager),
                 alertmanagerStorageSize: config.central.alertmanager.storageSize,
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
@@ -119,6 +131,15 @@ export class MonitoringBase extends pulumi.ComponentResource {
 
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] }, child);
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
+
+        if (config.central !== undefined) {
+            const alertmanagers = new AlertmanagerLoadBalancer(
+                `${name}-alertmanager-lb`,
+                { provider, settings: config, central: config.central, dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])] },
+                child,
+            );
+            this.alertmanagerEdgeEndpoints = alertmanagers.endpoints;
+        }
 
         if (config.exposeSidecars) {
             const sidecars = new SidecarLoadBalancer(

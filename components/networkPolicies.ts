@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
-import { GRAFANA_POD_SELECTOR, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
+import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_POD_SELECTOR, ALERTMANAGER_PORT, GRAFANA_POD_SELECTOR, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
 import { QUERY_COMPONENT, QUERY_HTTP_PORT } from "./thanosQuery";
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosSelector } from "./thanosWorkload";
 
@@ -21,6 +21,10 @@ function cidrs(ranges: string[]): Peer[] {
 
 function tcp(...ports: number[]) {
     return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+function udp(...ports: number[]) {
+    return ports.map((port) => ({ protocol: "UDP", port }));
 }
 
 function policy(name: string, podSelector: Record<string, string>, ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[]): NetworkPolicySpec {
@@ -49,6 +53,13 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
     if (settings.central !== undefined) {
         policies.push(
             policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [...cidrs([...settings.central.uiSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
+            // Alerts come in from the edges (through the per-replica LoadBalancer ports, SNATed to the
+            // node where the pod runs elsewhere) and from Prometheus and the Ruler in the namespace;
+            // gossip and the reloader answer only in the namespace.
+            policy("alertmanager", ALERTMANAGER_POD_SELECTOR, [
+                { from: [...cidrs([...settings.central.alertmanager.edgeSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
+                { from: [SAME_NAMESPACE], ports: [...tcp(ALERTMANAGER_CLUSTER_PORT, RELOADER_PORT), ...udp(ALERTMANAGER_CLUSTER_PORT)] },
+            ]),
         );
     }
     return policies;

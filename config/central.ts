@@ -1,6 +1,7 @@
 // Settings of the central stack's Thanos control plane (the `central` config object), validated
 // with the same rules engine as the rest of the stack config.
 
+import { AlertRoutingSettings, readAlertRouting } from "./alerting";
 import { Reader } from "./reader";
 import { HOUR_MS, bucketNameProblem, isDns1123Label, parseIPv4Cidr, parsePrometheusSize } from "./units";
 
@@ -50,7 +51,8 @@ export interface CentralSettings {
         retention: string;
         storageSize: string;
     };
-    alertmanager: { replicas: number; storageSize: string };
+    /** Alertmanager HA, and its routes and receivers (config/alerting.ts). */
+    alertmanager: { replicas: number; storageSize: string } & AlertRoutingSettings;
     grafana: { storageSize: string };
     buckets: {
         /** Whether this stack creates the MinIO buckets (through @pulumi/aws). */
@@ -183,6 +185,7 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
         alertmanager: {
             replicas: replicas("central.alertmanager.replicas", 3, 3, "the gossip cluster must still be a pair after losing one replica"),
             storageSize: r.storageSize("central.alertmanager.storageSize", "2Gi"),
+            ...readAlertRouting(r),
         },
         grafana: { storageSize: r.storageSize("central.grafana.storageSize", "10Gi") },
         buckets: { manage: manageBuckets, region: r.string("central.buckets.region", "", "us-east-1"), longhornBackups, opensearchLogs },

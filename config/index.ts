@@ -4,8 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
 import { crossStackProblems, readSiblingStacks, stackIdentity } from "./siblings";
+import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alerting";
 
 export * from "./settings";
+export * from "./alerting";
 
 // Marked @internal in the SDK's typings, but it is how the SDK itself knows which keys the CLI
 // passed as secrets (PULUMI_CONFIG_SECRET_KEYS).
@@ -24,6 +26,7 @@ const SETTING_KEYS: Record<string, "string" | "object"> = {
     prometheus: "object",
     central: "object",
     grpcTls: "object",
+    alerting: "object",
 };
 
 /** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */
@@ -34,7 +37,9 @@ export const SECRET_KEYS = {
     // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
     minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },
     minioAdminSecretKey: { required: false, fix: "the MinIO secret key of minioAdminAccessKey" },
-} as const;
+    // Central stack: the Alertmanager receivers' credentials (config/alerting.ts says which receiver reads which).
+    ...Object.fromEntries(Object.entries(ALERTING_SECRET_KEYS).map(([key, fix]) => [key, { required: false, fix }])),
+} as Record<string, { required: boolean; fix: string }>;
 
 /** Secrets the central stack needs when it manages the buckets. */
 const BUCKET_ADMIN_SECRETS = ["minioAdminAccessKey", "minioAdminSecretKey"] as const;
@@ -46,6 +51,8 @@ export interface StackSecrets {
     kubeconfig?: pulumi.Output<string>;
     /** MinIO credentials that may create buckets (central stack with central.buckets.manage). */
     minioAdmin?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+    /** The Alertmanager receivers' credentials the central stack's routing needs. */
+    alerting: Partial<Record<AlertingSecretKey, pulumi.Output<string>>>;
 }
 
 export interface StackConfig extends ClusterSettings {
@@ -100,7 +107,8 @@ export function loadStackConfig(): StackConfig {
     }
 
     // Each stack file must describe a different cluster (the program runs in the project directory).
-    problems.push(...crossStackProblems(stackIdentity(pulumi.getStack(), (key) => raw[key]), readSiblingStacks(process.cwd(), pulumi.getStack())));
+    const siblings = readSiblingStacks(process.cwd(), pulumi.getStack());
+    problems.push(...crossStackProblems(stackIdentity(pulumi.getStack(), (key) => raw[key]), siblings));
 
     let settings: ClusterSettings | undefined;
     try {
@@ -119,6 +127,17 @@ export function loadStackConfig(): StackConfig {
             }
         }
     }
+    // Alerting: the receivers' secrets, and an edge's targets against the central stack file.
+    const alertingSecrets = settings?.central !== undefined ? requiredAlertingSecrets(settings.central.alertmanager) : [];
+    for (const { key, neededBy } of alertingSecrets) {
+        if (!presentKeys.includes(key)) {
+            problems.push(`${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${ALERTING_SECRET_KEYS[key]}`);
+        }
+    }
+    if (settings?.role === "edge") {
+        const central = siblings.find((s) => s.role === "central");
+        problems.push(...edgeAlertingProblems(settings.alerting, central && { stack: central.stack, ip: central.lbIp, replicas: central.alertmanagerReplicas }));
+    }
     if (problems.length > 0 || settings === undefined) {
         throw new ConfigError(problems);
     }
@@ -132,6 +151,7 @@ export function loadStackConfig(): StackConfig {
             minioAdmin: managesBuckets
                 ? { accessKey: config.requireSecret("minioAdminAccessKey"), secretKey: config.requireSecret("minioAdminSecretKey") }
                 : undefined,
+            alerting: Object.fromEntries(alertingSecrets.map(({ key }) => [key, config.requireSecret(key)])),
         },
     };
 }

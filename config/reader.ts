@@ -39,9 +39,12 @@ export class Reader {
         const [top, ...rest] = path.split(".");
         let value: unknown = this.raw[top];
         for (const part of rest) {
+            // `name[i]` steps into list element i (e.g. central.alertmanager.receivers[0].name).
+            const indexed = /^([^[\]]+)\[([0-9]+)\]$/.exec(part);
             if (value === undefined || value === null) return undefined;
             if (typeof value !== "object" || Array.isArray(value)) return undefined;
-            value = (value as Record<string, unknown>)[part];
+            value = (value as Record<string, unknown>)[indexed ? indexed[1] : part];
+            if (indexed) value = Array.isArray(value) ? value[Number(indexed[2])] : undefined;
         }
         return value;
     }

@@ -17,6 +17,7 @@ import {
     bucketNameProblem,
 } from "./units";
 import { CentralSettings, readCentral } from "./central";
+import { EdgeAlertingSettings, readEdgeAlerting } from "./alerting";
 import { ConfigError, PROJECT, RawConfig, Reader } from "./reader";
 
 export { ConfigError, PROJECT, RawConfig };
@@ -118,6 +119,8 @@ export interface ClusterSettings {
     exposeSidecars: boolean;
     /** mTLS on the sidecars' gRPC (edges). */
     grpcTls: GrpcTlsSettings;
+    /** Where this cluster's Prometheus sends alerts (edges: every central Alertmanager replica). */
+    alerting: EdgeAlertingSettings;
     /** The Thanos control plane's settings; present exactly on the central stack. */
     central?: CentralSettings;
 }
@@ -170,6 +173,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
     const grpcTls = readGrpcTls(r, role);
+    const alerting = readEdgeAlerting(r, role === "edge");
     let central: CentralSettings | undefined;
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
@@ -191,6 +195,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         prometheus,
         exposeSidecars: role === "edge",
         grpcTls,
+        alerting,
         ...(central !== undefined ? { central } : {}),
     };
 }

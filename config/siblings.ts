@@ -16,6 +16,8 @@ export interface StackIdentity {
     kubeContext?: string;
     lbIp?: string;
     pool?: { start?: string; stop?: string };
+    /** The central stack's Alertmanager replicas (edges send alerts to each). */
+    alertmanagerReplicas?: number;
 }
 
 /** The identity of a stack from its config, given as a lookup of top-level keys (without the project prefix). */
@@ -28,6 +30,7 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
         kubeContext: get("kubernetes")?.context,
         lbIp: get("loadBalancer")?.ip,
         pool: get("loadBalancer")?.pool,
+        alertmanagerReplicas: typeof get("central")?.alertmanager?.replicas === "number" ? get("central").alertmanager.replicas : undefined,
     };
 }
 

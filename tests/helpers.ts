@@ -11,6 +11,7 @@ export const TEST_SECRETS = {
     objectStorageSecretKey: "test-secret-key-4b1e0d9a8c",
     minioAdminAccessKey: "minio-admin-test-1d2e3f",
     minioAdminSecretKey: "minio-admin-secret-9z8y7x6w",
+    alertmanagerWebhookUrl: "https://hooks.example.test/oncall-token-5e6f7a",
 };
 
 export function stackFile(stack: string): StackFile {
