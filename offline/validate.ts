@@ -18,6 +18,7 @@ import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
+import { checkAlertPath, checkAlertmanagerConfig, checkAlertmanagerNetwork } from "./checks/alertmanager";
 
 export interface Finding {
     severity: "error" | "warning";
@@ -143,6 +144,10 @@ function prometheusCrFromValues(values: Record<string, any>): Record<string, any
             securityContext,
             containers,
             thanos: { ...thanos, objectStorageConfig: thanos.objectStorageConfig.existingSecret },
+            // The chart writes the list to its Secret `<fullname>-prometheus-am-confg` and references it.
+            ...(values.prometheus.prometheusSpec.additionalAlertManagerConfigs !== undefined
+                ? { additionalAlertManagerConfigs: { name: `${values.fullnameOverride}-prometheus-am-confg`, key: "additional-alertmanager-configs.yaml" } }
+                : {}),
         },
     };
 }
@@ -344,18 +349,20 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
 }
 
 /** Does a label selector (matchLabels) select pods with these labels? An empty one selects all. */
-function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+export function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
     return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /** Does a Service with this selector send traffic to Prometheus pods (by pod name, or by the operator's labels)? */
 export function servesPrometheusPods(selector: Record<string, string> | undefined): boolean {
     if (selector === undefined || Object.keys(selector).length === 0) return false;
-    return "statefulset.kubernetes.io/pod-name" in selector || matchesLabels(selector, PROMETHEUS_POD_SELECTOR);
+    // A pod-name selector serves a Prometheus pod when it names one (prometheus-<cr>-<i>), not an Alertmanager's.
+    const podName = selector["statefulset.kubernetes.io/pod-name"];
+    return (podName !== undefined && podName.startsWith("prometheus-")) || matchesLabels(selector, PROMETHEUS_POD_SELECTOR);
 }
 
 /** The peers a policy admits to a port: undefined when the port is open to any source. */
-function peersForPort(policies: Record<string, any>[], port: number): Record<string, any>[] | undefined {
+export function peersForPort(policies: Record<string, any>[], port: number): Record<string, any>[] | undefined {
     const peers: Record<string, any>[] = [];
     for (const policy of policies) {
         for (const rule of policy.spec?.ingress ?? []) {
@@ -616,8 +623,10 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
+        ...checkAlertmanagerConfig(plan),
+        ...checkAlertmanagerNetwork(plan, { peersForPort, matchesLabels }),
     ]);
-    return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];
+    return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans), ...checkAlertPath(plans)];
 }
 
 export function formatFindings(findings: Finding[]): string {

@@ -1,0 +1,148 @@
+// The alert path in the rendered plan: the central Alertmanager config passes Alertmanager's own
+// parser (`amtool check-config`), and every edge's Prometheus sends to every replica the central
+// stack exposes. amtool is Debian's prometheus-alertmanager; without it the parser check is
+// skipped, except in CI (CI=true), where .ci/run installs it.
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import type { Finding, RenderedPlan } from "../validate";
+
+export function amtoolAvailable(): boolean {
+    return spawnSync("amtool", ["--version"]).error === undefined;
+}
+
+/**
+ * The config as Debian bookworm's amtool (0.25) can parse it. The chart runs Alertmanager 0.34;
+ * 0.25 predates the webhook's `url_file` (Alertmanager 0.26, notify/webhook/config.go in 0.34),
+ * so for the check only, each `url_file` becomes a `url` of a reserved domain. Every other field
+ * is parsed as written, and the live test overrides the receivers anyway.
+ */
+export function amtoolCompatibleConfig(config: Record<string, any>): Record<string, any> {
+    const copy = JSON.parse(JSON.stringify(config)) as Record<string, any>;
+    for (const receiver of copy.receivers ?? []) {
+        for (const webhook of receiver.webhook_configs ?? []) {
+            if (webhook.url_file !== undefined) {
+                delete webhook.url_file;
+                webhook.url = "https://url-file.invalid/";
+            }
+        }
+    }
+    return copy;
+}
+
+export interface AmtoolRun {
+    status: number | null;
+    output: string;
+}
+
+function amtool(args: string[]): AmtoolRun {
+    const run = spawnSync("amtool", args, { encoding: "utf8", timeout: 30_000 });
+    if (run.error !== undefined) throw run.error;
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+/** Writes the config (made amtool-0.25-compatible) to a temporary file and runs `fn` on its path. */
+export function withConfigFile<T>(config: Record<string, any>, fn: (file: string) => T): T {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alertmanager-config-"));
+    try {
+        const file = path.join(dir, "alertmanager.yaml");
+        fs.writeFileSync(file, yaml.dump(amtoolCompatibleConfig(config), { lineWidth: -1 }));
+        return fn(file);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export function amtoolCheckConfig(config: Record<string, any>): AmtoolRun {
+    return withConfigFile(config, (file) => amtool(["check-config", file]));
+}
+
+/** The receivers `amtool config routes test` picks for an alert with these labels. */
+export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
+    const run = amtool(["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+    if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.output}`);
+    return run.output.trim().split(",").map((r) => r.trim()).filter((r) => r !== "");
+}
+
+function centralAlertmanagerConfig(plan: RenderedPlan): Record<string, any> | undefined {
+    const release = plan.releases.find((r) => r.chart === "kube-prometheus-stack");
+    return (release?.values as any)?.alertmanager?.config;
+}
+
+/** The central Alertmanager config under amtool (skipped without amtool, except in CI). */
+export function checkAlertmanagerConfig(plan: RenderedPlan): Finding[] {
+    if (plan.outputs.role !== "central") return [];
+    const config = centralAlertmanagerConfig(plan);
+    const object = "HelmRelease/kube-prometheus-stack";
+    if (config === undefined) return [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: "the central Alertmanager has no config of ours: the chart's default routes every alert to the receiver \"null\"" }];
+    if (!amtoolAvailable()) {
+        if (process.env.CI === "true") return [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: "amtool is missing: .ci/run must install Debian's prometheus-alertmanager" }];
+        return [];
+    }
+    const run = amtoolCheckConfig(config);
+    return run.status === 0 ? [] : [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: `amtool check-config fails: ${run.output.trim()}` }];
+}
+
+/**
+ * Every edge's Prometheus sends to exactly the central Alertmanager replicas the central stack
+ * exposes (its `alertmanager-edge-*` LoadBalancer Services on the pinned address).
+ */
+export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
+    const central = plans.find((p) => p.outputs.role === "central");
+    if (central === undefined) return [];
+    const ip = (central.config["thanos-multicluster:loadBalancer"] as any)?.ip;
+    const exposed = central.manifests
+        .filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && String(o.metadata?.name).startsWith("alertmanager-edge-"))
+        .flatMap((o) => (o.spec.ports ?? []).map((p: any) => `${ip}:${p.port}`))
+        .sort();
+    const findings: Finding[] = [];
+    for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
+        const release = edge.releases.find((r) => r.chart === "kube-prometheus-stack");
+        const configs: any[] = (release?.values as any)?.prometheus?.prometheusSpec?.additionalAlertManagerConfigs ?? [];
+        const targets = configs.flatMap((c) => (c.static_configs ?? []).flatMap((s: any) => s.targets ?? [])).sort();
+        if (JSON.stringify(targets) !== JSON.stringify(exposed)) {
+            findings.push({
+                severity: "error",
+                stack: edge.stack,
+                object: "HelmRelease/kube-prometheus-stack",
+                field: "prometheus.prometheusSpec.additionalAlertManagerConfigs",
+                message: `sends alerts to [${targets.join(", ")}], but the central stack ${central.stack} exposes its Alertmanager replicas at [${exposed.join(", ")}]: every replica must receive every alert`,
+            });
+        }
+    }
+    return findings;
+}
+
+/**
+ * The central Alertmanager's API is reachable from outside the cluster only by the edges: its
+ * per-replica LoadBalancer Services carry central.alertmanager.edgeSourceRanges and no NodePort,
+ * and the NetworkPolicy on its pods admits those ranges (and the node, for SNATed traffic) and
+ * the namespace, nothing else.
+ */
+export function checkAlertmanagerNetwork(plan: RenderedPlan, helpers: { peersForPort: (policies: Record<string, any>[], port: number) => Record<string, any>[] | undefined; matchesLabels: (selector: Record<string, string> | undefined, labels: Record<string, string>) => boolean }): Finding[] {
+    if (plan.outputs.role !== "central") return [];
+    const findings: Finding[] = [];
+    const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const allowed: string[] = (plan.config["thanos-multicluster:central"] as any)?.alertmanager?.edgeSourceRanges ?? [];
+    const nodeIp = plan.config["thanos-multicluster:nodeIp"];
+    for (const service of plan.manifests.filter((o) => o.kind === "Service" && String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"))) {
+        const name = `Service/${service.metadata.namespace}/${service.metadata.name}`;
+        const ranges: string[] = service.spec.loadBalancerSourceRanges ?? [];
+        if (ranges.length === 0 || ranges.some((r) => !allowed.includes(r))) add(name, "spec.loadBalancerSourceRanges", `must be central.alertmanager.edgeSourceRanges (${allowed.join(", ")}); got [${ranges.join(", ")}]`);
+        if (service.spec.allocateLoadBalancerNodePorts !== false) add(name, "spec.allocateLoadBalancerNodePorts", "must be false: a NodePort bypasses the source ranges");
+    }
+    const onPods = plan.manifests.filter((o) => o.kind === "NetworkPolicy" && helpers.matchesLabels(o.spec?.podSelector?.matchLabels, { "app.kubernetes.io/name": "alertmanager", alertmanager: "kps-alertmanager" }));
+    const peers = onPods.length === 0 ? undefined : helpers.peersForPort(onPods, 9093);
+    if (peers === undefined) {
+        add("NetworkPolicy (Alertmanager pods)", "spec.ingress", "Alertmanager's API (9093) is open to any source: admit only the edges and the namespace");
+    } else {
+        for (const peer of peers) {
+            if (peer.ipBlock !== undefined && ![...allowed, `${nodeIp}/32`].includes(peer.ipBlock.cidr)) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`);
+            if (peer.namespaceSelector !== undefined) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.namespaceSelector", "other namespaces may reach Alertmanager");
+        }
+    }
+    return findings;
+}
