@@ -26,6 +26,7 @@ function validEdge(): RawConfig {
             allowInsecureTransport: true,
         },
         prometheus: { replicas: 2, scrapeInterval: "30s", retention: "2d", objectStoreOutageToSurvive: "24h", storageSize: "50Gi" },
+        alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
     };
 }
 
@@ -122,7 +123,7 @@ describe("config rules", () => {
     });
 
     it("the central cluster needs no sidecar source ranges", () => {
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
         const settings = parseClusterSettings(central, { kubeconfig: false });
         expect(settings.exposeSidecars).to.equal(false);
     });
@@ -262,8 +263,9 @@ describe("central config rules", () => {
                 uiSourceRanges: ["192.168.101.0/24"],
                 query: { timeout: "2m", storeResponseTimeout: "1m" },
                 compactor: { retentionRaw: "30d", retention5m: "90d", retention1h: "1y", deleteDelay: "48h" },
+                alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
             },
-            withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)),
+            withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))),
         );
     }
 
@@ -305,7 +307,7 @@ describe("central config rules", () => {
     });
 
     it("Alertmanager runs at least 3 replicas, Query, Store Gateway and Ruler at least 2", () => {
-        expectProblem(withSetting("central.alertmanager", { replicas: 2 }, validCentral()), "central.alertmanager.replicas", "at least 3");
+        expectProblem(withSetting("central.alertmanager.replicas", 2, validCentral()), "central.alertmanager.replicas", "at least 3");
         expectProblem(withSetting("central.query.replicas", 1, validCentral()), "central.query.replicas", "at least 2");
         expectProblem(withSetting("central.storeGateway", { replicas: 1 }, validCentral()), "central.storeGateway.replicas", "at least 2");
         expectProblem(withSetting("central.ruler", { replicas: 1 }, validCentral()), "central.ruler.replicas", "at least 2");
@@ -419,7 +421,7 @@ describe("mTLS config", () => {
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 30, renewBeforeDays: 30 }), "grpcTls.renewBeforeDays", "between 1 and grpcTls.validityDays - 1");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 365, caValidityDays: 365 }), "grpcTls.caValidityDays", "outlive");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 3, renewBeforeDays: 1 }), "grpcTls.validityDays", "at least 7");
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
         expectProblem(withSetting("grpcTls", { enabled: true }, central), "grpcTls.enabled", "is for edges");
         expect(parseClusterSettings(withSetting("grpcTls", { enabled: true }), { kubeconfig: false }).grpcTls).to.deep.equal({
             enabled: true,

@@ -62,9 +62,11 @@ export function amtoolCheckConfig(config: Record<string, any>): AmtoolRun {
 
 /** The receivers `amtool config routes test` picks for an alert with these labels. */
 export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
-    const run = amtool(["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
-    if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.output}`);
-    return run.output.trim().split(",").map((r) => r.trim()).filter((r) => r !== "");
+    const run = spawnSync("amtool", ["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { encoding: "utf8", timeout: 30_000 });
+    if (run.error !== undefined) throw run.error;
+    if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.stdout}${run.stderr}`);
+    // stdout is the receivers' names, comma-separated (stderr carries amtool's notices).
+    return run.stdout.trim().split(",").map((r) => r.trim()).filter((r) => r !== "");
 }
 
 function centralAlertmanagerConfig(plan: RenderedPlan): Record<string, any> | undefined {
