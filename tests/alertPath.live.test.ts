@@ -1,0 +1,296 @@
+// The alert path, live on loopback: the real Prometheus evaluates the rendered rule files and
+// sends to three clustered Alertmanager replicas running the rendered config (receivers pointed
+// at a webhook in this test), as an edge Prometheus sends to the three central replicas. A
+// synthetic scrape target keeps one cluster's ClusterMetricsMissing silent while another fires.
+// The webhook must get each alert group exactly once, with its cluster label; then, with one
+// replica killed, a newly firing group must again arrive exactly once.
+// Needs Debian's prometheus and prometheus-alertmanager; skipped without them, except in CI.
+
+import { expect } from "chai";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { AddressInfo } from "net";
+import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
+import { amtoolCompatibleConfig } from "../offline/checks/alertmanager";
+import { parseClusterSettings } from "../config";
+import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
+
+const PROMETHEUS = "/usr/bin/prometheus";
+const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+/** A replica at gossip position i waits i x this before notifying, unless a peer's notification log says it was sent. */
+const PEER_TIMEOUT_S = 2;
+/** How long to listen for a duplicate after the first notification: past the last replica's wait. */
+const QUIET_MS = (PEER_TIMEOUT_S * 3 + 3) * 1000;
+
+interface Notification {
+    receiver: string;
+    status: string;
+    groupKey: string;
+    groupLabels: Record<string, string>;
+    alerts: { status: string; labels: Record<string, string> }[];
+}
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+function get(url: string): Promise<number | undefined> {
+    return new Promise((resolve) => {
+        const req = http.get(url, (res) => {
+            res.resume();
+            resolve(res.statusCode);
+        });
+        req.on("error", () => resolve(undefined));
+        req.setTimeout(1000, () => req.destroy());
+    });
+}
+
+function getJson(url: string): Promise<any> {
+    return new Promise((resolve) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (chunk) => (body += chunk));
+            res.on("end", () => {
+                try {
+                    resolve(JSON.parse(body));
+                } catch {
+                    resolve(undefined);
+                }
+            });
+        });
+        req.on("error", () => resolve(undefined));
+        req.setTimeout(1000, () => req.destroy());
+    });
+}
+
+/**
+ * The rendered rule groups, as Prometheus runs them in a test: Thanos-only group keys dropped,
+ * every `for` cut to 2s and every range to 5s, so an alert fires within seconds instead of minutes.
+ */
+export function rulesForLoopback(groups: Record<string, any>[]): Record<string, any>[] {
+    return groups.map((group) => ({
+        name: group.name,
+        rules: (group.rules as Record<string, any>[]).map((rule) => ({
+            ...rule,
+            expr: String(rule.expr).replace(/\[[0-9]+[smhdwy](?:[0-9]+[smhdwy])*\]/g, "[5s]"),
+            ...(rule.for !== undefined ? { for: "2s" } : {}),
+        })),
+    }));
+}
+
+/** The rendered Alertmanager config with each notifying receiver's integrations replaced by this test's webhook, and fast timing. */
+export function configForLoopback(config: Record<string, any>, webhookPort: number): Record<string, any> {
+    const copy = amtoolCompatibleConfig(config);
+    copy.receivers = copy.receivers.map((receiver: Record<string, any>) => {
+        const notifies = Object.keys(receiver).some((k) => k.endsWith("_configs"));
+        return notifies ? { name: receiver.name, webhook_configs: [{ url: `http://127.0.0.1:${webhookPort}/${receiver.name}`, send_resolved: false }] } : receiver;
+    });
+    const timing = { group_wait: "1s", group_interval: "1h", repeat_interval: "1h" };
+    copy.route = { ...copy.route, ...timing, routes: (copy.route.routes ?? []).map((r: Record<string, any>) => ({ ...r, ...timing })) };
+    return copy;
+}
+
+const available = fs.existsSync(PROMETHEUS) && fs.existsSync(ALERTMANAGER);
+
+describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanagers -> webhook)", function () {
+    this.timeout(180_000);
+    const processes: { name: string; child: ChildProcess; log: string }[] = [];
+    const notifications: Notification[] = [];
+    let dir: string;
+    let webhook: http.Server;
+    let targetServer: http.Server;
+    let targetsFile: string;
+    let targetPort: number;
+
+    function start(name: string, command: string, args: string[]): ChildProcess {
+        const log = path.join(dir, `${name}.log`);
+        const out = fs.openSync(log, "w");
+        const child = spawn(command, args, { stdio: ["ignore", out, out] });
+        fs.closeSync(out);
+        processes.push({ name, child, log });
+        return child;
+    }
+
+    function logs(): string {
+        return processes.map((p) => `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-15).join("\n") : ""}`).join("\n");
+    }
+
+    function writeTargets(clusters: string[]): void {
+        const tmp = `${targetsFile}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(clusters.map((cluster) => ({ targets: [`127.0.0.1:${targetPort}`], labels: { cluster } }))));
+        fs.renameSync(tmp, targetsFile);
+    }
+
+    function missing(cluster: string): Notification[] {
+        return notifications.filter((n) => n.groupLabels.alertname === "ClusterMetricsMissing" && n.groupLabels.cluster === cluster);
+    }
+
+    function expectEachGroupOnce(): void {
+        const counts = new Map<string, number>();
+        for (const n of notifications) counts.set(n.groupKey, (counts.get(n.groupKey) ?? 0) + 1);
+        for (const [key, count] of counts) expect(count, `notifications for group ${key}`).to.equal(1);
+    }
+
+    before(async function () {
+        if (!available) {
+            if (process.env.CI === "true") throw new Error(`${PROMETHEUS} or ${ALERTMANAGER} is missing: .ci/run must install Debian's prometheus and prometheus-alertmanager`);
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-path-"));
+
+        // What the central stack renders: its Alertmanager config and every rule file.
+        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any).values;
+        const ruleGroups: Record<string, any>[] = [];
+        for (const r of central.resources) {
+            const inputs = r.inputs as any;
+            if (r.type === "kubernetes:core/v1:ConfigMap" && inputs.metadata?.name === "thanos-ruler-rules") {
+                for (const text of Object.values(inputs.data as Record<string, string>)) ruleGroups.push(...((yaml.load(text) as any).groups ?? []));
+            }
+            if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
+        }
+        expect(ruleGroups.length, "rendered rule groups").to.be.greaterThan(0);
+
+        // The webhook every receiver now points at, and the synthetic target.
+        webhook = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (chunk) => (body += chunk));
+            req.on("end", () => {
+                notifications.push(JSON.parse(body) as Notification);
+                res.writeHead(200).end();
+            });
+        });
+        targetServer = http.createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/plain" }).end("synthetic_target_healthy 1\n"));
+        await new Promise<void>((r) => webhook.listen(0, "127.0.0.1", r));
+        await new Promise<void>((r) => targetServer.listen(0, "127.0.0.1", r));
+        targetPort = (targetServer.address() as AddressInfo).port;
+
+        const amConfig = path.join(dir, "alertmanager.yaml");
+        fs.writeFileSync(amConfig, yaml.dump(configForLoopback(values.alertmanager.config, (webhook.address() as AddressInfo).port)));
+        const rules = yaml.dump({ groups: rulesForLoopback(ruleGroups) });
+        const rulesFile = path.join(dir, "rules.yaml");
+        fs.writeFileSync(rulesFile, rules);
+        const check = spawnSync("promtool", ["check", "rules", rulesFile], { encoding: "utf8" });
+        expect(check.status, `promtool check rules: ${check.stdout}${check.stderr}`).to.equal(0);
+        // Prometheus starts with no rules: they load once the targets are scraped (else every
+        // cluster's alert would fire for the seconds before the first scrape).
+        fs.writeFileSync(rulesFile, "groups: []\n");
+
+        // Three Alertmanager replicas, gossiping on loopback.
+        const replicas = await Promise.all([0, 1, 2].map(async () => ({ web: await freePort(), cluster: await freePort() })));
+        for (const [i, replica] of replicas.entries()) {
+            fs.mkdirSync(path.join(dir, `am-${i}`));
+            start(`alertmanager-${i}`, ALERTMANAGER, [
+                `--config.file=${amConfig}`,
+                `--storage.path=${path.join(dir, `am-${i}`)}`,
+                `--web.listen-address=127.0.0.1:${replica.web}`,
+                `--cluster.listen-address=127.0.0.1:${replica.cluster}`,
+                ...replicas.filter((_, j) => j !== i).map((peer) => `--cluster.peer=127.0.0.1:${peer.cluster}`),
+                `--cluster.peer-timeout=${PEER_TIMEOUT_S}s`,
+            ]);
+        }
+
+        // Prometheus sends to every replica, exactly as an edge does (its alerting entry, loopback targets).
+        const [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(
+            Object.fromEntries(Object.entries(stackFile("cluster-02").config).filter(([k]) => k.startsWith("thanos-multicluster:")).map(([k, v]) => [k.replace("thanos-multicluster:", ""), v])),
+            { kubeconfig: false },
+        ));
+        targetsFile = path.join(dir, "targets.json");
+        // cluster-03 reports nothing: its ClusterMetricsMissing fires; the others stay silent.
+        writeTargets(["cluster-01", "cluster-02", "cluster-04"]);
+        const promPort = await freePort();
+        fs.writeFileSync(
+            path.join(dir, "prometheus.yml"),
+            yaml.dump({
+                global: { scrape_interval: "1s", evaluation_interval: "1s" },
+                rule_files: [rulesFile],
+                alerting: { alertmanagers: [{ ...edgeAlerting, static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.web}`) }] }] },
+                scrape_configs: [{ job_name: "synthetic", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] }],
+            }),
+        );
+        fs.mkdirSync(path.join(dir, "prometheus"));
+        const prometheus = start("prometheus", PROMETHEUS, [
+            `--config.file=${path.join(dir, "prometheus.yml")}`,
+            `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
+            `--web.listen-address=127.0.0.1:${promPort}`,
+            // Firing alerts are sent again every 2s (1m by default), as a long-running Prometheus would have.
+            "--rules.alert.resend-delay=2s",
+        ]);
+
+        try {
+            for (const [i, replica] of replicas.entries()) await until(`alertmanager-${i} ready`, 20_000, async () => (await get(`http://127.0.0.1:${replica.web}/-/ready`)) === 200);
+            await until("prometheus ready", 20_000, async () => (await get(`http://127.0.0.1:${promPort}/-/ready`)) === 200);
+            await until("the synthetic targets scraped", 20_000, async () => (await getJson(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up)`))?.data?.result?.[0]?.value?.[1] === "3");
+            fs.writeFileSync(rulesFile, rules);
+            prometheus.kill("SIGHUP");
+            await until("the rules loaded", 20_000, async () => ((await getJson(`http://127.0.0.1:${promPort}/api/v1/rules`))?.data?.groups ?? []).length > 0);
+        } catch (err) {
+            throw new Error(`${(err as Error).message}\n${logs()}`);
+        }
+    });
+
+    after(async () => {
+        for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        await Promise.all(processes.map(({ child }) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((r) => child.once("exit", r)))));
+        await Promise.all([webhook, targetServer].filter((s) => s?.listening).map((s) => new Promise((r) => s.close(r))));
+        // ALERT_PATH_KEEP=1 keeps the configs and the servers' logs for a look after a failure.
+        if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("delivers the firing alert once per group, with its cluster label, and nothing for the silent one", async () => {
+        try {
+            await until("ClusterMetricsMissing for cluster-03 at the webhook", 40_000, () => missing("cluster-03").length > 0 || undefined);
+        } catch (err) {
+            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`);
+        }
+        await new Promise((r) => setTimeout(r, QUIET_MS));
+        const [notification, ...duplicates] = missing("cluster-03");
+        expect(duplicates, "duplicate notifications").to.deep.equal([]);
+        expect(notification.receiver).to.equal("oncall");
+        expect(notification.alerts.map((a) => [a.status, a.labels.alertname, a.labels.cluster, a.labels.severity])).to.deep.equal([["firing", "ClusterMetricsMissing", "cluster-03", "critical"]]);
+        for (const silent of ["cluster-01", "cluster-02", "cluster-04"]) expect(missing(silent), silent).to.deep.equal([]);
+        // The watchdogs reach the "null" receiver: no notification.
+        expect(notifications.filter((n) => /Watchdog/.test(n.groupLabels.alertname ?? ""))).to.deep.equal([]);
+        expectEachGroupOnce();
+    });
+
+    it("with one replica killed, a newly firing group still arrives exactly once", async () => {
+        const killed = processes.find((p) => p.name === "alertmanager-0")!.child;
+        killed.kill("SIGKILL");
+        await new Promise((r) => killed.once("exit", r));
+        // cluster-04 stops reporting: its ClusterMetricsMissing fires.
+        writeTargets(["cluster-01", "cluster-02"]);
+        try {
+            await until("ClusterMetricsMissing for cluster-04 at the webhook", 45_000, () => missing("cluster-04").length > 0 || undefined);
+        } catch (err) {
+            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`);
+        }
+        await new Promise((r) => setTimeout(r, QUIET_MS));
+        expect(missing("cluster-04").map((n) => n.alerts.map((a) => [a.labels.alertname, a.labels.cluster]))).to.deep.equal([[["ClusterMetricsMissing", "cluster-04"]]]);
+        expect(missing("cluster-03"), "the first group is not sent again").to.have.lengthOf(1);
+        expect(missing("cluster-02")).to.deep.equal([]);
+        expectEachGroupOnce();
+    });
+});
