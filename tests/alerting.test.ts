@@ -16,7 +16,7 @@ import { alertmanagerServiceSpecs } from "../components/alertmanagerLoadBalancer
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
 import { monitoringBasePolicies } from "../components/networkPolicies";
 import { amtoolAvailable, amtoolCheckConfig, routeReceivers, withConfigFile } from "../offline/checks/alertmanager";
-import { StackRunError } from "../offline/runStack";
+import { PROJECT_ROOT, StackRunError } from "../offline/runStack";
 import { placeholderSecrets } from "../offline/render";
 import { TEST_SECRETS, committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 
@@ -278,5 +278,25 @@ describe("edge alerts reach the central Alertmanager", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("alerting fields against the pinned operator CRDs (skipped where ../shared/reference is absent)", () => {
+    const crds = path.join(PROJECT_ROOT, "..", "shared", "reference", "prometheus-operator-crds-v0.93");
+
+    function specProperties(file: string): Record<string, any> {
+        const crd = yaml.load(fs.readFileSync(path.join(crds, file), "utf8")) as any;
+        return crd.spec.versions.find((v: any) => v.name === "v1").schema.openAPIV3Schema.properties.spec.properties;
+    }
+
+    it("the Prometheus CR takes additionalAlertManagerConfigs as a Secret key, and the Alertmanager CR mounts secrets", function () {
+        if (!fs.existsSync(crds)) this.skip();
+        const prometheus = specProperties("crd-prometheuses.yaml");
+        // What the chart renders from prometheusSpec.additionalAlertManagerConfigs: { name, key } of its Secret.
+        expect(prometheus.additionalAlertManagerConfigs.type).to.equal("object");
+        expect(prometheus.additionalAlertManagerConfigs.properties).to.include.keys(["name", "key"]);
+        const alertmanager = specProperties("crd-alertmanagers.yaml");
+        expect(alertmanager.secrets.type).to.equal("array");
+        expect(alertmanager.secrets.description).to.contain("/etc/alertmanager/secrets/");
     });
 });
