@@ -1,0 +1,68 @@
+// Field-by-field comparison of two versions of one object: each difference with its path, the old
+// and new value, or (for long values and lists of flags) the changed lines.
+
+import * as yaml from "js-yaml";
+import { diffLines, isLong, valueLines } from "./lines";
+
+export interface FieldChange {
+    /** `spec.template.spec.containers[thanos].args`, `values.prometheus.prometheusSpec.scrapeInterval`. */
+    path: string;
+    before?: unknown;
+    after?: unknown;
+    /** Set for long values: the changed lines with context, instead of before/after. */
+    lines?: string[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
+const join = (base: string, key: string) => (base === "" ? key : /^[A-Za-z_$][\w$-]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`);
+
+function scalarLines(value: unknown): string[] {
+    return typeof value === "string" ? valueLines(value) : [JSON.stringify(value)];
+}
+
+/** A value shown whole (added, removed or short) fits one line; else it becomes YAML lines. */
+function wholeLines(value: unknown): string[] {
+    if (typeof value === "string") return valueLines(value);
+    return yaml.dump(value, { lineWidth: -1, noRefs: true }).replace(/\n$/, "").split("\n");
+}
+
+function named(list: unknown[]): Map<string, unknown> | undefined {
+    if (list.length === 0 || !list.every((e) => isObject(e) && typeof e.name === "string")) return undefined;
+    const byName = new Map(list.map((e) => [(e as { name: string }).name, e]));
+    return byName.size === list.length ? byName : undefined;
+}
+
+function valueChange(path: string, before: unknown, after: unknown): FieldChange {
+    const long = (v: unknown) => v !== undefined && (isLong(v) || (!isScalar(v) && JSON.stringify(v).length > 100));
+    if (long(before) || long(after)) {
+        return { path, lines: diffLines(before === undefined ? [] : wholeLines(before), after === undefined ? [] : wholeLines(after)) };
+    }
+    return { path, before, after };
+}
+
+export function diffFields(before: unknown, after: unknown, path = "", out: FieldChange[] = []): FieldChange[] {
+    if (JSON.stringify(before) === JSON.stringify(after)) return out;
+    if (isObject(before) && isObject(after)) {
+        const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+        for (const key of keys) diffFields(before[key], after[key], join(path, key), out);
+        return out;
+    }
+    if (Array.isArray(before) && Array.isArray(after)) {
+        if (before.every(isScalar) && after.every(isScalar)) {
+            // Flag lists and address lists: one line per element, JSON in an element pretty-printed.
+            out.push({ path, lines: diffLines(before.flatMap(scalarLines), after.flatMap(scalarLines)) });
+            return out;
+        }
+        const a = named(before);
+        const b = named(after);
+        if (a && b) {
+            for (const name of new Set([...a.keys(), ...b.keys()])) diffFields(a.get(name), b.get(name), `${path}[${name}]`, out);
+            return out;
+        }
+        for (let i = 0; i < Math.max(before.length, after.length); i++) diffFields(before[i], after[i], `${path}[${i}]`, out);
+        return out;
+    }
+    out.push(valueChange(path, before, after));
+    return out;
+}
