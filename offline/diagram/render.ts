@@ -111,9 +111,9 @@ export function toDot(arch: Architecture): string {
     for (const e of g.edges) out.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label)}, ${TLS_STYLE[e.tls]}];`);
     out.push(
         '  subgraph cluster_legend { label="links"; style="rounded"; color="#bbbbbb";',
-        '    legend_mtls [label="mutual TLS", shape=plaintext, style=""]; legend_tls [label="TLS", shape=plaintext, style=""];',
-        '    legend_plain [label="plaintext", shape=plaintext, style=""];',
-        `    legend_mtls -> legend_tls [label="", ${TLS_STYLE.mTLS}]; legend_tls -> legend_plain [label="", ${TLS_STYLE.plaintext}];`,
+        ...(["mTLS", "TLS", "plaintext"] as Tls[]).map(
+            (tls, i) => `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; legend_${i}_a -> legend_${i}_b [label="${tls === "mTLS" ? "mutual TLS" : tls}", ${TLS_STYLE[tls]}];`,
+        ),
         "  }",
         "}",
     );
