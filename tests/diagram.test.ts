@@ -72,13 +72,27 @@ describe("npm run diagram", function () {
         fs.cpSync(await committedPlan(), out, { recursive: true });
         const file = path.join(out, "cluster-01", "manifests.yaml");
         const docs = yaml.loadAll(fs.readFileSync(file, "utf8")) as any[];
+        // Whichever form the render uses for Query's endpoints (an inline --endpoint.sd-config or a
+        // file from a ConfigMap), the drawing must follow the other form too.
         const query = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "thanos-query");
         const container = query.spec.template.spec.containers[0];
         const inline = container.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
-        container.args = container.args.map((a: string) => (a === inline ? "--endpoint.sd-config-file=/etc/thanos/endpoints/endpoints.yaml" : a));
-        container.volumeMounts.push({ name: "endpoints", mountPath: "/etc/thanos/endpoints", readOnly: true });
-        query.spec.template.spec.volumes.push({ name: "endpoints", configMap: { name: "thanos-query-endpoints" } });
-        docs.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "thanos-query-endpoints", namespace: "monitoring" }, data: { "endpoints.yaml": yaml.dump(JSON.parse(inline.slice("--endpoint.sd-config=".length))) } });
+        const fileArg = container.args.find((a: string) => a.startsWith("--endpoint.sd-config-file="));
+        expect(inline ?? fileArg, "Query reads its endpoints from --endpoint.sd-config or --endpoint.sd-config-file").to.be.a("string");
+        if (inline) {
+            container.args = container.args.map((a: string) => (a === inline ? "--endpoint.sd-config-file=/etc/thanos/endpoints-test/endpoints.yaml" : a));
+            container.volumeMounts.push({ name: "endpoints-test", mountPath: "/etc/thanos/endpoints-test", readOnly: true });
+            query.spec.template.spec.volumes.push({ name: "endpoints-test", configMap: { name: "thanos-query-endpoints-test" } });
+            docs.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "thanos-query-endpoints-test", namespace: "monitoring" }, data: { "endpoints.yaml": yaml.dump(JSON.parse(inline.slice("--endpoint.sd-config=".length))) } });
+        } else {
+            const file = fileArg.slice("--endpoint.sd-config-file=".length);
+            const mount = container.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+            const volume = query.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+            const configMap = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === volume.configMap.name);
+            const text = configMap.data[file.slice(mount.mountPath.length + 1)];
+            container.args = container.args.map((a: string) => (a === fileArg ? `--endpoint.sd-config=${JSON.stringify(yaml.load(text))}` : a));
+            docs.splice(docs.indexOf(configMap), 1);
+        }
         const frontendLabels = { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": "query-frontend" };
         docs.push({
             apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "thanos-query-frontend", namespace: "monitoring", labels: frontendLabels },

@@ -70,13 +70,20 @@ describe("npm run diff", function () {
         ]);
         const central = diffs.find((d) => d.stack === "cluster-01")!;
         expect(central.objects.filter((o) => o.change === "added").map((o) => o.key)).to.include("Secret monitoring/thanos-query-tls-cluster-05");
-        const query = central.objects.find((o) => o.key === "Deployment monitoring/thanos-query")!;
-        const args = query.fields.find((f) => f.path === "spec.template.spec.containers[thanos].args")!;
-        const added = args.lines!.filter((l) => l.startsWith("+ "));
-        expect(added.join("\n")).to.contain('"address": "192.168.101.214:10901"').and.to.contain('"address": "192.168.101.214:10911"');
-        expect(args.lines!.filter((l) => l.startsWith("- "))).to.deep.equal([]);
-        // Only the new endpoints and their context, not the whole endpoint file.
-        expect(args.lines!.length).to.be.below(60);
+        // Wherever Query's endpoints live (a flag, a ConfigMap file), the new ones show as added lines only.
+        const lines = central.objects.filter((o) => o.key !== "stack outputs").flatMap((o) => o.fields.filter((f) => f.lines && f.lines.some((l) => l.includes("192.168.101.214:10901"))));
+        expect(lines, "a field whose changed lines hold the new endpoint").to.have.lengthOf.at.least(1);
+        for (const field of lines) {
+            const added = field.lines!.filter((l) => l.startsWith("+ ")).join("\n");
+            expect(added).to.contain("192.168.101.214:10901").and.to.contain("192.168.101.214:10911").and.to.contain("thanos-sidecar.cluster-05");
+            expect(field.lines!.filter((l) => l.startsWith("- ")), field.path).to.deep.equal([]);
+            // Only the new endpoints and their context, not the whole endpoint file.
+            expect(field.lines!.length, field.path).to.be.below(40);
+        }
+        // The stack outputs' endpoint list is matched by address, not shifted by position.
+        const outputs = central.objects.find((o) => o.key === "stack outputs")!;
+        expect(outputs.fields.map((f) => f.path)).to.include.members(["queryEndpoints[192.168.101.214:10901]", "queryEndpoints[192.168.101.214:10911]"]);
+        expect(outputs.fields.every((f) => f.before === undefined && (f.lines ?? []).every((l) => !l.startsWith("- ")))).to.equal(true);
         const text = formatText(diffs);
         expect(text).to.contain("cluster-05 (edge): new stack:");
         expect(text).not.to.match(/BEGIN (EC )?PRIVATE KEY|offline-placeholder/);

@@ -38,7 +38,8 @@ const HOST_PORT = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([A-Za-z0-9_.-]+):([0-9]{1,5})(
 const isIp = (host: string) => /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
 
 function tlsOf(node: Record<string, any>, inherited: Tls): Tls {
-    const cfg = node.grpc_client_config?.tls_config ?? node.tls_config ?? node.http_config?.tls_config;
+    // Thanos' endpoint config (`client_config`, older `grpc_client_config`), Prometheus-style `tls_config`.
+    const cfg = node.client_config?.tls_config ?? node.grpc_client_config?.tls_config ?? node.tls_config ?? node.http_config?.tls_config;
     if (cfg && typeof cfg === "object" && cfg.enabled !== false) return cfg.cert_file || cfg.cert ? "mTLS" : "TLS";
     if (node.scheme === "https") return "TLS";
     if (node.scheme === "http") return "plaintext";
@@ -63,7 +64,7 @@ function walk(node: unknown, inherited: Tls, out: Target[]): void {
         out.push({ address: obj.address, tls: tls === "unknown" ? "plaintext" : tls, strict: obj.strict === true });
     }
     for (const [key, value] of Object.entries(obj)) {
-        if (key === "address" || key.endsWith("_file") || key === "tls_config" || key === "grpc_client_config") continue;
+        if (key === "address" || key.endsWith("_file") || key === "tls_config" || key.endsWith("client_config")) continue;
         walk(value, tls, out);
     }
 }

@@ -27,10 +27,20 @@ function wholeLines(value: unknown): string[] {
     return yaml.dump(value, { lineWidth: -1, noRefs: true }).replace(/\n$/, "").split("\n");
 }
 
-function named(list: unknown[]): Map<string, unknown> | undefined {
-    if (list.length === 0 || !list.every((e) => isObject(e) && typeof e.name === "string")) return undefined;
-    const byName = new Map(list.map((e) => [(e as { name: string }).name, e]));
-    return byName.size === list.length ? byName : undefined;
+/** Lists of objects matched by an identifying field (containers by name, endpoints by address). */
+const IDENTITIES = ["name", "address", "alert", "record", "url", "key", "mountPath", "port"];
+function keyed(before: unknown[], after: unknown[]): { field: string; a: Map<string, unknown>; b: Map<string, unknown> } | undefined {
+    for (const field of IDENTITIES) {
+        const index = (list: unknown[]) => {
+            if (list.length === 0 || !list.every((e) => isObject(e) && isScalar(e[field]) && e[field] !== null)) return undefined;
+            const byKey = new Map(list.map((e) => [String((e as Record<string, unknown>)[field]), e]));
+            return byKey.size === list.length ? byKey : undefined;
+        };
+        const a = before.length === 0 ? new Map<string, unknown>() : index(before);
+        const b = after.length === 0 ? new Map<string, unknown>() : index(after);
+        if (a && b && (a.size > 0 || b.size > 0)) return { field, a, b };
+    }
+    return undefined;
 }
 
 function valueChange(path: string, before: unknown, after: unknown): FieldChange {
@@ -54,13 +64,19 @@ export function diffFields(before: unknown, after: unknown, path = "", out: Fiel
             out.push({ path, lines: diffLines(before.flatMap(scalarLines), after.flatMap(scalarLines)) });
             return out;
         }
-        const a = named(before);
-        const b = named(after);
-        if (a && b) {
-            for (const name of new Set([...a.keys(), ...b.keys()])) diffFields(a.get(name), b.get(name), `${path}[${name}]`, out);
+        const matched = keyed(before, after);
+        if (matched) {
+            for (const key of new Set([...matched.a.keys(), ...matched.b.keys()])) {
+                diffFields(matched.a.get(key), matched.b.get(key), `${path}[${key}]`, out);
+            }
             return out;
         }
-        for (let i = 0; i < Math.max(before.length, after.length); i++) diffFields(before[i], after[i], `${path}[${i}]`, out);
+        if (before.length === after.length) {
+            for (let i = 0; i < before.length; i++) diffFields(before[i], after[i], `${path}[${i}]`, out);
+            return out;
+        }
+        // Lists that cannot be matched item by item: their YAML, line by line.
+        out.push({ path, lines: diffLines(wholeLines(before), wholeLines(after)) });
         return out;
     }
     out.push(valueChange(path, before, after));
