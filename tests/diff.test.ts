@@ -99,6 +99,8 @@ describe("npm run diff", function () {
         const secret = (value: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "m" }, stringData: { key: value } });
         const text = main([dir("a", [secret("clear-1")]), dir("b", [secret("clear-2"), { kind: "ConfigMap", metadata: { name: "c" }, data: { k: "v" } }])]);
         expect(text).to.equal("edge-a (?): 1 added\n  + ConfigMap c\n");
+        // The Secret's values differ in clear but are compared (and would be printed) masked only.
+        expect(text).not.to.contain("clear-");
         expect(() => main(["only-one"])).to.throw(/usage: npm run diff -- BASE_OUT_DIR HEAD_OUT_DIR/);
         expect(() => main(["/nonexistent/a", "/nonexistent/b"])).to.throw(/not a rendered plan folder/);
     });
