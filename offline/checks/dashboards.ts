@@ -269,3 +269,65 @@ export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
 function lineAbout(output: string, record: string): string {
     return output.split("\n").find((l) => new RegExp(`${record}\\b`).test(l))?.trim() ?? output.trim();
 }
+
+// ---------------------------------------------------------------------------------------------
+// `npm run validate`: one stack's plan.
+
+/** What checkDashboards needs of a rendered plan (validate's RenderedPlan has it). */
+export interface PlanWithDashboards {
+    stack: string;
+    manifests: Record<string, any>[];
+    releases: { chart: string; namespace: string; values: Record<string, any> }[];
+}
+
+export interface DashboardFinding {
+    severity: "error" | "warning";
+    stack: string;
+    object: string;
+    field: string;
+    message: string;
+}
+
+/**
+ * Dashboards of one stack: the ConfigMaps the Grafana sidecar will load (as the Helm values
+ * configure it), each dashboard's structure, Grafana schema and PromQL; and, where Grafana runs,
+ * kube-prometheus-stack's multicluster switch.
+ */
+export function checkDashboards(plan: PlanWithDashboards, options: { promtool?: boolean; ci?: boolean } = {}): DashboardFinding[] {
+    const findings: DashboardFinding[] = [];
+    const add = (object: string, field: string, message: string, severity: "error" | "warning" = "error") => findings.push({ severity, stack: plan.stack, object, field, message });
+    const release = plan.releases.find((r) => r.chart === "kube-prometheus-stack");
+    const grafana = release?.values?.grafana as Record<string, any> | undefined;
+    const sidecar = grafana?.sidecar?.dashboards as Record<string, any> | undefined;
+    const labelled = plan.manifests.filter((o) => o.kind === "ConfigMap" && o.metadata?.labels?.[sidecar?.label ?? "grafana_dashboard"] !== undefined);
+    if (grafana?.enabled !== true) {
+        for (const cm of labelled) add(`ConfigMap/${cm.metadata.namespace}/${cm.metadata.name}`, "metadata.labels", "a dashboard ConfigMap on a cluster without Grafana");
+        return findings;
+    }
+    const where = `HelmRelease/${release!.namespace}/kube-prometheus-stack`;
+    if (sidecar?.enabled !== true) add(where, "grafana.sidecar.dashboards.enabled", "must be true: the sidecar provisions every dashboard");
+    if (sidecar?.multicluster?.global?.enabled !== true) {
+        add(where, "grafana.sidecar.dashboards.multicluster.global.enabled", "must be true: the chart's dashboards hide their cluster variable and sum every cluster together");
+    }
+    const label = sidecar?.label as string | undefined;
+    const namespaces = ([] as string[]).concat(sidecar?.searchNamespace ?? []).flatMap((n) => String(n).split(","));
+    for (const cm of labelled) {
+        const object = `ConfigMap/${cm.metadata.namespace}/${cm.metadata.name}`;
+        // The chart's templates read an empty labelValue as "1".
+        const value = sidecar?.labelValue === undefined || sidecar.labelValue === "" ? "1" : String(sidecar.labelValue);
+        if (label !== undefined && cm.metadata.labels[label] !== value) add(object, `metadata.labels.${label}`, `is "${cm.metadata.labels[label]}", the sidecar loads "${value}"`);
+        const searched = namespaces.length === 0 ? [release!.namespace] : namespaces;
+        if (!searched.includes("ALL") && !searched.includes(cm.metadata.namespace)) add(object, "metadata.namespace", `the sidecar watches ${searched.join(", ")} only`);
+        for (const key of Object.keys(cm.data ?? {})) if (!key.endsWith(".json")) add(object, `data.${key}`, "the sidecar provisions *.json files only");
+    }
+    const datasourceUids = ((grafana.additionalDataSources ?? []) as Record<string, any>[]).map((d) => d.uid).filter((u): u is string => typeof u === "string");
+    if (grafana.sidecar?.datasources?.defaultDatasourceEnabled !== false) datasourceUids.push(grafana.sidecar?.datasources?.uid ?? "prometheus");
+    const dashboards = dashboardsInManifests(labelled, label ?? "grafana_dashboard");
+    if (dashboards.length === 0) add(where, "grafana", "Grafana runs but no dashboard ConfigMap is declared", "warning");
+    const problems = [...dashboardStructureProblems(dashboards, datasourceUids), ...sdkSchemaProblems(dashboards)];
+    const promtool = options.promtool ?? promtoolAvailable();
+    if (promtool) problems.push(...promqlProblems(dashboards.flatMap(dashboardQueries)));
+    else if (dashboards.length > 0) add("(dashboards)", "expr", "promtool is not installed: dashboard queries were not parsed", options.ci ? "error" : "warning");
+    for (const p of problems) add(p.where, p.field, p.message);
+    return findings;
+}
