@@ -42,7 +42,7 @@ export function storeGatewayDashboard(): Dashboard {
                     ], { width: 8 }),
                     timeseries("Series gate wait p99", "99th percentile of time a Series request waits for a concurrency slot; high values mean queries queue here.", [
                         {
-                            expr: `histogram_quantile(0.99, sum by (cluster, le) (rate(thanos_bucket_store_series_gate_duration_seconds_bucket${s}[$__rate_interval])))`,
+                            expr: `histogram_quantile(0.99, sum by (cluster, le) (rate(thanos_bucket_store_series_gate_queries_duration_seconds_bucket${s}[$__rate_interval])))`,
                             legend: "{{cluster}}",
                         },
                     ], { unit: "s", width: 8 }),
