@@ -95,6 +95,10 @@ export function sidecarServerName(clusterName: string): string {
     return `thanos-sidecar.${clusterName}`;
 }
 
+/** Query's endpoint file (`--endpoint.sd-config-file`): a ConfigMap mounted into Query, re-read every reload interval. */
+export const QUERY_ENDPOINTS_CONFIGMAP = "thanos-query-endpoints";
+export const QUERY_ENDPOINTS_KEY = "endpoints.yaml";
+
 /**
  * Grafana's Thanos Query datasource, the one every dashboard queries. Dashboards refer to it by
  * uid, so its URL may change (to a query-frontend, say) without touching any dashboard.
