@@ -37,6 +37,11 @@ export const JOBS = {
     rule: "thanos-rule",
 } as const;
 
+/** Seconds a sidecar may go without uploading: blocks are cut every 2h, so after 3h one is overdue. */
+export const UPLOAD_OVERDUE_SECONDS = 3 * 3600;
+/** When the upload age turns orange, half an hour before it is overdue. */
+export const UPLOAD_LATE_SECONDS = UPLOAD_OVERDUE_SECONDS - 1800;
+
 /** Tag every Thanos dashboard carries; the dashboards link to each other through it. */
 export const THANOS_TAG = "thanos";
 

@@ -1,8 +1,5 @@
 import { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { JOBS, buildDashboard, sel, stat, timeseries } from "./common";
-
-/** Hours a sidecar may go without uploading: blocks are cut every 2h, so 3h means one is overdue. */
-const UPLOAD_OVERDUE_SECONDS = 3 * 3600;
+import { JOBS, UPLOAD_LATE_SECONDS, UPLOAD_OVERDUE_SECONDS, buildDashboard, sel, stat, timeseries } from "./common";
 
 /**
  * Each Query replica's healthy sidecar connections, by the `cluster` in the endpoint's external
@@ -30,7 +27,7 @@ export function overviewDashboard(): Dashboard {
                     ], { baseColor: "red", thresholds: [[1, "green"]], width: 9 }),
                     stat("Time since last upload per cluster", "Time since each cluster's newest successful block upload to the bucket (any sidecar). Blocks are cut every 2h; over 3h, recent data exists only on the cluster's Prometheus disks.", [
                         { expr: `time() - max by (cluster) (thanos_objstore_bucket_last_successful_upload_time${sel(JOBS.sidecar)})`, legend: "{{cluster}}" },
-                    ], { unit: "s", thresholds: [[UPLOAD_OVERDUE_SECONDS - 1800, "orange"], [UPLOAD_OVERDUE_SECONDS, "red"]], width: 9 }),
+                    ], { unit: "s", thresholds: [[UPLOAD_LATE_SECONDS, "orange"], [UPLOAD_OVERDUE_SECONDS, "red"]], width: 9 }),
                     stat("Clusters missing", "Clusters the Ruler's ClusterMetricsMissing alert reports as silent (every expected cluster, including those the variable no longer lists).", [
                         { expr: 'count(ALERTS{alertname="ClusterMetricsMissing", alertstate="firing"}) or vector(0)' },
                     ], { thresholds: [[1, "red"]], width: 6 }),

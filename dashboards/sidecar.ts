@@ -1,5 +1,5 @@
 import { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { JOBS, buildDashboard, bucketPanels, grpcServerPanels, resourcePanels, sel, stat, timeseries } from "./common";
+import { JOBS, UPLOAD_LATE_SECONDS, UPLOAD_OVERDUE_SECONDS, buildDashboard, bucketPanels, grpcServerPanels, resourcePanels, sel, stat, timeseries } from "./common";
 
 /** Thanos / Sidecar: every cluster's sidecars, shipping blocks to the bucket and serving Query. */
 export function sidecarDashboard(): Dashboard {
@@ -18,7 +18,7 @@ export function sidecarDashboard(): Dashboard {
                     ], { baseColor: "red", thresholds: [[1, "green"]], width: 8 }),
                     stat("Time since last upload", "Time since each sidecar's last successful block upload. Over 3h a block is overdue; Prometheus deletes blocks after its retention whether or not they were uploaded.", [
                         { expr: `time() - max by (cluster, pod) (thanos_objstore_bucket_last_successful_upload_time${s})`, legend: "{{cluster}} {{pod}}" },
-                    ], { unit: "s", thresholds: [[9000, "orange"], [10800, "red"]], width: 16 }),
+                    ], { unit: "s", thresholds: [[UPLOAD_LATE_SECONDS, "orange"], [UPLOAD_OVERDUE_SECONDS, "red"]], width: 16 }),
                     timeseries("Uploads and failures", "Blocks uploaded per hour, and failed uploads.", [
                         { expr: `sum by (cluster) (increase(thanos_shipper_uploads_total${s}[1h]))`, legend: "{{cluster}} uploads" },
                         { expr: `sum by (cluster) (increase(thanos_shipper_upload_failures_total${s}[1h]))`, legend: "{{cluster}} failures" },
