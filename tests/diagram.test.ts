@@ -98,7 +98,9 @@ describe("npm run diagram", function () {
             apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "thanos-query-frontend", namespace: "monitoring", labels: frontendLabels },
             spec: { replicas: 2, template: { metadata: { labels: frontendLabels }, spec: { containers: [{ name: "thanos", args: ["query-frontend", "--query-frontend.downstream-url=http://thanos-query.monitoring.svc.cluster.local:9090"] }] } } },
         });
-        for (const [i, port] of [9093, 9094, 9095].entries()) {
+        // Per-replica Alertmanager Services, unless the render already has them (the alerting branch adds them).
+        const hasAlertmanagerServices = docs.some((d) => d.kind === "Service" && String(d.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"));
+        for (const [i, port] of (hasAlertmanagerServices ? [] : [9093, 9094, 9095]).entries()) {
             docs.push({
                 apiVersion: "v1", kind: "Service", metadata: { name: `alertmanager-${i}`, namespace: "monitoring", annotations: { "lbipam.cilium.io/ips": "192.168.101.210" } },
                 spec: { type: "LoadBalancer", selector: { "statefulset.kubernetes.io/pod-name": `alertmanager-kps-alertmanager-${i}` }, ports: [{ name: "http", port, targetPort: 9093 }] },
