@@ -4,7 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
-/** Outputs of other stacks, by stack name (the last segment of a fully qualified name also matches). */
+/** Outputs of other stacks, by fully qualified name (`<org>/<project>/<stack>`), as the engine resolves them. */
 export type StackOutputsByName = Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
 
 const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
@@ -23,10 +23,14 @@ function loadBalancerStatus(inputs: Record<string, any>): Record<string, unknown
 }
 
 function stackReferenceState(name: string, stacks: StackOutputsByName): Record<string, unknown> {
-    const found = stacks[name] ?? stacks[name.split("/").pop() ?? name];
+    // By the full name only: a reference with the wrong organization fails offline as it does for real.
+    const found = stacks[name];
     if (found === undefined) {
+        const known = Object.keys(stacks);
+        const sameStack = known.filter((k) => k.split("/").pop() === name.split("/").pop());
+        const hint = sameStack.length > 0 ? `; the backend holds ${sameStack.join(", ")} (is central.organization right? a self-managed backend's is \`organization\`)` : "";
         // The real engine fails the same way when the referenced stack does not exist.
-        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)`);
+        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)${hint}`);
     }
     return { name, outputs: found.outputs, secretOutputNames: found.secretOutputNames ?? [] };
 }

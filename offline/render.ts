@@ -8,7 +8,7 @@ import { SECRET_KEYS } from "../config";
 import { StackOutputsByName } from "./mockEngine";
 import { WrittenPlan, writePlan } from "./plan";
 import { PROJECT_ROOT, runStack } from "./runStack";
-import { StackFile, findStackFiles } from "./stackFiles";
+import { StackFile, backendOrganization, findStackFiles } from "./stackFiles";
 
 export interface RenderOptions {
     /** Where to write; out/ in the project by default. */
@@ -17,6 +17,8 @@ export interface RenderOptions {
     stackFiles?: StackFile[];
     /** Secret values by key (without the project prefix); placeholders by default. */
     secrets?: Record<string, string>;
+    /** The organization the stacks live in (StackReferences resolve by `<org>/<project>/<stack>`); see backendOrganization. */
+    organization?: string;
     /** Line printer for the summary. */
     log?: (line: string) => void;
 }
@@ -44,6 +46,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
     const stackFiles = options.stackFiles ?? findStackFiles();
     const secrets = options.secrets ?? placeholderSecrets();
     const log = options.log ?? ((line: string) => console.log(line));
+    const organization = options.organization ?? backendOrganization(stackFiles);
     const stackOutputs: StackOutputsByName = {};
     const rendered: RenderedStack[] = [];
 
@@ -51,15 +54,21 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
         const started = process.hrtime.bigint();
         let written: WrittenPlan;
         try {
+            // A secret the stack file holds in clear reaches the program as the CLI would pass it
+            // (plain config), so the program's own check reports it; no placeholder hides it.
             const run = await runStack({
                 stack: stackFile.stack,
                 config: stackFile.config,
-                secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`thanos-multicluster:${k}`, v])),
+                secrets: Object.fromEntries(
+                    Object.entries(secrets)
+                        .map(([k, v]) => [`thanos-multicluster:${k}`, v])
+                        .filter(([k]) => !(k in stackFile.config)),
+                ),
                 stackOutputs,
             });
             written = writePlan(run, outDir);
             const outputsFile = JSON.parse(fs.readFileSync(path.join(written.dir, "outputs.json"), "utf8"));
-            stackOutputs[stackFile.stack] = outputsFile;
+            stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = outputsFile;
         } catch (err) {
             throw new Error(`${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`);
         }
