@@ -53,19 +53,18 @@ function describe(value: unknown): string {
     return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Levenshtein distance, case-insensitive: how far a typo is from a known key. */
+/** Edit distance (optimal string alignment, case-insensitive): insertions, deletions, substitutions and swaps of neighbours. */
 export function editDistance(a: string, b: string): number {
     const x = a.toLowerCase();
     const y = b.toLowerCase();
-    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
     for (let i = 1; i <= x.length; i++) {
-        const current = [i];
         for (let j = 1; j <= y.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
-        previous = current;
     }
-    return previous[y.length];
+    return d[x.length][y.length];
 }
 
 /**
@@ -93,8 +92,19 @@ export class Reader {
         return `${PROJECT}:${path}`;
     }
 
+    /**
+     * Reports a problem with a key. Once a key (or a section above it) has the wrong type, further
+     * rules about it are noise: only the type problem is reported.
+     */
     problem(path: string, message: string): void {
+        if (this.typeReported.has(path) || [...this.typeReported].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) return;
         this.problems.push(`${this.key(path)} ${message}`);
+    }
+
+    /** Reports a value of the wrong type; later problems about the same key are dropped. */
+    private typeProblem(path: string, message: string): void {
+        this.problem(path, message);
+        this.typeReported.add(path);
     }
 
     /**
@@ -140,9 +150,8 @@ export class Reader {
 
     private wrongSectionType(path: string, value: unknown, expected: "object" | "list"): void {
         if (path === "" || this.typeReported.has(path)) return;
-        this.typeReported.add(path);
         const what = expected === "object" ? "an object of settings" : "a list";
-        this.problem(path, `must be ${what} (got ${describe(value)}); see the README's config reference`);
+        this.typeProblem(path, `must be ${what} (got ${describe(value)}); see the README's config reference`);
     }
 
     /** Declares a section (an object of settings); reports it when it is something else. */
@@ -163,7 +172,7 @@ export class Reader {
             return fallback;
         }
         if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
             return fallback;
         }
         return value;
@@ -173,7 +182,7 @@ export class Reader {
         const value = this.lookup(path);
         if (value === undefined || value === null || value === "") return undefined;
         if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
             return undefined;
         }
         return value;
@@ -184,7 +193,7 @@ export class Reader {
         if (value === undefined || value === null) return fallback;
         if (value === true || value === "true") return true;
         if (value === false || value === "false") return false;
-        this.problem(path, `must be true or false (got ${JSON.stringify(value)})`);
+        this.typeProblem(path, `must be true or false (got ${JSON.stringify(value)})`);
         return fallback;
     }
 
@@ -193,7 +202,7 @@ export class Reader {
         if (value === undefined || value === null) return fallback;
         const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
         if (typeof n !== "number" || !Number.isInteger(n)) {
-            this.problem(path, `must be a whole number (got ${JSON.stringify(value)})`);
+            this.typeProblem(path, `must be a whole number (got ${JSON.stringify(value)})`);
             return fallback;
         }
         return n;
@@ -222,7 +231,7 @@ export class Reader {
             return fallback ?? [];
         }
         if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-            this.problem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
             return fallback ?? [];
         }
         return value as string[];
