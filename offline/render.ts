@@ -3,6 +3,7 @@
 // secret config: secrets get placeholders, and are written as [secret] anyway.
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { SECRET_KEYS } from "../config";
 import { StackOutputsByName } from "./mockEngine";
@@ -19,6 +20,8 @@ export interface RenderOptions {
     secrets?: Record<string, string>;
     /** The organization the stacks live in (StackReferences resolve by `<org>/<project>/<stack>`); see backendOrganization. */
     organization?: string;
+    /** Play `pulumi preview` (`npm run render -- --preview`): values computed at deployment are [unknown]. */
+    preview?: boolean;
     /** Line printer for the summary. */
     log?: (line: string) => void;
 }
@@ -56,7 +59,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
         try {
             // A secret the stack file holds in clear reaches the program as the CLI would pass it
             // (plain config), so the program's own check reports it; no placeholder hides it.
-            const run = await runStack({
+            const runOptions = {
                 stack: stackFile.stack,
                 config: stackFile.config,
                 secrets: Object.fromEntries(
@@ -65,9 +68,19 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
                         .filter(([k]) => !(k in stackFile.config)),
                 ),
                 stackOutputs,
-            });
+            };
+            const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);
-            const outputsFile = JSON.parse(fs.readFileSync(path.join(written.dir, "outputs.json"), "utf8"));
+            // Stacks that others reference are deployed first (the README's order): in a preview,
+            // their outputs are those of the deployed stack, not of its preview.
+            let deployedDir = written.dir;
+            if (options.preview && stackFile.role !== "central") {
+                deployedDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-deployed-"));
+                writePlan(await runStack(runOptions), deployedDir);
+                deployedDir = path.join(deployedDir, stackFile.stack);
+            }
+            const outputsFile = JSON.parse(fs.readFileSync(path.join(deployedDir, "outputs.json"), "utf8"));
+            if (deployedDir !== written.dir) fs.rmSync(path.dirname(deployedDir), { recursive: true, force: true });
             stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = outputsFile;
         } catch (err) {
             throw new Error(`${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`);
@@ -75,7 +88,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         rendered.push({ stack: stackFile.stack, seconds, ...written });
         log(
-            `${stackFile.stack} (${stackFile.role ?? "no role"}): ${written.resources} resources, ${written.objects} Kubernetes objects, ` +
+            `${stackFile.stack} (${stackFile.role ?? "no role"}${options.preview ? ", preview" : ""}): ${written.resources} resources, ${written.objects} Kubernetes objects, ` +
                 `${written.releases} Helm release${written.releases === 1 ? "" : "s"} -> ${path.relative(process.cwd(), written.dir) || "."} (${seconds.toFixed(2)}s)`,
         );
     }
@@ -83,7 +96,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
 }
 
 if (require.main === module) {
-    renderStacks().catch((err: unknown) => {
+    renderStacks({ preview: process.argv.slice(2).includes("--preview") }).catch((err: unknown) => {
         console.error(`render failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
     });
