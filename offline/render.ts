@@ -43,6 +43,15 @@ export function placeholderSecrets(): Record<string, string> {
     );
 }
 
+/** `out/` holds only the stacks that exist: the plan of a stack whose file is gone is removed. */
+export function removeStalePlans(outDir: string, stackFiles: StackFile[]): void {
+    if (!fs.existsSync(outDir)) return;
+    const stacks = new Set(stackFiles.map((s) => s.stack));
+    for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
+        if (entry.isDirectory() && !stacks.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+    }
+}
+
 /** Renders every stack in deployment order; throws on the first stack that fails, naming it. */
 export async function renderStacks(options: RenderOptions = {}): Promise<RenderedStack[]> {
     const outDir = options.outDir ?? path.join(PROJECT_ROOT, "out");
@@ -50,6 +59,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
     const secrets = options.secrets ?? placeholderSecrets();
     const log = options.log ?? ((line: string) => console.log(line));
     const organization = options.organization ?? backendOrganization(stackFiles);
+    removeStalePlans(outDir, stackFiles);
     const stackOutputs: StackOutputsByName = {};
     const rendered: RenderedStack[] = [];
 

@@ -335,7 +335,7 @@ describe("central stack: the Thanos control plane", () => {
 
     describe("edges read through StackReferences", () => {
         it("references each edge by its fully qualified name", () => {
-            const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => r.name);
+            const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => (r.inputs as any).name);
             expect(refs).to.deep.equal(["miribit/thanos-multicluster/cluster-02", "miribit/thanos-multicluster/cluster-03", "miribit/thanos-multicluster/cluster-04"]);
         });
 
