@@ -30,7 +30,7 @@ export const SECRET_KEYS = {
 } as const;
 
 /** Names that hold a credential wherever they appear (checked on unknown keys only). */
-const SECRET_LOOKING = /(secret|password|passwd|token|accesskey|privatekey|credential|kubeconfig$)/i;
+const SECRET_LOOKING = /(secret|password|passwd|token|access_?key|private_?key|credential|kubeconfig$)/i;
 
 /** One segment of a dotted path: a key, or a list index. */
 type Segment = string | number;
@@ -47,10 +47,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** What a value is, without its contents (a misplaced section may hold a secret). */
 function describe(value: unknown): string {
     if (Array.isArray(value)) return "a list";
     if (value === null) return "null";
-    return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 /** Edit distance (optimal string alignment, case-insensitive): insertions, deletions, substitutions and swaps of neighbours. */
