@@ -3,7 +3,7 @@
 // each receiver kind reads its one secret config key (ALERTING_SECRET_KEYS), which the program
 // stores in a Kubernetes Secret that Alertmanager reads through a `*_file` field.
 
-import { Reader } from "./reader";
+import type { Reader } from "./reader";
 import { isDns1123Label, parseIPv4, parseIPv4Cidr } from "./units";
 
 /** Alertmanager's port on each pod, and the first of the per-replica ports on the central address. */
@@ -95,27 +95,23 @@ export function hostPortProblem(text: string): string | undefined {
     return undefined;
 }
 
-function readReceiver(r: Reader, path: string, raw: unknown): ReceiverSettings | undefined {
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        r.problem(path, `must be an object such as { name: oncall, webhook: {} }; got ${JSON.stringify(raw)}`);
-        return undefined;
-    }
+function readReceiver(r: Reader, path: string): ReceiverSettings {
     const name = r.string(`${path}.name`, "name the receiver, e.g. oncall") ?? "";
     if (name !== "" && !isDns1123Label(name)) r.problem(`${path}.name`, `must be lower-case letters, digits and '-' (got "${name}")`);
     if (name === NULL_RECEIVER || name === DEAD_MANS_SWITCH_RECEIVER) r.problem(`${path}.name`, `"${name}" is reserved for the program's own receiver; choose another name`);
     const receiver: ReceiverSettings = { name };
-    if (r.lookupValue(`${path}.webhook`) !== undefined) {
+    if (r.has(`${path}.webhook`)) {
         r.object(`${path}.webhook`);
         receiver.webhook = { sendResolved: r.boolean(`${path}.webhook.sendResolved`, true) };
     }
-    if (r.lookupValue(`${path}.slack`) !== undefined) {
+    if (r.has(`${path}.slack`)) {
         r.object(`${path}.slack`);
         receiver.slack = {
             channel: r.string(`${path}.slack.channel`, "name the Slack channel, e.g. '#alerts'") ?? "",
             sendResolved: r.boolean(`${path}.slack.sendResolved`, true),
         };
     }
-    if (r.lookupValue(`${path}.email`) !== undefined) {
+    if (r.has(`${path}.email`)) {
         r.object(`${path}.email`);
         const address = (key: string, example: string) => {
             const value = r.string(`${path}.email.${key}`, `give an address, e.g. ${example}`) ?? "";
@@ -146,22 +142,16 @@ function readReceiver(r: Reader, path: string, raw: unknown): ReceiverSettings |
 /** Reads `central.alertmanager`'s routing keys (replicas and storage are read by readCentral). */
 export function readAlertRouting(r: Reader): AlertRoutingSettings {
     const base = "central.alertmanager";
-    const rawReceivers = r.lookupValue(`${base}.receivers`);
+    const count = r.sectionList(`${base}.receivers`);
     const receivers: ReceiverSettings[] = [];
-    if (rawReceivers === undefined || rawReceivers === null || (Array.isArray(rawReceivers) && rawReceivers.length === 0)) {
+    if (count === 0 && !r.problems.some((p) => p.includes(`${base}.receivers `))) {
         r.problem(
             `${base}.receivers`,
             "is required: without a receiver no alert reaches anyone. Add one, e.g. `pulumi config set --path 'central.alertmanager.receivers[0].name' oncall`, " +
                 "`pulumi config set --path 'central.alertmanager.receivers[0].webhook.sendResolved' true` and `pulumi config set --secret alertmanagerWebhookUrl <url>`",
         );
-    } else if (!Array.isArray(rawReceivers)) {
-        r.problem(`${base}.receivers`, `must be a list of receivers such as [{ name: oncall, webhook: {} }]; got ${JSON.stringify(rawReceivers)}`);
-    } else {
-        for (const [i, raw] of rawReceivers.entries()) {
-            const receiver = readReceiver(r, `${base}.receivers[${i}]`, raw);
-            if (receiver !== undefined) receivers.push(receiver);
-        }
     }
+    for (let i = 0; i < count; i++) receivers.push(readReceiver(r, `${base}.receivers[${i}]`));
     const names = receivers.map((x) => x.name);
     const repeated = names.filter((n, i) => n !== "" && names.indexOf(n) !== i);
     if (repeated.length > 0) r.problem(`${base}.receivers`, `names ${[...new Set(repeated)].join(", ")} more than once: every receiver needs its own name`);
@@ -224,7 +214,8 @@ export function requiredAlertingSecrets(routing: AlertRoutingSettings): { key: A
 export function readEdgeAlerting(r: Reader, isEdge: boolean): EdgeAlertingSettings {
     r.object("alerting");
     if (!isEdge) {
-        if (r.lookupValue("alerting") !== undefined) {
+        if (r.has("alerting")) {
+            r.skip("alerting");
             r.problem("alerting", "is set on the central stack: its Prometheus and Ruler reach Alertmanager in-cluster; remove it (edges use it)");
         }
         return { centralAlertmanagers: [] };
