@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
+import { AlertingSettings, UnmonitoredComponent } from "../config/alerting";
+import { KUBE_PROMETHEUS_STACK_ALERTS } from "../config/kubePrometheusStackAlerts";
 import {
     CLUSTER_LABEL,
     KUBE_PROMETHEUS_STACK,
@@ -119,6 +121,13 @@ export interface GrafanaValues {
 /** The subset of the chart's values that we set, typed so a misspelt key fails to compile. */
 export interface KubePrometheusStackValues {
     fullnameOverride: string;
+    /** The chart's alert rules: `disabled` maps an alert name to true to leave it out. */
+    defaultRules: { disabled: Record<string, true> };
+    /** Components absent from (or unscrapable on) this cluster: no scrape, no alert rules. */
+    kubeProxy?: { enabled: false };
+    kubeScheduler?: { enabled: false };
+    kubeControllerManager?: { enabled: false };
+    kubeEtcd?: { enabled: false };
     alertmanager: AlertmanagerValues;
     grafana: GrafanaValues;
     "prometheus-node-exporter": { namespaceOverride: string };
@@ -254,6 +263,16 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
     };
 }
 
+/** Alerts and components the stack's config turned off (prometheus.disabledAlerts, prometheus.unmonitoredComponents). */
+export function chartAlertingValues(alerting: AlertingSettings): Pick<KubePrometheusStackValues, "defaultRules" | UnmonitoredComponent> {
+    // Our own alerts are left out of our rule groups instead; the chart ignores names it lacks.
+    const chartAlerts = alerting.disabledAlerts.filter((name) => KUBE_PROMETHEUS_STACK_ALERTS.includes(name));
+    return {
+        defaultRules: { disabled: Object.fromEntries(chartAlerts.map((name) => [name, true as const])) },
+        ...Object.fromEntries(alerting.unmonitoredComponents.map((component) => [component, { enabled: false as const }])),
+    };
+}
+
 /**
  * kube-prometheus-stack values for one cluster's monitoring base: Prometheus HA with the Thanos
  * sidecar shipping 2h blocks to the metrics bucket.
@@ -269,6 +288,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
     return {
         // Short, fixed object names: the per-replica sidecar Services select pods by name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
+        ...chartAlertingValues(settings.prometheus.alerting),
         // Edges ship metrics only; the central cluster's Alertmanager and Grafana are the control plane's.
         alertmanager: alertmanagerValues(settings, central),
         grafana: grafanaValues(settings, central),

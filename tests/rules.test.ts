@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { globalRuleGroups, ruleFile } from "../components/thanosRuler";
+import { globalRuleGroups, ruleFile, withoutThanosFields } from "../components/alertRules";
 
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
     const run = spawnSync("promtool", args, { cwd, encoding: "utf8" });
@@ -27,7 +27,7 @@ describe("the Ruler's rules under promtool", () => {
             this.skip();
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-rules-"));
-        fs.writeFileSync(path.join(dir, "rules.yaml"), ruleFile(globalRuleGroups(["cluster-02", "cluster-03"])));
+        fs.writeFileSync(path.join(dir, "rules.yaml"), ruleFile(withoutThanosFields(globalRuleGroups({ baseUrl: "README.md" }, ["cluster-02", "cluster-03"]))));
     });
 
     after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
