@@ -6,7 +6,8 @@
 // - pod security, probes and resources of every container we define;
 // - availability: replicas, spreading and disruption budgets;
 // - the cross-stack invariants of a Thanos deployment (labels, replicas, compactor, retention,
-//   timeouts, wiring) and that no secret is written in clear.
+//   timeouts, wiring) and that no secret is written in clear;
+// - every rule file (PrometheusRules, the Ruler's) under promtool (offline/checks/rules.ts).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -18,6 +19,7 @@ import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
+import { checkRuleFiles } from "./checks/rules";
 
 export interface Finding {
     severity: "error" | "warning";
@@ -616,6 +618,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
+        ...checkRuleFiles(plan),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];
 }
