@@ -306,6 +306,8 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosRuleNoEvaluationFor10Intervals",
+                    // The mixin aggregates `by (..., group)`, a label these metrics lack (theirs is
+                    // rule_group), which lumps every group of a Ruler together; per rule_group here.
                     expr: `time() - max by (job, instance, rule_group) (prometheus_rule_group_last_evaluation_timestamp_seconds{${rule}}) > 10 * max by (job, instance, rule_group) (prometheus_rule_group_interval_seconds{${rule}})`,
                     for: "5m",
                     severity: "info",
