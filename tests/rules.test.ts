@@ -23,6 +23,7 @@ import {
 } from "../components/alertRules";
 import { prometheusRuleSpec } from "../components/thanosAlertRules";
 import { promtool, promtoolAvailable } from "../offline/promtool";
+import { PROJECT_ROOT } from "../offline/runStack";
 import { ALERT_CASES, AlertCase, RuleFileName, WATCHDOG } from "./alertCases";
 
 const LINKS = { baseUrl: "README.md" };
@@ -61,7 +62,8 @@ describe("alert rules", () => {
     });
 
     it("match the mixin's alert names of the pinned release (where ../shared/reference exists)", function () {
-        const file = path.join(__dirname, "..", "..", "..", "shared", "reference", "thanos-v0.42.4", "mixin-alert-names.txt");
+        // ../shared/reference next to the project, as the other upstream tests look for it.
+        const file = path.join(PROJECT_ROOT, "..", "shared", "reference", "thanos-v0.42.4", "mixin-alert-names.txt");
         if (!fs.existsSync(file)) this.skip();
         const upstream = fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "");
         // Receive and bucket replicate are not deployed; there is no query-frontend alert in v0.42.4.
