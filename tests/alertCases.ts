@@ -144,7 +144,7 @@ export const ALERT_CASES: AlertCase[] = [
         alert: "CrossClusterCertificateExpiring",
         file: "ruler",
         interval: "2m",
-        evaluationInterval: "10m",
+        evaluationInterval: "30m",
         fire: {
             // cluster-02's server certificate expires at day 40 (3456000s), seen from both replicas; cluster-03's at day 400.
             series: [
