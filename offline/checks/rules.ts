@@ -1,7 +1,9 @@
 // Every rule file in the plan, checked by Prometheus' own parser (promtool check rules):
 // PrometheusRules (loaded by each cluster's Prometheus) as they are; the Ruler's file without its
-// Thanos-only partial_response_strategy, which is checked here instead. A PrometheusRule must not
-// carry that field: Prometheus would reject the whole file.
+// Thanos-only partial_response_strategy, which is checked here instead. That is what the Ruler
+// does itself (v0.42.4 pkg/rules/manager.go, configRuleAdapter): it reads the field, deletes it
+// and hands the rest to Prometheus' rule parser. A PrometheusRule must not carry the field:
+// Prometheus would reject the whole file.
 
 import * as fs from "fs";
 import * as os from "os";
