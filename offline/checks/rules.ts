@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import type { Finding, RenderedPlan } from "../validate";
 import { promtool, promtoolAvailable } from "../promtool";
 
-interface RuleFileInPlan {
+export interface RuleFileInPlan {
     /** kind/namespace/name of the object holding it. */
     origin: string;
     /** Evaluated by the Thanos Ruler (true) or by Prometheus. */
@@ -20,7 +20,11 @@ interface RuleFileInPlan {
     groups: Record<string, any>[];
 }
 
-function ruleFiles(plan: RenderedPlan): RuleFileInPlan[] {
+/**
+ * Every rule file of a plan: the PrometheusRules (`ruler: false`, loadable by plain Prometheus as
+ * they are) and the Ruler's ConfigMap entries (`ruler: true`, Thanos Ruler only).
+ */
+export function ruleFiles(plan: RenderedPlan): RuleFileInPlan[] {
     const files: RuleFileInPlan[] = [];
     for (const o of plan.manifests) {
         const origin = `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
