@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
-import { AlertingSettings, UnmonitoredComponent } from "../config/alerting";
-import { KUBE_PROMETHEUS_STACK_ALERTS } from "../config/kubePrometheusStackAlerts";
+import { chartAlertingValues } from "./kubePrometheusStackAlerting";
 import {
     CLUSTER_LABEL,
     KUBE_PROMETHEUS_STACK,
@@ -260,16 +259,6 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
                 jsonData: { prometheusType: "Thanos", timeInterval: settings.prometheus.scrapeInterval, httpMethod: "POST" },
             },
         ],
-    };
-}
-
-/** Alerts and components the stack's config turned off (prometheus.disabledAlerts, prometheus.unmonitoredComponents). */
-export function chartAlertingValues(alerting: AlertingSettings): Pick<KubePrometheusStackValues, "defaultRules" | UnmonitoredComponent> {
-    // Our own alerts are left out of our rule groups instead; the chart ignores names it lacks.
-    const chartAlerts = alerting.disabledAlerts.filter((name) => KUBE_PROMETHEUS_STACK_ALERTS.includes(name));
-    return {
-        defaultRules: { disabled: Object.fromEntries(chartAlerts.map((name) => [name, true as const])) },
-        ...Object.fromEntries(alerting.unmonitoredComponents.map((component) => [component, { enabled: false as const }])),
     };
 }
 

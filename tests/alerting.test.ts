@@ -3,7 +3,7 @@
 
 import { expect } from "chai";
 import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
-import { chartAlertingValues } from "../components/kubePrometheusStack";
+import { chartAlertingValues } from "../components/kubePrometheusStackAlerting";
 import { TEST_SECRETS, runCommittedStack } from "./helpers";
 
 function edge(prometheus: Record<string, unknown>): RawConfig {
