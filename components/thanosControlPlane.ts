@@ -7,6 +7,7 @@ import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
+import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
@@ -91,6 +92,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             { provider, ruleName: "thanos-control-plane", groups: withoutAlerts(controlPlaneRuleGroups(links), config.prometheus.alerting.disabledAlerts), dependsOn: [args.base] },
             child,
         );
+        // Grafana runs here: the dashboards of every cluster's Thanos, through Query.
+        new ThanosDashboards(`${name}-dashboards`, { provider, dependsOn: [args.base] }, child);
 
         this.queryEndpoints = this.edges.apply((edges) =>
             queryEndpoints({

@@ -7,7 +7,9 @@
 // - availability: replicas, spreading and disruption budgets;
 // - the cross-stack invariants of a Thanos deployment (labels, replicas, compactor, retention,
 //   timeouts, wiring) and that no secret is written in clear;
-// - every rule file (PrometheusRules, the Ruler's) under promtool (offline/checks/rules.ts).
+// - every rule file (PrometheusRules, the Ruler's) under promtool (offline/checks/rules.ts);
+// - Grafana dashboards: loaded by the sidecar, valid against Grafana's schema, PromQL that parses
+//   (offline/checks/dashboards.ts).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -16,6 +18,7 @@ import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/nam
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
+import { checkDashboards } from "./checks/dashboards";
 import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
@@ -624,6 +627,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkSecrets(plan),
         ...checkTransport(plan),
         ...checkRuleFiles(plan),
+        ...checkDashboards(plan, { ci: process.env.CI === "true" }),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];
 }
