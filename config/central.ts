@@ -1,7 +1,7 @@
 // Settings of the central stack's Thanos control plane (the `central` config object), validated
 // with the same rules engine as the rest of the stack config.
 
-import { AlertRoutingSettings, readAlertRouting } from "./alerting";
+import { AlertRoutingSettings, readAlertRouting } from "./alertRouting";
 import { Reader } from "./reader";
 import { HOUR_MS, bucketNameProblem, isDns1123Label, parseIPv4Cidr, parsePrometheusSize } from "./units";
 

@@ -4,11 +4,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
 import { SECRET_KEYS } from "./reader";
-import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alerting";
+import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alertRouting";
 import { SELF_MANAGED_ORGANIZATION, crossStackProblems, edgeStackProblems, isSelfManagedBackend, projectBackendUrl, readSiblingStacks, stackIdentity } from "./siblings";
 
 export * from "./settings";
-export * from "./alerting";
+export * from "./alertRouting";
 
 // Marked @internal in the SDK's typings, but it is how the SDK itself knows which keys the CLI
 // passed as secrets (PULUMI_CONFIG_SECRET_KEYS).

@@ -1,7 +1,7 @@
 // Reads raw stack config key by key, collecting every problem with the key's full name, so one
 // run reports all of them and no resource is registered before they are fixed.
 
-import { ALERTING_SECRET_KEYS } from "./alerting";
+import { ALERTING_SECRET_KEYS } from "./alertRouting";
 import { parseDuration, parseStorageQuantity } from "./units";
 
 /** The project name: Pulumi prefixes every config key of ours with it. */

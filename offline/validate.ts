@@ -7,6 +7,7 @@
 // - availability: replicas, spreading and disruption budgets;
 // - the cross-stack invariants of a Thanos deployment (labels, replicas, compactor, retention,
 //   timeouts, wiring) and that no secret is written in clear;
+// - every rule file (PrometheusRules, the Ruler's) under promtool (offline/checks/rules.ts);
 // - Grafana dashboards: loaded by the sidecar, valid against Grafana's schema, PromQL that parses
 //   (offline/checks/dashboards.ts).
 
@@ -23,6 +24,7 @@ import { HelmReleasePlan, SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./plan
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
 import { checkAlertPath, checkAlertmanagerConfig, checkAlertmanagerNetwork } from "./checks/alertmanager";
+import { checkRuleFiles } from "./checks/rules";
 
 export interface Finding {
     severity: "error" | "warning";
@@ -646,6 +648,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkTransport(plan),
         ...checkAlertmanagerConfig(plan),
         ...checkAlertmanagerNetwork(plan, { peersForPort, matchesLabels }),
+        ...checkRuleFiles(plan),
         ...checkDashboards(plan, { ci: process.env.CI === "true" }),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans), ...checkAlertPath(plans)];
