@@ -15,6 +15,7 @@ function edge(prometheus: Record<string, unknown>): RawConfig {
         loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket" },
         prometheus,
+        alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
     };
 }
 

@@ -23,7 +23,7 @@ function validCentral(): RawConfig {
         loadBalancer: { ip: "192.168.101.210", pool: { start: "192.168.101.210", stop: "192.168.101.210" } },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
         prometheus: { replicas: 2 },
-        central: { organization: "miribit", edgeStacks: ["cluster-02"], uiSourceRanges: ["192.168.101.0/24"], query: { replicas: 2 } },
+        central: { organization: "miribit", edgeStacks: ["cluster-02"], uiSourceRanges: ["192.168.101.0/24"], query: { replicas: 2 }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } },
     };
 }
 
@@ -36,6 +36,7 @@ function validEdge(): RawConfig {
         loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
         grpcTls: { enabled: true },
+        alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
     };
 }
 
