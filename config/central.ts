@@ -51,7 +51,7 @@ export interface CentralSettings {
         retention: string;
         storageSize: string;
     };
-    /** Alertmanager HA, and its routes and receivers (config/alerting.ts). */
+    /** Alertmanager HA, and its routes and receivers (config/alertRouting.ts). */
     alertmanager: { replicas: number; storageSize: string } & AlertRoutingSettings;
     grafana: { storageSize: string };
     buckets: {

@@ -28,7 +28,7 @@ export const SECRET_KEYS = {
     // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
     minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },
     minioAdminSecretKey: { required: false, fix: "the MinIO secret key of minioAdminAccessKey" },
-    // Central stack: the Alertmanager receivers' credentials (config/alerting.ts says which receiver reads which).
+    // Central stack: the Alertmanager receivers' credentials (config/alertRouting.ts says which receiver reads which).
     alertmanagerWebhookUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerWebhookUrl },
     alertmanagerSlackApiUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSlackApiUrl },
     alertmanagerSmtpPassword: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSmtpPassword },
