@@ -6,7 +6,7 @@ import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
-import { NetworkPolicies, monitoringBasePolicies } from "./networkPolicies";
+import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
@@ -118,7 +118,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
         );
 
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] }, child);
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), ciliumPolicies: nodeSourcedPolicies(config), dependsOn: [namespaces.monitoring] }, child);
 
         if (config.exposeSidecars) {
             const sidecars = new SidecarLoadBalancer(

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, StackConfig } from "../config";
 import { EdgeStacks } from "./edgeStacks";
 import { MinioBuckets } from "./minioBuckets";
-import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
+import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -80,7 +80,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             child,
         );
 
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(central), ciliumPolicies: controlPlaneNodeSourcedPolicies(), dependsOn: [args.base] }, child);
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
 
         this.queryEndpoints = this.edges.apply((edges) =>

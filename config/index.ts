@@ -17,6 +17,7 @@ const SETTING_KEYS: Record<string, "string" | "object"> = {
     clusterName: "string",
     role: "string",
     nodeIp: "string",
+    nodeIps: "object",
     storageClass: "string",
     kubernetes: "object",
     loadBalancer: "object",

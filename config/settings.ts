@@ -52,6 +52,12 @@ export interface LoadBalancerSettings {
     pool: { start: string; stop: string };
     /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
     l2Interfaces: string[];
+    /**
+     * The one node (its kubernetes.io/hostname) that answers ARP for the pinned address. Services
+     * sharing an address run one L2 lease each, so on a multi-node cluster two nodes could answer
+     * for it; pinning the announcement to one node makes every lease land on it. Unset: any node.
+     */
+    l2AnnouncerNode?: string;
     /** Source CIDRs allowed to reach the sidecars' gRPC through the LoadBalancer (the central cluster's egress). */
     sidecarSourceRanges: string[];
 }
@@ -106,8 +112,8 @@ export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
     clusterName: string;
     role: Role;
-    /** Address of the cluster's node (informational; also must not collide with the LB address). */
-    nodeIp: string;
+    /** Addresses of the cluster's nodes (none may be the LB address; more than one needs loadBalancer.l2AnnouncerNode). */
+    nodeIps: string[];
     kubernetes: KubernetesSettings;
     /** StorageClass for every PVC (Longhorn in the lab). */
     storageClass: string;
@@ -148,11 +154,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         r.problem("role", `must be central or edge; got "${roleText}"`);
     }
     const role: Role = roleText === "central" ? "central" : "edge";
-    const nodeIp = r.string("nodeIp", "set it to the address of the cluster's node, e.g. 192.168.101.196");
-    const nodeAddress = nodeIp === undefined ? undefined : parseIPv4(nodeIp);
-    if (nodeIp !== undefined && nodeAddress === undefined) {
-        r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
-    }
+    const nodeIps = readNodeIps(r);
 
     // Kubernetes access: an explicit context or a kubeconfig secret, never the ambient default.
     const context = r.optionalString("kubernetes.context", "name the kubeconfig context of this cluster");
@@ -166,7 +168,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         r.problem("storageClass", `must be a StorageClass name (DNS-1123 subdomain); got "${storageClass}"`);
     }
 
-    const loadBalancer = readLoadBalancer(r, role, nodeIp, nodeAddress);
+    const loadBalancer = readLoadBalancer(r, role, nodeIps);
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
     const grpcTls = readGrpcTls(r, role);
@@ -183,7 +185,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     return {
         clusterName: clusterName!,
         role,
-        nodeIp: nodeIp!,
+        nodeIps,
         kubernetes: { context, kubeconfigPath },
         storageClass,
         loadBalancer,
@@ -199,7 +201,34 @@ function isDns1123Subdomain(text: string): boolean {
     return text.length <= 253 && text.split(".").every(isDns1123Label);
 }
 
-function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nodeAddress: number | undefined): LoadBalancerSettings {
+/**
+ * `nodeIps`, the list of the cluster's node addresses; `nodeIp` (one address) is still read, as a
+ * one-node list, so older stack files keep working.
+ */
+function readNodeIps(r: Reader): string[] {
+    const hasList = r.lookupValue("nodeIps") !== undefined && r.lookupValue("nodeIps") !== null;
+    const hasSingle = r.lookupValue("nodeIp") !== undefined && r.lookupValue("nodeIp") !== null;
+    if (hasList && hasSingle) {
+        r.problem("nodeIp", "is set together with nodeIps: keep only nodeIps (the list of every node's address)");
+        return [];
+    }
+    if (hasSingle) {
+        const nodeIp = r.string("nodeIp", "");
+        if (nodeIp === undefined) return [];
+        if (parseIPv4(nodeIp) === undefined) r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
+        return [nodeIp];
+    }
+    const nodeIps = r.stringList("nodeIps", "list the addresses of the cluster's nodes, e.g. [192.168.101.196]");
+    if (hasList && nodeIps.length === 0) r.problem("nodeIps", "must list at least one node address, e.g. [192.168.101.196]");
+    for (const [i, ip] of nodeIps.entries()) {
+        if (parseIPv4(ip) === undefined) r.problem(`nodeIps[${i}]`, `must be an IPv4 address like 192.168.101.196; got "${ip}"`);
+    }
+    const repeated = nodeIps.filter((ip, i) => nodeIps.indexOf(ip) !== i);
+    if (repeated.length > 0) r.problem("nodeIps", `lists ${[...new Set(repeated)].join(", ")} more than once`);
+    return nodeIps;
+}
+
+function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalancerSettings {
     const purpose = role === "edge" ? "the sidecars' pinned address" : "Query's and Grafana's pinned address";
     const ip = r.string("loadBalancer.ip", `set it to ${purpose}, e.g. 192.168.101.211`);
     const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
@@ -248,9 +277,19 @@ function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nod
         if (reserved !== undefined) {
             r.problem("loadBalancer.ip", `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`);
         }
-        if (nodeAddress !== undefined && ipAddress === nodeAddress) {
-            r.problem("loadBalancer.ip", `(${ip}) equals nodeIp (${nodeIp}): the LB address must be a free address that only Cilium announces`);
+        if (nodeIps.some((nodeIp) => parseIPv4(nodeIp) === ipAddress)) {
+            r.problem("loadBalancer.ip", `(${ip}) is a node's address (nodeIps): the LB address must be a free address that only Cilium announces`);
         }
+    }
+    const l2AnnouncerNode = r.optionalString("loadBalancer.l2AnnouncerNode", "name the node (its kubernetes.io/hostname label) that announces the address");
+    if (l2AnnouncerNode !== undefined && !isDns1123Subdomain(l2AnnouncerNode)) {
+        r.problem("loadBalancer.l2AnnouncerNode", `must be a node name (DNS-1123 subdomain); got "${l2AnnouncerNode}"`);
+    }
+    if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
+        r.problem(
+            "loadBalancer.l2AnnouncerNode",
+            `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
+        );
     }
     return {
         ip: ip ?? "",
@@ -258,6 +297,7 @@ function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nod
         ciliumIpPoolApiVersion: apiVersion === "cilium.io/v2" ? "cilium.io/v2" : "cilium.io/v2alpha1",
         pool: { start: start ?? "", stop: stop ?? "" },
         l2Interfaces,
+        ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
         sidecarSourceRanges,
     };
 }

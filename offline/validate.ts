@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { checkNodeSourcedPolicies } from "./checks/nodePolicies";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
@@ -378,14 +379,13 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
     const policies = plan.manifests.filter((o) => o.kind === "NetworkPolicy");
     const role = plan.outputs.role;
-    const nodeIp = setting(plan, "nodeIp");
     const selecting = (labels: Record<string, string>) => policies.filter((p) => matchesLabels(p.spec?.podSelector?.matchLabels, labels));
     const onPrometheus = selecting(PROMETHEUS_POD_SELECTOR);
     const sidecarPeers = onPrometheus.length === 0 ? undefined : peersForPort(onPrometheus, 10901);
     if (sidecarPeers === undefined) {
         add("NetworkPolicy (Prometheus pods)", "spec.ingress", "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query");
     } else {
-        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? []), `${nodeIp}/32`] : [];
+        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? [])] : [];
         for (const peer of sidecarPeers) {
             if (peer.ipBlock !== undefined && !allowedCidrs.includes(peer.ipBlock.cidr)) {
                 add("NetworkPolicy (Prometheus pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach the sidecar's gRPC but is not a sidecar source range`);
@@ -404,7 +404,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     }
     const central = setting(plan, "central");
     if (role === "central" && central !== undefined) {
-        const allowed = [...(central.uiSourceRanges ?? []), `${nodeIp}/32`];
+        const allowed = [...(central.uiSourceRanges ?? [])];
         const query = thanosContainers(plan).find((t) => t.component === "query");
         const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
         for (const [what, labels, port] of [
@@ -422,6 +422,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             }
         }
     }
+    findings.push(...checkNodeSourcedPolicies(plan));
     return findings;
 }
 

@@ -380,7 +380,7 @@ describe("central stack: the Thanos control plane", () => {
         it("a fifth edge added by its stack config and one central entry is wired", async () => {
             const fifth = await runCommittedStack("cluster-02", {
                 "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:nodeIps": ["192.168.101.199"],
                 "thanos-multicluster:kubernetes": { context: "cluster-05" },
                 "thanos-multicluster:loadBalancer": {
                     ip: "192.168.101.214",

@@ -9,7 +9,7 @@ function validEdge(): RawConfig {
     return {
         clusterName: "cluster-02",
         role: "edge",
-        nodeIp: "192.168.101.196",
+        nodeIps: ["192.168.101.196"],
         storageClass: "longhorn",
         kubernetes: { context: "cluster-02" },
         loadBalancer: {
@@ -81,9 +81,30 @@ describe("config rules", () => {
         expectProblem(withSetting("clusterName", "a".repeat(64)), "clusterName", "DNS-1123 label");
     });
 
-    it("node IP must be IPv4", () => {
-        expectProblem(withSetting("nodeIp", "192.168.101.300"), "nodeIp", "IPv4 address");
-        expectProblem(withSetting("nodeIp", "192.168.101"), "nodeIp", "IPv4 address");
+    it("node IPs must be IPv4", () => {
+        expectProblem(withSetting("nodeIps", ["192.168.101.300"]), "nodeIps[0]", "IPv4 address");
+        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1");
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101"], pinned), "nodeIps[1]", "IPv4 address");
+        expectProblem(withSetting("nodeIps", []), "nodeIps", "at least one");
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101.196"], pinned), "nodeIps", "more than once");
+    });
+
+    it("the single nodeIp of older stack files still reads as a one-node list, but not next to nodeIps", () => {
+        const legacy = withSetting("nodeIp", "192.168.101.196", withSetting("nodeIps", undefined));
+        expect(parseClusterSettings(legacy, { kubeconfig: false }).nodeIps).to.deep.equal(["192.168.101.196"]);
+        expectProblem(withSetting("nodeIp", "192.168.101"), "nodeIp", "keep only nodeIps");
+        expectProblem(withSetting("nodeIp", "192.168.101.300", withSetting("nodeIps", undefined)), "nodeIp", "IPv4 address");
+        expectProblem(withSetting("nodeIps", undefined), "nodeIps", "is required");
+    });
+
+    it("several nodes need the one node that announces the shared LB address", () => {
+        const twoNodes = withSetting("nodeIps", ["192.168.101.196", "192.168.101.201"]);
+        expectProblem(twoNodes, "loadBalancer.l2AnnouncerNode", "own L2 announcement lease", "two nodes could answer ARP");
+        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1", twoNodes);
+        expect(parseClusterSettings(pinned, { kubeconfig: false }).loadBalancer.l2AnnouncerNode).to.equal("worker-1");
+        expectProblem(withSetting("loadBalancer.l2AnnouncerNode", "Worker_1", twoNodes), "loadBalancer.l2AnnouncerNode", "node name");
+        // Nothing to pin where the stack does not declare the L2 policy.
+        expect(problemsOf(withSetting("loadBalancer.manageCiliumIpam", false, twoNodes))).to.deep.equal([]);
     });
 
     it("the LoadBalancer IP must be IPv4", () => {
@@ -103,9 +124,11 @@ describe("config rules", () => {
         expectProblem(loopback, "loadBalancer.ip", "loopback");
     });
 
-    it("the sidecar IP must not be the node's own address", () => {
+    it("the sidecar IP must not be a node's own address", () => {
         const raw = withSetting("loadBalancer.pool", { start: "192.168.101.190", stop: "192.168.101.199" }, withSetting("loadBalancer.ip", "192.168.101.196"));
-        expectProblem(raw, "loadBalancer.ip", "equals nodeIp");
+        expectProblem(raw, "loadBalancer.ip", "is a node's address");
+        const second = withSetting("nodeIps", ["192.168.101.191", "192.168.101.196"], withSetting("loadBalancer.l2AnnouncerNode", "worker-1", raw));
+        expectProblem(second, "loadBalancer.ip", "is a node's address");
     });
 
     it("the pool must run upwards", () => {

@@ -191,15 +191,20 @@ describe("edge stacks", () => {
                 }
             });
 
-            it("lets only the central cluster's addresses (and the SNATing node) reach the sidecar gRPC", async () => {
+            it("lets only the central cluster's addresses (and, through Cilium entities, the SNATing nodes) reach the sidecar gRPC", async () => {
                 const run = await stackRun(edge.stack);
                 const policy = k8sObject(run, "NetworkPolicy", "prometheus");
                 expect(policy.spec.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" });
                 const grpcRule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 10901));
                 expect(grpcRule.ports).to.deep.equal([{ protocol: "TCP", port: 10901 }]);
-                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }, { ipBlock: { cidr: `${edge.nodeIp}/32` } }]);
+                // No node address in an ipBlock: Cilium would not match it (policy-cidr-match-mode).
+                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }]);
                 const others = policy.spec.ingress.filter((r: any) => r !== grpcRule);
                 for (const rule of others) expect(rule.from).to.deep.equal([{ podSelector: {} }]);
+                const fromNodes = k8sObject(run, "CiliumNetworkPolicy", "prometheus-from-nodes");
+                expect(fromNodes.apiVersion).to.equal("cilium.io/v2");
+                expect(fromNodes.spec.endpointSelector.matchLabels).to.deep.equal(policy.spec.podSelector.matchLabels);
+                expect(fromNodes.spec.ingress).to.deep.equal([{ fromEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }] }]);
             });
 
             it("exports a sidecar endpoint per replica from the Services' assigned address", async () => {
@@ -227,7 +232,7 @@ describe("edge stacks", () => {
                 sidecarSourceRanges: [CENTRAL_NODE_CIDR],
             },
         });
-        expect(run.resources.filter((r) => r.type.includes("cilium.io"))).to.deep.equal([]);
+        expect(run.resources.filter((r) => r.type.includes("cilium.io") && !r.type.endsWith(":CiliumNetworkPolicy"))).to.deep.equal([]);
         expect(run.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
     });
 });
