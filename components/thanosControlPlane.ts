@@ -61,10 +61,17 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             buckets = new MinioBuckets(
                 `${name}-buckets`,
                 {
-                    settings: { endpoint: config.objectStorage.endpoint, insecure: config.objectStorage.insecure, insecureSkipVerify: config.objectStorage.insecureSkipVerify, region: central.buckets.region },
+                    settings: {
+                        endpoint: config.objectStorage.endpoint,
+                        insecure: config.objectStorage.insecure,
+                        insecureSkipVerify: config.objectStorage.insecureSkipVerify,
+                        region: central.buckets.region,
+                        ...(config.objectStorage.caBundle !== undefined ? { caBundle: config.objectStorage.caBundle } : {}),
+                    },
                     accessKey: config.secrets.minioAdmin.accessKey,
                     secretKey: config.secrets.minioAdmin.secretKey,
                     names: this.buckets,
+                    existing: central.buckets.existing,
                 },
                 child,
             );

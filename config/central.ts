@@ -59,6 +59,11 @@ export interface CentralSettings {
         region: string;
         longhornBackups: string;
         opensearchLogs: string;
+        /**
+         * Buckets that already exist: adopted with Pulumi's import (and never deleted by this
+         * program) instead of created. Must hold the metrics bucket while `manage` is true.
+         */
+        existing: string[];
     };
 }
 
@@ -149,6 +154,17 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     if (new Set(buckets).size !== buckets.length) {
         r.problem("central.buckets", `metrics (${metricsBucket}), Longhorn backups (${longhornBackups}) and OpenSearch logs (${opensearchLogs}) must be three different buckets: the compactor deletes whatever it does not recognise as a block`);
     }
+    const existing = r.stringList("central.buckets.existing", "", []);
+    for (const [i, bucket] of existing.entries()) {
+        if (!buckets.includes(bucket)) r.problem(`central.buckets.existing[${i}]`, `("${bucket}") is not one of this program's buckets (${buckets.join(", ")}): list only those to adopt`);
+    }
+    if (new Set(existing).size !== existing.length) r.problem("central.buckets.existing", "lists a bucket more than once");
+    if (manageBuckets && metricsBucket !== undefined && !existing.includes(metricsBucket)) {
+        r.problem(
+            "central.buckets.existing",
+            `must list the metrics bucket ${metricsBucket} while central.buckets.manage is true: the edges deploy before this stack and their sidecars upload to it, and an edge has no key that could create it; create it first (\`mc mb --ignore-existing <alias>/${metricsBucket}\`) and add it here so this stack adopts it`,
+        );
+    }
 
     return {
         organization,
@@ -185,6 +201,6 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
             storageSize: r.storageSize("central.alertmanager.storageSize", "2Gi"),
         },
         grafana: { storageSize: r.storageSize("central.grafana.storageSize", "10Gi") },
-        buckets: { manage: manageBuckets, region: r.string("central.buckets.region", "", "us-east-1"), longhornBackups, opensearchLogs },
+        buckets: { manage: manageBuckets, region: r.string("central.buckets.region", "", "us-east-1"), longhornBackups, opensearchLogs, existing },
     };
 }

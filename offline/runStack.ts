@@ -36,6 +36,11 @@ export interface RecordedResource {
     custom: boolean;
     /** Inputs as sent to the engine; secrets are wrapped in Pulumi's secret marker. */
     inputs: Record<string, unknown>;
+    /** The id of an existing resource to adopt (the `import` resource option), where set. */
+    import?: string;
+    /** The `protect` and `retainOnDelete` resource options, where set. */
+    protect?: true;
+    retainOnDelete?: true;
 }
 
 export interface StackRun {
@@ -134,6 +139,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
                         custom: method === "readResource" ? true : req.getCustom(),
                         inputs,
+                        ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
+                        ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
+                        ...(method === "registerResource" && req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
                     });
                 }
                 callback(err, resp);

@@ -285,6 +285,7 @@ describe("central config rules", () => {
                 uiSourceRanges: ["192.168.101.0/24"],
                 query: { timeout: "2m", storeResponseTimeout: "1m" },
                 compactor: { retentionRaw: "30d", retention5m: "90d", retention1h: "1y", deleteDelay: "48h" },
+                buckets: { existing: ["thanos-bucket"] },
             },
             withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)),
         );
@@ -335,8 +336,18 @@ describe("central config rules", () => {
     });
 
     it("the three buckets stay apart", () => {
-        expectProblem(withSetting("central.buckets", { opensearchLogs: "thanos-bucket" }, validCentral()), "central.buckets", "three different buckets");
-        expectProblem(withSetting("central.buckets", { longhornBackups: "Longhorn_Backups" }, validCentral()), "central.buckets.longhornBackups", "lower-case");
+        expectProblem(withSetting("central.buckets", { opensearchLogs: "thanos-bucket", existing: ["thanos-bucket"] }, validCentral()), "central.buckets", "three different buckets");
+        expectProblem(withSetting("central.buckets", { longhornBackups: "Longhorn_Backups", existing: ["thanos-bucket"] }, validCentral()), "central.buckets.longhornBackups", "lower-case");
+    });
+
+    it("the metrics bucket is adopted, never created, while the stack manages the buckets; only our buckets can be adopted", () => {
+        const created = withSetting("central.buckets", { existing: [] }, validCentral());
+        expectProblem(created, "central.buckets.existing", "must list the metrics bucket thanos-bucket", "edges deploy before this stack", "mc mb");
+        expect(problemsOf(withSetting("central.buckets", { manage: false }, validCentral()))).to.deep.equal([]);
+        expectProblem(withSetting("central.buckets.existing", ["thanos-bucket", "loki-chunks"], validCentral()), "central.buckets.existing[1]", "not one of this program's buckets");
+        expectProblem(withSetting("central.buckets.existing", ["thanos-bucket", "thanos-bucket"], validCentral()), "central.buckets.existing", "more than once");
+        const adopted = parseClusterSettings(withSetting("central.buckets.existing", ["thanos-bucket", "longhorn-backups"], validCentral()), { kubeconfig: false });
+        expect(adopted.central!.buckets.existing).to.deep.equal(["thanos-bucket", "longhorn-backups"]);
     });
 
     it("sizes and UI source ranges are checked", () => {
