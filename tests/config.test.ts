@@ -145,7 +145,7 @@ describe("config rules", () => {
     });
 
     it("the central cluster needs no sidecar source ranges", () => {
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] } }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
         const settings = parseClusterSettings(central, { kubeconfig: false });
         expect(settings.exposeSidecars).to.equal(false);
     });
@@ -453,7 +453,7 @@ describe("mTLS config", () => {
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 30, renewBeforeDays: 30 }), "grpcTls.renewBeforeDays", "between 1 and grpcTls.validityDays - 1");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 365, caValidityDays: 365 }), "grpcTls.caValidityDays", "outlive");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 3, renewBeforeDays: 1 }), "grpcTls.validityDays", "at least 7");
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"] }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] } }, withSetting("role", "central", withSetting("loadBalancer.sidecarSourceRanges", undefined)));
         expectProblem(withSetting("grpcTls", { enabled: true }, central), "grpcTls.enabled", "is for edges");
         expect(parseClusterSettings(withSetting("grpcTls", { enabled: true }), { kubeconfig: false }).grpcTls).to.deep.equal({
             enabled: true,
