@@ -44,8 +44,6 @@ export const sidecarEndpoints = outputs.sidecarEndpoints;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
 export const grpcTls = outputs.grpcTls;
-/** The client key for the central Query (secret), where grpcTls is enabled. */
-export const grpcTlsClientKey = base.sidecarTls?.clientKey;
 
 // Central stack only (undefined, and so absent, on edges).
 export const queryUrl = controlPlane?.queryUrl;
@@ -54,3 +52,5 @@ export const grafanaAdminPassword = base.grafanaAdminPassword;
 export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
 export const queryEndpoints = controlPlane?.queryEndpoints;
 export const buckets = controlPlane?.buckets;
+/** The deployment CA's certificate (public): each edge trusts it as grpcTls.clientCaCertificate. */
+export const deploymentCaCertificate = controlPlane?.deploymentCaCertificate;

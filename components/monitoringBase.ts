@@ -78,9 +78,12 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 child,
             );
             this.sidecarTls = tls;
-            this.grpcTls = pulumi
-                .all([tls.caCertificate, tls.clientCertificate])
-                .apply(([caCertificate, clientCertificate]) => ({ enabled: true as const, serverName: tls.serverName, caCertificate, clientCertificate }));
+            this.grpcTls = tls.caCertificate.apply((caCertificate) => ({
+                enabled: true as const,
+                serverName: tls.serverName,
+                caCertificate,
+                clientCaCertificate: tls.clientCaCertificate,
+            }));
             releaseDependsOn.push(tls);
         } else {
             this.grpcTls = pulumi.output({ enabled: false as const });

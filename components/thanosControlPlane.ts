@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, StackConfig } from "../config";
-import { EdgeStacks } from "./edgeStacks";
+import { EdgeStacks, untrustedDeploymentCaWarning } from "./edgeStacks";
+import { QueryClientTls } from "./queryClientTls";
 import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
@@ -36,6 +37,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     public readonly queryInClusterUrl: string;
     /** Alertmanager's in-cluster URL. */
     public readonly alertmanagerUrl: string;
+    /** PEM of the deployment CA whose client certificates the edges accept (public). */
+    public readonly deploymentCaCertificate: pulumi.Output<string>;
     /** The buckets, by purpose. */
     public readonly buckets: { metrics: string; longhornBackups: string; opensearchLogs: string };
 
@@ -105,6 +108,15 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 rulerService: RULER_SERVICE,
             }),
         );
+        // Query's client key is generated here, where it is used; edges trust the deployment CA as config.
+        const clientTls = new QueryClientTls(`${name}-query-client-tls`, { provider, settings: config.grpcTls }, child);
+        this.deploymentCaCertificate = clientTls.caCertificate;
+        for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
+            pulumi.all([edge, clientTls.caCertificate]).apply(([e, ca]) => {
+                const warning = untrustedDeploymentCaWarning(stack, e, ca);
+                if (warning !== undefined) pulumi.log.warn(warning, this);
+            });
+        }
         const query = new ThanosQuery(
             `${name}-query`,
             {
@@ -114,12 +126,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 endpoints: this.queryEndpoints,
                 replicaLabels: this.edges.apply(queryReplicaLabels),
                 edges: this.edges,
-                edgeTls: Object.fromEntries(
-                    central.edgeStacks.map((stack) => [
-                        stack,
-                        { edge: this.edges.apply((edges) => edges.find((e) => e.stackName === stack)), clientKey: edgeStacks.clientKeys[stack] },
-                    ]),
-                ),
+                edgeByStack: edgeStacks.byStack,
+                clientTls: { clientCertificate: clientTls.clientCertificate, secret: clientTls.secret },
                 dependsOn: [args.base],
             },
             child,

@@ -104,8 +104,13 @@ export interface GrpcTlsSettings {
     validityDays: number;
     /** `pulumi up` replaces a certificate this many days before it expires. */
     renewBeforeDays: number;
-    /** Lifetime of the edge's CA. */
+    /** Lifetime of the edge's CA (edges) or of the deployment CA (central). */
     caValidityDays: number;
+    /**
+     * Edges: PEM of the deployment CA (the central stack's output deploymentCaCertificate), the
+     * only issuer whose client certificates the sidecars accept. Unset: no client is accepted yet.
+     */
+    clientCaCertificate?: string;
 }
 
 export interface ClusterSettings {
@@ -316,7 +321,17 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
         r.problem("grpcTls.renewBeforeDays", `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`);
     }
     if (caValidityDays <= validityDays) r.problem("grpcTls.caValidityDays", `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`);
-    return { enabled, validityDays, renewBeforeDays, caValidityDays };
+    const clientCaCertificate = r.optionalString("grpcTls.clientCaCertificate", "paste the central stack's deploymentCaCertificate output (PEM)");
+    if (clientCaCertificate !== undefined) {
+        if (role === "central") {
+            r.problem("grpcTls.clientCaCertificate", "is for edges: the central stack generates the deployment CA itself (output deploymentCaCertificate); remove it here");
+        } else if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(clientCaCertificate.trim() + "\n")) {
+            r.problem("grpcTls.clientCaCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): `pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem`, then `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem`");
+        } else if (/PRIVATE KEY/.test(clientCaCertificate)) {
+            r.problem("grpcTls.clientCaCertificate", "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack");
+        }
+    }
+    return { enabled, validityDays, renewBeforeDays, caValidityDays, ...(clientCaCertificate !== undefined ? { clientCaCertificate } : {}) };
 }
 
 function readObjectStorage(r: Reader): ObjectStorageSettings {

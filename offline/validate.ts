@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { checkNodeSourcedPolicies } from "./checks/nodePolicies";
+import { checkTrust } from "./checks/trust";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
@@ -506,6 +507,8 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
             add(plan.stack, "HelmRelease/kube-prometheus-stack", "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", "TLS without a client CA verifies no client: set the CA that signed the central Query's certificate");
         }
     }
+
+    findings.push(...checkTrust(plans));
 
     // The control plane.
     const centrals = plans.filter((p) => p.outputs.role === "central");
