@@ -41,6 +41,8 @@ export interface RecordedResource {
     /** The `protect` and `retainOnDelete` resource options, where set. */
     protect?: true;
     retainOnDelete?: true;
+    /** URNs the resource depends on (dependsOn and the resources behind its input Outputs); not written to out/. */
+    dependencies?: string[];
 }
 
 export interface StackRun {
@@ -142,6 +144,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
                         ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
                         ...(method === "registerResource" && req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+                        ...(method === "registerResource" && req.getDependenciesList().length > 0 ? { dependencies: req.getDependenciesList() } : {}),
                     });
                 }
                 callback(err, resp);

@@ -104,7 +104,7 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "http-address")).to.deep.equal(["0.0.0.0:9090"]);
         });
 
-        it("dials every edge over mTLS with the client certificate that edge issued", () => {
+        it("dials every edge over mTLS with its own client certificate, verifying each edge against that edge's CA", () => {
             const endpoints = endpointFile(central).endpoints;
             for (const address of EDGE_ENDPOINTS) {
                 const cluster = `cluster-0${Number(address.split(":")[0].split(".")[3]) - 209}`;
@@ -113,9 +113,9 @@ describe("central stack: the Thanos control plane", () => {
                     server_name: `thanos-sidecar.${cluster}`,
                     tls_config: {
                         enabled: true,
-                        ca_file: `/etc/thanos/tls/${cluster}/ca.crt`,
-                        cert_file: `/etc/thanos/tls/${cluster}/tls.crt`,
-                        key_file: `/etc/thanos/tls/${cluster}/tls.key`,
+                        ca_file: `/etc/thanos/tls/edges/${cluster}/ca.crt`,
+                        cert_file: "/etc/thanos/tls/client/tls.crt",
+                        key_file: "/etc/thanos/tls/client/tls.key",
                         min_version: "1.3",
                     },
                 });
@@ -126,16 +126,23 @@ describe("central stack: the Thanos control plane", () => {
                 strict: false,
             });
             const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
+            // One projected volume, whatever the number of edges.
+            const tlsVolumes = pod.volumes.filter((v: any) => v.name !== "endpoints");
+            expect(tlsVolumes).to.have.lengthOf(1);
+            expect(pod.containers[0].volumeMounts).to.deep.include({ name: tlsVolumes[0].name, mountPath: "/etc/thanos/tls", readOnly: true });
+            const sources = tlsVolumes[0].projected.sources;
+            expect(sources[0]).to.deep.equal({
+                secret: { name: "thanos-query-client-tls", items: [{ key: "tls.crt", path: "client/tls.crt" }, { key: "tls.key", path: "client/tls.key" }] },
+            });
             for (const cluster of ["cluster-02", "cluster-03", "cluster-04"]) {
-                expect(pod.volumes).to.deep.include({ name: `tls-${cluster}`, secret: { secretName: `thanos-query-tls-${cluster}` } });
-                expect(pod.containers[0].volumeMounts).to.deep.include({ name: `tls-${cluster}`, mountPath: `/etc/thanos/tls/${cluster}`, readOnly: true });
-                const secret = k8sObject(central, "Secret", `thanos-query-tls-${cluster}`);
-                expect(isSecretMarker(secret.stringData)).to.equal(true);
+                expect(sources).to.deep.include({ configMap: { name: `thanos-query-edge-ca-${cluster}`, items: [{ key: "ca.crt", path: `edges/${cluster}/ca.crt` }], optional: true } });
                 const edge = edgeOutputs[`miribit/thanos-multicluster/${cluster}`].outputs as any;
-                expect((secret.stringData as any).value["ca.crt"]).to.equal(edge.grpcTls.caCertificate);
-                expect((secret.stringData as any).value["tls.crt"]).to.equal(edge.grpcTls.clientCertificate);
-                expect((secret.stringData as any).value["tls.key"]).to.equal((edge.grpcTlsClientKey as any).value);
+                expect(k8sObject(central, "ConfigMap", `thanos-query-edge-ca-${cluster}`).data).to.deep.equal({ "ca.crt": edge.grpcTls.caCertificate });
             }
+            // The client key is generated here, in a Secret; no edge gave it.
+            const client = k8sObject(central, "Secret", "thanos-query-client-tls");
+            expect(isSecretMarker(client.stringData)).to.equal(true);
+            expect(Object.keys((client.stringData as any).value).sort()).to.deep.equal(["tls.crt", "tls.key"]);
         });
 
         it("runs 2+ replicas and answers on the central address, port 9090", () => {
@@ -419,7 +426,7 @@ describe("central stack: the Thanos control plane", () => {
                 expect(endpoint.strict, address).to.equal(true);
                 expect(endpoint.client_config.server_name).to.equal("thanos-sidecar.cluster-05");
             }
-            expect(k8sObject(run, "Secret", "thanos-query-tls-cluster-05").metadata.namespace).to.equal("monitoring");
+            expect(k8sObject(run, "ConfigMap", "thanos-query-edge-ca-cluster-05").metadata.namespace).to.equal("monitoring");
             const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];
             expect(rules).to.contain('cluster=\\"cluster-05\\"');
         });
