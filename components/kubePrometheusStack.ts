@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
@@ -16,6 +17,11 @@ import {
 } from "./names";
 import { lbipamAnnotations } from "./lbipam";
 import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
+
+/** Hash of the client CA the sidecars trust ("" while none is configured). */
+export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
+    return crypto.createHash("sha256").update(clientCaCertificate?.trim() ?? "").digest("hex");
+}
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export const THANOS_VERSION = "v0.42.4";
@@ -181,6 +187,8 @@ export interface KubePrometheusStackValues {
             configMaps?: string[];
             /** Secrets the operator mounts into the Prometheus pod (volume `secret-<name>`). */
             secrets?: string[];
+            /** Labels and annotations of the Prometheus pods. */
+            podMetadata?: { annotations: Record<string, string> };
             thanos: {
                 volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
                 grpcServerTlsConfig?: { caFile: string; certFile: string; keyFile: string; minVersion: string };
@@ -343,6 +351,9 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 // `prometheus` and `prometheus_replica` itself.
                 externalLabels: { ...prometheus.externalLabels, [CLUSTER_LABEL]: settings.clusterName },
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
+                // The sidecar reads its client CA once, at start: a newly configured or rotated
+                // deployment CA must roll the pods (the server certificate itself is reloaded).
+                ...(withTls ? { podMetadata: { annotations: { "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate) } } } : {}),
                 retention: prometheus.retention,
                 retentionSize: prometheus.retentionSize,
                 // Thanos needs Prometheus to leave compaction to the compactor (min = max block duration).

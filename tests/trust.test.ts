@@ -206,3 +206,19 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         expect(problems(edge({ clientCaCertificate: MOCK_DEPLOYMENT_CA }, "central"))[0]).to.contain("thanos-multicluster:grpcTls.clientCaCertificate is for edges");
     });
 });
+
+describe("trust: the sidecars pick up a new client CA", () => {
+    it("a configured or rotated deployment CA changes the Prometheus pods' annotation, so the operator rolls them", async () => {
+        const annotation = async (grpcTls: Record<string, unknown>) => {
+            const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": grpcTls });
+            const release = byType(run, "kubernetes:helm.sh/v3:Release")[0].inputs as any;
+            return release.values.prometheus.prometheusSpec.podMetadata?.annotations?.["checksum/grpc-client-ca"];
+        };
+        const unset = await annotation({ enabled: true });
+        const set = await annotation({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA });
+        const rotated = await annotation({ enabled: true, clientCaCertificate: "-----BEGIN CERTIFICATE-----\nrotated\n-----END CERTIFICATE-----\n" });
+        expect(unset).to.match(/^[0-9a-f]{64}$/);
+        expect(new Set([unset, set, rotated]).size).to.equal(3);
+        expect(await annotation({ enabled: false })).to.equal(undefined);
+    });
+});
