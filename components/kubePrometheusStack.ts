@@ -389,6 +389,11 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
     };
 }
 
+/** The import id of a Helm release: namespace/name (the release must live in our namespace). */
+export function adoptedReleaseId(releaseName: string): string {
+    return `${MONITORING_NAMESPACE}/${releaseName}`;
+}
+
 export interface KubePrometheusStackArgs {
     /** Provider of the cluster to install into. */
     provider: k8s.Provider;
@@ -419,7 +424,7 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(
             name,
             {
-                name: KUBE_PROMETHEUS_STACK.release,
+                name: args.settings.kubePrometheusStack.releaseName,
                 chart: KUBE_PROMETHEUS_STACK.chart,
                 version: KUBE_PROMETHEUS_STACK.version,
                 repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repository },
@@ -429,7 +434,13 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
                 timeout: 900,
                 maxHistory: 10,
             },
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+                // Taking over an existing release: the import reads it, the update then upgrades it to these values.
+                ...(args.settings.kubePrometheusStack.adopt ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) } : {}),
+            },
         );
         this.registerOutputs({ release: this.release.status });
     }

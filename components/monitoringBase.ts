@@ -51,7 +51,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
         const { config, provider } = args;
         const child = { parent: this };
 
-        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider }, child);
+        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider, adoptMonitoring: config.kubePrometheusStack.adopt }, child);
         this.namespace = namespaces.monitoring.metadata.name;
 
         const lbIpam = config.loadBalancer.manageCiliumIpam

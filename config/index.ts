@@ -25,6 +25,7 @@ const SETTING_KEYS: Record<string, "string" | "object"> = {
     prometheus: "object",
     central: "object",
     grpcTls: "object",
+    kubePrometheusStack: "object",
 };
 
 /** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */

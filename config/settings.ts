@@ -113,6 +113,13 @@ export interface GrpcTlsSettings {
     clientCaCertificate?: string;
 }
 
+export interface KubePrometheusStackSettings {
+    /** Helm release name: ours by default, or the name of the existing release to take over. */
+    releaseName: string;
+    /** Take over an existing release (and its namespace) in `monitoring` with Pulumi's import, instead of installing. */
+    adopt: boolean;
+}
+
 export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
     clusterName: string;
@@ -129,6 +136,8 @@ export interface ClusterSettings {
     exposeSidecars: boolean;
     /** mTLS on the sidecars' gRPC (edges). */
     grpcTls: GrpcTlsSettings;
+    /** The kube-prometheus-stack release: installed, or an existing one taken over. */
+    kubePrometheusStack: KubePrometheusStackSettings;
     /** The Thanos control plane's settings; present exactly on the central stack. */
     central?: CentralSettings;
 }
@@ -177,6 +186,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
     const grpcTls = readGrpcTls(r, role);
+    const kubePrometheusStack = readKubePrometheusStack(r);
     let central: CentralSettings | undefined;
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
@@ -198,6 +208,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         prometheus,
         exposeSidecars: role === "edge",
         grpcTls,
+        kubePrometheusStack,
         ...(central !== undefined ? { central } : {}),
     };
 }
@@ -305,6 +316,20 @@ function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalance
         ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
         sidecarSourceRanges,
     };
+}
+
+/** Our release name when none is configured. */
+export const DEFAULT_KPS_RELEASE = "kube-prometheus-stack";
+
+function readKubePrometheusStack(r: Reader): KubePrometheusStackSettings {
+    r.object("kubePrometheusStack");
+    const releaseName = r.string("kubePrometheusStack.releaseName", "", DEFAULT_KPS_RELEASE);
+    // Helm's limit: a DNS-1123 label of at most 53 characters.
+    if (!isDns1123Label(releaseName) || releaseName.length > 53) {
+        r.problem("kubePrometheusStack.releaseName", `must be a Helm release name (DNS-1123 label, at most 53 characters); got "${releaseName}"`);
+    }
+    const adopt = r.boolean("kubePrometheusStack.adopt", false);
+    return { releaseName, adopt };
 }
 
 function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
