@@ -19,6 +19,8 @@ export interface RenderOptions {
     secrets?: Record<string, string>;
     /** Line printer for the summary. */
     log?: (line: string) => void;
+    /** The program's entry module; index.ts by default (the benchmark's floor passes its own). */
+    program?: string;
 }
 
 export interface RenderedStack extends WrittenPlan {
@@ -56,6 +58,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
                 config: stackFile.config,
                 secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`thanos-multicluster:${k}`, v])),
                 stackOutputs,
+                program: options.program,
             });
             written = writePlan(run, outDir);
             const outputsFile = JSON.parse(fs.readFileSync(path.join(written.dir, "outputs.json"), "utf8"));

@@ -19,9 +19,36 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
     specialSecretSig: string;
     unknownValue: string;
 };
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Pulumi stamps every promise it creates with `new Error().stack`, for the report of promises
+ * still pending at exit. Formatting a stack maps each frame through ts-node's source maps, and that
+ * was a quarter of a many-stack render. Offline, the stack is still captured at the same place but
+ * formatted only if that report reads it; errors keep their own, source-mapped, stacks.
+ */
+function deferPromiseStackFormatting(): void {
+    const original = debuggable.debuggablePromise;
+    debuggable.debuggablePromise = function <T>(p: Promise<T>, ctx: unknown): Promise<T> {
+        const format = Error.prepareStackTrace;
+        Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
+            let text: string | undefined;
+            const render = () => (text ??= format ? String(format(error, frames)) : [String(error), ...frames.map((f) => `    at ${f}`)].join("\n"));
+            return { toString: render, valueOf: render };
+        };
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.prepareStackTrace = format;
+        }
+    };
+}
+deferPromiseStackFormatting();
 const PROJECT_NAME = "thanos-multicluster";
 
 export interface RecordedResource {
@@ -87,14 +114,25 @@ function wrapSecret(value: unknown): unknown {
     return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
 }
 
-/** The program's own modules: loaded fresh for every stack, since each reads its config at import. */
-const PROGRAM_DIRS = ["config", "components", "contract"].map((dir) => path.join(PROJECT_ROOT, dir) + path.sep);
+/**
+ * Only the entry module reads config at import (it is the program); every other module of the
+ * program (config/, components/, contract/) is config-free at import, so it is compiled and loaded
+ * once per process and shared by every stack. The entry is loaded fresh for each stack and let go
+ * afterwards: neither the require cache nor the requiring module's `children` may keep a finished
+ * stack's resources alive.
+ */
+function loadProgram(entry: string): Record<string, unknown> {
+    delete require.cache[entry];
+    return require(entry) as Record<string, unknown>;
+}
 
-function resetProgramModules(program: string): void {
-    for (const file of Object.keys(require.cache)) {
-        if (file === program || PROGRAM_DIRS.some((dir) => file.startsWith(dir))) {
-            delete require.cache[file];
-        }
+function releaseProgram(entry: string): void {
+    const loaded = require.cache[entry];
+    delete require.cache[entry];
+    if (loaded !== undefined) {
+        const index = module.children.indexOf(loaded);
+        if (index >= 0) module.children.splice(index, 1);
+        loaded.children.length = 0;
     }
 }
 
@@ -154,14 +192,13 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     // While the run lasts it owns such rejections (a test runner's handler would otherwise see the
     // ones of a run that is expected to fail), and they are reported with its result.
     const rejections: unknown[] = [];
+    const entry = options.program ?? path.join(PROJECT_ROOT, "index.ts");
     const onRejection = (reason: unknown) => rejections.push(reason);
     const otherListeners = process.listeners("unhandledRejection");
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", onRejection);
     try {
-        const entry = options.program ?? path.join(PROJECT_ROOT, "index.ts");
-        resetProgramModules(entry);
-        const program = require(entry) as Record<string, unknown>;
+        const program = loadProgram(entry);
         const outputs: Record<string, unknown> = {};
         const secretOutputNames: string[] = [];
         for (const [name, value] of Object.entries(program)) {
@@ -187,6 +224,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         await new Promise((resolve) => setTimeout(resolve, 20));
         throw new StackRunError(options.stack, err, resources);
     } finally {
+        releaseProgram(entry);
         process.off("unhandledRejection", onRejection);
         for (const listener of otherListeners) process.on("unhandledRejection", listener);
     }
