@@ -12,7 +12,8 @@ import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
 import { SidecarTls } from "./sidecarTls";
 import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
-import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
+import { CENTRAL_SHARING_KEY } from "./thanosQuery";
+import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
 export interface MonitoringBaseArgs {
     /** Provider of the cluster. */
@@ -97,7 +98,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 alertmanagerStorageSize: config.central.alertmanager.storageSize,
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
-                queryUrl: queryInClusterUrl(config.central.clusterDomain),
+                thanosDatasourceUrl: queryFrontendInClusterUrl(config.central.clusterDomain),
                 loadBalancerIp: config.loadBalancer.ip,
                 sharingKey: CENTRAL_SHARING_KEY,
                 uiSourceRanges: config.central.uiSourceRanges,

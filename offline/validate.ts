@@ -13,7 +13,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
-import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
+import { parseDuration } from "../config/units";
+import { checkCacheMemory } from "./checks/thanosCaches";
 import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
@@ -103,15 +104,6 @@ export function thanosContainers(plan: RenderedPlan) {
 
 function one(flags: Map<string, (string | undefined)[]>, name: string): string | undefined {
     return flags.get(name)?.[0];
-}
-
-/** Thanos sizes (250MB, 2GB, 1GiB): powers of 1024 either way. */
-function sizeBytes(size: string): number | undefined {
-    return parsePrometheusSize(size.replace(/iB$/, "B"));
-}
-
-function quantityBytes(quantity: string): number | undefined {
-    return parseStorageQuantity(quantity);
 }
 
 function ms(duration: string | undefined): number | undefined {
@@ -325,13 +317,6 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
             continue;
         }
         if ((object.spec.replicas ?? 1) < 2) add("spec.replicas", "must be at least 2");
-        if (component === "store") {
-            const container = pod.containers.find((c: Record<string, any>) => c.args?.[0] === "store");
-            const flags = parseFlags(container.args);
-            const caches = ["index-cache-size", "chunk-pool-size"].reduce((sum, flag) => sum + (sizeBytes(one(flags, flag) ?? "") ?? 0), 0);
-            const limit = quantityBytes(container.resources?.limits?.memory ?? "");
-            if (limit === undefined || limit <= caches) add("spec.template.spec.containers[0].resources.limits.memory", "must exceed --index-cache-size plus --chunk-pool-size, or the store is OOM-killed once its caches fill");
-        }
         const spread = pod.affinity?.podAntiAffinity !== undefined || (pod.topologySpreadConstraints ?? []).length > 0;
         if (!spread) add("spec.template.spec.affinity", "replicas must be spread by pod anti-affinity or topology spread constraints");
         const labels = object.spec.template.metadata?.labels ?? {};
@@ -613,6 +598,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),
+        ...checkCacheMemory(plan),
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),

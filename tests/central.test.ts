@@ -258,16 +258,19 @@ describe("central stack: the Thanos control plane", () => {
             expect(central.outputs.alertmanagerUrl).to.equal("http://kps-alertmanager.monitoring.svc.cluster.local:9093");
         });
 
-        it("gives Grafana Thanos Query as its one default datasource", () => {
+        it("gives Grafana the query-frontend in front of Thanos Query as its one default datasource, uid thanos", () => {
             const grafana = kpsValues(central).grafana;
             expect(grafana.enabled).to.equal(true);
             expect(grafana.sidecar.datasources.defaultDatasourceEnabled).to.equal(false);
             const defaults = grafana.additionalDataSources.filter((d: any) => d.isDefault);
             expect(defaults).to.have.lengthOf(1);
-            expect(defaults[0].url).to.equal("http://thanos-query.monitoring.svc.cluster.local:9090");
-            // The URL points at the Query Service this stack declares.
-            const service = k8sObject(central, "Service", "thanos-query");
+            expect(defaults[0].url).to.equal("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
+            expect(defaults[0].uid).to.equal("thanos");
+            // The URL points at the frontend Service this stack declares, which selects the frontend's pods.
+            const service = k8sObject(central, "Service", "thanos-query-frontend");
             expect(service.spec.ports.map((p: any) => p.port)).to.include(9090);
+            const frontend = k8sObject(central, "Deployment", "thanos-query-frontend");
+            expect(frontend.spec.template.metadata.labels).to.include(service.spec.selector);
         });
 
         it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
