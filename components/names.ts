@@ -94,3 +94,7 @@ export const SIDECAR_TLS = {
 export function sidecarServerName(clusterName: string): string {
     return `thanos-sidecar.${clusterName}`;
 }
+
+/** Query's endpoint file (`--endpoint.sd-config-file`): a ConfigMap mounted into Query, re-read every reload interval. */
+export const QUERY_ENDPOINTS_CONFIGMAP = "thanos-query-endpoints";
+export const QUERY_ENDPOINTS_KEY = "endpoints.yaml";

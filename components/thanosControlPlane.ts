@@ -106,6 +106,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 central,
                 endpoints: this.queryEndpoints,
                 replicaLabels: this.edges.apply(queryReplicaLabels),
+                edges: this.edges,
                 edgeTls: Object.fromEntries(
                     central.edgeStacks.map((stack) => [
                         stack,

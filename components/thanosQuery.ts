@@ -1,9 +1,12 @@
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { CentralSettings, ClusterSettings } from "../config";
 import { ClusterStackOutputs } from "../contract";
+import { EndpointSdConfig } from "../schemas/thanos";
 import { assignedAddress, lbipamAnnotations } from "./lbipam";
-import { MONITORING_NAMESPACE, PROMETHEUS_REPLICA_LABEL, SIDECAR_GRPC_PORT, prometheusPodName } from "./names";
+import { MONITORING_NAMESPACE, PROMETHEUS_REPLICA_LABEL, QUERY_ENDPOINTS_CONFIGMAP, QUERY_ENDPOINTS_KEY, SIDECAR_GRPC_PORT, prometheusPodName } from "./names";
 import {
     POD_SECURITY_CONTEXT,
     THANOS_GRPC_PORT,
@@ -22,6 +25,16 @@ export const QUERY_HTTP_PORT = 9090;
 export const RULER_REPLICA_LABEL = "rule_replica";
 /** Sharing key of the central address: Query (9090) and Grafana (3000) share it. */
 export const CENTRAL_SHARING_KEY = "thanos-central";
+
+const QUERY_ENDPOINTS_DIR = "/etc/thanos/endpoints";
+export const QUERY_ENDPOINTS_FILE = `${QUERY_ENDPOINTS_DIR}/${QUERY_ENDPOINTS_KEY}`;
+/**
+ * How often Query re-reads the endpoint file. The kubelet refreshes a mounted ConfigMap within
+ * about a minute of a change, so a new edge is dialled a minute or two after `pulumi up`.
+ */
+export const QUERY_ENDPOINTS_RELOAD_INTERVAL = "30s";
+/** The oldest TLS version the sidecars accept (their grpcServerTlsConfig serves TLS 1.3 only). */
+const EDGE_TLS_MIN_VERSION = "1.3";
 
 /** The operator's governing Service of every Prometheus StatefulSet: it gives each replica a DNS name. */
 const PROMETHEUS_GOVERNING_SERVICE = "prometheus-operated";
@@ -109,17 +122,31 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
     ];
 }
 
-/** The `--endpoint.sd-config` document (JSON, which is YAML), with per-endpoint mTLS where the edge enables it. */
-export function endpointSdConfig(endpoints: QueryEndpoint[]): string {
-    return JSON.stringify({
+/**
+ * The endpoint file (`--endpoint.sd-config-file`), in the shape Thanos v0.42.4 reads
+ * (cmd/thanos/endpointset.go): per-endpoint TLS under `client_config`. Endpoints without TLS use
+ * Query's global client settings (plain gRPC, in-cluster).
+ */
+export function endpointSdConfig(endpoints: QueryEndpoint[]): EndpointSdConfig {
+    return {
         endpoints: endpoints.map(({ address, strict, tls }) => ({
             address,
             strict,
             ...(tls
-                ? { grpc_client_config: { server_name: tls.serverName, tls_config: { enabled: true, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile } } }
+                ? {
+                      client_config: {
+                          server_name: tls.serverName,
+                          tls_config: { enabled: true, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile, min_version: EDGE_TLS_MIN_VERSION },
+                      },
+                  }
                 : {}),
         })),
-    });
+    };
+}
+
+/** The endpoint file's text: YAML, one line per field, so a change shows as a readable diff. */
+export function endpointFileYaml(endpoints: QueryEndpoint[]): string {
+    return yaml.dump(endpointSdConfig(endpoints), { lineWidth: -1, noRefs: true, sortKeys: false });
 }
 
 /** Replica labels Query deduplicates on: Prometheus' (from every cluster's contract) and the Ruler's. */
@@ -127,18 +154,26 @@ export function queryReplicaLabels(edges: EdgeCluster[]): string[] {
     return [...new Set([PROMETHEUS_REPLICA_LABEL, ...edges.flatMap((e) => e.replicaLabels), RULER_REPLICA_LABEL])];
 }
 
-export function queryArgs(central: CentralSettings, endpoints: QueryEndpoint[], replicaLabels: string[]): string[] {
+export function queryArgs(central: CentralSettings, replicaLabels: string[]): string[] {
     return thanosArgs("query", {
         "log.level": "info",
         "http-address": `0.0.0.0:${QUERY_HTTP_PORT}`,
         "grpc-address": `0.0.0.0:${THANOS_GRPC_PORT}`,
-        "endpoint.sd-config": endpointSdConfig(endpoints),
+        // A file, not an argument: adding an edge changes the file, not the pod, and the list has no
+        // argv size limit (one argument over 128 KiB cannot exec).
+        "endpoint.sd-config-file": QUERY_ENDPOINTS_FILE,
+        "endpoint.sd-config-reload-interval": QUERY_ENDPOINTS_RELOAD_INTERVAL,
         "query.replica-label": replicaLabels,
         "query.auto-downsampling": true,
         // Partial responses keep answering when one edge is unreachable; strict endpoints make it a visible warning.
         "query.partial-response": true,
         "query.timeout": central.query.timeout,
         "store.response-timeout": central.query.storeResponseTimeout,
+        // One heavy dashboard cannot exhaust Query: queries beyond max-concurrent wait in line, and a
+        // query fetching more series or samples from one store than the limits fails alone.
+        "query.max-concurrent": central.query.maxConcurrent,
+        "store.limits.request-series": central.query.requestSeriesLimit,
+        "store.limits.request-samples": central.query.requestSamplesLimit,
     });
 }
 
@@ -150,7 +185,27 @@ export function queryTlsVolumes(edgeStacks: string[]): { volumes: k8s.types.inpu
     };
 }
 
-export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input<string[]>): k8s.types.input.apps.v1.Deployment {
+/**
+ * Hash of every edge's TLS material Query holds (the edge's CA and the client certificate it
+ * issued). Thanos reads a CA file once, at dial setup: the pod template carries this hash so that a
+ * renewed certificate or a rotated CA rolls Query.
+ */
+export function edgeTlsChecksum(edges: EdgeCluster[]): string {
+    const material = edges
+        .filter((edge) => edge.grpcTls.enabled)
+        .map((edge) => (edge.grpcTls.enabled ? [edge.stackName, edge.grpcTls.caCertificate, edge.grpcTls.clientCertificate].join("\n") : ""))
+        .sort();
+    return crypto.createHash("sha256").update(material.join("\n")).digest("hex");
+}
+
+export function queryConfigMapSpec(endpointFile: pulumi.Input<string>): k8s.types.input.core.v1.ConfigMap {
+    return {
+        metadata: { name: QUERY_ENDPOINTS_CONFIGMAP, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+        data: { [QUERY_ENDPOINTS_KEY]: endpointFile },
+    };
+}
+
+export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input<string[]>, edgeTlsHash: pulumi.Input<string>): k8s.types.input.apps.v1.Deployment {
     const tlsVolumes = queryTlsVolumes(central.edgeStacks);
     return {
         metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
@@ -159,18 +214,19 @@ export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input
             selector: { matchLabels: thanosSelector(QUERY_COMPONENT) },
             strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
-                metadata: { labels: thanosLabels(QUERY_COMPONENT) },
+                // The endpoint file is re-read in place; TLS material is not (see edgeTlsChecksum).
+                metadata: { labels: thanosLabels(QUERY_COMPONENT), annotations: { "checksum/edge-tls": edgeTlsHash } },
                 spec: {
                     securityContext: POD_SECURITY_CONTEXT,
                     affinity: preferSpreadAcrossNodes(QUERY_COMPONENT),
                     automountServiceAccountToken: false,
-                    volumes: tlsVolumes.volumes,
+                    volumes: [{ name: "endpoints", configMap: { name: QUERY_ENDPOINTS_CONFIGMAP } }, ...tlsVolumes.volumes],
                     containers: [
                         thanosContainer({
                             args,
                             httpPort: QUERY_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
-                            volumeMounts: tlsVolumes.mounts,
+                            volumeMounts: [{ name: "endpoints", mountPath: QUERY_ENDPOINTS_DIR, readOnly: true }, ...tlsVolumes.mounts],
                             resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } },
                         }),
                     ],
@@ -229,6 +285,8 @@ export interface ThanosQueryArgs {
     endpoints: pulumi.Input<QueryEndpoint[]>;
     /** Replica labels to deduplicate on. */
     replicaLabels: pulumi.Input<string[]>;
+    /** The edges, for the checksum of their TLS material on the pod template. */
+    edges: pulumi.Input<EdgeCluster[]>;
     /** Per edge stack name: its checked outputs' TLS part and the client key (secret), for the edge TLS Secrets. */
     edgeTls: Record<string, { edge: pulumi.Output<EdgeCluster | undefined>; clientKey: pulumi.Output<string> }>;
     /** Resources to wait for (the namespace, the LB pool). */
@@ -245,9 +303,8 @@ export class ThanosQuery extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosQueryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:ThanosQuery", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
-        const containerArgs = pulumi
-            .all([args.endpoints, args.replicaLabels])
-            .apply(([endpoints, labels]) => queryArgs(args.central, endpoints, labels));
+        const endpointFile = pulumi.output(args.endpoints).apply(endpointFileYaml);
+        const endpointsConfigMap = new k8s.core.v1.ConfigMap(`${name}-endpoints`, queryConfigMapSpec(endpointFile), child);
         const secrets = Object.entries(args.edgeTls).map(
             ([stack, { edge, clientKey }]) =>
                 new k8s.core.v1.Secret(
@@ -264,7 +321,12 @@ export class ThanosQuery extends pulumi.ComponentResource {
                     child,
                 ),
         );
-        new k8s.apps.v1.Deployment(name, queryDeploymentSpec(args.central, containerArgs), { ...child, dependsOn: [...(args.dependsOn ?? []), ...secrets] });
+        const containerArgs = pulumi.output(args.replicaLabels).apply((labels) => queryArgs(args.central, labels));
+        new k8s.apps.v1.Deployment(
+            name,
+            queryDeploymentSpec(args.central, containerArgs, pulumi.output(args.edges).apply(edgeTlsChecksum)),
+            { ...child, dependsOn: [...(args.dependsOn ?? []), endpointsConfigMap, ...secrets] },
+        );
         new k8s.core.v1.Service(name, queryServiceSpec(), child);
         new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT), child);
         const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);

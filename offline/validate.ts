@@ -15,6 +15,7 @@ import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/nam
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration } from "../config/units";
 import { checkCacheMemory } from "./checks/thanosCaches";
+import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
 import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
@@ -513,36 +514,39 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
         }
         const queryName = objectName(query.object);
         const replicaLabels = query.flags.get("query.replica-label") ?? [];
-        const sdConfig = one(query.flags, "endpoint.sd-config");
-        const endpoints: { address: string; strict?: boolean }[] = sdConfig ? JSON.parse(sdConfig).endpoints ?? [] : [];
+        const endpointFile = readDocument(central, query.object, query.container, query.flags, "endpoint.sd-config");
+        const endpointsField = endpointFile?.where ?? "--endpoint.sd-config-file";
+        if (endpointFile === undefined) add(central.stack, queryName, endpointsField, "Query reads no endpoint file: it would query no store at all");
+        const endpoints: Record<string, any>[] = (endpointFile?.document as { endpoints?: Record<string, any>[] } | undefined)?.endpoints ?? [];
 
         // Every edge's every replica wired, strictly.
         for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
             for (const address of edge.outputs.sidecarEndpoints ?? []) {
                 const endpoint = endpoints.find((e) => e.address === address);
-                if (endpoint === undefined) add(central.stack, queryName, "--endpoint.sd-config", `does not read ${edge.stack}'s sidecar ${address}`);
-                else if (endpoint.strict !== true) add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack}'s sidecar ${address} must be strict, or an unreachable edge silently vanishes from results`);
+                if (endpoint === undefined) add(central.stack, queryName, endpointsField, `does not read ${edge.stack}'s sidecar ${address}`);
+                else if (endpoint.strict !== true) add(central.stack, queryName, endpointsField, `${edge.stack}'s sidecar ${address} must be strict, or an unreachable edge silently vanishes from results`);
             }
             const edgeTls = edge.outputs.grpcTls?.enabled === true;
             const mounts: string[] = (query.container.volumeMounts ?? []).map((m: Record<string, any>) => m.mountPath);
             for (const address of edge.outputs.sidecarEndpoints ?? []) {
-                const endpoint = endpoints.find((e) => e.address === address) as Record<string, any> | undefined;
+                const endpoint = endpoints.find((e) => e.address === address);
                 if (endpoint === undefined) continue;
-                const tlsConfig = endpoint.grpc_client_config?.tls_config;
+                // Thanos v0.42.4's key; anything else is silently ignored (checkThanosConfigs reports it).
+                const tlsConfig = endpoint.client_config?.tls_config;
                 if (edgeTls && tlsConfig?.enabled !== true) {
-                    add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack} requires mTLS on ${address}, but Query dials it in plain gRPC`);
+                    add(central.stack, queryName, endpointsField, `${edge.stack} requires mTLS on ${address}, but Query dials it in plain gRPC`);
                 } else if (edgeTls) {
                     for (const file of ["ca_file", "cert_file", "key_file"]) {
                         const value: string | undefined = tlsConfig[file];
                         if (value === undefined || !mounts.some((m) => value.startsWith(`${m}/`))) {
-                            add(central.stack, queryName, `--endpoint.sd-config ${address} ${file}`, `${value ?? "(unset)"} is not in a volume mounted into Query`);
+                            add(central.stack, queryName, `${endpointsField} ${address} ${file}`, `${value ?? "(unset)"} is not in a volume mounted into Query`);
                         }
                     }
-                    if (endpoint.grpc_client_config.server_name !== edge.outputs.grpcTls.serverName) {
-                        add(central.stack, queryName, `--endpoint.sd-config ${address} server_name`, `must be ${edge.outputs.grpcTls.serverName}, the name in ${edge.stack}'s server certificate`);
+                    if (endpoint.client_config.server_name !== edge.outputs.grpcTls.serverName) {
+                        add(central.stack, queryName, `${endpointsField} ${address} server_name`, `must be ${edge.outputs.grpcTls.serverName}, the name in ${edge.stack}'s server certificate`);
                     }
                 } else if (tlsConfig?.enabled === true) {
-                    add(central.stack, queryName, "--endpoint.sd-config", `${edge.stack} serves plain gRPC on ${address}, but Query dials it with TLS`);
+                    add(central.stack, queryName, endpointsField, `${edge.stack} serves plain gRPC on ${address}, but Query dials it with TLS`);
                 }
             }
             for (const label of edge.outputs.replicaLabels ?? []) {
@@ -595,6 +599,7 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
 export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
     const perStack = plans.flatMap((plan) => [
         ...checkThanosFlags(plan),
+        ...checkThanosConfigs(plan),
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),

@@ -2,6 +2,7 @@
 // tests call their validate functions on resources from the rendered stacks. The stack rules run
 // the same checks as `npm run validate`, on what a real `pulumi preview` is about to deploy.
 
+import * as yaml from "js-yaml";
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import {
     Finding,
@@ -10,10 +11,12 @@ import {
     checkChartSecurity,
     checkPodSecurity,
     checkThanosFlags,
-    parseFlags,
     servesPrometheusPods,
     thanosContainers,
 } from "../offline/validate";
+import { QUERY_ENDPOINTS_CONFIGMAP, QUERY_ENDPOINTS_KEY } from "../components/names";
+import { checkThanosConfigs } from "../offline/checks/thanosConfigs";
+import { thanosConfigProblems } from "../schemas/thanos";
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -65,15 +68,15 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         if ((args.props.spec.loadBalancerSourceRanges ?? []).length === 0) reportViolation(`${args.name} has no loadBalancerSourceRanges: the StoreAPI would be open to every host`);
         if (args.props.spec.allocateLoadBalancerNodePorts !== false) reportViolation(`${args.name} allocates NodePorts, which bypass loadBalancerSourceRanges`);
     }),
-    resourcePolicy("strict-remote-endpoints", "Query keeps every remote sidecar as a strict endpoint, so an unreachable cluster is reported, not dropped.", (args, reportViolation) => {
-        if (args.type !== "kubernetes:apps/v1:Deployment") return;
-        for (const container of args.props.spec?.template?.spec?.containers ?? []) {
-            if (container.args?.[0] !== "query") continue;
-            const sdConfig = parseFlags(container.args).get("endpoint.sd-config")?.[0];
-            for (const endpoint of sdConfig ? (JSON.parse(sdConfig).endpoints ?? []) : []) {
-                const remote = /^[0-9.]+:[0-9]+$/.test(endpoint.address);
-                if (remote && endpoint.strict !== true) reportViolation(`${args.name}: remote endpoint ${endpoint.address} must be strict`);
-            }
+    resourcePolicy("strict-remote-endpoints", "Query's endpoint file is valid for Thanos v0.42.4 and keeps every remote sidecar strict, so an unreachable cluster is reported, not dropped.", (args, reportViolation) => {
+        if (args.type !== "kubernetes:core/v1:ConfigMap" || args.props.metadata?.name !== QUERY_ENDPOINTS_CONFIGMAP) return;
+        const text = args.props.data?.[QUERY_ENDPOINTS_KEY];
+        if (typeof text !== "string") return reportViolation(`${args.name} has no ${QUERY_ENDPOINTS_KEY}`);
+        const document = yaml.load(text) as { endpoints?: { address: string; strict?: boolean }[] };
+        for (const problem of thanosConfigProblems("endpoint-sd-config", document)) reportViolation(`${args.name}: ${problem}`);
+        for (const endpoint of document?.endpoints ?? []) {
+            const remote = /^[0-9.]+:[0-9]+$/.test(endpoint.address);
+            if (remote && endpoint.strict !== true) reportViolation(`${args.name}: remote endpoint ${endpoint.address} must be strict`);
         }
     }),
     resourcePolicy("prometheus-for-thanos", "Prometheus ships 2h blocks through an objstore Secret reference, keeps at least 6h locally and runs 2+ replicas.", (args, reportViolation) => {
@@ -89,6 +92,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         if (tls !== undefined && !tls.caFile && !tls.ca) reportViolation("the sidecar serves TLS without a client CA: any TLS client would be let in");
     }),
     stackPolicy("thanos-flags", "Every Thanos container uses flags of the pinned version, with well-formed values.", checkThanosFlags),
+    stackPolicy("thanos-configs", "Every config document handed to Thanos (endpoint file, caches) is valid for the pinned version.", checkThanosConfigs),
     stackPolicy("restricted-pods", "Every container we define or configure meets the restricted Pod Security profile, with resources and probes.", (plan) => [
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),

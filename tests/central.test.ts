@@ -32,6 +32,13 @@ function thanosArgs(run: StackRun, kind: "Deployment" | "StatefulSet", name: str
     return k8sObject(run, kind, name).spec.template.spec.containers[0].args;
 }
 
+/** Query's endpoint file, as Thanos would read it from the mounted ConfigMap. */
+function endpointFile(run: StackRun): { endpoints: Record<string, any>[] } {
+    const args = thanosArgs(run, "Deployment", "thanos-query");
+    expect(flag(args, "endpoint.sd-config-file")).to.deep.equal(["/etc/thanos/endpoints/endpoints.yaml"]);
+    return yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as { endpoints: Record<string, any>[] };
+}
+
 function kpsValues(run: StackRun): Record<string, any> {
     return (byType(run, "kubernetes:helm.sh/v3:Release")[0].inputs as any).values;
 }
@@ -60,12 +67,17 @@ describe("central stack: the Thanos control plane", () => {
     });
 
     describe("Query", () => {
-        it("reads every edge replica's sidecar, strictly, through --endpoint.sd-config", () => {
+        it("reads every edge replica's sidecar, strictly, from an endpoint file it re-reads", () => {
             const args = thanosArgs(central, "Deployment", "thanos-query");
             expect(args[0]).to.equal("query");
-            const [sdConfig] = flag(args, "endpoint.sd-config");
-            const endpoints = (yaml.load(sdConfig) as { endpoints: { address: string; strict: boolean; grpc_client_config?: any }[] }).endpoints;
+            expect(flag(args, "endpoint.sd-config")).to.deep.equal([]);
+            expect(flag(args, "endpoint.sd-config-reload-interval")).to.have.lengthOf(1);
+            const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
+            expect(pod.volumes).to.deep.include({ name: "endpoints", configMap: { name: "thanos-query-endpoints" } });
+            expect(pod.containers[0].volumeMounts).to.deep.include({ name: "endpoints", mountPath: "/etc/thanos/endpoints", readOnly: true });
+            const endpoints = endpointFile(central).endpoints;
             for (const address of EDGE_ENDPOINTS) {
+                expect(endpoints.filter((e) => e.address === address), address).to.have.lengthOf(1);
                 const endpoint = endpoints.find((e) => e.address === address);
                 expect(endpoint?.strict, address).to.equal(true);
             }
@@ -93,18 +105,26 @@ describe("central stack: the Thanos control plane", () => {
         });
 
         it("dials every edge over mTLS with the client certificate that edge issued", () => {
-            const args = thanosArgs(central, "Deployment", "thanos-query");
-            const [sdConfig] = flag(args, "endpoint.sd-config");
-            const endpoints = (yaml.load(sdConfig) as { endpoints: any[] }).endpoints;
+            const endpoints = endpointFile(central).endpoints;
             for (const address of EDGE_ENDPOINTS) {
                 const cluster = `cluster-0${Number(address.split(":")[0].split(".")[3]) - 209}`;
-                expect(endpoints.find((e) => e.address === address).grpc_client_config, address).to.deep.equal({
+                // Thanos v0.42.4, cmd/thanos/endpointset.go: endpointSettings.ClientConfig is `client_config`.
+                expect(endpoints.find((e) => e.address === address)!.client_config, address).to.deep.equal({
                     server_name: `thanos-sidecar.${cluster}`,
-                    tls_config: { enabled: true, ca_file: `/etc/thanos/tls/${cluster}/ca.crt`, cert_file: `/etc/thanos/tls/${cluster}/tls.crt`, key_file: `/etc/thanos/tls/${cluster}/tls.key` },
+                    tls_config: {
+                        enabled: true,
+                        ca_file: `/etc/thanos/tls/${cluster}/ca.crt`,
+                        cert_file: `/etc/thanos/tls/${cluster}/tls.crt`,
+                        key_file: `/etc/thanos/tls/${cluster}/tls.key`,
+                        min_version: "1.3",
+                    },
                 });
             }
             // In-cluster endpoints stay plain.
-            expect(endpoints.find((e) => e.address.startsWith("thanos-store-0")).grpc_client_config).to.equal(undefined);
+            expect(endpoints.find((e) => e.address.startsWith("thanos-store-0"))).to.deep.equal({
+                address: "thanos-store-0.thanos-store.monitoring.svc.cluster.local:10901",
+                strict: false,
+            });
             const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
             for (const cluster of ["cluster-02", "cluster-03", "cluster-04"]) {
                 expect(pod.volumes).to.deep.include({ name: `tls-${cluster}`, secret: { secretName: `thanos-query-tls-${cluster}` } });
@@ -396,12 +416,11 @@ describe("central stack: the Thanos control plane", () => {
                 { "thanos-multicluster:central": { ...centralConfig, edgeStacks: [...centralConfig.edgeStacks, "cluster-05"] } },
                 { ...edgeOutputs, "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs } },
             );
-            const [sdConfig] = flag(thanosArgs(run, "Deployment", "thanos-query"), "endpoint.sd-config");
-            const endpoints = (yaml.load(sdConfig) as any).endpoints;
+            const endpoints = endpointFile(run).endpoints;
             for (const address of ["192.168.101.214:10901", "192.168.101.214:10911"]) {
-                const endpoint = endpoints.find((e: any) => e.address === address);
+                const endpoint = endpoints.find((e: any) => e.address === address)!;
                 expect(endpoint.strict, address).to.equal(true);
-                expect(endpoint.grpc_client_config.server_name).to.equal("thanos-sidecar.cluster-05");
+                expect(endpoint.client_config.server_name).to.equal("thanos-sidecar.cluster-05");
             }
             expect(k8sObject(run, "Secret", "thanos-query-tls-cluster-05").metadata.namespace).to.equal("monitoring");
             const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];

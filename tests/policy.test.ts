@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as yaml from "js-yaml";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -95,12 +96,11 @@ describe("the policy pack", () => {
 
     it("strict-remote-endpoints: a remote sidecar that is not strict", async () => {
         const resources = stackResources("cluster-01");
-        const container = find(resources, "kubernetes:apps/v1:Deployment", "thanos-query").props.spec.template.spec.containers[0];
-        const i = container.args.findIndex((a: string) => a.startsWith("--endpoint.sd-config="));
-        const config = JSON.parse(container.args[i].slice("--endpoint.sd-config=".length));
+        const configMap = find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints").props;
+        const config = yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: any[] };
         config.endpoints.find((e: any) => e.address === "192.168.101.211:10911").strict = false;
-        container.args[i] = `--endpoint.sd-config=${JSON.stringify(config)}`;
-        expect(await violations("strict-remote-endpoints", resources)).to.deep.equal(["thanos-query: remote endpoint 192.168.101.211:10911 must be strict"]);
+        configMap.data["endpoints.yaml"] = yaml.dump(config);
+        expect(await violations("strict-remote-endpoints", resources)).to.deep.equal(["thanos-query-endpoints: remote endpoint 192.168.101.211:10911 must be strict"]);
     });
 
     it("prometheus-for-thanos: block size, inline credentials, retention and replicas", async () => {

@@ -373,10 +373,9 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         const plain = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
         edges["miribit/thanos-multicluster/cluster-04"] = { outputs: plain.outputs, secretOutputNames: plain.secretOutputNames };
         const run = await runCommittedStack("cluster-01", {}, edges);
-        const args = k8sObject(run, "Deployment", "thanos-query").spec.template.spec.containers[0].args as string[];
-        const endpoints = JSON.parse(args.find((a) => a.startsWith("--endpoint.sd-config="))!.slice("--endpoint.sd-config=".length)).endpoints;
+        const endpoints = (yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as { endpoints: any[] }).endpoints;
         expect(endpoints.find((e: any) => e.address === "192.168.101.213:10901")).to.deep.equal({ address: "192.168.101.213:10901", strict: true });
-        expect(endpoints.find((e: any) => e.address === "192.168.101.212:10901").grpc_client_config.tls_config.enabled).to.equal(true);
+        expect(endpoints.find((e: any) => e.address === "192.168.101.212:10901").client_config.tls_config.enabled).to.equal(true);
         expect((k8sObject(run, "Secret", "thanos-query-tls-cluster-04").stringData as any).value).to.deep.equal({});
     });
 });

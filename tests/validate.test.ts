@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as yaml from "js-yaml";
+import { checkThanosConfigs } from "../offline/checks/thanosConfigs";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -25,6 +27,8 @@ let pristine: RenderedPlan[];
 let outDir: string;
 
 /** A deep copy of the rendered plans to break. */
+const ENDPOINTS_FIELD = "--endpoint.sd-config-file (ConfigMap thanos-query-endpoints, key endpoints.yaml)";
+
 function plans(): RenderedPlan[] {
     return JSON.parse(JSON.stringify(pristine));
 }
@@ -39,6 +43,15 @@ function manifest(p: RenderedPlan, kind: string, name: string): Record<string, a
 
 function container(p: RenderedPlan, kind: string, name: string): Record<string, any> {
     return manifest(p, kind, name).spec.template.spec.containers[0];
+}
+
+/** Query's endpoint file in the central plan, parsed; write it back with setEndpointFile. */
+function endpointFile(p: RenderedPlan): { endpoints: any[] } {
+    return yaml.load(manifest(p, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as { endpoints: any[] };
+}
+
+function setEndpointFile(p: RenderedPlan, config: unknown): void {
+    manifest(p, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"] = yaml.dump(config);
 }
 
 function values(p: RenderedPlan): Record<string, any> {
@@ -287,15 +300,34 @@ describe("npm run validate", () => {
 
         it("every edge replica is wired into Query, strictly", () => {
             const all = plans();
-            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
-            const flag = query.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
-            const config = JSON.parse(flag.slice("--endpoint.sd-config=".length));
+            const config = endpointFile(plan(all, "cluster-01"));
             config.endpoints = config.endpoints.filter((e: any) => e.address !== "192.168.101.212:10911");
             config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").strict = false;
-            setFlag(query, "endpoint.sd-config", JSON.stringify(config));
+            setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
-            expectFinding(findings, { field: "--endpoint.sd-config", message: "does not read cluster-03's sidecar 192.168.101.212:10911" });
-            expectFinding(findings, { field: "--endpoint.sd-config", message: "cluster-04's sidecar 192.168.101.213:10901 must be strict" });
+            expectFinding(findings, { field: ENDPOINTS_FIELD, message: "does not read cluster-03's sidecar 192.168.101.212:10911" });
+            expectFinding(findings, { field: ENDPOINTS_FIELD, message: "cluster-04's sidecar 192.168.101.213:10901 must be strict" });
+        });
+
+        it("Query without its endpoint file mounted reads no store", () => {
+            const all = plans();
+            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
+            query.volumeMounts = query.volumeMounts.filter((m: any) => m.name !== "endpoints");
+            expectFinding(checkInvariants(all), { field: "--endpoint.sd-config-file", message: "does not read cluster-02's sidecar 192.168.101.211:10901" });
+            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), { field: "--endpoint.sd-config-file", message: "Thanos would not start" });
+        });
+
+        it("the endpoint file is checked against Thanos v0.42.4's schema: the old grpc_client_config key is an error", () => {
+            const all = plans();
+            expect(checkThanosConfigs(plan(all, "cluster-01"))).to.deep.equal([]);
+            const config = endpointFile(plan(all, "cluster-01"));
+            const endpoint = config.endpoints.find((e: any) => e.address === "192.168.101.211:10901");
+            endpoint.grpc_client_config = endpoint.client_config;
+            delete endpoint.client_config;
+            setEndpointFile(plan(all, "cluster-01"), config);
+            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), { field: ENDPOINTS_FIELD, message: 'must NOT have additional properties: "grpc_client_config"' });
+            // ... and Query would then dial that mTLS-only sidecar in plain gRPC.
+            expectFinding(checkInvariants(all), { message: "requires mTLS on 192.168.101.211:10901, but Query dials it in plain gRPC" });
         });
 
         it("replica labels agree between Prometheus, Ruler, Query and Compactor", () => {
@@ -316,18 +348,16 @@ describe("npm run validate", () => {
         it("mTLS: a sidecar verifies clients, and Query dials TLS edges with TLS, from mounted files, checking their name", () => {
             const all = plans();
             delete values(plan(all, "cluster-02")).prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile;
-            const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
-            const flag = query.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
-            const config = JSON.parse(flag.slice("--endpoint.sd-config=".length));
-            delete config.endpoints.find((e: any) => e.address === "192.168.101.212:10901").grpc_client_config;
-            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").grpc_client_config.server_name = "cluster-04";
-            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").grpc_client_config.tls_config.key_file = "/tmp/tls.key";
-            setFlag(query, "endpoint.sd-config", JSON.stringify(config));
+            const config = endpointFile(plan(all, "cluster-01"));
+            delete config.endpoints.find((e: any) => e.address === "192.168.101.212:10901").client_config;
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").client_config.server_name = "cluster-04";
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").client_config.tls_config.key_file = "/tmp/tls.key";
+            setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
             expectFinding(findings, { stack: "cluster-02", field: "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", message: "without a client CA" });
             expectFinding(findings, { message: "requires mTLS on 192.168.101.212:10901, but Query dials it in plain gRPC" });
-            expectFinding(findings, { field: "--endpoint.sd-config 192.168.101.213:10901 server_name" });
-            expectFinding(findings, { field: "--endpoint.sd-config 192.168.101.213:10911 key_file", message: "not in a volume mounted into Query" });
+            expectFinding(findings, { field: `${ENDPOINTS_FIELD} 192.168.101.213:10901 server_name` });
+            expectFinding(findings, { field: `${ENDPOINTS_FIELD} 192.168.101.213:10911 key_file`, message: "not in a volume mounted into Query" });
         });
 
         it("compactor retention keeps raw >= 40h and 5m >= 10d", () => {
