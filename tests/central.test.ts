@@ -154,7 +154,9 @@ describe("central stack: the Thanos control plane", () => {
             const args = sts.spec.template.spec.containers[0].args;
             expect(args[0]).to.equal("store");
             expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
-            expect(flag(args, "index-cache-size")).to.deep.equal(["1GB"]);
+            // --index-cache.config replaces --index-cache-size (which Thanos ignores once a config is given).
+            expect(flag(args, "index-cache-size")).to.deep.equal([]);
+            expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([{ type: "IN-MEMORY", config: { max_size: "1GB" } }]);
             expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
             const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
             const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
@@ -164,8 +166,8 @@ describe("central stack: the Thanos control plane", () => {
         it("has a memory limit that covers its index cache and chunk pool", () => {
             const container = k8sObject(central, "StatefulSet", "thanos-store").spec.template.spec.containers[0];
             const limitMi = Number(/^([0-9]+)Mi$/.exec(container.resources.limits.memory)![1]);
-            // 1GB index cache + 2GB chunk pool, in MiB.
-            expect(limitMi).to.be.greaterThan(1024 + 2048);
+            // 1GB index cache + 2GB chunk pool + 512MB caching bucket (the default), in MiB.
+            expect(limitMi).to.be.greaterThan(1024 + 2048 + 512);
         });
     });
 
