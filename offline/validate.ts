@@ -14,6 +14,7 @@ import * as yaml from "js-yaml";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
 import { parseDuration } from "../config/units";
+import { checkScale } from "./checks/scale";
 import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
 import { FieldChecker, modelClass } from "./fieldCheck";
@@ -604,6 +605,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),
         ...checkCacheMemory(plan),
+        ...checkScale(plan),
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
