@@ -15,6 +15,9 @@ import { writeGeneratedDeployment } from "../generatedDeployment";
 import { renderStacks } from "../render";
 import { PROJECT_ROOT } from "../runStack";
 import { findStackFiles } from "../stackFiles";
+import { checkScale } from "../checks/scale";
+import { checkThanosConfigs } from "../checks/thanosConfigs";
+import { checkInvariants, loadPlans } from "../validate";
 
 interface Measurement {
     label: string;
@@ -25,6 +28,8 @@ interface Measurement {
     renderSeconds: number;
     /** CPU time of the process (user + system), in seconds: less disturbed by other processes than wall time. */
     cpuSeconds: number;
+    /** validate's wiring, config-document and scale errors in the rendered plan (after the measurement). */
+    errors?: string[];
     perStackSeconds: { stack: string; seconds: number }[];
     peakRssMb: number;
 }
@@ -46,6 +51,11 @@ async function child(label: string, dir: string, program: string | undefined): P
             cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
             peakRssMb: process.resourceUsage().maxRSS / 1024,
         };
+        if (program === undefined) {
+            const plans = loadPlans(outDir, dir);
+            const findings = [...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]), ...checkInvariants(plans)];
+            measurement.errors = findings.filter((f) => f.severity === "error").map((f) => `${f.stack} | ${f.object} | ${f.field} | ${f.message}`);
+        }
         process.stdout.write(`${JSON.stringify(measurement)}\n`);
     } finally {
         fs.rmSync(outDir, { recursive: true, force: true });
@@ -111,6 +121,10 @@ async function main(argv: string[]): Promise<void> {
     console.log("");
     const ratio = (a: Measurement, b: Measurement) => `${(a.wallSeconds / b.wallSeconds).toFixed(2)}x wall, ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU`;
     console.log(`four stacks / floor: ${ratio(four, floor)} (target <= 1.5x)`);
+    for (const m of [four, ...generated]) {
+        const errors = m.errors ?? [];
+        console.log(`${m.label}: ${errors.length === 0 ? "wiring, config documents and scale limits (no argument over 128 KiB, no ConfigMap or Secret near 1 MiB, each endpoint once) hold" : `${errors.length} errors:\n  ${errors.join("\n  ")}`}`);
+    }
     for (const m of generated) {
         const n = Number(m.label.split(" ")[0]);
         const notes = [`${ratio(m, four)} the four stacks${n === 100 ? " (target <= 6x)" : ""}`];
