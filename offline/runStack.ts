@@ -22,33 +22,34 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
     debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
 };
+const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /**
- * Pulumi stamps every promise it creates with `new Error().stack`, for the report of promises
- * still pending at exit. Formatting a stack maps each frame through ts-node's source maps, and that
- * was a quarter of a many-stack render. Offline, the stack is still captured at the same place but
- * formatted only if that report reads it; errors keep their own, source-mapped, stacks.
+ * Pulumi captures a stack trace for every promise it creates (for its report of promises left
+ * pending at exit) and an unbounded one for every resource (the source position it sends the
+ * engine). Under ts-node each frame is mapped through source maps: at 100 edges that was a quarter
+ * of the render's time and a third of its memory. The mock engine discards source positions, so
+ * the offline render captures neither; the pending-promise report still names each promise's
+ * context. Errors are untouched: an error the program throws keeps its own, source-mapped, stack
+ * (tests/renderScale.test.ts checks that it names the file and line).
  */
-function deferPromiseStackFormatting(): void {
+function keepStackCaptureOutOfRender(): void {
     const original = debuggable.debuggablePromise;
     debuggable.debuggablePromise = function <T>(p: Promise<T>, ctx: unknown): Promise<T> {
-        const format = Error.prepareStackTrace;
-        Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
-            let text: string | undefined;
-            const render = () => (text ??= format ? String(format(error, frames)) : [String(error), ...frames.map((f) => `    at ${f}`)].join("\n"));
-            return { toString: render, valueOf: render };
-        };
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
         try {
             return original(p, ctx);
         } finally {
-            Error.prepareStackTrace = format;
+            Error.stackTraceLimit = limit;
         }
     };
+    resource.Resource.callsites = () => [];
 }
-deferPromiseStackFormatting();
+keepStackCaptureOutOfRender();
 const PROJECT_NAME = "thanos-multicluster";
 
 export interface RecordedResource {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { readSiblingStacks } from "../config/siblings";
 import { renderStacks } from "../offline/render";
-import { PROJECT_ROOT } from "../offline/runStack";
+import { PROJECT_ROOT, StackRunError, runStack } from "../offline/runStack";
 import { findStackFiles } from "../offline/stackFiles";
 import { TEST_SECRETS } from "./helpers";
 
@@ -53,6 +53,21 @@ describe("a render that scales", () => {
         expect(require.cache[entry], "index.ts still in the require cache").to.equal(undefined);
         const holders = Object.values(require.cache).filter((m) => m?.children.some((c) => c.filename === entry));
         expect(holders.map((m) => m!.filename)).to.deep.equal([]);
+    });
+
+    it("still says where an error comes from: the program's file and line, source-mapped", async () => {
+        const program = path.join(__dirname, "fixtures", "throwingProgram.ts");
+        let failure: unknown;
+        try {
+            await runStack({ stack: "fixture", config: {}, program });
+        } catch (err) {
+            failure = err;
+        }
+        expect(failure).to.be.instanceOf(StackRunError);
+        const error = (failure as StackRunError).error as Error;
+        expect(error.message).to.equal("the fixture fails on input");
+        // Line 5 of the TypeScript source (the throw), not a line of the transpiled output.
+        expect(error.stack).to.contain(`${program}:5:`);
     });
 
     it("parses each sibling stack file once while it is unchanged, and again once it changes", () => {
