@@ -3,12 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
 import {
     CLUSTER_LABEL,
+    GRAFANA_DASHBOARD_LABEL,
+    GRAFANA_FOLDER_ANNOTATION,
     KUBE_PROMETHEUS_STACK,
+    MONITORING_NAMESPACE,
     NODE_EXPORTER_NAMESPACE,
     OBJSTORE_CA,
     PART_OF_LABEL,
     SIDECAR_TLS,
     PROMETHEUS_REPLICA_LABEL,
+    THANOS_DATASOURCE,
 } from "./names";
 import { lbipamAnnotations } from "./lbipam";
 import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
@@ -86,6 +90,20 @@ export interface AlertmanagerValues {
     };
 }
 
+/** The Grafana dashboard sidecar: which ConfigMaps become dashboards, and the chart's multicluster switch. */
+export interface GrafanaDashboardSidecarValues {
+    enabled: boolean;
+    label: string;
+    labelValue: string;
+    /** Namespaces the sidecar watches for dashboard ConfigMaps. */
+    searchNamespace: string;
+    /** The ConfigMap annotation naming a dashboard's folder (with provider.foldersFromFilesStructure). */
+    folderAnnotation: string;
+    provider: { foldersFromFilesStructure: boolean };
+    /** kube-prometheus-stack's own key: shows the `cluster` variable on the chart's dashboards. */
+    multicluster: { global: { enabled: boolean } };
+}
+
 /** Grafana subchart values, on the central cluster (off elsewhere). */
 export interface GrafanaValues {
     enabled: boolean;
@@ -104,7 +122,12 @@ export interface GrafanaValues {
         labels: Record<string, string>;
         loadBalancerSourceRanges: string[];
     };
-    sidecar?: { datasources: { defaultDatasourceEnabled: boolean }; resources: ResourceRequirements; securityContext: ContainerSecurityValues };
+    sidecar?: {
+        datasources: { defaultDatasourceEnabled: boolean };
+        dashboards: GrafanaDashboardSidecarValues;
+        resources: ResourceRequirements;
+        securityContext: ContainerSecurityValues;
+    };
     additionalDataSources?: {
         name: string;
         uid: string;
@@ -216,6 +239,25 @@ function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | 
     };
 }
 
+/**
+ * The dashboard sidecar, stated rather than inherited: it loads ConfigMaps labelled
+ * GRAFANA_DASHBOARD_LABEL from the monitoring namespace only (the chart's dashboards and ours; a
+ * labelled ConfigMap elsewhere cannot inject a dashboard), into the folder its annotation names.
+ * Every series carries the `cluster` external label, so the chart's dashboards get their cluster
+ * variable (hidden by default, and then they sum every cluster together).
+ */
+export function grafanaDashboardSidecar(): GrafanaDashboardSidecarValues {
+    return {
+        enabled: true,
+        label: GRAFANA_DASHBOARD_LABEL.key,
+        labelValue: GRAFANA_DASHBOARD_LABEL.value,
+        searchNamespace: MONITORING_NAMESPACE,
+        folderAnnotation: GRAFANA_FOLDER_ANNOTATION,
+        provider: { foldersFromFilesStructure: true },
+        multicluster: { global: { enabled: true } },
+    };
+}
+
 function grafanaValues(settings: ClusterSettings, central: CentralAddons | undefined): GrafanaValues {
     if (central === undefined) return { enabled: false };
     return {
@@ -239,11 +281,16 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
         },
         // The chart's own datasource points at the local Prometheus and is marked default; two
         // defaults stop Grafana from starting, and the global view is Query's.
-        sidecar: { datasources: { defaultDatasourceEnabled: false }, resources: resources("50m", "64Mi", "256Mi"), securityContext: GRAFANA_CONTAINER_SECURITY },
+        sidecar: {
+            datasources: { defaultDatasourceEnabled: false },
+            dashboards: grafanaDashboardSidecar(),
+            resources: resources("50m", "64Mi", "256Mi"),
+            securityContext: GRAFANA_CONTAINER_SECURITY,
+        },
         additionalDataSources: [
             {
                 name: "Thanos",
-                uid: "thanos",
+                uid: THANOS_DATASOURCE.uid,
                 type: "prometheus",
                 access: "proxy",
                 url: central.thanosDatasourceUrl,

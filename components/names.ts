@@ -98,3 +98,14 @@ export function sidecarServerName(clusterName: string): string {
 /** Query's endpoint file (`--endpoint.sd-config-file`): a ConfigMap mounted into Query, re-read every reload interval. */
 export const QUERY_ENDPOINTS_CONFIGMAP = "thanos-query-endpoints";
 export const QUERY_ENDPOINTS_KEY = "endpoints.yaml";
+
+/**
+ * Grafana's Thanos Query datasource, the one every dashboard queries. Dashboards refer to it by
+ * uid, so its URL may change (to a query-frontend, say) without touching any dashboard.
+ */
+export const THANOS_DATASOURCE = { type: "prometheus", uid: "thanos" } as const;
+
+/** The label the Grafana dashboard sidecar selects ConfigMaps by (the chart's default, stated). */
+export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
+/** The ConfigMap annotation naming the Grafana folder a dashboard goes into. */
+export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";

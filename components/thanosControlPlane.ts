@@ -5,6 +5,7 @@ import { EdgeStacks } from "./edgeStacks";
 import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
+import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
@@ -85,6 +86,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
 
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
+        // Grafana runs here: the dashboards of every cluster's Thanos, through Query.
+        new ThanosDashboards(`${name}-dashboards`, { provider, dependsOn: [args.base] }, child);
 
         this.queryEndpoints = this.edges.apply((edges) =>
             queryEndpoints({

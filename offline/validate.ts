@@ -6,7 +6,9 @@
 // - pod security, probes and resources of every container we define;
 // - availability: replicas, spreading and disruption budgets;
 // - the cross-stack invariants of a Thanos deployment (labels, replicas, compactor, retention,
-//   timeouts, wiring) and that no secret is written in clear.
+//   timeouts, wiring) and that no secret is written in clear;
+// - Grafana dashboards: loaded by the sidecar, valid against Grafana's schema, PromQL that parses
+//   (offline/checks/dashboards.ts).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -17,6 +19,7 @@ import { parseDuration } from "../config/units";
 import { checkScale } from "./checks/scale";
 import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
+import { checkDashboards } from "./checks/dashboards";
 import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
@@ -609,6 +612,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
+        ...checkDashboards(plan, { ci: process.env.CI === "true" }),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];
 }

@@ -1,0 +1,149 @@
+// The architecture graph, from a rendered out/ folder, as Graphviz DOT (drawn to SVG by the
+// WebAssembly Graphviz) and as Mermaid (for the README and the pull-request comment).
+
+import * as fs from "fs";
+import * as path from "path";
+import { Link, Wiring, exposureTls, wire } from "./links";
+import { Bucket, StackFacts, Tls, buckets, loadStackFacts, nodeId } from "./model";
+
+export interface Architecture {
+    facts: StackFacts[];
+    buckets: Bucket[];
+    wiring: Wiring;
+    objectStore?: string;
+}
+
+export function readArchitecture(outDir: string): Architecture {
+    if (!fs.existsSync(outDir)) throw new Error(`${outDir} does not exist: run \`npm run render\` first`);
+    const dirs = fs
+        .readdirSync(outDir)
+        .filter((d) => fs.existsSync(path.join(outDir, d, "outputs.json")))
+        .map((d) => path.join(outDir, d));
+    if (dirs.length === 0) throw new Error(`no rendered stack in ${outDir}: run \`npm run render\` first`);
+    const rank = (f: StackFacts) => (f.cluster.role === "central" ? 0 : 1);
+    const facts = dirs.map(loadStackFacts).sort((a, b) => rank(a) - rank(b) || a.cluster.stack.localeCompare(b.cluster.stack));
+    const bucketList = buckets(facts);
+    const objectStore = facts.map((f) => f.outputs.objstore?.endpoint).find((e) => typeof e === "string");
+    return { facts, buckets: bucketList, wiring: wire(facts, bucketList), objectStore };
+}
+
+const TLS_STYLE: Record<Tls, string> = {
+    mTLS: 'color="#1b7f3b", fontcolor="#1b7f3b", penwidth=2',
+    TLS: 'color="#1f5fbf", fontcolor="#1f5fbf", penwidth=1.5',
+    plaintext: 'color="#666666", fontcolor="#444444", style=dashed',
+    unknown: 'color="#b36b00", fontcolor="#b36b00", style=dotted',
+};
+
+interface Node {
+    id: string;
+    label: string[];
+    shape: "box" | "lb" | "bucket" | "external";
+}
+interface Group {
+    id: string;
+    label: string;
+    nodes: Node[];
+}
+interface Edge {
+    from: string;
+    to: string;
+    label: string[];
+    tls: Tls;
+}
+
+/** One neutral graph that both the DOT and the Mermaid writers print. */
+export function graph(arch: Architecture): { groups: Group[]; loose: Node[]; edges: Edge[] } {
+    const groups: Group[] = arch.facts.map((f) => {
+        const nodes: Node[] = f.components.map((c) => ({
+            id: c.id,
+            label: [`${c.label}${c.replicas > 1 ? ` x${c.replicas}` : ""}`, ...(c.extra ? [`+ ${c.extra}`] : [])],
+            shape: "box",
+        }));
+        for (const address of [...new Set(arch.wiring.exposures.filter((e) => e.stack === f.cluster.stack).map((e) => e.address))]) {
+            nodes.push({ id: nodeId("lb", address), label: [`LoadBalancer ${address}`], shape: "lb" });
+        }
+        return { id: nodeId("cluster", f.cluster.stack), label: `${f.cluster.name} (${f.cluster.role})`, nodes };
+    });
+    if (arch.buckets.length > 0) {
+        groups.push({
+            id: "cluster_objstore",
+            label: `object storage${arch.objectStore ? ` ${arch.objectStore}` : ""}`,
+            nodes: arch.buckets.map((b) => ({ id: b.id, label: [`bucket ${b.name}`], shape: "bucket" })),
+        });
+    }
+    const loose = arch.wiring.externals.map((e) => ({ id: e.id, label: [e.label], shape: "external" as const }));
+    const edges: Edge[] = [];
+    const exposuresByTarget = new Map<string, typeof arch.wiring.exposures>();
+    for (const e of arch.wiring.exposures) {
+        const key = `${nodeId("lb", e.address)}>${e.component}>${exposureTls(arch.facts, e)}`;
+        exposuresByTarget.set(key, [...(exposuresByTarget.get(key) ?? []), e]);
+    }
+    for (const [key, list] of exposuresByTarget) {
+        const [from, to, tls] = key.split(">");
+        edges.push({ from, to, tls: tls as Tls, label: [...list.map((e) => `:${e.port}${e.pod ? ` → ${e.pod}` : ""}`), tls] });
+    }
+    for (const l of arch.wiring.links) edges.push(linkEdge(l));
+    return { groups, loose, edges };
+}
+
+function linkEdge(l: Link): Edge {
+    return { from: l.from, to: l.to, tls: l.tls, label: [l.kind, ...l.addresses, l.tls] };
+}
+
+const dotString = (lines: string[]) => `"${lines.map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"')).join("\\n")}"`;
+
+export function toDot(arch: Architecture): string {
+    const g = graph(arch);
+    const shape = (n: Node) =>
+        n.shape === "lb" ? 'shape=hexagon, fillcolor="#fff4d6"' : n.shape === "bucket" ? 'shape=cylinder, fillcolor="#e8eef9"' : n.shape === "external" ? 'shape=box, style="dashed"' : 'shape=box, style="rounded,filled", fillcolor="#ffffff"';
+    const out = [
+        "digraph architecture {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=1.2, newrank=true];',
+        '  node [fontname="Helvetica", fontsize=10, style=filled];',
+        '  edge [fontname="Helvetica", fontsize=8];',
+    ];
+    for (const group of g.groups) {
+        out.push(`  subgraph ${group.id} {`, `    label=${dotString([group.label])};`, '    style="rounded"; color="#888888";');
+        for (const n of group.nodes) out.push(`    ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
+        out.push("  }");
+    }
+    for (const n of g.loose) out.push(`  ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
+    for (const e of g.edges) out.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label)}, ${TLS_STYLE[e.tls]}];`);
+    out.push(
+        '  subgraph cluster_legend { label="links"; style="rounded"; color="#bbbbbb";',
+        ...(["mTLS", "TLS", "plaintext"] as Tls[]).map(
+            (tls, i) => `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; legend_${i}_a -> legend_${i}_b [label="${tls === "mTLS" ? "mutual TLS" : tls}", ${TLS_STYLE[tls]}];`,
+        ),
+        "  }",
+        "}",
+    );
+    return out.join("\n") + "\n";
+}
+
+const mermaidText = (lines: string[]) => `"${lines.map((l) => l.replace(/"/g, "#quot;")).join("<br/>")}"`;
+
+export function toMermaid(arch: Architecture): string {
+    const g = graph(arch);
+    const node = (n: Node) => {
+        const text = mermaidText(n.label);
+        return n.shape === "lb" ? `${n.id}{{${text}}}` : n.shape === "bucket" ? `${n.id}[(${text})]` : n.shape === "external" ? `${n.id}>${text}]` : `${n.id}(${text})`;
+    };
+    const out = ["flowchart LR"];
+    for (const group of g.groups) {
+        out.push(`  subgraph ${group.id}[${mermaidText([group.label])}]`);
+        for (const n of group.nodes) out.push(`    ${node(n)}`);
+        out.push("  end");
+    }
+    for (const n of g.loose) out.push(`  ${node(n)}`);
+    const arrow: Record<Tls, string> = { mTLS: "==>", TLS: "-->", plaintext: "-.->", unknown: "-.->" };
+    for (const e of g.edges) out.push(`  ${e.from} ${arrow[e.tls]}|${mermaidText(e.label)}| ${e.to}`);
+    return out.join("\n") + "\n";
+}
+
+/** The SVG, drawn by Graphviz compiled to WebAssembly (no system Graphviz needed). */
+export async function toSvg(dot: string): Promise<string> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Graphviz } = require("@hpcc-js/wasm-graphviz") as typeof import("@hpcc-js/wasm-graphviz");
+    const graphviz = await Graphviz.load();
+    return graphviz.dot(dot);
+}
