@@ -17,7 +17,10 @@ const config = loadStackConfig();
 const provider = newKubernetesProvider(config);
 
 // 3. The monitoring base, on every cluster (on the central one with Alertmanager and Grafana).
-const base = new MonitoringBase(config.clusterName, { provider, config });
+// Resource names never follow a config value, so that changing one updates resources in place
+// instead of replacing them. (The alias carries over stacks deployed when the base was named after
+// the cluster; children named after their parent inherit it.)
+const base = new MonitoringBase("monitoring", { provider, config }, { aliases: [{ name: config.clusterName }] });
 
 // 4. The Thanos control plane, on the central cluster.
 const controlPlane = config.central !== undefined ? new ThanosControlPlane("thanos", { provider, config: { ...config, central: config.central }, base }) : undefined;

@@ -121,7 +121,9 @@ export class EdgeStacks extends pulumi.ComponentResource {
         this.clientKeys = {};
         const edges = args.stacks.map((stack) => {
             const fullName = edgeStackName(args.organization, stack);
-            const ref = new pulumi.StackReference(fullName, { name: fullName }, { parent: this });
+            // Named after the stack alone: the organization is config and may change (a move to a
+            // self-managed backend) without replacing anything.
+            const ref = new pulumi.StackReference(`edge-${stack}`, { name: fullName }, { parent: this, aliases: [{ name: fullName }] });
             const edge = ref.getOutput("contractVersion").apply((version) => {
                 checkContractVersion(fullName, version);
                 const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));

@@ -103,9 +103,13 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     for (const section of ["query", "queryFrontend", "queryFrontend.memcached", "storeGateway", "compactor", "ruler", "alertmanager", "grafana", "buckets"]) {
         r.object(`central.${section}`);
     }
-    const organization = r.string("central.organization", "name the Pulumi organization that holds the edge stacks, e.g. miribit") ?? "";
+    const organization =
+        r.string(
+            "central.organization",
+            "name the Pulumi organization that holds the edge stacks, e.g. miribit; with a self-managed backend (`pulumi login s3://...` or `file://...`) it is the literal `organization`",
+        ) ?? "";
     if (organization !== "" && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(organization)) {
-        r.problem("central.organization", `must be a Pulumi organization name (letters, digits, '-', '_', '.'); got "${organization}"`);
+        r.problem("central.organization", `must be a Pulumi organization name (letters, digits, '-', '_', '.'; with a self-managed backend, the literal \`organization\`); got "${organization}"`);
     }
     const edgeStacks = r.stringList("central.edgeStacks", "list the edge stacks whose sidecars Query reads, e.g. [cluster-02, cluster-03]");
     for (const [i, stack] of edgeStacks.entries()) {

@@ -3,7 +3,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
-import { crossStackProblems, readSiblingStacks, stackIdentity } from "./siblings";
+import { SECRET_KEYS } from "./reader";
+import { SELF_MANAGED_ORGANIZATION, crossStackProblems, edgeStackProblems, isSelfManagedBackend, projectBackendUrl, readSiblingStacks, stackIdentity } from "./siblings";
 
 export * from "./settings";
 
@@ -12,29 +13,7 @@ export * from "./settings";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-/** Top-level config keys and whether they hold an object. Anything else under our prefix is a typo. */
-const SETTING_KEYS: Record<string, "string" | "object"> = {
-    clusterName: "string",
-    role: "string",
-    nodeIp: "string",
-    storageClass: "string",
-    kubernetes: "object",
-    loadBalancer: "object",
-    objectStorage: "object",
-    prometheus: "object",
-    central: "object",
-    grpcTls: "object",
-};
-
-/** Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. */
-export const SECRET_KEYS = {
-    objectStorageAccessKey: { required: true, fix: "the MinIO access key for the metrics bucket" },
-    objectStorageSecretKey: { required: true, fix: "the MinIO secret key for the metrics bucket" },
-    kubeconfig: { required: false, fix: "the kubeconfig contents, instead of kubernetes.context" },
-    // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
-    minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },
-    minioAdminSecretKey: { required: false, fix: "the MinIO secret key of minioAdminAccessKey" },
-} as const;
+export { SECRET_KEYS };
 
 /** Secrets the central stack needs when it manages the buckets. */
 const BUCKET_ADMIN_SECRETS = ["minioAdminAccessKey", "minioAdminSecretKey"] as const;
@@ -63,22 +42,13 @@ export function loadStackConfig(): StackConfig {
         .filter((k) => k.startsWith(prefix))
         .map((k) => k.slice(prefix.length));
 
-    for (const key of presentKeys) {
-        if (!(key in SETTING_KEYS) && !(key in SECRET_KEYS)) {
-            problems.push(`${prefix}${key} is not a setting of this program (a typo?); the README's config reference lists them all`);
-        }
-    }
+    // Every key under our prefix goes to the readers, which report any they do not know. Pulumi
+    // hands objects and lists over as JSON, everything else as text.
+    const allConfig = pulumi.runtime.allConfig();
     const raw: RawConfig = {};
-    for (const [key, kind] of Object.entries(SETTING_KEYS)) {
-        if (kind === "string") {
-            raw[key] = config.get(key);
-        } else {
-            try {
-                raw[key] = config.getObject<unknown>(key);
-            } catch {
-                problems.push(`${prefix}${key} must be a YAML object; see the README's config reference`);
-            }
-        }
+    for (const key of presentKeys) {
+        if (key in SECRET_KEYS) continue;
+        raw[key] = parseConfigValue(allConfig[`${prefix}${key}`]);
     }
     for (const [key, spec] of Object.entries(SECRET_KEYS)) {
         const present = presentKeys.includes(key);
@@ -91,7 +61,6 @@ export function loadStackConfig(): StackConfig {
     }
 
     // Secrets MinIO would refuse, or its well-known defaults. Values are only compared, never printed.
-    const allConfig = pulumi.runtime.allConfig();
     for (const [key, minimum] of [["objectStorageAccessKey", 3], ["objectStorageSecretKey", 8], ["minioAdminAccessKey", 3], ["minioAdminSecretKey", 8]] as const) {
         const value = allConfig[`${prefix}${key}`];
         if (value === undefined) continue;
@@ -100,7 +69,22 @@ export function loadStackConfig(): StackConfig {
     }
 
     // Each stack file must describe a different cluster (the program runs in the project directory).
-    problems.push(...crossStackProblems(stackIdentity(pulumi.getStack(), (key) => raw[key]), readSiblingStacks(process.cwd(), pulumi.getStack())));
+    const identity = stackIdentity(pulumi.getStack(), (key) => raw[key]);
+    try {
+        const siblings = readSiblingStacks(process.cwd(), pulumi.getStack());
+        problems.push(...crossStackProblems(identity, siblings), ...edgeStackProblems(identity, siblings));
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(...err.problems);
+    }
+    // A self-managed backend keeps every stack under the literal organization `organization`.
+    const organization = (raw.central as { organization?: unknown } | undefined)?.organization;
+    const backendUrl = projectBackendUrl(process.cwd());
+    if (identity.role === "central" && isSelfManagedBackend(backendUrl) && typeof organization === "string" && organization !== SELF_MANAGED_ORGANIZATION) {
+        problems.push(
+            `${prefix}central.organization is "${organization}", but Pulumi.yaml pins the self-managed backend ${backendUrl}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: set it to ${SELF_MANAGED_ORGANIZATION}`,
+        );
+    }
 
     let settings: ClusterSettings | undefined;
     try {
@@ -134,4 +118,16 @@ export function loadStackConfig(): StackConfig {
                 : undefined,
         },
     };
+}
+
+/** A config value as the program sees it: objects and lists parsed from JSON, anything else as text. */
+function parseConfigValue(text: string): unknown {
+    if (/^\s*[[{]/.test(text)) {
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+    return text;
 }

@@ -16,9 +16,76 @@ export class ConfigError extends Error {
     }
 }
 
-/** Collects problems while reading raw config, so one run reports every bad key. */
+/**
+ * Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. They
+ * live at the top level; the same name anywhere inside a section is a secret written in clear.
+ */
+export const SECRET_KEYS = {
+    objectStorageAccessKey: { required: true, fix: "the MinIO access key for the metrics bucket" },
+    objectStorageSecretKey: { required: true, fix: "the MinIO secret key for the metrics bucket" },
+    kubeconfig: { required: false, fix: "the kubeconfig contents, instead of kubernetes.context" },
+    // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
+    minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },
+    minioAdminSecretKey: { required: false, fix: "the MinIO secret key of minioAdminAccessKey" },
+} as const;
+
+/** Names that hold a credential wherever they appear (checked on unknown keys only). */
+const SECRET_LOOKING = /(secret|password|passwd|token|access_?key|private_?key|credential|kubeconfig$)/i;
+
+/** One segment of a dotted path: a key, or a list index. */
+type Segment = string | number;
+
+function parsePath(path: string): Segment[] {
+    const segments: Segment[] = [];
+    for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+        segments.push(match[2] !== undefined ? Number(match[2]) : match[1]);
+    }
+    return segments;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What a value is, without its contents (a misplaced section may hold a secret). */
+function describe(value: unknown): string {
+    if (Array.isArray(value)) return "a list";
+    if (value === null) return "null";
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** Edit distance (optimal string alignment, case-insensitive): insertions, deletions, substitutions and swaps of neighbours. */
+export function editDistance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= x.length; i++) {
+        for (let j = 1; j <= y.length; j++) {
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[x.length][y.length];
+}
+
+/**
+ * Collects problems while reading raw config, so one run reports every bad key.
+ *
+ * It also records every path it reads (`string`, `integer`, ...), every section it is told about
+ * (`object`) and every free-form map (`map`): what the readers read is, by definition, the set of
+ * known keys. `unknownKeyProblems` then names every raw key no reader looked at, with the nearest
+ * known key. A new setting needs no list to be updated: reading it makes it known.
+ */
 export class Reader {
     readonly problems: string[] = [];
+    /** Paths read as one value (a leaf: string, number, list of strings, ...). */
+    private readonly leaves = new Set<string>();
+    /** Paths read as objects of settings, and every prefix of a path read. */
+    private readonly sections = new Set<string>([""]);
+    /** Paths whose whole subtree is free-form (maps of user-chosen keys) or reported already. */
+    private readonly freeForm = new Set<string>();
+    /** Paths already reported as the wrong type, so a section's type is reported once. */
+    private readonly typeReported = new Set<string>();
 
     constructor(private readonly raw: RawConfig) {}
 
@@ -26,31 +93,73 @@ export class Reader {
         return `${PROJECT}:${path}`;
     }
 
+    /**
+     * Reports a problem with a key. Once a key (or a section above it) has the wrong type, further
+     * rules about it are noise: only the type problem is reported.
+     */
     problem(path: string, message: string): void {
+        if (this.typeReported.has(path) || [...this.typeReported].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) return;
         this.problems.push(`${this.key(path)} ${message}`);
     }
 
-    /** The raw value at a dotted path, for settings whose shape the typed readers do not cover (maps). */
-    lookupValue(path: string): unknown {
-        return this.lookup(path);
+    /** Reports a value of the wrong type; later problems about the same key are dropped. */
+    private typeProblem(path: string, message: string): void {
+        this.problem(path, message);
+        this.typeReported.add(path);
     }
 
-    private lookup(path: string): unknown {
-        const [top, ...rest] = path.split(".");
-        let value: unknown = this.raw[top];
-        for (const part of rest) {
-            if (value === undefined || value === null) return undefined;
-            if (typeof value !== "object" || Array.isArray(value)) return undefined;
-            value = (value as Record<string, unknown>)[part];
+    /**
+     * The raw value at a dotted path, for settings whose shape the typed readers do not cover:
+     * everything under the path is taken as read (a free-form map such as prometheus.externalLabels).
+     */
+    lookupValue(path: string): unknown {
+        this.freeForm.add(path);
+        return this.lookup(path, false);
+    }
+
+    /** Declares a free-form map: its keys are the user's (label names, ...), not settings. */
+    map(path: string): unknown {
+        return this.lookupValue(path);
+    }
+
+    /** Takes a path as handled without reading it (a section already reported as misplaced). */
+    skip(path: string): void {
+        this.freeForm.add(path);
+    }
+
+    /** Records a read of `path` and walks to its value; a section on the way that is not an object is reported. */
+    private lookup(path: string, leaf = true): unknown {
+        const segments = parsePath(path);
+        let value: unknown = this.raw;
+        let walked = "";
+        for (const [i, segment] of segments.entries()) {
+            const next = typeof segment === "number" ? `${walked}[${segment}]` : walked === "" ? segment : `${walked}.${segment}`;
+            if (value === undefined || value === null) {
+                value = undefined;
+            } else if (typeof segment === "number" ? !Array.isArray(value) : !isPlainObject(value)) {
+                this.wrongSectionType(walked, value, typeof segment === "number" ? "list" : "object");
+                value = undefined;
+            } else {
+                value = (value as Record<string | number, unknown>)[segment];
+            }
+            if (i < segments.length - 1) this.sections.add(next);
+            walked = next;
         }
+        if (leaf) this.leaves.add(path);
         return value;
     }
 
+    private wrongSectionType(path: string, value: unknown, expected: "object" | "list"): void {
+        if (path === "" || this.typeReported.has(path)) return;
+        const what = expected === "object" ? "an object of settings" : "a list";
+        this.typeProblem(path, `must be ${what} (got ${describe(value)}); see the README's config reference`);
+    }
+
+    /** Declares a section (an object of settings); reports it when it is something else. */
     object(path: string): void {
-        const value = this.lookup(path);
-        if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
-            this.problem(path, `must be an object of settings (got ${JSON.stringify(value)}); see the README's config reference`);
-        }
+        const value = this.lookup(path, false);
+        this.sections.add(path);
+        if (value !== undefined && value !== null && !isPlainObject(value)) this.wrongSectionType(path, value, "object");
     }
 
     string(path: string, fix: string): string | undefined;
@@ -64,7 +173,7 @@ export class Reader {
             return fallback;
         }
         if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
             return fallback;
         }
         return value;
@@ -74,7 +183,7 @@ export class Reader {
         const value = this.lookup(path);
         if (value === undefined || value === null || value === "") return undefined;
         if (typeof value !== "string") {
-            this.problem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a string (got ${JSON.stringify(value)}): ${fix}`);
             return undefined;
         }
         return value;
@@ -85,7 +194,7 @@ export class Reader {
         if (value === undefined || value === null) return fallback;
         if (value === true || value === "true") return true;
         if (value === false || value === "false") return false;
-        this.problem(path, `must be true or false (got ${JSON.stringify(value)})`);
+        this.typeProblem(path, `must be true or false (got ${JSON.stringify(value)})`);
         return fallback;
     }
 
@@ -94,7 +203,7 @@ export class Reader {
         if (value === undefined || value === null) return fallback;
         const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
         if (typeof n !== "number" || !Number.isInteger(n)) {
-            this.problem(path, `must be a whole number (got ${JSON.stringify(value)})`);
+            this.typeProblem(path, `must be a whole number (got ${JSON.stringify(value)})`);
             return fallback;
         }
         return n;
@@ -123,10 +232,90 @@ export class Reader {
             return fallback ?? [];
         }
         if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-            this.problem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
+            this.typeProblem(path, `must be a list of strings (got ${JSON.stringify(value)}): ${fix}`);
             return fallback ?? [];
         }
         return value as string[];
     }
-}
 
+    /** Every path the readers know: leaves, sections and free-form maps. */
+    knownPaths(): string[] {
+        return [...new Set([...this.leaves, ...this.sections, ...this.freeForm])].filter((p) => p !== "");
+    }
+
+    private isKnown(path: string): boolean {
+        return this.leaves.has(path) || this.sections.has(path) || this.freeForm.has(path);
+    }
+
+    /**
+     * Reports every raw key no reader read, at every level, naming its full dotted key and the
+     * nearest known key; a credential's name inside a section is reported as a secret in clear.
+     * Call it after every reader has run. `topLevelExtras` are further known top-level keys (the
+     * secrets, read elsewhere).
+     */
+    unknownKeyProblems(topLevelExtras: readonly string[] = Object.keys(SECRET_KEYS)): void {
+        const walk = (value: unknown, path: string) => {
+            if (this.freeForm.has(path) || (path !== "" && this.leaves.has(path))) return;
+            if (isPlainObject(value)) {
+                for (const [key, child] of Object.entries(value)) {
+                    const childPath = path === "" ? key : `${path}.${key}`;
+                    if (this.isKnown(childPath) || (path === "" && topLevelExtras.includes(key))) walk(child, childPath);
+                    else this.problems.push(this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : []));
+                }
+            } else if (Array.isArray(value)) {
+                value.forEach((item, i) => {
+                    const itemPath = `${path}[${i}]`;
+                    if (this.isKnown(itemPath)) walk(item, itemPath);
+                });
+            }
+        };
+        walk(this.raw, "");
+    }
+
+    private unknownKeyMessage(path: string, key: string, parent: string, extras: readonly string[]): string {
+        const secretName = Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase());
+        if (parent !== "" && (secretName !== undefined || SECRET_LOOKING.test(key))) {
+            const fix = secretName !== undefined ? `run \`pulumi config set --secret ${secretName}\`` : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
+            return `${this.key(path)} is a secret stored in clear in the stack file, inside ${this.key(parent)}: remove it (and rotate it, it has been exposed); ${fix}`;
+        }
+        const known = this.knownPaths();
+        // Siblings first: a typo keeps its place.
+        const siblings = [
+            ...known.filter((p) => p !== parent && this.parentOf(p) === parent).map((p) => this.lastKey(p)),
+            ...extras,
+        ];
+        const nearest = this.nearest(key, siblings);
+        if (nearest !== undefined) {
+            const where = parent === "" ? nearest : `${parent}.${nearest}`;
+            return `${this.key(path)} is not a setting of this program: did you mean ${this.key(where)}? (the README's config reference lists every key)`;
+        }
+        // A known key at another level: misplaced rather than misspelt.
+        const elsewhere = known.filter((p) => this.lastKey(p).toLowerCase() === key.toLowerCase() || this.nearest(key, [this.lastKey(p)]) !== undefined);
+        if (elsewhere.length > 0) {
+            return `${this.key(path)} is not a setting at this level: did you mean ${elsewhere.map((p) => this.key(p)).join(" or ")}? (the README's config reference lists every key)`;
+        }
+        const options = siblings.length > 0 ? `; ${parent === "" ? "top-level keys" : `keys of ${this.key(parent)}`} are ${[...new Set(siblings)].sort().join(", ")}` : "";
+        return `${this.key(path)} is not a setting of this program${options} (the README's config reference lists every key)`;
+    }
+
+    private parentOf(path: string): string {
+        const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+        return cut < 0 ? "" : path.slice(0, cut);
+    }
+
+    private lastKey(path: string): string {
+        return path.slice(Math.max(path.lastIndexOf("."), path.lastIndexOf("[")) + 1);
+    }
+
+    /** The closest name within a typo's reach (about one edit per three letters), if any. */
+    private nearest(key: string, candidates: readonly string[]): string | undefined {
+        let best: { name: string; distance: number } | undefined;
+        for (const name of candidates) {
+            if (/^\d+\]$/.test(name)) continue;
+            const distance = editDistance(key, name);
+            const reach = Math.max(1, Math.min(3, Math.floor(Math.max(key.length, name.length) / 3)));
+            if (distance <= reach && (best === undefined || distance < best.distance)) best = { name, distance };
+        }
+        return best?.name;
+    }
+}

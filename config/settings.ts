@@ -175,8 +175,11 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         central = readCentral(r, objectStorage.bucket || undefined);
     } else if (raw.central !== undefined) {
         r.problem("central", "is set on an edge stack: only the central stack (role: central) runs the Thanos control plane; remove it or set role to central");
+        r.skip("central");
     }
 
+    // Every key no reader above read is unknown (a typo, or a setting at the wrong level).
+    r.unknownKeyProblems();
     if (r.problems.length > 0) {
         throw new ConfigError(r.problems);
     }

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT } from "./reader";
+import { ConfigError, PROJECT } from "./reader";
 import { parseIPv4 } from "./units";
 
 export interface StackIdentity {
@@ -14,7 +14,13 @@ export interface StackIdentity {
     clusterName?: string;
     role?: string;
     kubeContext?: string;
+    /** The kubeconfig file holding the context (the default search path when unset). */
+    kubeconfigPath?: string;
     lbIp?: string;
+    /** The metrics bucket and its endpoint. */
+    objstore?: { bucket?: string; endpoint?: string };
+    /** Central stacks: the edge stacks they read. */
+    edgeStacks?: unknown;
     pool?: { start?: string; stop?: string };
 }
 
@@ -26,7 +32,10 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
         clusterName: get("clusterName"),
         role: get("role"),
         kubeContext: get("kubernetes")?.context,
+        kubeconfigPath: get("kubernetes")?.kubeconfigPath,
         lbIp: get("loadBalancer")?.ip,
+        objstore: { bucket: get("objectStorage")?.bucket, endpoint: get("objectStorage")?.endpoint },
+        edgeStacks: get("central")?.edgeStacks,
         pool: get("loadBalancer")?.pool,
     };
 }
@@ -41,8 +50,7 @@ function stackFileConfig(file: string): Record<string, unknown> {
     const stat = fs.statSync(file);
     const cached = parsedStackFiles.get(file);
     if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.config;
-    const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const config = doc.config ?? {};
+    const config = loadStackFileConfig(file);
     parsedStackFiles.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, config });
     return config;
 }
@@ -60,6 +68,40 @@ export function readSiblingStacks(dir: string, currentStack: string): StackIdent
         });
 }
 
+/**
+ * A stack file's `config:` map. A YAML syntax error is a ConfigError naming the file: the other
+ * stacks' files are read at config time, so their mistakes surface in every stack.
+ */
+export function loadStackFileConfig(file: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = yaml.load(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        const reason = err instanceof yaml.YAMLException ? err.message : String(err);
+        throw new ConfigError([`${path.basename(file)} is not valid YAML: ${reason}`]);
+    }
+    const config = (doc as { config?: unknown } | null | undefined)?.config ?? {};
+    if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError([`${path.basename(file)}: \`config:\` must be a map of keys to values`]);
+    return config as Record<string, unknown>;
+}
+
+/** Backends whose stacks all live in the literal organization `organization` (pulumi login s3://, file://, ...). */
+const SELF_MANAGED_BACKEND = /^(s3|file|gs|azblob):\/\//;
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
+/** The backend URL Pulumi.yaml pins (`backend.url`), if any. */
+export function projectBackendUrl(dir: string): string | undefined {
+    const file = path.join(dir, "Pulumi.yaml");
+    if (!fs.existsSync(file)) return undefined;
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | undefined;
+    const url = doc?.backend?.url;
+    return typeof url === "string" ? url : undefined;
+}
+
+export function isSelfManagedBackend(url: string | undefined): boolean {
+    return url !== undefined && SELF_MANAGED_BACKEND.test(url);
+}
+
 function range(pool: StackIdentity["pool"]): [number, number] | undefined {
     const start = pool?.start === undefined ? undefined : parseIPv4(pool.start);
     const stop = pool?.stop === undefined ? undefined : parseIPv4(pool.stop);
@@ -75,8 +117,11 @@ export function crossStackProblems(current: StackIdentity, others: StackIdentity
         if (current.clusterName !== undefined && current.clusterName === other.clusterName) {
             problems.push(`${key("clusterName")} "${current.clusterName}" is also the cluster name of stack ${other.stack} (${file}): the cluster label must tell clusters apart; give this stack its own name`);
         }
-        if (current.kubeContext !== undefined && current.kubeContext === other.kubeContext) {
-            problems.push(`${key("kubernetes.context")} "${current.kubeContext}" is also the context of stack ${other.stack} (${file}): two stacks would deploy to one cluster; point this stack at its own cluster`);
+        // A context name alone does not name a cluster (every kubeadm cluster's is
+        // kubernetes-admin@kubernetes): the same context in the same kubeconfig file does.
+        if (current.kubeContext !== undefined && current.kubeContext === other.kubeContext && (current.kubeconfigPath ?? "") === (other.kubeconfigPath ?? "")) {
+            const inFile = current.kubeconfigPath === undefined ? "the default kubeconfig" : `kubeconfig ${current.kubeconfigPath}`;
+            problems.push(`${key("kubernetes.context")} "${current.kubeContext}" (in ${inFile}) is also the context of stack ${other.stack} (${file}): two stacks would deploy to one cluster; point this stack at its own cluster (another context, or another kubernetes.kubeconfigPath)`);
         }
         if (current.lbIp !== undefined && current.lbIp === other.lbIp) {
             problems.push(`${key("loadBalancer.ip")} ${current.lbIp} is also the LoadBalancer address of stack ${other.stack} (${file}): two clusters would announce one address; give each its own`);
@@ -90,5 +135,40 @@ export function crossStackProblems(current: StackIdentity, others: StackIdentity
             problems.push(`${key("role")} is central here and in stack ${other.stack} (${file}): one deployment has one central stack (and one compactor per bucket)`);
         }
     }
+    return problems;
+}
+
+/**
+ * The central stack's list of edges, checked against their stack files before any resource: each
+ * must exist, be an edge, and ship to the bucket the central Store Gateway and Compactor read.
+ */
+export function edgeStackProblems(current: StackIdentity, others: StackIdentity[]): string[] {
+    if (current.role !== "central" || !Array.isArray(current.edgeStacks)) return [];
+    const problems: string[] = [];
+    current.edgeStacks.forEach((name: unknown, i: number) => {
+        if (typeof name !== "string") return;
+        const key = `${PROJECT}:central.edgeStacks[${i}]`;
+        const file = `Pulumi.${name}.yaml`;
+        if (name === current.stack) {
+            problems.push(`${key} lists this stack (${name}) itself: the central stack reads its own sidecars in-cluster; list only edge stacks`);
+            return;
+        }
+        const edge = others.find((o) => o.stack === name);
+        if (edge === undefined) {
+            problems.push(`${key} names stack ${name}, but there is no ${file} next to this stack's file: add the edge's stack file (and deploy it first), or remove it from the list`);
+            return;
+        }
+        if (edge.role !== "edge") {
+            problems.push(`${key} names stack ${name}, whose role is ${JSON.stringify(edge.role)} (${file}): list only edge stacks`);
+            return;
+        }
+        const mine = current.objstore ?? {};
+        const theirs = edge.objstore ?? {};
+        if (mine.bucket !== theirs.bucket || mine.endpoint !== theirs.endpoint) {
+            problems.push(
+                `${key} names stack ${name}, which ships its blocks to bucket ${theirs.bucket} at ${theirs.endpoint} (${file}), but this stack's Store Gateway and Compactor read ${PROJECT}:objectStorage (bucket ${mine.bucket} at ${mine.endpoint}): the edge's data would never be compacted or served; point both at one bucket`,
+            );
+        }
+    });
     return problems;
 }

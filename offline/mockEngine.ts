@@ -4,7 +4,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
-/** Outputs of other stacks, by stack name (the last segment of a fully qualified name also matches). */
+/** Outputs of other stacks, by fully qualified name (`<org>/<project>/<stack>`), as the engine resolves them. */
 export type StackOutputsByName = Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
 
 const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
@@ -23,16 +23,48 @@ function loadBalancerStatus(inputs: Record<string, any>): Record<string, unknown
 }
 
 function stackReferenceState(name: string, stacks: StackOutputsByName): Record<string, unknown> {
-    const found = stacks[name] ?? stacks[name.split("/").pop() ?? name];
+    // By the full name only: a reference with the wrong organization fails offline as it does for real.
+    const found = stacks[name];
     if (found === undefined) {
+        const known = Object.keys(stacks);
+        const sameStack = known.filter((k) => k.split("/").pop() === name.split("/").pop());
+        const hint = sameStack.length > 0 ? `; the backend holds ${sameStack.join(", ")} (is central.organization right? a self-managed backend's is \`organization\`)` : "";
         // The real engine fails the same way when the referenced stack does not exist.
-        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)`);
+        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)${hint}`);
     }
     return { name, outputs: found.outputs, secretOutputNames: found.secretOutputNames ?? [] };
 }
 
-/** The mocks: resources echo their inputs, plus what the real provider would add. */
-export function newMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
+// The SDK's wire value for "unknown until deployed" (internal, as the mock monitor is).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownValue } = require("@pulumi/pulumi/runtime/rpc") as { unknownValue: string };
+
+/**
+ * A resource as `pulumi preview` sees it before it exists: its inputs, and every property the
+ * provider computes (certificates, passwords, a Service's status, a release's status) unknown, as is
+ * its id. Reads (StackReferences) are real reads in a preview too, and stay known.
+ */
+function asPreview(args: pulumi.runtime.MockResourceArgs, result: { id: string; state: Record<string, any> }): { id: string; state: Record<string, any> } {
+    if (args.type === "pulumi:pulumi:StackReference" || (args.id ?? "") !== "") return result;
+    const inputs = args.inputs as Record<string, unknown>;
+    const state: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(result.state)) state[key] = key in inputs ? value : unknownValue;
+    return { id: "", state };
+}
+
+export interface MockOptions {
+    /** Play `pulumi preview`: computed values unknown (see asPreview). */
+    preview?: boolean;
+}
+
+/** The mocks: resources echo their inputs, plus what the real provider would add (unknown in a preview). */
+export function newMocks(stacks: StackOutputsByName, options: MockOptions = {}): pulumi.runtime.Mocks {
+    const mocks = deployedMocks(stacks);
+    if (!options.preview) return mocks;
+    return { ...mocks, newResource: (args) => asPreview(args, mocks.newResource(args) as { id: string; state: Record<string, any> }) };
+}
+
+function deployedMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
     return {
         newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
             const inputs = args.inputs as Record<string, any>;

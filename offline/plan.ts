@@ -7,6 +7,8 @@ import * as yaml from "js-yaml";
 import { RecordedResource, StackRun, isSecretMarker, isUnknownValue } from "./runStack";
 
 export const SECRET_PLACEHOLDER = "[secret]";
+/** What a value computed at deployment shows as in a preview (`npm run render -- --preview`). */
+export const UNKNOWN_PLACEHOLDER = "[unknown]";
 const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /**
@@ -15,7 +17,7 @@ const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
  */
 export function redact(value: unknown): unknown {
     if (isSecretMarker(value)) return redactAll(value.value);
-    if (isUnknownValue(value)) return "[unknown]";
+    if (isUnknownValue(value)) return UNKNOWN_PLACEHOLDER;
     if (Array.isArray(value)) return value.map(redact);
     if (typeof value === "object" && value !== null) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
@@ -34,6 +36,8 @@ export function kubernetesObjects(run: StackRun): Record<string, unknown>[] {
 }
 
 function redactAll(value: unknown): unknown {
+    // A secret not known until deployment shows as unknown: there is nothing in it to hide yet.
+    if (isUnknownValue(value)) return UNKNOWN_PLACEHOLDER;
     if (Array.isArray(value)) return value.map(redactAll);
     if (typeof value === "object" && value !== null && !isSecretMarker(value)) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactAll(v)]));

@@ -3,12 +3,13 @@
 // secret config: secrets get placeholders, and are written as [secret] anyway.
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { SECRET_KEYS } from "../config";
 import { StackOutputsByName } from "./mockEngine";
 import { WrittenPlan, writePlan } from "./plan";
 import { PROJECT_ROOT, runStack } from "./runStack";
-import { StackFile, findStackFiles } from "./stackFiles";
+import { StackFile, backendOrganization, findStackFiles } from "./stackFiles";
 
 export interface RenderOptions {
     /** Where to write; out/ in the project by default. */
@@ -17,6 +18,10 @@ export interface RenderOptions {
     stackFiles?: StackFile[];
     /** Secret values by key (without the project prefix); placeholders by default. */
     secrets?: Record<string, string>;
+    /** The organization the stacks live in (StackReferences resolve by `<org>/<project>/<stack>`); see backendOrganization. */
+    organization?: string;
+    /** Play `pulumi preview` (`npm run render -- --preview`): values computed at deployment are [unknown]. */
+    preview?: boolean;
     /** Line printer for the summary. */
     log?: (line: string) => void;
     /** The program's entry module; index.ts by default (the benchmark's floor passes its own). */
@@ -40,12 +45,23 @@ export function placeholderSecrets(): Record<string, string> {
     );
 }
 
+/** `out/` holds only the stacks that exist: the plan of a stack whose file is gone is removed. */
+export function removeStalePlans(outDir: string, stackFiles: StackFile[]): void {
+    if (!fs.existsSync(outDir)) return;
+    const stacks = new Set(stackFiles.map((s) => s.stack));
+    for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
+        if (entry.isDirectory() && !stacks.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+    }
+}
+
 /** Renders every stack in deployment order; throws on the first stack that fails, naming it. */
 export async function renderStacks(options: RenderOptions = {}): Promise<RenderedStack[]> {
     const outDir = options.outDir ?? path.join(PROJECT_ROOT, "out");
     const stackFiles = options.stackFiles ?? findStackFiles();
     const secrets = options.secrets ?? placeholderSecrets();
     const log = options.log ?? ((line: string) => console.log(line));
+    const organization = options.organization ?? backendOrganization(stackFiles);
+    removeStalePlans(outDir, stackFiles);
     const stackOutputs: StackOutputsByName = {};
     const rendered: RenderedStack[] = [];
 
@@ -53,23 +69,39 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
         const started = process.hrtime.bigint();
         let written: WrittenPlan;
         try {
-            const run = await runStack({
+            // A secret the stack file holds in clear reaches the program as the CLI would pass it
+            // (plain config), so the program's own check reports it; no placeholder hides it.
+            const runOptions = {
                 stack: stackFile.stack,
                 config: stackFile.config,
-                secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`thanos-multicluster:${k}`, v])),
+                secrets: Object.fromEntries(
+                    Object.entries(secrets)
+                        .map(([k, v]) => [`thanos-multicluster:${k}`, v])
+                        .filter(([k]) => !(k in stackFile.config)),
+                ),
                 stackOutputs,
                 program: options.program,
-            });
+            };
+            const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);
-            const outputsFile = JSON.parse(fs.readFileSync(path.join(written.dir, "outputs.json"), "utf8"));
-            stackOutputs[stackFile.stack] = outputsFile;
+            // Stacks that others reference are deployed first (the README's order): in a preview,
+            // their outputs are those of the deployed stack, not of its preview.
+            let deployedDir = written.dir;
+            if (options.preview && stackFile.role !== "central") {
+                deployedDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-deployed-"));
+                writePlan(await runStack(runOptions), deployedDir);
+                deployedDir = path.join(deployedDir, stackFile.stack);
+            }
+            const outputsFile = JSON.parse(fs.readFileSync(path.join(deployedDir, "outputs.json"), "utf8"));
+            if (deployedDir !== written.dir) fs.rmSync(path.dirname(deployedDir), { recursive: true, force: true });
+            stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = outputsFile;
         } catch (err) {
             throw new Error(`${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`);
         }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         rendered.push({ stack: stackFile.stack, seconds, ...written });
         log(
-            `${stackFile.stack} (${stackFile.role ?? "no role"}): ${written.resources} resources, ${written.objects} Kubernetes objects, ` +
+            `${stackFile.stack} (${stackFile.role ?? "no role"}${options.preview ? ", preview" : ""}): ${written.resources} resources, ${written.objects} Kubernetes objects, ` +
                 `${written.releases} Helm release${written.releases === 1 ? "" : "s"} -> ${path.relative(process.cwd(), written.dir) || "."} (${seconds.toFixed(2)}s)`,
         );
     }
@@ -77,7 +109,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
 }
 
 if (require.main === module) {
-    renderStacks().catch((err: unknown) => {
+    renderStacks({ preview: process.argv.slice(2).includes("--preview") }).catch((err: unknown) => {
         console.error(`render failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
     });

@@ -23,6 +23,7 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
     debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
 };
 const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
+const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -87,6 +88,8 @@ export interface RunStackOptions {
     stackOutputs?: StackOutputsByName;
     /** The program's entry module; index.ts by default. */
     program?: string;
+    /** Play `pulumi preview`: values computed at deployment are unknown. */
+    preview?: boolean;
 }
 
 /** A stack run that failed, with what it had registered by then (nothing, for a config error). */
@@ -106,9 +109,26 @@ export function isSecretMarker(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
 }
 
-/** Is this Pulumi's unknown value (a value only known after deployment)? */
+/** Is this Pulumi's unknown value (a value only known after deployment), on the wire or deserialized? */
 export function isUnknownValue(value: unknown): boolean {
-    return value === rpc.unknownValue;
+    return value === rpc.unknownValue || value === outputModule.unknown;
+}
+
+/** The root stack resource's type: the engine leaves it out of its children's URNs. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * A URN as the engine builds it: the type part is the parent's whole qualified type chain, then the
+ * resource's type (`parentType$childType`), except under the root stack. The mock monitor keeps only
+ * the parent's last type.
+ */
+export function engineUrn(stack: string, project: string, parentUrn: string | undefined, type: string, name: string): string {
+    let qualifiedType = type;
+    if (parentUrn) {
+        const parentType = parentUrn.split("::")[2];
+        if (parentType !== ROOT_STACK_TYPE) qualifiedType = `${parentType}$${type}`;
+    }
+    return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
 function wrapSecret(value: unknown): unknown {
@@ -137,12 +157,22 @@ function releaseProgram(entry: string): void {
     }
 }
 
+/** A value with the SDK's in-memory unknowns as the wire's unknown value, which the writers print as [unknown]. */
+function markUnknowns(value: unknown): unknown {
+    if (isUnknownValue(value)) return rpc.unknownValue;
+    if (Array.isArray(value)) return value.map(markUnknowns);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markUnknowns(v)]));
+    return value;
+}
+
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
-    const output = pulumi.output(value);
+    const output = pulumi.output(value) as unknown as pulumi.Output<unknown> & { promise(withUnknowns?: boolean): Promise<unknown>; isKnown: Promise<boolean> };
     const secret = await pulumi.isSecret(output);
     // Output.promise() is internal, but unlike apply() it rejects when the value failed to compute.
-    const resolved = await (output as unknown as { promise(): Promise<unknown> }).promise();
-    return { value: resolved, secret };
+    const resolved = await output.promise(true);
+    // In a preview, an output computed from an unknown is unknown as a whole.
+    if (!(await output.isKnown)) return { value: rpc.unknownValue, secret };
+    return { value: markUnknowns(resolved), secret };
 }
 
 /**
@@ -152,11 +182,13 @@ async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: 
  */
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const resources: RecordedResource[] = [];
-    await pulumi.runtime.setMocks(newMocks(options.stackOutputs ?? {}), PROJECT_NAME, options.stack, false);
+    await pulumi.runtime.setMocks(newMocks(options.stackOutputs ?? {}, { preview: options.preview }), PROJECT_NAME, options.stack, options.preview === true);
 
     // Wrap the mock monitor to see what it does not pass to the mocks: each resource's parent and
-    // provider. Reads (StackReferences) are recorded like registrations.
+    // provider. Reads (StackReferences) are recorded like registrations. URNs are built as the
+    // engine builds them.
     const monitor = settings.getMonitor();
+    monitor.newUrn = (parent: string, type: string, name: string) => engineUrn(options.stack, PROJECT_NAME, parent, type, name);
     for (const method of ["registerResource", "readResource"] as const) {
         const original = monitor[method].bind(monitor);
         monitor[method] = (req: any, callback: (err: any, resp: any) => void) => {

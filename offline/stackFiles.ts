@@ -3,7 +3,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
+import { SELF_MANAGED_ORGANIZATION, isSelfManagedBackend, loadStackFileConfig, projectBackendUrl } from "../config/siblings";
 import { PROJECT_ROOT } from "./runStack";
 
 export interface StackFile {
@@ -14,11 +14,11 @@ export interface StackFile {
     role: string | undefined;
 }
 
+/** Reads one stack file; a YAML syntax error throws a ConfigError naming the file. */
 export function readStackFile(file: string): StackFile {
     const stack = path.basename(file).replace(/^Pulumi\./, "").replace(/\.yaml$/, "");
-    const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
+    for (const [key, value] of Object.entries(loadStackFileConfig(file))) {
         // `secure:` values are ciphertext for the stack's secrets provider; offline they are supplied separately.
         if (typeof value === "object" && value !== null && "secure" in value) continue;
         config[key] = value;
@@ -35,4 +35,15 @@ export function findStackFiles(dir: string = PROJECT_ROOT): StackFile[] {
         .map((f) => readStackFile(path.join(dir, f)));
     const rank = (s: StackFile) => (s.role === "central" ? 1 : 0);
     return files.sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack));
+}
+
+/**
+ * The organization the offline backend keeps the stacks in: `organization` when Pulumi.yaml pins a
+ * self-managed backend (as `pulumi login s3://...` does), else the central stack's configured one
+ * (offline, nothing else can tell which organization you log in to).
+ */
+export function backendOrganization(stackFiles: StackFile[], dir: string = PROJECT_ROOT): string {
+    if (isSelfManagedBackend(projectBackendUrl(dir))) return SELF_MANAGED_ORGANIZATION;
+    const central = stackFiles.find((s) => s.role === "central")?.config["thanos-multicluster:central"] as { organization?: unknown } | undefined;
+    return typeof central?.organization === "string" ? central.organization : SELF_MANAGED_ORGANIZATION;
 }

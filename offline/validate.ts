@@ -21,7 +21,7 @@ import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
 import { checkDashboards } from "./checks/dashboards";
 import { FieldChecker, modelClass } from "./fieldCheck";
-import { HelmReleasePlan, SECRET_PLACEHOLDER } from "./plan";
+import { HelmReleasePlan, SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
 
@@ -160,12 +160,22 @@ function schemaObjects(plan: RenderedPlan): { origin: string; object: Record<str
     return objects;
 }
 
+/** A copy without the values a preview leaves unknown: they are not known to be wrong, nor right. */
+export function withoutUnknowns(value: unknown): unknown {
+    if (Array.isArray(value)) return value.filter((v) => v !== UNKNOWN_PLACEHOLDER).map(withoutUnknowns);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== UNKNOWN_PLACEHOLDER).map(([k, v]) => [k, withoutUnknowns(v)]));
+    }
+    return value;
+}
+
 export async function checkSchemas(plans: RenderedPlan[]): Promise<Finding[]> {
     const findings: Finding[] = [];
     const all = plans.flatMap((plan) => schemaObjects(plan).map((o) => ({ ...o, stack: plan.stack })));
     const known = all.filter(({ object }) => object.apiVersion !== undefined && object.kind !== undefined);
     const checker = new FieldChecker(known.map((o) => o.object as { apiVersion: string; kind: string }), PROJECT_ROOT);
-    for (const { stack, origin, object } of all) {
+    for (const { stack, origin, object: planned } of all) {
+        const object = withoutUnknowns(planned) as Record<string, any>;
         const Model = await modelClass(object.apiVersion, object.kind);
         if (Model === undefined) {
             findings.push({ severity: "error", stack, object: origin, field: "apiVersion", message: `no schema known for ${object.apiVersion} ${object.kind}` });
@@ -420,8 +430,10 @@ export function checkSecrets(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
     for (const secret of plan.manifests.filter((o) => o.kind === "Secret")) {
         for (const field of ["data", "stringData"]) {
+            // In a preview, a value computed at deployment (a certificate) is unknown, not in clear.
+            if (secret[field] === UNKNOWN_PLACEHOLDER) continue;
             for (const [key, value] of Object.entries(secret[field] ?? {})) {
-                if (value !== SECRET_PLACEHOLDER) {
+                if (value !== SECRET_PLACEHOLDER && value !== UNKNOWN_PLACEHOLDER) {
                     findings.push({ severity: "error", stack: plan.stack, object: objectName(secret), field: `${field}.${key}`, message: "a Secret value is written in clear" });
                 }
             }
@@ -523,8 +535,9 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
         if (endpointFile === undefined) add(central.stack, queryName, endpointsField, "Query reads no endpoint file: it would query no store at all");
         const endpoints: Record<string, any>[] = (endpointFile?.document as { endpoints?: Record<string, any>[] } | undefined)?.endpoints ?? [];
 
-        // Every edge's every replica wired, strictly.
-        for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
+        // Every edge's every replica wired, strictly. In a preview an edge's addresses are unknown
+        // until it is deployed: nothing to check against yet.
+        for (const edge of plans.filter((p) => p.outputs.role === "edge" && Array.isArray(p.outputs.sidecarEndpoints))) {
             for (const address of edge.outputs.sidecarEndpoints ?? []) {
                 const endpoint = endpoints.find((e) => e.address === address);
                 if (endpoint === undefined) add(central.stack, queryName, endpointsField, `does not read ${edge.stack}'s sidecar ${address}`);

@@ -3,7 +3,7 @@ import * as crypto from "crypto";
 import * as yaml from "js-yaml";
 import { StackRun, StackRunError, isSecretMarker } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
-import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile } from "./helpers";
+import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile, withStackFiles } from "./helpers";
 
 // Expected values from the seed and the Thanos docs, written out by hand.
 const CENTRAL_IP = "192.168.101.210";
@@ -360,7 +360,7 @@ describe("central stack: the Thanos control plane", () => {
 
     describe("edges read through StackReferences", () => {
         it("references each edge by its fully qualified name", () => {
-            const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => r.name);
+            const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => (r.inputs as any).name);
             expect(refs).to.deep.equal(["miribit/thanos-multicluster/cluster-02", "miribit/thanos-multicluster/cluster-03", "miribit/thanos-multicluster/cluster-04"]);
         });
 
@@ -414,9 +414,17 @@ describe("central stack: the Thanos control plane", () => {
                 },
             });
             const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
-            const run = await runCentral(
-                { "thanos-multicluster:central": { ...centralConfig, edgeStacks: [...centralConfig.edgeStacks, "cluster-05"] } },
-                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs } },
+            const central = { "thanos-multicluster:central": { ...centralConfig, edgeStacks: [...centralConfig.edgeStacks, "cluster-05"] } };
+            // The fifth edge's stack file sits next to the others, as the central stack checks.
+            const fifthFile = {
+                ...stackFile("cluster-02").config,
+                "thanos-multicluster:clusterName": "cluster-05",
+                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:kubernetes": { context: "cluster-05" },
+                "thanos-multicluster:loadBalancer": { ip: "192.168.101.214", pool: { start: "192.168.101.214", stop: "192.168.101.214" }, sidecarSourceRanges: ["192.168.101.194/32"] },
+            };
+            const run = await withStackFiles({ "cluster-05": fifthFile, "cluster-01": central }, () =>
+                runCentral(central, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs } }),
             );
             const endpoints = endpointFile(run).endpoints;
             for (const address of ["192.168.101.214:10901", "192.168.101.214:10911"]) {

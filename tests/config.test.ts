@@ -366,7 +366,7 @@ describe("config rules across stacks and secrets", () => {
         try {
             await runCommittedStack("cluster-04", { "thanos-multicluster:kubernetes": { context: "cluster-03" } });
         } catch (err) {
-            expect((err as Error).message).to.contain('thanos-multicluster:kubernetes.context "cluster-03" is also the context of stack cluster-03 (Pulumi.cluster-03.yaml)');
+            expect((err as Error).message).to.contain('thanos-multicluster:kubernetes.context "cluster-03" (in the default kubeconfig) is also the context of stack cluster-03 (Pulumi.cluster-03.yaml)');
             expect((err as StackRunError).resources).to.deep.equal([]);
             return;
         }

@@ -1,6 +1,9 @@
 // Shared test fixtures: the stacks as committed, run under the mock engine with known secrets.
 
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { RecordedResource, PROJECT_ROOT, StackRun, runStack } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { StackFile, readStackFile } from "../offline/stackFiles";
@@ -56,4 +59,37 @@ export function k8sObject(run: StackRun, kind: string, name: string): Record<str
         throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
     }
     return found[0].inputs as Record<string, any>;
+}
+
+/**
+ * Runs `fn` in a copy of the project's stack files (the program reads its siblings from the working
+ * directory), with some stacks' config keys replaced (undefined removes a key) or whole stacks added
+ * (a stack not committed) or removed (null).
+ */
+export async function withStackFiles<T>(changes: Record<string, Record<string, unknown> | null>, fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) || f === "Pulumi.yaml")) {
+        fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
+    }
+    for (const [stack, change] of Object.entries(changes)) {
+        const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        if (change === null) {
+            fs.rmSync(file, { force: true });
+            continue;
+        }
+        const config = fs.existsSync(file) ? { ...readStackFile(file).config } : {};
+        for (const [key, value] of Object.entries(change)) {
+            if (value === undefined) delete config[key];
+            else config[key] = value;
+        }
+        fs.writeFileSync(file, yaml.dump({ config }));
+    }
+    const previous = process.cwd();
+    process.chdir(dir);
+    try {
+        return await fn(dir);
+    } finally {
+        process.chdir(previous);
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as yaml from "js-yaml";
 import { StackRun, isSecretMarker } from "../offline/runStack";
-import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
+import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, withStackFiles } from "./helpers";
 
 // Expected values come from the architecture seed, written out here by hand.
 const EDGES = [
@@ -295,7 +295,10 @@ describe("object storage over https with a private CA", () => {
     });
 
     it("mounts the CA at the same path in every central Thanos component", async () => {
-        const run = await runCommittedStack("cluster-01", { "thanos-multicluster:objectStorage": https }, await committedEdgeOutputsOn(https));
+        // Every stack file on the https endpoint: the central stack checks its edges' files agree.
+        const onHttps = Object.fromEntries(["cluster-01", "cluster-02", "cluster-03", "cluster-04"].map((s) => [s, { "thanos-multicluster:objectStorage": https }]));
+        const edges = await committedEdgeOutputsOn(https);
+        const run = await withStackFiles(onHttps, () => runCommittedStack("cluster-01", { "thanos-multicluster:objectStorage": https }, edges));
         for (const name of ["thanos-store", "thanos-compactor", "thanos-ruler"]) {
             const pod = k8sObject(run, "StatefulSet", name).spec.template.spec;
             expect(pod.volumes, name).to.deep.include({ name: "configmap-thanos-objstore-ca", configMap: { name: "thanos-objstore-ca" } });

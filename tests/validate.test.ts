@@ -103,7 +103,7 @@ describe("npm run validate", () => {
         it("reports an unknown field, which kubernetes-models alone accepts", async () => {
             const all = plans();
             container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").securityContext.readOnlyRootFileSystem = true;
-            manifest(plan(all, "cluster-03"), "CiliumLoadBalancerIPPool", "cluster-03-lb-ipam").spec.cidrs = [];
+            manifest(plan(all, "cluster-03"), "CiliumLoadBalancerIPPool", "monitoring-lb-ipam").spec.cidrs = [];
             const findings = await checkSchemas(all);
             expectFinding(findings, { stack: "cluster-01", object: "StatefulSet/monitoring/thanos-store", field: "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem" });
             expectFinding(findings, { stack: "cluster-03", field: "spec.cidrs", message: "not a field of cilium.io/v2alpha1 CiliumLoadBalancerIPPool" });
