@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
+import { chartAlertingValues } from "./kubePrometheusStackAlerting";
 import {
     CLUSTER_LABEL,
     GRAFANA_DASHBOARD_LABEL,
@@ -142,6 +143,13 @@ export interface GrafanaValues {
 /** The subset of the chart's values that we set, typed so a misspelt key fails to compile. */
 export interface KubePrometheusStackValues {
     fullnameOverride: string;
+    /** The chart's alert rules: `disabled` maps an alert name to true to leave it out. */
+    defaultRules: { disabled: Record<string, true> };
+    /** Components absent from (or unscrapable on) this cluster: no scrape, no alert rules. */
+    kubeProxy?: { enabled: false };
+    kubeScheduler?: { enabled: false };
+    kubeControllerManager?: { enabled: false };
+    kubeEtcd?: { enabled: false };
     alertmanager: AlertmanagerValues;
     grafana: GrafanaValues;
     "prometheus-node-exporter": { namespaceOverride: string };
@@ -316,6 +324,7 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
     return {
         // Short, fixed object names: the per-replica sidecar Services select pods by name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
+        ...chartAlertingValues(settings.prometheus.alerting),
         // Edges ship metrics only; the central cluster's Alertmanager and Grafana are the control plane's.
         alertmanager: alertmanagerValues(settings, central),
         grafana: grafanaValues(settings, central),

@@ -12,6 +12,8 @@ import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
 import { SidecarTls } from "./sidecarTls";
 import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
+import { ThanosAlertRules } from "./thanosAlertRules";
+import { clusterRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
 import { CENTRAL_SHARING_KEY } from "./thanosQuery";
 import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
@@ -119,6 +121,20 @@ export class MonitoringBase extends pulumi.ComponentResource {
         );
 
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] }, child);
+        // Each cluster watches its own sidecars and uploads, and records its certificates' expiry, on its own Prometheus.
+        const alerting = config.prometheus.alerting;
+        const links = { baseUrl: alerting.runbookBaseUrl };
+        const expiries = this.sidecarTls?.expiries ?? pulumi.output([]);
+        new ThanosAlertRules(
+            `${name}-alert-rules`,
+            {
+                provider,
+                ruleName: "thanos-multicluster-cluster",
+                groups: expiries.apply((certificates) => withoutAlerts([...sidecarRuleGroups(links), ...clusterRuleGroups(links, certificates)], alerting.disabledAlerts)),
+                dependsOn: [stack.release],
+            },
+            child,
+        );
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
 
         if (config.exposeSidecars) {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GrpcTlsSettings } from "../config";
+import { CertificateExpiry } from "./alertRules";
 import { MANAGED_BY_LABEL, PART_OF_LABEL, SIDECAR_TLS, sidecarServerName } from "./names";
 
 const HOURS_PER_DAY = 24;
@@ -14,6 +15,15 @@ export function sidecarGrpcServerTlsConfig(): { caFile: string; certFile: string
         keyFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.key}`,
         minVersion: "TLS13",
     };
+}
+
+/** notAfter of each certificate, from the provider's RFC 3339 validityEndTime. */
+export function certificateExpiries(validityEnd: Record<string, string>): CertificateExpiry[] {
+    return Object.entries(validityEnd).map(([certificate, end]) => {
+        const ms = Date.parse(end);
+        if (Number.isNaN(ms)) throw new Error(`certificate ${certificate}: validityEndTime "${end}" is not an RFC 3339 time`);
+        return { certificate, notAfterSeconds: Math.floor(ms / 1000) };
+    });
 }
 
 export interface SidecarTlsArgs {
@@ -43,6 +53,8 @@ export class SidecarTls extends pulumi.ComponentResource {
     public readonly clientKey: pulumi.Output<string>;
     /** The name Query must verify in the server certificate. */
     public readonly serverName: string;
+    /** When the CA, the server and the client certificate expire, for the expiry alert. */
+    public readonly expiries: pulumi.Output<CertificateExpiry[]>;
 
     constructor(name: string, args: SidecarTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:SidecarTls", name, {}, opts);
@@ -100,6 +112,9 @@ export class SidecarTls extends pulumi.ComponentResource {
         this.caCertificate = ca.certPem;
         this.clientCertificate = client.certPem;
         this.clientKey = pulumi.secret(clientKey.privateKeyPem);
+        this.expiries = pulumi
+            .all([ca.validityEndTime, server.validityEndTime, client.validityEndTime])
+            .apply(([caEnd, serverEnd, clientEnd]) => certificateExpiries({ "sidecar-ca": caEnd, "sidecar-server": serverEnd, "query-client": clientEnd }));
         this.registerOutputs({ caCertificate: this.caCertificate, clientCertificate: this.clientCertificate, clientKey: this.clientKey });
     }
 }

@@ -5,6 +5,8 @@ import { EdgeStacks } from "./edgeStacks";
 import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
+import { ThanosAlertRules } from "./thanosAlertRules";
+import { controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -86,6 +88,13 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
 
         new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
+        // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler cannot report its own failure).
+        const links = { baseUrl: config.prometheus.alerting.runbookBaseUrl };
+        new ThanosAlertRules(
+            `${name}-alert-rules`,
+            { provider, ruleName: "thanos-control-plane", groups: withoutAlerts(controlPlaneRuleGroups(links), config.prometheus.alerting.disabledAlerts), dependsOn: [args.base] },
+            child,
+        );
         // Grafana runs here: the dashboards of every cluster's Thanos, through Query.
         new ThanosDashboards(`${name}-dashboards`, { provider, dependsOn: [args.base] }, child);
 

@@ -2,8 +2,9 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
+import { globalRuleGroups, ruleFile, withoutAlerts } from "./alertRules";
 import { BLOCK_DURATION } from "../config/settings";
-import { ALERTMANAGER_PORT, CLUSTER_LABEL, MONITORING_NAMESPACE, alertmanagerPodName } from "./names";
+import { ALERTMANAGER_PORT, MONITORING_NAMESPACE, alertmanagerPodName } from "./names";
 import { QUERY_HTTP_PORT, RULER_REPLICA_LABEL, queryInClusterUrl } from "./thanosQuery";
 import {
     headlessServiceSpec,
@@ -26,48 +27,10 @@ const DATA_DIR = "/var/thanos/rule";
 /** The operator's governing Service of the Alertmanager StatefulSet, and Alertmanager's port. */
 const ALERTMANAGER_GOVERNING_SERVICE = "alertmanager-operated";
 
-export interface RuleGroup {
-    name: string;
-    interval?: string;
-    rules: Record<string, unknown>[];
-}
-
-/**
- * The global rules: a watchdog that proves the Ruler -> Alertmanager path end to end, and one
- * alert per cluster whose metrics have vanished from Query (an unreachable edge, a dead sidecar).
- */
-export function globalRuleGroups(clusters: string[]): RuleGroup[] {
-    return [
-        {
-            name: "thanos-multicluster.watchdog",
-            rules: [
-                {
-                    alert: "ThanosRulerWatchdog",
-                    expr: "vector(1)",
-                    labels: { severity: "none" },
-                    annotations: { summary: "Always firing: if it stops arriving, the Ruler, Query or the Alertmanager path is broken." },
-                },
-            ],
-        },
-        {
-            name: "thanos-multicluster.clusters",
-            rules: clusters.map((cluster) => ({
-                alert: "ClusterMetricsMissing",
-                expr: `absent_over_time(up{${CLUSTER_LABEL}="${cluster}"}[5m])`,
-                for: "5m",
-                labels: { severity: "critical", [CLUSTER_LABEL]: cluster },
-                annotations: {
-                    summary: `No metrics from ${cluster} have reached Thanos Query for 10 minutes.`,
-                    description: `Query has no \`up\` series with ${CLUSTER_LABEL}="${cluster}": its Prometheus, its sidecars or the path from the central cluster to them is down.`,
-                },
-            })),
-        },
-    ];
-}
-
-/** The rule file, as YAML (JSON is YAML). */
-export function ruleFile(groups: RuleGroup[]): string {
-    return JSON.stringify({ groups }, null, 2) + "\n";
+/** The Ruler's rule file: the watchdog and the cross-cluster alerts, less those the stack's config disabled. */
+export function rulerRuleFile(settings: ClusterSettings, clusters: string[]): string {
+    const alerting = settings.prometheus.alerting;
+    return ruleFile(withoutAlerts(globalRuleGroups({ baseUrl: alerting.runbookBaseUrl }, clusters), alerting.disabledAlerts));
 }
 
 export function rulerArgs(settings: ClusterSettings, central: CentralSettings): string[] {
@@ -151,7 +114,7 @@ export class ThanosRuler extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosRulerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:ThanosRuler", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
-        const rules = pulumi.output(args.clusters).apply((clusters) => ruleFile(globalRuleGroups(clusters)));
+        const rules = pulumi.output(args.clusters).apply((clusters) => rulerRuleFile(args.settings, clusters));
         new k8s.core.v1.ConfigMap(name, rulesConfigMapSpec(rules), child);
         new k8s.core.v1.Service(name, headlessServiceSpec(RULER_SERVICE, MONITORING_NAMESPACE, RULER_COMPONENT), child);
         new k8s.apps.v1.StatefulSet(name, rulerStatefulSetSpec(args.settings, args.central, rules.apply(rulesChecksum)), child);

@@ -18,6 +18,7 @@ import {
 } from "./units";
 import { CentralSettings, readCentral } from "./central";
 import { ConfigError, PROJECT, RawConfig, Reader } from "./reader";
+import { AlertingSettings, readAlerting } from "./alerting";
 
 export { ConfigError, PROJECT, RawConfig };
 export { CentralSettings };
@@ -86,6 +87,8 @@ export interface PrometheusSettings {
     objectStoreOutageToSurvive: string;
     /** External labels besides `cluster` (region, environment, ...). */
     externalLabels: Record<string, string>;
+    /** Alerts turned off, components not scraped, and where the runbooks are. */
+    alerting: AlertingSettings;
 }
 
 /** Labels the program sets itself, or that Prometheus, the operator or Thanos use: not settable. */
@@ -402,5 +405,6 @@ function readPrometheus(r: Reader): PrometheusSettings {
             }
         }
     }
-    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage, externalLabels };
+    const alerting = readAlerting(r);
+    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage, externalLabels, alerting };
 }

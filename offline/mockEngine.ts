@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 export type StackOutputsByName = Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
 
 const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
+/** When offline certificates are issued: fixed, so every render writes the same expiry times. */
+export const MOCK_ISSUE_TIME = new Date("2026-01-01T00:00:00Z");
 
 function loadBalancerStatus(inputs: Record<string, any>): Record<string, unknown> | undefined {
     if (inputs?.spec?.type !== "LoadBalancer") {
@@ -93,7 +95,13 @@ function deployedMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
                 return { id: `${args.name}-id`, state: { ...inputs, privateKeyPem, publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${args.name}\n-----END PUBLIC KEY-----\n` } };
             }
             if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
-                return { id: `${args.name}-id`, state: { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` } };
+                // As the provider computes them: issued now (a fixed instant, so renders repeat), valid for validityPeriodHours.
+                const validityStartTime = MOCK_ISSUE_TIME.toISOString();
+                const validityEndTime = new Date(MOCK_ISSUE_TIME.getTime() + Number(inputs.validityPeriodHours ?? 0) * 3600 * 1000).toISOString();
+                return {
+                    id: `${args.name}-id`,
+                    state: { ...inputs, validityStartTime, validityEndTime, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` },
+                };
             }
             if (args.type === "tls:index/certRequest:CertRequest") {
                 return { id: `${args.name}-id`, state: { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n` } };

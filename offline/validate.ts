@@ -7,6 +7,7 @@
 // - availability: replicas, spreading and disruption budgets;
 // - the cross-stack invariants of a Thanos deployment (labels, replicas, compactor, retention,
 //   timeouts, wiring) and that no secret is written in clear;
+// - every rule file (PrometheusRules, the Ruler's) under promtool (offline/checks/rules.ts);
 // - Grafana dashboards: loaded by the sidecar, valid against Grafana's schema, PromQL that parses
 //   (offline/checks/dashboards.ts).
 
@@ -24,6 +25,7 @@ import { FieldChecker, modelClass } from "./fieldCheck";
 import { HelmReleasePlan, SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./plan";
 import { PROJECT_ROOT } from "./runStack";
 import { readStackFile } from "./stackFiles";
+import { checkRuleFiles } from "./checks/rules";
 
 export interface Finding {
     severity: "error" | "warning";
@@ -625,6 +627,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
+        ...checkRuleFiles(plan),
         ...checkDashboards(plan, { ci: process.env.CI === "true" }),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans)];

@@ -6,6 +6,7 @@ import * as yaml from "js-yaml";
 import { diffPlans, formatMarkdown, formatText, main } from "../offline/diff";
 import { diffLines, valueLines } from "../offline/planDiff/lines";
 import { findStackFiles } from "../offline/stackFiles";
+import { withStackFiles } from "./helpers";
 import { committedPlan, renderTo } from "./renderedPlans";
 
 function withConfig(stack: string, key: string, change: (value: any) => any) {
@@ -63,7 +64,8 @@ describe("npm run diff", function () {
                 },
             },
         };
-        const head = await renderTo("fifth", [...files.slice(0, 3), fifth, files[3]]);
+        // The central stack checks its edges' stack files at config time: they must sit next to its own.
+        const head = await withStackFiles({ "cluster-05": fifth.config, "cluster-01": files[3].config }, (dir) => renderTo("fifth", findStackFiles(dir)));
         const diffs = diffPlans(base, head);
         expect(diffs.map((d) => `${d.stack}:${d.status}`)).to.deep.equal([
             "cluster-02:unchanged", "cluster-03:unchanged", "cluster-04:unchanged", "cluster-05:added", "cluster-01:changed",

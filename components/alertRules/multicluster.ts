@@ -1,0 +1,115 @@
+// What no mixin has: alerts about the clusters as a whole. Per cluster, on its own Prometheus (so a
+// cluster cut off from the central one still knows): Query has stopped reaching its sidecars, and
+// its sidecars have stopped uploading blocks; plus the expiry of the cluster's mTLS certificates as
+// recorded series. Across clusters, in the Ruler through Query with partial responses allowed (one
+// unreachable edge must not stop the evaluation that reports it): a cluster whose metrics vanished,
+// and a certificate of any cluster expiring within 30 days.
+
+import { CLUSTER_LABEL } from "../names";
+import { THANOS_JOBS } from "./thanosMixin";
+import { RecordingRule, RuleGroup, RunbookLinks, alert } from "./types";
+
+/** A gRPC mTLS certificate of this cluster and when it stops being valid. */
+export interface CertificateExpiry {
+    /** Which one: `sidecar-ca`, `sidecar-server`, `query-client`. */
+    certificate: string;
+    /** notAfter, in seconds since the epoch. */
+    notAfterSeconds: number;
+}
+
+/** The recorded series: one per certificate, value = notAfter (Unix seconds). */
+export const CERTIFICATE_EXPIRY_METRIC = "thanos_multicluster_certificate_expiry_timestamp_seconds";
+export const CERTIFICATE_WARNING_DAYS = 30;
+/** A sidecar uploads a block every 2h; one more hour of slack before anyone is woken. */
+export const UPLOAD_SILENCE_HOURS = 3;
+
+/**
+ * Recording rules that turn the certificates' notAfter, known when `pulumi up` issues them, into
+ * series: a renewal changes the certificate and so the rule; Query sees them with the `cluster` label.
+ */
+export function certificateRecordingRules(certificates: CertificateExpiry[]): RecordingRule[] {
+    return certificates.map((c) => ({ record: CERTIFICATE_EXPIRY_METRIC, expr: `vector(${Math.floor(c.notAfterSeconds)})`, labels: { certificate: c.certificate } }));
+}
+
+/** The per-cluster groups, for every cluster's own Prometheus (a PrometheusRule). */
+export function clusterRuleGroups(links: RunbookLinks, certificates: CertificateExpiry[] = []): RuleGroup[] {
+    const sidecar = `job="${THANOS_JOBS.sidecar}"`;
+    const silence = UPLOAD_SILENCE_HOURS * 3600;
+    const groups: RuleGroup[] = [
+        {
+            name: "thanos-multicluster.cluster",
+            rules: [
+                alert(links, {
+                    name: "ClusterUnreachableFromQuery",
+                    // Query calls every endpoint's Info API every 5s (--endpoint.info-timeout), and
+                    // the sidecar counts each call it served. None in 5 minutes: the network path, the
+                    // LoadBalancer, the source ranges or mTLS stop the central Query. (Query's own
+                    // thanos_store_nodes_grpc_connections keeps counting a strict endpoint that fails,
+                    // with its last labels, so it cannot tell.)
+                    expr: `up{${sidecar}} == 1 unless on (namespace, pod) (sum by (namespace, pod) (rate(grpc_server_handled_total{${sidecar}, grpc_service="thanos.info.Info", grpc_method="Info", grpc_code="OK"}[5m])) > 0)`,
+                    for: "5m",
+                    severity: "warning",
+                    summary: "Thanos Query has not reached this sidecar for 10 minutes.",
+                    description: "The central Query made no successful call to this Prometheus replica's sidecar: this cluster's recent data is missing from global queries.",
+                }),
+                alert(links, {
+                    name: "ClusterBlocksNotUploaded",
+                    // last_successful_upload_time is 0 until a sidecar's first upload, which comes
+                    // about 3h after Prometheus starts: hence the process age.
+                    expr: `(time() - max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{${sidecar}}) > ${silence}) and on (namespace, pod) (time() - max by (namespace, pod) (process_start_time_seconds{${sidecar}}) > ${silence})`,
+                    for: "5m",
+                    severity: "critical",
+                    summary: `A Thanos sidecar has uploaded no block for more than ${UPLOAD_SILENCE_HOURS}h.`,
+                    description: "Prometheus cuts a block every 2h; blocks not uploaded are deleted after the local retention, and their data is lost.",
+                }),
+            ],
+        },
+    ];
+    if (certificates.length > 0) groups.push({ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) });
+    return groups;
+}
+
+/** The Ruler's groups: the watchdog, and the cross-cluster alerts (partial responses allowed). */
+export function globalRuleGroups(links: RunbookLinks, clusters: string[]): RuleGroup[] {
+    return [
+        {
+            name: "thanos-multicluster.watchdog",
+            rules: [
+                alert(links, {
+                    name: "ThanosRulerWatchdog",
+                    expr: "vector(1)",
+                    severity: "none",
+                    summary: "Always firing: if it stops arriving, the Ruler, Query or the Alertmanager path is broken.",
+                    description: "A dead man's switch for the Ruler's path to Alertmanager.",
+                }),
+            ],
+        },
+        {
+            name: "thanos-multicluster.clusters",
+            // With the default (abort), one unreachable edge fails the whole evaluation, and the
+            // alert meant for it never fires.
+            partial_response_strategy: "warn",
+            rules: [
+                ...clusters.map((cluster) =>
+                    alert(links, {
+                        name: "ClusterMetricsMissing",
+                        expr: `absent_over_time(up{${CLUSTER_LABEL}="${cluster}"}[5m])`,
+                        for: "5m",
+                        severity: "critical",
+                        labels: { [CLUSTER_LABEL]: cluster },
+                        summary: `No metrics from ${cluster} have reached Thanos Query for 10 minutes.`,
+                        description: `Query has no \`up\` series with ${CLUSTER_LABEL}="${cluster}": its Prometheus, its sidecars or the path from the central cluster to them is down.`,
+                    }),
+                ),
+                alert(links, {
+                    name: "CrossClusterCertificateExpiring",
+                    expr: `min by (${CLUSTER_LABEL}, certificate) (${CERTIFICATE_EXPIRY_METRIC}) - time() < ${CERTIFICATE_WARNING_DAYS} * 86400`,
+                    for: "10m",
+                    severity: "warning",
+                    summary: `A cross-cluster gRPC certificate expires within ${CERTIFICATE_WARNING_DAYS} days.`,
+                    description: "When it expires, the central Query can no longer reach that edge's sidecars. `pulumi up` the edge, then the central stack.",
+                }),
+            ],
+        },
+    ];
+}

@@ -1,0 +1,82 @@
+// Every rule file in the plan, checked by Prometheus' own parser (promtool check rules):
+// PrometheusRules (loaded by each cluster's Prometheus) as they are; the Ruler's file without its
+// Thanos-only partial_response_strategy, which is checked here instead. That is what the Ruler
+// does itself (v0.42.4 pkg/rules/manager.go, configRuleAdapter): it reads the field, deletes it
+// and hands the rest to Prometheus' rule parser. A PrometheusRule must not carry the field:
+// Prometheus would reject the whole file.
+
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import type { Finding, RenderedPlan } from "../validate";
+import { promtool, promtoolAvailable } from "../promtool";
+
+export interface RuleFileInPlan {
+    /** kind/namespace/name of the object holding it. */
+    origin: string;
+    /** Evaluated by the Thanos Ruler (true) or by Prometheus. */
+    ruler: boolean;
+    groups: Record<string, any>[];
+}
+
+/**
+ * Every rule file of a plan: the PrometheusRules (`ruler: false`, loadable by plain Prometheus as
+ * they are) and the Ruler's ConfigMap entries (`ruler: true`, Thanos Ruler only).
+ */
+export function ruleFiles(plan: RenderedPlan): RuleFileInPlan[] {
+    const files: RuleFileInPlan[] = [];
+    for (const o of plan.manifests) {
+        const origin = `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`;
+        if (o.kind === "PrometheusRule") files.push({ origin, ruler: false, groups: o.spec?.groups ?? [] });
+        if (o.kind === "ConfigMap" && o.metadata?.labels?.["app.kubernetes.io/component"] === "ruler") {
+            for (const [key, text] of Object.entries(o.data ?? {})) {
+                files.push({ origin: `${origin}:${key}`, ruler: true, groups: ((yaml.load(String(text)) as { groups?: Record<string, any>[] }) ?? {}).groups ?? [] });
+            }
+        }
+    }
+    return files;
+}
+
+/** Structure promtool cannot know: the Thanos field, and a runbook on every alert. */
+export function ruleStructureProblems(file: RuleFileInPlan): string[] {
+    const problems: string[] = [];
+    for (const group of file.groups) {
+        const strategy = group.partial_response_strategy;
+        if (strategy !== undefined && !file.ruler) problems.push(`group ${group.name}: partial_response_strategy is a Thanos Ruler field; Prometheus rejects the file`);
+        if (strategy !== undefined && strategy !== "warn" && strategy !== "abort") problems.push(`group ${group.name}: partial_response_strategy must be warn or abort (got ${JSON.stringify(strategy)})`);
+        for (const rule of group.rules ?? []) {
+            if (rule.alert !== undefined && typeof rule.annotations?.runbook_url !== "string") problems.push(`alert ${rule.alert}: no runbook_url annotation`);
+        }
+    }
+    return problems;
+}
+
+export function checkRuleFiles(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    const files = ruleFiles(plan);
+    for (const file of files) {
+        for (const message of ruleStructureProblems(file)) findings.push({ severity: "error", stack: plan.stack, object: file.origin, field: "groups", message });
+    }
+    if (files.length === 0) return findings;
+    if (!promtoolAvailable()) {
+        const severity = process.env.CI === "true" ? "error" : "warning";
+        findings.push({ severity, stack: plan.stack, object: "(rule files)", field: "-", message: "promtool is not installed: rule files not checked (Debian: apt-get install prometheus)" });
+        return findings;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-rules-"));
+    try {
+        for (const [i, file] of files.entries()) {
+            const groups = file.groups.map(({ partial_response_strategy: _thanosOnly, ...group }) => group);
+            const name = `rules-${i}.yaml`;
+            fs.writeFileSync(path.join(dir, name), JSON.stringify({ groups }));
+            const result = promtool(["check", "rules", name], dir);
+            if (result.status !== 0) {
+                findings.push({ severity: "error", stack: plan.stack, object: file.origin, field: "groups", message: `promtool check rules: ${result.output.trim().replace(/\s+/g, " ")}` });
+            }
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return findings;
+}

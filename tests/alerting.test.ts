@@ -1,0 +1,76 @@
+// prometheus.disabledAlerts / unmonitoredComponents / runbookBaseUrl: read, validated, and mapped
+// to kube-prometheus-stack's values and to our own rule groups.
+
+import { expect } from "chai";
+import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
+import { chartAlertingValues } from "../components/kubePrometheusStackAlerting";
+import { TEST_SECRETS, runCommittedStack } from "./helpers";
+
+function edge(prometheus: Record<string, unknown>): RawConfig {
+    return {
+        clusterName: "cluster-02",
+        role: "edge",
+        nodeIp: "192.168.101.196",
+        kubernetes: { context: "cluster-02" },
+        loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
+        objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket" },
+        prometheus,
+    };
+}
+
+function problems(raw: RawConfig): string[] {
+    try {
+        parseClusterSettings(raw, { kubeconfig: false });
+        return [];
+    } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return (err as ConfigError).problems;
+    }
+}
+
+describe("alerting config", () => {
+    it("defaults to every alert on, every component scraped, runbooks in README.md", () => {
+        const settings = parseClusterSettings(edge({}), { kubeconfig: false });
+        expect(settings.prometheus.alerting).to.deep.equal({ disabledAlerts: [], unmonitoredComponents: [], runbookBaseUrl: "README.md" });
+    });
+
+    it("accepts kube-prometheus-stack's and our alert names, and the chart's component keys", () => {
+        const settings = parseClusterSettings(
+            edge({ disabledAlerts: ["KubeProxyDown", "etcdMembersDown", "ThanosCompactHasNotRun"], unmonitoredComponents: ["kubeProxy", "kubeEtcd"], runbookBaseUrl: "https://git.example/ops/README.md" }),
+            { kubeconfig: false },
+        );
+        expect(settings.prometheus.alerting.unmonitoredComponents).to.deep.equal(["kubeProxy", "kubeEtcd"]);
+        // Our own alert is left out of our groups; the chart only gets its own names.
+        expect(chartAlertingValues(settings.prometheus.alerting)).to.deep.equal({
+            defaultRules: { disabled: { KubeProxyDown: true, etcdMembersDown: true } },
+            kubeProxy: { enabled: false },
+            kubeEtcd: { enabled: false },
+        });
+    });
+
+    it("rejects an alert nothing defines, naming the key and suggesting the spelling", () => {
+        const found = problems(edge({ disabledAlerts: ["KubeProxyDown", "kubeproxydown", "NoSuchAlert"] }));
+        expect(found).to.have.length(2);
+        expect(found[0]).to.contain("thanos-multicluster:prometheus.disabledAlerts[1]").and.to.contain('did you mean "KubeProxyDown"');
+        expect(found[1]).to.contain("thanos-multicluster:prometheus.disabledAlerts[2]").and.to.contain("not an alert of kube-prometheus-stack 88.5.3");
+    });
+
+    it("rejects an unknown component and a runbook URL with a fragment", () => {
+        const found = problems(edge({ unmonitoredComponents: ["kube-proxy"], runbookBaseUrl: "https://x/README.md#runbooks" }));
+        expect(found).to.have.length(2);
+        expect(found[0]).to.contain("thanos-multicluster:prometheus.unmonitoredComponents[0]").and.to.contain("kubeProxy, kubeScheduler, kubeControllerManager, kubeEtcd");
+        expect(found[1]).to.contain("thanos-multicluster:prometheus.runbookBaseUrl");
+    });
+
+    it("the committed stacks turn kube-proxy off (Cilium replaces it) and deploy the alert rules", async () => {
+        const run = await runCommittedStack("cluster-02", {}, {}, TEST_SECRETS);
+        const release = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+        const values = (release.inputs as any).values;
+        expect(values.kubeProxy).to.deep.equal({ enabled: false });
+        expect(values.defaultRules).to.deep.equal({ disabled: {} });
+        const rules = run.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        expect(rules.map((r) => (r.inputs as any).metadata.name)).to.deep.equal(["thanos-multicluster-cluster"]);
+        const groups = (rules[0].inputs as any).spec.groups.map((g: any) => g.name);
+        expect(groups).to.deep.equal(["thanos-sidecar", "thanos-multicluster.cluster", "thanos-multicluster.certificates"]);
+    });
+});
