@@ -162,6 +162,13 @@ function schemaObjects(plan: RenderedPlan): { origin: string; object: Record<str
     return objects;
 }
 
+/** JSON-pointer paths ("/spec", "/spec/groups/0") of the values a preview leaves unknown. */
+function unknownPaths(value: unknown, at = ""): string[] {
+    if (value === UNKNOWN_PLACEHOLDER) return [at];
+    if (typeof value !== "object" || value === null) return [];
+    return Object.entries(value).flatMap(([key, v]) => unknownPaths(v, `${at}/${key}`));
+}
+
 /** A copy without the values a preview leaves unknown: they are not known to be wrong, nor right. */
 export function withoutUnknowns(value: unknown): unknown {
     if (Array.isArray(value)) return value.filter((v) => v !== UNKNOWN_PLACEHOLDER).map(withoutUnknowns);
@@ -186,7 +193,13 @@ export async function checkSchemas(plans: RenderedPlan[]): Promise<Finding[]> {
         try {
             new Model(object).validate();
         } catch (err) {
-            findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            // A required field that is unknown in a preview is there, only not yet computed.
+            const unknown = new Set(unknownPaths(planned));
+            const errors = (err as { errors?: { keyword: string; instancePath: string; params: { missingProperty?: string }; message?: string }[] }).errors;
+            const real = errors?.filter((e) => !(e.keyword === "required" && unknown.has(`${e.instancePath}/${e.params.missingProperty}`)));
+            if (real === undefined || real.length > 0) {
+                findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            }
         }
         for (const field of checker.unknownFields(object)) {
             findings.push({ severity: "error", stack, object: origin, field, message: `not a field of ${object.apiVersion} ${object.kind}` });
