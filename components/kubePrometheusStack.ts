@@ -223,8 +223,8 @@ export interface CentralAddons {
     grafanaStorageSize: string;
     /** The Secret holding Grafana's admin credentials (the chart reads it; the password never enters the values). */
     grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
-    /** In-cluster URL of Thanos Query, Grafana's one default datasource. */
-    queryUrl: string;
+    /** In-cluster URL of the Thanos query-frontend (in front of Query), Grafana's one default datasource. */
+    thanosDatasourceUrl: string;
     /** The central pinned address and its sharing key, shared with Query's LoadBalancer. */
     loadBalancerIp: string;
     sharingKey: string;
@@ -309,7 +309,7 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
                 uid: THANOS_DATASOURCE.uid,
                 type: "prometheus",
                 access: "proxy",
-                url: central.queryUrl,
+                url: central.thanosDatasourceUrl,
                 isDefault: true,
                 jsonData: { prometheusType: "Thanos", timeInterval: settings.prometheus.scrapeInterval, httpMethod: "POST" },
             },

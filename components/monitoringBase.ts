@@ -14,7 +14,8 @@ import { SidecarTls } from "./sidecarTls";
 import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { clusterRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
-import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
+import { CENTRAL_SHARING_KEY } from "./thanosQuery";
+import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
 export interface MonitoringBaseArgs {
     /** Provider of the cluster. */
@@ -102,7 +103,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 alertmanagerStorageSize: config.central.alertmanager.storageSize,
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
-                queryUrl: queryInClusterUrl(config.central.clusterDomain),
+                thanosDatasourceUrl: queryFrontendInClusterUrl(config.central.clusterDomain),
                 loadBalancerIp: config.loadBalancer.ip,
                 sharingKey: CENTRAL_SHARING_KEY,
                 uiSourceRanges: config.central.uiSourceRanges,

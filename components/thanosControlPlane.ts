@@ -14,6 +14,7 @@ import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
+import { ThanosQueryFrontend } from "./thanosQueryFrontend";
 
 export interface ThanosControlPlaneArgs {
     /** Provider of the central cluster. */
@@ -37,6 +38,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     /** Query's URL on the central address, and in-cluster. */
     public readonly queryUrl: pulumi.Output<string>;
     public readonly queryInClusterUrl: string;
+    /** The query-frontend's in-cluster URL (Grafana's Thanos datasource). */
+    public readonly queryFrontendInClusterUrl: string;
     /** Alertmanager's in-cluster URL. */
     public readonly alertmanagerUrl: string;
     /** PEM of the deployment CA whose client certificates the edges accept (public). */
@@ -143,6 +146,9 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         this.queryUrl = query.url;
         this.queryInClusterUrl = query.inClusterUrl;
+        // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
+        const frontend = new ThanosQueryFrontend(`${name}-query-frontend`, { provider, central, dependsOn: [args.base] }, child);
+        this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
         this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });
     }

@@ -177,6 +177,11 @@ export function queryArgs(central: CentralSettings, replicaLabels: string[]): st
         "query.partial-response": true,
         "query.timeout": central.query.timeout,
         "store.response-timeout": central.query.storeResponseTimeout,
+        // One heavy dashboard cannot exhaust Query: queries beyond max-concurrent wait in line, and a
+        // query fetching more series or samples from one store than the limits fails alone.
+        "query.max-concurrent": central.query.maxConcurrent,
+        "store.limits.request-series": central.query.requestSeriesLimit,
+        "store.limits.request-samples": central.query.requestSamplesLimit,
     });
 }
 

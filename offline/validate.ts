@@ -18,7 +18,9 @@ import { checkNodeSourcedPolicies } from "./checks/nodePolicies";
 import { checkTrust } from "./checks/trust";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
-import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
+import { parseDuration } from "../config/units";
+import { checkScale } from "./checks/scale";
+import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
 import { checkDashboards } from "./checks/dashboards";
 import { FieldChecker, modelClass } from "./fieldCheck";
@@ -113,15 +115,6 @@ function one(flags: Map<string, (string | undefined)[]>, name: string): string |
     return flags.get(name)?.[0];
 }
 
-/** Thanos sizes (250MB, 2GB, 1GiB): powers of 1024 either way. */
-function sizeBytes(size: string): number | undefined {
-    return parsePrometheusSize(size.replace(/iB$/, "B"));
-}
-
-function quantityBytes(quantity: string): number | undefined {
-    return parseStorageQuantity(quantity);
-}
-
 function ms(duration: string | undefined): number | undefined {
     return duration === undefined ? undefined : duration === "0d" ? Infinity : parseDuration(duration);
 }
@@ -171,6 +164,13 @@ function schemaObjects(plan: RenderedPlan): { origin: string; object: Record<str
     return objects;
 }
 
+/** JSON-pointer paths ("/spec", "/spec/groups/0") of the values a preview leaves unknown. */
+function unknownPaths(value: unknown, at = ""): string[] {
+    if (value === UNKNOWN_PLACEHOLDER) return [at];
+    if (typeof value !== "object" || value === null) return [];
+    return Object.entries(value).flatMap(([key, v]) => unknownPaths(v, `${at}/${key}`));
+}
+
 /** A copy without the values a preview leaves unknown: they are not known to be wrong, nor right. */
 export function withoutUnknowns(value: unknown): unknown {
     if (Array.isArray(value)) return value.filter((v) => v !== UNKNOWN_PLACEHOLDER).map(withoutUnknowns);
@@ -195,7 +195,13 @@ export async function checkSchemas(plans: RenderedPlan[]): Promise<Finding[]> {
         try {
             new Model(object).validate();
         } catch (err) {
-            findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            // A required field that is unknown in a preview is there, only not yet computed.
+            const unknown = new Set(unknownPaths(planned));
+            const errors = (err as { errors?: { keyword: string; instancePath: string; params: { missingProperty?: string }; message?: string }[] }).errors;
+            const real = errors?.filter((e) => !(e.keyword === "required" && unknown.has(`${e.instancePath}/${e.params.missingProperty}`)));
+            if (real === undefined || real.length > 0) {
+                findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            }
         }
         for (const field of checker.unknownFields(object)) {
             findings.push({ severity: "error", stack, object: origin, field, message: `not a field of ${object.apiVersion} ${object.kind}` });
@@ -343,13 +349,6 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
             continue;
         }
         if ((object.spec.replicas ?? 1) < 2) add("spec.replicas", "must be at least 2");
-        if (component === "store") {
-            const container = pod.containers.find((c: Record<string, any>) => c.args?.[0] === "store");
-            const flags = parseFlags(container.args);
-            const caches = ["index-cache-size", "chunk-pool-size"].reduce((sum, flag) => sum + (sizeBytes(one(flags, flag) ?? "") ?? 0), 0);
-            const limit = quantityBytes(container.resources?.limits?.memory ?? "");
-            if (limit === undefined || limit <= caches) add("spec.template.spec.containers[0].resources.limits.memory", "must exceed --index-cache-size plus --chunk-pool-size, or the store is OOM-killed once its caches fill");
-        }
         const spread = pod.affinity?.podAntiAffinity !== undefined || (pod.topologySpreadConstraints ?? []).length > 0;
         if (!spread) add("spec.template.spec.affinity", "replicas must be spread by pod anti-affinity or topology spread constraints");
         const labels = object.spec.template.metadata?.labels ?? {};
@@ -640,6 +639,8 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),
+        ...checkCacheMemory(plan),
+        ...checkScale(plan),
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),

@@ -161,7 +161,9 @@ describe("central stack: the Thanos control plane", () => {
             const args = sts.spec.template.spec.containers[0].args;
             expect(args[0]).to.equal("store");
             expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
-            expect(flag(args, "index-cache-size")).to.deep.equal(["1GB"]);
+            // --index-cache.config replaces --index-cache-size (which Thanos ignores once a config is given).
+            expect(flag(args, "index-cache-size")).to.deep.equal([]);
+            expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([{ type: "IN-MEMORY", config: { max_size: "1GB" } }]);
             expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
             const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
             const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
@@ -171,8 +173,8 @@ describe("central stack: the Thanos control plane", () => {
         it("has a memory limit that covers its index cache and chunk pool", () => {
             const container = k8sObject(central, "StatefulSet", "thanos-store").spec.template.spec.containers[0];
             const limitMi = Number(/^([0-9]+)Mi$/.exec(container.resources.limits.memory)![1]);
-            // 1GB index cache + 2GB chunk pool, in MiB.
-            expect(limitMi).to.be.greaterThan(1024 + 2048);
+            // 1GB index cache + 2GB chunk pool + 512MB caching bucket (the default), in MiB.
+            expect(limitMi).to.be.greaterThan(1024 + 2048 + 512);
         });
     });
 
@@ -285,16 +287,19 @@ describe("central stack: the Thanos control plane", () => {
             expect(central.outputs.alertmanagerUrl).to.equal("http://kps-alertmanager.monitoring.svc.cluster.local:9093");
         });
 
-        it("gives Grafana Thanos Query as its one default datasource", () => {
+        it("gives Grafana the query-frontend in front of Thanos Query as its one default datasource, uid thanos", () => {
             const grafana = kpsValues(central).grafana;
             expect(grafana.enabled).to.equal(true);
             expect(grafana.sidecar.datasources.defaultDatasourceEnabled).to.equal(false);
             const defaults = grafana.additionalDataSources.filter((d: any) => d.isDefault);
             expect(defaults).to.have.lengthOf(1);
-            expect(defaults[0].url).to.equal("http://thanos-query.monitoring.svc.cluster.local:9090");
-            // The URL points at the Query Service this stack declares.
-            const service = k8sObject(central, "Service", "thanos-query");
+            expect(defaults[0].url).to.equal("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
+            expect(defaults[0].uid).to.equal("thanos");
+            // The URL points at the frontend Service this stack declares, which selects the frontend's pods.
+            const service = k8sObject(central, "Service", "thanos-query-frontend");
             expect(service.spec.ports.map((p: any) => p.port)).to.include(9090);
+            const frontend = k8sObject(central, "Deployment", "thanos-query-frontend");
+            expect(frontend.spec.template.metadata.labels).to.include(service.spec.selector);
         });
 
         it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
