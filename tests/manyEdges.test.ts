@@ -90,7 +90,7 @@ describe("the central stack's Query at 300 edges (the same functions the render 
             sidecarEndpoints: [`${ip}:10901`, `${ip}:10911`],
             objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
             prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
-            grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate: "ca", clientCertificate: "cert" },
+            grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate: "ca", clientCaCertificate: "deployment-ca" },
         } as EdgeCluster;
     });
     const endpoints = queryEndpoints({
