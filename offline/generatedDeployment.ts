@@ -42,7 +42,7 @@ export function writeGeneratedDeployment(dir: string, edges: number, templates: 
         const lbIp = addressIn("10.21", i - 1);
         const config = doc.config;
         config[`${PREFIX}clusterName`] = stack;
-        config[`${PREFIX}nodeIp`] = addressIn("10.20", i - 1);
+        config[`${PREFIX}nodeIps`] = [addressIn("10.20", i - 1)];
         config[`${PREFIX}kubernetes`] = { ...config[`${PREFIX}kubernetes`], context: stack };
         config[`${PREFIX}loadBalancer`] = { ...config[`${PREFIX}loadBalancer`], ip: lbIp, pool: { start: lbIp, stop: lbIp } };
         fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump(doc));
