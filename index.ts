@@ -47,8 +47,6 @@ export const sidecarEndpoints = outputs.sidecarEndpoints;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
 export const grpcTls = outputs.grpcTls;
-/** The client key for the central Query (secret), where grpcTls is enabled. */
-export const grpcTlsClientKey = base.sidecarTls?.clientKey;
 
 // Central stack only (undefined, and so absent, on edges).
 export const queryUrl = controlPlane?.queryUrl;
@@ -59,3 +57,5 @@ export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
 export const alertmanagerEdgeEndpoints = base.alertmanagerEdgeEndpoints;
 export const queryEndpoints = controlPlane?.queryEndpoints;
 export const buckets = controlPlane?.buckets;
+/** The deployment CA's certificate (public): each edge trusts it as grpcTls.clientCaCertificate. */
+export const deploymentCaCertificate = controlPlane?.deploymentCaCertificate;

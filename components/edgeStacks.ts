@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs, GRPC_TLS_CLIENT_KEY_OUTPUT } from "../contract";
+import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
 import { EdgeCluster } from "./thanosQuery";
 
 /** Fully qualified name of an edge stack of this project. */
@@ -57,9 +57,10 @@ export function parseEdgeContract(stack: string, outputs: Record<string, unknown
     }
     const grpcTls = o.grpcTls;
     if (grpcTls?.enabled === true) {
-        for (const field of ["serverName", "caCertificate", "clientCertificate"]) {
+        for (const field of ["serverName", "caCertificate"]) {
             if (typeof grpcTls[field] !== "string" || grpcTls[field] === "") fail("grpcTls", `is enabled but has no ${field}`);
         }
+        if (typeof grpcTls.clientCaCertificate !== "string") fail("grpcTls", "is enabled but does not say which client CA it trusts (clientCaCertificate)");
     } else if (grpcTls?.enabled !== false) {
         fail("grpcTls", `must say whether mTLS is enabled; got ${JSON.stringify(grpcTls)}`);
     }
@@ -76,6 +77,17 @@ export function parseEdgeContract(stack: string, outputs: Record<string, unknown
         objstore: o.objstore,
         prometheusUrl: o.prometheusUrl,
     };
+}
+
+/**
+ * An edge with mTLS that does not trust this stack's deployment CA rejects Query's certificate.
+ * Not an error: on the first deployment the edges come up before the CA exists. Query still dials
+ * the edge (strict), so it shows as a partial-response warning until the edge is updated.
+ */
+export function untrustedDeploymentCaWarning(stack: string, edge: EdgeCluster, deploymentCa: string): string | undefined {
+    if (!edge.grpcTls.enabled || edge.grpcTls.clientCaCertificate.trim() === deploymentCa.trim()) return undefined;
+    const state = edge.grpcTls.clientCaCertificate === "" ? "trusts no client CA yet" : "trusts another client CA";
+    return `edge stack ${stack} ${state}, so its sidecars reject Query's client certificate: run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
 }
 
 /** Cross-edge rules: cluster labels and sidecar addresses must not repeat. */
@@ -111,14 +123,14 @@ export interface EdgeStacksArgs {
  * with the stack's name instead of being wired wrong or left out.
  */
 export class EdgeStacks extends pulumi.ComponentResource {
-    /** The edges, checked, in config order. */
+    /** The edges, checked together, in config order (what needs all of them: Query's endpoint file, the Ruler). */
     public readonly edges: pulumi.Output<EdgeCluster[]>;
-    /** Per edge stack name: the client key for its sidecars' mTLS (secret; "" where the edge runs plain gRPC). */
-    public readonly clientKeys: Record<string, pulumi.Output<string>>;
+    /** Per edge stack name: that edge alone, depending only on its own StackReference. */
+    public readonly byStack: Record<string, pulumi.Output<EdgeCluster>>;
 
     constructor(name: string, args: EdgeStacksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:EdgeStacks", name, {}, opts);
-        this.clientKeys = {};
+        this.byStack = {};
         const edges = args.stacks.map((stack) => {
             const fullName = edgeStackName(args.organization, stack);
             // Named after the stack alone: the organization is config and may change (a move to a
@@ -129,10 +141,7 @@ export class EdgeStacks extends pulumi.ComponentResource {
                 const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));
                 return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));
             });
-            // Kept apart from the edge's other outputs: only the Query's TLS Secret may see it.
-            this.clientKeys[stack] = pulumi.secret(
-                edge.apply((e): pulumi.Output<string> | string => (e.grpcTls.enabled ? ref.requireOutput(GRPC_TLS_CLIENT_KEY_OUTPUT).apply((key) => String(key)) : "")),
-            );
+            this.byStack[stack] = edge;
             return edge;
         });
         this.edges = pulumi.all(edges).apply(checkEdgesTogether);

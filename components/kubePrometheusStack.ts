@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BLOCK_DURATION, ClusterSettings } from "../config";
@@ -18,6 +19,11 @@ import {
 import { AlertmanagerConfigDocument } from "./alertmanagerConfig";
 import { lbipamAnnotations } from "./lbipam";
 import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
+
+/** Hash of the client CA the sidecars trust ("" while none is configured). */
+export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
+    return crypto.createHash("sha256").update(clientCaCertificate?.trim() ?? "").digest("hex");
+}
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export const THANOS_VERSION = "v0.42.4";
@@ -196,6 +202,8 @@ export interface KubePrometheusStackValues {
             configMaps?: string[];
             /** Secrets the operator mounts into the Prometheus pod (volume `secret-<name>`). */
             secrets?: string[];
+            /** Labels and annotations of the Prometheus pods. */
+            podMetadata?: { annotations: Record<string, string> };
             thanos: {
                 volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
                 grpcServerTlsConfig?: { caFile: string; certFile: string; keyFile: string; minVersion: string };
@@ -243,8 +251,8 @@ export interface CentralAddons {
     grafanaStorageSize: string;
     /** The Secret holding Grafana's admin credentials (the chart reads it; the password never enters the values). */
     grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
-    /** In-cluster URL of Thanos Query, Grafana's one default datasource. */
-    queryUrl: string;
+    /** In-cluster URL of the Thanos query-frontend (in front of Query), Grafana's one default datasource. */
+    thanosDatasourceUrl: string;
     /** The central pinned address and its sharing key, shared with Query's LoadBalancer. */
     loadBalancerIp: string;
     sharingKey: string;
@@ -331,7 +339,7 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
                 uid: THANOS_DATASOURCE.uid,
                 type: "prometheus",
                 access: "proxy",
-                url: central.queryUrl,
+                url: central.thanosDatasourceUrl,
                 isDefault: true,
                 jsonData: { prometheusType: "Thanos", timeInterval: settings.prometheus.scrapeInterval, httpMethod: "POST" },
             },
@@ -383,6 +391,9 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 // `prometheus` and `prometheus_replica` itself.
                 externalLabels: { ...prometheus.externalLabels, [CLUSTER_LABEL]: settings.clusterName },
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
+                // The sidecar reads its client CA once, at start: a newly configured or rotated
+                // deployment CA must roll the pods (the server certificate itself is reloaded).
+                ...(withTls ? { podMetadata: { annotations: { "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate) } } } : {}),
                 retention: prometheus.retention,
                 retentionSize: prometheus.retentionSize,
                 // Thanos needs Prometheus to leave compaction to the compactor (min = max block duration).
@@ -419,6 +430,11 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
     };
 }
 
+/** The import id of a Helm release: namespace/name (the release must live in our namespace). */
+export function adoptedReleaseId(releaseName: string): string {
+    return `${MONITORING_NAMESPACE}/${releaseName}`;
+}
+
 export interface KubePrometheusStackArgs {
     /** Provider of the cluster to install into. */
     provider: k8s.Provider;
@@ -449,7 +465,7 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(
             name,
             {
-                name: KUBE_PROMETHEUS_STACK.release,
+                name: args.settings.kubePrometheusStack.releaseName,
                 chart: KUBE_PROMETHEUS_STACK.chart,
                 version: KUBE_PROMETHEUS_STACK.version,
                 repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repository },
@@ -459,7 +475,13 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
                 timeout: 900,
                 maxHistory: 10,
             },
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+                // Taking over an existing release: the import reads it, the update then upgrades it to these values.
+                ...(args.settings.kubePrometheusStack.adopt ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) } : {}),
+            },
         );
         this.registerOutputs({ release: this.release.status });
     }

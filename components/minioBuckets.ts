@@ -1,5 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 export interface BucketNames {
     /** Thanos' blocks; the compactor owns everything in it. */
@@ -15,13 +19,29 @@ export interface MinioProviderSettings {
     insecure: boolean;
     insecureSkipVerify: boolean;
     region: string;
+    /** PEM CA bundle of MinIO's https certificate (a private CA), as in objectStorage.caBundle. */
+    caBundle?: string;
+}
+
+/**
+ * Where the provider reads the CA bundle: the AWS provider's `customCaBundle` is a file path, not
+ * PEM. Named by the bundle's hash, so the path changes exactly when the bundle does.
+ */
+export function caBundleFile(pem: string, dir: string = path.join(os.tmpdir(), "thanos-multicluster")): string {
+    const digest = crypto.createHash("sha256").update(pem).digest("hex").slice(0, 16);
+    return path.join(dir, `minio-ca-${digest}.pem`);
 }
 
 /**
  * AWS provider arguments for MinIO: its S3 endpoint, path-style addressing (MinIO serves buckets
- * by path), and none of the AWS-only checks (STS, IMDS, region names) that MinIO cannot answer.
+ * by path), none of the AWS-only checks (STS, IMDS, region names) that MinIO cannot answer, and
+ * the private CA (as a file) where MinIO's certificate needs one.
  */
-export function minioProviderArgs(settings: MinioProviderSettings, credentials: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> }): aws.ProviderArgs {
+export function minioProviderArgs(
+    settings: MinioProviderSettings,
+    credentials: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> },
+    caBundlePath?: string,
+): aws.ProviderArgs {
     return {
         region: settings.region as aws.Region,
         accessKey: credentials.accessKey,
@@ -33,7 +53,20 @@ export function minioProviderArgs(settings: MinioProviderSettings, credentials: 
         skipRegionValidation: true,
         skipRequestingAccountId: true,
         insecure: settings.insecureSkipVerify,
+        ...(caBundlePath !== undefined ? { customCaBundle: caBundlePath } : {}),
     };
+}
+
+/** How each bucket is brought under management: adopted ones exist already and are never deleted by us. */
+export interface BucketPlan {
+    role: keyof BucketNames;
+    bucket: string;
+    /** Import the existing bucket (its name is the import id) instead of creating it. */
+    adopt: boolean;
+}
+
+export function bucketPlans(names: BucketNames, existing: string[]): BucketPlan[] {
+    return (Object.entries(names) as [keyof BucketNames, string][]).map(([role, bucket]) => ({ role, bucket, adopt: existing.includes(bucket) }));
 }
 
 export interface MinioBucketsArgs {
@@ -42,21 +75,35 @@ export interface MinioBucketsArgs {
     accessKey: pulumi.Input<string>;
     secretKey: pulumi.Input<string>;
     names: BucketNames;
+    /** Buckets that already exist (central.buckets.existing): imported, not created. */
+    existing: string[];
 }
 
 /**
  * The three buckets, kept apart: metrics, Longhorn backups and OpenSearch logs. No lifecycle rule
  * on the metrics bucket: the compactor applies retention, and an expiry rule would delete blocks
- * under it. All three are protected: `pulumi destroy` must not take the data with it.
+ * under it. All three are protected: `pulumi destroy` must not take the data with it. Adopted
+ * buckets are imported (inputs that match what an existing bucket reads back: its name, no forced
+ * deletion) and retained on delete: they were someone else's before, and stay when this stack goes.
  */
 export class MinioBuckets extends pulumi.ComponentResource {
     public readonly names: BucketNames;
 
     constructor(name: string, args: MinioBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:storage:MinioBuckets", name, {}, opts);
-        const provider = new aws.Provider(name, minioProviderArgs(args.settings, args), { parent: this });
-        for (const [role, bucket] of Object.entries(args.names)) {
-            new aws.s3.Bucket(`${name}-${role}`, { bucket, forceDestroy: false }, { parent: this, provider, protect: true });
+        let caBundlePath: string | undefined;
+        if (args.settings.caBundle !== undefined) {
+            caBundlePath = caBundleFile(args.settings.caBundle);
+            fs.mkdirSync(path.dirname(caBundlePath), { recursive: true });
+            fs.writeFileSync(caBundlePath, args.settings.caBundle);
+        }
+        const provider = new aws.Provider(name, minioProviderArgs(args.settings, args, caBundlePath), { parent: this });
+        for (const plan of bucketPlans(args.names, args.existing)) {
+            new aws.s3.Bucket(
+                `${name}-${plan.role}`,
+                { bucket: plan.bucket, forceDestroy: false },
+                { parent: this, provider, protect: true, ...(plan.adopt ? { import: plan.bucket, retainOnDelete: true } : {}) },
+            );
         }
         this.names = args.names;
         this.registerOutputs({ names: this.names });

@@ -8,7 +8,7 @@ import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
-import { NetworkPolicies, monitoringBasePolicies } from "./networkPolicies";
+import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
@@ -16,7 +16,8 @@ import { SidecarTls } from "./sidecarTls";
 import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { clusterRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
-import { CENTRAL_SHARING_KEY, queryInClusterUrl } from "./thanosQuery";
+import { CENTRAL_SHARING_KEY } from "./thanosQuery";
+import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
 export interface MonitoringBaseArgs {
     /** Provider of the cluster. */
@@ -57,7 +58,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
         const { config, provider } = args;
         const child = { parent: this };
 
-        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider }, child);
+        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider, adoptMonitoring: config.kubePrometheusStack.adopt }, child);
         this.namespace = namespaces.monitoring.metadata.name;
 
         const lbIpam = config.loadBalancer.manageCiliumIpam
@@ -84,9 +85,12 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 child,
             );
             this.sidecarTls = tls;
-            this.grpcTls = pulumi
-                .all([tls.caCertificate, tls.clientCertificate])
-                .apply(([caCertificate, clientCertificate]) => ({ enabled: true as const, serverName: tls.serverName, caCertificate, clientCertificate }));
+            this.grpcTls = tls.caCertificate.apply((caCertificate) => ({
+                enabled: true as const,
+                serverName: tls.serverName,
+                caCertificate,
+                clientCaCertificate: tls.clientCaCertificate,
+            }));
             releaseDependsOn.push(tls);
         } else {
             this.grpcTls = pulumi.output({ enabled: false as const });
@@ -111,7 +115,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 alertmanagerStorageSize: config.central.alertmanager.storageSize,
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
-                queryUrl: queryInClusterUrl(config.central.clusterDomain),
+                thanosDatasourceUrl: queryFrontendInClusterUrl(config.central.clusterDomain),
                 loadBalancerIp: config.loadBalancer.ip,
                 sharingKey: CENTRAL_SHARING_KEY,
                 uiSourceRanges: config.central.uiSourceRanges,
@@ -146,7 +150,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
             },
             child,
         );
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), dependsOn: [namespaces.monitoring] }, child);
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), ciliumPolicies: nodeSourcedPolicies(config), dependsOn: [namespaces.monitoring] }, child);
 
         if (config.central !== undefined) {
             const alertmanagers = new AlertmanagerLoadBalancer(

@@ -33,6 +33,8 @@ export function monitoringNamespaceSpecs(): { metadata: { name: string; labels: 
 export interface MonitoringNamespacesArgs {
     /** Provider of the cluster the namespaces live in. */
     provider: k8s.Provider;
+    /** `monitoring` exists already (an adopted kube-prometheus-stack lives in it): import it. */
+    adoptMonitoring?: boolean;
 }
 
 /** The namespaces of the monitoring base. */
@@ -45,7 +47,12 @@ export class MonitoringNamespaces extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringNamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:MonitoringNamespaces", name, {}, opts);
         const [monitoring, nodeExporter] = monitoringNamespaceSpecs().map(
-            (spec) => new k8s.core.v1.Namespace(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider }),
+            (spec) =>
+                new k8s.core.v1.Namespace(`${name}-${spec.metadata.name}`, spec, {
+                    parent: this,
+                    provider: args.provider,
+                    ...(args.adoptMonitoring && spec.metadata.name === MONITORING_NAMESPACE ? { import: MONITORING_NAMESPACE } : {}),
+                }),
         );
         this.monitoring = monitoring;
         this.nodeExporter = nodeExporter;

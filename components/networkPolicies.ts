@@ -34,16 +34,73 @@ function policy(name: string, podSelector: Record<string, string>, ingress: k8s.
     };
 }
 
+/** A CiliumNetworkPolicy as we declare it (namespaced). */
+export interface CiliumNetworkPolicySpec {
+    apiVersion: "cilium.io/v2";
+    kind: "CiliumNetworkPolicy";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: {
+        endpointSelector: { matchLabels: Record<string, string> };
+        ingress: { fromEntities: CiliumEntity[]; toPorts: { ports: { port: string; protocol: "TCP" }[] }[] }[];
+    };
+}
+
+/**
+ * Cilium's names for this cluster's nodes: `host` is the node the pod runs on, `remote-node` every
+ * other node of the cluster. Load-balanced traffic forwarded from the node that took it to a pod on
+ * another node arrives SNATed to that node's address, i.e. from `remote-node`.
+ */
+export type CiliumEntity = "host" | "remote-node";
+export const CLUSTER_NODES: CiliumEntity[] = ["host", "remote-node"];
+
+/**
+ * Ingress from the cluster's own nodes, on the ports reached through the LoadBalancer. Plain
+ * NetworkPolicy cannot say this under Cilium: Cilium matches an `ipBlock` against node addresses
+ * only with `policy-cidr-match-mode=nodes`, so a node's address in an ipBlock silently drops
+ * forwarded traffic; entities match every node, however many the cluster has, with no address list.
+ * Cilium adds these rules to the NetworkPolicies selecting the same pods (policies are additive).
+ */
+function fromClusterNodes(name: string, podSelector: Record<string, string>, ports: number[]): CiliumNetworkPolicySpec {
+    return {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumNetworkPolicy",
+        metadata: { name, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
+        spec: {
+            endpointSelector: { matchLabels: podSelector },
+            ingress: [{ fromEntities: CLUSTER_NODES, toPorts: [{ ports: ports.map((port) => ({ port: String(port), protocol: "TCP" as const })) }] }],
+        },
+    };
+}
+
+/**
+ * What the NetworkPolicies cannot express: the LoadBalancer ports reached by load-balanced traffic
+ * SNATed by a node (edges: the sidecar's gRPC; central: Query's and Grafana's HTTP).
+ */
+export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPolicySpec[] {
+    if (settings.central !== undefined) {
+        return [
+            fromClusterNodes("grafana-from-nodes", GRAFANA_POD_SELECTOR, [GRAFANA_PORT]),
+            fromClusterNodes("alertmanager-from-nodes", ALERTMANAGER_POD_SELECTOR, [ALERTMANAGER_PORT]),
+        ];
+    }
+    return settings.exposeSidecars ? [fromClusterNodes("prometheus-from-nodes", PROMETHEUS_POD_SELECTOR, [SIDECAR_GRPC_PORT])] : [];
+}
+
+/** The control plane's node-sourced rule: Query's HTTP through the central LoadBalancer. */
+export function controlPlaneNodeSourcedPolicies(): CiliumNetworkPolicySpec[] {
+    return [fromClusterNodes("thanos-query-from-nodes", thanosSelector(QUERY_COMPONENT), [QUERY_HTTP_PORT])];
+}
+
 /**
  * The base's policies. A sidecar's gRPC (the StoreAPI: all of the cluster's metrics) is reachable
  * only by the central Query: on an edge from the sidecar source ranges, through the LoadBalancer
- * (whose loadBalancerSourceRanges already filter it; the node's own address is allowed too, as
- * the source of load-balanced traffic that was SNATed on its way to the pod); on the central
- * cluster from the Query pods. Everything else in the Prometheus pod (web UI/API, reloader, the
- * sidecar's HTTP metrics) answers only within the monitoring namespace.
+ * (whose loadBalancerSourceRanges already filter it; traffic SNATed by a node on its way to the pod
+ * is let in by nodeSourcedPolicies); on the central cluster from the Query pods. Everything else in
+ * the Prometheus pod (web UI/API, reloader, the sidecar's HTTP metrics) answers only within the
+ * monitoring namespace.
  */
 export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicySpec[] {
-    const sidecarPeers: Peer[] = settings.role === "edge" ? cidrs([...settings.loadBalancer.sidecarSourceRanges, `${settings.nodeIp}/32`]) : [QUERY_PODS];
+    const sidecarPeers: Peer[] = settings.role === "edge" ? cidrs(settings.loadBalancer.sidecarSourceRanges) : [QUERY_PODS];
     const policies = [
         policy("prometheus", PROMETHEUS_POD_SELECTOR, [
             { from: sidecarPeers, ports: tcp(SIDECAR_GRPC_PORT) },
@@ -52,12 +109,12 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
     ];
     if (settings.central !== undefined) {
         policies.push(
-            policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [...cidrs([...settings.central.uiSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
-            // Alerts come in from the edges (through the per-replica LoadBalancer ports, SNATed to the
-            // node where the pod runs elsewhere) and from Prometheus and the Ruler in the namespace;
-            // gossip and the reloader answer only in the namespace.
+            policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [...cidrs(settings.central.uiSourceRanges), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
+            // Alerts come in from the edges (through the per-replica LoadBalancer ports; traffic SNATed
+            // by a node is let in by nodeSourcedPolicies) and from Prometheus and the Ruler in the
+            // namespace; gossip and the reloader answer only in the namespace.
             policy("alertmanager", ALERTMANAGER_POD_SELECTOR, [
-                { from: [...cidrs([...settings.central.alertmanager.edgeSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
+                { from: [...cidrs(settings.central.alertmanager.edgeSourceRanges), SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
                 { from: [SAME_NAMESPACE], ports: [...tcp(ALERTMANAGER_CLUSTER_PORT, RELOADER_PORT), ...udp(ALERTMANAGER_CLUSTER_PORT)] },
             ]),
         );
@@ -70,8 +127,8 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
  * the Ruler), its gRPC from nobody outside the namespace; the Store Gateway's and Ruler's gRPC from
  * Query only; every component's HTTP metrics within the namespace.
  */
-export function controlPlanePolicies(settings: ClusterSettings, central: CentralSettings): NetworkPolicySpec[] {
-    const uiPeers = [...cidrs([...central.uiSourceRanges, `${settings.nodeIp}/32`]), SAME_NAMESPACE];
+export function controlPlanePolicies(central: CentralSettings): NetworkPolicySpec[] {
+    const uiPeers = [...cidrs(central.uiSourceRanges), SAME_NAMESPACE];
     return [
         policy("thanos-query", thanosSelector(QUERY_COMPONENT), [
             { from: uiPeers, ports: tcp(QUERY_HTTP_PORT) },
@@ -92,16 +149,21 @@ export interface NetworkPoliciesArgs {
     provider: k8s.Provider;
     /** The policies, from monitoringBasePolicies or controlPlanePolicies. */
     policies: NetworkPolicySpec[];
+    /** The Cilium policies for node-sourced traffic, from nodeSourcedPolicies or controlPlaneNodeSourcedPolicies. */
+    ciliumPolicies: CiliumNetworkPolicySpec[];
     /** Resources to wait for (the namespace). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Ingress NetworkPolicies of the monitoring namespace. */
+/** Ingress NetworkPolicies (and CiliumNetworkPolicies) of the monitoring namespace. */
 export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:network:NetworkPolicies", name, {}, opts);
         for (const spec of args.policies) {
             new k8s.networking.v1.NetworkPolicy(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+        }
+        for (const spec of args.ciliumPolicies) {
+            new k8s.apiextensions.CustomResource(`${name}-cilium-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
         }
         this.registerOutputs({});
     }

@@ -34,23 +34,32 @@ export interface SidecarTlsArgs {
     clusterName: string;
     /** The sidecars' pinned LoadBalancer address (a SAN of the server certificate). */
     loadBalancerIp: string;
+    /** Validity settings, and the deployment CA (plain config) whose clients the sidecars accept. */
     settings: GrpcTlsSettings;
 }
 
 /**
- * mTLS for an edge's sidecars, with nothing from the central stack: the edge runs its own CA,
- * signs its sidecars' server certificate and the client certificate the central Query will
- * present, and exports the CA and the client certificate and key (the key as a secret output).
- * The central stack reads them from this stack's outputs. The CA is the only client CA the
- * sidecars trust, so only the holder of that client key reaches them.
+ * The client CA file the sidecars verify clients against: the deployment CA from config, or, until
+ * it is configured, the edge's own server CA. That CA signs only the server certificate (no
+ * client_auth use) and its key never leaves this stack's state, so no client certificate exists
+ * that it would accept: the sidecars serve TLS and admit nobody, rather than admit anybody.
+ */
+export function sidecarClientCa(settings: GrpcTlsSettings, ownCaCertificate: string): string {
+    return settings.clientCaCertificate ?? ownCaCertificate;
+}
+
+/**
+ * mTLS for an edge's sidecars, with nothing from the central stack at deploy time: the edge runs
+ * its own CA for its sidecars' server certificate, and trusts as client issuer only the deployment
+ * CA whose certificate it gets as plain config (grpcTls.clientCaCertificate). The central stack
+ * holds that CA's key and the Query's client key; no private key leaves the stack that uses it,
+ * and the edge exports only public material (its CA certificate, server name, trusted client CA).
  */
 export class SidecarTls extends pulumi.ComponentResource {
-    /** PEM of the edge's CA. */
+    /** PEM of the edge's server CA. */
     public readonly caCertificate: pulumi.Output<string>;
-    /** PEM of the client certificate for the central Query. */
-    public readonly clientCertificate: pulumi.Output<string>;
-    /** PEM of its private key (secret). */
-    public readonly clientKey: pulumi.Output<string>;
+    /** PEM of the client CA the sidecars trust; "" while no deployment CA is configured. */
+    public readonly clientCaCertificate: string;
     /** The name Query must verify in the server certificate. */
     public readonly serverName: string;
     /** When the CA, the server and the client certificate expire, for the expiry alert. */
@@ -62,7 +71,6 @@ export class SidecarTls extends pulumi.ComponentResource {
         // Private keys are wrapped in pulumi.secret wherever they are passed on: the provider marks
         // its own outputs secret, and this keeps them secret through any engine or mock.
         const key = (role: string) => new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const validity = { validityPeriodHours: args.settings.validityDays * HOURS_PER_DAY, earlyRenewalHours: args.settings.renewBeforeDays * HOURS_PER_DAY };
         this.serverName = sidecarServerName(args.clusterName);
 
         const caKey = key("ca");
@@ -78,43 +86,44 @@ export class SidecarTls extends pulumi.ComponentResource {
             },
             child,
         );
-        const sign = (role: string, request: tls.CertRequestArgs, uses: string[]) => {
-            const csr = new tls.CertRequest(`${name}-${role}`, request, child);
-            return new tls.LocallySignedCert(
-                `${name}-${role}`,
-                { certRequestPem: csr.certRequestPem, caCertPem: ca.certPem, caPrivateKeyPem: pulumi.secret(caKey.privateKeyPem), allowedUses: uses, ...validity },
-                child,
-            );
-        };
         const serverKey = key("server");
-        const server = sign(
-            "server",
+        const csr = new tls.CertRequest(
+            `${name}-server`,
             { privateKeyPem: pulumi.secret(serverKey.privateKeyPem), subject: { commonName: this.serverName }, dnsNames: [this.serverName], ipAddresses: [args.loadBalancerIp] },
-            ["digital_signature", "key_encipherment", "server_auth"],
+            child,
         );
-        const clientKey = key("client");
-        const client = sign("client", { privateKeyPem: pulumi.secret(clientKey.privateKeyPem), subject: { commonName: "thanos-query", organization: "thanos-multicluster" } }, [
-            "digital_signature",
-            "key_encipherment",
-            "client_auth",
-        ]);
+        const server = new tls.LocallySignedCert(
+            `${name}-server`,
+            {
+                certRequestPem: csr.certRequestPem,
+                caCertPem: ca.certPem,
+                caPrivateKeyPem: pulumi.secret(caKey.privateKeyPem),
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                validityPeriodHours: args.settings.validityDays * HOURS_PER_DAY,
+                earlyRenewalHours: args.settings.renewBeforeDays * HOURS_PER_DAY,
+            },
+            child,
+        );
 
         new k8s.core.v1.Secret(
             name,
             {
                 metadata: { name: SIDECAR_TLS.secret, namespace: args.namespace, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "thanos-sidecar-tls" } },
                 type: "Opaque",
-                stringData: pulumi.secret({ [SIDECAR_TLS.ca]: ca.certPem, [SIDECAR_TLS.cert]: server.certPem, [SIDECAR_TLS.key]: serverKey.privateKeyPem }),
+                stringData: pulumi.secret({
+                    [SIDECAR_TLS.ca]: ca.certPem.apply((own) => sidecarClientCa(args.settings, own)),
+                    [SIDECAR_TLS.cert]: server.certPem,
+                    [SIDECAR_TLS.key]: serverKey.privateKeyPem,
+                }),
             },
             { parent: this, provider: args.provider },
         );
 
         this.caCertificate = ca.certPem;
-        this.clientCertificate = client.certPem;
-        this.clientKey = pulumi.secret(clientKey.privateKeyPem);
+        this.clientCaCertificate = args.settings.clientCaCertificate ?? "";
         this.expiries = pulumi
-            .all([ca.validityEndTime, server.validityEndTime, client.validityEndTime])
-            .apply(([caEnd, serverEnd, clientEnd]) => certificateExpiries({ "sidecar-ca": caEnd, "sidecar-server": serverEnd, "query-client": clientEnd }));
-        this.registerOutputs({ caCertificate: this.caCertificate, clientCertificate: this.clientCertificate, clientKey: this.clientKey });
+            .all([ca.validityEndTime, server.validityEndTime])
+            .apply(([caEnd, serverEnd]) => certificateExpiries({ "sidecar-ca": caEnd, "sidecar-server": serverEnd }));
+        this.registerOutputs({ caCertificate: this.caCertificate, clientCaCertificate: this.clientCaCertificate });
     }
 }

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, StackConfig } from "../config";
-import { EdgeStacks } from "./edgeStacks";
+import { EdgeStacks, untrustedDeploymentCaWarning } from "./edgeStacks";
+import { QueryClientTls } from "./queryClientTls";
 import { MinioBuckets } from "./minioBuckets";
-import { NetworkPolicies, controlPlanePolicies } from "./networkPolicies";
+import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
@@ -13,6 +14,7 @@ import { ThanosCompactor } from "./thanosCompactor";
 import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
+import { ThanosQueryFrontend } from "./thanosQueryFrontend";
 
 export interface ThanosControlPlaneArgs {
     /** Provider of the central cluster. */
@@ -36,8 +38,12 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     /** Query's URL on the central address, and in-cluster. */
     public readonly queryUrl: pulumi.Output<string>;
     public readonly queryInClusterUrl: string;
+    /** The query-frontend's in-cluster URL (Grafana's Thanos datasource). */
+    public readonly queryFrontendInClusterUrl: string;
     /** Alertmanager's in-cluster URL. */
     public readonly alertmanagerUrl: string;
+    /** PEM of the deployment CA whose client certificates the edges accept (public). */
+    public readonly deploymentCaCertificate: pulumi.Output<string>;
     /** The buckets, by purpose. */
     public readonly buckets: { metrics: string; longhornBackups: string; opensearchLogs: string };
 
@@ -64,10 +70,17 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             buckets = new MinioBuckets(
                 `${name}-buckets`,
                 {
-                    settings: { endpoint: config.objectStorage.endpoint, insecure: config.objectStorage.insecure, insecureSkipVerify: config.objectStorage.insecureSkipVerify, region: central.buckets.region },
+                    settings: {
+                        endpoint: config.objectStorage.endpoint,
+                        insecure: config.objectStorage.insecure,
+                        insecureSkipVerify: config.objectStorage.insecureSkipVerify,
+                        region: central.buckets.region,
+                        ...(config.objectStorage.caBundle !== undefined ? { caBundle: config.objectStorage.caBundle } : {}),
+                    },
                     accessKey: config.secrets.minioAdmin.accessKey,
                     secretKey: config.secrets.minioAdmin.secretKey,
                     names: this.buckets,
+                    existing: central.buckets.existing,
                 },
                 child,
             );
@@ -83,7 +96,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             child,
         );
 
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(config, central), dependsOn: [args.base] }, child);
+        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(central), ciliumPolicies: controlPlaneNodeSourcedPolicies(), dependsOn: [args.base] }, child);
         new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
         // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler cannot report its own failure).
         const links = { baseUrl: config.prometheus.alerting.runbookBaseUrl };
@@ -107,6 +120,15 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 rulerService: RULER_SERVICE,
             }),
         );
+        // Query's client key is generated here, where it is used; edges trust the deployment CA as config.
+        const clientTls = new QueryClientTls(`${name}-query-client-tls`, { provider, settings: config.grpcTls }, child);
+        this.deploymentCaCertificate = clientTls.caCertificate;
+        for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
+            pulumi.all([edge, clientTls.caCertificate]).apply(([e, ca]) => {
+                const warning = untrustedDeploymentCaWarning(stack, e, ca);
+                if (warning !== undefined) pulumi.log.warn(warning, this);
+            });
+        }
         const query = new ThanosQuery(
             `${name}-query`,
             {
@@ -116,18 +138,17 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 endpoints: this.queryEndpoints,
                 replicaLabels: this.edges.apply(queryReplicaLabels),
                 edges: this.edges,
-                edgeTls: Object.fromEntries(
-                    central.edgeStacks.map((stack) => [
-                        stack,
-                        { edge: this.edges.apply((edges) => edges.find((e) => e.stackName === stack)), clientKey: edgeStacks.clientKeys[stack] },
-                    ]),
-                ),
+                edgeByStack: edgeStacks.byStack,
+                clientTls: { clientCertificate: clientTls.clientCertificate, secret: clientTls.secret },
                 dependsOn: [args.base],
             },
             child,
         );
         this.queryUrl = query.url;
         this.queryInClusterUrl = query.inClusterUrl;
+        // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
+        const frontend = new ThanosQueryFrontend(`${name}-query-frontend`, { provider, central, dependsOn: [args.base] }, child);
+        this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
         this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });
     }

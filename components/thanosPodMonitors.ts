@@ -34,6 +34,7 @@ export function controlPlanePodMonitors(): PodMonitorSpec[] {
     return (
         [
             ["query", "thanos-query"],
+            ["query-frontend", "thanos-query-frontend"],
             ["store-gateway", "thanos-store"],
             ["compactor", "thanos-compact"],
             ["ruler", "thanos-rule"],

@@ -19,6 +19,25 @@ const DATA_DIR = "/var/thanos/store";
 /** Go runtime, index headers and request buffers beyond the two caches. */
 const STORE_OVERHEAD_MIB = 1024;
 
+/** `--index-cache.config`: the in-memory index cache (postings and series), in place of --index-cache-size. */
+export function indexCacheConfig(central: CentralSettings): { type: "IN-MEMORY"; config: { max_size: string } } {
+    return { type: "IN-MEMORY", config: { max_size: central.storeGateway.indexCacheSize } };
+}
+
+/**
+ * `--store.caching-bucket.config`: an in-memory cache of chunk byte ranges, object attributes and
+ * meta files, so repeated queries over the same days do not fetch the same objects from MinIO.
+ */
+export function cachingBucketConfig(central: CentralSettings): { type: "IN-MEMORY"; config: { max_size: string }; chunk_subrange_size: number; blocks_iter_ttl: string } {
+    return {
+        type: "IN-MEMORY",
+        config: { max_size: central.storeGateway.cachingBucketSize },
+        // Thanos' defaults, stated: 16000-byte chunk subranges; the block list re-read every 5m.
+        chunk_subrange_size: 16000,
+        blocks_iter_ttl: "5m",
+    };
+}
+
 export function storeGatewayArgs(central: CentralSettings): string[] {
     return thanosArgs("store", {
         "log.level": "info",
@@ -26,7 +45,8 @@ export function storeGatewayArgs(central: CentralSettings): string[] {
         "grpc-address": `0.0.0.0:${THANOS_GRPC_PORT}`,
         "data-dir": DATA_DIR,
         "objstore.config-file": OBJSTORE_CONFIG_FILE,
-        "index-cache-size": central.storeGateway.indexCacheSize,
+        "index-cache.config": JSON.stringify(indexCacheConfig(central)),
+        "store.caching-bucket.config": JSON.stringify(cachingBucketConfig(central)),
         "chunk-pool-size": central.storeGateway.chunkPoolSize,
         // Half the compactor's delete delay: blocks the compactor replaced stop being served well
         // before they are deleted, and are still there while the new ones are picked up.
@@ -34,10 +54,11 @@ export function storeGatewayArgs(central: CentralSettings): string[] {
     });
 }
 
-/** Memory limit that covers both caches plus the process itself, in Mi. */
+/** Memory limit that covers the three caches plus the process itself, in Mi. */
 export function storeGatewayMemoryLimitMi(central: CentralSettings): number {
     const mib = (size: string) => Math.ceil((parsePrometheusSize(size) ?? 0) / 1024 ** 2);
-    return mib(central.storeGateway.indexCacheSize) + mib(central.storeGateway.chunkPoolSize) + STORE_OVERHEAD_MIB;
+    const { indexCacheSize, chunkPoolSize, cachingBucketSize } = central.storeGateway;
+    return mib(indexCacheSize) + mib(chunkPoolSize) + mib(cachingBucketSize) + STORE_OVERHEAD_MIB;
 }
 
 export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {

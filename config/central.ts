@@ -25,13 +25,22 @@ export interface CentralSettings {
         timeout: string;
         /** `--store.response-timeout`: one store's silence before it is dropped from a (partial) answer. */
         storeResponseTimeout: string;
+        /** `--query.max-concurrent`: queries evaluated at once per replica; more wait in line. */
+        maxConcurrent: number;
+        /** `--store.limits.request-series`: series one query may fetch from one store (0: no limit). */
+        requestSeriesLimit: number;
+        /** `--store.limits.request-samples`: samples one query may fetch from one store (0: no limit). */
+        requestSamplesLimit: number;
     };
+    queryFrontend: QueryFrontendSettings;
     storeGateway: {
         replicas: number;
         /** `--index-cache-size` (in-memory index cache). */
         indexCacheSize: string;
         /** `--chunk-pool-size`. */
         chunkPoolSize: string;
+        /** In-memory caching bucket (`--store.caching-bucket.config`): chunks, object attributes and meta files. */
+        cachingBucketSize: string;
         storageSize: string;
     };
     compactor: {
@@ -61,8 +70,34 @@ export interface CentralSettings {
         region: string;
         longhornBackups: string;
         opensearchLogs: string;
+        /**
+         * Buckets that already exist: adopted with Pulumi's import (and never deleted by this
+         * program) instead of created. Must hold the metrics bucket while `manage` is true.
+         */
+        existing: string[];
     };
 }
+
+/** The query-frontend in front of Query (Grafana's datasource). */
+export interface QueryFrontendSettings {
+    replicas: number;
+    /** `--query-range.split-interval` and `--labels.split-interval`: range queries are split (and cached) by this. */
+    splitInterval: string;
+    /** `--query-range.max-retries-per-request` and `--labels.max-retries-per-request`. */
+    maxRetries: number;
+    /** Where results are cached: in each frontend's memory, or in a memcached the program deploys. */
+    cache: "in-memory" | "memcached";
+    /** In-memory results cache per replica (range queries), and the labels and series cache. */
+    resultsCacheSize: string;
+    labelsCacheSize: string;
+    /** The memcached (cache: memcached): replicas and item memory per replica (`memcached -m`). */
+    memcached: { replicas: number; memory: string };
+}
+
+/** Bytes Query may hold for one sample of a Series response (raw chunk bytes plus decoding), for the limits rule. */
+export const QUERY_BYTES_PER_SAMPLE = 2;
+/** Query's memory limit, in bytes (the limits rule keeps max-concurrent x request-samples within it). */
+export const QUERY_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
 
 function formatMinutes(ms: number): string {
     const minutes = Math.floor(ms / 60000);
@@ -72,7 +107,7 @@ function formatMinutes(ms: number): string {
 /** Reads the `central` object; only the central stack has one. */
 export function readCentral(r: Reader, metricsBucket: string | undefined): CentralSettings {
     r.object("central");
-    for (const section of ["query", "storeGateway", "compactor", "ruler", "alertmanager", "grafana", "buckets"]) {
+    for (const section of ["query", "queryFrontend", "queryFrontend.memcached", "storeGateway", "compactor", "ruler", "alertmanager", "grafana", "buckets"]) {
         r.object(`central.${section}`);
     }
     const organization =
@@ -118,6 +153,45 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
         if (parsePrometheusSize(text) === undefined) r.problem(path, `must be a size like ${fallback} (units B, KB, MB, GB; powers of 1024); got "${text}"`);
         return text;
     };
+    const count = (path: string, fallback: number, minimum: number, maximum: number, why: string) => {
+        const n = r.integer(path, fallback);
+        if (n < minimum || n > maximum) r.problem(path, `must be from ${minimum} to ${maximum} (got ${n}): ${why}`);
+        return n;
+    };
+
+    const maxConcurrent = count("central.query.maxConcurrent", 20, 1, 1000, "queries Query evaluates at once per replica; more wait in line");
+    const requestSeriesLimit = count("central.query.requestSeriesLimit", 100000, 0, 100000000, "series one query may fetch from one store (0: no limit)");
+    const requestSamplesLimit = count("central.query.requestSamplesLimit", 20000000, 0, 10000000000, "samples one query may fetch from one store (0: no limit)");
+    const worstCase = maxConcurrent * requestSamplesLimit * QUERY_BYTES_PER_SAMPLE;
+    if (requestSamplesLimit === 0 || worstCase > QUERY_MEMORY_LIMIT_BYTES) {
+        r.problem(
+            "central.query.requestSamplesLimit",
+            `(${requestSamplesLimit}) times central.query.maxConcurrent (${maxConcurrent}) times ${QUERY_BYTES_PER_SAMPLE} bytes a sample must fit Query's 2Gi memory limit, and 0 (no limit) does not: one heavy dashboard would get Query OOM-killed for everyone; lower either`,
+        );
+    }
+
+    const cacheText = r.string("central.queryFrontend.cache", "", "in-memory");
+    if (cacheText !== "in-memory" && cacheText !== "memcached") {
+        r.problem("central.queryFrontend.cache", `must be in-memory (each frontend replica caches results itself) or memcached (a shared cache this stack deploys); got "${cacheText}"`);
+    }
+    const splitInterval = r.duration("central.queryFrontend.splitInterval", "24h", "24h");
+    if (splitInterval.ms === 0) r.problem("central.queryFrontend.splitInterval", "must not be 0: Thanos requires a split interval for the results cache to be used");
+    const queryFrontend: QueryFrontendSettings = {
+        replicas: replicas("central.queryFrontend.replicas", 2, 2, "Grafana must keep querying through a frontend restart"),
+        splitInterval: splitInterval.text,
+        maxRetries: count("central.queryFrontend.maxRetries", 3, 0, 10, "retries of a failed (split) request before the error is returned"),
+        cache: cacheText === "memcached" ? "memcached" : "in-memory",
+        resultsCacheSize: sizeSetting("central.queryFrontend.resultsCacheSize", "512MB"),
+        labelsCacheSize: sizeSetting("central.queryFrontend.labelsCacheSize", "128MB"),
+        memcached: {
+            replicas: count("central.queryFrontend.memcached.replicas", 2, 1, 20, "memcached replicas the results are spread over"),
+            memory: sizeSetting("central.queryFrontend.memcached.memory", "1GB"),
+        },
+    };
+    const memcachedMemory = parsePrometheusSize(queryFrontend.memcached.memory);
+    if (memcachedMemory !== undefined && memcachedMemory < 64 * 1024 ** 2) {
+        r.problem("central.queryFrontend.memcached.memory", `(${queryFrontend.memcached.memory}) must be at least 64MB: memcached needs room for several 5MB items per slab class`);
+    }
 
     const retentionRaw = r.duration("central.compactor.retentionRaw", "30d", "30d");
     const retention5m = r.duration("central.compactor.retention5m", "90d", "90d");
@@ -155,6 +229,17 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     if (new Set(buckets).size !== buckets.length) {
         r.problem("central.buckets", `metrics (${metricsBucket}), Longhorn backups (${longhornBackups}) and OpenSearch logs (${opensearchLogs}) must be three different buckets: the compactor deletes whatever it does not recognise as a block`);
     }
+    const existing = r.stringList("central.buckets.existing", "", []);
+    for (const [i, bucket] of existing.entries()) {
+        if (!buckets.includes(bucket)) r.problem(`central.buckets.existing[${i}]`, `("${bucket}") is not one of this program's buckets (${buckets.join(", ")}): list only those to adopt`);
+    }
+    if (new Set(existing).size !== existing.length) r.problem("central.buckets.existing", "lists a bucket more than once");
+    if (manageBuckets && metricsBucket !== undefined && !existing.includes(metricsBucket)) {
+        r.problem(
+            "central.buckets.existing",
+            `must list the metrics bucket ${metricsBucket} while central.buckets.manage is true: the edges deploy before this stack and their sidecars upload to it, and an edge has no key that could create it; create it first (\`mc mb --ignore-existing <alias>/${metricsBucket}\`) and add it here so this stack adopts it`,
+        );
+    }
 
     return {
         organization,
@@ -165,11 +250,16 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
             replicas: replicas("central.query.replicas", 2, 2, "Grafana and the Ruler must keep querying through a Query restart"),
             timeout: queryTimeout.text,
             storeResponseTimeout: storeResponseTimeout.text,
+            maxConcurrent,
+            requestSeriesLimit,
+            requestSamplesLimit,
         },
+        queryFrontend,
         storeGateway: {
             replicas: replicas("central.storeGateway.replicas", 2, 2, "history older than local retention must stay queryable through a restart"),
             indexCacheSize: sizeSetting("central.storeGateway.indexCacheSize", "1GB"),
             chunkPoolSize: sizeSetting("central.storeGateway.chunkPoolSize", "2GB"),
+            cachingBucketSize: sizeSetting("central.storeGateway.cachingBucketSize", "512MB"),
             storageSize: r.storageSize("central.storeGateway.storageSize", "20Gi"),
         },
         compactor: {
@@ -192,6 +282,6 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
             ...readAlertRouting(r),
         },
         grafana: { storageSize: r.storageSize("central.grafana.storageSize", "10Gi") },
-        buckets: { manage: manageBuckets, region: r.string("central.buckets.region", "", "us-east-1"), longhornBackups, opensearchLogs },
+        buckets: { manage: manageBuckets, region: r.string("central.buckets.region", "", "us-east-1"), longhornBackups, opensearchLogs, existing },
     };
 }

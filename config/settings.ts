@@ -54,6 +54,12 @@ export interface LoadBalancerSettings {
     pool: { start: string; stop: string };
     /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
     l2Interfaces: string[];
+    /**
+     * The one node (its kubernetes.io/hostname) that answers ARP for the pinned address. Services
+     * sharing an address run one L2 lease each, so on a multi-node cluster two nodes could answer
+     * for it; pinning the announcement to one node makes every lease land on it. Unset: any node.
+     */
+    l2AnnouncerNode?: string;
     /** Source CIDRs allowed to reach the sidecars' gRPC through the LoadBalancer (the central cluster's egress). */
     sidecarSourceRanges: string[];
 }
@@ -102,16 +108,28 @@ export interface GrpcTlsSettings {
     validityDays: number;
     /** `pulumi up` replaces a certificate this many days before it expires. */
     renewBeforeDays: number;
-    /** Lifetime of the edge's CA. */
+    /** Lifetime of the edge's CA (edges) or of the deployment CA (central). */
     caValidityDays: number;
+    /**
+     * Edges: PEM of the deployment CA (the central stack's output deploymentCaCertificate), the
+     * only issuer whose client certificates the sidecars accept. Unset: no client is accepted yet.
+     */
+    clientCaCertificate?: string;
+}
+
+export interface KubePrometheusStackSettings {
+    /** Helm release name: ours by default, or the name of the existing release to take over. */
+    releaseName: string;
+    /** Take over an existing release (and its namespace) in `monitoring` with Pulumi's import, instead of installing. */
+    adopt: boolean;
 }
 
 export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
     clusterName: string;
     role: Role;
-    /** Address of the cluster's node (informational; also must not collide with the LB address). */
-    nodeIp: string;
+    /** Addresses of the cluster's nodes (none may be the LB address; more than one needs loadBalancer.l2AnnouncerNode). */
+    nodeIps: string[];
     kubernetes: KubernetesSettings;
     /** StorageClass for every PVC (Longhorn in the lab). */
     storageClass: string;
@@ -124,6 +142,8 @@ export interface ClusterSettings {
     grpcTls: GrpcTlsSettings;
     /** Where this cluster's Prometheus sends alerts (edges: every central Alertmanager replica). */
     alerting: EdgeAlertingSettings;
+    /** The kube-prometheus-stack release: installed, or an existing one taken over. */
+    kubePrometheusStack: KubePrometheusStackSettings;
     /** The Thanos control plane's settings; present exactly on the central stack. */
     central?: CentralSettings;
 }
@@ -154,11 +174,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         r.problem("role", `must be central or edge; got "${roleText}"`);
     }
     const role: Role = roleText === "central" ? "central" : "edge";
-    const nodeIp = r.string("nodeIp", "set it to the address of the cluster's node, e.g. 192.168.101.196");
-    const nodeAddress = nodeIp === undefined ? undefined : parseIPv4(nodeIp);
-    if (nodeIp !== undefined && nodeAddress === undefined) {
-        r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
-    }
+    const nodeIps = readNodeIps(r);
 
     // Kubernetes access: an explicit context or a kubeconfig secret, never the ambient default.
     const context = r.optionalString("kubernetes.context", "name the kubeconfig context of this cluster");
@@ -172,11 +188,12 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         r.problem("storageClass", `must be a StorageClass name (DNS-1123 subdomain); got "${storageClass}"`);
     }
 
-    const loadBalancer = readLoadBalancer(r, role, nodeIp, nodeAddress);
+    const loadBalancer = readLoadBalancer(r, role, nodeIps);
     const objectStorage = readObjectStorage(r);
     const prometheus = readPrometheus(r);
     const grpcTls = readGrpcTls(r, role);
     const alerting = readEdgeAlerting(r, role === "edge");
+    const kubePrometheusStack = readKubePrometheusStack(r);
     let central: CentralSettings | undefined;
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
@@ -193,7 +210,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     return {
         clusterName: clusterName!,
         role,
-        nodeIp: nodeIp!,
+        nodeIps,
         kubernetes: { context, kubeconfigPath },
         storageClass,
         loadBalancer,
@@ -202,6 +219,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         exposeSidecars: role === "edge",
         grpcTls,
         alerting,
+        kubePrometheusStack,
         ...(central !== undefined ? { central } : {}),
     };
 }
@@ -210,7 +228,34 @@ function isDns1123Subdomain(text: string): boolean {
     return text.length <= 253 && text.split(".").every(isDns1123Label);
 }
 
-function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nodeAddress: number | undefined): LoadBalancerSettings {
+/**
+ * `nodeIps`, the list of the cluster's node addresses; `nodeIp` (one address) is still read, as a
+ * one-node list, so older stack files keep working.
+ */
+function readNodeIps(r: Reader): string[] {
+    const hasList = r.lookupValue("nodeIps") !== undefined && r.lookupValue("nodeIps") !== null;
+    const hasSingle = r.lookupValue("nodeIp") !== undefined && r.lookupValue("nodeIp") !== null;
+    if (hasList && hasSingle) {
+        r.problem("nodeIp", "is set together with nodeIps: keep only nodeIps (the list of every node's address)");
+        return [];
+    }
+    if (hasSingle) {
+        const nodeIp = r.string("nodeIp", "");
+        if (nodeIp === undefined) return [];
+        if (parseIPv4(nodeIp) === undefined) r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
+        return [nodeIp];
+    }
+    const nodeIps = r.stringList("nodeIps", "list the addresses of the cluster's nodes, e.g. [192.168.101.196]");
+    if (hasList && nodeIps.length === 0) r.problem("nodeIps", "must list at least one node address, e.g. [192.168.101.196]");
+    for (const [i, ip] of nodeIps.entries()) {
+        if (parseIPv4(ip) === undefined) r.problem(`nodeIps[${i}]`, `must be an IPv4 address like 192.168.101.196; got "${ip}"`);
+    }
+    const repeated = nodeIps.filter((ip, i) => nodeIps.indexOf(ip) !== i);
+    if (repeated.length > 0) r.problem("nodeIps", `lists ${[...new Set(repeated)].join(", ")} more than once`);
+    return nodeIps;
+}
+
+function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalancerSettings {
     const purpose = role === "edge" ? "the sidecars' pinned address" : "Query's and Grafana's pinned address";
     const ip = r.string("loadBalancer.ip", `set it to ${purpose}, e.g. 192.168.101.211`);
     const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
@@ -259,9 +304,19 @@ function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nod
         if (reserved !== undefined) {
             r.problem("loadBalancer.ip", `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`);
         }
-        if (nodeAddress !== undefined && ipAddress === nodeAddress) {
-            r.problem("loadBalancer.ip", `(${ip}) equals nodeIp (${nodeIp}): the LB address must be a free address that only Cilium announces`);
+        if (nodeIps.some((nodeIp) => parseIPv4(nodeIp) === ipAddress)) {
+            r.problem("loadBalancer.ip", `(${ip}) is a node's address (nodeIps): the LB address must be a free address that only Cilium announces`);
         }
+    }
+    const l2AnnouncerNode = r.optionalString("loadBalancer.l2AnnouncerNode", "name the node (its kubernetes.io/hostname label) that announces the address");
+    if (l2AnnouncerNode !== undefined && !isDns1123Subdomain(l2AnnouncerNode)) {
+        r.problem("loadBalancer.l2AnnouncerNode", `must be a node name (DNS-1123 subdomain); got "${l2AnnouncerNode}"`);
+    }
+    if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
+        r.problem(
+            "loadBalancer.l2AnnouncerNode",
+            `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
+        );
     }
     return {
         ip: ip ?? "",
@@ -269,8 +324,23 @@ function readLoadBalancer(r: Reader, role: Role, nodeIp: string | undefined, nod
         ciliumIpPoolApiVersion: apiVersion === "cilium.io/v2" ? "cilium.io/v2" : "cilium.io/v2alpha1",
         pool: { start: start ?? "", stop: stop ?? "" },
         l2Interfaces,
+        ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
         sidecarSourceRanges,
     };
+}
+
+/** Our release name when none is configured. */
+export const DEFAULT_KPS_RELEASE = "kube-prometheus-stack";
+
+function readKubePrometheusStack(r: Reader): KubePrometheusStackSettings {
+    r.object("kubePrometheusStack");
+    const releaseName = r.string("kubePrometheusStack.releaseName", "", DEFAULT_KPS_RELEASE);
+    // Helm's limit: a DNS-1123 label of at most 53 characters.
+    if (!isDns1123Label(releaseName) || releaseName.length > 53) {
+        r.problem("kubePrometheusStack.releaseName", `must be a Helm release name (DNS-1123 label, at most 53 characters); got "${releaseName}"`);
+    }
+    const adopt = r.boolean("kubePrometheusStack.adopt", false);
+    return { releaseName, adopt };
 }
 
 function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
@@ -287,7 +357,17 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
         r.problem("grpcTls.renewBeforeDays", `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`);
     }
     if (caValidityDays <= validityDays) r.problem("grpcTls.caValidityDays", `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`);
-    return { enabled, validityDays, renewBeforeDays, caValidityDays };
+    const clientCaCertificate = r.optionalString("grpcTls.clientCaCertificate", "paste the central stack's deploymentCaCertificate output (PEM)");
+    if (clientCaCertificate !== undefined) {
+        if (role === "central") {
+            r.problem("grpcTls.clientCaCertificate", "is for edges: the central stack generates the deployment CA itself (output deploymentCaCertificate); remove it here");
+        } else if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(clientCaCertificate.trim() + "\n")) {
+            r.problem("grpcTls.clientCaCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): `pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem`, then `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem`");
+        } else if (/PRIVATE KEY/.test(clientCaCertificate)) {
+            r.problem("grpcTls.clientCaCertificate", "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack");
+        }
+    }
+    return { enabled, validityDays, renewBeforeDays, caValidityDays, ...(clientCaCertificate !== undefined ? { clientCaCertificate } : {}) };
 }
 
 function readObjectStorage(r: Reader): ObjectStorageSettings {

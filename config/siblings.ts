@@ -43,6 +43,21 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
     };
 }
 
+/**
+ * Parsed stack files by path, kept while the file is unchanged: a process that runs many stacks
+ * (the offline render) reads and parses each file once, not once per stack.
+ */
+const parsedStackFiles = new Map<string, { mtimeMs: number; size: number; config: Record<string, unknown> }>();
+
+function stackFileConfig(file: string): Record<string, unknown> {
+    const stat = fs.statSync(file);
+    const cached = parsedStackFiles.get(file);
+    if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.config;
+    const config = loadStackFileConfig(file);
+    parsedStackFiles.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, config });
+    return config;
+}
+
 /** The other stacks' identities, from the Pulumi.<stack>.yaml files in the project directory. */
 export function readSiblingStacks(dir: string, currentStack: string): StackIdentity[] {
     if (!fs.existsSync(dir)) return [];
@@ -51,7 +66,7 @@ export function readSiblingStacks(dir: string, currentStack: string): StackIdent
         .map((file) => /^Pulumi\.([^.]+)\.yaml$/.exec(file))
         .filter((match): match is RegExpExecArray => match !== null && match[1] !== currentStack)
         .map((match) => {
-            const config = loadStackFileConfig(path.join(dir, match[0]));
+            const config = stackFileConfig(path.join(dir, match[0]));
             return stackIdentity(match[1], (key) => config[`${PROJECT}:${key}`]);
         });
 }

@@ -4,7 +4,7 @@
 
 import { Role } from "../config/settings";
 
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** The outputs every cluster stack exports (the README's outputs table documents each). */
 export interface ClusterStackOutputs {
@@ -22,14 +22,12 @@ export interface ClusterStackOutputs {
     /** In-cluster URL of this cluster's Prometheus. */
     prometheusUrl: string;
     /**
-     * mTLS of the sidecars' gRPC. When enabled: the name to verify, the edge's CA (PEM) and the
-     * client certificate (PEM) for the central Query; its key is the secret output grpcTlsClientKey.
+     * mTLS of the sidecars' gRPC. When enabled: the name to verify, the edge's own server CA (PEM),
+     * and the client CA it trusts (PEM: the central stack's deployment CA, or "" while none is
+     * configured and no client is accepted). All public: no edge output is secret (contract 3).
      */
-    grpcTls: { enabled: false } | { enabled: true; serverName: string; caCertificate: string; clientCertificate: string };
+    grpcTls: { enabled: false } | { enabled: true; serverName: string; caCertificate: string; clientCaCertificate: string };
 }
-
-/** The secret output holding the client key of grpcTls (present only when grpcTls.enabled). */
-export const GRPC_TLS_CLIENT_KEY_OUTPUT = "grpcTlsClientKey";
 
 /** The keys of ClusterStackOutputs, for consumers that read them one by one (StackReference.requireOutput). */
 export const CLUSTER_OUTPUT_KEYS: (keyof ClusterStackOutputs)[] = [

@@ -71,7 +71,7 @@ export function helmReleases(run: StackRun): HelmReleasePlan[] {
 }
 
 export function resourceList(run: StackRun): (Omit<RecordedResource, "inputs"> & { inputs: unknown })[] {
-    return run.resources.map((r) => ({ ...r, inputs: redact(r.inputs) }));
+    return run.resources.map(({ dependencies: _dependencies, ...r }) => ({ ...r, inputs: redact(r.inputs) }));
 }
 
 export interface WrittenPlan {

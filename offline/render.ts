@@ -24,6 +24,8 @@ export interface RenderOptions {
     preview?: boolean;
     /** Line printer for the summary. */
     log?: (line: string) => void;
+    /** The program's entry module; index.ts by default (the benchmark's floor passes its own). */
+    program?: string;
 }
 
 export interface RenderedStack extends WrittenPlan {
@@ -78,6 +80,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
                         .filter(([k]) => !(k in stackFile.config)),
                 ),
                 stackOutputs,
+                program: options.program,
             };
             const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);

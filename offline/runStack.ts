@@ -19,10 +19,38 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
     specialSecretSig: string;
     unknownValue: string;
 };
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+};
+const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
 const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Pulumi captures a stack trace for every promise it creates (for its report of promises left
+ * pending at exit) and an unbounded one for every resource (the source position it sends the
+ * engine). Under ts-node each frame is mapped through source maps: at 100 edges that was a quarter
+ * of the render's time and a third of its memory. The mock engine discards source positions, so
+ * the offline render captures neither; the pending-promise report still names each promise's
+ * context. Errors are untouched: an error the program throws keeps its own, source-mapped, stack
+ * (tests/renderScale.test.ts checks that it names the file and line).
+ */
+function keepStackCaptureOutOfRender(): void {
+    const original = debuggable.debuggablePromise;
+    debuggable.debuggablePromise = function <T>(p: Promise<T>, ctx: unknown): Promise<T> {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+    resource.Resource.callsites = () => [];
+}
+keepStackCaptureOutOfRender();
 const PROJECT_NAME = "thanos-multicluster";
 
 export interface RecordedResource {
@@ -37,6 +65,13 @@ export interface RecordedResource {
     custom: boolean;
     /** Inputs as sent to the engine; secrets are wrapped in Pulumi's secret marker. */
     inputs: Record<string, unknown>;
+    /** The id of an existing resource to adopt (the `import` resource option), where set. */
+    import?: string;
+    /** The `protect` and `retainOnDelete` resource options, where set. */
+    protect?: true;
+    retainOnDelete?: true;
+    /** URNs the resource depends on (dependsOn and the resources behind its input Outputs); not written to out/. */
+    dependencies?: string[];
 }
 
 export interface StackRun {
@@ -107,14 +142,25 @@ function wrapSecret(value: unknown): unknown {
     return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
 }
 
-/** The program's own modules: loaded fresh for every stack, since each reads its config at import. */
-const PROGRAM_DIRS = ["config", "components", "contract"].map((dir) => path.join(PROJECT_ROOT, dir) + path.sep);
+/**
+ * Only the entry module reads config at import (it is the program); every other module of the
+ * program (config/, components/, contract/) is config-free at import, so it is compiled and loaded
+ * once per process and shared by every stack. The entry is loaded fresh for each stack and let go
+ * afterwards: neither the require cache nor the requiring module's `children` may keep a finished
+ * stack's resources alive.
+ */
+function loadProgram(entry: string): Record<string, unknown> {
+    delete require.cache[entry];
+    return require(entry) as Record<string, unknown>;
+}
 
-function resetProgramModules(program: string): void {
-    for (const file of Object.keys(require.cache)) {
-        if (file === program || PROGRAM_DIRS.some((dir) => file.startsWith(dir))) {
-            delete require.cache[file];
-        }
+function releaseProgram(entry: string): void {
+    const loaded = require.cache[entry];
+    delete require.cache[entry];
+    if (loaded !== undefined) {
+        const index = module.children.indexOf(loaded);
+        if (index >= 0) module.children.splice(index, 1);
+        loaded.children.length = 0;
     }
 }
 
@@ -166,6 +212,10 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
                         custom: method === "readResource" ? true : req.getCustom(),
                         inputs,
+                        ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
+                        ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
+                        ...(method === "registerResource" && req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+                        ...(method === "registerResource" && req.getDependenciesList().length > 0 ? { dependencies: req.getDependenciesList() } : {}),
                     });
                 }
                 callback(err, resp);
@@ -186,14 +236,13 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     // While the run lasts it owns such rejections (a test runner's handler would otherwise see the
     // ones of a run that is expected to fail), and they are reported with its result.
     const rejections: unknown[] = [];
+    const entry = options.program ?? path.join(PROJECT_ROOT, "index.ts");
     const onRejection = (reason: unknown) => rejections.push(reason);
     const otherListeners = process.listeners("unhandledRejection");
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", onRejection);
     try {
-        const entry = options.program ?? path.join(PROJECT_ROOT, "index.ts");
-        resetProgramModules(entry);
-        const program = require(entry) as Record<string, unknown>;
+        const program = loadProgram(entry);
         const outputs: Record<string, unknown> = {};
         const secretOutputNames: string[] = [];
         for (const [name, value] of Object.entries(program)) {
@@ -219,6 +268,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         await new Promise((resolve) => setTimeout(resolve, 20));
         throw new StackRunError(options.stack, err, resources);
     } finally {
+        releaseProgram(entry);
         process.off("unhandledRejection", onRejection);
         for (const listener of otherListeners) process.on("unhandledRejection", listener);
     }

@@ -14,9 +14,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { checkNodeSourcedPolicies } from "./checks/nodePolicies";
+import { checkTrust } from "./checks/trust";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../components/names";
 import { THANOS_FLAGS, ThanosComponentName, flagValueProblem } from "../components/thanosFlags";
-import { parseDuration, parsePrometheusSize, parseStorageQuantity } from "../config/units";
+import { parseDuration } from "../config/units";
+import { checkScale } from "./checks/scale";
+import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs, readDocument } from "./checks/thanosConfigs";
 import { checkDashboards } from "./checks/dashboards";
 import { FieldChecker, modelClass } from "./fieldCheck";
@@ -112,15 +116,6 @@ function one(flags: Map<string, (string | undefined)[]>, name: string): string |
     return flags.get(name)?.[0];
 }
 
-/** Thanos sizes (250MB, 2GB, 1GiB): powers of 1024 either way. */
-function sizeBytes(size: string): number | undefined {
-    return parsePrometheusSize(size.replace(/iB$/, "B"));
-}
-
-function quantityBytes(quantity: string): number | undefined {
-    return parseStorageQuantity(quantity);
-}
-
 function ms(duration: string | undefined): number | undefined {
     return duration === undefined ? undefined : duration === "0d" ? Infinity : parseDuration(duration);
 }
@@ -174,6 +169,13 @@ function schemaObjects(plan: RenderedPlan): { origin: string; object: Record<str
     return objects;
 }
 
+/** JSON-pointer paths ("/spec", "/spec/groups/0") of the values a preview leaves unknown. */
+function unknownPaths(value: unknown, at = ""): string[] {
+    if (value === UNKNOWN_PLACEHOLDER) return [at];
+    if (typeof value !== "object" || value === null) return [];
+    return Object.entries(value).flatMap(([key, v]) => unknownPaths(v, `${at}/${key}`));
+}
+
 /** A copy without the values a preview leaves unknown: they are not known to be wrong, nor right. */
 export function withoutUnknowns(value: unknown): unknown {
     if (Array.isArray(value)) return value.filter((v) => v !== UNKNOWN_PLACEHOLDER).map(withoutUnknowns);
@@ -198,7 +200,13 @@ export async function checkSchemas(plans: RenderedPlan[]): Promise<Finding[]> {
         try {
             new Model(object).validate();
         } catch (err) {
-            findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            // A required field that is unknown in a preview is there, only not yet computed.
+            const unknown = new Set(unknownPaths(planned));
+            const errors = (err as { errors?: { keyword: string; instancePath: string; params: { missingProperty?: string }; message?: string }[] }).errors;
+            const real = errors?.filter((e) => !(e.keyword === "required" && unknown.has(`${e.instancePath}/${e.params.missingProperty}`)));
+            if (real === undefined || real.length > 0) {
+                findings.push({ severity: "error", stack, object: origin, field: "(schema)", message: String((err as Error).message ?? err) });
+            }
         }
         for (const field of checker.unknownFields(object)) {
             findings.push({ severity: "error", stack, object: origin, field, message: `not a field of ${object.apiVersion} ${object.kind}` });
@@ -346,13 +354,6 @@ export function checkAvailability(plan: RenderedPlan): Finding[] {
             continue;
         }
         if ((object.spec.replicas ?? 1) < 2) add("spec.replicas", "must be at least 2");
-        if (component === "store") {
-            const container = pod.containers.find((c: Record<string, any>) => c.args?.[0] === "store");
-            const flags = parseFlags(container.args);
-            const caches = ["index-cache-size", "chunk-pool-size"].reduce((sum, flag) => sum + (sizeBytes(one(flags, flag) ?? "") ?? 0), 0);
-            const limit = quantityBytes(container.resources?.limits?.memory ?? "");
-            if (limit === undefined || limit <= caches) add("spec.template.spec.containers[0].resources.limits.memory", "must exceed --index-cache-size plus --chunk-pool-size, or the store is OOM-killed once its caches fill");
-        }
         const spread = pod.affinity?.podAntiAffinity !== undefined || (pod.topologySpreadConstraints ?? []).length > 0;
         if (!spread) add("spec.template.spec.affinity", "replicas must be spread by pod anti-affinity or topology spread constraints");
         const labels = object.spec.template.metadata?.labels ?? {};
@@ -401,14 +402,13 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
     const policies = plan.manifests.filter((o) => o.kind === "NetworkPolicy");
     const role = plan.outputs.role;
-    const nodeIp = setting(plan, "nodeIp");
     const selecting = (labels: Record<string, string>) => policies.filter((p) => matchesLabels(p.spec?.podSelector?.matchLabels, labels));
     const onPrometheus = selecting(PROMETHEUS_POD_SELECTOR);
     const sidecarPeers = onPrometheus.length === 0 ? undefined : peersForPort(onPrometheus, 10901);
     if (sidecarPeers === undefined) {
         add("NetworkPolicy (Prometheus pods)", "spec.ingress", "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query");
     } else {
-        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? []), `${nodeIp}/32`] : [];
+        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? [])] : [];
         for (const peer of sidecarPeers) {
             if (peer.ipBlock !== undefined && !allowedCidrs.includes(peer.ipBlock.cidr)) {
                 add("NetworkPolicy (Prometheus pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach the sidecar's gRPC but is not a sidecar source range`);
@@ -427,7 +427,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     }
     const central = setting(plan, "central");
     if (role === "central" && central !== undefined) {
-        const allowed = [...(central.uiSourceRanges ?? []), `${nodeIp}/32`];
+        const allowed = [...(central.uiSourceRanges ?? [])];
         const query = thanosContainers(plan).find((t) => t.component === "query");
         const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
         for (const [what, labels, port] of [
@@ -445,6 +445,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             }
         }
     }
+    findings.push(...checkNodeSourcedPolicies(plan));
     return findings;
 }
 
@@ -526,6 +527,8 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
             add(plan.stack, "HelmRelease/kube-prometheus-stack", "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", "TLS without a client CA verifies no client: set the CA that signed the central Query's certificate");
         }
     }
+
+    findings.push(...checkTrust(plans));
 
     // The control plane.
     const centrals = plans.filter((p) => p.outputs.role === "central");
@@ -643,6 +646,8 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),
+        ...checkCacheMemory(plan),
+        ...checkScale(plan),
         ...checkNetwork(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),

@@ -255,7 +255,6 @@ describe("edge alerts reach the central Alertmanager", () => {
             { ipBlock: { cidr: "192.168.101.196/32" } },
             { ipBlock: { cidr: "192.168.101.197/32" } },
             { ipBlock: { cidr: "192.168.101.198/32" } },
-            { ipBlock: { cidr: "192.168.101.194/32" } },
             { podSelector: {} },
         ]);
         expect(internal.from).to.deep.equal([{ podSelector: {} }]);

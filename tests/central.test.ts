@@ -104,7 +104,7 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "http-address")).to.deep.equal(["0.0.0.0:9090"]);
         });
 
-        it("dials every edge over mTLS with the client certificate that edge issued", () => {
+        it("dials every edge over mTLS with its own client certificate, verifying each edge against that edge's CA", () => {
             const endpoints = endpointFile(central).endpoints;
             for (const address of EDGE_ENDPOINTS) {
                 const cluster = `cluster-0${Number(address.split(":")[0].split(".")[3]) - 209}`;
@@ -113,9 +113,9 @@ describe("central stack: the Thanos control plane", () => {
                     server_name: `thanos-sidecar.${cluster}`,
                     tls_config: {
                         enabled: true,
-                        ca_file: `/etc/thanos/tls/${cluster}/ca.crt`,
-                        cert_file: `/etc/thanos/tls/${cluster}/tls.crt`,
-                        key_file: `/etc/thanos/tls/${cluster}/tls.key`,
+                        ca_file: `/etc/thanos/tls/edges/${cluster}/ca.crt`,
+                        cert_file: "/etc/thanos/tls/client/tls.crt",
+                        key_file: "/etc/thanos/tls/client/tls.key",
                         min_version: "1.3",
                     },
                 });
@@ -126,16 +126,23 @@ describe("central stack: the Thanos control plane", () => {
                 strict: false,
             });
             const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
+            // One projected volume, whatever the number of edges.
+            const tlsVolumes = pod.volumes.filter((v: any) => v.name !== "endpoints");
+            expect(tlsVolumes).to.have.lengthOf(1);
+            expect(pod.containers[0].volumeMounts).to.deep.include({ name: tlsVolumes[0].name, mountPath: "/etc/thanos/tls", readOnly: true });
+            const sources = tlsVolumes[0].projected.sources;
+            expect(sources[0]).to.deep.equal({
+                secret: { name: "thanos-query-client-tls", items: [{ key: "tls.crt", path: "client/tls.crt" }, { key: "tls.key", path: "client/tls.key" }] },
+            });
             for (const cluster of ["cluster-02", "cluster-03", "cluster-04"]) {
-                expect(pod.volumes).to.deep.include({ name: `tls-${cluster}`, secret: { secretName: `thanos-query-tls-${cluster}` } });
-                expect(pod.containers[0].volumeMounts).to.deep.include({ name: `tls-${cluster}`, mountPath: `/etc/thanos/tls/${cluster}`, readOnly: true });
-                const secret = k8sObject(central, "Secret", `thanos-query-tls-${cluster}`);
-                expect(isSecretMarker(secret.stringData)).to.equal(true);
+                expect(sources).to.deep.include({ configMap: { name: `thanos-query-edge-ca-${cluster}`, items: [{ key: "ca.crt", path: `edges/${cluster}/ca.crt` }], optional: true } });
                 const edge = edgeOutputs[`miribit/thanos-multicluster/${cluster}`].outputs as any;
-                expect((secret.stringData as any).value["ca.crt"]).to.equal(edge.grpcTls.caCertificate);
-                expect((secret.stringData as any).value["tls.crt"]).to.equal(edge.grpcTls.clientCertificate);
-                expect((secret.stringData as any).value["tls.key"]).to.equal((edge.grpcTlsClientKey as any).value);
+                expect(k8sObject(central, "ConfigMap", `thanos-query-edge-ca-${cluster}`).data).to.deep.equal({ "ca.crt": edge.grpcTls.caCertificate });
             }
+            // The client key is generated here, in a Secret; no edge gave it.
+            const client = k8sObject(central, "Secret", "thanos-query-client-tls");
+            expect(isSecretMarker(client.stringData)).to.equal(true);
+            expect(Object.keys((client.stringData as any).value).sort()).to.deep.equal(["tls.crt", "tls.key"]);
         });
 
         it("runs 2+ replicas and answers on the central address, port 9090", () => {
@@ -154,7 +161,9 @@ describe("central stack: the Thanos control plane", () => {
             const args = sts.spec.template.spec.containers[0].args;
             expect(args[0]).to.equal("store");
             expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
-            expect(flag(args, "index-cache-size")).to.deep.equal(["1GB"]);
+            // --index-cache.config replaces --index-cache-size (which Thanos ignores once a config is given).
+            expect(flag(args, "index-cache-size")).to.deep.equal([]);
+            expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([{ type: "IN-MEMORY", config: { max_size: "1GB" } }]);
             expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
             const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
             const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
@@ -164,8 +173,8 @@ describe("central stack: the Thanos control plane", () => {
         it("has a memory limit that covers its index cache and chunk pool", () => {
             const container = k8sObject(central, "StatefulSet", "thanos-store").spec.template.spec.containers[0];
             const limitMi = Number(/^([0-9]+)Mi$/.exec(container.resources.limits.memory)![1]);
-            // 1GB index cache + 2GB chunk pool, in MiB.
-            expect(limitMi).to.be.greaterThan(1024 + 2048);
+            // 1GB index cache + 2GB chunk pool + 512MB caching bucket (the default), in MiB.
+            expect(limitMi).to.be.greaterThan(1024 + 2048 + 512);
         });
     });
 
@@ -278,16 +287,19 @@ describe("central stack: the Thanos control plane", () => {
             expect(central.outputs.alertmanagerUrl).to.equal("http://kps-alertmanager.monitoring.svc.cluster.local:9093");
         });
 
-        it("gives Grafana Thanos Query as its one default datasource", () => {
+        it("gives Grafana the query-frontend in front of Thanos Query as its one default datasource, uid thanos", () => {
             const grafana = kpsValues(central).grafana;
             expect(grafana.enabled).to.equal(true);
             expect(grafana.sidecar.datasources.defaultDatasourceEnabled).to.equal(false);
             const defaults = grafana.additionalDataSources.filter((d: any) => d.isDefault);
             expect(defaults).to.have.lengthOf(1);
-            expect(defaults[0].url).to.equal("http://thanos-query.monitoring.svc.cluster.local:9090");
-            // The URL points at the Query Service this stack declares.
-            const service = k8sObject(central, "Service", "thanos-query");
+            expect(defaults[0].url).to.equal("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
+            expect(defaults[0].uid).to.equal("thanos");
+            // The URL points at the frontend Service this stack declares, which selects the frontend's pods.
+            const service = k8sObject(central, "Service", "thanos-query-frontend");
             expect(service.spec.ports.map((p: any) => p.port)).to.include(9090);
+            const frontend = k8sObject(central, "Deployment", "thanos-query-frontend");
+            expect(frontend.spec.template.metadata.labels).to.include(service.spec.selector);
         });
 
         it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
@@ -374,7 +386,7 @@ describe("central stack: the Thanos control plane", () => {
         it("an edge on another contract version fails, naming both versions", async () => {
             const outdated = { ...edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs, contractVersion: 0 };
             const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } });
-            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 2");
+            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 3");
         });
 
         it("an edge missing a contract output fails naming the output", async () => {
@@ -400,7 +412,7 @@ describe("central stack: the Thanos control plane", () => {
         it("a fifth edge added by its stack config and one central entry is wired", async () => {
             const fifth = await runCommittedStack("cluster-02", {
                 "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:nodeIps": ["192.168.101.199"],
                 "thanos-multicluster:kubernetes": { context: "cluster-05" },
                 "thanos-multicluster:loadBalancer": {
                     ip: "192.168.101.214",
@@ -414,7 +426,7 @@ describe("central stack: the Thanos control plane", () => {
             const fifthFile = {
                 ...stackFile("cluster-02").config,
                 "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:nodeIps": ["192.168.101.199"],
                 "thanos-multicluster:kubernetes": { context: "cluster-05" },
                 "thanos-multicluster:loadBalancer": { ip: "192.168.101.214", pool: { start: "192.168.101.214", stop: "192.168.101.214" }, sidecarSourceRanges: ["192.168.101.194/32"] },
             };
@@ -427,7 +439,7 @@ describe("central stack: the Thanos control plane", () => {
                 expect(endpoint.strict, address).to.equal(true);
                 expect(endpoint.client_config.server_name).to.equal("thanos-sidecar.cluster-05");
             }
-            expect(k8sObject(run, "Secret", "thanos-query-tls-cluster-05").metadata.namespace).to.equal("monitoring");
+            expect(k8sObject(run, "ConfigMap", "thanos-query-edge-ca-cluster-05").metadata.namespace).to.equal("monitoring");
             const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];
             expect(rules).to.contain('cluster=\\"cluster-05\\"');
         });

@@ -9,7 +9,7 @@ function validEdge(): RawConfig {
     return {
         clusterName: "cluster-02",
         role: "edge",
-        nodeIp: "192.168.101.196",
+        nodeIps: ["192.168.101.196"],
         storageClass: "longhorn",
         kubernetes: { context: "cluster-02" },
         loadBalancer: {
@@ -82,9 +82,30 @@ describe("config rules", () => {
         expectProblem(withSetting("clusterName", "a".repeat(64)), "clusterName", "DNS-1123 label");
     });
 
-    it("node IP must be IPv4", () => {
-        expectProblem(withSetting("nodeIp", "192.168.101.300"), "nodeIp", "IPv4 address");
-        expectProblem(withSetting("nodeIp", "192.168.101"), "nodeIp", "IPv4 address");
+    it("node IPs must be IPv4", () => {
+        expectProblem(withSetting("nodeIps", ["192.168.101.300"]), "nodeIps[0]", "IPv4 address");
+        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1");
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101"], pinned), "nodeIps[1]", "IPv4 address");
+        expectProblem(withSetting("nodeIps", []), "nodeIps", "at least one");
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101.196"], pinned), "nodeIps", "more than once");
+    });
+
+    it("the single nodeIp of older stack files still reads as a one-node list, but not next to nodeIps", () => {
+        const legacy = withSetting("nodeIp", "192.168.101.196", withSetting("nodeIps", undefined));
+        expect(parseClusterSettings(legacy, { kubeconfig: false }).nodeIps).to.deep.equal(["192.168.101.196"]);
+        expectProblem(withSetting("nodeIp", "192.168.101"), "nodeIp", "keep only nodeIps");
+        expectProblem(withSetting("nodeIp", "192.168.101.300", withSetting("nodeIps", undefined)), "nodeIp", "IPv4 address");
+        expectProblem(withSetting("nodeIps", undefined), "nodeIps", "is required");
+    });
+
+    it("several nodes need the one node that announces the shared LB address", () => {
+        const twoNodes = withSetting("nodeIps", ["192.168.101.196", "192.168.101.201"]);
+        expectProblem(twoNodes, "loadBalancer.l2AnnouncerNode", "own L2 announcement lease", "two nodes could answer ARP");
+        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1", twoNodes);
+        expect(parseClusterSettings(pinned, { kubeconfig: false }).loadBalancer.l2AnnouncerNode).to.equal("worker-1");
+        expectProblem(withSetting("loadBalancer.l2AnnouncerNode", "Worker_1", twoNodes), "loadBalancer.l2AnnouncerNode", "node name");
+        // Nothing to pin where the stack does not declare the L2 policy.
+        expect(problemsOf(withSetting("loadBalancer.manageCiliumIpam", false, twoNodes))).to.deep.equal([]);
     });
 
     it("the LoadBalancer IP must be IPv4", () => {
@@ -104,9 +125,11 @@ describe("config rules", () => {
         expectProblem(loopback, "loadBalancer.ip", "loopback");
     });
 
-    it("the sidecar IP must not be the node's own address", () => {
+    it("the sidecar IP must not be a node's own address", () => {
         const raw = withSetting("loadBalancer.pool", { start: "192.168.101.190", stop: "192.168.101.199" }, withSetting("loadBalancer.ip", "192.168.101.196"));
-        expectProblem(raw, "loadBalancer.ip", "equals nodeIp");
+        expectProblem(raw, "loadBalancer.ip", "is a node's address");
+        const second = withSetting("nodeIps", ["192.168.101.191", "192.168.101.196"], withSetting("loadBalancer.l2AnnouncerNode", "worker-1", raw));
+        expectProblem(second, "loadBalancer.ip", "is a node's address");
     });
 
     it("the pool must run upwards", () => {
@@ -123,7 +146,7 @@ describe("config rules", () => {
     });
 
     it("the central cluster needs no sidecar source ranges", () => {
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
         const settings = parseClusterSettings(central, { kubeconfig: false });
         expect(settings.exposeSidecars).to.equal(false);
     });
@@ -263,6 +286,7 @@ describe("central config rules", () => {
                 uiSourceRanges: ["192.168.101.0/24"],
                 query: { timeout: "2m", storeResponseTimeout: "1m" },
                 compactor: { retentionRaw: "30d", retention5m: "90d", retention1h: "1y", deleteDelay: "48h" },
+                buckets: { existing: ["thanos-bucket"] },
                 alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
             },
             withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))),
@@ -314,8 +338,18 @@ describe("central config rules", () => {
     });
 
     it("the three buckets stay apart", () => {
-        expectProblem(withSetting("central.buckets", { opensearchLogs: "thanos-bucket" }, validCentral()), "central.buckets", "three different buckets");
-        expectProblem(withSetting("central.buckets", { longhornBackups: "Longhorn_Backups" }, validCentral()), "central.buckets.longhornBackups", "lower-case");
+        expectProblem(withSetting("central.buckets", { opensearchLogs: "thanos-bucket", existing: ["thanos-bucket"] }, validCentral()), "central.buckets", "three different buckets");
+        expectProblem(withSetting("central.buckets", { longhornBackups: "Longhorn_Backups", existing: ["thanos-bucket"] }, validCentral()), "central.buckets.longhornBackups", "lower-case");
+    });
+
+    it("the metrics bucket is adopted, never created, while the stack manages the buckets; only our buckets can be adopted", () => {
+        const created = withSetting("central.buckets", { existing: [] }, validCentral());
+        expectProblem(created, "central.buckets.existing", "must list the metrics bucket thanos-bucket", "edges deploy before this stack", "mc mb");
+        expect(problemsOf(withSetting("central.buckets", { manage: false }, validCentral()))).to.deep.equal([]);
+        expectProblem(withSetting("central.buckets.existing", ["thanos-bucket", "loki-chunks"], validCentral()), "central.buckets.existing[1]", "not one of this program's buckets");
+        expectProblem(withSetting("central.buckets.existing", ["thanos-bucket", "thanos-bucket"], validCentral()), "central.buckets.existing", "more than once");
+        const adopted = parseClusterSettings(withSetting("central.buckets.existing", ["thanos-bucket", "longhorn-backups"], validCentral()), { kubeconfig: false });
+        expect(adopted.central!.buckets.existing).to.deep.equal(["thanos-bucket", "longhorn-backups"]);
     });
 
     it("sizes and UI source ranges are checked", () => {
@@ -421,7 +455,7 @@ describe("mTLS config", () => {
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 30, renewBeforeDays: 30 }), "grpcTls.renewBeforeDays", "between 1 and grpcTls.validityDays - 1");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 365, caValidityDays: 365 }), "grpcTls.caValidityDays", "outlive");
         expectProblem(withSetting("grpcTls", { enabled: true, validityDays: 3, renewBeforeDays: 1 }), "grpcTls.validityDays", "at least 7");
-        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
+        const central = withSetting("central", { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } }, withSetting("role", "central", withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined))));
         expectProblem(withSetting("grpcTls", { enabled: true }, central), "grpcTls.enabled", "is for edges");
         expect(parseClusterSettings(withSetting("grpcTls", { enabled: true }), { kubeconfig: false }).grpcTls).to.deep.equal({
             enabled: true,

@@ -18,12 +18,12 @@ function validCentral(): RawConfig {
     return {
         clusterName: "cluster-01",
         role: "central",
-        nodeIp: "192.168.101.194",
+        nodeIps: ["192.168.101.194"],
         kubernetes: { context: "cluster-01" },
         loadBalancer: { ip: "192.168.101.210", pool: { start: "192.168.101.210", stop: "192.168.101.210" } },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
         prometheus: { replicas: 2 },
-        central: { organization: "miribit", edgeStacks: ["cluster-02"], uiSourceRanges: ["192.168.101.0/24"], query: { replicas: 2 }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } },
+        central: { organization: "miribit", edgeStacks: ["cluster-02"], uiSourceRanges: ["192.168.101.0/24"], query: { replicas: 2 }, buckets: { existing: ["thanos-bucket"] }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } },
     };
 }
 
@@ -31,7 +31,7 @@ function validEdge(): RawConfig {
     return {
         clusterName: "cluster-02",
         role: "edge",
-        nodeIp: "192.168.101.196",
+        nodeIps: ["192.168.101.196"],
         kubernetes: { context: "cluster-02" },
         loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },

@@ -59,7 +59,9 @@ describe("npm run diagram", function () {
             "alerts", "alertmanager-kps-alertmanager-{0,1,2}.alertmanager-operated:9093", "plaintext",
         ]);
         expect(find("cluster-01_thanos-ruler", query)[0].label).to.deep.equal(["rule queries (HTTP)", "thanos-query:9090", "plaintext"]);
-        expect(find("cluster-01_kube-prometheus-stack-grafana", query)[0].label[1]).to.equal("thanos-query:9090");
+        // Grafana queries through the query-frontend, which sends Query what it has not cached.
+        expect(find("cluster-01_kube-prometheus-stack-grafana", "cluster-01_thanos-query-frontend")[0].label[1]).to.equal("thanos-query-frontend:9090");
+        expect(find("cluster-01_thanos-query-frontend", query)[0].label).to.deep.equal(["query-frontend.downstream-url", "thanos-query:9090", "plaintext"]);
         expect(find("lb_192.168.101.210", query)[0].label).to.deep.equal([":9090", "plaintext"]);
         expect(find("lb_192.168.101.210", "cluster-01_kube-prometheus-stack-grafana")[0].label).to.deep.equal([":3000", "plaintext"]);
         for (const c of ["thanos-compactor", "thanos-store", "thanos-ruler", "prometheus-kps-prometheus"]) {

@@ -44,7 +44,7 @@ describe("npm run diff", function () {
         expect(markdown).to.contain("- `values.prometheus.prometheusSpec.scrapeInterval`: `30s` → `15s`");
     });
 
-    it("shows a new edge on the central stack as new Query endpoints (changed lines only) and a new TLS Secret, values masked", async () => {
+    it("shows a new edge on the central stack as new Query endpoints (changed lines only) and a new edge CA ConfigMap, values masked", async () => {
         const base = await committedPlan();
         const files = withConfig("cluster-01", "thanos-multicluster:central", (c) => ({ ...c, edgeStacks: [...c.edgeStacks, "cluster-05"] }));
         const template = files.find((f) => f.stack === "cluster-04")!;
@@ -55,7 +55,7 @@ describe("npm run diff", function () {
             config: {
                 ...template.config,
                 "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIp": "192.168.101.199",
+                "thanos-multicluster:nodeIps": ["192.168.101.199"],
                 "thanos-multicluster:kubernetes": { context: "cluster-05" },
                 "thanos-multicluster:loadBalancer": {
                     ...(template.config["thanos-multicluster:loadBalancer"] as object),
@@ -71,7 +71,7 @@ describe("npm run diff", function () {
             "cluster-02:unchanged", "cluster-03:unchanged", "cluster-04:unchanged", "cluster-05:added", "cluster-01:changed",
         ]);
         const central = diffs.find((d) => d.stack === "cluster-01")!;
-        expect(central.objects.filter((o) => o.change === "added").map((o) => o.key)).to.include("Secret monitoring/thanos-query-tls-cluster-05");
+        expect(central.objects.filter((o) => o.change === "added").map((o) => o.key)).to.include("ConfigMap monitoring/thanos-query-edge-ca-cluster-05");
         // Wherever Query's endpoints live (a flag, a ConfigMap file), the new ones show as added lines only.
         const lines = central.objects.filter((o) => o.key !== "stack outputs").flatMap((o) => o.fields.filter((f) => f.lines && f.lines.some((l) => l.includes("192.168.101.214:10901"))));
         expect(lines, "a field whose changed lines hold the new endpoint").to.have.lengthOf.at.least(1);

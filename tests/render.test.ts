@@ -51,7 +51,7 @@ describe("npm run render", () => {
                 ["kube-prometheus-stack", "monitoring", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts"],
             ]);
             for (const r of resources) {
-                expect(r).to.have.keys(["urn", "type", "name", "parent", "provider", "custom", "inputs"].filter((k) => r[k] !== undefined));
+                expect(r).to.have.keys(["urn", "type", "name", "parent", "provider", "custom", "inputs", "import", "protect", "retainOnDelete"].filter((k) => r[k] !== undefined));
                 expect(r.type).to.be.a("string");
             }
             const k8sChildren = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));

@@ -127,14 +127,14 @@ function commonChecks(stack: string) {
 
     it("exports the outputs contract", async () => {
         const outputs = (await stackRun(stack)).outputs;
-        expect(outputs.contractVersion).to.equal(2);
+        expect(outputs.contractVersion).to.equal(3);
         expect(outputs.clusterName).to.equal(stack);
         expect(outputs.externalLabels).to.deep.equal({ cluster: stack });
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
         expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
         expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
-        // Secret outputs: Grafana's admin password (central), the mTLS client key for the central Query (edges).
-        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(stack === CENTRAL.stack ? ["grafanaAdminPassword"] : ["grpcTlsClientKey"]);
+        // Secret outputs: Grafana's admin password (central) only; an edge exports no secret at all.
+        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(stack === CENTRAL.stack ? ["grafanaAdminPassword"] : []);
     });
 }
 
@@ -191,15 +191,20 @@ describe("edge stacks", () => {
                 }
             });
 
-            it("lets only the central cluster's addresses (and the SNATing node) reach the sidecar gRPC", async () => {
+            it("lets only the central cluster's addresses (and, through Cilium entities, the SNATing nodes) reach the sidecar gRPC", async () => {
                 const run = await stackRun(edge.stack);
                 const policy = k8sObject(run, "NetworkPolicy", "prometheus");
                 expect(policy.spec.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" });
                 const grpcRule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 10901));
                 expect(grpcRule.ports).to.deep.equal([{ protocol: "TCP", port: 10901 }]);
-                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }, { ipBlock: { cidr: `${edge.nodeIp}/32` } }]);
+                // No node address in an ipBlock: Cilium would not match it (policy-cidr-match-mode).
+                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }]);
                 const others = policy.spec.ingress.filter((r: any) => r !== grpcRule);
                 for (const rule of others) expect(rule.from).to.deep.equal([{ podSelector: {} }]);
+                const fromNodes = k8sObject(run, "CiliumNetworkPolicy", "prometheus-from-nodes");
+                expect(fromNodes.apiVersion).to.equal("cilium.io/v2");
+                expect(fromNodes.spec.endpointSelector.matchLabels).to.deep.equal(policy.spec.podSelector.matchLabels);
+                expect(fromNodes.spec.ingress).to.deep.equal([{ fromEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }] }]);
             });
 
             it("exports a sidecar endpoint per replica from the Services' assigned address", async () => {
@@ -227,7 +232,7 @@ describe("edge stacks", () => {
                 sidecarSourceRanges: [CENTRAL_NODE_CIDR],
             },
         });
-        expect(run.resources.filter((r) => r.type.includes("cilium.io"))).to.deep.equal([]);
+        expect(run.resources.filter((r) => r.type.includes("cilium.io") && !r.type.endsWith(":CiliumNetworkPolicy"))).to.deep.equal([]);
         expect(run.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
     });
 });
@@ -336,10 +341,8 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         const [ca] = byType(run, "tls:index/selfSignedCert:SelfSignedCert");
         expect((ca.inputs as any).isCaCertificate).to.equal(true);
         const certs = byType(run, "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.inputs as any);
-        expect(certs.map((c) => c.allowedUses)).to.deep.include.members([
-            ["digital_signature", "key_encipherment", "server_auth"],
-            ["digital_signature", "key_encipherment", "client_auth"],
-        ]);
+        // The edge signs its server certificate only: no client certificate is issued on an edge.
+        expect(certs.map((c) => c.allowedUses)).to.deep.equal([["digital_signature", "key_encipherment", "server_auth"]]);
         for (const cert of certs) {
             expect(cert.validityPeriodHours).to.equal(365 * 24);
             expect(cert.earlyRenewalHours).to.equal(30 * 24);
@@ -350,28 +353,29 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         expect(server.ipAddresses).to.deep.equal(["192.168.101.212"]);
     });
 
-    it("an edge exports its CA and the client certificate, and the client key only as a secret", async () => {
+    it("an edge exports only public material: its server CA, the server name and the client CA it trusts", async () => {
         const run = await stackRun("cluster-02");
         const tls = run.outputs.grpcTls as any;
+        expect(Object.keys(tls).sort()).to.deep.equal(["caCertificate", "clientCaCertificate", "enabled", "serverName"]);
         expect(tls.enabled).to.equal(true);
         expect(tls.serverName).to.equal("thanos-sidecar.cluster-02");
         expect(tls.caCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
-        expect(tls.clientCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
-        expect(isSecretMarker(run.outputs.grpcTlsClientKey)).to.equal(true);
-        expect(JSON.stringify(tls)).not.to.contain("PRIVATE KEY");
+        // The committed edge files do not know the deployment CA yet (it exists once cluster-01 is up).
+        expect(tls.clientCaCertificate).to.equal("");
+        expect(run.secretOutputNames).to.deep.equal([]);
+        expect(JSON.stringify(run.outputs)).not.to.contain("PRIVATE KEY");
     });
 
     it("an edge with mTLS off serves plain gRPC and says so in its outputs", async () => {
         const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
         expect(run.outputs.grpcTls).to.deep.equal({ enabled: false });
-        expect(run.outputs).not.to.have.property("grpcTlsClientKey");
         expect(run.resources.filter((r) => r.type.startsWith("tls:"))).to.deep.equal([]);
         const spec = kpsRelease(run).values.prometheus.prometheusSpec;
         expect(spec.thanos.grpcServerTlsConfig).to.equal(undefined);
         expect(spec.secrets).to.equal(undefined);
     });
 
-    it("the central Query dials a plain edge without TLS, and its TLS Secret stays empty", async () => {
+    it("the central Query dials a plain edge without TLS, and that edge's CA ConfigMap stays empty", async () => {
         const edges = await committedEdgeOutputs();
         const plain = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
         edges["miribit/thanos-multicluster/cluster-04"] = { outputs: plain.outputs, secretOutputNames: plain.secretOutputNames };
@@ -379,6 +383,6 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         const endpoints = (yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as { endpoints: any[] }).endpoints;
         expect(endpoints.find((e: any) => e.address === "192.168.101.213:10901")).to.deep.equal({ address: "192.168.101.213:10901", strict: true });
         expect(endpoints.find((e: any) => e.address === "192.168.101.212:10901").client_config.tls_config.enabled).to.equal(true);
-        expect((k8sObject(run, "Secret", "thanos-query-tls-cluster-04").stringData as any).value).to.deep.equal({});
+        expect(k8sObject(run, "ConfigMap", "thanos-query-edge-ca-cluster-04").data).to.deep.equal({});
     });
 });

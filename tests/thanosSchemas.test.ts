@@ -59,7 +59,7 @@ describe("Thanos config schemas (v0.42.4)", () => {
             storeService: "thanos-store",
             rulerService: "thanos-ruler",
             edges: [
-                { stack: "o/p/cluster-02", stackName: "cluster-02", clusterName: "cluster-02", sidecarEndpoints: ["192.168.101.211:10901"], grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCertificate: "k" } },
+                { stack: "o/p/cluster-02", stackName: "cluster-02", clusterName: "cluster-02", sidecarEndpoints: ["192.168.101.211:10901"], grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate: "" } },
                 { stack: "o/p/cluster-03", stackName: "cluster-03", clusterName: "cluster-03", sidecarEndpoints: ["192.168.101.212:10901"], grpcTls: { enabled: false } },
             ] as any,
         });

@@ -21,6 +21,7 @@ import {
     validatePlans,
 } from "../offline/validate";
 import { TEST_SECRETS } from "./helpers";
+import { checkCacheMemory } from "../offline/checks/thanosCaches";
 import { checkRuleFiles } from "../offline/checks/rules";
 import { promtoolAvailable } from "../offline/promtool";
 
@@ -127,10 +128,10 @@ describe("npm run validate", () => {
         it("reports a malformed value", () => {
             const all = plans();
             setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor"), "delete-delay", "two days");
-            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"), "index-cache-size", "1 gig");
+            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"), "chunk-pool-size", "1 gig");
             const findings = checkThanosFlags(plan(all, "cluster-01"));
             expectFinding(findings, { field: "--delete-delay", message: "duration" });
-            expectFinding(findings, { field: "--index-cache-size", message: "size" });
+            expectFinding(findings, { field: "--chunk-pool-size", message: "size" });
         });
     });
 
@@ -188,7 +189,18 @@ describe("npm run validate", () => {
         it("reports a Store Gateway whose memory limit does not cover its caches", () => {
             const all = plans();
             container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").resources.limits.memory = "3Gi";
-            expectFinding(checkAvailability(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "--index-cache-size plus --chunk-pool-size" });
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "index cache, chunk pool, caching bucket" });
+            // 1GB index cache + 2GB chunk pool + 512MB caching bucket = 3584Mi: just below is too little.
+            container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").resources.limits.memory = "3584Mi";
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "3584Mi together" });
+        });
+
+        it("reports a query-frontend whose memory limit does not cover its in-memory results and labels caches", () => {
+            const all = plans();
+            expect(checkCacheMemory(plan(all, "cluster-01"))).to.deep.equal([]);
+            // 512MB results + 128MB labels caches.
+            container(plan(all, "cluster-01"), "Deployment", "thanos-query-frontend").resources.limits.memory = "640Mi";
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "Deployment/monitoring/thanos-query-frontend", message: "results cache, labels cache: 640Mi" });
         });
 
         it("reports a compactor that could run twice", () => {

@@ -121,15 +121,14 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
 /**
  * The central Alertmanager's API is reachable from outside the cluster only by the edges: its
  * per-replica LoadBalancer Services carry central.alertmanager.edgeSourceRanges and no NodePort,
- * and the NetworkPolicy on its pods admits those ranges (and the node, for SNATed traffic) and
- * the namespace, nothing else.
+ * and the NetworkPolicy on its pods admits those ranges and the namespace, nothing else (traffic
+ * SNATed by a node comes in through the CiliumNetworkPolicy alertmanager-from-nodes).
  */
 export function checkAlertmanagerNetwork(plan: RenderedPlan, helpers: { peersForPort: (policies: Record<string, any>[], port: number) => Record<string, any>[] | undefined; matchesLabels: (selector: Record<string, string> | undefined, labels: Record<string, string>) => boolean }): Finding[] {
     if (plan.outputs.role !== "central") return [];
     const findings: Finding[] = [];
     const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
     const allowed: string[] = (plan.config["thanos-multicluster:central"] as any)?.alertmanager?.edgeSourceRanges ?? [];
-    const nodeIp = plan.config["thanos-multicluster:nodeIp"];
     for (const service of plan.manifests.filter((o) => o.kind === "Service" && String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"))) {
         const name = `Service/${service.metadata.namespace}/${service.metadata.name}`;
         const ranges: string[] = service.spec.loadBalancerSourceRanges ?? [];
@@ -142,7 +141,7 @@ export function checkAlertmanagerNetwork(plan: RenderedPlan, helpers: { peersFor
         add("NetworkPolicy (Alertmanager pods)", "spec.ingress", "Alertmanager's API (9093) is open to any source: admit only the edges and the namespace");
     } else {
         for (const peer of peers) {
-            if (peer.ipBlock !== undefined && ![...allowed, `${nodeIp}/32`].includes(peer.ipBlock.cidr)) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`);
+            if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr)) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`);
             if (peer.namespaceSelector !== undefined) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.namespaceSelector", "other namespaces may reach Alertmanager");
         }
     }

@@ -1,0 +1,82 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { GrpcTlsSettings } from "../config";
+import { MONITORING_NAMESPACE } from "./names";
+import { QUERY_COMPONENT, QUERY_CLIENT_TLS_SECRET } from "./thanosQuery";
+import { thanosLabels } from "./thanosWorkload";
+
+const HOURS_PER_DAY = 24;
+
+/** The deployment CA: it signs only client certificates, so holding it admits to edges' sidecars and nothing else. */
+export function deploymentCaArgs(settings: GrpcTlsSettings, privateKeyPem: pulumi.Input<string>): tls.SelfSignedCertArgs {
+    return {
+        privateKeyPem,
+        isCaCertificate: true,
+        subject: { commonName: "thanos-multicluster deployment CA", organization: "thanos-multicluster" },
+        allowedUses: ["cert_signing", "crl_signing"],
+        validityPeriodHours: settings.caValidityDays * HOURS_PER_DAY,
+        earlyRenewalHours: settings.renewBeforeDays * HOURS_PER_DAY,
+    };
+}
+
+/** Query's client certificate: client authentication only. */
+export function queryClientCertArgs(settings: GrpcTlsSettings, csr: pulumi.Input<string>, caCertPem: pulumi.Input<string>, caPrivateKeyPem: pulumi.Input<string>): tls.LocallySignedCertArgs {
+    return {
+        certRequestPem: csr,
+        caCertPem,
+        caPrivateKeyPem,
+        allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
+        validityPeriodHours: settings.validityDays * HOURS_PER_DAY,
+        earlyRenewalHours: settings.renewBeforeDays * HOURS_PER_DAY,
+    };
+}
+
+export interface QueryClientTlsArgs {
+    /** Provider of the central cluster. */
+    provider: k8s.Provider;
+    /** Validity of the deployment CA and of Query's client certificate (the central stack's grpcTls). */
+    settings: GrpcTlsSettings;
+}
+
+/**
+ * The central stack's half of the cross-cluster mTLS: the deployment CA, whose key is a secret of
+ * this stack only, and Query's client key and certificate signed by it, generated here where they
+ * are used and stored in one Secret in the central cluster. Edges trust the CA's certificate, which
+ * they get as plain config; nothing secret crosses a stack boundary.
+ */
+export class QueryClientTls extends pulumi.ComponentResource {
+    /** PEM of the deployment CA (public: the stack output deploymentCaCertificate). */
+    public readonly caCertificate: pulumi.Output<string>;
+    /** PEM of Query's client certificate (public). */
+    public readonly clientCertificate: pulumi.Output<string>;
+    /** The Secret holding tls.crt and tls.key. */
+    public readonly secret: k8s.core.v1.Secret;
+
+    constructor(name: string, args: QueryClientTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("thanos-multicluster:central:QueryClientTls", name, {}, opts);
+        const child = { parent: this };
+        const key = (role: string) => new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const caKey = key("ca");
+        const ca = new tls.SelfSignedCert(`${name}-ca`, deploymentCaArgs(args.settings, pulumi.secret(caKey.privateKeyPem)), child);
+        const clientKey = key("client");
+        const csr = new tls.CertRequest(
+            `${name}-client`,
+            { privateKeyPem: pulumi.secret(clientKey.privateKeyPem), subject: { commonName: "thanos-query", organization: "thanos-multicluster" } },
+            child,
+        );
+        const client = new tls.LocallySignedCert(`${name}-client`, queryClientCertArgs(args.settings, csr.certRequestPem, ca.certPem, pulumi.secret(caKey.privateKeyPem)), child);
+        this.secret = new k8s.core.v1.Secret(
+            name,
+            {
+                metadata: { name: QUERY_CLIENT_TLS_SECRET, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+                type: "kubernetes.io/tls",
+                stringData: pulumi.secret({ "tls.crt": client.certPem, "tls.key": clientKey.privateKeyPem }),
+            },
+            { parent: this, provider: args.provider },
+        );
+        this.caCertificate = ca.certPem;
+        this.clientCertificate = client.certPem;
+        this.registerOutputs({ caCertificate: this.caCertificate, clientCertificate: this.clientCertificate });
+    }
+}

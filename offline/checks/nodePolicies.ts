@@ -1,0 +1,64 @@
+// The CiliumNetworkPolicies that let load-balanced traffic in after a node SNATed it: only the
+// cluster's nodes (entities host and remote-node), only on the ports a LoadBalancer exposes, and
+// present wherever such a port is exposed (else forwarded traffic is dropped on multi-node clusters).
+
+import type { Finding, RenderedPlan } from "../validate";
+
+const NODE_ENTITIES = ["host", "remote-node"];
+
+/** Pods reached through a LoadBalancer, by a label that identifies them, and the one port exposed. */
+const EXPOSED = [
+    { what: "Prometheus (sidecar gRPC)", label: ["app.kubernetes.io/name", "prometheus"], port: 10901, role: "edge" },
+    { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], port: 3000, role: "central" },
+    { what: "Query", label: ["app.kubernetes.io/component", "query"], port: 9090, role: "central" },
+] as const;
+
+function portsOf(rule: Record<string, any>): number[] {
+    return (rule.toPorts ?? []).flatMap((p: Record<string, any>) => (p.ports ?? []).map((q: Record<string, any>) => Number(q.port)));
+}
+
+export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    const policies = plan.manifests.filter((o) => o.kind === "CiliumNetworkPolicy");
+    for (const policy of policies) {
+        const object = `CiliumNetworkPolicy/${policy.metadata?.namespace}/${policy.metadata?.name}`;
+        const add = (field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+        const selector: Record<string, string> = policy.spec?.endpointSelector?.matchLabels ?? {};
+        const target = EXPOSED.find(({ label: [k, v] }) => selector[k] === v);
+        if (target === undefined) {
+            add("spec.endpointSelector", "selects pods no LoadBalancer exposes: only Prometheus, Grafana and Query need node-sourced ingress");
+            continue;
+        }
+        for (const rule of policy.spec?.ingress ?? []) {
+            for (const key of Object.keys(rule)) {
+                if (key !== "fromEntities" && key !== "toPorts") add(`spec.ingress.${key}`, "node-sourced rules admit the cluster's nodes only (fromEntities); sources belong in the NetworkPolicy");
+            }
+            for (const entity of rule.fromEntities ?? []) {
+                if (!NODE_ENTITIES.includes(entity)) add("spec.ingress.fromEntities", `admits ${entity}: only the cluster's nodes (${NODE_ENTITIES.join(", ")}) forward load-balanced traffic`);
+            }
+            const ports = portsOf(rule);
+            if (ports.length === 0) add("spec.ingress.toPorts", `opens every port of ${target.what} to the nodes: name port ${target.port}`);
+            for (const port of ports) if (port !== target.port) add("spec.ingress.toPorts", `opens port ${port} of ${target.what}; only ${target.port} is behind the LoadBalancer`);
+        }
+    }
+    const exposesSidecars = plan.manifests.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] !== undefined);
+    for (const target of EXPOSED) {
+        const needed = target.role === "edge" ? exposesSidecars : plan.outputs.role === "central";
+        if (!needed) continue;
+        const covered = policies.some(
+            (p) =>
+                p.spec?.endpointSelector?.matchLabels?.[target.label[0]] === target.label[1] &&
+                (p.spec?.ingress ?? []).some((r: Record<string, any>) => NODE_ENTITIES.every((e) => (r.fromEntities ?? []).includes(e)) && portsOf(r).includes(target.port)),
+        );
+        if (!covered) {
+            findings.push({
+                severity: "error",
+                stack: plan.stack,
+                object: `(${target.what})`,
+                field: "CiliumNetworkPolicy",
+                message: `no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on ${target.port}: load-balanced traffic a node forwards (SNATed) to a pod on another node is dropped, since Cilium does not match node addresses in ipBlock`,
+            });
+        }
+    }
+    return findings;
+}

@@ -1,0 +1,99 @@
+// The render compiles the program once and shares its modules between stacks: that must not change
+// a byte of the plan. Two renders in one process, the edges in opposite orders, write the same files;
+// a finished stack is not kept alive; stack files are parsed once per render.
+
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readSiblingStacks } from "../config/siblings";
+import { renderStacks } from "../offline/render";
+import { PROJECT_ROOT, StackRunError, runStack } from "../offline/runStack";
+import { findStackFiles } from "../offline/stackFiles";
+import { TEST_SECRETS } from "./helpers";
+
+function filesUnder(dir: string, at = ""): string[] {
+    return fs.readdirSync(path.join(dir, at), { withFileTypes: true }).flatMap((entry) => {
+        const relative = path.join(at, entry.name);
+        return entry.isDirectory() ? filesUnder(dir, relative) : [relative];
+    });
+}
+
+describe("a render that scales", () => {
+    const dirs: string[] = [];
+    const tempDir = (prefix: string) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        dirs.push(dir);
+        return dir;
+    };
+    after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+    it("renders the same bytes twice in one process, the edges in either order", async () => {
+        const stackFiles = findStackFiles();
+        const edges = stackFiles.filter((s) => s.role !== "central");
+        const central = stackFiles.filter((s) => s.role === "central");
+        expect(edges.length).to.be.greaterThan(1);
+        const forward = tempDir("thanos-render-forward-");
+        const backward = tempDir("thanos-render-backward-");
+        await renderStacks({ outDir: forward, stackFiles: [...edges, ...central], secrets: TEST_SECRETS, log: () => undefined });
+        await renderStacks({ outDir: backward, stackFiles: [...edges].reverse().concat(central), secrets: TEST_SECRETS, log: () => undefined });
+        const files = filesUnder(forward).sort();
+        expect(files).to.have.lengthOf(stackFiles.length * 4);
+        expect(filesUnder(backward).sort()).to.deep.equal(files);
+        for (const file of files) {
+            const a = fs.readFileSync(path.join(forward, file));
+            const b = fs.readFileSync(path.join(backward, file));
+            expect(a.equals(b), `${file} differs between the two renders`).to.equal(true);
+        }
+    });
+
+    it("lets go of every finished stack's program module", async () => {
+        const entry = path.join(PROJECT_ROOT, "index.ts");
+        await renderStacks({ outDir: tempDir("thanos-render-release-"), secrets: TEST_SECRETS, log: () => undefined });
+        expect(require.cache[entry], "index.ts still in the require cache").to.equal(undefined);
+        const holders = Object.values(require.cache).filter((m) => m?.children.some((c) => c.filename === entry));
+        expect(holders.map((m) => m!.filename)).to.deep.equal([]);
+    });
+
+    it("still says where an error comes from: the program's file and line, source-mapped", async () => {
+        const program = path.join(__dirname, "fixtures", "throwingProgram.ts");
+        let failure: unknown;
+        try {
+            await runStack({ stack: "fixture", config: {}, program });
+        } catch (err) {
+            failure = err;
+        }
+        expect(failure).to.be.instanceOf(StackRunError);
+        const error = (failure as StackRunError).error as Error;
+        expect(error.message).to.equal("the fixture fails on input");
+        // Line 5 of the TypeScript source (the throw), not a line of the transpiled output.
+        expect(error.stack).to.contain(`${program}:5:`);
+    });
+
+    it("parses each sibling stack file once while it is unchanged, and again once it changes", () => {
+        const dir = tempDir("thanos-siblings-");
+        const write = (stack: string, clusterName: string) =>
+            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `config:\n  thanos-multicluster:clusterName: ${clusterName}\n`);
+        write("a", "cluster-a");
+        write("b", "cluster-b");
+        const reads: string[] = [];
+        // The module object itself: the program's `import * as fs` reads through to it.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const nodeFs = require("fs") as { readFileSync: (...args: unknown[]) => unknown };
+        const readFileSync = nodeFs.readFileSync;
+        nodeFs.readFileSync = (...args: unknown[]) => {
+            reads.push(String(args[0]));
+            return readFileSync(...args);
+        };
+        try {
+            readSiblingStacks(dir, "a");
+            readSiblingStacks(dir, "b");
+            readSiblingStacks(dir, "c");
+            expect(reads.map((f) => path.basename(f)).sort()).to.deep.equal(["Pulumi.a.yaml", "Pulumi.b.yaml"]);
+            write("b", "cluster-b-renamed-longer");
+            expect(readSiblingStacks(dir, "a").map((s) => s.clusterName)).to.deep.equal(["cluster-b-renamed-longer"]);
+        } finally {
+            nodeFs.readFileSync = readFileSync;
+        }
+    });
+});

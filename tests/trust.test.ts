@@ -1,0 +1,225 @@
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { untrustedDeploymentCaWarning } from "../components/edgeStacks";
+import { EdgeCluster, edgeTlsChecksum } from "../components/thanosQuery";
+import { StackOutputsByName } from "../offline/mockEngine";
+import { renderStacks } from "../offline/render";
+import { RecordedResource, StackRun, isSecretMarker } from "../offline/runStack";
+import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
+
+const MOCK_DEPLOYMENT_CA = "-----BEGIN CERTIFICATE-----\nmock-thanos-query-client-tls-ca\n-----END CERTIFICATE-----\n";
+
+function hasOpenssl(): boolean {
+    try {
+        execFileSync("openssl", ["version"], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** openssl's names for @pulumi/tls' allowed uses. */
+const KEY_USAGE: Record<string, string> = { cert_signing: "keyCertSign", crl_signing: "cRLSign", digital_signature: "digitalSignature", key_encipherment: "keyEncipherment" };
+const EXTENDED_USAGE: Record<string, string> = { client_auth: "clientAuth", server_auth: "serverAuth" };
+
+/** An openssl config for one certificate: its subject and its v3 extensions from the recorded inputs. */
+function opensslConfig(subject: Record<string, any>, inputs: Record<string, any>): string {
+    const uses: string[] = inputs.allowedUses ?? [];
+    const ku = uses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
+    const eku = uses.filter((u) => EXTENDED_USAGE[u]).map((u) => EXTENDED_USAGE[u]);
+    return [
+        "[req]",
+        "distinguished_name=dn",
+        "prompt=no",
+        "[dn]",
+        ...(subject.organization ? [`O=${subject.organization}`] : []),
+        `CN=${subject.commonName}`,
+        "[v3]",
+        `basicConstraints=critical,CA:${inputs.isCaCertificate ? "TRUE" : "FALSE"}`,
+        ...(ku.length ? [`keyUsage=critical,${ku.join(",")}`] : []),
+        ...(eku.length ? [`extendedKeyUsage=${eku.join(",")}`] : []),
+        "",
+    ].join("\n");
+}
+
+/**
+ * Issues with openssl the CA and the signed certificate that one component's recorded @pulumi/tls
+ * resources describe (subjects, CA flag, allowed uses, validity), after checking that the signed
+ * certificate names that CA's certificate and key. Returns the PEM files.
+ */
+function replay(run: StackRun, parentType: string, dir: string): { ca: string; leaf: string } {
+    const parent = run.resources.find((r) => r.type === parentType)!.urn;
+    const mine = (type: string) => run.resources.filter((r) => r.type === type && r.parent === parent);
+    const [ca] = mine("tls:index/selfSignedCert:SelfSignedCert");
+    const [signed] = mine("tls:index/locallySignedCert:LocallySignedCert");
+    const [csr] = mine("tls:index/certRequest:CertRequest");
+    const caInputs = ca.inputs as Record<string, any>;
+    const leafInputs = signed.inputs as Record<string, any>;
+    const csrInputs = csr.inputs as Record<string, any>;
+    // Wiring: the leaf is signed by this CA (its certificate, and its key only as a secret), for this request.
+    expect(leafInputs.caCertPem).to.contain(`mock-${ca.name}\n`);
+    expect(isSecretMarker(leafInputs.caPrivateKeyPem)).to.equal(true);
+    expect(leafInputs.certRequestPem).to.contain(`mock-${csr.name}\n`);
+    const f = (name: string) => path.join(dir, name);
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" }).toString();
+    for (const key of ["ca.key", "leaf.key"]) openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f(key));
+    fs.writeFileSync(f("ca.cnf"), opensslConfig(caInputs.subject, caInputs));
+    fs.writeFileSync(f("leaf.cnf"), opensslConfig(csrInputs.subject, leafInputs));
+    const days = (hours: number) => String(Math.floor(hours / 24));
+    openssl("req", "-x509", "-new", "-key", f("ca.key"), "-config", f("ca.cnf"), "-extensions", "v3", "-days", days(caInputs.validityPeriodHours), "-out", f("ca.pem"));
+    openssl("req", "-new", "-key", f("leaf.key"), "-config", f("leaf.cnf"), "-out", f("leaf.csr"));
+    openssl("x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", days(leafInputs.validityPeriodHours), "-extfile", f("leaf.cnf"), "-extensions", "v3", "-out", f("leaf.pem"));
+    return { ca: f("ca.pem"), leaf: f("leaf.pem") };
+}
+
+function verifies(caFile: string, certFile: string, purpose: "sslclient" | "sslserver"): boolean {
+    try {
+        return execFileSync("openssl", ["verify", "-CAfile", caFile, "-purpose", purpose, certFile], { stdio: "pipe" }).toString().trim().endsWith("OK");
+    } catch {
+        return false;
+    }
+}
+
+function dependsOnStackReferences(run: StackRun, resource: RecordedResource): string[] {
+    const refs = new Map(byType(run, "pulumi:pulumi:StackReference").map((r) => [r.urn, (r.inputs as any).name as string]));
+    return (resource.dependencies ?? []).filter((urn) => refs.has(urn)).map((urn) => refs.get(urn)!);
+}
+
+describe("trust: no private key leaves the stack that uses it", () => {
+    let edges: StackOutputsByName;
+    let central: StackRun;
+    let dir: string;
+
+    before(async () => {
+        edges = await committedEdgeOutputs();
+        central = await runCommittedStack("cluster-01", {}, edges);
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-trust-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("rendered edges export no secret output, and nothing private", async () => {
+        const outDir = path.join(dir, "out");
+        await renderStacks({ outDir, secrets: TEST_SECRETS, log: () => undefined });
+        for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+            const outputs = JSON.parse(fs.readFileSync(path.join(outDir, stack, "outputs.json"), "utf8"));
+            expect(outputs.secretOutputNames, stack).to.deep.equal([]);
+            expect(JSON.stringify(outputs), stack).not.to.match(/PRIVATE KEY|\[secret\]/);
+        }
+        const centralOutputs = JSON.parse(fs.readFileSync(path.join(outDir, "cluster-01", "outputs.json"), "utf8"));
+        expect(centralOutputs.outputs.deploymentCaCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(centralOutputs.secretOutputNames).not.to.include("deploymentCaCertificate");
+    });
+
+    it("the central stack reads no key from any edge: it generates Query's key itself", () => {
+        for (const ref of byType(central, "pulumi:pulumi:StackReference")) expect(JSON.stringify(ref.inputs)).not.to.contain("Key");
+        const keys = byType(central, "tls:index/privateKey:PrivateKey").map((r) => r.name);
+        expect(keys.sort()).to.deep.equal(["thanos-query-client-tls-ca", "thanos-query-client-tls-client"]);
+    });
+
+    (hasOpenssl() ? it : it.skip)("Query's client certificate is issued by the deployment CA, for client authentication (replayed with openssl)", () => {
+        const { ca, leaf } = replay(central, "thanos-multicluster:central:QueryClientTls", fs.mkdtempSync(path.join(dir, "query-")));
+        expect(verifies(ca, leaf, "sslclient")).to.equal(true);
+        expect(verifies(ca, leaf, "sslserver"), "a client certificate must not serve").to.equal(false);
+        const issuer = execFileSync("openssl", ["x509", "-in", leaf, "-noout", "-issuer"]).toString().replace(/^issuer=/, "");
+        const caSubject = execFileSync("openssl", ["x509", "-in", ca, "-noout", "-subject"]).toString().replace(/^subject=/, "");
+        expect(issuer).to.equal(caSubject);
+        expect(caSubject).to.contain("thanos-multicluster deployment CA");
+    });
+
+    (hasOpenssl() ? it : it.skip)("until the deployment CA is configured, an edge admits no client: its own CA signs no client certificate", async () => {
+        const edge = await runCommittedStack("cluster-03");
+        const { ca, leaf } = replay(edge, "thanos-multicluster:thanos:SidecarTls", fs.mkdtempSync(path.join(dir, "edge-")));
+        expect(verifies(ca, leaf, "sslserver")).to.equal(true);
+        expect(verifies(ca, leaf, "sslclient"), "the server certificate is no client certificate").to.equal(false);
+        const secret = k8sObject(edge, "Secret", "thanos-sidecar-tls");
+        const [ownCa] = byType(edge, "tls:index/selfSignedCert:SelfSignedCert");
+        expect((secret.stringData as any).value["ca.crt"]).to.equal(`-----BEGIN CERTIFICATE-----\nmock-${ownCa.name}\n-----END CERTIFICATE-----\n`);
+    });
+
+    it("an edge given the deployment CA trusts it for clients and says so in its outputs", async () => {
+        const edge = await runCommittedStack("cluster-02", { "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA } });
+        expect((k8sObject(edge, "Secret", "thanos-sidecar-tls").stringData as any).value["ca.crt"]).to.equal(MOCK_DEPLOYMENT_CA);
+        expect((edge.outputs.grpcTls as any).clientCaCertificate).to.equal(MOCK_DEPLOYMENT_CA);
+        expect(edge.secretOutputNames).to.deep.equal([]);
+    });
+
+    it("each edge's CA ConfigMap depends on that edge's StackReference only", () => {
+        for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+            const configMap = central.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata?.name === `thanos-query-edge-ca-${stack}`)!;
+            expect(dependsOnStackReferences(central, configMap), stack).to.deep.equal([`miribit/thanos-multicluster/${stack}`]);
+        }
+    });
+
+    it("Query's pod template changes when an edge's CA or Query's client certificate changes", () => {
+        const edge = (stackName: string, caCertificate: string) =>
+            ({ stackName, grpcTls: { enabled: true, serverName: `thanos-sidecar.${stackName}`, caCertificate, clientCaCertificate: "" } }) as unknown as EdgeCluster;
+        const base = edgeTlsChecksum([edge("cluster-02", "CA-A"), edge("cluster-03", "CA-B")], "CLIENT-1");
+        expect(edgeTlsChecksum([edge("cluster-03", "CA-B"), edge("cluster-02", "CA-A")], "CLIENT-1"), "order does not matter").to.equal(base);
+        expect(edgeTlsChecksum([edge("cluster-02", "CA-A2"), edge("cluster-03", "CA-B")], "CLIENT-1"), "a rotated edge CA").to.not.equal(base);
+        expect(edgeTlsChecksum([edge("cluster-02", "CA-A"), edge("cluster-03", "CA-B")], "CLIENT-2"), "a renewed client certificate").to.not.equal(base);
+        const annotations = k8sObject(central, "Deployment", "thanos-query").spec.template.metadata.annotations;
+        expect(annotations["checksum/edge-tls"]).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it("the central stack warns (naming the fix) about an edge that does not trust its deployment CA yet", () => {
+        const edge = (clientCaCertificate: string) => ({ grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate } }) as unknown as EdgeCluster;
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(MOCK_DEPLOYMENT_CA), MOCK_DEPLOYMENT_CA)).to.equal(undefined);
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(""), MOCK_DEPLOYMENT_CA)).to.contain("pulumi config set --path grpcTls.clientCaCertificate");
+        expect(untrustedDeploymentCaWarning("cluster-02", edge("-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n"), MOCK_DEPLOYMENT_CA)).to.contain("trusts another client CA");
+        expect(untrustedDeploymentCaWarning("cluster-02", { grpcTls: { enabled: false } } as unknown as EdgeCluster, MOCK_DEPLOYMENT_CA)).to.equal(undefined);
+    });
+});
+
+describe("trust config: grpcTls.clientCaCertificate", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseClusterSettings, ConfigError } = require("../config/settings") as typeof import("../config/settings");
+    const edge = (grpcTls: Record<string, unknown>, role = "edge") => ({
+        clusterName: "cluster-02",
+        role,
+        nodeIps: ["192.168.101.196"],
+        kubernetes: { context: "cluster-02" },
+        loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
+        objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
+        grpcTls,
+        ...(role === "central" ? { central: { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] } } } : {}),
+    });
+    const problems = (raw: Record<string, unknown>): string[] => {
+        try {
+            parseClusterSettings(raw, { kubeconfig: false });
+            return [];
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            return err.problems;
+        }
+    };
+
+    it("takes the deployment CA's PEM on an edge", () => {
+        expect(parseClusterSettings(edge({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA }), { kubeconfig: false }).grpcTls.clientCaCertificate).to.equal(MOCK_DEPLOYMENT_CA);
+    });
+
+    it("rejects what is not a certificate, a private key, and the key on the central stack, naming the key", () => {
+        expect(problems(edge({ enabled: true, clientCaCertificate: "deployment-ca.pem" }))).to.have.lengthOf(1).and.satisfy((p: string[]) => p[0].startsWith("thanos-multicluster:grpcTls.clientCaCertificate must be a PEM certificate"));
+        const withKey = `${MOCK_DEPLOYMENT_CA.trim()}\n-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n`;
+        expect(problems(edge({ enabled: true, clientCaCertificate: withKey }))[0]).to.contain("holds a private key");
+        expect(problems(edge({ clientCaCertificate: MOCK_DEPLOYMENT_CA }, "central"))[0]).to.contain("thanos-multicluster:grpcTls.clientCaCertificate is for edges");
+    });
+});
+
+describe("trust: the sidecars pick up a new client CA", () => {
+    it("a configured or rotated deployment CA changes the Prometheus pods' annotation, so the operator rolls them", async () => {
+        const annotation = async (grpcTls: Record<string, unknown>) => {
+            const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": grpcTls });
+            const release = byType(run, "kubernetes:helm.sh/v3:Release")[0].inputs as any;
+            return release.values.prometheus.prometheusSpec.podMetadata?.annotations?.["checksum/grpc-client-ca"];
+        };
+        const unset = await annotation({ enabled: true });
+        const set = await annotation({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA });
+        const rotated = await annotation({ enabled: true, clientCaCertificate: "-----BEGIN CERTIFICATE-----\nrotated\n-----END CERTIFICATE-----\n" });
+        expect(unset).to.match(/^[0-9a-f]{64}$/);
+        expect(new Set([unset, set, rotated]).size).to.equal(3);
+        expect(await annotation({ enabled: false })).to.equal(undefined);
+    });
+});
