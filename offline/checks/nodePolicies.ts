@@ -11,6 +11,8 @@ const EXPOSED = [
     { what: "Prometheus (sidecar gRPC)", label: ["app.kubernetes.io/name", "prometheus"], port: 10901, role: "edge" },
     { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], port: 3000, role: "central" },
     { what: "Query", label: ["app.kubernetes.io/component", "query"], port: 9090, role: "central" },
+    // The central Alertmanager replicas, each on its own port of the central address, for the edges.
+    { what: "Alertmanager", label: ["app.kubernetes.io/name", "alertmanager"], port: 9093, role: "central" },
 ] as const;
 
 function portsOf(rule: Record<string, any>): number[] {
@@ -26,7 +28,7 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
         const selector: Record<string, string> = policy.spec?.endpointSelector?.matchLabels ?? {};
         const target = EXPOSED.find(({ label: [k, v] }) => selector[k] === v);
         if (target === undefined) {
-            add("spec.endpointSelector", "selects pods no LoadBalancer exposes: only Prometheus, Grafana and Query need node-sourced ingress");
+            add("spec.endpointSelector", "selects pods no LoadBalancer exposes: only Prometheus, Grafana, Query and Alertmanager need node-sourced ingress");
             continue;
         }
         for (const rule of policy.spec?.ingress ?? []) {
@@ -41,7 +43,7 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
             for (const port of ports) if (port !== target.port) add("spec.ingress.toPorts", `opens port ${port} of ${target.what}; only ${target.port} is behind the LoadBalancer`);
         }
     }
-    const exposesSidecars = plan.manifests.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] !== undefined);
+    const exposesSidecars = plan.manifests.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("prometheus-"));
     for (const target of EXPOSED) {
         const needed = target.role === "edge" ? exposesSidecars : plan.outputs.role === "central";
         if (!needed) continue;
