@@ -184,7 +184,9 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
         grpcTls,
-        ...(role === "central" ? { central: { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] } } } : {}),
+        ...(role === "central"
+            ? { central: { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } } }
+            : { alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] } }),
     });
     const problems = (raw: Record<string, unknown>): string[] => {
         try {
