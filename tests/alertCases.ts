@@ -187,6 +187,8 @@ export const ALERT_CASES: AlertCase[] = [
         alert: "ThanosCompactHasNotRun",
         file: "control-plane",
         interval: "1h",
+        // No `for`: evaluating every 30m instead of every minute keeps a day of history cheap.
+        evaluationInterval: "30m",
         fire: { series: [s("thanos_objstore_bucket_last_successful_upload_time", COMPACT, "0x30")], at: "25h", expect: [{ severity: "warning", job: "thanos-compact" }] },
         // Uploads every hour: the value is the time of the upload.
         silent: { series: [s("thanos_objstore_bucket_last_successful_upload_time", COMPACT, "0+3600x30")], at: "25h" },
