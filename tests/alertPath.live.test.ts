@@ -23,7 +23,7 @@ import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 const PROMETHEUS = "/usr/bin/prometheus";
 const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
 /** A replica at gossip position i waits i x this before notifying, unless a peer's notification log says it was sent. */
-const PEER_TIMEOUT_S = 2;
+const PEER_TIMEOUT_S = 1;
 /** How long to listen for a duplicate after the first notification: past the last replica's wait. */
 const QUIET_MS = (PEER_TIMEOUT_S * 3 + 3) * 1000;
 

@@ -12,18 +12,11 @@ export function takeRejections(): unknown[] {
     return rejections.splice(0);
 }
 
-// A plain closing line ("N passed, N failed") after mocha's own summary, for tools that read it.
-let passed = 0;
-let failed = 0;
-process.once("exit", () => console.log(`${passed} passed, ${failed} failed`));
-
 export const mochaHooks = {
     beforeAll(): void {
         process.on("unhandledRejection", onRejection);
     },
-    afterEach(this: Mocha.Context): void {
-        if (this.currentTest?.state === "passed") passed++;
-        else if (this.currentTest?.state === "failed") failed++;
+    afterEach(): void {
         if (rejections.length > 0) {
             const reason = rejections.splice(0)[0];
             throw new Error(`unhandled promise rejection during the test: ${reason instanceof Error ? reason.stack : String(reason)}`);
