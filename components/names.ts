@@ -114,3 +114,16 @@ export const THANOS_DATASOURCE = { type: "prometheus", uid: "thanos" } as const;
 export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 /** The ConfigMap annotation naming the Grafana folder a dashboard goes into. */
 export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";
+
+/**
+ * The job label of each Thanos component, as the PodMonitors set it: the names the Thanos mixin's
+ * alerts and dashboards expect, and what our rules and dashboards select.
+ */
+export const THANOS_JOBS = {
+    sidecar: "thanos-sidecar",
+    query: "thanos-query",
+    queryFrontend: "thanos-query-frontend",
+    store: "thanos-store",
+    compact: "thanos-compact",
+    rule: "thanos-rule",
+} as const;

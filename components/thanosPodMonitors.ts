@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR } from "./names";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, THANOS_JOBS } from "./names";
 
 /** A PodMonitor as we declare it (the operator's CRD). */
 export interface PodMonitorSpec {
@@ -26,18 +26,18 @@ function podMonitor(name: string, selector: Record<string, string>, port: string
 
 /** Scrapes the sidecars' HTTP metrics (the `http` port of the operator's thanos-sidecar container). */
 export function sidecarPodMonitors(): PodMonitorSpec[] {
-    return [podMonitor("thanos-sidecar", PROMETHEUS_POD_SELECTOR, "http", "thanos-sidecar")];
+    return [podMonitor("thanos-sidecar", PROMETHEUS_POD_SELECTOR, "http", THANOS_JOBS.sidecar)];
 }
 
 /** Scrapes every Thanos component we run, one PodMonitor per component. */
 export function controlPlanePodMonitors(): PodMonitorSpec[] {
     return (
         [
-            ["query", "thanos-query"],
-            ["query-frontend", "thanos-query-frontend"],
-            ["store-gateway", "thanos-store"],
-            ["compactor", "thanos-compact"],
-            ["ruler", "thanos-rule"],
+            ["query", THANOS_JOBS.query],
+            ["query-frontend", THANOS_JOBS.queryFrontend],
+            ["store-gateway", THANOS_JOBS.store],
+            ["compactor", THANOS_JOBS.compact],
+            ["ruler", THANOS_JOBS.rule],
         ] as const
     ).map(([component, job]) =>
         podMonitor(`thanos-${component}`, { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": component, ...PART_OF_LABEL }, "http", job),

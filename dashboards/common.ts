@@ -26,16 +26,10 @@ import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-s
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanelBuilder } from "@grafana/grafana-foundation-sdk/table";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
-import { CLUSTER_LABEL, THANOS_DATASOURCE } from "../components/names";
+import { CLUSTER_LABEL, THANOS_DATASOURCE, THANOS_JOBS } from "../components/names";
 
 /** The job label of each Thanos component, as the PodMonitors set it. */
-export const JOBS = {
-    sidecar: "thanos-sidecar",
-    query: "thanos-query",
-    store: "thanos-store",
-    compact: "thanos-compact",
-    rule: "thanos-rule",
-} as const;
+export const JOBS = THANOS_JOBS;
 
 /** Seconds a sidecar may go without uploading: blocks are cut every 2h, so after 3h one is overdue. */
 export const UPLOAD_OVERDUE_SECONDS = 3 * 3600;

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { AlertRoutingSettings, ConfigError, RawConfig, edgeAlertingProblems, parseClusterSettings } from "../config";
+import { AlertRoutingSettings, RawConfig, edgeAlertingProblems, parseClusterSettings } from "../config";
 import { alertmanagerConfig } from "../components/alertmanagerConfig";
 import { alertmanagerServiceSpecs } from "../components/alertmanagerLoadBalancer";
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
@@ -19,6 +19,7 @@ import { amtoolAvailable, amtoolCheckConfig, routeReceivers, withConfigFile } fr
 import { PROJECT_ROOT, StackRunError } from "../offline/runStack";
 import { placeholderSecrets } from "../offline/render";
 import { TEST_SECRETS, committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
+import { problemsOf } from "./helpers";
 
 const CLUSTERS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
 
@@ -41,16 +42,6 @@ function withAlertmanager(patch: Record<string, unknown>, base: RawConfig = cent
     raw.central.alertmanager = { ...raw.central.alertmanager, ...patch };
     for (const [k, v] of Object.entries(patch)) if (v === undefined) delete raw.central.alertmanager[k];
     return raw;
-}
-
-function problemsOf(raw: RawConfig): string[] {
-    try {
-        parseClusterSettings(raw, { kubeconfig: false });
-    } catch (err) {
-        expect(err).to.be.instanceOf(ConfigError);
-        return (err as ConfigError).problems;
-    }
-    return [];
 }
 
 function routingOf(raw: RawConfig): AlertRoutingSettings {

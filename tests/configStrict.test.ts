@@ -6,12 +6,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
+import { RawConfig } from "../config/settings";
 import { Reader, editDistance } from "../config/reader";
 import { StackRunError } from "../offline/runStack";
 import { renderStacks } from "../offline/render";
 import { findStackFiles } from "../offline/stackFiles";
 import { TEST_SECRETS, committedEdgeOutputs, runCommittedStack, stackFile, withStackFiles } from "./helpers";
+import { problemsOf } from "./helpers";
 
 /** A valid central stack's raw config, written from the seed (not read from a stack file). */
 function validCentral(): RawConfig {
@@ -49,16 +50,6 @@ function withSetting(base: RawConfig, dotted: string, value: unknown): RawConfig
     if (value === undefined) delete target[parts[parts.length - 1]];
     else target[parts[parts.length - 1]] = value;
     return raw;
-}
-
-function problemsOf(raw: RawConfig): string[] {
-    try {
-        parseClusterSettings(raw, { kubeconfig: false });
-    } catch (err) {
-        expect(err).to.be.instanceOf(ConfigError);
-        return (err as ConfigError).problems;
-    }
-    return [];
 }
 
 /** Exactly one problem, starting with the full key, saying each phrase. */

@@ -3,7 +3,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { expect } from "chai";
 import * as yaml from "js-yaml";
+import { ConfigError, RawConfig, parseClusterSettings } from "../config";
 import { RecordedResource, PROJECT_ROOT, StackRun, runStack } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { StackFile, readStackFile } from "../offline/stackFiles";
@@ -93,4 +95,15 @@ export async function withStackFiles<T>(changes: Record<string, Record<string, u
         process.chdir(previous);
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The problems parseClusterSettings reports for raw config (none if it parses). */
+export function problemsOf(raw: RawConfig): string[] {
+    try {
+        parseClusterSettings(raw, { kubeconfig: false });
+    } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return (err as ConfigError).problems;
+    }
+    return [];
 }

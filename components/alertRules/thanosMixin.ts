@@ -7,15 +7,10 @@
 // its own sidecars even when the central cluster is unreachable; the control plane's on the central
 // cluster's Prometheus, which scrapes it directly (not through the Ruler, whose own health they check).
 
+import { THANOS_JOBS } from "../names";
 import { RuleGroup, RunbookLinks, alert } from "./types";
 
-export const THANOS_JOBS = {
-    sidecar: "thanos-sidecar",
-    query: "thanos-query",
-    store: "thanos-store",
-    compact: "thanos-compact",
-    rule: "thanos-rule",
-} as const;
+export { THANOS_JOBS };
 
 const GRPC_SERVER_ERRORS = "Unknown|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded";
 /** The store's list leaves out ResourceExhausted: a sample/series limit hit is the client's doing. */
