@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALERTMANAGER_BASE_PORT, CentralSettings, ClusterSettings, alertmanagerLoadBalancerPort } from "../config";
-import { ALERTMANAGER_POD_SELECTOR, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, alertmanagerPodName } from "./names";
-import { assignedAddress, lbipamAnnotations } from "./lbipam";
+import { ALERTMANAGER_POD_SELECTOR, alertmanagerPodName } from "./names";
+import { PerReplicaExposure, perReplicaEndpoints, perReplicaServiceSpecs } from "./lbipam";
 import { CENTRAL_SHARING_KEY } from "./thanosQuery";
 
 /**
@@ -11,31 +11,24 @@ import { CENTRAL_SHARING_KEY } from "./thanosQuery";
  * Each edge Prometheus sends every alert to every replica itself. Behind one load-balanced port an
  * alert would reach one replica only, and the replicas deduplicate only what they all receive.
  */
+export function alertmanagerExposure(settings: ClusterSettings, central: CentralSettings): PerReplicaExposure {
+    return {
+        replicas: central.alertmanager.replicas,
+        serviceName: (replica) => `alertmanager-edge-${replica}`,
+        component: "alertmanager-edge",
+        ip: settings.loadBalancer.ip,
+        sharingKey: CENTRAL_SHARING_KEY,
+        selector: (replica) => ({ ...ALERTMANAGER_POD_SELECTOR, "statefulset.kubernetes.io/pod-name": alertmanagerPodName(replica) }),
+        // The API only (alerts in): the gossip port stays inside the cluster.
+        portName: "http",
+        port: alertmanagerLoadBalancerPort,
+        targetPort: ALERTMANAGER_BASE_PORT,
+        sourceRanges: central.alertmanager.edgeSourceRanges,
+    };
+}
+
 export function alertmanagerServiceSpecs(settings: ClusterSettings, central: CentralSettings): k8s.types.input.core.v1.Service[] {
-    return Array.from({ length: central.alertmanager.replicas }, (_, replica) => ({
-        metadata: {
-            name: `alertmanager-edge-${replica}`,
-            namespace: MONITORING_NAMESPACE,
-            labels: {
-                ...PART_OF_LABEL,
-                ...MANAGED_BY_LABEL,
-                "app.kubernetes.io/component": "alertmanager-edge",
-                "thanos-multicluster/replica": String(replica),
-            },
-            annotations: lbipamAnnotations(settings.loadBalancer.ip, CENTRAL_SHARING_KEY),
-        },
-        spec: {
-            type: "LoadBalancer",
-            selector: { ...ALERTMANAGER_POD_SELECTOR, "statefulset.kubernetes.io/pod-name": alertmanagerPodName(replica) },
-            // The API only (alerts in): the gossip port stays inside the cluster.
-            ports: [{ name: "http", protocol: "TCP", port: alertmanagerLoadBalancerPort(replica), targetPort: ALERTMANAGER_BASE_PORT }],
-            loadBalancerSourceRanges: central.alertmanager.edgeSourceRanges,
-            // As for the sidecars: Cluster keeps one node announcing the shared address, and no
-            // NodePort bypasses the source ranges.
-            externalTrafficPolicy: "Cluster",
-            allocateLoadBalancerNodePorts: false,
-        },
-    }));
+    return perReplicaServiceSpecs(alertmanagerExposure(settings, central));
 }
 
 export interface AlertmanagerLoadBalancerArgs {
@@ -54,16 +47,11 @@ export class AlertmanagerLoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlertmanagerLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:alerting:AlertmanagerLoadBalancer", name, {}, opts);
-        const services = alertmanagerServiceSpecs(args.settings, args.central).map(
+        const exposure = alertmanagerExposure(args.settings, args.central);
+        const services = perReplicaServiceSpecs(exposure).map(
             (spec, replica) => new k8s.core.v1.Service(`${name}-${replica}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn }),
         );
-        this.endpoints = pulumi.all(
-            services.map((service, replica) =>
-                service.status.apply(
-                    (status) => `${assignedAddress(status, `${MONITORING_NAMESPACE}/alertmanager-edge-${replica}`, args.settings.loadBalancer.ip)}:${alertmanagerLoadBalancerPort(replica)}`,
-                ),
-            ),
-        );
+        this.endpoints = perReplicaEndpoints(services, exposure);
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }

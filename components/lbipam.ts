@@ -1,6 +1,8 @@
 // Cilium LB IPAM conventions shared by every LoadBalancer Service we declare or configure.
 
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
 
 /** Pins a Service's address. */
 export const LBIPAM_IPS_ANNOTATION = "lbipam.cilium.io/ips";
@@ -19,4 +21,59 @@ export function assignedAddress(status: k8s.types.output.core.v1.ServiceStatus |
         throw new Error(`Service ${service} has no LoadBalancer address: check that the Cilium LB IPAM pool holds ${pinnedIp} and selects the Service`);
     }
     return host;
+}
+
+/**
+ * Pods of a StatefulSet exposed one by one on a cluster's pinned address, a port per replica. A
+ * client that must reach every replica itself (Query deduplicating sidecars, Prometheus sending to
+ * every Alertmanager) cannot go through one load-balanced port, which hands each connection to any.
+ */
+export interface PerReplicaExposure {
+    replicas: number;
+    /** Service name of a replica. */
+    serviceName: (replica: number) => string;
+    /** `app.kubernetes.io/component` of the Services. */
+    component: string;
+    /** The pinned address, and the sharing key of the Services on it. */
+    ip: string;
+    sharingKey: string;
+    /** Selects exactly one replica's pod. */
+    selector: (replica: number) => Record<string, string>;
+    /** The one exposed port: its name, its LoadBalancer port per replica, the pod's port. */
+    portName: string;
+    port: (replica: number) => number;
+    targetPort: string | number;
+    sourceRanges: string[];
+}
+
+export function perReplicaServiceSpecs(exposure: PerReplicaExposure): k8s.types.input.core.v1.Service[] {
+    return Array.from({ length: exposure.replicas }, (_, replica) => ({
+        metadata: {
+            name: exposure.serviceName(replica),
+            namespace: MONITORING_NAMESPACE,
+            labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": exposure.component, "thanos-multicluster/replica": String(replica) },
+            annotations: lbipamAnnotations(exposure.ip, exposure.sharingKey),
+        },
+        spec: {
+            type: "LoadBalancer",
+            selector: exposure.selector(replica),
+            // One port only: whatever else the pod serves stays inside the cluster.
+            ports: [{ name: exposure.portName, protocol: "TCP", port: exposure.port(replica), targetPort: exposure.targetPort }],
+            loadBalancerSourceRanges: exposure.sourceRanges,
+            // Cluster, not Local: with Local, each Service would be announced from the node of its
+            // own pod, and two nodes would answer ARP for the one shared address.
+            externalTrafficPolicy: "Cluster",
+            // No NodePorts: they would bypass the source ranges.
+            allocateLoadBalancerNodePorts: false,
+        },
+    }));
+}
+
+/** host:port of each replica, in replica order, from the addresses its Services were assigned. */
+export function perReplicaEndpoints(services: k8s.core.v1.Service[], exposure: PerReplicaExposure): pulumi.Output<string[]> {
+    return pulumi.all(
+        services.map((service, replica) =>
+            service.status.apply((status) => `${assignedAddress(status, `${MONITORING_NAMESPACE}/${exposure.serviceName(replica)}`, exposure.ip)}:${exposure.port(replica)}`),
+        ),
+    );
 }

@@ -1,16 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings } from "../config";
-import {
-    MANAGED_BY_LABEL,
-    MONITORING_NAMESPACE,
-    PART_OF_LABEL,
-    SIDECAR_GRPC_PORT_NAME,
-    prometheusPodName,
-    sidecarLoadBalancerPort,
-} from "./names";
-
-import { assignedAddress, lbipamAnnotations } from "./lbipam";
+import { SIDECAR_GRPC_PORT_NAME, prometheusPodName, sidecarLoadBalancerPort } from "./names";
+import { PerReplicaExposure, perReplicaEndpoints, perReplicaServiceSpecs } from "./lbipam";
 
 /** The replicas' Services share the cluster's one pinned address. */
 const SHARING_KEY = "thanos-sidecar";
@@ -21,32 +13,24 @@ const SHARING_KEY = "thanos-sidecar";
  * one Service in front of both would hand each connection to either, and dedup would then merge
  * whichever replica it happened to reach.
  */
+export function sidecarExposure(settings: ClusterSettings): PerReplicaExposure {
+    return {
+        replicas: settings.prometheus.replicas,
+        serviceName: (replica) => `thanos-sidecar-${replica}`,
+        component: "thanos-sidecar",
+        ip: settings.loadBalancer.ip,
+        sharingKey: SHARING_KEY,
+        selector: (replica) => ({ "statefulset.kubernetes.io/pod-name": prometheusPodName(replica) }),
+        // gRPC (StoreAPI) only: the sidecar's HTTP port serves metrics and must not leave the cluster.
+        portName: "grpc",
+        port: sidecarLoadBalancerPort,
+        targetPort: SIDECAR_GRPC_PORT_NAME,
+        sourceRanges: settings.loadBalancer.sidecarSourceRanges,
+    };
+}
+
 export function sidecarServiceSpecs(settings: ClusterSettings): k8s.types.input.core.v1.Service[] {
-    return Array.from({ length: settings.prometheus.replicas }, (_, replica) => ({
-        metadata: {
-            name: `thanos-sidecar-${replica}`,
-            namespace: MONITORING_NAMESPACE,
-            labels: {
-                ...PART_OF_LABEL,
-                ...MANAGED_BY_LABEL,
-                "app.kubernetes.io/component": "thanos-sidecar",
-                "thanos-multicluster/replica": String(replica),
-            },
-            annotations: lbipamAnnotations(settings.loadBalancer.ip, SHARING_KEY),
-        },
-        spec: {
-            type: "LoadBalancer",
-            selector: { "statefulset.kubernetes.io/pod-name": prometheusPodName(replica) },
-            // gRPC (StoreAPI) only: the sidecar's HTTP port serves metrics and must not leave the cluster.
-            ports: [{ name: "grpc", protocol: "TCP", port: sidecarLoadBalancerPort(replica), targetPort: SIDECAR_GRPC_PORT_NAME }],
-            loadBalancerSourceRanges: settings.loadBalancer.sidecarSourceRanges,
-            // Cluster, not Local: with Local, each Service would be announced from the node of its
-            // own pod, and two nodes would answer ARP for the one shared address.
-            externalTrafficPolicy: "Cluster",
-            // No NodePorts: the sidecars are reachable through the pinned address only.
-            allocateLoadBalancerNodePorts: false,
-        },
-    }));
+    return perReplicaServiceSpecs(sidecarExposure(settings));
 }
 
 export interface SidecarLoadBalancerArgs {
@@ -65,17 +49,11 @@ export class SidecarLoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: SidecarLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:SidecarLoadBalancer", name, {}, opts);
-        const services = sidecarServiceSpecs(args.settings).map(
+        const exposure = sidecarExposure(args.settings);
+        const services = perReplicaServiceSpecs(exposure).map(
             (spec, replica) => new k8s.core.v1.Service(`${name}-${replica}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn }),
         );
-        this.endpoints = pulumi.all(
-            services.map((service, replica) =>
-                service.status.apply(
-                    (status) =>
-                        `${assignedAddress(status, `${MONITORING_NAMESPACE}/thanos-sidecar-${replica}`, args.settings.loadBalancer.ip)}:${sidecarLoadBalancerPort(replica)}`,
-                ),
-            ),
-        );
+        this.endpoints = perReplicaEndpoints(services, exposure);
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }
