@@ -23,7 +23,10 @@ const provider = newKubernetesProvider(config);
 const base = new MonitoringBase("monitoring", { provider, config }, { aliases: [{ name: config.clusterName }] });
 
 // 4. The Thanos control plane, on the central cluster.
-const controlPlane = config.central !== undefined ? new ThanosControlPlane("thanos", { provider, config: { ...config, central: config.central }, base }) : undefined;
+const controlPlane =
+    config.central !== undefined
+        ? new ThanosControlPlane("thanos", { provider, config: { ...config, central: config.central }, base })
+        : undefined;
 
 // 5. The outputs contract (see the README): what the central stack and other teams read.
 const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutputs[K]> } = {

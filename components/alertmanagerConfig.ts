@@ -1,14 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { AlertRoutingSettings, AlertingSecretKey, DEAD_MANS_SWITCH_RECEIVER, NULL_RECEIVER, ReceiverSettings } from "../config";
+import {
+    AlertRoutingSettings,
+    AlertingSecretKey,
+    DEAD_MANS_SWITCH_RECEIVER,
+    NULL_RECEIVER,
+    ReceiverSettings,
+} from "../config";
 import { CLUSTER_LABEL, MANAGED_BY_LABEL, PART_OF_LABEL } from "./names";
 
 /**
  * The receivers' credentials. The operator mounts each `alertmanagerSpec.secrets` entry at
  * /etc/alertmanager/secrets/<name>/, one file per key; the config names those files (`*_file`).
  */
-export const ALERTMANAGER_RECEIVER_SECRET = { name: "alertmanager-receivers", mountPath: "/etc/alertmanager/secrets/alertmanager-receivers" };
+export const ALERTMANAGER_RECEIVER_SECRET = {
+    name: "alertmanager-receivers",
+    mountPath: "/etc/alertmanager/secrets/alertmanager-receivers",
+};
 
 /** The file (key of the receivers' Secret) of each secret config key. */
 export const RECEIVER_SECRET_FILES: Record<AlertingSecretKey, string> = {
@@ -74,10 +83,18 @@ interface Receiver {
 function receiver(settings: ReceiverSettings): Receiver {
     const out: Receiver = { name: settings.name };
     if (settings.webhook !== undefined) {
-        out.webhook_configs = [{ url_file: receiverSecretFile("alertmanagerWebhookUrl"), send_resolved: settings.webhook.sendResolved }];
+        out.webhook_configs = [
+            { url_file: receiverSecretFile("alertmanagerWebhookUrl"), send_resolved: settings.webhook.sendResolved },
+        ];
     }
     if (settings.slack !== undefined) {
-        out.slack_configs = [{ api_url_file: receiverSecretFile("alertmanagerSlackApiUrl"), channel: settings.slack.channel, send_resolved: settings.slack.sendResolved }];
+        out.slack_configs = [
+            {
+                api_url_file: receiverSecretFile("alertmanagerSlackApiUrl"),
+                channel: settings.slack.channel,
+                send_resolved: settings.slack.sendResolved,
+            },
+        ];
     }
     if (settings.email !== undefined) {
         const email = settings.email;
@@ -86,7 +103,12 @@ function receiver(settings: ReceiverSettings): Receiver {
                 to: email.to,
                 from: email.from,
                 smarthost: email.smarthost,
-                ...(email.authUsername !== undefined ? { auth_username: email.authUsername, auth_password_file: receiverSecretFile("alertmanagerSmtpPassword") } : {}),
+                ...(email.authUsername !== undefined
+                    ? {
+                          auth_username: email.authUsername,
+                          auth_password_file: receiverSecretFile("alertmanagerSmtpPassword"),
+                      }
+                    : {}),
                 require_tls: email.requireTls,
                 send_resolved: email.sendResolved,
             },
@@ -120,7 +142,10 @@ export function alertmanagerConfig(routing: AlertRoutingSettings): AlertmanagerC
     }
     const receivers = [...routing.receivers.map(receiver), { name: NULL_RECEIVER }];
     if (routing.deadMansSwitch.enabled) {
-        receivers.push({ name: DEAD_MANS_SWITCH_RECEIVER, webhook_configs: [{ url_file: receiverSecretFile("alertmanagerDeadMansSwitchUrl"), send_resolved: false }] });
+        receivers.push({
+            name: DEAD_MANS_SWITCH_RECEIVER,
+            webhook_configs: [{ url_file: receiverSecretFile("alertmanagerDeadMansSwitchUrl"), send_resolved: false }],
+        });
     }
     return {
         global: { resolve_timeout: "5m" },
@@ -134,9 +159,21 @@ export function alertmanagerConfig(routing: AlertRoutingSettings): AlertmanagerC
         },
         // A worse alert silences a milder one of the same name, namespace and cluster; never another cluster's.
         inhibit_rules: [
-            { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: [CLUSTER_LABEL, "namespace", "alertname"] },
-            { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: [CLUSTER_LABEL, "namespace", "alertname"] },
-            { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: [CLUSTER_LABEL, "namespace"] },
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity=~"warning|info"'],
+                equal: [CLUSTER_LABEL, "namespace", "alertname"],
+            },
+            {
+                source_matchers: ['severity="warning"'],
+                target_matchers: ['severity="info"'],
+                equal: [CLUSTER_LABEL, "namespace", "alertname"],
+            },
+            {
+                source_matchers: ['alertname="InfoInhibitor"'],
+                target_matchers: ['severity="info"'],
+                equal: [CLUSTER_LABEL, "namespace"],
+            },
         ],
         receivers,
         templates: [],
@@ -169,11 +206,17 @@ export class AlertmanagerReceiverSecret extends pulumi.ComponentResource {
                 metadata: {
                     name: ALERTMANAGER_RECEIVER_SECRET.name,
                     namespace: args.namespace,
-                    labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "alertmanager-receivers" },
+                    labels: {
+                        ...PART_OF_LABEL,
+                        ...MANAGED_BY_LABEL,
+                        "app.kubernetes.io/component": "alertmanager-receivers",
+                    },
                 },
                 type: "Opaque",
                 stringData: Object.fromEntries(
-                    (Object.entries(args.credentials) as [AlertingSecretKey, pulumi.Output<string>][]).map(([key, value]) => [RECEIVER_SECRET_FILES[key], pulumi.secret(value)]),
+                    (Object.entries(args.credentials) as [AlertingSecretKey, pulumi.Output<string>][]).map(
+                        ([key, value]) => [RECEIVER_SECRET_FILES[key], pulumi.secret(value)],
+                    ),
                 ),
             },
             { parent: this, provider: args.provider },

@@ -18,7 +18,10 @@ export function alertmanagerExposure(settings: ClusterSettings, central: Central
         component: "alertmanager-edge",
         ip: settings.loadBalancer.ip,
         sharingKey: CENTRAL_SHARING_KEY,
-        selector: (replica) => ({ ...ALERTMANAGER_POD_SELECTOR, "statefulset.kubernetes.io/pod-name": alertmanagerPodName(replica) }),
+        selector: (replica) => ({
+            ...ALERTMANAGER_POD_SELECTOR,
+            "statefulset.kubernetes.io/pod-name": alertmanagerPodName(replica),
+        }),
         // The API only (alerts in): the gossip port stays inside the cluster.
         portName: "http",
         port: alertmanagerLoadBalancerPort,
@@ -27,7 +30,10 @@ export function alertmanagerExposure(settings: ClusterSettings, central: Central
     };
 }
 
-export function alertmanagerServiceSpecs(settings: ClusterSettings, central: CentralSettings): k8s.types.input.core.v1.Service[] {
+export function alertmanagerServiceSpecs(
+    settings: ClusterSettings,
+    central: CentralSettings,
+): k8s.types.input.core.v1.Service[] {
     return perReplicaServiceSpecs(alertmanagerExposure(settings, central));
 }
 
@@ -49,7 +55,12 @@ export class AlertmanagerLoadBalancer extends pulumi.ComponentResource {
         super("thanos-multicluster:alerting:AlertmanagerLoadBalancer", name, {}, opts);
         const exposure = alertmanagerExposure(args.settings, args.central);
         const services = perReplicaServiceSpecs(exposure).map(
-            (spec, replica) => new k8s.core.v1.Service(`${name}-${replica}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn }),
+            (spec, replica) =>
+                new k8s.core.v1.Service(`${name}-${replica}`, spec, {
+                    parent: this,
+                    provider: args.provider,
+                    dependsOn: args.dependsOn,
+                }),
         );
         this.endpoints = perReplicaEndpoints(services, exposure);
         this.registerOutputs({ endpoints: this.endpoints });

@@ -46,7 +46,9 @@ export function ciliumLoadBalancerIpamSpecs(name: string, lb: LoadBalancerSettin
                 // Each Service sharing the address holds its own lease (cilium-l2announce-<ns>-<svc>),
                 // elected among the nodes this selects: with one candidate node, every lease, and so
                 // every ARP answer for the address, is that node's.
-                ...(lb.l2AnnouncerNode !== undefined ? { nodeSelector: { matchLabels: { [NODE_HOSTNAME_LABEL]: lb.l2AnnouncerNode } } } : {}),
+                ...(lb.l2AnnouncerNode !== undefined
+                    ? { nodeSelector: { matchLabels: { [NODE_HOSTNAME_LABEL]: lb.l2AnnouncerNode } } }
+                    : {}),
             },
         },
     ];

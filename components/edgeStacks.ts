@@ -32,22 +32,36 @@ export function checkContractVersion(stack: string, version: unknown): void {
 const HOST_PORT = /^[A-Za-z0-9.-]+:[0-9]{1,5}$/;
 
 /** Validates one edge's contract outputs into an EdgeCluster, or throws naming the stack and the output. */
-export function parseEdgeContract(stack: string, outputs: Record<string, unknown>, expected: EdgeExpectations): EdgeCluster {
+export function parseEdgeContract(
+    stack: string,
+    outputs: Record<string, unknown>,
+    expected: EdgeExpectations,
+): EdgeCluster {
     const fail = (output: string, problem: string): never => {
         throw new Error(`edge stack ${stack}: output ${output} ${problem}`);
     };
     checkContractVersion(stack, outputs.contractVersion);
+    // Another stack's outputs are untyped until this function has checked them, field by field.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const o = outputs as Partial<Record<keyof ClusterStackOutputs, any>>;
-    if (o.role !== "edge") fail("role", `is ${JSON.stringify(o.role)}, not "edge": list only edge stacks in central.edgeStacks`);
+    if (o.role !== "edge")
+        fail("role", `is ${JSON.stringify(o.role)}, not "edge": list only edge stacks in central.edgeStacks`);
     if (typeof o.clusterName !== "string" || o.clusterName === "") fail("clusterName", "is missing");
-    if (o.clusterName === expected.centralCluster) fail("clusterName", `is "${o.clusterName}", the central cluster's own name: every cluster label must be unique`);
-    if (o.externalLabels?.cluster !== o.clusterName) fail("externalLabels", `must carry cluster="${o.clusterName}"; got ${JSON.stringify(o.externalLabels)}`);
-    if (!Array.isArray(o.replicaLabels) || !o.replicaLabels.every((l: unknown) => typeof l === "string")) fail("replicaLabels", "must be a list of label names");
+    if (o.clusterName === expected.centralCluster)
+        fail(
+            "clusterName",
+            `is "${o.clusterName}", the central cluster's own name: every cluster label must be unique`,
+        );
+    if (o.externalLabels?.cluster !== o.clusterName)
+        fail("externalLabels", `must carry cluster="${o.clusterName}"; got ${JSON.stringify(o.externalLabels)}`);
+    if (!Array.isArray(o.replicaLabels) || !o.replicaLabels.every((l: unknown) => typeof l === "string"))
+        fail("replicaLabels", "must be a list of label names");
     if (!Array.isArray(o.sidecarEndpoints) || o.sidecarEndpoints.length === 0) {
         fail("sidecarEndpoints", "is empty: the edge exposes no sidecar, so Query could not read it");
     }
     for (const endpoint of o.sidecarEndpoints as unknown[]) {
-        if (typeof endpoint !== "string" || !HOST_PORT.test(endpoint)) fail("sidecarEndpoints", `holds ${JSON.stringify(endpoint)}, not host:port`);
+        if (typeof endpoint !== "string" || !HOST_PORT.test(endpoint))
+            fail("sidecarEndpoints", `holds ${JSON.stringify(endpoint)}, not host:port`);
     }
     if (o.objstore?.bucket !== expected.objstore.bucket || o.objstore?.endpoint !== expected.objstore.endpoint) {
         fail(
@@ -58,9 +72,11 @@ export function parseEdgeContract(stack: string, outputs: Record<string, unknown
     const grpcTls = o.grpcTls;
     if (grpcTls?.enabled === true) {
         for (const field of ["serverName", "caCertificate"]) {
-            if (typeof grpcTls[field] !== "string" || grpcTls[field] === "") fail("grpcTls", `is enabled but has no ${field}`);
+            if (typeof grpcTls[field] !== "string" || grpcTls[field] === "")
+                fail("grpcTls", `is enabled but has no ${field}`);
         }
-        if (typeof grpcTls.clientCaCertificate !== "string") fail("grpcTls", "is enabled but does not say which client CA it trusts (clientCaCertificate)");
+        if (typeof grpcTls.clientCaCertificate !== "string")
+            fail("grpcTls", "is enabled but does not say which client CA it trusts (clientCaCertificate)");
     } else if (grpcTls?.enabled !== false) {
         fail("grpcTls", `must say whether mTLS is enabled; got ${JSON.stringify(grpcTls)}`);
     }
@@ -84,7 +100,11 @@ export function parseEdgeContract(stack: string, outputs: Record<string, unknown
  * Not an error: on the first deployment the edges come up before the CA exists. Query still dials
  * the edge (strict), so it shows as a partial-response warning until the edge is updated.
  */
-export function untrustedDeploymentCaWarning(stack: string, edge: EdgeCluster, deploymentCa: string): string | undefined {
+export function untrustedDeploymentCaWarning(
+    stack: string,
+    edge: EdgeCluster,
+    deploymentCa: string,
+): string | undefined {
     if (!edge.grpcTls.enabled || edge.grpcTls.clientCaCertificate.trim() === deploymentCa.trim()) return undefined;
     const state = edge.grpcTls.clientCaCertificate === "" ? "trusts no client CA yet" : "trusts another client CA";
     return `edge stack ${stack} ${state}, so its sidecars reject Query's client certificate: run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
@@ -95,14 +115,20 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
     const seen = new Map<string, string>();
     for (const edge of edges) {
         const other = seen.get(edge.clusterName);
-        if (other !== undefined) throw new Error(`edge stacks ${other} and ${edge.stack} both call their cluster "${edge.clusterName}": the cluster label must tell them apart`);
+        if (other !== undefined)
+            throw new Error(
+                `edge stacks ${other} and ${edge.stack} both call their cluster "${edge.clusterName}": the cluster label must tell them apart`,
+            );
         seen.set(edge.clusterName, edge.stack);
     }
     const endpoints = new Map<string, string>();
     for (const edge of edges) {
         for (const endpoint of edge.sidecarEndpoints) {
             const other = endpoints.get(endpoint);
-            if (other !== undefined) throw new Error(`edge stacks ${other} and ${edge.stack} both export the sidecar endpoint ${endpoint}: each edge needs its own address`);
+            if (other !== undefined)
+                throw new Error(
+                    `edge stacks ${other} and ${edge.stack} both export the sidecar endpoint ${endpoint}: each edge needs its own address`,
+                );
             endpoints.set(endpoint, edge.stack);
         }
     }
@@ -135,7 +161,11 @@ export class EdgeStacks extends pulumi.ComponentResource {
             const fullName = edgeStackName(args.organization, stack);
             // Named after the stack alone: the organization is config and may change (a move to a
             // self-managed backend) without replacing anything.
-            const ref = new pulumi.StackReference(`edge-${stack}`, { name: fullName }, { parent: this, aliases: [{ name: fullName }] });
+            const ref = new pulumi.StackReference(
+                `edge-${stack}`,
+                { name: fullName },
+                { parent: this, aliases: [{ name: fullName }] },
+            );
             const edge = ref.getOutput("contractVersion").apply((version) => {
                 checkContractVersion(fullName, version);
                 const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));

@@ -22,7 +22,10 @@ import { sidecarGrpcServerTlsConfig } from "./sidecarTls";
 
 /** Hash of the client CA the sidecars trust ("" while none is configured). */
 export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
-    return crypto.createHash("sha256").update(clientCaCertificate?.trim() ?? "").digest("hex");
+    return crypto
+        .createHash("sha256")
+        .update(clientCaCertificate?.trim() ?? "")
+        .digest("hex");
 }
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
@@ -52,7 +55,13 @@ interface ContainerSecurityValues {
 }
 
 function podSecurity(uid: number): PodSecurityValues {
-    return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
 }
 
 const CONTAINER_SECURITY: ContainerSecurityValues = {
@@ -62,7 +71,10 @@ const CONTAINER_SECURITY: ContainerSecurityValues = {
 };
 
 /** Grafana's pod securityContext (chart default) sets no seccomp profile, so its containers do. */
-const GRAFANA_CONTAINER_SECURITY: ContainerSecurityValues = { ...CONTAINER_SECURITY, seccompProfile: { type: "RuntimeDefault" } };
+const GRAFANA_CONTAINER_SECURITY: ContainerSecurityValues = {
+    ...CONTAINER_SECURITY,
+    seccompProfile: { type: "RuntimeDefault" },
+};
 
 function resources(cpu: string, memoryRequest: string, memoryLimit: string): ResourceRequirements {
     return { requests: { cpu, memory: memoryRequest }, limits: { memory: memoryLimit } };
@@ -231,7 +243,14 @@ export interface AdditionalAlertmanagerConfig {
  */
 export function edgeAlertmanagerConfigs(settings: ClusterSettings): AdditionalAlertmanagerConfig[] {
     if (settings.role !== "edge" || settings.alerting.centralAlertmanagers.length === 0) return [];
-    return [{ scheme: "http", api_version: "v2", timeout: "10s", static_configs: [{ targets: settings.alerting.centralAlertmanagers }] }];
+    return [
+        {
+            scheme: "http",
+            api_version: "v2",
+            timeout: "10s",
+            static_configs: [{ targets: settings.alerting.centralAlertmanagers }],
+        },
+    ];
 }
 
 /** Where the chart finds the objstore config: a Secret we create, never values inlined in the release. */
@@ -308,7 +327,11 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
     if (central === undefined) return { enabled: false };
     return {
         enabled: true,
-        admin: { existingSecret: central.grafanaAdminSecret.name, userKey: central.grafanaAdminSecret.userKey, passwordKey: central.grafanaAdminSecret.passwordKey },
+        admin: {
+            existingSecret: central.grafanaAdminSecret.name,
+            userKey: central.grafanaAdminSecret.userKey,
+            passwordKey: central.grafanaAdminSecret.passwordKey,
+        },
         // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         deploymentStrategy: { type: "Recreate" },
         // The chown init container runs as root; fsGroup already gives Grafana its volume.
@@ -316,7 +339,13 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
         resources: resources("100m", "256Mi", "1Gi"),
         containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
         extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
-        persistence: { enabled: true, type: "pvc", storageClassName: settings.storageClass, accessModes: ["ReadWriteOnce"], size: central.grafanaStorageSize },
+        persistence: {
+            enabled: true,
+            type: "pvc",
+            storageClassName: settings.storageClass,
+            accessModes: ["ReadWriteOnce"],
+            size: central.grafanaStorageSize,
+        },
         service: {
             type: "LoadBalancer",
             port: GRAFANA_PORT,
@@ -341,7 +370,11 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
                 access: "proxy",
                 url: central.thanosDatasourceUrl,
                 isDefault: true,
-                jsonData: { prometheusType: "Thanos", timeInterval: settings.prometheus.scrapeInterval, httpMethod: "POST" },
+                jsonData: {
+                    prometheusType: "Thanos",
+                    timeInterval: settings.prometheus.scrapeInterval,
+                    httpMethod: "POST",
+                },
             },
         ],
     };
@@ -351,7 +384,11 @@ function grafanaValues(settings: ClusterSettings, central: CentralAddons | undef
  * kube-prometheus-stack values for one cluster's monitoring base: Prometheus HA with the Thanos
  * sidecar shipping 2h blocks to the metrics bucket.
  */
-export function kubePrometheusStackValues(settings: ClusterSettings, objstore: ObjstoreSecretRef, central?: CentralAddons): KubePrometheusStackValues {
+export function kubePrometheusStackValues(
+    settings: ClusterSettings,
+    objstore: ObjstoreSecretRef,
+    central?: CentralAddons,
+): KubePrometheusStackValues {
     const prometheus = settings.prometheus;
     const withCa = settings.objectStorage.caBundle !== undefined;
     const withTls = settings.grpcTls.enabled;
@@ -375,7 +412,10 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
             containerSecurityContext: CONTAINER_SECURITY,
             prometheusConfigReloader: { resources: resources("10m", "32Mi", "64Mi") },
         },
-        "kube-state-metrics": { resources: resources("50m", "128Mi", "512Mi"), containerSecurityContext: CONTAINER_SECURITY },
+        "kube-state-metrics": {
+            resources: resources("50m", "128Mi", "512Mi"),
+            containerSecurityContext: CONTAINER_SECURITY,
+        },
         prometheus: {
             enabled: true,
             podDisruptionBudget: { enabled: true, minAvailable: prometheus.replicas - 1 },
@@ -393,7 +433,15 @@ export function kubePrometheusStackValues(settings: ClusterSettings, objstore: O
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
                 // The sidecar reads its client CA once, at start: a newly configured or rotated
                 // deployment CA must roll the pods (the server certificate itself is reloaded).
-                ...(withTls ? { podMetadata: { annotations: { "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate) } } } : {}),
+                ...(withTls
+                    ? {
+                          podMetadata: {
+                              annotations: {
+                                  "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate),
+                              },
+                          },
+                      }
+                    : {}),
                 retention: prometheus.retention,
                 retentionSize: prometheus.retentionSize,
                 // Thanos needs Prometheus to leave compaction to the compactor (min = max block duration).
@@ -461,7 +509,9 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         super("thanos-multicluster:monitoring:KubePrometheusStack", name, {}, opts);
         this.values = pulumi
             .output(args.objstore.name)
-            .apply((secretName) => kubePrometheusStackValues(args.settings, { name: secretName, key: args.objstore.key }, args.central));
+            .apply((secretName) =>
+                kubePrometheusStackValues(args.settings, { name: secretName, key: args.objstore.key }, args.central),
+            );
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -480,7 +530,9 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
                 provider: args.provider,
                 dependsOn: args.dependsOn,
                 // Taking over an existing release: the import reads it, the update then upgrades it to these values.
-                ...(args.settings.kubePrometheusStack.adopt ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) } : {}),
+                ...(args.settings.kubePrometheusStack.adopt
+                    ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) }
+                    : {}),
             },
         );
         this.registerOutputs({ release: this.release.status });

@@ -14,11 +14,17 @@ export function lbipamAnnotations(ip: string, sharingKey: string): Record<string
 }
 
 /** The address a LoadBalancer Service was assigned, or a clear error naming the Service and the pinned address. */
-export function assignedAddress(status: k8s.types.output.core.v1.ServiceStatus | undefined, service: string, pinnedIp: string): string {
+export function assignedAddress(
+    status: k8s.types.output.core.v1.ServiceStatus | undefined,
+    service: string,
+    pinnedIp: string,
+): string {
     const ingress = status?.loadBalancer?.ingress?.[0];
     const host = ingress?.ip ?? ingress?.hostname;
     if (!host) {
-        throw new Error(`Service ${service} has no LoadBalancer address: check that the Cilium LB IPAM pool holds ${pinnedIp} and selects the Service`);
+        throw new Error(
+            `Service ${service} has no LoadBalancer address: check that the Cilium LB IPAM pool holds ${pinnedIp} and selects the Service`,
+        );
     }
     return host;
 }
@@ -51,14 +57,26 @@ export function perReplicaServiceSpecs(exposure: PerReplicaExposure): k8s.types.
         metadata: {
             name: exposure.serviceName(replica),
             namespace: MONITORING_NAMESPACE,
-            labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": exposure.component, "thanos-multicluster/replica": String(replica) },
+            labels: {
+                ...PART_OF_LABEL,
+                ...MANAGED_BY_LABEL,
+                "app.kubernetes.io/component": exposure.component,
+                "thanos-multicluster/replica": String(replica),
+            },
             annotations: lbipamAnnotations(exposure.ip, exposure.sharingKey),
         },
         spec: {
             type: "LoadBalancer",
             selector: exposure.selector(replica),
             // One port only: whatever else the pod serves stays inside the cluster.
-            ports: [{ name: exposure.portName, protocol: "TCP", port: exposure.port(replica), targetPort: exposure.targetPort }],
+            ports: [
+                {
+                    name: exposure.portName,
+                    protocol: "TCP",
+                    port: exposure.port(replica),
+                    targetPort: exposure.targetPort,
+                },
+            ],
             loadBalancerSourceRanges: exposure.sourceRanges,
             // Cluster, not Local: with Local, each Service would be announced from the node of its
             // own pod, and two nodes would answer ARP for the one shared address.
@@ -70,10 +88,16 @@ export function perReplicaServiceSpecs(exposure: PerReplicaExposure): k8s.types.
 }
 
 /** host:port of each replica, in replica order, from the addresses its Services were assigned. */
-export function perReplicaEndpoints(services: k8s.core.v1.Service[], exposure: PerReplicaExposure): pulumi.Output<string[]> {
+export function perReplicaEndpoints(
+    services: k8s.core.v1.Service[],
+    exposure: PerReplicaExposure,
+): pulumi.Output<string[]> {
     return pulumi.all(
         services.map((service, replica) =>
-            service.status.apply((status) => `${assignedAddress(status, `${MONITORING_NAMESPACE}/${exposure.serviceName(replica)}`, exposure.ip)}:${exposure.port(replica)}`),
+            service.status.apply(
+                (status) =>
+                    `${assignedAddress(status, `${MONITORING_NAMESPACE}/${exposure.serviceName(replica)}`, exposure.ip)}:${exposure.port(replica)}`,
+            ),
         ),
     );
 }

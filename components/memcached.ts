@@ -20,11 +20,20 @@ const MEMCACHED_OVERHEAD_MIB = 128;
 const MEMCACHED_UID = 11211;
 
 export function memcachedLabels(): Record<string, string> {
-    return { "app.kubernetes.io/name": "memcached", "app.kubernetes.io/component": MEMCACHED_COMPONENT, ...PART_OF_LABEL, ...MANAGED_BY_LABEL };
+    return {
+        "app.kubernetes.io/name": "memcached",
+        "app.kubernetes.io/component": MEMCACHED_COMPONENT,
+        ...PART_OF_LABEL,
+        ...MANAGED_BY_LABEL,
+    };
 }
 
 export function memcachedSelector(): Record<string, string> {
-    return { "app.kubernetes.io/name": "memcached", "app.kubernetes.io/component": MEMCACHED_COMPONENT, ...PART_OF_LABEL };
+    return {
+        "app.kubernetes.io/name": "memcached",
+        "app.kubernetes.io/component": MEMCACHED_COMPONENT,
+        ...PART_OF_LABEL,
+    };
 }
 
 /** Thanos' address for every replica: a DNS SRV lookup of the headless Service's named port. */
@@ -49,11 +58,22 @@ export function memcachedDeploymentSpec(central: CentralSettings): k8s.types.inp
             template: {
                 metadata: { labels: memcachedLabels() },
                 spec: {
-                    securityContext: { runAsNonRoot: true, runAsUser: MEMCACHED_UID, runAsGroup: MEMCACHED_UID, seccompProfile: { type: "RuntimeDefault" } },
+                    securityContext: {
+                        runAsNonRoot: true,
+                        runAsUser: MEMCACHED_UID,
+                        runAsGroup: MEMCACHED_UID,
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
                     affinity: {
                         podAntiAffinity: {
                             preferredDuringSchedulingIgnoredDuringExecution: [
-                                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: memcachedSelector() } } },
+                                {
+                                    weight: 100,
+                                    podAffinityTerm: {
+                                        topologyKey: "kubernetes.io/hostname",
+                                        labelSelector: { matchLabels: memcachedSelector() },
+                                    },
+                                },
                             ],
                         },
                     },
@@ -63,23 +83,53 @@ export function memcachedDeploymentSpec(central: CentralSettings): k8s.types.inp
                             name: "memcached",
                             image: MEMCACHED_IMAGE,
                             imagePullPolicy: "IfNotPresent",
-                            args: ["-m", String(itemMi), "-I", MEMCACHED_MAX_ITEM_FLAG, "-c", "1024", "-p", String(MEMCACHED_PORT)],
+                            args: [
+                                "-m",
+                                String(itemMi),
+                                "-I",
+                                MEMCACHED_MAX_ITEM_FLAG,
+                                "-c",
+                                "1024",
+                                "-p",
+                                String(MEMCACHED_PORT),
+                            ],
                             ports: [{ name: "memcached", containerPort: MEMCACHED_PORT, protocol: "TCP" }],
-                            resources: { requests: { cpu: "100m", memory: `${limitMi}Mi` }, limits: { memory: `${limitMi}Mi` } },
+                            resources: {
+                                requests: { cpu: "100m", memory: `${limitMi}Mi` },
+                                limits: { memory: `${limitMi}Mi` },
+                            },
                             securityContext: CONTAINER_SECURITY_CONTEXT,
-                            livenessProbe: { tcpSocket: { port: "memcached" }, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },
-                            readinessProbe: { tcpSocket: { port: "memcached" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+                            livenessProbe: {
+                                tcpSocket: { port: "memcached" },
+                                periodSeconds: 30,
+                                failureThreshold: 4,
+                                timeoutSeconds: 5,
+                            },
+                            readinessProbe: {
+                                tcpSocket: { port: "memcached" },
+                                periodSeconds: 5,
+                                failureThreshold: 3,
+                                timeoutSeconds: 5,
+                            },
                             terminationMessagePolicy: "FallbackToLogsOnError",
                         },
                         {
                             name: "exporter",
                             image: MEMCACHED_EXPORTER_IMAGE,
                             imagePullPolicy: "IfNotPresent",
-                            args: [`--memcached.address=localhost:${MEMCACHED_PORT}`, `--web.listen-address=:${MEMCACHED_EXPORTER_PORT}`],
+                            args: [
+                                `--memcached.address=localhost:${MEMCACHED_PORT}`,
+                                `--web.listen-address=:${MEMCACHED_EXPORTER_PORT}`,
+                            ],
                             ports: [{ name: "metrics", containerPort: MEMCACHED_EXPORTER_PORT, protocol: "TCP" }],
                             resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
                             securityContext: { ...CONTAINER_SECURITY_CONTEXT, runAsUser: 65534, runAsGroup: 65534 },
-                            livenessProbe: { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },
+                            livenessProbe: {
+                                httpGet: { path: "/metrics", port: "metrics" },
+                                periodSeconds: 30,
+                                failureThreshold: 4,
+                                timeoutSeconds: 5,
+                            },
                             terminationMessagePolicy: "FallbackToLogsOnError",
                         },
                     ],
@@ -105,14 +155,19 @@ export function memcachedServiceSpec(): k8s.types.input.core.v1.Service {
 }
 
 /** memcached has no authentication: only the query-frontend pods may reach it; metrics in-namespace. */
-export function memcachedNetworkPolicy(frontendSelector: Record<string, string>): k8s.types.input.networking.v1.NetworkPolicy {
+export function memcachedNetworkPolicy(
+    frontendSelector: Record<string, string>,
+): k8s.types.input.networking.v1.NetworkPolicy {
     return {
         metadata: { name: MEMCACHED_NAME, namespace: MONITORING_NAMESPACE, labels: memcachedLabels() },
         spec: {
             podSelector: { matchLabels: memcachedSelector() },
             policyTypes: ["Ingress"],
             ingress: [
-                { from: [{ podSelector: { matchLabels: frontendSelector } }], ports: [{ protocol: "TCP", port: MEMCACHED_PORT }] },
+                {
+                    from: [{ podSelector: { matchLabels: frontendSelector } }],
+                    ports: [{ protocol: "TCP", port: MEMCACHED_PORT }],
+                },
                 { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: MEMCACHED_EXPORTER_PORT }] },
             ],
         },
@@ -120,11 +175,20 @@ export function memcachedNetworkPolicy(frontendSelector: Record<string, string>)
 }
 
 /** The exporter's metrics, under the job name memcached dashboards and alerts expect. */
-export function memcachedPodMonitor(): { apiVersion: "monitoring.coreos.com/v1"; kind: "PodMonitor"; metadata: Record<string, any>; spec: Record<string, unknown> } {
+export function memcachedPodMonitor(): {
+    apiVersion: "monitoring.coreos.com/v1";
+    kind: "PodMonitor";
+    metadata: Record<string, unknown>;
+    spec: Record<string, unknown>;
+} {
     return {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PodMonitor",
-        metadata: { name: MEMCACHED_NAME, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
+        metadata: {
+            name: MEMCACHED_NAME,
+            namespace: MONITORING_NAMESPACE,
+            labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL },
+        },
         spec: {
             selector: { matchLabels: memcachedSelector() },
             namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
@@ -157,7 +221,10 @@ export class MemcachedResultsCache extends pulumi.ComponentResource {
         if (args.central.queryFrontend.memcached.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
                 name,
-                { metadata: { name: MEMCACHED_NAME, namespace: MONITORING_NAMESPACE, labels: memcachedLabels() }, spec: { maxUnavailable: 1, selector: { matchLabels: memcachedSelector() } } },
+                {
+                    metadata: { name: MEMCACHED_NAME, namespace: MONITORING_NAMESPACE, labels: memcachedLabels() },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: memcachedSelector() } },
+                },
                 child,
             );
         }

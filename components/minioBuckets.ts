@@ -66,7 +66,11 @@ export interface BucketPlan {
 }
 
 export function bucketPlans(names: BucketNames, existing: string[]): BucketPlan[] {
-    return (Object.entries(names) as [keyof BucketNames, string][]).map(([role, bucket]) => ({ role, bucket, adopt: existing.includes(bucket) }));
+    return (Object.entries(names) as [keyof BucketNames, string][]).map(([role, bucket]) => ({
+        role,
+        bucket,
+        adopt: existing.includes(bucket),
+    }));
 }
 
 export interface MinioBucketsArgs {
@@ -102,7 +106,12 @@ export class MinioBuckets extends pulumi.ComponentResource {
             new aws.s3.Bucket(
                 `${name}-${plan.role}`,
                 { bucket: plan.bucket, forceDestroy: false },
-                { parent: this, provider, protect: true, ...(plan.adopt ? { import: plan.bucket, retainOnDelete: true } : {}) },
+                {
+                    parent: this,
+                    provider,
+                    protect: true,
+                    ...(plan.adopt ? { import: plan.bucket, retainOnDelete: true } : {}),
+                },
             );
         }
         this.names = args.names;

@@ -58,7 +58,11 @@ export class MonitoringBase extends pulumi.ComponentResource {
         const { config, provider } = args;
         const child = { parent: this };
 
-        const namespaces = new MonitoringNamespaces(`${name}-namespaces`, { provider, adoptMonitoring: config.kubePrometheusStack.adopt }, child);
+        const namespaces = new MonitoringNamespaces(
+            `${name}-namespaces`,
+            { provider, adoptMonitoring: config.kubePrometheusStack.adopt },
+            child,
+        );
         this.namespace = namespaces.monitoring.metadata.name;
 
         const lbIpam = config.loadBalancer.manageCiliumIpam
@@ -81,7 +85,13 @@ export class MonitoringBase extends pulumi.ComponentResource {
         if (config.grpcTls.enabled) {
             const tls = new SidecarTls(
                 `${name}-sidecar-tls`,
-                { provider, namespace: this.namespace, clusterName: config.clusterName, loadBalancerIp: config.loadBalancer.ip, settings: config.grpcTls },
+                {
+                    provider,
+                    namespace: this.namespace,
+                    clusterName: config.clusterName,
+                    loadBalancerIp: config.loadBalancer.ip,
+                    settings: config.grpcTls,
+                },
                 child,
             );
             this.sidecarTls = tls;
@@ -99,7 +109,11 @@ export class MonitoringBase extends pulumi.ComponentResource {
         // The central cluster's base also runs Alertmanager (HA) and Grafana on Thanos Query.
         let centralAddons: CentralAddons | undefined;
         if (config.central !== undefined) {
-            const grafanaAdmin = new GrafanaAdminSecret(`${name}-grafana-admin`, { provider, namespace: this.namespace }, child);
+            const grafanaAdmin = new GrafanaAdminSecret(
+                `${name}-grafana-admin`,
+                { provider, namespace: this.namespace },
+                child,
+            );
             this.grafanaAdminPassword = grafanaAdmin.password;
             // Alertmanager mounts the receivers' credentials; its config names the files.
             const receivers = new AlertmanagerReceiverSecret(
@@ -135,7 +149,11 @@ export class MonitoringBase extends pulumi.ComponentResource {
             child,
         );
 
-        new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] }, child);
+        new ThanosPodMonitors(
+            `${name}-pod-monitors`,
+            { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] },
+            child,
+        );
         // Each cluster watches its own sidecars and uploads, and records its certificates' expiry, on its own Prometheus.
         const alerting = config.prometheus.alerting;
         const links = { baseUrl: alerting.runbookBaseUrl };
@@ -145,17 +163,36 @@ export class MonitoringBase extends pulumi.ComponentResource {
             {
                 provider,
                 ruleName: "thanos-multicluster-cluster",
-                groups: expiries.apply((certificates) => withoutAlerts([...sidecarRuleGroups(links), ...clusterRuleGroups(links, certificates)], alerting.disabledAlerts)),
+                groups: expiries.apply((certificates) =>
+                    withoutAlerts(
+                        [...sidecarRuleGroups(links), ...clusterRuleGroups(links, certificates)],
+                        alerting.disabledAlerts,
+                    ),
+                ),
                 dependsOn: [stack.release],
             },
             child,
         );
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: monitoringBasePolicies(config), ciliumPolicies: nodeSourcedPolicies(config), dependsOn: [namespaces.monitoring] }, child);
+        new NetworkPolicies(
+            `${name}-network-policies`,
+            {
+                provider,
+                policies: monitoringBasePolicies(config),
+                ciliumPolicies: nodeSourcedPolicies(config),
+                dependsOn: [namespaces.monitoring],
+            },
+            child,
+        );
 
         if (config.central !== undefined) {
             const alertmanagers = new AlertmanagerLoadBalancer(
                 `${name}-alertmanager-lb`,
-                { provider, settings: config, central: config.central, dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])] },
+                {
+                    provider,
+                    settings: config,
+                    central: config.central,
+                    dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])],
+                },
                 child,
             );
             this.alertmanagerEdgeEndpoints = alertmanagers.endpoints;
@@ -164,7 +201,11 @@ export class MonitoringBase extends pulumi.ComponentResource {
         if (config.exposeSidecars) {
             const sidecars = new SidecarLoadBalancer(
                 `${name}-sidecar-lb`,
-                { provider, settings: config, dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])] },
+                {
+                    provider,
+                    settings: config,
+                    dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])],
+                },
                 child,
             );
             this.sidecarEndpoints = sidecars.endpoints;

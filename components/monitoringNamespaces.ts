@@ -25,8 +25,18 @@ function podSecurityLabels(enforce: PodSecurityLevel, warnAndAudit: PodSecurityL
 export function monitoringNamespaceSpecs(): { metadata: { name: string; labels: Record<string, string> } }[] {
     const common = { ...PART_OF_LABEL, ...MANAGED_BY_LABEL };
     return [
-        { metadata: { name: MONITORING_NAMESPACE, labels: { ...common, ...podSecurityLabels("restricted", "restricted") } } },
-        { metadata: { name: NODE_EXPORTER_NAMESPACE, labels: { ...common, ...podSecurityLabels("privileged", "privileged") } } },
+        {
+            metadata: {
+                name: MONITORING_NAMESPACE,
+                labels: { ...common, ...podSecurityLabels("restricted", "restricted") },
+            },
+        },
+        {
+            metadata: {
+                name: NODE_EXPORTER_NAMESPACE,
+                labels: { ...common, ...podSecurityLabels("privileged", "privileged") },
+            },
+        },
     ];
 }
 
@@ -51,7 +61,9 @@ export class MonitoringNamespaces extends pulumi.ComponentResource {
                 new k8s.core.v1.Namespace(`${name}-${spec.metadata.name}`, spec, {
                     parent: this,
                     provider: args.provider,
-                    ...(args.adoptMonitoring && spec.metadata.name === MONITORING_NAMESPACE ? { import: MONITORING_NAMESPACE } : {}),
+                    ...(args.adoptMonitoring && spec.metadata.name === MONITORING_NAMESPACE
+                        ? { import: MONITORING_NAMESPACE }
+                        : {}),
                 }),
         );
         this.monitoring = monitoring;

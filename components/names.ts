@@ -39,12 +39,18 @@ export function alertmanagerPodName(replica: number): string {
 }
 
 /** The operator's labels on the Alertmanager pods of our Alertmanager CR (the chart's Service selects them so). */
-export const ALERTMANAGER_POD_SELECTOR = { "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER_CR_NAME };
+export const ALERTMANAGER_POD_SELECTOR = {
+    "app.kubernetes.io/name": "alertmanager",
+    alertmanager: ALERTMANAGER_CR_NAME,
+};
 /** Alertmanager's gossip port (TCP and UDP) between replicas. */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
 
 /** The operator's labels on the Prometheus pods of our Prometheus CR. */
-export const PROMETHEUS_POD_SELECTOR = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": PROMETHEUS_CR_NAME };
+export const PROMETHEUS_POD_SELECTOR = {
+    "app.kubernetes.io/name": "prometheus",
+    "operator.prometheus.io/name": PROMETHEUS_CR_NAME,
+};
 /** The Grafana chart's labels on its pods. */
 export const GRAFANA_POD_SELECTOR = { "app.kubernetes.io/name": "grafana" };
 

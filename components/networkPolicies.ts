@@ -2,7 +2,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
-import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_POD_SELECTOR, ALERTMANAGER_PORT, GRAFANA_POD_SELECTOR, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, PROMETHEUS_PORT, SIDECAR_GRPC_PORT } from "./names";
+import {
+    ALERTMANAGER_CLUSTER_PORT,
+    ALERTMANAGER_POD_SELECTOR,
+    ALERTMANAGER_PORT,
+    GRAFANA_POD_SELECTOR,
+    MANAGED_BY_LABEL,
+    MONITORING_NAMESPACE,
+    PART_OF_LABEL,
+    PROMETHEUS_POD_SELECTOR,
+    PROMETHEUS_PORT,
+    SIDECAR_GRPC_PORT,
+} from "./names";
 import { QUERY_COMPONENT, QUERY_HTTP_PORT } from "./thanosQuery";
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosSelector } from "./thanosWorkload";
 
@@ -27,7 +38,11 @@ function udp(...ports: number[]) {
     return ports.map((port) => ({ protocol: "UDP", port }));
 }
 
-function policy(name: string, podSelector: Record<string, string>, ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[]): NetworkPolicySpec {
+function policy(
+    name: string,
+    podSelector: Record<string, string>,
+    ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[],
+): NetworkPolicySpec {
     return {
         metadata: { name, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
         spec: { podSelector: { matchLabels: podSelector }, policyTypes: ["Ingress"], ingress },
@@ -67,7 +82,12 @@ function fromClusterNodes(name: string, podSelector: Record<string, string>, por
         metadata: { name, namespace: MONITORING_NAMESPACE, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL } },
         spec: {
             endpointSelector: { matchLabels: podSelector },
-            ingress: [{ fromEntities: CLUSTER_NODES, toPorts: [{ ports: ports.map((port) => ({ port: String(port), protocol: "TCP" as const })) }] }],
+            ingress: [
+                {
+                    fromEntities: CLUSTER_NODES,
+                    toPorts: [{ ports: ports.map((port) => ({ port: String(port), protocol: "TCP" as const })) }],
+                },
+            ],
         },
     };
 }
@@ -83,7 +103,9 @@ export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPol
             fromClusterNodes("alertmanager-from-nodes", ALERTMANAGER_POD_SELECTOR, [ALERTMANAGER_PORT]),
         ];
     }
-    return settings.exposeSidecars ? [fromClusterNodes("prometheus-from-nodes", PROMETHEUS_POD_SELECTOR, [SIDECAR_GRPC_PORT])] : [];
+    return settings.exposeSidecars
+        ? [fromClusterNodes("prometheus-from-nodes", PROMETHEUS_POD_SELECTOR, [SIDECAR_GRPC_PORT])]
+        : [];
 }
 
 /** The control plane's node-sourced rule: Query's HTTP through the central LoadBalancer. */
@@ -100,7 +122,8 @@ export function controlPlaneNodeSourcedPolicies(): CiliumNetworkPolicySpec[] {
  * monitoring namespace.
  */
 export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicySpec[] {
-    const sidecarPeers: Peer[] = settings.role === "edge" ? cidrs(settings.loadBalancer.sidecarSourceRanges) : [QUERY_PODS];
+    const sidecarPeers: Peer[] =
+        settings.role === "edge" ? cidrs(settings.loadBalancer.sidecarSourceRanges) : [QUERY_PODS];
     const policies = [
         policy("prometheus", PROMETHEUS_POD_SELECTOR, [
             { from: sidecarPeers, ports: tcp(SIDECAR_GRPC_PORT) },
@@ -109,13 +132,21 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
     ];
     if (settings.central !== undefined) {
         policies.push(
-            policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [...cidrs(settings.central.uiSourceRanges), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
+            policy("grafana", GRAFANA_POD_SELECTOR, [
+                { from: [...cidrs(settings.central.uiSourceRanges), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) },
+            ]),
             // Alerts come in from the edges (through the per-replica LoadBalancer ports; traffic SNATed
             // by a node is let in by nodeSourcedPolicies) and from Prometheus and the Ruler in the
             // namespace; gossip and the reloader answer only in the namespace.
             policy("alertmanager", ALERTMANAGER_POD_SELECTOR, [
-                { from: [...cidrs(settings.central.alertmanager.edgeSourceRanges), SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
-                { from: [SAME_NAMESPACE], ports: [...tcp(ALERTMANAGER_CLUSTER_PORT, RELOADER_PORT), ...udp(ALERTMANAGER_CLUSTER_PORT)] },
+                {
+                    from: [...cidrs(settings.central.alertmanager.edgeSourceRanges), SAME_NAMESPACE],
+                    ports: tcp(ALERTMANAGER_PORT),
+                },
+                {
+                    from: [SAME_NAMESPACE],
+                    ports: [...tcp(ALERTMANAGER_CLUSTER_PORT, RELOADER_PORT), ...udp(ALERTMANAGER_CLUSTER_PORT)],
+                },
             ]),
         );
     }
@@ -140,7 +171,9 @@ export function controlPlanePolicies(central: CentralSettings): NetworkPolicySpe
                 { from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) },
             ]),
         ),
-        policy("thanos-compactor", thanosSelector("compactor"), [{ from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) }]),
+        policy("thanos-compactor", thanosSelector("compactor"), [
+            { from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) },
+        ]),
     ];
 }
 
@@ -160,10 +193,18 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:network:NetworkPolicies", name, {}, opts);
         for (const spec of args.policies) {
-            new k8s.networking.v1.NetworkPolicy(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+            new k8s.networking.v1.NetworkPolicy(`${name}-${spec.metadata.name}`, spec, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+            });
         }
         for (const spec of args.ciliumPolicies) {
-            new k8s.apiextensions.CustomResource(`${name}-cilium-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+            new k8s.apiextensions.CustomResource(`${name}-cilium-${spec.metadata.name}`, spec, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+            });
         }
         this.registerOutputs({});
     }

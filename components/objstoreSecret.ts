@@ -74,7 +74,15 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
             new k8s.core.v1.ConfigMap(
                 `${name}-ca`,
                 {
-                    metadata: { name: OBJSTORE_CA.configMap, namespace: args.namespace, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "objstore-config" } },
+                    metadata: {
+                        name: OBJSTORE_CA.configMap,
+                        namespace: args.namespace,
+                        labels: {
+                            ...PART_OF_LABEL,
+                            ...MANAGED_BY_LABEL,
+                            "app.kubernetes.io/component": "objstore-config",
+                        },
+                    },
                     data: { [OBJSTORE_CA.key]: args.storage.caBundle },
                 },
                 { parent: this, provider: args.provider },

@@ -9,7 +9,10 @@ import { thanosLabels } from "./thanosWorkload";
 const HOURS_PER_DAY = 24;
 
 /** The deployment CA: it signs only client certificates, so holding it admits to edges' sidecars and nothing else. */
-export function deploymentCaArgs(settings: GrpcTlsSettings, privateKeyPem: pulumi.Input<string>): tls.SelfSignedCertArgs {
+export function deploymentCaArgs(
+    settings: GrpcTlsSettings,
+    privateKeyPem: pulumi.Input<string>,
+): tls.SelfSignedCertArgs {
     return {
         privateKeyPem,
         isCaCertificate: true,
@@ -21,7 +24,12 @@ export function deploymentCaArgs(settings: GrpcTlsSettings, privateKeyPem: pulum
 }
 
 /** Query's client certificate: client authentication only. */
-export function queryClientCertArgs(settings: GrpcTlsSettings, csr: pulumi.Input<string>, caCertPem: pulumi.Input<string>, caPrivateKeyPem: pulumi.Input<string>): tls.LocallySignedCertArgs {
+export function queryClientCertArgs(
+    settings: GrpcTlsSettings,
+    csr: pulumi.Input<string>,
+    caCertPem: pulumi.Input<string>,
+    caPrivateKeyPem: pulumi.Input<string>,
+): tls.LocallySignedCertArgs {
     return {
         certRequestPem: csr,
         caCertPem,
@@ -56,20 +64,36 @@ export class QueryClientTls extends pulumi.ComponentResource {
     constructor(name: string, args: QueryClientTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:QueryClientTls", name, {}, opts);
         const child = { parent: this };
-        const key = (role: string) => new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const key = (role: string) =>
+            new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const caKey = key("ca");
-        const ca = new tls.SelfSignedCert(`${name}-ca`, deploymentCaArgs(args.settings, pulumi.secret(caKey.privateKeyPem)), child);
+        const ca = new tls.SelfSignedCert(
+            `${name}-ca`,
+            deploymentCaArgs(args.settings, pulumi.secret(caKey.privateKeyPem)),
+            child,
+        );
         const clientKey = key("client");
         const csr = new tls.CertRequest(
             `${name}-client`,
-            { privateKeyPem: pulumi.secret(clientKey.privateKeyPem), subject: { commonName: "thanos-query", organization: "thanos-multicluster" } },
+            {
+                privateKeyPem: pulumi.secret(clientKey.privateKeyPem),
+                subject: { commonName: "thanos-query", organization: "thanos-multicluster" },
+            },
             child,
         );
-        const client = new tls.LocallySignedCert(`${name}-client`, queryClientCertArgs(args.settings, csr.certRequestPem, ca.certPem, pulumi.secret(caKey.privateKeyPem)), child);
+        const client = new tls.LocallySignedCert(
+            `${name}-client`,
+            queryClientCertArgs(args.settings, csr.certRequestPem, ca.certPem, pulumi.secret(caKey.privateKeyPem)),
+            child,
+        );
         this.secret = new k8s.core.v1.Secret(
             name,
             {
-                metadata: { name: QUERY_CLIENT_TLS_SECRET, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+                metadata: {
+                    name: QUERY_CLIENT_TLS_SECRET,
+                    namespace: MONITORING_NAMESPACE,
+                    labels: thanosLabels(QUERY_COMPONENT),
+                },
                 type: "kubernetes.io/tls",
                 stringData: pulumi.secret({ "tls.crt": client.certPem, "tls.key": clientKey.privateKeyPem }),
             },

@@ -51,7 +51,12 @@ export class SidecarLoadBalancer extends pulumi.ComponentResource {
         super("thanos-multicluster:thanos:SidecarLoadBalancer", name, {}, opts);
         const exposure = sidecarExposure(args.settings);
         const services = perReplicaServiceSpecs(exposure).map(
-            (spec, replica) => new k8s.core.v1.Service(`${name}-${replica}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn }),
+            (spec, replica) =>
+                new k8s.core.v1.Service(`${name}-${replica}`, spec, {
+                    parent: this,
+                    provider: args.provider,
+                    dependsOn: args.dependsOn,
+                }),
         );
         this.endpoints = perReplicaEndpoints(services, exposure);
         this.registerOutputs({ endpoints: this.endpoints });

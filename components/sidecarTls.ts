@@ -8,7 +8,12 @@ import { MANAGED_BY_LABEL, PART_OF_LABEL, SIDECAR_TLS, sidecarServerName } from 
 const HOURS_PER_DAY = 24;
 
 /** The operator's grpcServerTlsConfig for the sidecar: serve the edge's certificate, require a client certificate from the edge's CA. */
-export function sidecarGrpcServerTlsConfig(): { caFile: string; certFile: string; keyFile: string; minVersion: string } {
+export function sidecarGrpcServerTlsConfig(): {
+    caFile: string;
+    certFile: string;
+    keyFile: string;
+    minVersion: string;
+} {
     return {
         caFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.ca}`,
         certFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.cert}`,
@@ -21,7 +26,8 @@ export function sidecarGrpcServerTlsConfig(): { caFile: string; certFile: string
 export function certificateExpiries(validityEnd: Record<string, string>): CertificateExpiry[] {
     return Object.entries(validityEnd).map(([certificate, end]) => {
         const ms = Date.parse(end);
-        if (Number.isNaN(ms)) throw new Error(`certificate ${certificate}: validityEndTime "${end}" is not an RFC 3339 time`);
+        if (Number.isNaN(ms))
+            throw new Error(`certificate ${certificate}: validityEndTime "${end}" is not an RFC 3339 time`);
         return { certificate, notAfterSeconds: Math.floor(ms / 1000) };
     });
 }
@@ -70,7 +76,8 @@ export class SidecarTls extends pulumi.ComponentResource {
         const child = { parent: this };
         // Private keys are wrapped in pulumi.secret wherever they are passed on: the provider marks
         // its own outputs secret, and this keeps them secret through any engine or mock.
-        const key = (role: string) => new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const key = (role: string) =>
+            new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         this.serverName = sidecarServerName(args.clusterName);
 
         const caKey = key("ca");
@@ -79,7 +86,10 @@ export class SidecarTls extends pulumi.ComponentResource {
             {
                 privateKeyPem: pulumi.secret(caKey.privateKeyPem),
                 isCaCertificate: true,
-                subject: { commonName: `thanos-multicluster ${args.clusterName} sidecar CA`, organization: "thanos-multicluster" },
+                subject: {
+                    commonName: `thanos-multicluster ${args.clusterName} sidecar CA`,
+                    organization: "thanos-multicluster",
+                },
                 allowedUses: ["cert_signing", "crl_signing"],
                 validityPeriodHours: args.settings.caValidityDays * HOURS_PER_DAY,
                 earlyRenewalHours: args.settings.renewBeforeDays * HOURS_PER_DAY,
@@ -89,7 +99,12 @@ export class SidecarTls extends pulumi.ComponentResource {
         const serverKey = key("server");
         const csr = new tls.CertRequest(
             `${name}-server`,
-            { privateKeyPem: pulumi.secret(serverKey.privateKeyPem), subject: { commonName: this.serverName }, dnsNames: [this.serverName], ipAddresses: [args.loadBalancerIp] },
+            {
+                privateKeyPem: pulumi.secret(serverKey.privateKeyPem),
+                subject: { commonName: this.serverName },
+                dnsNames: [this.serverName],
+                ipAddresses: [args.loadBalancerIp],
+            },
             child,
         );
         const server = new tls.LocallySignedCert(
@@ -108,7 +123,15 @@ export class SidecarTls extends pulumi.ComponentResource {
         new k8s.core.v1.Secret(
             name,
             {
-                metadata: { name: SIDECAR_TLS.secret, namespace: args.namespace, labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "thanos-sidecar-tls" } },
+                metadata: {
+                    name: SIDECAR_TLS.secret,
+                    namespace: args.namespace,
+                    labels: {
+                        ...PART_OF_LABEL,
+                        ...MANAGED_BY_LABEL,
+                        "app.kubernetes.io/component": "thanos-sidecar-tls",
+                    },
+                },
                 type: "Opaque",
                 stringData: pulumi.secret({
                     [SIDECAR_TLS.ca]: ca.certPem.apply((own) => sidecarClientCa(args.settings, own)),

@@ -19,7 +19,9 @@ export interface PrometheusRuleSpec {
 export function prometheusRuleSpec(name: string, groups: RuleGroup[]): PrometheusRuleSpec {
     const thanosOnly = groups.filter((g) => g.partial_response_strategy !== undefined).map((g) => g.name);
     if (thanosOnly.length > 0) {
-        throw new Error(`PrometheusRule ${name}: groups ${thanosOnly.join(", ")} set partial_response_strategy, which Prometheus rejects; evaluate them in the Thanos Ruler`);
+        throw new Error(
+            `PrometheusRule ${name}: groups ${thanosOnly.join(", ")} set partial_response_strategy, which Prometheus rejects; evaluate them in the Thanos Ruler`,
+        );
     }
     return {
         apiVersion: "monitoring.coreos.com/v1",
@@ -44,10 +46,17 @@ export interface ThanosAlertRulesArgs {
 export class ThanosAlertRules extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosAlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:ThanosAlertRules", name, {}, opts);
-        const spec = pulumi.output(args.groups).apply((groups) => prometheusRuleSpec(args.ruleName, groups as RuleGroup[]));
+        const spec = pulumi
+            .output(args.groups)
+            .apply((groups) => prometheusRuleSpec(args.ruleName, groups as RuleGroup[]));
         new k8s.apiextensions.CustomResource(
             name,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: prometheusRuleSpec(args.ruleName, []).metadata, spec: spec.spec },
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: prometheusRuleSpec(args.ruleName, []).metadata,
+                spec: spec.spec,
+            },
             { parent: this, provider: args.provider, dependsOn: args.dependsOn },
         );
         this.registerOutputs({});

@@ -37,7 +37,10 @@ export function compactorArgs(central: CentralSettings): string[] {
  * be mounted twice anyway. Compaction does not deduplicate: Query does that at read time, and the
  * compactor's deduplication is experimental.
  */
-export function compactorStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {
+export function compactorStatefulSetSpec(
+    settings: ClusterSettings,
+    central: CentralSettings,
+): k8s.types.input.apps.v1.StatefulSet {
     return thanosStatefulSetSpec({
         name: COMPACTOR_NAME,
         component: COMPACTOR_COMPONENT,
@@ -84,11 +87,7 @@ export class ThanosCompactor extends pulumi.ComponentResource {
         super("thanos-multicluster:thanos:ThanosCompactor", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         new k8s.core.v1.Service(name, compactorServiceSpec(), child);
-        new k8s.apps.v1.StatefulSet(
-            name,
-            compactorStatefulSetSpec(args.settings, args.central),
-            child,
-        );
+        new k8s.apps.v1.StatefulSet(name, compactorStatefulSetSpec(args.settings, args.central), child);
         this.registerOutputs({});
     }
 }

@@ -58,13 +58,20 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             {
                 organization: central.organization,
                 stacks: central.edgeStacks,
-                expected: { objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint }, centralCluster: config.clusterName },
+                expected: {
+                    objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
+                    centralCluster: config.clusterName,
+                },
             },
             child,
         );
         this.edges = edgeStacks.edges;
 
-        this.buckets = { metrics: config.objectStorage.bucket, longhornBackups: central.buckets.longhornBackups, opensearchLogs: central.buckets.opensearchLogs };
+        this.buckets = {
+            metrics: config.objectStorage.bucket,
+            longhornBackups: central.buckets.longhornBackups,
+            opensearchLogs: central.buckets.opensearchLogs,
+        };
         let buckets: MinioBuckets | undefined;
         if (central.buckets.manage && config.secrets.minioAdmin !== undefined) {
             buckets = new MinioBuckets(
@@ -75,7 +82,9 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                         insecure: config.objectStorage.insecure,
                         insecureSkipVerify: config.objectStorage.insecureSkipVerify,
                         region: central.buckets.region,
-                        ...(config.objectStorage.caBundle !== undefined ? { caBundle: config.objectStorage.caBundle } : {}),
+                        ...(config.objectStorage.caBundle !== undefined
+                            ? { caBundle: config.objectStorage.caBundle }
+                            : {}),
                     },
                     accessKey: config.secrets.minioAdmin.accessKey,
                     secretKey: config.secrets.minioAdmin.secretKey,
@@ -92,17 +101,41 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         new ThanosCompactor(`${name}-compactor`, { provider, settings: config, central, dependsOn }, child);
         new ThanosRuler(
             `${name}-ruler`,
-            { provider, settings: config, central, clusters: this.edges.apply((edges) => [config.clusterName, ...edges.map((e) => e.clusterName)]), dependsOn },
+            {
+                provider,
+                settings: config,
+                central,
+                clusters: this.edges.apply((edges) => [config.clusterName, ...edges.map((e) => e.clusterName)]),
+                dependsOn,
+            },
             child,
         );
 
-        new NetworkPolicies(`${name}-network-policies`, { provider, policies: controlPlanePolicies(central), ciliumPolicies: controlPlaneNodeSourcedPolicies(), dependsOn: [args.base] }, child);
-        new ThanosPodMonitors(`${name}-pod-monitors`, { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] }, child);
+        new NetworkPolicies(
+            `${name}-network-policies`,
+            {
+                provider,
+                policies: controlPlanePolicies(central),
+                ciliumPolicies: controlPlaneNodeSourcedPolicies(),
+                dependsOn: [args.base],
+            },
+            child,
+        );
+        new ThanosPodMonitors(
+            `${name}-pod-monitors`,
+            { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] },
+            child,
+        );
         // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler cannot report its own failure).
         const links = { baseUrl: config.prometheus.alerting.runbookBaseUrl };
         new ThanosAlertRules(
             `${name}-alert-rules`,
-            { provider, ruleName: "thanos-control-plane", groups: withoutAlerts(controlPlaneRuleGroups(links), config.prometheus.alerting.disabledAlerts), dependsOn: [args.base] },
+            {
+                provider,
+                ruleName: "thanos-control-plane",
+                groups: withoutAlerts(controlPlaneRuleGroups(links), config.prometheus.alerting.disabledAlerts),
+                dependsOn: [args.base],
+            },
             child,
         );
         // Grafana runs here: the dashboards of every cluster's Thanos, through Query.
@@ -147,7 +180,11 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         this.queryUrl = query.url;
         this.queryInClusterUrl = query.inClusterUrl;
         // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
-        const frontend = new ThanosQueryFrontend(`${name}-query-frontend`, { provider, central, dependsOn: [args.base] }, child);
+        const frontend = new ThanosQueryFrontend(
+            `${name}-query-frontend`,
+            { provider, central, dependsOn: [args.base] },
+            child,
+        );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
         this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });

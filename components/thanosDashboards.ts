@@ -2,7 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { thanosDashboards } from "../dashboards";
-import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
+import {
+    GRAFANA_DASHBOARD_LABEL,
+    GRAFANA_FOLDER_ANNOTATION,
+    MANAGED_BY_LABEL,
+    MONITORING_NAMESPACE,
+    PART_OF_LABEL,
+} from "./names";
 
 /** The Grafana folder the Thanos dashboards go into. */
 export const THANOS_DASHBOARD_FOLDER = "Thanos";
@@ -17,12 +23,18 @@ export function dashboardFileName(dashboard: Dashboard): string {
  * kubePrometheusStack.ts) in the namespace it watches. One each keeps every object far below the
  * 1 MiB ConfigMap limit however the dashboards grow.
  */
-export function dashboardConfigMapSpecs(dashboards: Dashboard[] = thanosDashboards()): k8s.types.input.core.v1.ConfigMap[] {
+export function dashboardConfigMapSpecs(
+    dashboards: Dashboard[] = thanosDashboards(),
+): k8s.types.input.core.v1.ConfigMap[] {
     return dashboards.map((dashboard) => ({
         metadata: {
             name: `grafana-dashboard-${dashboard.uid}`,
             namespace: MONITORING_NAMESPACE,
-            labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value },
+            labels: {
+                ...PART_OF_LABEL,
+                ...MANAGED_BY_LABEL,
+                [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value,
+            },
             annotations: { [GRAFANA_FOLDER_ANNOTATION]: THANOS_DASHBOARD_FOLDER },
         },
         data: { [dashboardFileName(dashboard)]: JSON.stringify(dashboard, null, 2) },
@@ -45,7 +57,11 @@ export class ThanosDashboards extends pulumi.ComponentResource {
         super("thanos-multicluster:central:ThanosDashboards", name, {}, opts);
         const specs = dashboardConfigMapSpecs();
         for (const spec of specs) {
-            new k8s.core.v1.ConfigMap(`${name}-${(spec.metadata as { name: string }).name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+            new k8s.core.v1.ConfigMap(`${name}-${(spec.metadata as { name: string }).name}`, spec, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+            });
         }
         this.uids = thanosDashboards().map((d) => d.uid!);
         this.registerOutputs({ uids: this.uids });

@@ -98,7 +98,10 @@ export const THANOS_FLAGS = {
  */
 export const HIDDEN_THANOS_FLAGS: { [C in keyof typeof THANOS_FLAGS]?: { [flag: string]: string } } = {
     // "Experimental feature, with high risk of changes"; registered with extflag.HiddenCmdClause.
-    store: { "store.caching-bucket.config": "thanos-io/thanos v0.42.4 cmd/thanos/store.go (registerStore: hidden.HiddenCmdClause)" },
+    store: {
+        "store.caching-bucket.config":
+            "thanos-io/thanos v0.42.4 cmd/thanos/store.go (registerStore: hidden.HiddenCmdClause)",
+    },
 };
 
 export type ThanosComponentName = keyof typeof THANOS_FLAGS;
@@ -109,7 +112,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Why a flag value is malformed for its kind, or undefined if it is well-formed. */
 export function flagValueProblem(kind: FlagKind, value: string | undefined): string | undefined {
     const bad = (what: string) => `value ${JSON.stringify(value)} is not ${what}`;
-    if (kind === "bool") return value === undefined ? undefined : `takes no value (use --flag or --no-flag), got ${JSON.stringify(value)}`;
+    if (kind === "bool")
+        return value === undefined
+            ? undefined
+            : `takes no value (use --flag or --no-flag), got ${JSON.stringify(value)}`;
     if (value === undefined) return "needs a value";
     switch (kind) {
         case "duration":

@@ -40,7 +40,12 @@ export function controlPlanePodMonitors(): PodMonitorSpec[] {
             ["ruler", THANOS_JOBS.rule],
         ] as const
     ).map(([component, job]) =>
-        podMonitor(`thanos-${component}`, { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": component, ...PART_OF_LABEL }, "http", job),
+        podMonitor(
+            `thanos-${component}`,
+            { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": component, ...PART_OF_LABEL },
+            "http",
+            job,
+        ),
     );
 }
 
@@ -58,7 +63,11 @@ export class ThanosPodMonitors extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosPodMonitorsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:monitoring:ThanosPodMonitors", name, {}, opts);
         for (const spec of args.monitors) {
-            new k8s.apiextensions.CustomResource(`${name}-${spec.metadata.name}`, spec, { parent: this, provider: args.provider, dependsOn: args.dependsOn });
+            new k8s.apiextensions.CustomResource(`${name}-${spec.metadata.name}`, spec, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+            });
         }
         this.registerOutputs({});
     }

@@ -6,7 +6,14 @@ import { CentralSettings, ClusterSettings } from "../config";
 import { ClusterStackOutputs } from "../contract";
 import { EndpointSdConfig } from "../schemas/thanos";
 import { assignedAddress, lbipamAnnotations } from "./lbipam";
-import { MONITORING_NAMESPACE, PROMETHEUS_REPLICA_LABEL, QUERY_ENDPOINTS_CONFIGMAP, QUERY_ENDPOINTS_KEY, SIDECAR_GRPC_PORT, prometheusPodName } from "./names";
+import {
+    MONITORING_NAMESPACE,
+    PROMETHEUS_REPLICA_LABEL,
+    QUERY_ENDPOINTS_CONFIGMAP,
+    QUERY_ENDPOINTS_KEY,
+    SIDECAR_GRPC_PORT,
+    prometheusPodName,
+} from "./names";
 import {
     POD_SECURITY_CONTEXT,
     THANOS_GRPC_PORT,
@@ -112,9 +119,19 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
         ...inputs.edges.flatMap((edge) =>
             edge.sidecarEndpoints.map((address, i) => {
                 const tls = edge.grpcTls.enabled
-                    ? { caFile: edgeCaFile(edge.stackName), certFile: QUERY_CLIENT_CERT_FILE, keyFile: QUERY_CLIENT_KEY_FILE, serverName: edge.grpcTls.serverName }
+                    ? {
+                          caFile: edgeCaFile(edge.stackName),
+                          certFile: QUERY_CLIENT_CERT_FILE,
+                          keyFile: QUERY_CLIENT_KEY_FILE,
+                          serverName: edge.grpcTls.serverName,
+                      }
                     : undefined;
-                return { address, strict: true, source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})`, ...(tls ? { tls } : {}) };
+                return {
+                    address,
+                    strict: true,
+                    source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})`,
+                    ...(tls ? { tls } : {}),
+                };
             }),
         ),
         ...range(inputs.storeGatewayReplicas).map((i) => ({
@@ -144,7 +161,13 @@ export function endpointSdConfig(endpoints: QueryEndpoint[]): EndpointSdConfig {
                 ? {
                       client_config: {
                           server_name: tls.serverName,
-                          tls_config: { enabled: true, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile, min_version: EDGE_TLS_MIN_VERSION },
+                          tls_config: {
+                              enabled: true,
+                              ca_file: tls.caFile,
+                              cert_file: tls.certFile,
+                              key_file: tls.keyFile,
+                              min_version: EDGE_TLS_MIN_VERSION,
+                          },
                       },
                   }
                 : {}),
@@ -190,7 +213,10 @@ export function queryArgs(central: CentralSettings, replicaLabels: string[]): st
  * edge's server CA (one ConfigMap per edge, optional: empty where the edge runs plain gRPC). One
  * volume whatever the number of edges, instead of one Secret volume per edge.
  */
-export function queryTlsVolume(edgeStacks: string[]): { volume: k8s.types.input.core.v1.Volume; mount: k8s.types.input.core.v1.VolumeMount } {
+export function queryTlsVolume(edgeStacks: string[]): {
+    volume: k8s.types.input.core.v1.Volume;
+    mount: k8s.types.input.core.v1.VolumeMount;
+} {
     const relative = (file: string) => file.slice(QUERY_TLS_DIR.length + 1);
     return {
         volume: {
@@ -206,7 +232,13 @@ export function queryTlsVolume(edgeStacks: string[]): { volume: k8s.types.input.
                             ],
                         },
                     },
-                    ...edgeStacks.map((stack) => ({ configMap: { name: edgeCaConfigMapName(stack), items: [{ key: "ca.crt", path: relative(edgeCaFile(stack)) }], optional: true } })),
+                    ...edgeStacks.map((stack) => ({
+                        configMap: {
+                            name: edgeCaConfigMapName(stack),
+                            items: [{ key: "ca.crt", path: relative(edgeCaFile(stack)) }],
+                            optional: true,
+                        },
+                    })),
                 ],
             },
         },
@@ -224,7 +256,10 @@ export function edgeTlsChecksum(edges: EdgeCluster[], clientCertificate: string)
         .map((edge) => (edge.grpcTls.enabled ? [edge.stackName, edge.grpcTls.caCertificate].join("\n") : ""))
         .filter((m) => m !== "")
         .sort();
-    return crypto.createHash("sha256").update([clientCertificate, ...material].join("\n")).digest("hex");
+    return crypto
+        .createHash("sha256")
+        .update([clientCertificate, ...material].join("\n"))
+        .digest("hex");
 }
 
 /** An edge's CA ConfigMap data: the edge's server CA where it serves mTLS, nothing where it does not. */
@@ -232,18 +267,36 @@ export function edgeCaData(edge: EdgeCluster): Record<string, string> {
     return edge.grpcTls.enabled ? { "ca.crt": edge.grpcTls.caCertificate } : {};
 }
 
-export function edgeCaConfigMapSpec(stackName: string, data: pulumi.Input<Record<string, string>>): k8s.types.input.core.v1.ConfigMap {
-    return { metadata: { name: edgeCaConfigMapName(stackName), namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) }, data };
+export function edgeCaConfigMapSpec(
+    stackName: string,
+    data: pulumi.Input<Record<string, string>>,
+): k8s.types.input.core.v1.ConfigMap {
+    return {
+        metadata: {
+            name: edgeCaConfigMapName(stackName),
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_COMPONENT),
+        },
+        data,
+    };
 }
 
 export function queryConfigMapSpec(endpointFile: pulumi.Input<string>): k8s.types.input.core.v1.ConfigMap {
     return {
-        metadata: { name: QUERY_ENDPOINTS_CONFIGMAP, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
+        metadata: {
+            name: QUERY_ENDPOINTS_CONFIGMAP,
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_COMPONENT),
+        },
         data: { [QUERY_ENDPOINTS_KEY]: endpointFile },
     };
 }
 
-export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input<string[]>, edgeTlsHash: pulumi.Input<string>): k8s.types.input.apps.v1.Deployment {
+export function queryDeploymentSpec(
+    central: CentralSettings,
+    args: pulumi.Input<string[]>,
+    edgeTlsHash: pulumi.Input<string>,
+): k8s.types.input.apps.v1.Deployment {
     const tlsVolume = queryTlsVolume(central.edgeStacks);
     return {
         metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
@@ -264,7 +317,10 @@ export function queryDeploymentSpec(central: CentralSettings, args: pulumi.Input
                             args,
                             httpPort: QUERY_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
-                            volumeMounts: [{ name: "endpoints", mountPath: QUERY_ENDPOINTS_DIR, readOnly: true }, tlsVolume.mount],
+                            volumeMounts: [
+                                { name: "endpoints", mountPath: QUERY_ENDPOINTS_DIR, readOnly: true },
+                                tlsVolume.mount,
+                            ],
                             resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } },
                         }),
                     ],
@@ -294,7 +350,10 @@ export function queryServiceSpec(): k8s.types.input.core.v1.Service {
 }
 
 /** Query's HTTP API and UI on the central cluster's pinned address, port 9090 (nothing else). */
-export function queryLoadBalancerSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.core.v1.Service {
+export function queryLoadBalancerSpec(
+    settings: ClusterSettings,
+    central: CentralSettings,
+): k8s.types.input.core.v1.Service {
     return {
         metadata: {
             name: `${QUERY_SERVICE}-lb`,
@@ -344,25 +403,43 @@ export class ThanosQuery extends pulumi.ComponentResource {
         super("thanos-multicluster:thanos:ThanosQuery", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         const endpointFile = pulumi.output(args.endpoints).apply(endpointFileYaml);
-        const endpointsConfigMap = new k8s.core.v1.ConfigMap(`${name}-endpoints`, queryConfigMapSpec(endpointFile), child);
+        const endpointsConfigMap = new k8s.core.v1.ConfigMap(
+            `${name}-endpoints`,
+            queryConfigMapSpec(endpointFile),
+            child,
+        );
         // Each ConfigMap depends only on the StackReference of its own edge.
-        const edgeCas = Object.entries(args.edgeByStack).map(([stack, edge]) => new k8s.core.v1.ConfigMap(`${name}-edge-ca-${stack}`, edgeCaConfigMapSpec(stack, edge.apply(edgeCaData)), child));
+        const edgeCas = Object.entries(args.edgeByStack).map(
+            ([stack, edge]) =>
+                new k8s.core.v1.ConfigMap(
+                    `${name}-edge-ca-${stack}`,
+                    edgeCaConfigMapSpec(stack, edge.apply(edgeCaData)),
+                    child,
+                ),
+        );
         const containerArgs = pulumi.output(args.replicaLabels).apply((labels) => queryArgs(args.central, labels));
         new k8s.apps.v1.Deployment(
             name,
             queryDeploymentSpec(
                 args.central,
                 containerArgs,
-                pulumi.all([args.edges, args.clientTls.clientCertificate]).apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate)),
+                pulumi
+                    .all([args.edges, args.clientTls.clientCertificate])
+                    .apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate)),
             ),
             { ...child, dependsOn: [...(args.dependsOn ?? []), endpointsConfigMap, args.clientTls.secret, ...edgeCas] },
         );
         new k8s.core.v1.Service(name, queryServiceSpec(), child);
-        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT), child);
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT),
+            child,
+        );
         const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);
         this.inClusterUrl = queryInClusterUrl(args.central.clusterDomain);
         this.url = lb.status.apply(
-            (status) => `http://${assignedAddress(status, `${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb`, args.settings.loadBalancer.ip)}:${QUERY_HTTP_PORT}`,
+            (status) =>
+                `http://${assignedAddress(status, `${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb`, args.settings.loadBalancer.ip)}:${QUERY_HTTP_PORT}`,
         );
         this.registerOutputs({ url: this.url, inClusterUrl: this.inClusterUrl });
     }

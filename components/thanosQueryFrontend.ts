@@ -5,7 +5,15 @@ import { parsePrometheusSize } from "../config/units";
 import { MONITORING_NAMESPACE } from "./names";
 import { MEMCACHED_MAX_ITEM_SIZE, MemcachedResultsCache, memcachedAddress } from "./memcached";
 import { queryInClusterUrl } from "./thanosQuery";
-import { POD_SECURITY_CONTEXT, oneAtATimeDisruptionBudget, preferSpreadAcrossNodes, thanosArgs, thanosContainer, thanosLabels, thanosSelector } from "./thanosWorkload";
+import {
+    POD_SECURITY_CONTEXT,
+    oneAtATimeDisruptionBudget,
+    preferSpreadAcrossNodes,
+    thanosArgs,
+    thanosContainer,
+    thanosLabels,
+    thanosSelector,
+} from "./thanosWorkload";
 
 export const QUERY_FRONTEND_COMPONENT = "query-frontend";
 export const QUERY_FRONTEND_SERVICE = "thanos-query-frontend";
@@ -23,7 +31,15 @@ export type ResponseCacheConfig =
     | { type: "IN-MEMORY"; config: { max_size: string } }
     | {
           type: "MEMCACHED";
-          config: { addresses: string[]; timeout: string; max_idle_connections: number; max_async_concurrency: number; max_get_multi_batch_size: number; max_item_size: string; expiration: string };
+          config: {
+              addresses: string[];
+              timeout: string;
+              max_idle_connections: number;
+              max_async_concurrency: number;
+              max_get_multi_batch_size: number;
+              max_item_size: string;
+              expiration: string;
+          };
       };
 
 export function responseCacheConfig(central: CentralSettings, maxSize: string): ResponseCacheConfig {
@@ -61,7 +77,9 @@ export function queryFrontendArgs(central: CentralSettings): string[] {
         // the next look at the same dashboard re-runs only the day that is still changing.
         "query-range.split-interval": queryFrontend.splitInterval,
         "query-range.max-retries-per-request": queryFrontend.maxRetries,
-        "query-range.response-cache-config": JSON.stringify(responseCacheConfig(central, queryFrontend.resultsCacheSize)),
+        "query-range.response-cache-config": JSON.stringify(
+            responseCacheConfig(central, queryFrontend.resultsCacheSize),
+        ),
         "query-range.partial-response": true,
         // Label names and values, and series lookups (Grafana's variables and autocompletion).
         "labels.split-interval": queryFrontend.splitInterval,
@@ -76,14 +94,21 @@ export function queryFrontendArgs(central: CentralSettings): string[] {
 /** Memory limit covering the in-memory caches (none with memcached) plus the process, in Mi. */
 export function queryFrontendMemoryLimitMi(central: CentralSettings): number {
     const mib = (size: string) => Math.ceil((parsePrometheusSize(size) ?? 0) / 1024 ** 2);
-    const caches = central.queryFrontend.cache === "in-memory" ? mib(central.queryFrontend.resultsCacheSize) + mib(central.queryFrontend.labelsCacheSize) : 0;
+    const caches =
+        central.queryFrontend.cache === "in-memory"
+            ? mib(central.queryFrontend.resultsCacheSize) + mib(central.queryFrontend.labelsCacheSize)
+            : 0;
     return caches + FRONTEND_OVERHEAD_MIB;
 }
 
 export function queryFrontendDeploymentSpec(central: CentralSettings): k8s.types.input.apps.v1.Deployment {
     const memoryLimitMi = queryFrontendMemoryLimitMi(central);
     return {
-        metadata: { name: QUERY_FRONTEND_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_FRONTEND_COMPONENT) },
+        metadata: {
+            name: QUERY_FRONTEND_SERVICE,
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_FRONTEND_COMPONENT),
+        },
         spec: {
             replicas: central.queryFrontend.replicas,
             selector: { matchLabels: thanosSelector(QUERY_FRONTEND_COMPONENT) },
@@ -99,7 +124,10 @@ export function queryFrontendDeploymentSpec(central: CentralSettings): k8s.types
                             args: queryFrontendArgs(central),
                             httpPort: QUERY_FRONTEND_HTTP_PORT,
                             volumeMounts: [],
-                            resources: { requests: { cpu: "100m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` }, limits: { memory: `${memoryLimitMi}Mi` } },
+                            resources: {
+                                requests: { cpu: "100m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` },
+                                limits: { memory: `${memoryLimitMi}Mi` },
+                            },
                         }),
                     ],
                 },
@@ -110,7 +138,11 @@ export function queryFrontendDeploymentSpec(central: CentralSettings): k8s.types
 
 export function queryFrontendServiceSpec(): k8s.types.input.core.v1.Service {
     return {
-        metadata: { name: QUERY_FRONTEND_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_FRONTEND_COMPONENT) },
+        metadata: {
+            name: QUERY_FRONTEND_SERVICE,
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_FRONTEND_COMPONENT),
+        },
         spec: {
             selector: thanosSelector(QUERY_FRONTEND_COMPONENT),
             ports: [{ name: "http", port: QUERY_FRONTEND_HTTP_PORT, targetPort: "http", protocol: "TCP" }],
@@ -121,7 +153,11 @@ export function queryFrontendServiceSpec(): k8s.types.input.core.v1.Service {
 /** The frontend answers only in-namespace (Grafana); it reaches Query, whose policy admits the namespace. */
 export function queryFrontendNetworkPolicy(): k8s.types.input.networking.v1.NetworkPolicy {
     return {
-        metadata: { name: QUERY_FRONTEND_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_FRONTEND_COMPONENT) },
+        metadata: {
+            name: QUERY_FRONTEND_SERVICE,
+            namespace: MONITORING_NAMESPACE,
+            labels: thanosLabels(QUERY_FRONTEND_COMPONENT),
+        },
         spec: {
             podSelector: { matchLabels: thanosSelector(QUERY_FRONTEND_COMPONENT) },
             policyTypes: ["Ingress"],
@@ -150,14 +186,29 @@ export class ThanosQueryFrontend extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosQueryFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:ThanosQueryFrontend", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
-        const cache = args.central.queryFrontend.cache === "memcached" ? new MemcachedResultsCache(
+        const cache =
+            args.central.queryFrontend.cache === "memcached"
+                ? new MemcachedResultsCache(
                       `${name}-memcached`,
-                      { provider: args.provider, central: args.central, clientSelector: thanosSelector(QUERY_FRONTEND_COMPONENT), dependsOn: args.dependsOn },
+                      {
+                          provider: args.provider,
+                          central: args.central,
+                          clientSelector: thanosSelector(QUERY_FRONTEND_COMPONENT),
+                          dependsOn: args.dependsOn,
+                      },
                       { parent: this },
-                  ) : undefined;
-        new k8s.apps.v1.Deployment(name, queryFrontendDeploymentSpec(args.central), { ...child, dependsOn: [...(args.dependsOn ?? []), ...(cache ? [cache] : [])] });
+                  )
+                : undefined;
+        new k8s.apps.v1.Deployment(name, queryFrontendDeploymentSpec(args.central), {
+            ...child,
+            dependsOn: [...(args.dependsOn ?? []), ...(cache ? [cache] : [])],
+        });
         new k8s.core.v1.Service(name, queryFrontendServiceSpec(), child);
-        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(QUERY_FRONTEND_SERVICE, MONITORING_NAMESPACE, QUERY_FRONTEND_COMPONENT), child);
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            oneAtATimeDisruptionBudget(QUERY_FRONTEND_SERVICE, MONITORING_NAMESPACE, QUERY_FRONTEND_COMPONENT),
+            child,
+        );
         new k8s.networking.v1.NetworkPolicy(name, queryFrontendNetworkPolicy(), child);
         this.inClusterUrl = queryFrontendInClusterUrl(args.central.clusterDomain);
         this.registerOutputs({ inClusterUrl: this.inClusterUrl });

@@ -30,7 +30,9 @@ const ALERTMANAGER_GOVERNING_SERVICE = "alertmanager-operated";
 /** The Ruler's rule file: the watchdog and the cross-cluster alerts, less those the stack's config disabled. */
 export function rulerRuleFile(settings: ClusterSettings, clusters: string[]): string {
     const alerting = settings.prometheus.alerting;
-    return ruleFile(withoutAlerts(globalRuleGroups({ baseUrl: alerting.runbookBaseUrl }, clusters), alerting.disabledAlerts));
+    return ruleFile(
+        withoutAlerts(globalRuleGroups({ baseUrl: alerting.runbookBaseUrl }, clusters), alerting.disabledAlerts),
+    );
 }
 
 export function rulerArgs(settings: ClusterSettings, central: CentralSettings): string[] {
@@ -48,7 +50,8 @@ export function rulerArgs(settings: ClusterSettings, central: CentralSettings): 
         query: [queryInClusterUrl(domain).replace(/^http:\/\//, "")],
         "alertmanagers.url": Array.from(
             { length: central.alertmanager.replicas },
-            (_, i) => `http://${alertmanagerPodName(i)}.${ALERTMANAGER_GOVERNING_SERVICE}.${MONITORING_NAMESPACE}.svc.${domain}:${ALERTMANAGER_PORT}`,
+            (_, i) =>
+                `http://${alertmanagerPodName(i)}.${ALERTMANAGER_GOVERNING_SERVICE}.${MONITORING_NAMESPACE}.svc.${domain}:${ALERTMANAGER_PORT}`,
         ),
         "alert.query-url": `http://${settings.loadBalancer.ip}:${QUERY_HTTP_PORT}`,
         "rule-file": [`${RULES_DIR}/*.yaml`],
@@ -70,7 +73,11 @@ export function rulesConfigMapSpec(rules: pulumi.Input<string>): k8s.types.input
     };
 }
 
-export function rulerStatefulSetSpec(settings: ClusterSettings, central: CentralSettings, rulesHash: pulumi.Input<string>): k8s.types.input.apps.v1.StatefulSet {
+export function rulerStatefulSetSpec(
+    settings: ClusterSettings,
+    central: CentralSettings,
+    rulesHash: pulumi.Input<string>,
+): k8s.types.input.apps.v1.StatefulSet {
     return thanosStatefulSetSpec({
         name: RULER_SERVICE,
         component: RULER_COMPONENT,
@@ -117,8 +124,16 @@ export class ThanosRuler extends pulumi.ComponentResource {
         const rules = pulumi.output(args.clusters).apply((clusters) => rulerRuleFile(args.settings, clusters));
         new k8s.core.v1.ConfigMap(name, rulesConfigMapSpec(rules), child);
         new k8s.core.v1.Service(name, headlessServiceSpec(RULER_SERVICE, MONITORING_NAMESPACE, RULER_COMPONENT), child);
-        new k8s.apps.v1.StatefulSet(name, rulerStatefulSetSpec(args.settings, args.central, rules.apply(rulesChecksum)), child);
-        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(RULER_SERVICE, MONITORING_NAMESPACE, RULER_COMPONENT), child);
+        new k8s.apps.v1.StatefulSet(
+            name,
+            rulerStatefulSetSpec(args.settings, args.central, rules.apply(rulesChecksum)),
+            child,
+        );
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            oneAtATimeDisruptionBudget(RULER_SERVICE, MONITORING_NAMESPACE, RULER_COMPONENT),
+            child,
+        );
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

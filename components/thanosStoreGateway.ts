@@ -28,7 +28,12 @@ export function indexCacheConfig(central: CentralSettings): { type: "IN-MEMORY";
  * `--store.caching-bucket.config`: an in-memory cache of chunk byte ranges, object attributes and
  * meta files, so repeated queries over the same days do not fetch the same objects from MinIO.
  */
-export function cachingBucketConfig(central: CentralSettings): { type: "IN-MEMORY"; config: { max_size: string }; chunk_subrange_size: number; blocks_iter_ttl: string } {
+export function cachingBucketConfig(central: CentralSettings): {
+    type: "IN-MEMORY";
+    config: { max_size: string };
+    chunk_subrange_size: number;
+    blocks_iter_ttl: string;
+} {
     return {
         type: "IN-MEMORY",
         config: { max_size: central.storeGateway.cachingBucketSize },
@@ -61,7 +66,10 @@ export function storeGatewayMemoryLimitMi(central: CentralSettings): number {
     return mib(indexCacheSize) + mib(chunkPoolSize) + mib(cachingBucketSize) + STORE_OVERHEAD_MIB;
 }
 
-export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: CentralSettings): k8s.types.input.apps.v1.StatefulSet {
+export function storeGatewayStatefulSetSpec(
+    settings: ClusterSettings,
+    central: CentralSettings,
+): k8s.types.input.apps.v1.StatefulSet {
     const memoryLimitMi = storeGatewayMemoryLimitMi(central);
     return thanosStatefulSetSpec({
         name: STORE_SERVICE,
@@ -77,7 +85,10 @@ export function storeGatewayStatefulSetSpec(settings: ClusterSettings, central: 
             args: storeGatewayArgs(central),
             httpPort: THANOS_HTTP_PORT,
             grpcPort: THANOS_GRPC_PORT,
-            resources: { requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` }, limits: { memory: `${memoryLimitMi}Mi` } },
+            resources: {
+                requests: { cpu: "250m", memory: `${Math.ceil(memoryLimitMi / 2)}Mi` },
+                limits: { memory: `${memoryLimitMi}Mi` },
+            },
         },
     });
 }
@@ -101,7 +112,11 @@ export class ThanosStoreGateway extends pulumi.ComponentResource {
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         new k8s.core.v1.Service(name, headlessServiceSpec(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
         new k8s.apps.v1.StatefulSet(name, storeGatewayStatefulSetSpec(args.settings, args.central), child);
-        new k8s.policy.v1.PodDisruptionBudget(name, oneAtATimeDisruptionBudget(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT), child);
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            oneAtATimeDisruptionBudget(STORE_SERVICE, MONITORING_NAMESPACE, STORE_COMPONENT),
+            child,
+        );
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

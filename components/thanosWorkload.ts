@@ -18,7 +18,10 @@ export const THANOS_GRPC_PORT = 10901;
  * compile). A list repeats its flag once per value; true is `--flag`,
  * false `--no-flag` (kingpin's negation); undefined leaves the flag out.
  */
-export function thanosArgs<C extends ThanosComponentName>(component: C, flags: { [K in ThanosFlagName<C>]?: FlagValue }): string[] {
+export function thanosArgs<C extends ThanosComponentName>(
+    component: C,
+    flags: { [K in ThanosFlagName<C>]?: FlagValue },
+): string[] {
     const args: string[] = [component];
     for (const [name, value] of Object.entries(flags) as [string, FlagValue | undefined][]) {
         if (value === undefined) continue;
@@ -78,7 +81,9 @@ export interface ThanosContainerOptions {
 
 /** The one Thanos container of a component's pod, probed on Thanos' own health endpoints. */
 export function thanosContainer(options: ThanosContainerOptions): k8s.types.input.core.v1.Container {
-    const ports: k8s.types.input.core.v1.ContainerPort[] = [{ name: "http", containerPort: options.httpPort, protocol: "TCP" }];
+    const ports: k8s.types.input.core.v1.ContainerPort[] = [
+        { name: "http", containerPort: options.httpPort, protocol: "TCP" },
+    ];
     if (options.grpcPort !== undefined) ports.push({ name: "grpc", containerPort: options.grpcPort, protocol: "TCP" });
     return {
         name: "thanos",
@@ -90,8 +95,18 @@ export function thanosContainer(options: ThanosContainerOptions): k8s.types.inpu
         volumeMounts: options.volumeMounts,
         resources: options.resources,
         securityContext: CONTAINER_SECURITY_CONTEXT,
-        livenessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },
-        readinessProbe: { httpGet: { path: "/-/ready", port: "http" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+        livenessProbe: {
+            httpGet: { path: "/-/healthy", port: "http" },
+            periodSeconds: 30,
+            failureThreshold: 4,
+            timeoutSeconds: 5,
+        },
+        readinessProbe: {
+            httpGet: { path: "/-/ready", port: "http" },
+            periodSeconds: 5,
+            failureThreshold: 3,
+            timeoutSeconds: 5,
+        },
         terminationMessagePolicy: "FallbackToLogsOnError",
     };
 }
@@ -120,7 +135,13 @@ export function preferSpreadAcrossNodes(component: string): k8s.types.input.core
     return {
         podAntiAffinity: {
             preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: thanosSelector(component) } } },
+                {
+                    weight: 100,
+                    podAffinityTerm: {
+                        topologyKey: "kubernetes.io/hostname",
+                        labelSelector: { matchLabels: thanosSelector(component) },
+                    },
+                },
             ],
         },
     };
@@ -171,17 +192,29 @@ export function thanosStatefulSetSpec(options: ThanosStatefulSetOptions): k8s.ty
             updateStrategy: { type: "RollingUpdate" },
             selector: { matchLabels: thanosSelector(options.component) },
             template: {
-                metadata: { labels: thanosLabels(options.component), ...(options.podAnnotations ? { annotations: options.podAnnotations } : {}) },
+                metadata: {
+                    labels: thanosLabels(options.component),
+                    ...(options.podAnnotations ? { annotations: options.podAnnotations } : {}),
+                },
                 spec: {
                     securityContext: POD_SECURITY_CONTEXT,
                     ...(options.spread ? { affinity: preferSpreadAcrossNodes(options.component) } : {}),
                     automountServiceAccountToken: false,
-                    ...(options.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: options.terminationGracePeriodSeconds } : {}),
-                    volumes: [...objstoreVolumes(OBJSTORE_SECRET.name, options.withObjstoreCa), ...(options.volumes ?? [])],
+                    ...(options.terminationGracePeriodSeconds !== undefined
+                        ? { terminationGracePeriodSeconds: options.terminationGracePeriodSeconds }
+                        : {}),
+                    volumes: [
+                        ...objstoreVolumes(OBJSTORE_SECRET.name, options.withObjstoreCa),
+                        ...(options.volumes ?? []),
+                    ],
                     containers: [
                         thanosContainer({
                             ...options.container,
-                            volumeMounts: [...objstoreVolumeMounts(options.withObjstoreCa), ...(options.container.volumeMounts ?? []), { name: "data", mountPath: options.dataDir }],
+                            volumeMounts: [
+                                ...objstoreVolumeMounts(options.withObjstoreCa),
+                                ...(options.container.volumeMounts ?? []),
+                                { name: "data", mountPath: options.dataDir },
+                            ],
                         }),
                     ],
                 },
@@ -192,7 +225,11 @@ export function thanosStatefulSetSpec(options: ThanosStatefulSetOptions): k8s.ty
 }
 
 /** The headless Service that gives each replica a stable DNS name (StatefulSet `serviceName`). */
-export function headlessServiceSpec(name: string, namespace: string, component: string): k8s.types.input.core.v1.Service {
+export function headlessServiceSpec(
+    name: string,
+    namespace: string,
+    component: string,
+): k8s.types.input.core.v1.Service {
     return {
         metadata: { name, namespace, labels: thanosLabels(component) },
         spec: {
@@ -209,7 +246,11 @@ export function headlessServiceSpec(name: string, namespace: string, component: 
 }
 
 /** A PodDisruptionBudget that lets a drain take one replica at a time. */
-export function oneAtATimeDisruptionBudget(name: string, namespace: string, component: string): k8s.types.input.policy.v1.PodDisruptionBudget {
+export function oneAtATimeDisruptionBudget(
+    name: string,
+    namespace: string,
+    component: string,
+): k8s.types.input.policy.v1.PodDisruptionBudget {
     return {
         metadata: { name, namespace, labels: thanosLabels(component) },
         spec: { maxUnavailable: 1, selector: { matchLabels: thanosSelector(component) } },

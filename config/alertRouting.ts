@@ -97,8 +97,10 @@ export function hostPortProblem(text: string): string | undefined {
 
 function readReceiver(r: Reader, path: string): ReceiverSettings {
     const name = r.string(`${path}.name`, "name the receiver, e.g. oncall") ?? "";
-    if (name !== "" && !isDns1123Label(name)) r.problem(`${path}.name`, `must be lower-case letters, digits and '-' (got "${name}")`);
-    if (name === NULL_RECEIVER || name === DEAD_MANS_SWITCH_RECEIVER) r.problem(`${path}.name`, `"${name}" is reserved for the program's own receiver; choose another name`);
+    if (name !== "" && !isDns1123Label(name))
+        r.problem(`${path}.name`, `must be lower-case letters, digits and '-' (got "${name}")`);
+    if (name === NULL_RECEIVER || name === DEAD_MANS_SWITCH_RECEIVER)
+        r.problem(`${path}.name`, `"${name}" is reserved for the program's own receiver; choose another name`);
     const receiver: ReceiverSettings = { name };
     if (r.has(`${path}.webhook`)) {
         r.object(`${path}.webhook`);
@@ -115,12 +117,14 @@ function readReceiver(r: Reader, path: string): ReceiverSettings {
         r.object(`${path}.email`);
         const address = (key: string, example: string) => {
             const value = r.string(`${path}.email.${key}`, `give an address, e.g. ${example}`) ?? "";
-            if (value !== "" && !isEmailAddress(value)) r.problem(`${path}.email.${key}`, `must be an email address like ${example}; got "${value}"`);
+            if (value !== "" && !isEmailAddress(value))
+                r.problem(`${path}.email.${key}`, `must be an email address like ${example}; got "${value}"`);
             return value;
         };
         const to = address("to", "oncall@example.com");
         const from = address("from", "alertmanager@example.com");
-        const smarthost = r.string(`${path}.email.smarthost`, "give the SMTP server as host:port, e.g. smtp.example.com:587") ?? "";
+        const smarthost =
+            r.string(`${path}.email.smarthost`, "give the SMTP server as host:port, e.g. smtp.example.com:587") ?? "";
         const problem = smarthost === "" ? undefined : hostPortProblem(smarthost);
         if (problem !== undefined) r.problem(`${path}.email.smarthost`, problem);
         const authUsername = r.optionalString(`${path}.email.authUsername`, "give the SMTP user name");
@@ -154,18 +158,34 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
     for (let i = 0; i < count; i++) receivers.push(readReceiver(r, `${base}.receivers[${i}]`));
     const names = receivers.map((x) => x.name);
     const repeated = names.filter((n, i) => n !== "" && names.indexOf(n) !== i);
-    if (repeated.length > 0) r.problem(`${base}.receivers`, `names ${[...new Set(repeated)].join(", ")} more than once: every receiver needs its own name`);
+    if (repeated.length > 0)
+        r.problem(
+            `${base}.receivers`,
+            `names ${[...new Set(repeated)].join(", ")} more than once: every receiver needs its own name`,
+        );
     for (const kind of RECEIVER_KINDS) {
         const users = receivers.filter((x) => x[kind] !== undefined).map((x) => x.name);
         if (users.length > 1) {
-            r.problem(`${base}.receivers`, `has ${kind} in ${users.join(" and ")}: each kind reads one secret (${secretKeyOf(kind)}), so at most one receiver may use it; put both people in one receiver`);
+            r.problem(
+                `${base}.receivers`,
+                `has ${kind} in ${users.join(" and ")}: each kind reads one secret (${secretKeyOf(kind)}), so at most one receiver may use it; put both people in one receiver`,
+            );
         }
     }
 
     const receiverRef = (key: string, fallback?: string): string => {
-        const value = fallback === undefined ? r.string(`${base}.${key}`, `name the receiver that gets every alert, one of: ${names.join(", ") || "(none yet)"}`) : r.string(`${base}.${key}`, "", fallback);
+        const value =
+            fallback === undefined
+                ? r.string(
+                      `${base}.${key}`,
+                      `name the receiver that gets every alert, one of: ${names.join(", ") || "(none yet)"}`,
+                  )
+                : r.string(`${base}.${key}`, "", fallback);
         if (value !== undefined && value !== "" && names.length > 0 && !names.includes(value)) {
-            r.problem(`${base}.${key}`, `("${value}") is not a receiver of ${base}.receivers; one of: ${names.join(", ")}`);
+            r.problem(
+                `${base}.${key}`,
+                `("${value}") is not a receiver of ${base}.receivers; one of: ${names.join(", ")}`,
+            );
         }
         return value ?? "";
     };
@@ -177,9 +197,14 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
         enabled: r.boolean(`${base}.deadMansSwitch.enabled`, false),
         interval: r.duration(`${base}.deadMansSwitch.interval`, "1m", "1m").text,
     };
-    const edgeSourceRanges = r.stringList(`${base}.edgeSourceRanges`, "list the CIDRs the edges send alerts from, e.g. [192.168.101.196/32]", []);
+    const edgeSourceRanges = r.stringList(
+        `${base}.edgeSourceRanges`,
+        "list the CIDRs the edges send alerts from, e.g. [192.168.101.196/32]",
+        [],
+    );
     for (const [i, cidr] of edgeSourceRanges.entries()) {
-        if (parseIPv4Cidr(cidr) === undefined) r.problem(`${base}.edgeSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set; got "${cidr}"`);
+        if (parseIPv4Cidr(cidr) === undefined)
+            r.problem(`${base}.edgeSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set; got "${cidr}"`);
     }
     return {
         receivers,
@@ -194,7 +219,11 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
 }
 
 export function secretKeyOf(kind: (typeof RECEIVER_KINDS)[number]): AlertingSecretKey {
-    return kind === "webhook" ? "alertmanagerWebhookUrl" : kind === "slack" ? "alertmanagerSlackApiUrl" : "alertmanagerSmtpPassword";
+    return kind === "webhook"
+        ? "alertmanagerWebhookUrl"
+        : kind === "slack"
+          ? "alertmanagerSlackApiUrl"
+          : "alertmanagerSmtpPassword";
 }
 
 /** The secret config keys the routing needs, each with the config key that needs it. */
@@ -204,9 +233,11 @@ export function requiredAlertingSecrets(routing: AlertRoutingSettings): { key: A
         const at = `central.alertmanager.receivers[${i}]`;
         if (receiver.webhook !== undefined) needed.push({ key: "alertmanagerWebhookUrl", neededBy: `${at}.webhook` });
         if (receiver.slack !== undefined) needed.push({ key: "alertmanagerSlackApiUrl", neededBy: `${at}.slack` });
-        if (receiver.email?.authUsername !== undefined) needed.push({ key: "alertmanagerSmtpPassword", neededBy: `${at}.email.authUsername` });
+        if (receiver.email?.authUsername !== undefined)
+            needed.push({ key: "alertmanagerSmtpPassword", neededBy: `${at}.email.authUsername` });
     }
-    if (routing.deadMansSwitch.enabled) needed.push({ key: "alertmanagerDeadMansSwitchUrl", neededBy: "central.alertmanager.deadMansSwitch.enabled" });
+    if (routing.deadMansSwitch.enabled)
+        needed.push({ key: "alertmanagerDeadMansSwitchUrl", neededBy: "central.alertmanager.deadMansSwitch.enabled" });
     return needed;
 }
 
@@ -216,7 +247,10 @@ export function readEdgeAlerting(r: Reader, isEdge: boolean): EdgeAlertingSettin
     if (!isEdge) {
         if (r.has("alerting")) {
             r.skip("alerting");
-            r.problem("alerting", "is set on the central stack: its Prometheus and Ruler reach Alertmanager in-cluster; remove it (edges use it)");
+            r.problem(
+                "alerting",
+                "is set on the central stack: its Prometheus and Ruler reach Alertmanager in-cluster; remove it (edges use it)",
+            );
         }
         return { centralAlertmanagers: [] };
     }
@@ -225,14 +259,18 @@ export function readEdgeAlerting(r: Reader, isEdge: boolean): EdgeAlertingSettin
         "list every central Alertmanager replica as host:port on the central address, e.g. [192.168.101.210:9093, 192.168.101.210:9094, 192.168.101.210:9095]",
     );
     if (centralAlertmanagers.length === 0 && r.problems.every((p) => !p.includes("alerting.centralAlertmanagers"))) {
-        r.problem("alerting.centralAlertmanagers", "must not be empty on an edge: this cluster's alerts would be evaluated and dropped; list every central Alertmanager replica");
+        r.problem(
+            "alerting.centralAlertmanagers",
+            "must not be empty on an edge: this cluster's alerts would be evaluated and dropped; list every central Alertmanager replica",
+        );
     }
     for (const [i, target] of centralAlertmanagers.entries()) {
         const problem = hostPortProblem(target);
         if (problem !== undefined) r.problem(`alerting.centralAlertmanagers[${i}]`, problem);
     }
     const repeated = centralAlertmanagers.filter((t, i) => centralAlertmanagers.indexOf(t) !== i);
-    if (repeated.length > 0) r.problem("alerting.centralAlertmanagers", `lists ${[...new Set(repeated)].join(", ")} more than once`);
+    if (repeated.length > 0)
+        r.problem("alerting.centralAlertmanagers", `lists ${[...new Set(repeated)].join(", ")} more than once`);
     return { centralAlertmanagers };
 }
 
@@ -251,7 +289,10 @@ export function expectedCentralAlertmanagers(central: CentralAlertmanagerExposur
 }
 
 /** An edge's alerting targets against the central stack file next to it (when there is one). */
-export function edgeAlertingProblems(edge: EdgeAlertingSettings, central: CentralAlertmanagerExposure | undefined): string[] {
+export function edgeAlertingProblems(
+    edge: EdgeAlertingSettings,
+    central: CentralAlertmanagerExposure | undefined,
+): string[] {
     if (central === undefined) return [];
     const expected = expectedCentralAlertmanagers(central);
     if (expected === undefined) return [];
@@ -262,7 +303,9 @@ export function edgeAlertingProblems(edge: EdgeAlertingSettings, central: Centra
     return [
         `thanos-multicluster:alerting.centralAlertmanagers must list every Alertmanager replica the central stack ${central.stack} (Pulumi.${central.stack}.yaml) exposes, ` +
             `[${expected.join(", ")}]` +
-            (missing.length > 0 ? `; missing ${missing.join(", ")} (a replica that misses an alert cannot deduplicate it)` : "") +
+            (missing.length > 0
+                ? `; missing ${missing.join(", ")} (a replica that misses an alert cannot deduplicate it)`
+                : "") +
             (unknown.length > 0 ? `; ${unknown.join(", ")} is not one of them` : ""),
     ];
 }

@@ -35,21 +35,32 @@ export function readAlerting(r: Reader): AlertingSettings {
             );
         }
     }
-    if (new Set(disabledAlerts).size !== disabledAlerts.length) r.problem("prometheus.disabledAlerts", "lists an alert twice; list each once");
+    if (new Set(disabledAlerts).size !== disabledAlerts.length)
+        r.problem("prometheus.disabledAlerts", "lists an alert twice; list each once");
 
-    const components = r.stringList("prometheus.unmonitoredComponents", `list any of ${UNMONITORABLE_COMPONENTS.join(", ")}`, []);
+    const components = r.stringList(
+        "prometheus.unmonitoredComponents",
+        `list any of ${UNMONITORABLE_COMPONENTS.join(", ")}`,
+        [],
+    );
     const unmonitoredComponents: UnmonitoredComponent[] = [];
     for (const [i, name] of components.entries()) {
         if ((UNMONITORABLE_COMPONENTS as readonly string[]).includes(name)) {
             unmonitoredComponents.push(name as UnmonitoredComponent);
         } else {
-            r.problem(`prometheus.unmonitoredComponents[${i}]`, `is "${name}"; must be one of ${UNMONITORABLE_COMPONENTS.join(", ")} (kube-prometheus-stack's component keys)`);
+            r.problem(
+                `prometheus.unmonitoredComponents[${i}]`,
+                `is "${name}"; must be one of ${UNMONITORABLE_COMPONENTS.join(", ")} (kube-prometheus-stack's component keys)`,
+            );
         }
     }
 
     const runbookBaseUrl = r.string("prometheus.runbookBaseUrl", "", DEFAULT_RUNBOOK_BASE_URL);
     if (/[\s#]/.test(runbookBaseUrl)) {
-        r.problem("prometheus.runbookBaseUrl", `must be a URL without spaces or a fragment (the alert's anchor is appended); got "${runbookBaseUrl}"`);
+        r.problem(
+            "prometheus.runbookBaseUrl",
+            `must be a URL without spaces or a fragment (the alert's anchor is appended); got "${runbookBaseUrl}"`,
+        );
     }
     return { disabledAlerts, unmonitoredComponents, runbookBaseUrl };
 }

@@ -5,7 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
 import { SECRET_KEYS } from "./reader";
 import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alertRouting";
-import { SELF_MANAGED_ORGANIZATION, crossStackProblems, edgeStackProblems, isSelfManagedBackend, projectBackendUrl, readSiblingStacks, stackIdentity } from "./siblings";
+import {
+    SELF_MANAGED_ORGANIZATION,
+    crossStackProblems,
+    edgeStackProblems,
+    isSelfManagedBackend,
+    projectBackendUrl,
+    readSiblingStacks,
+    stackIdentity,
+} from "./siblings";
 
 export * from "./settings";
 export * from "./alertRouting";
@@ -60,16 +68,29 @@ export function loadStackConfig(): StackConfig {
             problems.push(`${prefix}${key} is required: run \`pulumi config set --secret ${key}\` with ${spec.fix}`);
         }
         if (present && !isConfigSecret(`${prefix}${key}`)) {
-            problems.push(`${prefix}${key} is stored in clear in the stack file: remove it and run \`pulumi config set --secret ${key}\``);
+            problems.push(
+                `${prefix}${key} is stored in clear in the stack file: remove it and run \`pulumi config set --secret ${key}\``,
+            );
         }
     }
 
     // Secrets MinIO would refuse, or its well-known defaults. Values are only compared, never printed.
-    for (const [key, minimum] of [["objectStorageAccessKey", 3], ["objectStorageSecretKey", 8], ["minioAdminAccessKey", 3], ["minioAdminSecretKey", 8]] as const) {
+    for (const [key, minimum] of [
+        ["objectStorageAccessKey", 3],
+        ["objectStorageSecretKey", 8],
+        ["minioAdminAccessKey", 3],
+        ["minioAdminSecretKey", 8],
+    ] as const) {
         const value = allConfig[`${prefix}${key}`];
         if (value === undefined) continue;
-        if (value.length < minimum) problems.push(`${prefix}${key} is too short: MinIO requires at least ${minimum} characters; set a longer one with \`pulumi config set --secret ${key}\``);
-        else if (["minioadmin", "minio123", "changeme", "password"].includes(value)) problems.push(`${prefix}${key} is a well-known default credential: create a dedicated MinIO user and set its keys with \`pulumi config set --secret ${key}\``);
+        if (value.length < minimum)
+            problems.push(
+                `${prefix}${key} is too short: MinIO requires at least ${minimum} characters; set a longer one with \`pulumi config set --secret ${key}\``,
+            );
+        else if (["minioadmin", "minio123", "changeme", "password"].includes(value))
+            problems.push(
+                `${prefix}${key} is a well-known default credential: create a dedicated MinIO user and set its keys with \`pulumi config set --secret ${key}\``,
+            );
     }
 
     // Each stack file must describe a different cluster (the program runs in the project directory).
@@ -85,7 +106,12 @@ export function loadStackConfig(): StackConfig {
     // A self-managed backend keeps every stack under the literal organization `organization`.
     const organization = (raw.central as { organization?: unknown } | undefined)?.organization;
     const backendUrl = projectBackendUrl(process.cwd());
-    if (identity.role === "central" && isSelfManagedBackend(backendUrl) && typeof organization === "string" && organization !== SELF_MANAGED_ORGANIZATION) {
+    if (
+        identity.role === "central" &&
+        isSelfManagedBackend(backendUrl) &&
+        typeof organization === "string" &&
+        organization !== SELF_MANAGED_ORGANIZATION
+    ) {
         problems.push(
             `${prefix}central.organization is "${organization}", but Pulumi.yaml pins the self-managed backend ${backendUrl}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: set it to ${SELF_MANAGED_ORGANIZATION}`,
         );
@@ -109,15 +135,23 @@ export function loadStackConfig(): StackConfig {
         }
     }
     // Alerting: the receivers' secrets, and an edge's targets against the central stack file.
-    const alertingSecrets = settings?.central !== undefined ? requiredAlertingSecrets(settings.central.alertmanager) : [];
+    const alertingSecrets =
+        settings?.central !== undefined ? requiredAlertingSecrets(settings.central.alertmanager) : [];
     for (const { key, neededBy } of alertingSecrets) {
         if (!presentKeys.includes(key)) {
-            problems.push(`${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${ALERTING_SECRET_KEYS[key]}`);
+            problems.push(
+                `${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${ALERTING_SECRET_KEYS[key]}`,
+            );
         }
     }
     if (settings?.role === "edge") {
         const central = siblings.find((s) => s.role === "central");
-        problems.push(...edgeAlertingProblems(settings.alerting, central && { stack: central.stack, ip: central.lbIp, replicas: central.alertmanagerReplicas }));
+        problems.push(
+            ...edgeAlertingProblems(
+                settings.alerting,
+                central && { stack: central.stack, ip: central.lbIp, replicas: central.alertmanagerReplicas },
+            ),
+        );
     }
     if (problems.length > 0 || settings === undefined) {
         throw new ConfigError(problems);
@@ -130,7 +164,10 @@ export function loadStackConfig(): StackConfig {
             objectStorageSecretKey: config.requireSecret("objectStorageSecretKey"),
             kubeconfig: presentKeys.includes("kubeconfig") ? config.requireSecret("kubeconfig") : undefined,
             minioAdmin: managesBuckets
-                ? { accessKey: config.requireSecret("minioAdminAccessKey"), secretKey: config.requireSecret("minioAdminSecretKey") }
+                ? {
+                      accessKey: config.requireSecret("minioAdminAccessKey"),
+                      secretKey: config.requireSecret("minioAdminSecretKey"),
+                  }
                 : undefined,
             alerting: Object.fromEntries(alertingSecrets.map(({ key }) => [key, config.requireSecret(key)])),
         },

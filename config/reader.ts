@@ -64,11 +64,14 @@ function describe(value: unknown): string {
 export function editDistance(a: string, b: string): number {
     const x = a.toLowerCase();
     const y = b.toLowerCase();
-    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+        Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= x.length; i++) {
         for (let j = 1; j <= y.length; j++) {
             d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
     return d[x.length][y.length];
@@ -104,7 +107,11 @@ export class Reader {
      * rules about it are noise: only the type problem is reported.
      */
     problem(path: string, message: string): void {
-        if (this.typeReported.has(path) || [...this.typeReported].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) return;
+        if (
+            this.typeReported.has(path) ||
+            [...this.typeReported].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))
+        )
+            return;
         this.problems.push(`${this.key(path)} ${message}`);
     }
 
@@ -139,7 +146,12 @@ export class Reader {
         let value: unknown = this.raw;
         let walked = "";
         for (const [i, segment] of segments.entries()) {
-            const next = typeof segment === "number" ? `${walked}[${segment}]` : walked === "" ? segment : `${walked}.${segment}`;
+            const next =
+                typeof segment === "number"
+                    ? `${walked}[${segment}]`
+                    : walked === ""
+                      ? segment
+                      : `${walked}.${segment}`;
             if (value === undefined || value === null) {
                 value = undefined;
             } else if (typeof segment === "number" ? !Array.isArray(value) : !isPlainObject(value)) {
@@ -191,7 +203,8 @@ export class Reader {
     object(path: string): void {
         const value = this.lookup(path, false);
         this.sections.add(path);
-        if (value !== undefined && value !== null && !isPlainObject(value)) this.wrongSectionType(path, value, "object");
+        if (value !== undefined && value !== null && !isPlainObject(value))
+            this.wrongSectionType(path, value, "object");
     }
 
     string(path: string, fix: string): string | undefined;
@@ -245,7 +258,8 @@ export class Reader {
     duration(path: string, fallback: string, example: string): { text: string; ms: number | undefined } {
         const text = this.string(path, "", fallback);
         const ms = parseDuration(text);
-        if (ms === undefined) this.problem(path, `must be a duration like ${example} (units ms, s, m, h, d, w, y); got "${text}"`);
+        if (ms === undefined)
+            this.problem(path, `must be a duration like ${example} (units ms, s, m, h, d, w, y); got "${text}"`);
         return { text, ms };
     }
 
@@ -253,7 +267,8 @@ export class Reader {
     storageSize(path: string, fallback: string): string {
         const text = this.string(path, "", fallback);
         const bytes = parseStorageQuantity(text);
-        if (bytes === undefined || bytes === 0) this.problem(path, `must be a Kubernetes storage quantity like ${fallback}; got "${text}"`);
+        if (bytes === undefined || bytes === 0)
+            this.problem(path, `must be a Kubernetes storage quantity like ${fallback}; got "${text}"`);
         return text;
     }
 
@@ -291,8 +306,12 @@ export class Reader {
             if (isPlainObject(value)) {
                 for (const [key, child] of Object.entries(value)) {
                     const childPath = path === "" ? key : `${path}.${key}`;
-                    if (this.isKnown(childPath) || (path === "" && topLevelExtras.includes(key))) walk(child, childPath);
-                    else this.problems.push(this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : []));
+                    if (this.isKnown(childPath) || (path === "" && topLevelExtras.includes(key)))
+                        walk(child, childPath);
+                    else
+                        this.problems.push(
+                            this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : []),
+                        );
                 }
             } else if (Array.isArray(value)) {
                 value.forEach((item, i) => {
@@ -307,7 +326,10 @@ export class Reader {
     private unknownKeyMessage(path: string, key: string, parent: string, extras: readonly string[]): string {
         const secretName = Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase());
         if (parent !== "" && (secretName !== undefined || SECRET_LOOKING.test(key))) {
-            const fix = secretName !== undefined ? `run \`pulumi config set --secret ${secretName}\`` : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
+            const fix =
+                secretName !== undefined
+                    ? `run \`pulumi config set --secret ${secretName}\``
+                    : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
             return `${this.key(path)} is a secret stored in clear in the stack file, inside ${this.key(parent)}: remove it (and rotate it, it has been exposed); ${fix}`;
         }
         const known = this.knownPaths();
@@ -322,11 +344,18 @@ export class Reader {
             return `${this.key(path)} is not a setting of this program: did you mean ${this.key(where)}? (the README's config reference lists every key)`;
         }
         // A known key at another level: misplaced rather than misspelt.
-        const elsewhere = known.filter((p) => this.lastKey(p).toLowerCase() === key.toLowerCase() || this.nearest(key, [this.lastKey(p)]) !== undefined);
+        const elsewhere = known.filter(
+            (p) =>
+                this.lastKey(p).toLowerCase() === key.toLowerCase() ||
+                this.nearest(key, [this.lastKey(p)]) !== undefined,
+        );
         if (elsewhere.length > 0) {
             return `${this.key(path)} is not a setting at this level: did you mean ${elsewhere.map((p) => this.key(p)).join(" or ")}? (the README's config reference lists every key)`;
         }
-        const options = siblings.length > 0 ? `; ${parent === "" ? "top-level keys" : `keys of ${this.key(parent)}`} are ${[...new Set(siblings)].sort().join(", ")}` : "";
+        const options =
+            siblings.length > 0
+                ? `; ${parent === "" ? "top-level keys" : `keys of ${this.key(parent)}`} are ${[...new Set(siblings)].sort().join(", ")}`
+                : "";
         return `${this.key(path)} is not a setting of this program${options} (the README's config reference lists every key)`;
     }
 

@@ -24,7 +24,6 @@ import { AlertingSettings, readAlerting } from "./alerting";
 export { ConfigError, PROJECT, RawConfig };
 export { CentralSettings };
 
-
 export type Role = "central" | "edge";
 
 /** Prometheus TSDB block duration. Thanos requires min = max = 2h when the sidecar uploads. */
@@ -148,7 +147,6 @@ export interface ClusterSettings {
     central?: CentralSettings;
 }
 
-
 /** What the raw config must hold besides the settings: which secrets are present. */
 export interface PresentSecrets {
     kubeconfig: boolean;
@@ -167,7 +165,10 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     // Identity.
     const clusterName = r.string("clusterName", "set it to the cluster's name, e.g. cluster-02");
     if (clusterName !== undefined && !isDns1123Label(clusterName)) {
-        r.problem("clusterName", `must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters, starting and ending alphanumeric); got "${clusterName}"`);
+        r.problem(
+            "clusterName",
+            `must be a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters, starting and ending alphanumeric); got "${clusterName}"`,
+        );
     }
     const roleText = r.string("role", "set it to central (cluster-01) or edge");
     if (roleText !== undefined && roleText !== "central" && roleText !== "edge") {
@@ -180,7 +181,10 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const context = r.optionalString("kubernetes.context", "name the kubeconfig context of this cluster");
     const kubeconfigPath = r.optionalString("kubernetes.kubeconfigPath", "give the path of the kubeconfig file");
     if (context === undefined && !secrets.kubeconfig) {
-        r.problem("kubernetes.context", `is required unless the secret ${r.key("kubeconfig")} is set: run \`pulumi config set --path kubernetes.context <context>\` or \`pulumi config set --secret kubeconfig < kubeconfig.yaml\``);
+        r.problem(
+            "kubernetes.context",
+            `is required unless the secret ${r.key("kubeconfig")} is set: run \`pulumi config set --path kubernetes.context <context>\` or \`pulumi config set --secret kubeconfig < kubeconfig.yaml\``,
+        );
     }
 
     const storageClass = r.string("storageClass", "name the StorageClass for PVCs", "longhorn");
@@ -198,7 +202,10 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
     } else if (raw.central !== undefined) {
-        r.problem("central", "is set on an edge stack: only the central stack (role: central) runs the Thanos control plane; remove it or set role to central");
+        r.problem(
+            "central",
+            "is set on an edge stack: only the central stack (role: central) runs the Thanos control plane; remove it or set role to central",
+        );
         r.skip("central");
     }
 
@@ -242,13 +249,16 @@ function readNodeIps(r: Reader): string[] {
     if (hasSingle) {
         const nodeIp = r.string("nodeIp", "");
         if (nodeIp === undefined) return [];
-        if (parseIPv4(nodeIp) === undefined) r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
+        if (parseIPv4(nodeIp) === undefined)
+            r.problem("nodeIp", `must be an IPv4 address like 192.168.101.196; got "${nodeIp}"`);
         return [nodeIp];
     }
     const nodeIps = r.stringList("nodeIps", "list the addresses of the cluster's nodes, e.g. [192.168.101.196]");
-    if (hasList && nodeIps.length === 0) r.problem("nodeIps", "must list at least one node address, e.g. [192.168.101.196]");
+    if (hasList && nodeIps.length === 0)
+        r.problem("nodeIps", "must list at least one node address, e.g. [192.168.101.196]");
     for (const [i, ip] of nodeIps.entries()) {
-        if (parseIPv4(ip) === undefined) r.problem(`nodeIps[${i}]`, `must be an IPv4 address like 192.168.101.196; got "${ip}"`);
+        if (parseIPv4(ip) === undefined)
+            r.problem(`nodeIps[${i}]`, `must be an IPv4 address like 192.168.101.196; got "${ip}"`);
     }
     const repeated = nodeIps.filter((ip, i) => nodeIps.indexOf(ip) !== i);
     if (repeated.length > 0) r.problem("nodeIps", `lists ${[...new Set(repeated)].join(", ")} more than once`);
@@ -261,10 +271,19 @@ function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalance
     const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
     const apiVersion = r.string("loadBalancer.ciliumIpPoolApiVersion", "", "cilium.io/v2alpha1");
     if (apiVersion !== "cilium.io/v2alpha1" && apiVersion !== "cilium.io/v2") {
-        r.problem("loadBalancer.ciliumIpPoolApiVersion", `must be cilium.io/v2alpha1 (Cilium 1.15-1.18) or cilium.io/v2 (Cilium 1.18+); got "${apiVersion}"`);
+        r.problem(
+            "loadBalancer.ciliumIpPoolApiVersion",
+            `must be cilium.io/v2alpha1 (Cilium 1.15-1.18) or cilium.io/v2 (Cilium 1.18+); got "${apiVersion}"`,
+        );
     }
-    const start = r.string("loadBalancer.pool.start", "set the first address of this cluster's LB pool, e.g. 192.168.101.211");
-    const stop = r.string("loadBalancer.pool.stop", "set the last address of this cluster's LB pool, e.g. 192.168.101.211");
+    const start = r.string(
+        "loadBalancer.pool.start",
+        "set the first address of this cluster's LB pool, e.g. 192.168.101.211",
+    );
+    const stop = r.string(
+        "loadBalancer.pool.stop",
+        "set the last address of this cluster's LB pool, e.g. 192.168.101.211",
+    );
     const l2Interfaces = r.stringList("loadBalancer.l2Interfaces", "", []);
     for (const [i, pattern] of l2Interfaces.entries()) {
         try {
@@ -278,37 +297,69 @@ function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalance
         "list the CIDRs the central Query connects from, e.g. [192.168.101.194/32]",
         role === "edge" ? undefined : [],
     );
-    if (role === "edge" && sidecarSourceRanges.length === 0 && r.problems.every((p) => !p.includes("sidecarSourceRanges"))) {
-        r.problem("loadBalancer.sidecarSourceRanges", "must not be empty on an edge: an open list exposes the sidecars' StoreAPI to every host; list the central cluster's egress CIDRs");
+    if (
+        role === "edge" &&
+        sidecarSourceRanges.length === 0 &&
+        r.problems.every((p) => !p.includes("sidecarSourceRanges"))
+    ) {
+        r.problem(
+            "loadBalancer.sidecarSourceRanges",
+            "must not be empty on an edge: an open list exposes the sidecars' StoreAPI to every host; list the central cluster's egress CIDRs",
+        );
     }
     for (const [i, cidr] of sidecarSourceRanges.entries()) {
         if (parseIPv4Cidr(cidr) === undefined) {
-            r.problem(`loadBalancer.sidecarSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`);
+            r.problem(
+                `loadBalancer.sidecarSourceRanges[${i}]`,
+                `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`,
+            );
         }
     }
 
     const ipAddress = ip === undefined ? undefined : parseIPv4(ip);
     const startAddress = start === undefined ? undefined : parseIPv4(start);
     const stopAddress = stop === undefined ? undefined : parseIPv4(stop);
-    if (ip !== undefined && ipAddress === undefined) r.problem("loadBalancer.ip", `must be an IPv4 address like 192.168.101.211; got "${ip}"`);
-    if (start !== undefined && startAddress === undefined) r.problem("loadBalancer.pool.start", `must be an IPv4 address; got "${start}"`);
-    if (stop !== undefined && stopAddress === undefined) r.problem("loadBalancer.pool.stop", `must be an IPv4 address; got "${stop}"`);
+    if (ip !== undefined && ipAddress === undefined)
+        r.problem("loadBalancer.ip", `must be an IPv4 address like 192.168.101.211; got "${ip}"`);
+    if (start !== undefined && startAddress === undefined)
+        r.problem("loadBalancer.pool.start", `must be an IPv4 address; got "${start}"`);
+    if (stop !== undefined && stopAddress === undefined)
+        r.problem("loadBalancer.pool.stop", `must be an IPv4 address; got "${stop}"`);
     if (startAddress !== undefined && stopAddress !== undefined && startAddress > stopAddress) {
-        r.problem("loadBalancer.pool.start", `(${start}) must not be above loadBalancer.pool.stop (${stop}); swap them`);
+        r.problem(
+            "loadBalancer.pool.start",
+            `(${start}) must not be above loadBalancer.pool.stop (${stop}); swap them`,
+        );
     }
     if (ipAddress !== undefined) {
-        if (startAddress !== undefined && stopAddress !== undefined && (ipAddress < startAddress || ipAddress > stopAddress)) {
-            r.problem("loadBalancer.ip", `(${ip}) lies outside the pool ${start}-${stop}: Cilium LB IPAM can only assign addresses from the pool; pick an address inside it or widen the pool`);
+        if (
+            startAddress !== undefined &&
+            stopAddress !== undefined &&
+            (ipAddress < startAddress || ipAddress > stopAddress)
+        ) {
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) lies outside the pool ${start}-${stop}: Cilium LB IPAM can only assign addresses from the pool; pick an address inside it or widen the pool`,
+            );
         }
         const reserved = reservedIPv4Reason(ipAddress);
         if (reserved !== undefined) {
-            r.problem("loadBalancer.ip", `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`);
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`,
+            );
         }
         if (nodeIps.some((nodeIp) => parseIPv4(nodeIp) === ipAddress)) {
-            r.problem("loadBalancer.ip", `(${ip}) is a node's address (nodeIps): the LB address must be a free address that only Cilium announces`);
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) is a node's address (nodeIps): the LB address must be a free address that only Cilium announces`,
+            );
         }
     }
-    const l2AnnouncerNode = r.optionalString("loadBalancer.l2AnnouncerNode", "name the node (its kubernetes.io/hostname label) that announces the address");
+    const l2AnnouncerNode = r.optionalString(
+        "loadBalancer.l2AnnouncerNode",
+        "name the node (its kubernetes.io/hostname label) that announces the address",
+    );
     if (l2AnnouncerNode !== undefined && !isDns1123Subdomain(l2AnnouncerNode)) {
         r.problem("loadBalancer.l2AnnouncerNode", `must be a node name (DNS-1123 subdomain); got "${l2AnnouncerNode}"`);
     }
@@ -337,7 +388,10 @@ function readKubePrometheusStack(r: Reader): KubePrometheusStackSettings {
     const releaseName = r.string("kubePrometheusStack.releaseName", "", DEFAULT_KPS_RELEASE);
     // Helm's limit: a DNS-1123 label of at most 53 characters.
     if (!isDns1123Label(releaseName) || releaseName.length > 53) {
-        r.problem("kubePrometheusStack.releaseName", `must be a Helm release name (DNS-1123 label, at most 53 characters); got "${releaseName}"`);
+        r.problem(
+            "kubePrometheusStack.releaseName",
+            `must be a Helm release name (DNS-1123 label, at most 53 characters); got "${releaseName}"`,
+        );
     }
     const adopt = r.boolean("kubePrometheusStack.adopt", false);
     return { releaseName, adopt };
@@ -350,28 +404,61 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
     const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 30);
     const caValidityDays = r.integer("grpcTls.caValidityDays", 3650);
     if (enabled && role === "central") {
-        r.problem("grpcTls.enabled", "is for edges: the central Query reaches its own sidecars in-cluster (NetworkPolicy-restricted); each edge's grpcTls sets up its link to the central Query");
+        r.problem(
+            "grpcTls.enabled",
+            "is for edges: the central Query reaches its own sidecars in-cluster (NetworkPolicy-restricted); each edge's grpcTls sets up its link to the central Query",
+        );
     }
     if (validityDays < 7) r.problem("grpcTls.validityDays", `must be at least 7 (got ${validityDays})`);
     if (renewBeforeDays < 1 || renewBeforeDays >= validityDays) {
-        r.problem("grpcTls.renewBeforeDays", `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`);
+        r.problem(
+            "grpcTls.renewBeforeDays",
+            `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`,
+        );
     }
-    if (caValidityDays <= validityDays) r.problem("grpcTls.caValidityDays", `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`);
-    const clientCaCertificate = r.optionalString("grpcTls.clientCaCertificate", "paste the central stack's deploymentCaCertificate output (PEM)");
+    if (caValidityDays <= validityDays)
+        r.problem(
+            "grpcTls.caValidityDays",
+            `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`,
+        );
+    const clientCaCertificate = r.optionalString(
+        "grpcTls.clientCaCertificate",
+        "paste the central stack's deploymentCaCertificate output (PEM)",
+    );
     if (clientCaCertificate !== undefined) {
         if (role === "central") {
-            r.problem("grpcTls.clientCaCertificate", "is for edges: the central stack generates the deployment CA itself (output deploymentCaCertificate); remove it here");
-        } else if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(clientCaCertificate.trim() + "\n")) {
-            r.problem("grpcTls.clientCaCertificate", "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): `pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem`, then `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem`");
+            r.problem(
+                "grpcTls.clientCaCertificate",
+                "is for edges: the central stack generates the deployment CA itself (output deploymentCaCertificate); remove it here",
+            );
+        } else if (
+            !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(clientCaCertificate.trim() + "\n")
+        ) {
+            r.problem(
+                "grpcTls.clientCaCertificate",
+                "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): `pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem`, then `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem`",
+            );
         } else if (/PRIVATE KEY/.test(clientCaCertificate)) {
-            r.problem("grpcTls.clientCaCertificate", "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack");
+            r.problem(
+                "grpcTls.clientCaCertificate",
+                "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack",
+            );
         }
     }
-    return { enabled, validityDays, renewBeforeDays, caValidityDays, ...(clientCaCertificate !== undefined ? { clientCaCertificate } : {}) };
+    return {
+        enabled,
+        validityDays,
+        renewBeforeDays,
+        caValidityDays,
+        ...(clientCaCertificate !== undefined ? { clientCaCertificate } : {}),
+    };
 }
 
 function readObjectStorage(r: Reader): ObjectStorageSettings {
-    const endpoint = r.string("objectStorage.endpoint", "set the S3 endpoint as host:port, e.g. s3.minio.miribit.lab:80");
+    const endpoint = r.string(
+        "objectStorage.endpoint",
+        "set the S3 endpoint as host:port, e.g. s3.minio.miribit.lab:80",
+    );
     if (endpoint !== undefined) {
         const problem = endpointProblem(endpoint);
         if (problem !== undefined) r.problem("objectStorage.endpoint", problem);
@@ -386,7 +473,10 @@ function readObjectStorage(r: Reader): ObjectStorageSettings {
     const insecureSkipVerify = r.boolean("objectStorage.insecureSkipVerify", false);
     const allowInsecure = r.boolean("objectStorage.allowInsecureTransport", false);
     if ((insecure || insecureSkipVerify) && !allowInsecure) {
-        const what = [insecure ? "objectStorage.insecure (plain http: credentials and metrics travel unencrypted)" : "", insecureSkipVerify ? "objectStorage.insecureSkipVerify (any certificate is accepted)" : ""]
+        const what = [
+            insecure ? "objectStorage.insecure (plain http: credentials and metrics travel unencrypted)" : "",
+            insecureSkipVerify ? "objectStorage.insecureSkipVerify (any certificate is accepted)" : "",
+        ]
             .filter((s) => s !== "")
             .join(" and ");
         r.problem(
@@ -394,15 +484,36 @@ function readObjectStorage(r: Reader): ObjectStorageSettings {
             `must be true to accept ${what}: set \`pulumi config set --path objectStorage.allowInsecureTransport true\` to opt in, or serve the object store over https with a trusted certificate and set those keys to false`,
         );
     }
-    const caBundle = r.optionalString("objectStorage.caBundle", "paste the PEM CA bundle of the object store's certificate");
+    const caBundle = r.optionalString(
+        "objectStorage.caBundle",
+        "paste the PEM CA bundle of the object store's certificate",
+    );
     if (caBundle !== undefined) {
         if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(caBundle.trim() + "\n")) {
-            r.problem("objectStorage.caBundle", "must be PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)");
+            r.problem(
+                "objectStorage.caBundle",
+                "must be PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+            );
         }
-        if (insecure) r.problem("objectStorage.caBundle", "is set while objectStorage.insecure is true: plain http uses no certificate; serve https or drop the bundle");
-        if (insecureSkipVerify) r.problem("objectStorage.caBundle", "is set while objectStorage.insecureSkipVerify is true: the bundle would never be checked; set insecureSkipVerify to false");
+        if (insecure)
+            r.problem(
+                "objectStorage.caBundle",
+                "is set while objectStorage.insecure is true: plain http uses no certificate; serve https or drop the bundle",
+            );
+        if (insecureSkipVerify)
+            r.problem(
+                "objectStorage.caBundle",
+                "is set while objectStorage.insecureSkipVerify is true: the bundle would never be checked; set insecureSkipVerify to false",
+            );
     }
-    return { endpoint: endpoint ?? "", bucket: bucket ?? "", region, insecure, insecureSkipVerify, ...(caBundle !== undefined ? { caBundle } : {}) };
+    return {
+        endpoint: endpoint ?? "",
+        bucket: bucket ?? "",
+        region,
+        insecure,
+        insecureSkipVerify,
+        ...(caBundle !== undefined ? { caBundle } : {}),
+    };
 }
 
 /** Thanos' S3 `endpoint` is host:port with no scheme and no path; minio-go rejects anything else at start-up. */
@@ -427,7 +538,10 @@ export function endpointProblem(endpoint: string): string | undefined {
 function readPrometheus(r: Reader): PrometheusSettings {
     const replicas = r.integer("prometheus.replicas", 2);
     if (replicas < 2) {
-        r.problem("prometheus.replicas", `must be at least 2 (got ${replicas}): with one replica a restart or node loss leaves a gap that Query cannot fill from the other replica`);
+        r.problem(
+            "prometheus.replicas",
+            `must be at least 2 (got ${replicas}): with one replica a restart or node loss leaves a gap that Query cannot fill from the other replica`,
+        );
     }
     const scrapeInterval = r.string("prometheus.scrapeInterval", "", "30s");
     if (parseDuration(scrapeInterval) === undefined) {
@@ -438,14 +552,19 @@ function readPrometheus(r: Reader): PrometheusSettings {
     const outage = r.string("prometheus.objectStoreOutageToSurvive", "", "24h");
     const retentionMs = parseDuration(retention);
     const outageMs = parseDuration(outage);
-    if (retentionMs === undefined) r.problem("prometheus.retention", `must be a Prometheus duration like 2d or 48h; got "${retention}"`);
-    if (outageMs === undefined) r.problem("prometheus.objectStoreOutageToSurvive", `must be a Prometheus duration like 24h; got "${outage}"`);
+    if (retentionMs === undefined)
+        r.problem("prometheus.retention", `must be a Prometheus duration like 2d or 48h; got "${retention}"`);
+    if (outageMs === undefined)
+        r.problem("prometheus.objectStoreOutageToSurvive", `must be a Prometheus duration like 24h; got "${outage}"`);
     if (retentionMs !== undefined) {
         // A block is cut up to 1.5 block durations after its start and then waits for the object
         // store; it must outlive the outage plus that age, with one more block of margin.
         const neededForOutage = outageMs === undefined ? 0 : outageMs + 2 * BLOCK_DURATION_MS;
         if (retentionMs < MIN_RETENTION_MS && neededForOutage <= MIN_RETENTION_MS) {
-            r.problem("prometheus.retention", `(${retention}) must be at least 6h: Thanos requires local retention of 3x the ${BLOCK_DURATION} block duration so the sidecar can upload every block`);
+            r.problem(
+                "prometheus.retention",
+                `(${retention}) must be at least 6h: Thanos requires local retention of 3x the ${BLOCK_DURATION} block duration so the sidecar can upload every block`,
+            );
         } else if (retentionMs < neededForOutage) {
             r.problem(
                 "prometheus.retention",
@@ -459,11 +578,15 @@ function readPrometheus(r: Reader): PrometheusSettings {
     if (storageBytes === undefined || storageBytes === 0) {
         r.problem("prometheus.storageSize", `must be a Kubernetes storage quantity like 50Gi; got "${storageSize}"`);
     }
-    const defaultRetentionSize = storageBytes === undefined ? "1GB" : formatPrometheusSize(storageBytes * DEFAULT_RETENTION_SIZE_SHARE);
+    const defaultRetentionSize =
+        storageBytes === undefined ? "1GB" : formatPrometheusSize(storageBytes * DEFAULT_RETENTION_SIZE_SHARE);
     const retentionSize = r.string("prometheus.retentionSize", "", defaultRetentionSize);
     const retentionBytes = parsePrometheusSize(retentionSize);
     if (retentionBytes === undefined) {
-        r.problem("prometheus.retentionSize", `must be a Prometheus size like 40GB (units B, KB, MB, GB, TB; powers of 1024); got "${retentionSize}"`);
+        r.problem(
+            "prometheus.retentionSize",
+            `must be a Prometheus size like 40GB (units B, KB, MB, GB, TB; powers of 1024); got "${retentionSize}"`,
+        );
     } else if (storageBytes !== undefined && retentionBytes > storageBytes * MAX_RETENTION_SIZE_SHARE) {
         r.problem(
             "prometheus.retentionSize",
@@ -479,9 +602,15 @@ function readPrometheus(r: Reader): PrometheusSettings {
             for (const [name, value] of Object.entries(rawLabels as Record<string, unknown>)) {
                 const key = `prometheus.externalLabels.${name}`;
                 if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith("__")) {
-                    r.problem(key, `is not a label name Prometheus accepts ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")`);
+                    r.problem(
+                        key,
+                        `is not a label name Prometheus accepts ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")`,
+                    );
                 } else if (RESERVED_LABELS.includes(name)) {
-                    r.problem(key, `is set by the program or used as a replica label (${RESERVED_LABELS.join(", ")}): a second value would break deduplication or the cluster label; choose another name`);
+                    r.problem(
+                        key,
+                        `is set by the program or used as a replica label (${RESERVED_LABELS.join(", ")}): a second value would break deduplication or the cluster label; choose another name`,
+                    );
                 } else if (typeof value !== "string" || value === "") {
                     r.problem(key, `must be a non-empty string; got ${JSON.stringify(value)}`);
                 } else {
@@ -491,5 +620,14 @@ function readPrometheus(r: Reader): PrometheusSettings {
         }
     }
     const alerting = readAlerting(r);
-    return { replicas, scrapeInterval, retention, retentionSize, storageSize, objectStoreOutageToSurvive: outage, externalLabels, alerting };
+    return {
+        replicas,
+        scrapeInterval,
+        retention,
+        retentionSize,
+        storageSize,
+        objectStoreOutageToSurvive: outage,
+        externalLabels,
+        alerting,
+    };
 }

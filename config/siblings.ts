@@ -28,6 +28,8 @@ export interface StackIdentity {
 
 /** The identity of a stack from its config, given as a lookup of top-level keys (without the project prefix). */
 export function stackIdentity(stack: string, lookup: (key: string) => unknown): StackIdentity {
+    // A sibling stack file is not validated here (its own stack does that): read it loosely.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const get = lookup as (key: string) => any;
     return {
         stack,
@@ -39,7 +41,10 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
         objstore: { bucket: get("objectStorage")?.bucket, endpoint: get("objectStorage")?.endpoint },
         edgeStacks: get("central")?.edgeStacks,
         pool: get("loadBalancer")?.pool,
-        alertmanagerReplicas: typeof get("central")?.alertmanager?.replicas === "number" ? get("central").alertmanager.replicas : undefined,
+        alertmanagerReplicas:
+            typeof get("central")?.alertmanager?.replicas === "number"
+                ? get("central").alertmanager.replicas
+                : undefined,
     };
 }
 
@@ -84,7 +89,8 @@ export function loadStackFileConfig(file: string): Record<string, unknown> {
         throw new ConfigError([`${path.basename(file)} is not valid YAML: ${reason}`]);
     }
     const config = (doc as { config?: unknown } | null | undefined)?.config ?? {};
-    if (typeof config !== "object" || Array.isArray(config)) throw new ConfigError([`${path.basename(file)}: \`config:\` must be a map of keys to values`]);
+    if (typeof config !== "object" || Array.isArray(config))
+        throw new ConfigError([`${path.basename(file)}: \`config:\` must be a map of keys to values`]);
     return config as Record<string, unknown>;
 }
 
@@ -118,24 +124,41 @@ export function crossStackProblems(current: StackIdentity, others: StackIdentity
     for (const other of others) {
         const file = `Pulumi.${other.stack}.yaml`;
         if (current.clusterName !== undefined && current.clusterName === other.clusterName) {
-            problems.push(`${key("clusterName")} "${current.clusterName}" is also the cluster name of stack ${other.stack} (${file}): the cluster label must tell clusters apart; give this stack its own name`);
+            problems.push(
+                `${key("clusterName")} "${current.clusterName}" is also the cluster name of stack ${other.stack} (${file}): the cluster label must tell clusters apart; give this stack its own name`,
+            );
         }
         // A context name alone does not name a cluster (every kubeadm cluster's is
         // kubernetes-admin@kubernetes): the same context in the same kubeconfig file does.
-        if (current.kubeContext !== undefined && current.kubeContext === other.kubeContext && (current.kubeconfigPath ?? "") === (other.kubeconfigPath ?? "")) {
-            const inFile = current.kubeconfigPath === undefined ? "the default kubeconfig" : `kubeconfig ${current.kubeconfigPath}`;
-            problems.push(`${key("kubernetes.context")} "${current.kubeContext}" (in ${inFile}) is also the context of stack ${other.stack} (${file}): two stacks would deploy to one cluster; point this stack at its own cluster (another context, or another kubernetes.kubeconfigPath)`);
+        if (
+            current.kubeContext !== undefined &&
+            current.kubeContext === other.kubeContext &&
+            (current.kubeconfigPath ?? "") === (other.kubeconfigPath ?? "")
+        ) {
+            const inFile =
+                current.kubeconfigPath === undefined
+                    ? "the default kubeconfig"
+                    : `kubeconfig ${current.kubeconfigPath}`;
+            problems.push(
+                `${key("kubernetes.context")} "${current.kubeContext}" (in ${inFile}) is also the context of stack ${other.stack} (${file}): two stacks would deploy to one cluster; point this stack at its own cluster (another context, or another kubernetes.kubeconfigPath)`,
+            );
         }
         if (current.lbIp !== undefined && current.lbIp === other.lbIp) {
-            problems.push(`${key("loadBalancer.ip")} ${current.lbIp} is also the LoadBalancer address of stack ${other.stack} (${file}): two clusters would announce one address; give each its own`);
+            problems.push(
+                `${key("loadBalancer.ip")} ${current.lbIp} is also the LoadBalancer address of stack ${other.stack} (${file}): two clusters would announce one address; give each its own`,
+            );
         }
         const mine = range(current.pool);
         const theirs = range(other.pool);
         if (mine !== undefined && theirs !== undefined && mine[0] <= theirs[1] && theirs[0] <= mine[1]) {
-            problems.push(`${key("loadBalancer.pool")} ${current.pool!.start}-${current.pool!.stop} overlaps the pool of stack ${other.stack} (${file}): each cluster's Cilium must own addresses no other cluster hands out`);
+            problems.push(
+                `${key("loadBalancer.pool")} ${current.pool!.start}-${current.pool!.stop} overlaps the pool of stack ${other.stack} (${file}): each cluster's Cilium must own addresses no other cluster hands out`,
+            );
         }
         if (current.role === "central" && other.role === "central") {
-            problems.push(`${key("role")} is central here and in stack ${other.stack} (${file}): one deployment has one central stack (and one compactor per bucket)`);
+            problems.push(
+                `${key("role")} is central here and in stack ${other.stack} (${file}): one deployment has one central stack (and one compactor per bucket)`,
+            );
         }
     }
     return problems;
@@ -153,16 +176,22 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
         const key = `${PROJECT}:central.edgeStacks[${i}]`;
         const file = `Pulumi.${name}.yaml`;
         if (name === current.stack) {
-            problems.push(`${key} lists this stack (${name}) itself: the central stack reads its own sidecars in-cluster; list only edge stacks`);
+            problems.push(
+                `${key} lists this stack (${name}) itself: the central stack reads its own sidecars in-cluster; list only edge stacks`,
+            );
             return;
         }
         const edge = others.find((o) => o.stack === name);
         if (edge === undefined) {
-            problems.push(`${key} names stack ${name}, but there is no ${file} next to this stack's file: add the edge's stack file (and deploy it first), or remove it from the list`);
+            problems.push(
+                `${key} names stack ${name}, but there is no ${file} next to this stack's file: add the edge's stack file (and deploy it first), or remove it from the list`,
+            );
             return;
         }
         if (edge.role !== "edge") {
-            problems.push(`${key} names stack ${name}, whose role is ${JSON.stringify(edge.role)} (${file}): list only edge stacks`);
+            problems.push(
+                `${key} names stack ${name}, whose role is ${JSON.stringify(edge.role)} (${file}): list only edge stacks`,
+            );
             return;
         }
         const mine = current.objstore ?? {};

@@ -128,7 +128,10 @@ export function isDns1123Label(text: string): boolean {
 
 /** DNS host name (RFC 1123 labels separated by dots). */
 export function isDnsHostName(text: string): boolean {
-    return text.length <= 253 && text.split(".").every((label) => /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(label) && label.length <= 63);
+    return (
+        text.length <= 253 &&
+        text.split(".").every((label) => /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(label) && label.length <= 63)
+    );
 }
 
 /** S3 bucket naming rules (the subset MinIO enforces too). */
@@ -144,4 +147,3 @@ export function bucketNameProblem(bucket: string): string | undefined {
     }
     return undefined;
 }
-

@@ -26,7 +26,8 @@ export interface ClusterStackOutputs {
      * and the client CA it trusts (PEM: the central stack's deployment CA, or "" while none is
      * configured and no client is accepted). All public: no edge output is secret (contract 3).
      */
-    grpcTls: { enabled: false } | { enabled: true; serverName: string; caCertificate: string; clientCaCertificate: string };
+    grpcTls:
+        { enabled: false } | { enabled: true; serverName: string; caCertificate: string; clientCaCertificate: string };
 }
 
 /** The keys of ClusterStackOutputs, for consumers that read them one by one (StackReference.requireOutput). */

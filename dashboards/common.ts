@@ -50,18 +50,20 @@ export function sel(job: string, ...extra: string[]): string {
 /** The `cluster` variable: every cluster whose `job` series reach Query, several at once or All. */
 export function clusterVariable(job: string): QueryVariableBuilder {
     const query = `label_values(up{job="${job}"}, ${CLUSTER_LABEL})`;
-    return new QueryVariableBuilder(CLUSTER_LABEL)
-        .label("Cluster")
-        .datasource(DATASOURCE)
-        .query(query)
-        .definition(query)
-        .multi(true)
-        .includeAll(true)
-        // All means every cluster, including one that appears after the variable was loaded.
-        .allValue(".*")
-        .current({ selected: true, text: ["All"], value: ["$__all"] })
-        .refresh(VariableRefresh.OnTimeRangeChanged)
-        .sort(VariableSort.AlphabeticalAsc);
+    return (
+        new QueryVariableBuilder(CLUSTER_LABEL)
+            .label("Cluster")
+            .datasource(DATASOURCE)
+            .query(query)
+            .definition(query)
+            .multi(true)
+            .includeAll(true)
+            // All means every cluster, including one that appears after the variable was loaded.
+            .allValue(".*")
+            .current({ selected: true, text: ["All"], value: ["$__all"] })
+            .refresh(VariableRefresh.OnTimeRangeChanged)
+            .sort(VariableSort.AlphabeticalAsc)
+    );
 }
 
 /** One query of a panel: PromQL and its legend. */
@@ -91,11 +93,19 @@ export interface PanelOptions {
 function thresholds(options: PanelOptions): ThresholdsConfigBuilder {
     return new ThresholdsConfigBuilder()
         .mode(ThresholdsMode.Absolute)
-        .steps([{ value: null, color: options.baseColor ?? "green" }, ...(options.thresholds ?? []).map(([value, color]) => ({ value, color }))]);
+        .steps([
+            { value: null, color: options.baseColor ?? "green" },
+            ...(options.thresholds ?? []).map(([value, color]) => ({ value, color })),
+        ]);
 }
 
 /** A time series panel; description says what to look for. */
-export function timeseries(title: string, description: string, queries: Query[], options: PanelOptions = {}): TimeseriesPanelBuilder {
+export function timeseries(
+    title: string,
+    description: string,
+    queries: Query[],
+    options: PanelOptions = {},
+): TimeseriesPanelBuilder {
     const panel = new TimeseriesPanelBuilder()
         .title(title)
         .description(description)
@@ -104,8 +114,17 @@ export function timeseries(title: string, description: string, queries: Query[],
         .span(options.width ?? 12)
         .fillOpacity(10)
         .showPoints(common.VisibilityMode.Never)
-        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
-        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+        .legend(
+            new common.VizLegendOptionsBuilder()
+                .showLegend(true)
+                .displayMode(common.LegendDisplayMode.List)
+                .placement(common.LegendPlacement.Bottom),
+        )
+        .tooltip(
+            new common.VizTooltipOptionsBuilder()
+                .mode(common.TooltipDisplayMode.Multi)
+                .sort(common.SortOrder.Descending),
+        )
         .thresholds(thresholds(options));
     if (options.unit !== undefined) panel.unit(options.unit);
     for (const query of queries) panel.withTarget(target(query, false));
@@ -113,7 +132,12 @@ export function timeseries(title: string, description: string, queries: Query[],
 }
 
 /** A stat panel: one value per series, the last one. */
-export function stat(title: string, description: string, queries: Query[], options: PanelOptions = {}): StatPanelBuilder {
+export function stat(
+    title: string,
+    description: string,
+    queries: Query[],
+    options: PanelOptions = {},
+): StatPanelBuilder {
     const panel = new StatPanelBuilder()
         .title(title)
         .description(description)
@@ -130,7 +154,12 @@ export function stat(title: string, description: string, queries: Query[], optio
 }
 
 /** A table of instant values, one row per series (labels as columns). */
-export function table(title: string, description: string, queries: Query[], options: PanelOptions = {}): TablePanelBuilder {
+export function table(
+    title: string,
+    description: string,
+    queries: Query[],
+    options: PanelOptions = {},
+): TablePanelBuilder {
     const panel = new TablePanelBuilder()
         .title(title)
         .description(description)
@@ -154,21 +183,39 @@ export function grpcServerPanels(job: string, what: string): TimeseriesPanelBuil
     // Series is a server stream, the other StoreAPI methods unary: both, told apart by method.
     const all = sel(job);
     return [
-        timeseries(`${what}: gRPC requests`, "StoreAPI requests per second, by method and code.", [
-            { expr: `sum by (cluster, grpc_method, grpc_code) (rate(grpc_server_handled_total${all}[$__rate_interval]))`, legend: "{{cluster}} {{grpc_method}} {{grpc_code}}" },
-        ], { unit: "reqps", width: 8 }),
-        timeseries(`${what}: gRPC errors`, "Share of StoreAPI requests that did not end OK (cancellations excluded).", [
-            {
-                expr: `sum by (cluster, grpc_method) (rate(grpc_server_handled_total${sel(job, 'grpc_code!~"OK|Canceled"')}[$__rate_interval])) / sum by (cluster, grpc_method) (rate(grpc_server_handled_total${all}[$__rate_interval]))`,
-                legend: "{{cluster}} {{grpc_method}}",
-            },
-        ], { unit: "percentunit", width: 8, thresholds: [[0.05, "red"]] }),
-        timeseries(`${what}: gRPC p99 latency`, "99th percentile of request duration (of the whole stream, for Series).", [
-            {
-                expr: `histogram_quantile(0.99, sum by (cluster, grpc_method, le) (rate(grpc_server_handling_seconds_bucket${all}[$__rate_interval])))`,
-                legend: "{{cluster}} {{grpc_method}}",
-            },
-        ], { unit: "s", width: 8 }),
+        timeseries(
+            `${what}: gRPC requests`,
+            "StoreAPI requests per second, by method and code.",
+            [
+                {
+                    expr: `sum by (cluster, grpc_method, grpc_code) (rate(grpc_server_handled_total${all}[$__rate_interval]))`,
+                    legend: "{{cluster}} {{grpc_method}} {{grpc_code}}",
+                },
+            ],
+            { unit: "reqps", width: 8 },
+        ),
+        timeseries(
+            `${what}: gRPC errors`,
+            "Share of StoreAPI requests that did not end OK (cancellations excluded).",
+            [
+                {
+                    expr: `sum by (cluster, grpc_method) (rate(grpc_server_handled_total${sel(job, 'grpc_code!~"OK|Canceled"')}[$__rate_interval])) / sum by (cluster, grpc_method) (rate(grpc_server_handled_total${all}[$__rate_interval]))`,
+                    legend: "{{cluster}} {{grpc_method}}",
+                },
+            ],
+            { unit: "percentunit", width: 8, thresholds: [[0.05, "red"]] },
+        ),
+        timeseries(
+            `${what}: gRPC p99 latency`,
+            "99th percentile of request duration (of the whole stream, for Series).",
+            [
+                {
+                    expr: `histogram_quantile(0.99, sum by (cluster, grpc_method, le) (rate(grpc_server_handling_seconds_bucket${all}[$__rate_interval])))`,
+                    legend: "{{cluster}} {{grpc_method}}",
+                },
+            ],
+            { unit: "s", width: 8 },
+        ),
     ];
 }
 
@@ -176,21 +223,39 @@ export function grpcServerPanels(job: string, what: string): TimeseriesPanelBuil
 export function bucketPanels(job: string, what: string): TimeseriesPanelBuilder[] {
     const s = sel(job);
     return [
-        timeseries(`${what}: bucket operations`, "Object store operations per second, by operation.", [
-            { expr: `sum by (cluster, operation) (rate(thanos_objstore_bucket_operations_total${s}[$__rate_interval]))`, legend: "{{cluster}} {{operation}}" },
-        ], { unit: "ops", width: 8 }),
-        timeseries(`${what}: bucket operation failures`, "Share of object store operations that failed: the bucket is unreachable, refuses our credentials, or is full.", [
-            {
-                expr: `sum by (cluster, operation) (rate(thanos_objstore_bucket_operation_failures_total${s}[$__rate_interval])) / sum by (cluster, operation) (rate(thanos_objstore_bucket_operations_total${s}[$__rate_interval]))`,
-                legend: "{{cluster}} {{operation}}",
-            },
-        ], { unit: "percentunit", width: 8, thresholds: [[0.05, "red"]] }),
-        timeseries(`${what}: bucket operation p99 latency`, "99th percentile of object store operation duration.", [
-            {
-                expr: `histogram_quantile(0.99, sum by (cluster, operation, le) (rate(thanos_objstore_bucket_operation_duration_seconds_bucket${s}[$__rate_interval])))`,
-                legend: "{{cluster}} {{operation}}",
-            },
-        ], { unit: "s", width: 8 }),
+        timeseries(
+            `${what}: bucket operations`,
+            "Object store operations per second, by operation.",
+            [
+                {
+                    expr: `sum by (cluster, operation) (rate(thanos_objstore_bucket_operations_total${s}[$__rate_interval]))`,
+                    legend: "{{cluster}} {{operation}}",
+                },
+            ],
+            { unit: "ops", width: 8 },
+        ),
+        timeseries(
+            `${what}: bucket operation failures`,
+            "Share of object store operations that failed: the bucket is unreachable, refuses our credentials, or is full.",
+            [
+                {
+                    expr: `sum by (cluster, operation) (rate(thanos_objstore_bucket_operation_failures_total${s}[$__rate_interval])) / sum by (cluster, operation) (rate(thanos_objstore_bucket_operations_total${s}[$__rate_interval]))`,
+                    legend: "{{cluster}} {{operation}}",
+                },
+            ],
+            { unit: "percentunit", width: 8, thresholds: [[0.05, "red"]] },
+        ),
+        timeseries(
+            `${what}: bucket operation p99 latency`,
+            "99th percentile of object store operation duration.",
+            [
+                {
+                    expr: `histogram_quantile(0.99, sum by (cluster, operation, le) (rate(thanos_objstore_bucket_operation_duration_seconds_bucket${s}[$__rate_interval])))`,
+                    legend: "{{cluster}} {{operation}}",
+                },
+            ],
+            { unit: "s", width: 8 },
+        ),
     ];
 }
 
@@ -198,18 +263,38 @@ export function bucketPanels(job: string, what: string): TimeseriesPanelBuilder[
 export function resourcePanels(job: string, what: string): TimeseriesPanelBuilder[] {
     const s = sel(job);
     return [
-        timeseries(`${what}: memory`, "Resident memory per pod, against the container's limit.", [{ expr: `max by (cluster, pod) (process_resident_memory_bytes${s})`, legend: "{{cluster}} {{pod}}" }], {
-            unit: "bytes",
-            width: 8,
-        }),
-        timeseries(`${what}: CPU`, "CPU cores used per pod.", [{ expr: `max by (cluster, pod) (rate(process_cpu_seconds_total${s}[$__rate_interval]))`, legend: "{{cluster}} {{pod}}" }], {
-            unit: "short",
-            width: 8,
-        }),
-        timeseries(`${what}: goroutines`, "Goroutines per pod; steady growth means a leak or stuck requests.", [{ expr: `max by (cluster, pod) (go_goroutines${s})`, legend: "{{cluster}} {{pod}}" }], {
-            unit: "short",
-            width: 8,
-        }),
+        timeseries(
+            `${what}: memory`,
+            "Resident memory per pod, against the container's limit.",
+            [{ expr: `max by (cluster, pod) (process_resident_memory_bytes${s})`, legend: "{{cluster}} {{pod}}" }],
+            {
+                unit: "bytes",
+                width: 8,
+            },
+        ),
+        timeseries(
+            `${what}: CPU`,
+            "CPU cores used per pod.",
+            [
+                {
+                    expr: `max by (cluster, pod) (rate(process_cpu_seconds_total${s}[$__rate_interval]))`,
+                    legend: "{{cluster}} {{pod}}",
+                },
+            ],
+            {
+                unit: "short",
+                width: 8,
+            },
+        ),
+        timeseries(
+            `${what}: goroutines`,
+            "Goroutines per pod; steady growth means a leak or stuck requests.",
+            [{ expr: `max by (cluster, pod) (go_goroutines${s})`, legend: "{{cluster}} {{pod}}" }],
+            {
+                unit: "short",
+                width: 8,
+            },
+        ),
     ];
 }
 
@@ -234,7 +319,15 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
         .refresh("1m")
         .time({ from: "now-6h", to: "now" })
         .withVariable(clusterVariable(spec.clusterJob))
-        .link(new DashboardLinkBuilder("Thanos").type(DashboardLinkType.Dashboards).tags([THANOS_TAG]).asDropdown(true).includeVars(true).keepTime(true).icon("external link"));
+        .link(
+            new DashboardLinkBuilder("Thanos")
+                .type(DashboardLinkType.Dashboards)
+                .tags([THANOS_TAG])
+                .asDropdown(true)
+                .includeVars(true)
+                .keepTime(true)
+                .icon("external link"),
+        );
     for (const r of spec.rows) {
         builder.withRow(row(r.title));
         for (const panel of r.panels) builder.withPanel(panel);
@@ -243,7 +336,8 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
     let id = 0;
     const number = (panel: Panel | RowPanel) => {
         panel.id = ++id;
-        if ("targets" in panel) (panel.targets ?? []).forEach((t, i) => ((t as { refId?: string }).refId = String.fromCharCode(65 + i)));
+        if ("targets" in panel)
+            (panel.targets ?? []).forEach((t, i) => ((t as { refId?: string }).refId = String.fromCharCode(65 + i)));
     };
     for (const panel of dashboard.panels ?? []) {
         number(panel);

@@ -14,5 +14,12 @@ export { JOBS, THANOS_TAG } from "./common";
 
 /** Every Thanos dashboard, overview first. */
 export function thanosDashboards(): Dashboard[] {
-    return [overviewDashboard(), queryDashboard(), storeGatewayDashboard(), compactorDashboard(), sidecarDashboard(), rulerDashboard()];
+    return [
+        overviewDashboard(),
+        queryDashboard(),
+        storeGatewayDashboard(),
+        compactorDashboard(),
+        sidecarDashboard(),
+        rulerDashboard(),
+    ];
 }

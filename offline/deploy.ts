@@ -26,7 +26,9 @@ export class DeployError extends Error {
         readonly skipped: string[],
         cause: unknown,
     ) {
-        super(`stack ${stack} failed${skipped.length > 0 ? ` (not run: ${skipped.join(", ")})` : ""}: ${summarize(cause)}`);
+        super(
+            `stack ${stack} failed${skipped.length > 0 ? ` (not run: ${skipped.join(", ")})` : ""}: ${summarize(cause)}`,
+        );
     }
 }
 
@@ -49,14 +51,16 @@ export function parseArgs(argv: string[]): { command: DeployCommand; stack?: str
     const [command, ...rest] = argv;
     if (command !== "preview" && command !== "up") throw new Error(USAGE);
     if (rest.length === 0) return { command };
-    if (rest.length === 2 && rest[0] === "--stack" && rest[1] && !rest[1].startsWith("-")) return { command, stack: rest[1] };
+    if (rest.length === 2 && rest[0] === "--stack" && rest[1] && !rest[1].startsWith("-"))
+        return { command, stack: rest[1] };
     throw new Error(USAGE);
 }
 
 export function selectStacks(all: DeployStack[], only: string | undefined): DeployStack[] {
     if (only === undefined) return all;
     const picked = all.filter((s) => s.name === only || s.fullName === only);
-    if (picked.length === 0) throw new Error(`no stack named ${only}; the stacks are ${all.map((s) => s.name).join(", ")}`);
+    if (picked.length === 0)
+        throw new Error(`no stack named ${only}; the stacks are ${all.map((s) => s.name).join(", ")}`);
     return picked;
 }
 
@@ -69,14 +73,20 @@ export async function deploy(options: DeployOptions): Promise<DeployStack[]> {
     const policyPack = path.join(workDir, "policy");
     const done: DeployStack[] = [];
     for (const [i, stack] of stacks.entries()) {
-        write(`\n=== ${stack.name} (${stack.role}, ${i + 1}/${stacks.length}): pulumi ${options.command} on ${stack.fullName} ===\n`);
+        write(
+            `\n=== ${stack.name} (${stack.role}, ${i + 1}/${stacks.length}): pulumi ${options.command} on ${stack.fullName} ===\n`,
+        );
         try {
             const s = await LocalWorkspace.selectStack({ stackName: stack.fullName, workDir });
             const opts = { policyPacks: [policyPack], onOutput: write, onError: writeError, color: "never" as const };
             if (options.command === "preview") await s.preview(opts);
             else await s.up(opts);
         } catch (err) {
-            throw new DeployError(stack.name, stacks.slice(i + 1).map((s) => s.name), err);
+            throw new DeployError(
+                stack.name,
+                stacks.slice(i + 1).map((s) => s.name),
+                err,
+            );
         }
         done.push(stack);
     }

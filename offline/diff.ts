@@ -46,7 +46,10 @@ export function diffPlans(baseDir: string, headDir: string): StackDiff[] {
     const base = new Set(stackDirs(baseDir));
     const head = new Set(stackDirs(headDir));
     const diffs = [...new Set([...base, ...head])].map((stack) =>
-        diffStack(base.has(stack) ? loadStackPlan(path.join(baseDir, stack)) : undefined, head.has(stack) ? loadStackPlan(path.join(headDir, stack)) : undefined),
+        diffStack(
+            base.has(stack) ? loadStackPlan(path.join(baseDir, stack)) : undefined,
+            head.has(stack) ? loadStackPlan(path.join(headDir, stack)) : undefined,
+        ),
     );
     const rank = (d: StackDiff) => (d.role === "central" ? 1 : 0);
     return diffs.sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack));
@@ -55,7 +58,13 @@ export function diffPlans(baseDir: string, headDir: string): StackDiff[] {
 function counts(d: StackDiff): string {
     if (d.status === "unchanged") return "no changes";
     const n = (c: ObjectDiff["change"]) => d.objects.filter((o) => o.change === c).length;
-    const parts = [[n("added"), "added"], [n("removed"), "removed"], [n("changed"), "changed"]].filter(([k]) => k) .map(([k, w]) => `${k} ${w}`);
+    const parts = [
+        [n("added"), "added"],
+        [n("removed"), "removed"],
+        [n("changed"), "changed"],
+    ]
+        .filter(([k]) => k)
+        .map(([k, w]) => `${k} ${w}`);
     const prefix = d.status === "added" ? "new stack: " : d.status === "removed" ? "stack removed: " : "";
     return prefix + parts.join(", ");
 }
@@ -88,14 +97,26 @@ const code = (v: string) => {
 export function formatMarkdown(diffs: StackDiff[], title = "Plan diff"): string {
     const changed = diffs.filter((d) => d.status !== "unchanged");
     const out: string[] = [`## ${title}`, ""];
-    out.push(changed.length === 0 ? "No changes on any stack." : `Changes on ${changed.map((d) => `**${d.stack}**`).join(", ")}.`, "");
+    out.push(
+        changed.length === 0
+            ? "No changes on any stack."
+            : `Changes on ${changed.map((d) => `**${d.stack}**`).join(", ")}.`,
+        "",
+    );
     for (const d of diffs) {
         out.push(`### ${d.stack} (${d.role ?? "?"}): ${counts(d)}`, "");
         for (const o of d.objects) {
             out.push(`- ${o.change} ${code(o.key)}`);
             for (const f of o.fields) {
                 if (f.lines) {
-                    out.push(`  - ${code(f.path)}:`, "", "    ```diff", ...f.lines.map((l) => `    ${l.replace(/^ {2}/, "  ")}`), "    ```", "");
+                    out.push(
+                        `  - ${code(f.path)}:`,
+                        "",
+                        "    ```diff",
+                        ...f.lines.map((l) => `    ${l.replace(/^ {2}/, "  ")}`),
+                        "    ```",
+                        "",
+                    );
                 } else out.push(`  - ${code(f.path)}: ${code(show(f.before))} → ${code(show(f.after))}`);
             }
         }

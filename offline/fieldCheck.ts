@@ -46,11 +46,19 @@ export class FieldChecker {
             lines.push(`import type { I${kind} as T${i} } from "${module}";`, `export type K${i} = T${i};`);
         });
         const fileName = path.join(projectRoot, "__field_check__.ts");
-        const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022 };
+        const options: ts.CompilerOptions = {
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            moduleResolution: ts.ModuleResolutionKind.Node10,
+            target: ts.ScriptTarget.ES2022,
+        };
         const host = ts.createCompilerHost(options);
         const getSourceFile = host.getSourceFile.bind(host);
         host.getSourceFile = (name, languageVersion, ...rest) =>
-            name === fileName ? ts.createSourceFile(name, lines.join("\n"), languageVersion) : getSourceFile(name, languageVersion, ...rest);
+            name === fileName
+                ? ts.createSourceFile(name, lines.join("\n"), languageVersion)
+                : getSourceFile(name, languageVersion, ...rest);
         const fileExists = host.fileExists.bind(host);
         host.fileExists = (name) => name === fileName || fileExists(name);
         const program = ts.createProgram([fileName], options, host);
@@ -59,7 +67,10 @@ export class FieldChecker {
         const aliases = source.statements.filter(ts.isTypeAliasDeclaration);
         unique.forEach(({ apiVersion, kind }, i) => {
             const type = this.checker.getTypeAtLocation(aliases[i].name);
-            if (type.getProperties().length === 0) throw new Error(`could not load the schema of ${apiVersion} ${kind} from ${modelModule(apiVersion, kind)}`);
+            if (type.getProperties().length === 0)
+                throw new Error(
+                    `could not load the schema of ${apiVersion} ${kind} from ${modelModule(apiVersion, kind)}`,
+                );
             this.types.set(`${apiVersion}/${kind}`, type);
         });
     }

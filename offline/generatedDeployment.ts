@@ -30,10 +30,18 @@ export interface GeneratedEdge {
  * Writes Pulumi.<stack>.yaml for N edges and the central stack into `dir` (created if needed) and
  * returns the edges. The templates are the committed cluster-02 (edge) and cluster-01 (central).
  */
-export function writeGeneratedDeployment(dir: string, edges: number, templates: { edge: string; central: string } = { edge: "cluster-02", central: "cluster-01" }): GeneratedEdge[] {
-    if (!Number.isInteger(edges) || edges < 1 || edges > 254 * 200) throw new Error(`edges must be a whole number from 1 to ${254 * 200}; got ${edges}`);
+export function writeGeneratedDeployment(
+    dir: string,
+    edges: number,
+    templates: { edge: string; central: string } = { edge: "cluster-02", central: "cluster-01" },
+): GeneratedEdge[] {
+    if (!Number.isInteger(edges) || edges < 1 || edges > 254 * 200)
+        throw new Error(`edges must be a whole number from 1 to ${254 * 200}; got ${edges}`);
     fs.mkdirSync(dir, { recursive: true });
-    const read = (stack: string) => yaml.load(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any> };
+    const read = (stack: string) =>
+        yaml.load(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+            config: Record<string, any>;
+        };
     const generated: GeneratedEdge[] = [];
     for (let i = 1; i <= edges; i++) {
         const doc = read(templates.edge);
@@ -44,12 +52,19 @@ export function writeGeneratedDeployment(dir: string, edges: number, templates: 
         config[`${PREFIX}clusterName`] = stack;
         config[`${PREFIX}nodeIps`] = [addressIn("10.20", i - 1)];
         config[`${PREFIX}kubernetes`] = { ...config[`${PREFIX}kubernetes`], context: stack };
-        config[`${PREFIX}loadBalancer`] = { ...config[`${PREFIX}loadBalancer`], ip: lbIp, pool: { start: lbIp, stop: lbIp } };
+        config[`${PREFIX}loadBalancer`] = {
+            ...config[`${PREFIX}loadBalancer`],
+            ip: lbIp,
+            pool: { start: lbIp, stop: lbIp },
+        };
         fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump(doc));
         generated.push({ stack, lbIp });
     }
     const central = read(templates.central);
-    central.config[`${PREFIX}central`] = { ...central.config[`${PREFIX}central`], edgeStacks: generated.map((e) => e.stack) };
+    central.config[`${PREFIX}central`] = {
+        ...central.config[`${PREFIX}central`],
+        edgeStacks: generated.map((e) => e.stack),
+    };
     fs.writeFileSync(path.join(dir, `Pulumi.${templates.central}.yaml`), yaml.dump(central));
     return generated;
 }

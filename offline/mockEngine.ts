@@ -30,9 +30,14 @@ function stackReferenceState(name: string, stacks: StackOutputsByName): Record<s
     if (found === undefined) {
         const known = Object.keys(stacks);
         const sameStack = known.filter((k) => k.split("/").pop() === name.split("/").pop());
-        const hint = sameStack.length > 0 ? `; the backend holds ${sameStack.join(", ")} (is central.organization right? a self-managed backend's is \`organization\`)` : "";
+        const hint =
+            sameStack.length > 0
+                ? `; the backend holds ${sameStack.join(", ")} (is central.organization right? a self-managed backend's is \`organization\`)`
+                : "";
         // The real engine fails the same way when the referenced stack does not exist.
-        throw new Error(`unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)${hint}`);
+        throw new Error(
+            `unknown stack "${name}": it has not been deployed (offline: not rendered before this stack)${hint}`,
+        );
     }
     return { name, outputs: found.outputs, secretOutputNames: found.secretOutputNames ?? [] };
 }
@@ -46,7 +51,10 @@ const { unknownValue } = require("@pulumi/pulumi/runtime/rpc") as { unknownValue
  * provider computes (certificates, passwords, a Service's status, a release's status) unknown, as is
  * its id. Reads (StackReferences) are real reads in a preview too, and stay known.
  */
-function asPreview(args: pulumi.runtime.MockResourceArgs, result: { id: string; state: Record<string, any> }): { id: string; state: Record<string, any> } {
+function asPreview(
+    args: pulumi.runtime.MockResourceArgs,
+    result: { id: string; state: Record<string, any> },
+): { id: string; state: Record<string, any> } {
     if (args.type === "pulumi:pulumi:StackReference" || (args.id ?? "") !== "") return result;
     const inputs = args.inputs as Record<string, unknown>;
     const state: Record<string, unknown> = {};
@@ -63,7 +71,10 @@ export interface MockOptions {
 export function newMocks(stacks: StackOutputsByName, options: MockOptions = {}): pulumi.runtime.Mocks {
     const mocks = deployedMocks(stacks);
     if (!options.preview) return mocks;
-    return { ...mocks, newResource: (args) => asPreview(args, mocks.newResource(args) as { id: string; state: Record<string, any> }) };
+    return {
+        ...mocks,
+        newResource: (args) => asPreview(args, mocks.newResource(args) as { id: string; state: Record<string, any> }),
+    };
 }
 
 function deployedMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
@@ -78,7 +89,14 @@ function deployedMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
                     id: `${inputs.namespace}/${inputs.name}`,
                     state: {
                         ...inputs,
-                        status: { name: inputs.name, namespace: inputs.namespace, chart: inputs.chart, version: inputs.version, status: "deployed", revision: 1 },
+                        status: {
+                            name: inputs.name,
+                            namespace: inputs.namespace,
+                            chart: inputs.chart,
+                            version: inputs.version,
+                            status: "deployed",
+                            revision: 1,
+                        },
                     },
                 };
             }
@@ -92,22 +110,52 @@ function deployedMocks(stacks: StackOutputsByName): pulumi.runtime.Mocks {
             // `npm run validate` finds it should it ever be written in clear.
             if (args.type === "tls:index/privateKey:PrivateKey") {
                 const privateKeyPem = `-----BEGIN PRIVATE KEY-----\noffline-placeholder-private-key-${args.name}\n-----END PRIVATE KEY-----\n`;
-                return { id: `${args.name}-id`, state: { ...inputs, privateKeyPem, publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${args.name}\n-----END PUBLIC KEY-----\n` } };
-            }
-            if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
-                // As the provider computes them: issued now (a fixed instant, so renders repeat), valid for validityPeriodHours.
-                const validityStartTime = MOCK_ISSUE_TIME.toISOString();
-                const validityEndTime = new Date(MOCK_ISSUE_TIME.getTime() + Number(inputs.validityPeriodHours ?? 0) * 3600 * 1000).toISOString();
                 return {
                     id: `${args.name}-id`,
-                    state: { ...inputs, validityStartTime, validityEndTime, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` },
+                    state: {
+                        ...inputs,
+                        privateKeyPem,
+                        publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${args.name}\n-----END PUBLIC KEY-----\n`,
+                    },
+                };
+            }
+            if (
+                args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
+                args.type === "tls:index/locallySignedCert:LocallySignedCert"
+            ) {
+                // As the provider computes them: issued now (a fixed instant, so renders repeat), valid for validityPeriodHours.
+                const validityStartTime = MOCK_ISSUE_TIME.toISOString();
+                const validityEndTime = new Date(
+                    MOCK_ISSUE_TIME.getTime() + Number(inputs.validityPeriodHours ?? 0) * 3600 * 1000,
+                ).toISOString();
+                return {
+                    id: `${args.name}-id`,
+                    state: {
+                        ...inputs,
+                        validityStartTime,
+                        validityEndTime,
+                        certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`,
+                    },
                 };
             }
             if (args.type === "tls:index/certRequest:CertRequest") {
-                return { id: `${args.name}-id`, state: { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n` } };
+                return {
+                    id: `${args.name}-id`,
+                    state: {
+                        ...inputs,
+                        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`,
+                    },
+                };
             }
             if (args.type === "aws:s3/bucket:Bucket") {
-                return { id: inputs.bucket, state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}`, bucketDomainName: `${inputs.bucket}.s3.amazonaws.com` } };
+                return {
+                    id: inputs.bucket,
+                    state: {
+                        ...inputs,
+                        arn: `arn:aws:s3:::${inputs.bucket}`,
+                        bucketDomainName: `${inputs.bucket}.s3.amazonaws.com`,
+                    },
+                };
             }
             if (args.type.startsWith("kubernetes:")) {
                 const metadata = { ...(inputs.metadata ?? {}) };

@@ -50,7 +50,8 @@ export function removeStalePlans(outDir: string, stackFiles: StackFile[]): void 
     if (!fs.existsSync(outDir)) return;
     const stacks = new Set(stackFiles.map((s) => s.stack));
     for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
-        if (entry.isDirectory() && !stacks.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+        if (entry.isDirectory() && !stacks.has(entry.name))
+            fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
     }
 }
 
@@ -96,7 +97,10 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
             if (deployedDir !== written.dir) fs.rmSync(path.dirname(deployedDir), { recursive: true, force: true });
             stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = outputsFile;
         } catch (err) {
-            throw new Error(`${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`);
+            throw new Error(
+                `${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`,
+                { cause: err },
+            );
         }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         rendered.push({ stack: stackFile.stack, seconds, ...written });

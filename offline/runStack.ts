@@ -113,7 +113,11 @@ export class StackRunError extends Error {
 
 /** Is this a Pulumi secret marker as found in recorded inputs and outputs? */
 export function isSecretMarker(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig
+    );
 }
 
 /** Is this Pulumi's unknown value (a value only known after deployment), on the wire or deserialized? */
@@ -129,7 +133,13 @@ const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
  * resource's type (`parentType$childType`), except under the root stack. The mock monitor keeps only
  * the parent's last type.
  */
-export function engineUrn(stack: string, project: string, parentUrn: string | undefined, type: string, name: string): string {
+export function engineUrn(
+    stack: string,
+    project: string,
+    parentUrn: string | undefined,
+    type: string,
+    name: string,
+): string {
     let qualifiedType = type;
     if (parentUrn) {
         const parentType = parentUrn.split("::")[2];
@@ -151,6 +161,8 @@ function wrapSecret(value: unknown): unknown {
  */
 function loadProgram(entry: string): Record<string, unknown> {
     delete require.cache[entry];
+    // A fresh module per stack, which a static import cannot give.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(entry) as Record<string, unknown>;
 }
 
@@ -168,12 +180,16 @@ function releaseProgram(entry: string): void {
 function markUnknowns(value: unknown): unknown {
     if (isUnknownValue(value)) return rpc.unknownValue;
     if (Array.isArray(value)) return value.map(markUnknowns);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markUnknowns(v)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markUnknowns(v)]));
     return value;
 }
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
-    const output = pulumi.output(value) as unknown as pulumi.Output<unknown> & { promise(withUnknowns?: boolean): Promise<unknown>; isKnown: Promise<boolean> };
+    const output = pulumi.output(value) as unknown as pulumi.Output<unknown> & {
+        promise(withUnknowns?: boolean): Promise<unknown>;
+        isKnown: Promise<boolean>;
+    };
     const secret = await pulumi.isSecret(output);
     // Output.promise() is internal, but unlike apply() it rejects when the value failed to compute.
     const resolved = await output.promise(true);
@@ -189,17 +205,25 @@ async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: 
  */
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const resources: RecordedResource[] = [];
-    await pulumi.runtime.setMocks(newMocks(options.stackOutputs ?? {}, { preview: options.preview }), PROJECT_NAME, options.stack, options.preview === true);
+    await pulumi.runtime.setMocks(
+        newMocks(options.stackOutputs ?? {}, { preview: options.preview }),
+        PROJECT_NAME,
+        options.stack,
+        options.preview === true,
+    );
 
     // Wrap the mock monitor to see what it does not pass to the mocks: each resource's parent and
     // provider. Reads (StackReferences) are recorded like registrations. URNs are built as the
     // engine builds them.
     const monitor = settings.getMonitor();
-    monitor.newUrn = (parent: string, type: string, name: string) => engineUrn(options.stack, PROJECT_NAME, parent, type, name);
+    monitor.newUrn = (parent: string, type: string, name: string) =>
+        engineUrn(options.stack, PROJECT_NAME, parent, type, name);
     for (const method of ["registerResource", "readResource"] as const) {
         const original = monitor[method].bind(monitor);
         monitor[method] = (req: any, callback: (err: any, resp: any) => void) => {
-            const inputs = rpc.deserializeProperties(method === "registerResource" ? req.getObject() : req.getProperties());
+            const inputs = rpc.deserializeProperties(
+                method === "registerResource" ? req.getObject() : req.getProperties(),
+            );
             return original(req, (err: any, resp: any) => {
                 if (!err) {
                     const providerRef: string = req.getProvider() ?? "";
@@ -214,8 +238,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         inputs,
                         ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
                         ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
-                        ...(method === "registerResource" && req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
-                        ...(method === "registerResource" && req.getDependenciesList().length > 0 ? { dependencies: req.getDependenciesList() } : {}),
+                        ...(method === "registerResource" && req.getRetainondelete()
+                            ? { retainOnDelete: true as const }
+                            : {}),
+                        ...(method === "registerResource" && req.getDependenciesList().length > 0
+                            ? { dependencies: req.getDependenciesList() }
+                            : {}),
                     });
                 }
                 callback(err, resp);

@@ -3,7 +3,12 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { SELF_MANAGED_ORGANIZATION, isSelfManagedBackend, loadStackFileConfig, projectBackendUrl } from "../config/siblings";
+import {
+    SELF_MANAGED_ORGANIZATION,
+    isSelfManagedBackend,
+    loadStackFileConfig,
+    projectBackendUrl,
+} from "../config/siblings";
 import { PROJECT_ROOT } from "./runStack";
 
 export interface StackFile {
@@ -16,7 +21,10 @@ export interface StackFile {
 
 /** Reads one stack file; a YAML syntax error throws a ConfigError naming the file. */
 export function readStackFile(file: string): StackFile {
-    const stack = path.basename(file).replace(/^Pulumi\./, "").replace(/\.yaml$/, "");
+    const stack = path
+        .basename(file)
+        .replace(/^Pulumi\./, "")
+        .replace(/\.yaml$/, "");
     const config: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(loadStackFileConfig(file))) {
         // `secure:` values are ciphertext for the stack's secrets provider; offline they are supplied separately.
@@ -44,6 +52,7 @@ export function findStackFiles(dir: string = PROJECT_ROOT): StackFile[] {
  */
 export function backendOrganization(stackFiles: StackFile[], dir: string = PROJECT_ROOT): string {
     if (isSelfManagedBackend(projectBackendUrl(dir))) return SELF_MANAGED_ORGANIZATION;
-    const central = stackFiles.find((s) => s.role === "central")?.config["thanos-multicluster:central"] as { organization?: unknown } | undefined;
+    const central = stackFiles.find((s) => s.role === "central")?.config["thanos-multicluster:central"] as
+        { organization?: unknown } | undefined;
     return typeof central?.organization === "string" ? central.organization : SELF_MANAGED_ORGANIZATION;
 }

@@ -36,11 +36,14 @@ export function deployOrder(dir: string = PROJECT_DIR, files: StackFile[] = find
     const problems: string[] = [];
     for (const f of files) {
         if (f.role !== "edge" && f.role !== "central") {
-            problems.push(`${path.basename(f.file)}: thanos-multicluster:role must be "edge" or "central" (found ${JSON.stringify(f.role)})`);
+            problems.push(
+                `${path.basename(f.file)}: thanos-multicluster:role must be "edge" or "central" (found ${JSON.stringify(f.role)})`,
+            );
         }
     }
     const centrals = files.filter((f) => f.role === "central");
-    if (centrals.length > 1) problems.push(`only one stack may be central, found ${centrals.map((f) => f.stack).join(", ")}`);
+    if (centrals.length > 1)
+        problems.push(`only one stack may be central, found ${centrals.map((f) => f.stack).join(", ")}`);
     if (files.length === 0) problems.push(`no Pulumi.<stack>.yaml in ${dir}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
     const central = centrals[0]?.config["thanos-multicluster:central"] as { organization?: unknown } | undefined;
@@ -58,10 +61,12 @@ export function formatStacks(stacks: DeployStack[]): string {
 
 export function main(argv: string[], dir: string = PROJECT_DIR): string {
     const unknown = argv.filter((a, i) => !["--json", "--role"].includes(a) && argv[i - 1] !== "--role");
-    if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]}; usage: npm run stacks -- [--json] [--role edge|central]`);
+    if (unknown.length > 0)
+        throw new Error(`unknown argument ${unknown[0]}; usage: npm run stacks -- [--json] [--role edge|central]`);
     const roleAt = argv.indexOf("--role");
     const role = roleAt >= 0 ? argv[roleAt + 1] : undefined;
-    if (roleAt >= 0 && role !== "edge" && role !== "central") throw new Error(`--role takes edge or central, not ${JSON.stringify(role)}`);
+    if (roleAt >= 0 && role !== "edge" && role !== "central")
+        throw new Error(`--role takes edge or central, not ${JSON.stringify(role)}`);
     const stacks = deployOrder(dir).filter((s) => role === undefined || s.role === role);
     return argv.includes("--json") ? JSON.stringify(stacks) : formatStacks(stacks);
 }

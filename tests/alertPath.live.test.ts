@@ -46,7 +46,11 @@ async function freePort(): Promise<number> {
     });
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+async function until<T>(
+    what: string,
+    timeoutMs: number,
+    probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const value = await probe();
@@ -105,10 +109,19 @@ export function configForLoopback(config: Record<string, any>, webhookPort: numb
     const copy = amtoolCompatibleConfig(config);
     copy.receivers = copy.receivers.map((receiver: Record<string, any>) => {
         const notifies = Object.keys(receiver).some((k) => k.endsWith("_configs"));
-        return notifies ? { name: receiver.name, webhook_configs: [{ url: `http://127.0.0.1:${webhookPort}/${receiver.name}`, send_resolved: false }] } : receiver;
+        return notifies
+            ? {
+                  name: receiver.name,
+                  webhook_configs: [{ url: `http://127.0.0.1:${webhookPort}/${receiver.name}`, send_resolved: false }],
+              }
+            : receiver;
     });
     const timing = { group_wait: "1s", group_interval: "1h", repeat_interval: "1h" };
-    copy.route = { ...copy.route, ...timing, routes: (copy.route.routes ?? []).map((r: Record<string, any>) => ({ ...r, ...timing })) };
+    copy.route = {
+        ...copy.route,
+        ...timing,
+        routes: (copy.route.routes ?? []).map((r: Record<string, any>) => ({ ...r, ...timing })),
+    };
     return copy;
 }
 
@@ -134,17 +147,27 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     }
 
     function logs(): string {
-        return processes.map((p) => `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-15).join("\n") : ""}`).join("\n");
+        return processes
+            .map(
+                (p) =>
+                    `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-15).join("\n") : ""}`,
+            )
+            .join("\n");
     }
 
     function writeTargets(clusters: string[]): void {
         const tmp = `${targetsFile}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(clusters.map((cluster) => ({ targets: [`127.0.0.1:${targetPort}`], labels: { cluster } }))));
+        fs.writeFileSync(
+            tmp,
+            JSON.stringify(clusters.map((cluster) => ({ targets: [`127.0.0.1:${targetPort}`], labels: { cluster } }))),
+        );
         fs.renameSync(tmp, targetsFile);
     }
 
     function missing(cluster: string): Notification[] {
-        return notifications.filter((n) => n.groupLabels.alertname === "ClusterMetricsMissing" && n.groupLabels.cluster === cluster);
+        return notifications.filter(
+            (n) => n.groupLabels.alertname === "ClusterMetricsMissing" && n.groupLabels.cluster === cluster,
+        );
     }
 
     function expectEachGroupOnce(): void {
@@ -155,19 +178,24 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
 
     before(async function () {
         if (!available) {
-            if (process.env.CI === "true") throw new Error(`${PROMETHEUS} or ${ALERTMANAGER} is missing: .ci/run must install Debian's prometheus and prometheus-alertmanager`);
+            if (process.env.CI === "true")
+                throw new Error(
+                    `${PROMETHEUS} or ${ALERTMANAGER} is missing: .ci/run must install Debian's prometheus and prometheus-alertmanager`,
+                );
             this.skip();
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-path-"));
 
         // What the central stack renders: its Alertmanager config and every rule file.
         const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
-        const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any).values;
+        const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any)
+            .values;
         const ruleGroups: Record<string, any>[] = [];
         for (const r of central.resources) {
             const inputs = r.inputs as any;
             if (r.type === "kubernetes:core/v1:ConfigMap" && inputs.metadata?.name === "thanos-ruler-rules") {
-                for (const text of Object.values(inputs.data as Record<string, string>)) ruleGroups.push(...((yaml.load(text) as any).groups ?? []));
+                for (const text of Object.values(inputs.data as Record<string, string>))
+                    ruleGroups.push(...((yaml.load(text) as any).groups ?? []));
             }
             if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
         }
@@ -182,13 +210,18 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
                 res.writeHead(200).end();
             });
         });
-        targetServer = http.createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/plain" }).end("synthetic_target_healthy 1\n"));
+        targetServer = http.createServer((_req, res) =>
+            res.writeHead(200, { "Content-Type": "text/plain" }).end("synthetic_target_healthy 1\n"),
+        );
         await new Promise<void>((r) => webhook.listen(0, "127.0.0.1", r));
         await new Promise<void>((r) => targetServer.listen(0, "127.0.0.1", r));
         targetPort = (targetServer.address() as AddressInfo).port;
 
         const amConfig = path.join(dir, "alertmanager.yaml");
-        fs.writeFileSync(amConfig, yaml.dump(configForLoopback(values.alertmanager.config, (webhook.address() as AddressInfo).port)));
+        fs.writeFileSync(
+            amConfig,
+            yaml.dump(configForLoopback(values.alertmanager.config, (webhook.address() as AddressInfo).port)),
+        );
         const rules = yaml.dump({ groups: rulesForLoopback(ruleGroups) });
         const rulesFile = path.join(dir, "rules.yaml");
         fs.writeFileSync(rulesFile, rules);
@@ -199,7 +232,9 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         fs.writeFileSync(rulesFile, "groups: []\n");
 
         // Three Alertmanager replicas, gossiping on loopback.
-        const replicas = await Promise.all([0, 1, 2].map(async () => ({ web: await freePort(), cluster: await freePort() })));
+        const replicas = await Promise.all(
+            [0, 1, 2].map(async () => ({ web: await freePort(), cluster: await freePort() })),
+        );
         for (const [i, replica] of replicas.entries()) {
             fs.mkdirSync(path.join(dir, `am-${i}`));
             start(`alertmanager-${i}`, ALERTMANAGER, [
@@ -213,10 +248,16 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         }
 
         // Prometheus sends to every replica, exactly as an edge does (its alerting entry, loopback targets).
-        const [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(
-            Object.fromEntries(Object.entries(stackFile("cluster-02").config).filter(([k]) => k.startsWith("thanos-multicluster:")).map(([k, v]) => [k.replace("thanos-multicluster:", ""), v])),
-            { kubeconfig: false },
-        ));
+        const [edgeAlerting] = edgeAlertmanagerConfigs(
+            parseClusterSettings(
+                Object.fromEntries(
+                    Object.entries(stackFile("cluster-02").config)
+                        .filter(([k]) => k.startsWith("thanos-multicluster:"))
+                        .map(([k, v]) => [k.replace("thanos-multicluster:", ""), v]),
+                ),
+                { kubeconfig: false },
+            ),
+        );
         targetsFile = path.join(dir, "targets.json");
         // cluster-03 reports nothing: its ClusterMetricsMissing fires; the others stay silent.
         writeTargets(["cluster-01", "cluster-02", "cluster-04"]);
@@ -226,8 +267,14 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             yaml.dump({
                 global: { scrape_interval: "1s", evaluation_interval: "1s" },
                 rule_files: [rulesFile],
-                alerting: { alertmanagers: [{ ...edgeAlerting, static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.web}`) }] }] },
-                scrape_configs: [{ job_name: "synthetic", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] }],
+                alerting: {
+                    alertmanagers: [
+                        { ...edgeAlerting, static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.web}`) }] },
+                    ],
+                },
+                scrape_configs: [
+                    { job_name: "synthetic", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] },
+                ],
             }),
         );
         fs.mkdirSync(path.join(dir, "prometheus"));
@@ -240,37 +287,75 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         ]);
 
         try {
-            for (const [i, replica] of replicas.entries()) await until(`alertmanager-${i} ready`, 20_000, async () => (await get(`http://127.0.0.1:${replica.web}/-/ready`)) === 200);
-            await until("prometheus ready", 20_000, async () => (await get(`http://127.0.0.1:${promPort}/-/ready`)) === 200);
-            await until("the synthetic targets scraped", 20_000, async () => (await getJson(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up)`))?.data?.result?.[0]?.value?.[1] === "3");
+            for (const [i, replica] of replicas.entries())
+                await until(
+                    `alertmanager-${i} ready`,
+                    20_000,
+                    async () => (await get(`http://127.0.0.1:${replica.web}/-/ready`)) === 200,
+                );
+            await until(
+                "prometheus ready",
+                20_000,
+                async () => (await get(`http://127.0.0.1:${promPort}/-/ready`)) === 200,
+            );
+            await until(
+                "the synthetic targets scraped",
+                20_000,
+                async () =>
+                    (await getJson(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up)`))?.data?.result?.[0]
+                        ?.value?.[1] === "3",
+            );
             fs.writeFileSync(rulesFile, rules);
             prometheus.kill("SIGHUP");
-            await until("the rules loaded", 20_000, async () => ((await getJson(`http://127.0.0.1:${promPort}/api/v1/rules`))?.data?.groups ?? []).length > 0);
+            await until(
+                "the rules loaded",
+                20_000,
+                async () =>
+                    ((await getJson(`http://127.0.0.1:${promPort}/api/v1/rules`))?.data?.groups ?? []).length > 0,
+            );
         } catch (err) {
-            throw new Error(`${(err as Error).message}\n${logs()}`);
+            throw new Error(`${(err as Error).message}\n${logs()}`, { cause: err });
         }
     });
 
     after(async () => {
-        for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        await Promise.all(processes.map(({ child }) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((r) => child.once("exit", r)))));
-        await Promise.all([webhook, targetServer].filter((s) => s?.listening).map((s) => new Promise((r) => s.close(r))));
+        for (const { child } of processes)
+            if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        await Promise.all(
+            processes.map(({ child }) =>
+                child.exitCode !== null || child.signalCode !== null
+                    ? undefined
+                    : new Promise((r) => child.once("exit", r)),
+            ),
+        );
+        await Promise.all(
+            [webhook, targetServer].filter((s) => s?.listening).map((s) => new Promise((r) => s.close(r))),
+        );
         // ALERT_PATH_KEEP=1 keeps the configs and the servers' logs for a look after a failure.
         if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("delivers the firing alert once per group, with its cluster label, and nothing for the silent one", async () => {
         try {
-            await until("ClusterMetricsMissing for cluster-03 at the webhook", 40_000, () => missing("cluster-03").length > 0 || undefined);
+            await until(
+                "ClusterMetricsMissing for cluster-03 at the webhook",
+                40_000,
+                () => missing("cluster-03").length > 0 || undefined,
+            );
         } catch (err) {
-            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`);
+            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`, {
+                cause: err,
+            });
         }
         await new Promise((r) => setTimeout(r, QUIET_MS));
         const [notification, ...duplicates] = missing("cluster-03");
         expect(duplicates, "duplicate notifications").to.deep.equal([]);
         expect(notification.receiver).to.equal("oncall");
-        expect(notification.alerts.map((a) => [a.status, a.labels.alertname, a.labels.cluster, a.labels.severity])).to.deep.equal([["firing", "ClusterMetricsMissing", "cluster-03", "critical"]]);
-        for (const silent of ["cluster-01", "cluster-02", "cluster-04"]) expect(missing(silent), silent).to.deep.equal([]);
+        expect(
+            notification.alerts.map((a) => [a.status, a.labels.alertname, a.labels.cluster, a.labels.severity]),
+        ).to.deep.equal([["firing", "ClusterMetricsMissing", "cluster-03", "critical"]]);
+        for (const silent of ["cluster-01", "cluster-02", "cluster-04"])
+            expect(missing(silent), silent).to.deep.equal([]);
         // The watchdogs reach the "null" receiver: no notification.
         expect(notifications.filter((n) => /Watchdog/.test(n.groupLabels.alertname ?? ""))).to.deep.equal([]);
         expectEachGroupOnce();
@@ -283,12 +368,20 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         // cluster-04 stops reporting: its ClusterMetricsMissing fires.
         writeTargets(["cluster-01", "cluster-02"]);
         try {
-            await until("ClusterMetricsMissing for cluster-04 at the webhook", 45_000, () => missing("cluster-04").length > 0 || undefined);
+            await until(
+                "ClusterMetricsMissing for cluster-04 at the webhook",
+                45_000,
+                () => missing("cluster-04").length > 0 || undefined,
+            );
         } catch (err) {
-            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`);
+            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`, {
+                cause: err,
+            });
         }
         await new Promise((r) => setTimeout(r, QUIET_MS));
-        expect(missing("cluster-04").map((n) => n.alerts.map((a) => [a.labels.alertname, a.labels.cluster]))).to.deep.equal([[["ClusterMetricsMissing", "cluster-04"]]]);
+        expect(
+            missing("cluster-04").map((n) => n.alerts.map((a) => [a.labels.alertname, a.labels.cluster])),
+        ).to.deep.equal([[["ClusterMetricsMissing", "cluster-04"]]]);
         expect(missing("cluster-03"), "the first group is not sent again").to.have.lengthOf(1);
         expect(missing("cluster-02")).to.deep.equal([]);
         expectEachGroupOnce();

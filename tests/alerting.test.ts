@@ -12,7 +12,11 @@ function edge(prometheus: Record<string, unknown>): RawConfig {
         role: "edge",
         nodeIp: "192.168.101.196",
         kubernetes: { context: "cluster-02" },
-        loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
+        loadBalancer: {
+            ip: "192.168.101.211",
+            pool: { start: "192.168.101.211", stop: "192.168.101.211" },
+            sidecarSourceRanges: ["192.168.101.194/32"],
+        },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket" },
         prometheus,
         alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
@@ -32,12 +36,20 @@ function problems(raw: RawConfig): string[] {
 describe("alerting config", () => {
     it("defaults to every alert on, every component scraped, runbooks in README.md", () => {
         const settings = parseClusterSettings(edge({}), { kubeconfig: false });
-        expect(settings.prometheus.alerting).to.deep.equal({ disabledAlerts: [], unmonitoredComponents: [], runbookBaseUrl: "README.md" });
+        expect(settings.prometheus.alerting).to.deep.equal({
+            disabledAlerts: [],
+            unmonitoredComponents: [],
+            runbookBaseUrl: "README.md",
+        });
     });
 
     it("accepts kube-prometheus-stack's and our alert names, and the chart's component keys", () => {
         const settings = parseClusterSettings(
-            edge({ disabledAlerts: ["KubeProxyDown", "etcdMembersDown", "ThanosCompactHasNotRun"], unmonitoredComponents: ["kubeProxy", "kubeEtcd"], runbookBaseUrl: "https://git.example/ops/README.md" }),
+            edge({
+                disabledAlerts: ["KubeProxyDown", "etcdMembersDown", "ThanosCompactHasNotRun"],
+                unmonitoredComponents: ["kubeProxy", "kubeEtcd"],
+                runbookBaseUrl: "https://git.example/ops/README.md",
+            }),
             { kubeconfig: false },
         );
         expect(settings.prometheus.alerting.unmonitoredComponents).to.deep.equal(["kubeProxy", "kubeEtcd"]);
@@ -52,14 +64,22 @@ describe("alerting config", () => {
     it("rejects an alert nothing defines, naming the key and suggesting the spelling", () => {
         const found = problems(edge({ disabledAlerts: ["KubeProxyDown", "kubeproxydown", "NoSuchAlert"] }));
         expect(found).to.have.length(2);
-        expect(found[0]).to.contain("thanos-multicluster:prometheus.disabledAlerts[1]").and.to.contain('did you mean "KubeProxyDown"');
-        expect(found[1]).to.contain("thanos-multicluster:prometheus.disabledAlerts[2]").and.to.contain("not an alert of kube-prometheus-stack 88.5.3");
+        expect(found[0])
+            .to.contain("thanos-multicluster:prometheus.disabledAlerts[1]")
+            .and.to.contain('did you mean "KubeProxyDown"');
+        expect(found[1])
+            .to.contain("thanos-multicluster:prometheus.disabledAlerts[2]")
+            .and.to.contain("not an alert of kube-prometheus-stack 88.5.3");
     });
 
     it("rejects an unknown component and a runbook URL with a fragment", () => {
-        const found = problems(edge({ unmonitoredComponents: ["kube-proxy"], runbookBaseUrl: "https://x/README.md#runbooks" }));
+        const found = problems(
+            edge({ unmonitoredComponents: ["kube-proxy"], runbookBaseUrl: "https://x/README.md#runbooks" }),
+        );
         expect(found).to.have.length(2);
-        expect(found[0]).to.contain("thanos-multicluster:prometheus.unmonitoredComponents[0]").and.to.contain("kubeProxy, kubeScheduler, kubeControllerManager, kubeEtcd");
+        expect(found[0])
+            .to.contain("thanos-multicluster:prometheus.unmonitoredComponents[0]")
+            .and.to.contain("kubeProxy, kubeScheduler, kubeControllerManager, kubeEtcd");
         expect(found[1]).to.contain("thanos-multicluster:prometheus.runbookBaseUrl");
     });
 
@@ -72,6 +92,10 @@ describe("alerting config", () => {
         const rules = run.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
         expect(rules.map((r) => (r.inputs as any).metadata.name)).to.deep.equal(["thanos-multicluster-cluster"]);
         const groups = (rules[0].inputs as any).spec.groups.map((g: any) => g.name);
-        expect(groups).to.deep.equal(["thanos-sidecar", "thanos-multicluster.cluster", "thanos-multicluster.certificates"]);
+        expect(groups).to.deep.equal([
+            "thanos-sidecar",
+            "thanos-multicluster.cluster",
+            "thanos-multicluster.certificates",
+        ]);
     });
 });

@@ -52,7 +52,15 @@ function routingOf(raw: RawConfig): AlertRoutingSettings {
 function teamRouting(): RawConfig {
     return withAlertmanager({
         receivers: [
-            { name: "team-mail", email: { to: "oncall@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", authUsername: "alertmanager" } },
+            {
+                name: "team-mail",
+                email: {
+                    to: "oncall@example.com",
+                    from: "alertmanager@example.com",
+                    smarthost: "smtp.example.com:587",
+                    authUsername: "alertmanager",
+                },
+            },
             { name: "team-slack", slack: { channel: "#alerts" } },
         ],
         defaultReceiver: "team-mail",
@@ -72,43 +80,104 @@ describe("alerting config rules", () => {
     });
 
     it("a receiver must notify someone, by a known kind, under its own name", () => {
-        expect(problemsOf(withAlertmanager({ receivers: [{ name: "oncall" }] }))[0]).to.contain("central.alertmanager.receivers[0] (receiver \"oncall\") notifies nobody");
-        expect(problemsOf(withAlertmanager({ receivers: [{ name: "null", webhook: {} }], defaultReceiver: "null" })).join("\n")).to.contain("receivers[0].name \"null\" is reserved");
-        const twice = problemsOf(withAlertmanager({ receivers: [{ name: "a", webhook: {} }, { name: "a", slack: { channel: "#x" } }], defaultReceiver: "a" }));
+        expect(problemsOf(withAlertmanager({ receivers: [{ name: "oncall" }] }))[0]).to.contain(
+            'central.alertmanager.receivers[0] (receiver "oncall") notifies nobody',
+        );
+        expect(
+            problemsOf(withAlertmanager({ receivers: [{ name: "null", webhook: {} }], defaultReceiver: "null" })).join(
+                "\n",
+            ),
+        ).to.contain('receivers[0].name "null" is reserved');
+        const twice = problemsOf(
+            withAlertmanager({
+                receivers: [
+                    { name: "a", webhook: {} },
+                    { name: "a", slack: { channel: "#x" } },
+                ],
+                defaultReceiver: "a",
+            }),
+        );
         expect(twice.join("\n")).to.contain("names a more than once");
-        const twoWebhooks = problemsOf(withAlertmanager({ receivers: [{ name: "a", webhook: {} }, { name: "b", webhook: {} }], defaultReceiver: "a" }));
+        const twoWebhooks = problemsOf(
+            withAlertmanager({
+                receivers: [
+                    { name: "a", webhook: {} },
+                    { name: "b", webhook: {} },
+                ],
+                defaultReceiver: "a",
+            }),
+        );
         expect(twoWebhooks.join("\n")).to.contain("has webhook in a and b");
-        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: {} }] }))[0]).to.contain("central.alertmanager.receivers[0].slack.channel is required");
-        const mail = problemsOf(withAlertmanager({ receivers: [{ name: "m", email: { to: "nobody", from: "a@b.example", smarthost: "smtp.example.com" } }] }));
+        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: {} }] }))[0]).to.contain(
+            "central.alertmanager.receivers[0].slack.channel is required",
+        );
+        const mail = problemsOf(
+            withAlertmanager({
+                receivers: [{ name: "m", email: { to: "nobody", from: "a@b.example", smarthost: "smtp.example.com" } }],
+            }),
+        );
         expect(mail.join("\n")).to.contain("receivers[0].email.to must be an email address");
         expect(mail.join("\n")).to.contain("receivers[0].email.smarthost must be host:port");
     });
 
     it("the default and critical receivers must be receivers; with one receiver it is the default", () => {
         expect(routingOf(centralRaw())).to.include({ defaultReceiver: "oncall", criticalReceiver: "oncall" });
-        const two = { receivers: [{ name: "a", webhook: {} }, { name: "b", slack: { channel: "#x" } }] };
-        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: undefined }))[0]).to.contain("central.alertmanager.defaultReceiver is required");
-        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: "c" }))[0]).to.contain("central.alertmanager.defaultReceiver (\"c\") is not a receiver");
-        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: "a", criticalReceiver: "z" }))[0]).to.contain("central.alertmanager.criticalReceiver (\"z\")");
+        const two = {
+            receivers: [
+                { name: "a", webhook: {} },
+                { name: "b", slack: { channel: "#x" } },
+            ],
+        };
+        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: undefined }))[0]).to.contain(
+            "central.alertmanager.defaultReceiver is required",
+        );
+        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: "c" }))[0]).to.contain(
+            'central.alertmanager.defaultReceiver ("c") is not a receiver',
+        );
+        expect(problemsOf(withAlertmanager({ ...two, defaultReceiver: "a", criticalReceiver: "z" }))[0]).to.contain(
+            'central.alertmanager.criticalReceiver ("z")',
+        );
     });
 
     it("an edge must name the central Alertmanager replicas as host:port; the central stack must not", () => {
         const edge = rawOf("cluster-02");
-        expect(parseClusterSettings(edge, { kubeconfig: false }).alerting.centralAlertmanagers).to.deep.equal(["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"]);
-        expect(problemsOf({ ...edge, alerting: undefined })[0]).to.contain("thanos-multicluster:alerting.centralAlertmanagers is required");
-        expect(problemsOf({ ...edge, alerting: { centralAlertmanagers: [] } })[0]).to.contain("must not be empty on an edge");
-        expect(problemsOf({ ...edge, alerting: { centralAlertmanagers: ["192.168.101.210"] } })[0]).to.contain("alerting.centralAlertmanagers[0] must be host:port");
-        expect(problemsOf({ ...centralRaw(), alerting: { centralAlertmanagers: ["192.168.101.210:9093"] } })[0]).to.contain("thanos-multicluster:alerting is set on the central stack");
+        expect(parseClusterSettings(edge, { kubeconfig: false }).alerting.centralAlertmanagers).to.deep.equal([
+            "192.168.101.210:9093",
+            "192.168.101.210:9094",
+            "192.168.101.210:9095",
+        ]);
+        expect(problemsOf({ ...edge, alerting: undefined })[0]).to.contain(
+            "thanos-multicluster:alerting.centralAlertmanagers is required",
+        );
+        expect(problemsOf({ ...edge, alerting: { centralAlertmanagers: [] } })[0]).to.contain(
+            "must not be empty on an edge",
+        );
+        expect(problemsOf({ ...edge, alerting: { centralAlertmanagers: ["192.168.101.210"] } })[0]).to.contain(
+            "alerting.centralAlertmanagers[0] must be host:port",
+        );
+        expect(
+            problemsOf({ ...centralRaw(), alerting: { centralAlertmanagers: ["192.168.101.210:9093"] } })[0],
+        ).to.contain("thanos-multicluster:alerting is set on the central stack");
     });
 
     it("an edge's targets are checked against the central stack file: every replica, on its port", () => {
         const central = { stack: "cluster-01", ip: "192.168.101.210", replicas: 3 };
-        expect(edgeAlertingProblems({ centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] }, central)).to.deep.equal([]);
+        expect(
+            edgeAlertingProblems(
+                { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
+                central,
+            ),
+        ).to.deep.equal([]);
         const missing = edgeAlertingProblems({ centralAlertmanagers: ["192.168.101.210:9093"] }, central);
         expect(missing).to.have.lengthOf(1);
         expect(missing[0]).to.contain("thanos-multicluster:alerting.centralAlertmanagers");
         expect(missing[0]).to.contain("missing 192.168.101.210:9094, 192.168.101.210:9095");
-        expect(edgeAlertingProblems({ centralAlertmanagers: ["192.168.101.220:9093", "192.168.101.210:9094", "192.168.101.210:9095"] }, central)[0]).to.contain("192.168.101.220:9093 is not one of them");
+        expect(
+            edgeAlertingProblems(
+                { centralAlertmanagers: ["192.168.101.220:9093", "192.168.101.210:9094", "192.168.101.210:9095"] },
+                central,
+            )[0],
+        ).to.contain("192.168.101.220:9093 is not one of them");
         // Without a central stack file next to it, an edge deploys on its own config.
         expect(edgeAlertingProblems({ centralAlertmanagers: ["10.0.0.1:9093"] }, undefined)).to.deep.equal([]);
     });
@@ -127,7 +196,12 @@ describe("alerting config rules", () => {
             "thanos-multicluster:alertmanagerWebhookUrl is required by thanos-multicluster:central.alertmanager.receivers[0].webhook: run `pulumi config set --secret alertmanagerWebhookUrl`",
         );
         // The render's placeholders cover every receiver's secret.
-        expect(Object.keys(placeholderSecrets())).to.include.members(["alertmanagerWebhookUrl", "alertmanagerSlackApiUrl", "alertmanagerSmtpPassword", "alertmanagerDeadMansSwitchUrl"]);
+        expect(Object.keys(placeholderSecrets())).to.include.members([
+            "alertmanagerWebhookUrl",
+            "alertmanagerSlackApiUrl",
+            "alertmanagerSmtpPassword",
+            "alertmanagerDeadMansSwitchUrl",
+        ]);
     });
 });
 
@@ -140,7 +214,9 @@ describe("the central Alertmanager config", () => {
         const text = JSON.stringify(config);
         // The credentials are files under the operator's mount of the Secret alertmanager-receivers.
         expect(text).to.contain('"api_url_file":"/etc/alertmanager/secrets/alertmanager-receivers/slack-api-url"');
-        expect(text).to.contain('"auth_password_file":"/etc/alertmanager/secrets/alertmanager-receivers/smtp-password"');
+        expect(text).to.contain(
+            '"auth_password_file":"/etc/alertmanager/secrets/alertmanager-receivers/smtp-password"',
+        );
         expect(text).to.contain('"url_file":"/etc/alertmanager/secrets/alertmanager-receivers/deadmansswitch-url"');
         expect(text).not.to.match(/"(api_url|auth_password|url)":/);
     });
@@ -151,15 +227,21 @@ describe("the central Alertmanager config", () => {
         expect(values.alertmanager.config.route.group_by).to.deep.equal(["cluster", "alertname"]);
         expect(values.alertmanager.alertmanagerSpec.secrets).to.deep.equal(["alertmanager-receivers"]);
         expect(JSON.stringify(values)).not.to.contain(TEST_SECRETS.alertmanagerWebhookUrl);
-        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === "alertmanager-receivers")!;
-        expect(Object.keys((secret.inputs as any).stringData.value ?? (secret.inputs as any).stringData)).to.deep.equal(["webhook-url"]);
+        const secret = run.resources.find(
+            (r) =>
+                r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === "alertmanager-receivers",
+        )!;
+        expect(Object.keys((secret.inputs as any).stringData.value ?? (secret.inputs as any).stringData)).to.deep.equal(
+            ["webhook-url"],
+        );
     });
 });
 
 describe("the central Alertmanager config under amtool", () => {
     before(function () {
         if (!amtoolAvailable()) {
-            if (process.env.CI === "true") throw new Error("amtool is missing: .ci/run must install Debian's prometheus-alertmanager");
+            if (process.env.CI === "true")
+                throw new Error("amtool is missing: .ci/run must install Debian's prometheus-alertmanager");
             this.skip();
         }
     });
@@ -177,7 +259,7 @@ describe("the central Alertmanager config under amtool", () => {
         broken.route.receiver = "nobody";
         const result = amtoolCheckConfig(broken);
         expect(result.status).not.to.equal(0);
-        expect(result.output).to.contain("undefined receiver \"nobody\"");
+        expect(result.output).to.contain('undefined receiver "nobody"');
     });
 
     it("routes every cluster's alerts, each severity, to the receiver that notifies (committed stack)", () => {
@@ -188,25 +270,44 @@ describe("the central Alertmanager config under amtool", () => {
                     ["warning", "oncall"],
                     ["info", "oncall"],
                 ]) {
-                    expect(routeReceivers(file, { alertname: "KubePodCrashLooping", cluster, severity }), `${cluster} ${severity}`).to.deep.equal([expected]);
+                    expect(
+                        routeReceivers(file, { alertname: "KubePodCrashLooping", cluster, severity }),
+                        `${cluster} ${severity}`,
+                    ).to.deep.equal([expected]);
                 }
                 // Watchdogs prove the path and notify nobody without a dead man's switch.
-                expect(routeReceivers(file, { alertname: "Watchdog", cluster, severity: "none" })).to.deep.equal(["null"]);
+                expect(routeReceivers(file, { alertname: "Watchdog", cluster, severity: "none" })).to.deep.equal([
+                    "null",
+                ]);
             }
-            expect(routeReceivers(file, { alertname: "ThanosRulerWatchdog", severity: "none" })).to.deep.equal(["null"]);
+            expect(routeReceivers(file, { alertname: "ThanosRulerWatchdog", severity: "none" })).to.deep.equal([
+                "null",
+            ]);
         });
     });
 
     it("routes critical alerts to Slack, the rest to email and watchdogs to the dead man's switch (team routing)", () => {
         withConfigFile(alertmanagerConfig(routingOf(teamRouting())) as any, (file) => {
             for (const cluster of CLUSTERS) {
-                expect(routeReceivers(file, { alertname: "ClusterMetricsMissing", cluster, severity: "critical" })).to.deep.equal(["team-slack"]);
-                expect(routeReceivers(file, { alertname: "KubeMemoryOvercommit", cluster, severity: "warning" })).to.deep.equal(["team-mail"]);
-                expect(routeReceivers(file, { alertname: "KubeletTooManyPods", cluster, severity: "info" })).to.deep.equal(["team-mail"]);
-                expect(routeReceivers(file, { alertname: "Watchdog", cluster, severity: "none" })).to.deep.equal(["deadmansswitch"]);
-                expect(routeReceivers(file, { alertname: "InfoInhibitor", cluster, severity: "none" })).to.deep.equal(["null"]);
+                expect(
+                    routeReceivers(file, { alertname: "ClusterMetricsMissing", cluster, severity: "critical" }),
+                ).to.deep.equal(["team-slack"]);
+                expect(
+                    routeReceivers(file, { alertname: "KubeMemoryOvercommit", cluster, severity: "warning" }),
+                ).to.deep.equal(["team-mail"]);
+                expect(
+                    routeReceivers(file, { alertname: "KubeletTooManyPods", cluster, severity: "info" }),
+                ).to.deep.equal(["team-mail"]);
+                expect(routeReceivers(file, { alertname: "Watchdog", cluster, severity: "none" })).to.deep.equal([
+                    "deadmansswitch",
+                ]);
+                expect(routeReceivers(file, { alertname: "InfoInhibitor", cluster, severity: "none" })).to.deep.equal([
+                    "null",
+                ]);
             }
-            expect(routeReceivers(file, { alertname: "ThanosRulerWatchdog", severity: "none" })).to.deep.equal(["deadmansswitch"]);
+            expect(routeReceivers(file, { alertname: "ThanosRulerWatchdog", severity: "none" })).to.deep.equal([
+                "deadmansswitch",
+            ]);
         });
     });
 });
@@ -217,29 +318,54 @@ describe("edge alerts reach the central Alertmanager", () => {
         const values = (edge.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any).values;
         expect(values.alertmanager.enabled).to.equal(false);
         expect(values.prometheus.prometheusSpec.additionalAlertManagerConfigs).to.deep.equal([
-            { scheme: "http", api_version: "v2", timeout: "10s", static_configs: [{ targets: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] }] },
+            {
+                scheme: "http",
+                api_version: "v2",
+                timeout: "10s",
+                static_configs: [{ targets: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] }],
+            },
         ]);
 
         const settings = parseClusterSettings(centralRaw(), { kubeconfig: false });
         const services = alertmanagerServiceSpecs(settings, settings.central!) as any[];
-        expect(services.map((s) => [s.metadata.name, s.spec.ports[0].port, s.spec.selector["statefulset.kubernetes.io/pod-name"]])).to.deep.equal([
+        expect(
+            services.map((s) => [
+                s.metadata.name,
+                s.spec.ports[0].port,
+                s.spec.selector["statefulset.kubernetes.io/pod-name"],
+            ]),
+        ).to.deep.equal([
             ["alertmanager-edge-0", 9093, "alertmanager-kps-alertmanager-0"],
             ["alertmanager-edge-1", 9094, "alertmanager-kps-alertmanager-1"],
             ["alertmanager-edge-2", 9095, "alertmanager-kps-alertmanager-2"],
         ]);
         for (const s of services) {
-            expect(s.spec).to.include({ type: "LoadBalancer", externalTrafficPolicy: "Cluster", allocateLoadBalancerNodePorts: false });
+            expect(s.spec).to.include({
+                type: "LoadBalancer",
+                externalTrafficPolicy: "Cluster",
+                allocateLoadBalancerNodePorts: false,
+            });
             expect(s.spec.ports[0].targetPort).to.equal(9093);
-            expect(s.spec.loadBalancerSourceRanges).to.deep.equal(["192.168.101.196/32", "192.168.101.197/32", "192.168.101.198/32"]);
+            expect(s.spec.loadBalancerSourceRanges).to.deep.equal([
+                "192.168.101.196/32",
+                "192.168.101.197/32",
+                "192.168.101.198/32",
+            ]);
             // The central address, shared with Query and Grafana.
-            expect(s.metadata.annotations).to.deep.equal({ "lbipam.cilium.io/ips": "192.168.101.210", "lbipam.cilium.io/sharing-key": "thanos-central" });
+            expect(s.metadata.annotations).to.deep.equal({
+                "lbipam.cilium.io/ips": "192.168.101.210",
+                "lbipam.cilium.io/sharing-key": "thanos-central",
+            });
         }
     });
 
     it("only the edges (and the namespace) reach Alertmanager's API; gossip stays in the namespace", () => {
         const settings = parseClusterSettings(centralRaw(), { kubeconfig: false });
         const policy = monitoringBasePolicies(settings).find((p) => p.metadata.name === "alertmanager") as any;
-        expect(policy.spec.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "alertmanager", alertmanager: "kps-alertmanager" });
+        expect(policy.spec.podSelector.matchLabels).to.deep.equal({
+            "app.kubernetes.io/name": "alertmanager",
+            alertmanager: "kps-alertmanager",
+        });
         const [api, internal] = policy.spec.ingress;
         expect(api.ports).to.deep.equal([{ protocol: "TCP", port: 9093 }]);
         expect(api.from).to.deep.equal([
@@ -260,11 +386,21 @@ describe("edge alerts reach the central Alertmanager", () => {
         const settings = parseClusterSettings(rawOf("cluster-02"), { kubeconfig: false });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-alerting-"));
         try {
-            fs.writeFileSync(path.join(dir, "prometheus.yml"), yaml.dump({ alerting: { alertmanagers: edgeAlertmanagerConfigs(settings) } }));
+            fs.writeFileSync(
+                path.join(dir, "prometheus.yml"),
+                yaml.dump({ alerting: { alertmanagers: edgeAlertmanagerConfigs(settings) } }),
+            );
             const run = spawnSync("promtool", ["check", "config", "prometheus.yml"], { cwd: dir, encoding: "utf8" });
             expect(run.status, `${run.stdout}${run.stderr}`).to.equal(0);
-            fs.writeFileSync(path.join(dir, "bad.yml"), yaml.dump({ alerting: { alertmanagers: [{ ...edgeAlertmanagerConfigs(settings)[0], api_version: "v3" }] } }));
-            expect(spawnSync("promtool", ["check", "config", "bad.yml"], { cwd: dir, encoding: "utf8" }).status).not.to.equal(0);
+            fs.writeFileSync(
+                path.join(dir, "bad.yml"),
+                yaml.dump({
+                    alerting: { alertmanagers: [{ ...edgeAlertmanagerConfigs(settings)[0], api_version: "v3" }] },
+                }),
+            );
+            expect(
+                spawnSync("promtool", ["check", "config", "bad.yml"], { cwd: dir, encoding: "utf8" }).status,
+            ).not.to.equal(0);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -47,7 +47,8 @@ describe("MinIO buckets: adopt or create", () => {
         expect(String(inputs.customCaBundle)).to.equal(caBundleFile(pem));
         expect(fs.readFileSync(String(inputs.customCaBundle), "utf8")).to.equal(pem);
         // Without a bundle, the provider keeps the system trust store.
-        const plain = byType(await runCommittedStack("cluster-01", {}, edges), "pulumi:providers:aws")[0].inputs as Record<string, any>;
+        const plain = byType(await runCommittedStack("cluster-01", {}, edges), "pulumi:providers:aws")[0]
+            .inputs as Record<string, any>;
         expect(plain.customCaBundle).to.equal(undefined);
     });
 

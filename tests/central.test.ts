@@ -3,7 +3,15 @@ import * as crypto from "crypto";
 import * as yaml from "js-yaml";
 import { StackRun, StackRunError, isSecretMarker } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
-import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile, withStackFiles } from "./helpers";
+import {
+    TEST_SECRETS,
+    byType,
+    committedEdgeOutputs,
+    k8sObject,
+    runCommittedStack,
+    stackFile,
+    withStackFiles,
+} from "./helpers";
 
 // Expected values from the seed and the Thanos docs, written out by hand.
 const CENTRAL_IP = "192.168.101.210";
@@ -19,7 +27,8 @@ const HOURS: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24, w: 
 
 function hours(duration: string): number {
     let total = 0;
-    for (const m of duration.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)) total += m[2] === "ms" ? 0 : Number(m[1]) * HOURS[m[2]];
+    for (const m of duration.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g))
+        total += m[2] === "ms" ? 0 : Number(m[1]) * HOURS[m[2]];
     return total;
 }
 
@@ -36,7 +45,9 @@ function thanosArgs(run: StackRun, kind: "Deployment" | "StatefulSet", name: str
 function endpointFile(run: StackRun): { endpoints: Record<string, any>[] } {
     const args = thanosArgs(run, "Deployment", "thanos-query");
     expect(flag(args, "endpoint.sd-config-file")).to.deep.equal(["/etc/thanos/endpoints/endpoints.yaml"]);
-    return yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as { endpoints: Record<string, any>[] };
+    return yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as {
+        endpoints: Record<string, any>[];
+    };
 }
 
 function kpsValues(run: StackRun): Record<string, any> {
@@ -46,7 +57,10 @@ function kpsValues(run: StackRun): Record<string, any> {
 let edgeOutputs: StackOutputsByName;
 let central: StackRun;
 
-async function runCentral(overrides: Record<string, unknown> = {}, edges: StackOutputsByName = edgeOutputs): Promise<StackRun> {
+async function runCentral(
+    overrides: Record<string, unknown> = {},
+    edges: StackOutputsByName = edgeOutputs,
+): Promise<StackRun> {
     return runCommittedStack("cluster-01", overrides, edges);
 }
 
@@ -74,10 +88,17 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "endpoint.sd-config-reload-interval")).to.have.lengthOf(1);
             const pod = k8sObject(central, "Deployment", "thanos-query").spec.template.spec;
             expect(pod.volumes).to.deep.include({ name: "endpoints", configMap: { name: "thanos-query-endpoints" } });
-            expect(pod.containers[0].volumeMounts).to.deep.include({ name: "endpoints", mountPath: "/etc/thanos/endpoints", readOnly: true });
+            expect(pod.containers[0].volumeMounts).to.deep.include({
+                name: "endpoints",
+                mountPath: "/etc/thanos/endpoints",
+                readOnly: true,
+            });
             const endpoints = endpointFile(central).endpoints;
             for (const address of EDGE_ENDPOINTS) {
-                expect(endpoints.filter((e) => e.address === address), address).to.have.lengthOf(1);
+                expect(
+                    endpoints.filter((e) => e.address === address),
+                    address,
+                ).to.have.lengthOf(1);
                 const endpoint = endpoints.find((e) => e.address === address);
                 expect(endpoint?.strict, address).to.equal(true);
             }
@@ -90,7 +111,8 @@ describe("central stack: the Thanos control plane", () => {
                 "thanos-ruler-0.thanos-ruler.monitoring.svc.cluster.local:10901",
             ]);
             // No deprecated discovery flag.
-            for (const deprecated of ["endpoint", "endpoint-strict", "store", "store.sd-files"]) expect(flag(args, deprecated)).to.deep.equal([]);
+            for (const deprecated of ["endpoint", "endpoint-strict", "store", "store.sd-files"])
+                expect(flag(args, deprecated)).to.deep.equal([]);
         });
 
         it("deduplicates Prometheus and Ruler replicas, downsamples automatically, times out stores before the query", () => {
@@ -129,15 +151,33 @@ describe("central stack: the Thanos control plane", () => {
             // One projected volume, whatever the number of edges.
             const tlsVolumes = pod.volumes.filter((v: any) => v.name !== "endpoints");
             expect(tlsVolumes).to.have.lengthOf(1);
-            expect(pod.containers[0].volumeMounts).to.deep.include({ name: tlsVolumes[0].name, mountPath: "/etc/thanos/tls", readOnly: true });
+            expect(pod.containers[0].volumeMounts).to.deep.include({
+                name: tlsVolumes[0].name,
+                mountPath: "/etc/thanos/tls",
+                readOnly: true,
+            });
             const sources = tlsVolumes[0].projected.sources;
             expect(sources[0]).to.deep.equal({
-                secret: { name: "thanos-query-client-tls", items: [{ key: "tls.crt", path: "client/tls.crt" }, { key: "tls.key", path: "client/tls.key" }] },
+                secret: {
+                    name: "thanos-query-client-tls",
+                    items: [
+                        { key: "tls.crt", path: "client/tls.crt" },
+                        { key: "tls.key", path: "client/tls.key" },
+                    ],
+                },
             });
             for (const cluster of ["cluster-02", "cluster-03", "cluster-04"]) {
-                expect(sources).to.deep.include({ configMap: { name: `thanos-query-edge-ca-${cluster}`, items: [{ key: "ca.crt", path: `edges/${cluster}/ca.crt` }], optional: true } });
+                expect(sources).to.deep.include({
+                    configMap: {
+                        name: `thanos-query-edge-ca-${cluster}`,
+                        items: [{ key: "ca.crt", path: `edges/${cluster}/ca.crt` }],
+                        optional: true,
+                    },
+                });
                 const edge = edgeOutputs[`miribit/thanos-multicluster/${cluster}`].outputs as any;
-                expect(k8sObject(central, "ConfigMap", `thanos-query-edge-ca-${cluster}`).data).to.deep.equal({ "ca.crt": edge.grpcTls.caCertificate });
+                expect(k8sObject(central, "ConfigMap", `thanos-query-edge-ca-${cluster}`).data).to.deep.equal({
+                    "ca.crt": edge.grpcTls.caCertificate,
+                });
             }
             // The client key is generated here, in a Secret; no edge gave it.
             const client = k8sObject(central, "Secret", "thanos-query-client-tls");
@@ -163,7 +203,9 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
             // --index-cache.config replaces --index-cache-size (which Thanos ignores once a config is given).
             expect(flag(args, "index-cache-size")).to.deep.equal([]);
-            expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([{ type: "IN-MEMORY", config: { max_size: "1GB" } }]);
+            expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([
+                { type: "IN-MEMORY", config: { max_size: "1GB" } },
+            ]);
             expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
             const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
             const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
@@ -197,9 +239,17 @@ describe("central stack: the Thanos control plane", () => {
             let compactors = 0;
             for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
                 const run = await runCommittedStack(stack);
-                compactors += run.resources.filter((r) => JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith('["compact"')).length;
+                compactors += run.resources.filter((r) =>
+                    JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith(
+                        '["compact"',
+                    ),
+                ).length;
             }
-            compactors += central.resources.filter((r) => JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith('["compact"')).length;
+            compactors += central.resources.filter((r) =>
+                JSON.stringify((r.inputs as any).spec?.template?.spec?.containers?.[0]?.args ?? []).startsWith(
+                    '["compact"',
+                ),
+            ).length;
             expect(compactors).to.equal(1);
         });
     });
@@ -213,7 +263,12 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "label")).to.have.members(['ruler_cluster="cluster-01"', 'rule_replica="$(POD_NAME)"']);
             expect(flag(args, "alert.label-drop")).to.deep.equal(["rule_replica"]);
             expect(flag(args, "query")).to.deep.equal(["thanos-query.monitoring.svc.cluster.local:9090"]);
-            expect(flag(args, "alertmanagers.url")).to.deep.equal([0, 1, 2].map((i) => `http://alertmanager-kps-alertmanager-${i}.alertmanager-operated.monitoring.svc.cluster.local:9093`));
+            expect(flag(args, "alertmanagers.url")).to.deep.equal(
+                [0, 1, 2].map(
+                    (i) =>
+                        `http://alertmanager-kps-alertmanager-${i}.alertmanager-operated.monitoring.svc.cluster.local:9093`,
+                ),
+            );
             expect(flag(args, "objstore.config-file")).to.deep.equal(["/etc/thanos/objstore/objstore.yml"]);
             const env = sts.spec.template.spec.containers[0].env;
             expect(env).to.deep.include({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
@@ -223,12 +278,21 @@ describe("central stack: the Thanos control plane", () => {
             const configMap = k8sObject(central, "ConfigMap", "thanos-ruler-rules");
             const text = configMap.data["thanos-multicluster.yaml"];
             const rules = (yaml.load(text) as any).groups.flatMap((g: any) => g.rules);
-            const missing = rules.filter((r: any) => r.alert === "ClusterMetricsMissing").map((r: any) => r.labels.cluster);
+            const missing = rules
+                .filter((r: any) => r.alert === "ClusterMetricsMissing")
+                .map((r: any) => r.labels.cluster);
             expect(missing).to.have.members(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]);
             const sts = k8sObject(central, "StatefulSet", "thanos-ruler");
-            expect(sts.spec.template.metadata.annotations["checksum/rules"]).to.equal(crypto.createHash("sha256").update(text).digest("hex"));
-            expect(sts.spec.template.spec.volumes).to.deep.include({ name: "rules", configMap: { name: "thanos-ruler-rules" } });
-            expect(flag(sts.spec.template.spec.containers[0].args, "rule-file")).to.deep.equal(["/etc/thanos/rules/*.yaml"]);
+            expect(sts.spec.template.metadata.annotations["checksum/rules"]).to.equal(
+                crypto.createHash("sha256").update(text).digest("hex"),
+            );
+            expect(sts.spec.template.spec.volumes).to.deep.include({
+                name: "rules",
+                configMap: { name: "thanos-ruler-rules" },
+            });
+            expect(flag(sts.spec.template.spec.containers[0].args, "rule-file")).to.deep.equal([
+                "/etc/thanos/rules/*.yaml",
+            ]);
         });
     });
 
@@ -240,11 +304,16 @@ describe("central stack: the Thanos control plane", () => {
             for (const label of edge.outputs.replicaLabels as string[]) expect(queryLabels).to.include(label);
         }
         const rulerArgs = thanosArgs(central, "StatefulSet", "thanos-ruler");
-        const rulerReplicaLabel = flag(rulerArgs, "label").find((l) => l.includes("$(POD_NAME)"))!.split("=")[0];
+        const rulerReplicaLabel = flag(rulerArgs, "label")
+            .find((l) => l.includes("$(POD_NAME)"))!
+            .split("=")[0];
         expect(queryLabels).to.include(rulerReplicaLabel);
         expect(flag(rulerArgs, "alert.label-drop")).to.include(rulerReplicaLabel);
         // The compactor does not deduplicate; if it ever does, it must use the same labels.
-        for (const label of flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "deduplication.replica-label")) {
+        for (const label of flag(
+            thanosArgs(central, "StatefulSet", "thanos-compactor"),
+            "deduplication.replica-label",
+        )) {
             expect(queryLabels).to.include(label);
         }
     });
@@ -259,20 +328,29 @@ describe("central stack: the Thanos control plane", () => {
             ["StatefulSet", "thanos-ruler", "thanos-rule"],
         ] as const) {
             const pod = k8sObject(central, kind, name).spec.template;
-            const monitor = monitors.find((m) => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v));
+            const monitor = monitors.find((m) =>
+                Object.entries(m.spec.selector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v),
+            );
             expect(monitor, name).to.not.equal(undefined);
             const endpoint = monitor.spec.podMetricsEndpoints[0];
             expect(pod.spec.containers[0].ports.map((p: any) => p.name)).to.include(endpoint.port);
             expect(endpoint.relabelings).to.deep.equal([{ targetLabel: "job", replacement: job }]);
         }
         const sidecar = monitors.find((m) => m.metadata.name === "thanos-sidecar");
-        expect(sidecar.spec.selector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" });
+        expect(sidecar.spec.selector.matchLabels).to.deep.equal({
+            "app.kubernetes.io/name": "prometheus",
+            "operator.prometheus.io/name": "kps-prometheus",
+        });
         expect(sidecar.spec.podMetricsEndpoints[0].port).to.equal("http");
     });
 
     it("every Thanos component reads the objstore Secret the base created", () => {
         const secret = k8sObject(central, "Secret", "thanos-objstore");
-        for (const [kind, name] of [["StatefulSet", "thanos-store"], ["StatefulSet", "thanos-compactor"], ["StatefulSet", "thanos-ruler"]] as const) {
+        for (const [kind, name] of [
+            ["StatefulSet", "thanos-store"],
+            ["StatefulSet", "thanos-compactor"],
+            ["StatefulSet", "thanos-ruler"],
+        ] as const) {
             const volumes = k8sObject(central, kind, name).spec.template.spec.volumes;
             expect(volumes.find((v: any) => v.name === "objstore").secret.secretName).to.equal(secret.metadata.name);
         }
@@ -284,7 +362,9 @@ describe("central stack: the Thanos control plane", () => {
             expect(am.enabled).to.equal(true);
             expect(am.alertmanagerSpec.replicas).to.equal(3);
             expect(am.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).to.equal("longhorn");
-            expect(central.outputs.alertmanagerUrl).to.equal("http://kps-alertmanager.monitoring.svc.cluster.local:9093");
+            expect(central.outputs.alertmanagerUrl).to.equal(
+                "http://kps-alertmanager.monitoring.svc.cluster.local:9093",
+            );
         });
 
         it("gives Grafana the query-frontend in front of Thanos Query as its one default datasource, uid thanos", () => {
@@ -304,7 +384,11 @@ describe("central stack: the Thanos control plane", () => {
 
         it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
             const grafana = kpsValues(central).grafana;
-            expect(grafana.admin).to.deep.equal({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            expect(grafana.admin).to.deep.equal({
+                existingSecret: "grafana-admin",
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            });
             const secret = k8sObject(central, "Secret", "grafana-admin");
             expect(isSecretMarker(secret.stringData)).to.equal(true);
             const password = (secret.stringData as any).value["admin-password"];
@@ -321,7 +405,9 @@ describe("central stack: the Thanos control plane", () => {
             expect(service.port).to.equal(3000);
             expect(service.annotations["lbipam.cilium.io/ips"]).to.equal(CENTRAL_IP);
             const queryLb = k8sObject(central, "Service", "thanos-query-lb");
-            expect(service.annotations["lbipam.cilium.io/sharing-key"]).to.equal(queryLb.metadata.annotations["lbipam.cilium.io/sharing-key"]);
+            expect(service.annotations["lbipam.cilium.io/sharing-key"]).to.equal(
+                queryLb.metadata.annotations["lbipam.cilium.io/sharing-key"],
+            );
             // Both must carry the label the Cilium pool selects.
             const pool = central.resources.find((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"))!.inputs as any;
             for (const [key, value] of Object.entries(pool.spec.serviceSelector.matchLabels)) {
@@ -344,31 +430,46 @@ describe("central stack: the Thanos control plane", () => {
             expect(inputs.skipRequestingAccountId).to.equal("true");
             for (const r of byType(central, "aws:s3/bucket:Bucket")) expect(r.provider).to.equal(provider.urn);
             for (const key of ["accessKey", "secretKey"]) expect(isSecretMarker(inputs[key]), key).to.equal(true);
-            expect(central.outputs.buckets).to.deep.equal({ metrics: "thanos-bucket", longhornBackups: "longhorn-backups", opensearchLogs: "opensearch-logs" });
+            expect(central.outputs.buckets).to.deep.equal({
+                metrics: "thanos-bucket",
+                longhornBackups: "longhorn-backups",
+                opensearchLogs: "opensearch-logs",
+            });
         });
 
         it("sets no lifecycle rule on the metrics bucket", () => {
             expect(central.resources.filter((r) => /Lifecycle/i.test(r.type))).to.deep.equal([]);
-            for (const r of byType(central, "aws:s3/bucket:Bucket")) expect(r.inputs).not.to.have.property("lifecycleRules");
+            for (const r of byType(central, "aws:s3/bucket:Bucket"))
+                expect(r.inputs).not.to.have.property("lifecycleRules");
         });
 
         it("leaves the buckets alone when the stack does not manage them", async () => {
             const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
-            const run = await runCentral({ "thanos-multicluster:central": { ...centralConfig, buckets: { ...centralConfig.buckets, manage: false } } });
+            const run = await runCentral({
+                "thanos-multicluster:central": {
+                    ...centralConfig,
+                    buckets: { ...centralConfig.buckets, manage: false },
+                },
+            });
             expect(byType(run, "aws:s3/bucket:Bucket")).to.deep.equal([]);
         });
     });
 
     it("exports the endpoints Query is wired to", () => {
         const endpoints = central.outputs.queryEndpoints as { address: string; strict: boolean; source: string }[];
-        for (const address of EDGE_ENDPOINTS) expect(endpoints.find((e) => e.address === address)?.strict, address).to.equal(true);
+        for (const address of EDGE_ENDPOINTS)
+            expect(endpoints.find((e) => e.address === address)?.strict, address).to.equal(true);
         expect(JSON.stringify(central.outputs)).not.to.contain(TEST_SECRETS.objectStorageSecretKey);
     });
 
     describe("edges read through StackReferences", () => {
         it("references each edge by its fully qualified name", () => {
             const refs = byType(central, "pulumi:pulumi:StackReference").map((r) => (r.inputs as any).name);
-            expect(refs).to.deep.equal(["miribit/thanos-multicluster/cluster-02", "miribit/thanos-multicluster/cluster-03", "miribit/thanos-multicluster/cluster-04"]);
+            expect(refs).to.deep.equal([
+                "miribit/thanos-multicluster/cluster-02",
+                "miribit/thanos-multicluster/cluster-03",
+                "miribit/thanos-multicluster/cluster-04",
+            ]);
         });
 
         it("a missing edge stack fails naming it", async () => {
@@ -378,34 +479,61 @@ describe("central stack: the Thanos control plane", () => {
         });
 
         it("an edge stack with no outputs yet fails, saying to deploy it first", async () => {
-            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: {} } });
-            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-04 exports no contractVersion: it has not been deployed yet");
+            const message = await centralFailure(
+                {},
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: {} } },
+            );
+            expect(message).to.contain(
+                "edge stack miribit/thanos-multicluster/cluster-04 exports no contractVersion: it has not been deployed yet",
+            );
             expect(message).to.contain("pulumi up -s cluster-04");
         });
 
         it("an edge on another contract version fails, naming both versions", async () => {
             const outdated = { ...edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs, contractVersion: 0 };
-            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } });
-            expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 3");
+            const message = await centralFailure(
+                {},
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } },
+            );
+            expect(message).to.contain(
+                "edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 3",
+            );
         });
 
         it("an edge missing a contract output fails naming the output", async () => {
-            const { sidecarEndpoints: _dropped, ...partial } = edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs;
-            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: partial } });
+            const { sidecarEndpoints: _dropped, ...partial } =
+                edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs;
+            const message = await centralFailure(
+                {},
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: partial } },
+            );
             expect(message).to.contain("sidecarEndpoints");
             expect(message).to.contain("miribit/thanos-multicluster/cluster-02");
         });
 
         it("an edge shipping to another bucket fails: its blocks would never be compacted", async () => {
-            const other = { ...edgeOutputs["miribit/thanos-multicluster/cluster-03"].outputs, objstore: { bucket: "other-bucket", endpoint: "s3.minio.miribit.lab:80" } };
-            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-03": { outputs: other } });
+            const other = {
+                ...edgeOutputs["miribit/thanos-multicluster/cluster-03"].outputs,
+                objstore: { bucket: "other-bucket", endpoint: "s3.minio.miribit.lab:80" },
+            };
+            const message = await centralFailure(
+                {},
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-03": { outputs: other } },
+            );
             expect(message).to.contain("edge stack miribit/thanos-multicluster/cluster-03: output objstore");
             expect(message).to.contain("never be compacted");
         });
 
         it("two edges with one cluster name fail", async () => {
-            const clash = { ...edgeOutputs["miribit/thanos-multicluster/cluster-04"].outputs, clusterName: "cluster-03", externalLabels: { cluster: "cluster-03" } };
-            const message = await centralFailure({}, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: clash } });
+            const clash = {
+                ...edgeOutputs["miribit/thanos-multicluster/cluster-04"].outputs,
+                clusterName: "cluster-03",
+                externalLabels: { cluster: "cluster-03" },
+            };
+            const message = await centralFailure(
+                {},
+                { ...edgeOutputs, "miribit/thanos-multicluster/cluster-04": { outputs: clash } },
+            );
             expect(message).to.contain('both call their cluster "cluster-03"');
         });
 
@@ -421,17 +549,29 @@ describe("central stack: the Thanos control plane", () => {
                 },
             });
             const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
-            const central = { "thanos-multicluster:central": { ...centralConfig, edgeStacks: [...centralConfig.edgeStacks, "cluster-05"] } };
+            const central = {
+                "thanos-multicluster:central": {
+                    ...centralConfig,
+                    edgeStacks: [...centralConfig.edgeStacks, "cluster-05"],
+                },
+            };
             // The fifth edge's stack file sits next to the others, as the central stack checks.
             const fifthFile = {
                 ...stackFile("cluster-02").config,
                 "thanos-multicluster:clusterName": "cluster-05",
                 "thanos-multicluster:nodeIps": ["192.168.101.199"],
                 "thanos-multicluster:kubernetes": { context: "cluster-05" },
-                "thanos-multicluster:loadBalancer": { ip: "192.168.101.214", pool: { start: "192.168.101.214", stop: "192.168.101.214" }, sidecarSourceRanges: ["192.168.101.194/32"] },
+                "thanos-multicluster:loadBalancer": {
+                    ip: "192.168.101.214",
+                    pool: { start: "192.168.101.214", stop: "192.168.101.214" },
+                    sidecarSourceRanges: ["192.168.101.194/32"],
+                },
             };
             const run = await withStackFiles({ "cluster-05": fifthFile, "cluster-01": central }, () =>
-                runCentral(central, { ...edgeOutputs, "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs } }),
+                runCentral(central, {
+                    ...edgeOutputs,
+                    "miribit/thanos-multicluster/cluster-05": { outputs: fifth.outputs },
+                }),
             );
             const endpoints = endpointFile(run).endpoints;
             for (const address of ["192.168.101.214:10901", "192.168.101.214:10911"]) {
@@ -439,7 +579,9 @@ describe("central stack: the Thanos control plane", () => {
                 expect(endpoint.strict, address).to.equal(true);
                 expect(endpoint.client_config.server_name).to.equal("thanos-sidecar.cluster-05");
             }
-            expect(k8sObject(run, "ConfigMap", "thanos-query-edge-ca-cluster-05").metadata.namespace).to.equal("monitoring");
+            expect(k8sObject(run, "ConfigMap", "thanos-query-edge-ca-cluster-05").metadata.namespace).to.equal(
+                "monitoring",
+            );
             const rules = k8sObject(run, "ConfigMap", "thanos-ruler-rules").data["thanos-multicluster.yaml"];
             expect(rules).to.contain('cluster=\\"cluster-05\\"');
         });

@@ -26,7 +26,10 @@ import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 /** The dashboards as Grafana reads them: parsed back from the ConfigMaps' JSON. */
 function found(): FoundDashboard[] {
     return dashboardConfigMapSpecs().flatMap((cm) =>
-        Object.entries(cm.data as Record<string, string>).map(([key, text]) => ({ where: `${(cm.metadata as any).name} ${key}`, json: JSON.parse(text) })),
+        Object.entries(cm.data as Record<string, string>).map(([key, text]) => ({
+            where: `${(cm.metadata as any).name} ${key}`,
+            json: JSON.parse(text),
+        })),
     );
 }
 
@@ -38,7 +41,10 @@ describe("Thanos dashboards", () => {
     it("are the overview and one per component, each title naming it", () => {
         const titles = thanosDashboards().map((d) => d.title);
         for (const component of ["Overview", "Query", "Store Gateway", "Compactor", "Sidecar", "Ruler"]) {
-            expect(titles.filter((t) => t!.includes(component)), component).to.have.length(1);
+            expect(
+                titles.filter((t) => t!.includes(component)),
+                component,
+            ).to.have.length(1);
         }
         expect(titles).to.have.length(6);
     });
@@ -48,18 +54,33 @@ describe("Thanos dashboards", () => {
             const cluster = d.json!.templating.list.find((v: any) => v.name === "cluster");
             expect(cluster, d.where).to.include({ type: "query", multi: true, includeAll: true });
             expect(cluster.datasource, d.where).to.deep.equal({ type: "prometheus", uid: "thanos" });
-            expect(dashboardQueries(d).some((q) => q.expr.includes('cluster=~"$cluster"')), d.where).to.equal(true);
+            expect(
+                dashboardQueries(d).some((q) => q.expr.includes('cluster=~"$cluster"')),
+                d.where,
+            ).to.equal(true);
         }
     });
 
     it("query only the job labels our PodMonitors give the Thanos components", () => {
         const jobs = new Set(
-            [...sidecarPodMonitors(), ...controlPlanePodMonitors()].flatMap((m: any) => m.spec.podMetricsEndpoints.flatMap((e: any) => e.relabelings.filter((r: any) => r.targetLabel === "job").map((r: any) => r.replacement))),
+            [...sidecarPodMonitors(), ...controlPlanePodMonitors()].flatMap((m: any) =>
+                m.spec.podMetricsEndpoints.flatMap((e: any) =>
+                    e.relabelings.filter((r: any) => r.targetLabel === "job").map((r: any) => r.replacement),
+                ),
+            ),
         );
-        expect([...jobs].sort()).to.deep.equal(["thanos-compact", "thanos-query", "thanos-query-frontend", "thanos-rule", "thanos-sidecar", "thanos-store"]);
+        expect([...jobs].sort()).to.deep.equal([
+            "thanos-compact",
+            "thanos-query",
+            "thanos-query-frontend",
+            "thanos-rule",
+            "thanos-sidecar",
+            "thanos-store",
+        ]);
         for (const d of found()) {
             for (const q of dashboardQueries(d)) {
-                for (const [, job] of q.expr.matchAll(/\bjob="([^"]*)"/g)) expect(jobs.has(job), `${q.where}: job="${job}"`).to.equal(true);
+                for (const [, job] of q.expr.matchAll(/\bjob="([^"]*)"/g))
+                    expect(jobs.has(job), `${q.where}: job="${job}"`).to.equal(true);
                 expect(q.expr, q.where).not.to.match(/\bjob=~/);
             }
         }
@@ -113,15 +134,24 @@ describe("dashboards against Grafana's schema (the foundation SDK's types)", () 
         const messages = sdkSchemaProblems([d]).map((p) => p.message);
         expect(messages.some((m) => m.includes("'\"titel\"' does not exist"))).to.equal(true, messages.join("\n"));
         expect(messages.some((m) => m.includes('"tabel"'))).to.equal(true, messages.join("\n"));
-        expect(messages.some((m) => m.includes("not assignable to type 'DashboardCursorSync"))).to.equal(true, messages.join("\n"));
+        expect(messages.some((m) => m.includes("not assignable to type 'DashboardCursorSync"))).to.equal(
+            true,
+            messages.join("\n"),
+        );
     });
 });
 
 describe("Grafana variables in queries", () => {
     it("are substituted in every form Grafana accepts, leaving label_replace's $1 alone", () => {
-        expect(substituteGrafanaVariables('rate(x{cluster=~"$cluster"}[$__rate_interval])')).to.equal('rate(x{cluster=~"cluster-01|cluster-02"}[2m])');
-        expect(substituteGrafanaVariables('x{c=~"${cluster:regex}", d=~"[[cluster]]"}[$__range]')).to.equal('x{c=~"cluster-01|cluster-02", d=~"cluster-01|cluster-02"}[6h]');
-        expect(substituteGrafanaVariables('label_replace(x, "a", "$1", "b", "(.*)")')).to.equal('label_replace(x, "a", "$1", "b", "(.*)")');
+        expect(substituteGrafanaVariables('rate(x{cluster=~"$cluster"}[$__rate_interval])')).to.equal(
+            'rate(x{cluster=~"cluster-01|cluster-02"}[2m])',
+        );
+        expect(substituteGrafanaVariables('x{c=~"${cluster:regex}", d=~"[[cluster]]"}[$__range]')).to.equal(
+            'x{c=~"cluster-01|cluster-02", d=~"cluster-01|cluster-02"}[6h]',
+        );
+        expect(substituteGrafanaVariables('label_replace(x, "a", "$1", "b", "(.*)")')).to.equal(
+            'label_replace(x, "a", "$1", "b", "(.*)")',
+        );
         expect(() => substituteGrafanaVariables('x{job="$job"}')).to.throw(/unknown Grafana variable \$job/);
     });
 
@@ -135,7 +165,8 @@ describe("Grafana variables in queries", () => {
 describe("dashboard queries under promtool", () => {
     before(function () {
         if (!promtoolAvailable()) {
-            if (process.env.CI === "true") throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
+            if (process.env.CI === "true")
+                throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
             this.skip();
         }
     });
@@ -145,7 +176,10 @@ describe("dashboard queries under promtool", () => {
         const queries = dashboards.flatMap(dashboardQueries);
         for (const d of dashboards) {
             const own = dashboardQueries(d);
-            expect(own.filter((q) => q.where.includes(" variable ")), d.where).to.have.length(1);
+            expect(
+                own.filter((q) => q.where.includes(" variable ")),
+                d.where,
+            ).to.have.length(1);
             expect(own.length, d.where).to.equal(allPanels(d.json!).flatMap((p) => p.targets ?? []).length + 1);
         }
         expect(promqlProblems(queries)).to.deep.equal([]);
@@ -167,7 +201,11 @@ describe("dashboards in the rendered central stack", () => {
 
     before(async () => {
         const run = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
-        plan = { stack: "cluster-01", manifests: kubernetesObjects(run) as Record<string, any>[], releases: helmReleases(run) };
+        plan = {
+            stack: "cluster-01",
+            manifests: kubernetesObjects(run) as Record<string, any>[],
+            releases: helmReleases(run),
+        };
     });
 
     it("reach Grafana: the sidecar loads them, kube-prometheus-stack's dashboards get the cluster variable, every check passes", () => {
@@ -175,18 +213,34 @@ describe("dashboards in the rendered central stack", () => {
         expect(grafana.sidecar.dashboards.multicluster.global.enabled).to.equal(true);
         // The chart's dashboards use Grafana's default datasource: it must be Thanos, and only it.
         expect(grafana.sidecar.datasources.defaultDatasourceEnabled).to.equal(false);
-        expect(grafana.additionalDataSources.filter((d: any) => d.isDefault).map((d: any) => d.uid)).to.deep.equal(["thanos"]);
-        expect(plan.manifests.filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1")).to.have.length(6);
-        expect(checkDashboards(plan, { promtool: promtoolAvailable() }).filter((f) => f.severity === "error")).to.deep.equal([]);
+        expect(grafana.additionalDataSources.filter((d: any) => d.isDefault).map((d: any) => d.uid)).to.deep.equal([
+            "thanos",
+        ]);
+        expect(
+            plan.manifests.filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1"),
+        ).to.have.length(6);
+        expect(
+            checkDashboards(plan, { promtool: promtoolAvailable() }).filter((f) => f.severity === "error"),
+        ).to.deep.equal([]);
     });
 
     it("a dashboard outside the watched namespace, a wrong label value or the flag off is an error", () => {
         const broken = copy(plan);
-        const cms = broken.manifests.filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1");
+        const cms = broken.manifests.filter(
+            (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+        );
         cms[0].metadata.namespace = "default";
         cms[1].metadata.labels.grafana_dashboard = "true";
-        broken.releases.find((r) => r.chart === "kube-prometheus-stack").values.grafana.sidecar.dashboards.multicluster.global.enabled = false;
-        const fields = checkDashboards(broken, { promtool: false }).filter((f) => f.severity === "error").map((f) => f.field);
-        expect(fields).to.include.members(["metadata.namespace", "metadata.labels.grafana_dashboard", "grafana.sidecar.dashboards.multicluster.global.enabled"]);
+        broken.releases.find(
+            (r) => r.chart === "kube-prometheus-stack",
+        ).values.grafana.sidecar.dashboards.multicluster.global.enabled = false;
+        const fields = checkDashboards(broken, { promtool: false })
+            .filter((f) => f.severity === "error")
+            .map((f) => f.field);
+        expect(fields).to.include.members([
+            "metadata.namespace",
+            "metadata.labels.grafana_dashboard",
+            "grafana.sidecar.dashboards.multicluster.global.enabled",
+        ]);
     });
 });

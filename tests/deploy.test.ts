@@ -28,8 +28,15 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
     const write = (text: string) => {
         output += text;
     };
-    const calls = (): Call[] => fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const operations = () => calls().filter((c) => c.args[0] !== "version" && !(c.args[0] === "stack" && c.args[1] === "select"));
+    const calls = (): Call[] =>
+        fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
+    const operations = () =>
+        calls().filter((c) => c.args[0] !== "version" && !(c.args[0] === "stack" && c.args[1] === "select"));
 
     beforeEach(() => {
         log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-stub-")), "calls.jsonl");
@@ -50,19 +57,36 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
     it("previews every stack in deploy order with the policy pack, each under a header with its output streamed", async () => {
         const done = await deploy({ command: "preview", write, writeError: write });
         expect(done.map((s) => s.name)).to.deep.equal(["cluster-02", "cluster-03", "cluster-04", "cluster-01"]);
-        const selected = calls().filter((c) => c.args[0] === "stack" && c.args[1] === "select").map((c) => c.args);
-        expect(selected).to.deep.equal(["cluster-02", "cluster-03", "cluster-04", "cluster-01"].map((s) => ["stack", "select", "--stack", full(s), "--non-interactive"]));
+        const selected = calls()
+            .filter((c) => c.args[0] === "stack" && c.args[1] === "select")
+            .map((c) => c.args);
+        expect(selected).to.deep.equal(
+            ["cluster-02", "cluster-03", "cluster-04", "cluster-01"].map((s) => [
+                "stack",
+                "select",
+                "--stack",
+                full(s),
+                "--non-interactive",
+            ]),
+        );
         const previews = operations();
         expect(previews.map((c) => c.args[0])).to.deep.equal(["preview", "preview", "preview", "preview"]);
         for (const [i, stack] of ["cluster-02", "cluster-03", "cluster-04", "cluster-01"].entries()) {
             const args = previews[i].args;
-            expect(args.slice(args.indexOf("--stack"), args.indexOf("--stack") + 2)).to.deep.equal(["--stack", full(stack)]);
-            expect(args.slice(args.indexOf("--policy-pack"), args.indexOf("--policy-pack") + 2)).to.deep.equal(["--policy-pack", POLICY]);
+            expect(args.slice(args.indexOf("--stack"), args.indexOf("--stack") + 2)).to.deep.equal([
+                "--stack",
+                full(stack),
+            ]);
+            expect(args.slice(args.indexOf("--policy-pack"), args.indexOf("--policy-pack") + 2)).to.deep.equal([
+                "--policy-pack",
+                POLICY,
+            ]);
             expect(previews[i].cwd).to.equal(PROJECT_ROOT);
             expect(previews[i].automation).to.equal("true");
         }
         // Each stack's header comes before that stack's own output.
-        const header = (s: string, role: string, n: number) => `=== ${s} (${role}, ${n}/4): pulumi preview on ${full(s)} ===`;
+        const header = (s: string, role: string, n: number) =>
+            `=== ${s} (${role}, ${n}/4): pulumi preview on ${full(s)} ===`;
         const at = (text: string) => output.indexOf(text);
         expect(at(header("cluster-02", "edge", 1))).to.be.within(0, at(`Previewing update (${full("cluster-02")})`));
         expect(at(`Previewing update (${full("cluster-02")})`)).to.be.below(at(header("cluster-03", "edge", 2)));
@@ -75,9 +99,15 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         const ops = operations().map((c) => c.args);
         expect(ops[0].slice(0, 3)).to.deep.equal(["up", "--yes", "--skip-preview"]);
         expect(ops[0]).to.include.members(["--policy-pack", POLICY, "--stack", full("cluster-03")]);
-        expect(ops.slice(1).map((a) => a.slice(0, 2).join(" "))).to.deep.equal(["stack output", "stack output", "stack history"]);
+        expect(ops.slice(1).map((a) => a.slice(0, 2).join(" "))).to.deep.equal([
+            "stack output",
+            "stack output",
+            "stack history",
+        ]);
         expect(ops.every((a) => a.includes(full("cluster-03")))).to.equal(true);
-        expect(output).to.contain(`Updating (${full("cluster-03")})`).and.not.to.contain("cluster-02 (edge");
+        expect(output)
+            .to.contain(`Updating (${full("cluster-03")})`)
+            .and.not.to.contain("cluster-02 (edge");
     });
 
     it("stops at the first stack that fails, names it and the stacks not run, and runs nothing after it", async () => {
@@ -90,7 +120,9 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         }
         expect(error).to.be.instanceOf(DeployError);
         expect((error as DeployError).stack).to.equal("cluster-03");
-        expect((error as Error).message).to.equal("stack cluster-03 failed (not run: cluster-04, cluster-01): pulumi up exited with code 255 (error: update failed)");
+        expect((error as Error).message).to.equal(
+            "stack cluster-03 failed (not run: cluster-04, cluster-01): pulumi up exited with code 255 (error: update failed)",
+        );
         const stacksTouched = operations().map((c) => c.args[c.args.indexOf("--stack") + 1]);
         expect([...new Set(stacksTouched)]).to.deep.equal([full("cluster-02"), full("cluster-03")]);
         expect(output).to.contain("**failed**");
@@ -100,7 +132,9 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         process.env.PULUMI_STUB_MISSING = full("cluster-02");
         let message = "";
         await deploy({ command: "preview", write, writeError: write }).catch((err: Error) => (message = err.message));
-        expect(message).to.match(/^stack cluster-02 failed \(not run: cluster-03, cluster-04, cluster-01\): .*no stack named 'miribit\/thanos-multicluster\/cluster-02' found/);
+        expect(message).to.match(
+            /^stack cluster-02 failed \(not run: cluster-03, cluster-04, cluster-01\): .*no stack named 'miribit\/thanos-multicluster\/cluster-02' found/,
+        );
         expect(operations()).to.deep.equal([]);
     });
 
@@ -111,18 +145,34 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         expect(parseArgs(["up", "--stack", "cluster-02"])).to.deep.equal({ command: "up", stack: "cluster-02" });
         let message = "";
         await deploy({ command: "up", stack: "cluster-09", write }).catch((err: Error) => (message = err.message));
-        expect(message).to.equal("no stack named cluster-09; the stacks are cluster-02, cluster-03, cluster-04, cluster-01");
+        expect(message).to.equal(
+            "no stack named cluster-09; the stacks are cluster-02, cluster-03, cluster-04, cluster-01",
+        );
         expect(calls()).to.deep.equal([]);
         expect(summarize(new Error("boom\nmore"))).to.equal("boom");
     });
 
     it("exits non-zero from the command line when a stack fails", async () => {
         const env = { ...process.env, PULUMI_STUB_FAIL: full("cluster-02") };
-        const run = promisify(execFile)(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_ROOT, "offline", "deploy.ts"), "preview"], { env, cwd: PROJECT_ROOT });
-        const failure = await run.then(() => undefined, (err: { code: number; stderr: string; stdout: string }) => err);
+        const run = promisify(execFile)(
+            process.execPath,
+            [
+                require.resolve("ts-node/dist/bin.js"),
+                "--transpile-only",
+                path.join(PROJECT_ROOT, "offline", "deploy.ts"),
+                "preview",
+            ],
+            { env, cwd: PROJECT_ROOT },
+        );
+        const failure = await run.then(
+            () => undefined,
+            (err: { code: number; stderr: string; stdout: string }) => err,
+        );
         expect(failure, "the driver must fail").to.not.equal(undefined);
         expect(failure!.code).to.equal(1);
-        expect(failure!.stderr).to.contain("deploy: stack cluster-02 failed (not run: cluster-03, cluster-04, cluster-01)");
+        expect(failure!.stderr).to.contain(
+            "deploy: stack cluster-02 failed (not run: cluster-03, cluster-04, cluster-01)",
+        );
         expect(failure!.stdout).to.contain("=== cluster-02 (edge, 1/4): pulumi preview");
     });
 });

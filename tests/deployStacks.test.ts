@@ -11,7 +11,8 @@ function project(files: Record<string, string>): string {
     return dir;
 }
 const edge = "config:\n  thanos-multicluster:role: edge\n";
-const central = "config:\n  thanos-multicluster:role: central\n  thanos-multicluster:central:\n    organization: acme\n";
+const central =
+    "config:\n  thanos-multicluster:role: central\n  thanos-multicluster:central:\n    organization: acme\n";
 
 describe("npm run stacks", () => {
     it("lists the committed stacks edges first, then the central cluster-01, with the names the central stack references", () => {
@@ -23,7 +24,9 @@ describe("npm run stacks", () => {
             { name: "cluster-01", role: "central", fullName: "miribit/thanos-multicluster/cluster-01" },
         ]);
         expect(JSON.parse(main(["--json", "--role", "central"])).map((s: any) => s.name)).to.deep.equal(["cluster-01"]);
-        expect(main([])).to.equal("1. cluster-02 (edge)\n2. cluster-03 (edge)\n3. cluster-04 (edge)\n4. cluster-01 (central)");
+        expect(main([])).to.equal(
+            "1. cluster-02 (edge)\n2. cluster-03 (edge)\n3. cluster-04 (edge)\n4. cluster-01 (central)",
+        );
     });
 
     it("orders by role, not by name, and picks up a new edge file without any list to edit", () => {
@@ -38,8 +41,12 @@ describe("npm run stacks", () => {
     });
 
     it("refuses a stack file without a role, two central stacks, and unknown arguments", () => {
-        expect(() => deployOrder(project({ "Pulumi.x.yaml": "config: {}\n" }))).to.throw(/Pulumi\.x\.yaml: thanos-multicluster:role must be "edge" or "central"/);
-        expect(() => deployOrder(project({ "Pulumi.x.yaml": central, "Pulumi.y.yaml": central }))).to.throw(/only one stack may be central, found x, y/);
+        expect(() => deployOrder(project({ "Pulumi.x.yaml": "config: {}\n" }))).to.throw(
+            /Pulumi\.x\.yaml: thanos-multicluster:role must be "edge" or "central"/,
+        );
+        expect(() => deployOrder(project({ "Pulumi.x.yaml": central, "Pulumi.y.yaml": central }))).to.throw(
+            /only one stack may be central, found x, y/,
+        );
         expect(() => main(["--yaml"])).to.throw(/unknown argument --yaml/);
         expect(() => main(["--role", "hub"])).to.throw(/--role takes edge or central/);
     });

@@ -28,16 +28,37 @@ describe("npm run diagram", function () {
 
     it("draws every cluster, its components and its LoadBalancer address from out/", async () => {
         const { g } = edgesOf(await committedPlan());
-        expect(g.groups.map((x) => x.label)).to.deep.equal(["cluster-01 (central)", "cluster-02 (edge)", "cluster-03 (edge)", "cluster-04 (edge)", "object storage s3.minio.miribit.lab:80"]);
+        expect(g.groups.map((x) => x.label)).to.deep.equal([
+            "cluster-01 (central)",
+            "cluster-02 (edge)",
+            "cluster-03 (edge)",
+            "cluster-04 (edge)",
+            "object storage s3.minio.miribit.lab:80",
+        ]);
         const central = g.groups[0].nodes.map((n) => n.label.join(" "));
-        for (const label of ["Thanos Query x2", "Thanos Store Gateway x2", "Thanos Ruler x2", "Thanos Compactor", "Alertmanager x3", "Grafana", "LoadBalancer 192.168.101.210"]) {
+        for (const label of [
+            "Thanos Query x2",
+            "Thanos Store Gateway x2",
+            "Thanos Ruler x2",
+            "Thanos Compactor",
+            "Alertmanager x3",
+            "Grafana",
+            "LoadBalancer 192.168.101.210",
+        ]) {
             expect(central).to.include(label);
         }
         expect(central.some((l) => /^Prometheus x2 \+ Thanos sidecar/.test(l))).to.equal(true);
         for (const [i, edge] of EDGES.entries()) {
-            expect(g.groups[i + 1].nodes.map((n) => n.label.join(" "))).to.have.members(["Prometheus x2 + Thanos sidecar v0.42.4", `LoadBalancer ${edge.lb}`]);
+            expect(g.groups[i + 1].nodes.map((n) => n.label.join(" "))).to.have.members([
+                "Prometheus x2 + Thanos sidecar v0.42.4",
+                `LoadBalancer ${edge.lb}`,
+            ]);
         }
-        expect(g.groups[4].nodes.map((n) => n.label[0])).to.have.members(["bucket thanos-bucket", "bucket longhorn-backups", "bucket opensearch-logs"]);
+        expect(g.groups[4].nodes.map((n) => n.label[0])).to.have.members([
+            "bucket thanos-bucket",
+            "bucket longhorn-backups",
+            "bucket opensearch-logs",
+        ]);
         expect(g.loose, "every address resolves to a component of the plan").to.deep.equal([]);
     });
 
@@ -46,26 +67,60 @@ describe("npm run diagram", function () {
         const query = "cluster-01_thanos-query";
         for (const edge of EDGES) {
             const lb = `lb_${edge.lb}`;
-            expect(find(query, lb).map((e) => e.label), edge.stack).to.deep.equal([["StoreAPI (gRPC, strict)", `${edge.lb}:10901, :10911`, "mTLS"]]);
+            expect(
+                find(query, lb).map((e) => e.label),
+                edge.stack,
+            ).to.deep.equal([["StoreAPI (gRPC, strict)", `${edge.lb}:10901, :10911`, "mTLS"]]);
             expect(find(lb, `${edge.stack}_prometheus-kps-prometheus`).map((e) => e.label)).to.deep.equal([
                 [":10901 → prometheus-kps-prometheus-0", ":10911 → prometheus-kps-prometheus-1", "mTLS"],
             ]);
             expect(find(`${edge.stack}_prometheus-kps-prometheus`, "bucket_thanos-bucket")).to.have.lengthOf(1);
         }
-        expect(find(query, "cluster-01_prometheus-kps-prometheus")[0].label).to.deep.equal(["StoreAPI (gRPC, strict)", "prometheus-kps-prometheus-{0,1}.prometheus-operated:10901", "plaintext"]);
-        expect(find(query, "cluster-01_thanos-store")[0].label).to.deep.equal(["StoreAPI (gRPC)", "thanos-store-{0,1}.thanos-store:10901", "plaintext"]);
-        expect(find(query, "cluster-01_thanos-ruler")[0].label).to.deep.equal(["StoreAPI (gRPC)", "thanos-ruler-{0,1}.thanos-ruler:10901", "plaintext"]);
-        expect(find("cluster-01_thanos-ruler", "cluster-01_alertmanager-kps-alertmanager")[0].label).to.deep.equal([
-            "alerts", "alertmanager-kps-alertmanager-{0,1,2}.alertmanager-operated:9093", "plaintext",
+        expect(find(query, "cluster-01_prometheus-kps-prometheus")[0].label).to.deep.equal([
+            "StoreAPI (gRPC, strict)",
+            "prometheus-kps-prometheus-{0,1}.prometheus-operated:10901",
+            "plaintext",
         ]);
-        expect(find("cluster-01_thanos-ruler", query)[0].label).to.deep.equal(["rule queries (HTTP)", "thanos-query:9090", "plaintext"]);
+        expect(find(query, "cluster-01_thanos-store")[0].label).to.deep.equal([
+            "StoreAPI (gRPC)",
+            "thanos-store-{0,1}.thanos-store:10901",
+            "plaintext",
+        ]);
+        expect(find(query, "cluster-01_thanos-ruler")[0].label).to.deep.equal([
+            "StoreAPI (gRPC)",
+            "thanos-ruler-{0,1}.thanos-ruler:10901",
+            "plaintext",
+        ]);
+        expect(find("cluster-01_thanos-ruler", "cluster-01_alertmanager-kps-alertmanager")[0].label).to.deep.equal([
+            "alerts",
+            "alertmanager-kps-alertmanager-{0,1,2}.alertmanager-operated:9093",
+            "plaintext",
+        ]);
+        expect(find("cluster-01_thanos-ruler", query)[0].label).to.deep.equal([
+            "rule queries (HTTP)",
+            "thanos-query:9090",
+            "plaintext",
+        ]);
         // Grafana queries through the query-frontend, which sends Query what it has not cached.
-        expect(find("cluster-01_kube-prometheus-stack-grafana", "cluster-01_thanos-query-frontend")[0].label[1]).to.equal("thanos-query-frontend:9090");
-        expect(find("cluster-01_thanos-query-frontend", query)[0].label).to.deep.equal(["query-frontend.downstream-url", "thanos-query:9090", "plaintext"]);
+        expect(
+            find("cluster-01_kube-prometheus-stack-grafana", "cluster-01_thanos-query-frontend")[0].label[1],
+        ).to.equal("thanos-query-frontend:9090");
+        expect(find("cluster-01_thanos-query-frontend", query)[0].label).to.deep.equal([
+            "query-frontend.downstream-url",
+            "thanos-query:9090",
+            "plaintext",
+        ]);
         expect(find("lb_192.168.101.210", query)[0].label).to.deep.equal([":9090", "plaintext"]);
-        expect(find("lb_192.168.101.210", "cluster-01_kube-prometheus-stack-grafana")[0].label).to.deep.equal([":3000", "plaintext"]);
+        expect(find("lb_192.168.101.210", "cluster-01_kube-prometheus-stack-grafana")[0].label).to.deep.equal([
+            ":3000",
+            "plaintext",
+        ]);
         for (const c of ["thanos-compactor", "thanos-store", "thanos-ruler", "prometheus-kps-prometheus"]) {
-            expect(find(`cluster-01_${c}`, "bucket_thanos-bucket")[0].label, c).to.deep.equal([c.startsWith("prometheus") ? "objstore (S3), 2h blocks" : "objstore (S3)", "s3.minio.miribit.lab:80", "plaintext"]);
+            expect(find(`cluster-01_${c}`, "bucket_thanos-bucket")[0].label, c).to.deep.equal([
+                c.startsWith("prometheus") ? "objstore (S3), 2h blocks" : "objstore (S3)",
+                "s3.minio.miribit.lab:80",
+                "plaintext",
+            ]);
         }
     });
 
@@ -80,52 +135,124 @@ describe("npm run diagram", function () {
         const container = query.spec.template.spec.containers[0];
         const inline = container.args.find((a: string) => a.startsWith("--endpoint.sd-config="));
         const fileArg = container.args.find((a: string) => a.startsWith("--endpoint.sd-config-file="));
-        expect(inline ?? fileArg, "Query reads its endpoints from --endpoint.sd-config or --endpoint.sd-config-file").to.be.a("string");
+        expect(
+            inline ?? fileArg,
+            "Query reads its endpoints from --endpoint.sd-config or --endpoint.sd-config-file",
+        ).to.be.a("string");
         if (inline) {
-            container.args = container.args.map((a: string) => (a === inline ? "--endpoint.sd-config-file=/etc/thanos/endpoints-test/endpoints.yaml" : a));
-            container.volumeMounts.push({ name: "endpoints-test", mountPath: "/etc/thanos/endpoints-test", readOnly: true });
-            query.spec.template.spec.volumes.push({ name: "endpoints-test", configMap: { name: "thanos-query-endpoints-test" } });
-            docs.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "thanos-query-endpoints-test", namespace: "monitoring" }, data: { "endpoints.yaml": yaml.dump(JSON.parse(inline.slice("--endpoint.sd-config=".length))) } });
+            container.args = container.args.map((a: string) =>
+                a === inline ? "--endpoint.sd-config-file=/etc/thanos/endpoints-test/endpoints.yaml" : a,
+            );
+            container.volumeMounts.push({
+                name: "endpoints-test",
+                mountPath: "/etc/thanos/endpoints-test",
+                readOnly: true,
+            });
+            query.spec.template.spec.volumes.push({
+                name: "endpoints-test",
+                configMap: { name: "thanos-query-endpoints-test" },
+            });
+            docs.push({
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "thanos-query-endpoints-test", namespace: "monitoring" },
+                data: { "endpoints.yaml": yaml.dump(JSON.parse(inline.slice("--endpoint.sd-config=".length))) },
+            });
         } else {
             const file = fileArg.slice("--endpoint.sd-config-file=".length);
             const mount = container.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
             const volume = query.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
             const configMap = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === volume.configMap.name);
             const text = configMap.data[file.slice(mount.mountPath.length + 1)];
-            container.args = container.args.map((a: string) => (a === fileArg ? `--endpoint.sd-config=${JSON.stringify(yaml.load(text))}` : a));
+            container.args = container.args.map((a: string) =>
+                a === fileArg ? `--endpoint.sd-config=${JSON.stringify(yaml.load(text))}` : a,
+            );
             docs.splice(docs.indexOf(configMap), 1);
         }
         const frontendLabels = { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/component": "query-frontend" };
         docs.push({
-            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "thanos-query-frontend", namespace: "monitoring", labels: frontendLabels },
-            spec: { replicas: 2, template: { metadata: { labels: frontendLabels }, spec: { containers: [{ name: "thanos", args: ["query-frontend", "--query-frontend.downstream-url=http://thanos-query.monitoring.svc.cluster.local:9090"] }] } } },
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "thanos-query-frontend", namespace: "monitoring", labels: frontendLabels },
+            spec: {
+                replicas: 2,
+                template: {
+                    metadata: { labels: frontendLabels },
+                    spec: {
+                        containers: [
+                            {
+                                name: "thanos",
+                                args: [
+                                    "query-frontend",
+                                    "--query-frontend.downstream-url=http://thanos-query.monitoring.svc.cluster.local:9090",
+                                ],
+                            },
+                        ],
+                    },
+                },
+            },
         });
         // Per-replica Alertmanager Services, unless the render already has them (the alerting branch adds them).
-        const hasAlertmanagerServices = docs.some((d) => d.kind === "Service" && String(d.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"));
+        const hasAlertmanagerServices = docs.some(
+            (d) =>
+                d.kind === "Service" &&
+                String(d.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"),
+        );
         for (const [i, port] of (hasAlertmanagerServices ? [] : [9093, 9094, 9095]).entries()) {
             docs.push({
-                apiVersion: "v1", kind: "Service", metadata: { name: `alertmanager-${i}`, namespace: "monitoring", annotations: { "lbipam.cilium.io/ips": "192.168.101.210" } },
-                spec: { type: "LoadBalancer", selector: { "statefulset.kubernetes.io/pod-name": `alertmanager-kps-alertmanager-${i}` }, ports: [{ name: "http", port, targetPort: 9093 }] },
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: {
+                    name: `alertmanager-${i}`,
+                    namespace: "monitoring",
+                    annotations: { "lbipam.cilium.io/ips": "192.168.101.210" },
+                },
+                spec: {
+                    type: "LoadBalancer",
+                    selector: { "statefulset.kubernetes.io/pod-name": `alertmanager-kps-alertmanager-${i}` },
+                    ports: [{ name: "http", port, targetPort: 9093 }],
+                },
             });
         }
         fs.writeFileSync(file, docs.map((d) => "---\n" + yaml.dump(d)).join(""));
 
         const { g, find } = edgesOf(out);
-        expect(find("cluster-01_thanos-query", "lb_192.168.101.212")[0].label).to.deep.equal(["StoreAPI (gRPC, strict)", "192.168.101.212:10901, :10911", "mTLS"]);
-        expect(find("cluster-01_thanos-query", "cluster-01_thanos-store")[0].label[1]).to.equal("thanos-store-{0,1}.thanos-store:10901");
+        expect(find("cluster-01_thanos-query", "lb_192.168.101.212")[0].label).to.deep.equal([
+            "StoreAPI (gRPC, strict)",
+            "192.168.101.212:10901, :10911",
+            "mTLS",
+        ]);
+        expect(find("cluster-01_thanos-query", "cluster-01_thanos-store")[0].label[1]).to.equal(
+            "thanos-store-{0,1}.thanos-store:10901",
+        );
         expect(g.groups[0].nodes.map((n) => n.label[0])).to.include("Thanos Query Frontend x2");
-        expect(find("cluster-01_thanos-query-frontend", "cluster-01_thanos-query")[0].label).to.deep.equal(["query-frontend.downstream-url", "thanos-query:9090", "plaintext"]);
+        expect(find("cluster-01_thanos-query-frontend", "cluster-01_thanos-query")[0].label).to.deep.equal([
+            "query-frontend.downstream-url",
+            "thanos-query:9090",
+            "plaintext",
+        ]);
         expect(find("lb_192.168.101.210", "cluster-01_alertmanager-kps-alertmanager")[0].label).to.deep.equal([
-            ":9093 → alertmanager-kps-alertmanager-0", ":9094 → alertmanager-kps-alertmanager-1", ":9095 → alertmanager-kps-alertmanager-2", "plaintext",
+            ":9093 → alertmanager-kps-alertmanager-0",
+            ":9094 → alertmanager-kps-alertmanager-1",
+            ":9095 → alertmanager-kps-alertmanager-2",
+            "plaintext",
         ]);
     });
 
     it("the committed diagram (docs/, README) matches the render; refresh with `npm run render && npm run diagram -- --update`", async () => {
         const drawing = await draw(await committedPlan());
         expect(drawing.svg).to.match(/^<\?xml[\s\S]*<svg[\s\S]*cluster(-|&#45;)04 \(edge\)[\s\S]*<\/svg>\s*$/);
-        const hint = "the diagram no longer matches the render: run `npm run render && npm run diagram -- --update` and commit docs/ and README.md";
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.mmd"), "utf8"), hint).to.equal(drawing.mermaid);
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.svg"), "utf8") === drawing.svg, hint).to.equal(true);
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(readmeBlock(drawing.mermaid));
+        const hint =
+            "the diagram no longer matches the render: run `npm run render && npm run diagram -- --update` and commit docs/ and README.md";
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.mmd"), "utf8"), hint).to.equal(
+            drawing.mermaid,
+        );
+        expect(
+            fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.svg"), "utf8") === drawing.svg,
+            hint,
+        ).to.equal(true);
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(
+            readmeBlock(drawing.mermaid),
+        );
     });
 });

@@ -10,7 +10,15 @@ import { RenderedStack, removeStalePlans, renderStacks } from "../offline/render
 import { StackRun, isSecretMarker, isUnknownValue, runStack } from "../offline/runStack";
 import { loadPlans, validatePlans } from "../offline/validate";
 import { findStackFiles } from "../offline/stackFiles";
-import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile, withPrefix } from "./helpers";
+import {
+    TEST_SECRETS,
+    byType,
+    committedEdgeOutputs,
+    k8sObject,
+    runCommittedStack,
+    stackFile,
+    withPrefix,
+} from "./helpers";
 
 const urnsOf = (run: StackRun) => run.resources.map((r) => r.urn).sort();
 
@@ -23,7 +31,9 @@ describe("URNs as the engine builds them", () => {
     });
 
     it("carry the whole parent type chain (written out from the engine's URN format)", () => {
-        const service = edge.resources.find((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.name === "thanos-sidecar-0")!;
+        const service = edge.resources.find(
+            (r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.name === "thanos-sidecar-0",
+        )!;
         expect(service.urn).to.equal(
             "urn:pulumi:cluster-02::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:thanos:SidecarLoadBalancer$kubernetes:core/v1:Service::monitoring-sidecar-lb-0",
         );
@@ -40,7 +50,8 @@ describe("URNs as the engine builds them", () => {
             for (const r of run.resources) {
                 const typePart = r.urn.split("::")[2];
                 const parentPart = r.parent === undefined ? undefined : r.parent.split("::")[2];
-                const depth = (urn: string | undefined): number => (urn === undefined || !byUrn.has(urn) ? 0 : 1 + depth(byUrn.get(urn)!.parent));
+                const depth = (urn: string | undefined): number =>
+                    urn === undefined || !byUrn.has(urn) ? 0 : 1 + depth(byUrn.get(urn)!.parent);
                 expect(typePart.split("$"), r.urn).to.have.lengthOf(depth(r.parent) + 1);
                 expect(typePart.endsWith(r.type), r.urn).to.equal(true);
                 if (parentPart !== undefined) expect(typePart).to.equal(`${parentPart}$${r.type}`);
@@ -57,9 +68,15 @@ describe("URNs as the engine builds them", () => {
 
     it("do not change with the edges' organization", async () => {
         const outputs = await committedEdgeOutputs();
-        const moved = Object.fromEntries(Object.entries(outputs).map(([name, o]) => [name.replace(/^miribit\//, "organization/"), o]));
+        const moved = Object.fromEntries(
+            Object.entries(outputs).map(([name, o]) => [name.replace(/^miribit\//, "organization/"), o]),
+        );
         const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as Record<string, unknown>;
-        const run = await runCommittedStack("cluster-01", { "thanos-multicluster:central": { ...centralConfig, organization: "organization" } }, moved);
+        const run = await runCommittedStack(
+            "cluster-01",
+            { "thanos-multicluster:central": { ...centralConfig, organization: "organization" } },
+            moved,
+        );
         expect(urnsOf(run)).to.deep.equal(urnsOf(central));
     });
 
@@ -76,7 +93,9 @@ describe("npm run render -- --preview", () => {
         const tlsSecret = k8sObject(run, "Secret", "thanos-sidecar-tls");
         const stringData = isSecretMarker(tlsSecret.stringData) ? tlsSecret.stringData.value : tlsSecret.stringData;
         expect(isUnknownValue(stringData), "the sidecar certificate Secret's data").to.equal(true);
-        expect(isUnknownValue(run.outputs.sidecarEndpoints), "sidecarEndpoints (the LoadBalancer status)").to.equal(true);
+        expect(isUnknownValue(run.outputs.sidecarEndpoints), "sidecarEndpoints (the LoadBalancer status)").to.equal(
+            true,
+        );
         // What the program knows before deploying stays known.
         expect(run.outputs.clusterName).to.equal("cluster-02");
         expect(k8sObject(run, "Service", "thanos-sidecar-0").spec.type).to.equal("LoadBalancer");
@@ -86,15 +105,29 @@ describe("npm run render -- --preview", () => {
         const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-preview-"));
         try {
             const lines: string[] = [];
-            const rendered: RenderedStack[] = await renderStacks({ outDir, secrets: TEST_SECRETS, preview: true, log: (l) => lines.push(l) });
-            expect(rendered.map((r) => r.stack)).to.deep.equal(["cluster-02", "cluster-03", "cluster-04", "cluster-01"]);
+            const rendered: RenderedStack[] = await renderStacks({
+                outDir,
+                secrets: TEST_SECRETS,
+                preview: true,
+                log: (l) => lines.push(l),
+            });
+            expect(rendered.map((r) => r.stack)).to.deep.equal([
+                "cluster-02",
+                "cluster-03",
+                "cluster-04",
+                "cluster-01",
+            ]);
             for (const line of lines) expect(line).to.match(/\((edge|central), preview\)/);
             const edgeManifests = fs.readFileSync(path.join(outDir, "cluster-02", "manifests.yaml"), "utf8");
             expect(edgeManifests).to.contain("[unknown]");
-            const centralOutputs = JSON.parse(fs.readFileSync(path.join(outDir, "cluster-01", "outputs.json"), "utf8")).outputs;
+            const centralOutputs = JSON.parse(
+                fs.readFileSync(path.join(outDir, "cluster-01", "outputs.json"), "utf8"),
+            ).outputs;
             expect(centralOutputs.grafanaAdminPassword).to.equal("[unknown]");
             // The central stack is previewed with its edges deployed (the README's order): Query's endpoints are known.
-            expect(centralOutputs.queryEndpoints.map((e: { address: string }) => e.address)).to.include("192.168.101.211:10901");
+            expect(centralOutputs.queryEndpoints.map((e: { address: string }) => e.address)).to.include(
+                "192.168.101.211:10901",
+            );
             const errors = (await validatePlans(loadPlans(outDir))).filter((f) => f.severity === "error");
             expect(errors, JSON.stringify(errors)).to.deep.equal([]);
         } finally {

@@ -46,7 +46,10 @@ export async function committedEdgeOutputs(): Promise<StackOutputsByName> {
     const outputs: StackOutputsByName = {};
     for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
         const run = await runCommittedStack(stack);
-        outputs[`miribit/thanos-multicluster/${stack}`] = { outputs: run.outputs, secretOutputNames: run.secretOutputNames };
+        outputs[`miribit/thanos-multicluster/${stack}`] = {
+            outputs: run.outputs,
+            secretOutputNames: run.secretOutputNames,
+        };
     }
     return outputs;
 }
@@ -57,7 +60,12 @@ export function byType(run: StackRun, type: string): RecordedResource[] {
 
 /** The inputs of the one Kubernetes object of this kind and name. */
 export function k8sObject(run: StackRun, kind: string, name: string): Record<string, any> {
-    const found = run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`) && (r.inputs as any).metadata?.name === name);
+    const found = run.resources.filter(
+        (r) =>
+            r.type.startsWith("kubernetes:") &&
+            r.type.endsWith(`:${kind}`) &&
+            (r.inputs as any).metadata?.name === name,
+    );
     if (found.length !== 1) {
         throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
     }
@@ -69,9 +77,14 @@ export function k8sObject(run: StackRun, kind: string, name: string): Record<str
  * directory), with some stacks' config keys replaced (undefined removes a key) or whole stacks added
  * (a stack not committed) or removed (null).
  */
-export async function withStackFiles<T>(changes: Record<string, Record<string, unknown> | null>, fn: (dir: string) => Promise<T>): Promise<T> {
+export async function withStackFiles<T>(
+    changes: Record<string, Record<string, unknown> | null>,
+    fn: (dir: string) => Promise<T>,
+): Promise<T> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
-    for (const file of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) || f === "Pulumi.yaml")) {
+    for (const file of fs
+        .readdirSync(PROJECT_ROOT)
+        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) || f === "Pulumi.yaml")) {
         fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
     }
     for (const [stack, change] of Object.entries(changes)) {

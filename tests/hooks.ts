@@ -19,7 +19,9 @@ export const mochaHooks = {
     afterEach(): void {
         if (rejections.length > 0) {
             const reason = rejections.splice(0)[0];
-            throw new Error(`unhandled promise rejection during the test: ${reason instanceof Error ? reason.stack : String(reason)}`);
+            throw new Error(
+                `unhandled promise rejection during the test: ${reason instanceof Error ? reason.stack : String(reason)}`,
+            );
         }
     },
     afterAll(): void {

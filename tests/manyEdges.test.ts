@@ -9,22 +9,40 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { EdgeCluster, endpointFileYaml, queryArgs, queryConfigMapSpec, queryEndpoints, queryReplicaLabels } from "../components/thanosQuery";
+import {
+    EdgeCluster,
+    endpointFileYaml,
+    queryArgs,
+    queryConfigMapSpec,
+    queryEndpoints,
+    queryReplicaLabels,
+} from "../components/thanosQuery";
 import { CONTRACT_VERSION } from "../contract";
 import { MAX_ARGUMENT_BYTES, MAX_CONFIG_OBJECT_BYTES, checkScale, configObjectBytes } from "../offline/checks/scale";
 import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generatedDeployment";
 import { renderStacks } from "../offline/render";
 import { findStackFiles } from "../offline/stackFiles";
 import { checkThanosConfigs } from "../offline/checks/thanosConfigs";
-import { Finding, RenderedPlan, checkInvariants, checkThanosFlags, formatFindings, loadPlans } from "../offline/validate";
+import {
+    Finding,
+    RenderedPlan,
+    checkInvariants,
+    checkThanosFlags,
+    formatFindings,
+    loadPlans,
+} from "../offline/validate";
 import { TEST_SECRETS, stackFile } from "./helpers";
 import { parseClusterSettings } from "../config";
 
 const EDGES = 12;
 
 function endpointAddresses(plan: RenderedPlan): string[] {
-    const configMap = plan.manifests.find((o) => o.kind === "ConfigMap" && o.metadata.name === "thanos-query-endpoints")!;
-    return (yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: { address: string }[] }).endpoints.map((e) => e.address);
+    const configMap = plan.manifests.find(
+        (o) => o.kind === "ConfigMap" && o.metadata.name === "thanos-query-endpoints",
+    )!;
+    return (yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: { address: string }[] }).endpoints.map(
+        (e) => e.address,
+    );
 }
 
 describe(`a generated deployment of ${EDGES} edges`, () => {
@@ -40,7 +58,12 @@ describe(`a generated deployment of ${EDGES} edges`, () => {
         const cwd = process.cwd();
         process.chdir(dir);
         try {
-            await renderStacks({ outDir, stackFiles: findStackFiles(dir), secrets: TEST_SECRETS, log: () => undefined });
+            await renderStacks({
+                outDir,
+                stackFiles: findStackFiles(dir),
+                secrets: TEST_SECRETS,
+                log: () => undefined,
+            });
         } finally {
             process.chdir(cwd);
         }
@@ -50,22 +73,35 @@ describe(`a generated deployment of ${EDGES} edges`, () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("renders every edge and the central stack, which lists them all", () => {
-        expect(plans.map((p) => p.stack).sort()).to.deep.equal([...Array.from({ length: EDGES }, (_, i) => generatedEdgeName(i + 1)), "cluster-01"].sort());
-        const central = (yaml.load(fs.readFileSync(path.join(dir, "Pulumi.cluster-01.yaml"), "utf8")) as any).config["thanos-multicluster:central"];
+        expect(plans.map((p) => p.stack).sort()).to.deep.equal(
+            [...Array.from({ length: EDGES }, (_, i) => generatedEdgeName(i + 1)), "cluster-01"].sort(),
+        );
+        const central = (yaml.load(fs.readFileSync(path.join(dir, "Pulumi.cluster-01.yaml"), "utf8")) as any).config[
+            "thanos-multicluster:central"
+        ];
         expect(central.edgeStacks).to.have.lengthOf(EDGES);
     });
 
     it("wires every edge replica into Query's endpoint file exactly once", () => {
         const central = plans.find((p) => p.stack === "cluster-01")!;
         const addresses = endpointAddresses(central);
-        const edgeAddresses = plans.filter((p) => p.outputs.role === "edge").flatMap((p) => p.outputs.sidecarEndpoints as string[]);
+        const edgeAddresses = plans
+            .filter((p) => p.outputs.role === "edge")
+            .flatMap((p) => p.outputs.sidecarEndpoints as string[]);
         expect(edgeAddresses).to.have.lengthOf(EDGES * 2);
-        for (const address of edgeAddresses) expect(addresses.filter((a) => a === address), address).to.have.lengthOf(1);
+        for (const address of edgeAddresses)
+            expect(
+                addresses.filter((a) => a === address),
+                address,
+            ).to.have.lengthOf(1);
         expect(new Set(addresses).size).to.equal(addresses.length);
     });
 
     it("passes validate's wiring, config-document and scale checks (the object schemas are the same as in the four-stack render)", () => {
-        const findings = [...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p), ...checkThanosFlags(p)]), ...checkInvariants(plans)];
+        const findings = [
+            ...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p), ...checkThanosFlags(p)]),
+            ...checkInvariants(plans),
+        ];
         const errors = findings.filter((f) => f.severity === "error");
         expect(errors, formatFindings(errors)).to.deep.equal([]);
     });
@@ -73,7 +109,11 @@ describe(`a generated deployment of ${EDGES} edges`, () => {
 
 describe("the central stack's Query at 300 edges (the same functions the render uses)", () => {
     const central = parseClusterSettings(
-        Object.fromEntries(Object.entries(stackFile("cluster-01").config).filter(([k]) => k.startsWith("thanos-multicluster:")).map(([k, v]) => [k.slice("thanos-multicluster:".length), v])),
+        Object.fromEntries(
+            Object.entries(stackFile("cluster-01").config)
+                .filter(([k]) => k.startsWith("thanos-multicluster:"))
+                .map(([k, v]) => [k.slice("thanos-multicluster:".length), v]),
+        ),
         { kubeconfig: false },
     ).central!;
     const edges: EdgeCluster[] = Array.from({ length: 300 }, (_, i) => {
@@ -90,7 +130,12 @@ describe("the central stack's Query at 300 edges (the same functions the render 
             sidecarEndpoints: [`${ip}:10901`, `${ip}:10911`],
             objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
             prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
-            grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate: "ca", clientCaCertificate: "deployment-ca" },
+            grpcTls: {
+                enabled: true,
+                serverName: `thanos-sidecar.${stack}`,
+                caCertificate: "ca",
+                clientCaCertificate: "deployment-ca",
+            },
         } as EdgeCluster;
     });
     const endpoints = queryEndpoints({
@@ -105,20 +150,39 @@ describe("the central stack's Query at 300 edges (the same functions the render 
     });
 
     it("names each of the 600 edge replicas exactly once in the endpoint file", () => {
-        const addresses = (yaml.load(endpointFileYaml(endpoints)) as { endpoints: { address: string }[] }).endpoints.map((e) => e.address);
-        for (const edge of edges) for (const address of edge.sidecarEndpoints) expect(addresses.filter((a) => a === address), address).to.have.lengthOf(1);
+        const addresses = (
+            yaml.load(endpointFileYaml(endpoints)) as { endpoints: { address: string }[] }
+        ).endpoints.map((e) => e.address);
+        for (const edge of edges)
+            for (const address of edge.sidecarEndpoints)
+                expect(
+                    addresses.filter((a) => a === address),
+                    address,
+                ).to.have.lengthOf(1);
         expect(new Set(addresses).size).to.equal(addresses.length);
     });
 
     it("keeps every argument under 128 KiB and the endpoint ConfigMap far from 1 MiB", () => {
-        for (const arg of queryArgs(central, queryReplicaLabels(edges))) expect(Buffer.byteLength(arg)).to.be.at.most(MAX_ARGUMENT_BYTES);
-        const configMap = { kind: "ConfigMap", ...queryConfigMapSpec(endpointFileYaml(endpoints)) } as Record<string, any>;
+        for (const arg of queryArgs(central, queryReplicaLabels(edges)))
+            expect(Buffer.byteLength(arg)).to.be.at.most(MAX_ARGUMENT_BYTES);
+        const configMap = { kind: "ConfigMap", ...queryConfigMapSpec(endpointFileYaml(endpoints)) } as Record<
+            string,
+            any
+        >;
         expect(configObjectBytes(configMap)).to.be.below(MAX_CONFIG_OBJECT_BYTES);
     });
 });
 
 describe("the scale check", () => {
-    const plan = (manifests: Record<string, any>[]): RenderedPlan => ({ stack: "cluster-01", config: {}, manifests, releases: [], resources: [], outputs: {}, files: {} });
+    const plan = (manifests: Record<string, any>[]): RenderedPlan => ({
+        stack: "cluster-01",
+        config: {},
+        manifests,
+        releases: [],
+        resources: [],
+        outputs: {},
+        files: {},
+    });
     const messages = (findings: Finding[]) => findings.map((f) => `${f.object} ${f.field} ${f.message}`).join("\n");
 
     it("reports an argument over 128 KiB, a ConfigMap near 1 MiB and an endpoint named twice", () => {
@@ -133,7 +197,11 @@ describe("the scale check", () => {
                             {
                                 name: "thanos",
                                 image: "quay.io/thanos/thanos:v0.42.4",
-                                args: ["query", `--endpoint.sd-config=${"x".repeat(MAX_ARGUMENT_BYTES + 1)}`, "--endpoint.sd-config-file=/etc/thanos/endpoints/endpoints.yaml"],
+                                args: [
+                                    "query",
+                                    `--endpoint.sd-config=${"x".repeat(MAX_ARGUMENT_BYTES + 1)}`,
+                                    "--endpoint.sd-config-file=/etc/thanos/endpoints/endpoints.yaml",
+                                ],
                                 volumeMounts: [{ name: "endpoints", mountPath: "/etc/thanos/endpoints" }],
                             },
                         ],
@@ -142,9 +210,19 @@ describe("the scale check", () => {
             },
         };
         const twice = yaml.dump({ endpoints: [{ address: "10.21.0.1:10901" }, { address: "10.21.0.1:10901" }] });
-        const small = { kind: "ConfigMap", metadata: { name: "thanos-query-endpoints", namespace: "monitoring" }, data: { "endpoints.yaml": twice } };
-        const big = { kind: "Secret", metadata: { name: "big", namespace: "monitoring" }, stringData: { blob: "y".repeat(900 * 1024) } };
-        expect(checkScale(plan([deployment, small]))).to.satisfy((f: Finding[]) => messages(f).includes("over Linux's 128 KiB"));
+        const small = {
+            kind: "ConfigMap",
+            metadata: { name: "thanos-query-endpoints", namespace: "monitoring" },
+            data: { "endpoints.yaml": twice },
+        };
+        const big = {
+            kind: "Secret",
+            metadata: { name: "big", namespace: "monitoring" },
+            stringData: { blob: "y".repeat(900 * 1024) },
+        };
+        expect(checkScale(plan([deployment, small]))).to.satisfy((f: Finding[]) =>
+            messages(f).includes("over Linux's 128 KiB"),
+        );
         expect(messages(checkScale(plan([big])))).to.contain("Secret/monitoring/big data holds 901 KiB");
         // Without the inline flag, the file is read and the repeated address reported.
         deployment.spec.template.spec.containers[0].args.splice(1, 1);

@@ -6,16 +6,27 @@ import { StackRun } from "../offline/runStack";
 import type { RenderedPlan } from "../offline/validate";
 import { byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile } from "./helpers";
 
-const EDGE_LB = { ip: "192.168.101.211", manageCiliumIpam: true, pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] };
+const EDGE_LB = {
+    ip: "192.168.101.211",
+    manageCiliumIpam: true,
+    pool: { start: "192.168.101.211", stop: "192.168.101.211" },
+    sidecarSourceRanges: ["192.168.101.194/32"],
+};
 
 /** The plan validate sees, built from a run (manifests and outputs are all the node-policy check reads). */
 function planOf(run: StackRun): RenderedPlan {
-    return { stack: run.stack, manifests: kubernetesObjects(run) as Record<string, any>[], outputs: run.outputs as Record<string, any> } as unknown as RenderedPlan;
+    return {
+        stack: run.stack,
+        manifests: kubernetesObjects(run) as Record<string, any>[],
+        outputs: run.outputs as Record<string, any>,
+    } as unknown as RenderedPlan;
 }
 
 function ipBlocks(run: StackRun): string[] {
     return byType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").flatMap((r: any) =>
-        r.inputs.spec.ingress.flatMap((rule: any) => (rule.from ?? []).filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr)),
+        r.inputs.spec.ingress.flatMap((rule: any) =>
+            (rule.from ?? []).filter((p: any) => p.ipBlock).map((p: any) => p.ipBlock.cidr),
+        ),
     );
 }
 
@@ -32,19 +43,26 @@ describe("multi-node clusters under Cilium", () => {
     });
 
     it("pins the L2 announcement of the shared address to the one configured node", () => {
-        const [policy] = byType(edge, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map((r) => r.inputs as any);
-        expect(policy.spec.nodeSelector).to.deep.equal({ matchLabels: { "kubernetes.io/hostname": "cluster-02-worker-1" } });
+        const [policy] = byType(edge, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map(
+            (r) => r.inputs as any,
+        );
+        expect(policy.spec.nodeSelector).to.deep.equal({
+            matchLabels: { "kubernetes.io/hostname": "cluster-02-worker-1" },
+        });
         // Both sidecar Services share the address and are selected by that one policy.
         for (const name of ["thanos-sidecar-0", "thanos-sidecar-1"]) {
             const service = k8sObject(edge, "Service", name);
             expect(service.metadata.annotations["lbipam.cilium.io/ips"]).to.equal("192.168.101.211");
-            for (const [k, v] of Object.entries(policy.spec.serviceSelector.matchLabels)) expect(service.metadata.labels[k]).to.equal(v);
+            for (const [k, v] of Object.entries(policy.spec.serviceSelector.matchLabels))
+                expect(service.metadata.labels[k]).to.equal(v);
         }
     });
 
     it("a one-node cluster's L2 policy has no node selector", async () => {
         const run = await runCommittedStack("cluster-03");
-        const [policy] = byType(run, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map((r) => r.inputs as any);
+        const [policy] = byType(run, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map(
+            (r) => r.inputs as any,
+        );
         expect(policy.spec.nodeSelector).to.equal(undefined);
     });
 
@@ -52,7 +70,14 @@ describe("multi-node clusters under Cilium", () => {
         for (const run of [edge, central]) {
             // The edges' node addresses admitted to the central Alertmanager are other clusters' nodes:
             // to the central Cilium they are outside addresses, which ipBlock matches.
-            for (const cidr of ipBlocks(run)) expect(["192.168.101.194/32", "192.168.101.0/24", "192.168.101.196/32", "192.168.101.197/32", "192.168.101.198/32"]).to.include(cidr);
+            for (const cidr of ipBlocks(run))
+                expect([
+                    "192.168.101.194/32",
+                    "192.168.101.0/24",
+                    "192.168.101.196/32",
+                    "192.168.101.197/32",
+                    "192.168.101.198/32",
+                ]).to.include(cidr);
         }
         expect(ipBlocks(edge)).to.deep.equal(["192.168.101.194/32"]);
     });
@@ -60,20 +85,42 @@ describe("multi-node clusters under Cilium", () => {
     it("admits load-balanced traffic SNATed by any node through CiliumNetworkPolicy entities, on the LoadBalancer ports only", () => {
         const entities = (run: StackRun, name: string) => k8sObject(run, "CiliumNetworkPolicy", name).spec;
         expect(entities(edge, "prometheus-from-nodes")).to.deep.equal({
-            endpointSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" } },
-            ingress: [{ fromEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }] }],
+            endpointSelector: {
+                matchLabels: {
+                    "app.kubernetes.io/name": "prometheus",
+                    "operator.prometheus.io/name": "kps-prometheus",
+                },
+            },
+            ingress: [
+                { fromEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }] },
+            ],
         });
-        expect(entities(central, "grafana-from-nodes").ingress[0].toPorts).to.deep.equal([{ ports: [{ port: "3000", protocol: "TCP" }] }]);
-        expect(entities(central, "thanos-query-from-nodes").ingress[0].toPorts).to.deep.equal([{ ports: [{ port: "9090", protocol: "TCP" }] }]);
-        expect(entities(central, "thanos-query-from-nodes").endpointSelector.matchLabels["app.kubernetes.io/component"]).to.equal("query");
+        expect(entities(central, "grafana-from-nodes").ingress[0].toPorts).to.deep.equal([
+            { ports: [{ port: "3000", protocol: "TCP" }] },
+        ]);
+        expect(entities(central, "thanos-query-from-nodes").ingress[0].toPorts).to.deep.equal([
+            { ports: [{ port: "9090", protocol: "TCP" }] },
+        ]);
+        expect(
+            entities(central, "thanos-query-from-nodes").endpointSelector.matchLabels["app.kubernetes.io/component"],
+        ).to.equal("query");
         // The central cluster's own sidecars are not behind a LoadBalancer: no node rule for them.
-        expect(byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy").map((r: any) => r.inputs.metadata.name).sort()).to.deep.equal(["alertmanager-from-nodes", "grafana-from-nodes", "thanos-query-from-nodes"]);
-        expect(entities(central, "alertmanager-from-nodes").ingress[0].toPorts).to.deep.equal([{ ports: [{ port: "9093", protocol: "TCP" }] }]);
+        expect(
+            byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+                .map((r: any) => r.inputs.metadata.name)
+                .sort(),
+        ).to.deep.equal(["alertmanager-from-nodes", "grafana-from-nodes", "thanos-query-from-nodes"]);
+        expect(entities(central, "alertmanager-from-nodes").ingress[0].toPorts).to.deep.equal([
+            { ports: [{ port: "9093", protocol: "TCP" }] },
+        ]);
     });
 
     it("every CiliumNetworkPolicy validates against Cilium's CRD schema (@kubernetes-models/cilium)", async () => {
         const CiliumNetworkPolicy = await modelClass("cilium.io/v2", "CiliumNetworkPolicy");
-        const policies = [...byType(edge, "kubernetes:cilium.io/v2:CiliumNetworkPolicy"), ...byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy")];
+        const policies = [
+            ...byType(edge, "kubernetes:cilium.io/v2:CiliumNetworkPolicy"),
+            ...byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy"),
+        ];
         expect(policies).to.have.lengthOf(4);
         for (const policy of policies) new CiliumNetworkPolicy(policy.inputs).validate();
         // The schema does reject a wrong entity: the check can fail.
@@ -87,13 +134,29 @@ describe("multi-node clusters under Cilium", () => {
         expect(checkNodeSourcedPolicies(planOf(central))).to.deep.equal([]);
         const world = planOf(edge);
         world.manifests.find((o) => o.kind === "CiliumNetworkPolicy")!.spec.ingress[0].fromEntities.push("world");
-        expect(checkNodeSourcedPolicies(world).map((f) => f.message).join("\n")).to.contain("admits world");
+        expect(
+            checkNodeSourcedPolicies(world)
+                .map((f) => f.message)
+                .join("\n"),
+        ).to.contain("admits world");
         const port = planOf(edge);
-        port.manifests.find((o) => o.kind === "CiliumNetworkPolicy")!.spec.ingress[0].toPorts[0].ports.push({ port: "9090", protocol: "TCP" });
-        expect(checkNodeSourcedPolicies(port).map((f) => f.message).join("\n")).to.contain("opens port 9090");
+        port.manifests
+            .find((o) => o.kind === "CiliumNetworkPolicy")!
+            .spec.ingress[0].toPorts[0].ports.push({ port: "9090", protocol: "TCP" });
+        expect(
+            checkNodeSourcedPolicies(port)
+                .map((f) => f.message)
+                .join("\n"),
+        ).to.contain("opens port 9090");
         const missing = planOf(central);
-        missing.manifests = missing.manifests.filter((o) => !(o.kind === "CiliumNetworkPolicy" && o.metadata.name === "thanos-query-from-nodes"));
-        expect(checkNodeSourcedPolicies(missing).map((f) => f.message).join("\n")).to.contain("no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on 9090");
+        missing.manifests = missing.manifests.filter(
+            (o) => !(o.kind === "CiliumNetworkPolicy" && o.metadata.name === "thanos-query-from-nodes"),
+        );
+        expect(
+            checkNodeSourcedPolicies(missing)
+                .map((f) => f.message)
+                .join("\n"),
+        ).to.contain("no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on 9090");
     });
 
     it("committed stack files list their nodes as nodeIps", () => {

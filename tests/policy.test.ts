@@ -35,12 +35,30 @@ async function violations(name: string, resources: Resource[]): Promise<string[]
     const found: string[] = [];
     const reportViolation = (message: string) => found.push(message);
     if (p.validateStack !== undefined) {
-        await p.validateStack({ resources: resources as any, stackTags: new Map(), getConfig: () => ({}) as any, notApplicable: () => undefined as never }, reportViolation);
+        await p.validateStack(
+            {
+                resources: resources as any,
+                stackTags: new Map(),
+                getConfig: () => ({}) as any,
+                notApplicable: () => undefined as never,
+            },
+            reportViolation,
+        );
     }
     if (p.validateResource !== undefined) {
         const validate = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
         for (const r of resources) {
-            for (const v of validate) await v({ ...r, opts: {} as any, stackTags: new Map(), getConfig: () => ({}) as any, notApplicable: () => undefined as never } as any, reportViolation);
+            for (const v of validate)
+                await v(
+                    {
+                        ...r,
+                        opts: {} as any,
+                        stackTags: new Map(),
+                        getConfig: () => ({}) as any,
+                        notApplicable: () => undefined as never,
+                    } as any,
+                    reportViolation,
+                );
         }
     }
     return found;
@@ -62,7 +80,18 @@ describe("the policy pack", () => {
             const byUrn = new Map(resources.map((r) => [r.urn, r]));
             rendered[stack] = resources.map((r) => {
                 const provider = r.provider ? byUrn.get(r.provider) : undefined;
-                return { type: r.type, name: r.name, urn: r.urn, props: r.inputs, provider: provider && { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } };
+                return {
+                    type: r.type,
+                    name: r.name,
+                    urn: r.urn,
+                    props: r.inputs,
+                    provider: provider && {
+                        type: provider.type,
+                        name: provider.name,
+                        urn: provider.urn,
+                        props: provider.inputs,
+                    },
+                };
             });
         }
         fs.rmSync(outDir, { recursive: true, force: true });
@@ -70,13 +99,19 @@ describe("the policy pack", () => {
 
     it("passes the rendered stacks", async () => {
         for (const stack of Object.keys(rendered)) {
-            for (const p of policies) expect(await violations(p.name, stackResources(stack)), `${stack} ${p.name}`).to.deep.equal([]);
+            for (const p of policies)
+                expect(await violations(p.name, stackResources(stack)), `${stack} ${p.name}`).to.deep.equal([]);
         }
     });
 
     it("explicit-kubernetes-provider: a resource on the default provider", async () => {
         const resources = stackResources("cluster-02");
-        find(resources, "kubernetes:core/v1:Service", "thanos-sidecar-0").provider = { type: "pulumi:providers:kubernetes", name: "default_4_34_2", urn: "urn:default", props: {} };
+        find(resources, "kubernetes:core/v1:Service", "thanos-sidecar-0").provider = {
+            type: "pulumi:providers:kubernetes",
+            name: "default_4_34_2",
+            urn: "urn:default",
+            props: {},
+        };
         const found = await violations("explicit-kubernetes-provider", resources);
         expect(found).to.have.lengthOf(1);
         expect(found[0]).to.contain("default Kubernetes provider");
@@ -100,12 +135,15 @@ describe("the policy pack", () => {
         const config = yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: any[] };
         config.endpoints.find((e: any) => e.address === "192.168.101.211:10911").strict = false;
         configMap.data["endpoints.yaml"] = yaml.dump(config);
-        expect(await violations("strict-remote-endpoints", resources)).to.deep.equal(["thanos-query-endpoints: remote endpoint 192.168.101.211:10911 must be strict"]);
+        expect(await violations("strict-remote-endpoints", resources)).to.deep.equal([
+            "thanos-query-endpoints: remote endpoint 192.168.101.211:10911 must be strict",
+        ]);
     });
 
     it("prometheus-for-thanos: block size, inline credentials, retention and replicas", async () => {
         const resources = stackResources("cluster-02");
-        const spec = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.props.values.prometheus.prometheusSpec;
+        const spec = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.props.values.prometheus
+            .prometheusSpec;
         spec.thanos.blockSize = "6h";
         spec.thanos.objectStorageConfig.secret = { type: "S3" };
         spec.retention = "2h";
@@ -127,6 +165,8 @@ describe("the policy pack", () => {
         expect((await violations("thanos-flags", resources)).join("\n")).to.contain("--store.grpc.series-limit");
         expect((await violations("restricted-pods", resources)).join("\n")).to.contain("readOnlyRootFilesystem");
         expect((await violations("availability", resources)).join("\n")).to.contain("spec.replicas");
-        expect(await violations("one-compactor", resources)).to.deep.equal(["(stack) compactor: 2 compactors: one bucket takes exactly one"]);
+        expect(await violations("one-compactor", resources)).to.deep.equal([
+            "(stack) compactor: 2 compactors: one bucket takes exactly one",
+        ]);
     });
 });

@@ -28,7 +28,8 @@ function container(run: StackRun, kind: string, name: string, index = 0): Record
 /** The committed central stack's `central` object with some settings replaced. */
 function centralWith(changes: Record<string, Record<string, unknown>>): Record<string, unknown> {
     const central = JSON.parse(JSON.stringify(stackFile("cluster-01").config[CENTRAL])) as Record<string, any>;
-    for (const [section, values] of Object.entries(changes)) central[section] = { ...(central[section] ?? {}), ...values };
+    for (const [section, values] of Object.entries(changes))
+        central[section] = { ...(central[section] ?? {}), ...values };
     return central;
 }
 
@@ -56,7 +57,11 @@ describe("query-frontend and caches", () => {
     before(async () => {
         edges = await committedEdgeOutputs();
         central = await runCommittedStack("cluster-01", {}, edges);
-        memcached = await runCommittedStack("cluster-01", { [CENTRAL]: centralWith({ queryFrontend: { cache: "memcached" } }) }, edges);
+        memcached = await runCommittedStack(
+            "cluster-01",
+            { [CENTRAL]: centralWith({ queryFrontend: { cache: "memcached" } }) },
+            edges,
+        );
     });
 
     describe("the frontend (in-memory cache by default)", () => {
@@ -75,7 +80,9 @@ describe("query-frontend and caches", () => {
             expect(flag(args, "labels.split-interval")).to.deep.equal(["24h"]);
             expect(flag(args, "query-range.max-retries-per-request")).to.deep.equal(["3"]);
             expect(flag(args, "labels.max-retries-per-request")).to.deep.equal(["3"]);
-            expect(flag(args, "query-frontend.downstream-url")).to.deep.equal(["http://thanos-query.monitoring.svc.cluster.local:9090"]);
+            expect(flag(args, "query-frontend.downstream-url")).to.deep.equal([
+                "http://thanos-query.monitoring.svc.cluster.local:9090",
+            ]);
             // The downstream is the Query Service this stack declares, on a port it serves.
             const service = k8sObject(central, "Service", "thanos-query");
             expect(service.spec.ports.map((p: any) => p.port)).to.include(9090);
@@ -94,17 +101,34 @@ describe("query-frontend and caches", () => {
         });
 
         it("the schema rejects a misspelt cache key (the check can fail)", () => {
-            expect(thanosConfigProblems("query-frontend-response-cache", { type: "IN-MEMORY", config: { maxSize: "512MB" } }).join()).to.contain("maxSize");
-            expect(thanosConfigProblems("query-frontend-response-cache", { type: "MEMCACHED", config: {} }).join()).to.contain("addresses");
+            expect(
+                thanosConfigProblems("query-frontend-response-cache", {
+                    type: "IN-MEMORY",
+                    config: { maxSize: "512MB" },
+                }).join(),
+            ).to.contain("maxSize");
+            expect(
+                thanosConfigProblems("query-frontend-response-cache", { type: "MEMCACHED", config: {} }).join(),
+            ).to.contain("addresses");
         });
 
         it("answers only in-namespace, is scraped as thanos-query-frontend, and deploys no memcached", () => {
             const policy = k8sObject(central, "NetworkPolicy", "thanos-query-frontend");
-            expect(policy.spec.ingress).to.deep.equal([{ from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 9090 }] }]);
-            const monitors = byType(central, "kubernetes:monitoring.coreos.com/v1:PodMonitor").map((r) => r.inputs as any);
-            const frontendMonitor = monitors.find((m) => m.spec.selector.matchLabels["app.kubernetes.io/component"] === "query-frontend");
-            expect(frontendMonitor.spec.podMetricsEndpoints[0].relabelings).to.deep.equal([{ targetLabel: "job", replacement: "thanos-query-frontend" }]);
-            expect(central.resources.filter((r) => (r.inputs as any).metadata?.name === "thanos-query-frontend-memcached")).to.deep.equal([]);
+            expect(policy.spec.ingress).to.deep.equal([
+                { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 9090 }] },
+            ]);
+            const monitors = byType(central, "kubernetes:monitoring.coreos.com/v1:PodMonitor").map(
+                (r) => r.inputs as any,
+            );
+            const frontendMonitor = monitors.find(
+                (m) => m.spec.selector.matchLabels["app.kubernetes.io/component"] === "query-frontend",
+            );
+            expect(frontendMonitor.spec.podMetricsEndpoints[0].relabelings).to.deep.equal([
+                { targetLabel: "job", replacement: "thanos-query-frontend" },
+            ]);
+            expect(
+                central.resources.filter((r) => (r.inputs as any).metadata?.name === "thanos-query-frontend-memcached"),
+            ).to.deep.equal([]);
         });
     });
 
@@ -127,7 +151,14 @@ describe("query-frontend and caches", () => {
             expect(monitor.spec.podMetricsEndpoints[0].port).to.equal("metrics");
             expect(exporter.ports[0].name).to.equal("metrics");
             const policy = k8sObject(memcached, "NetworkPolicy", "thanos-query-frontend-memcached");
-            expect(policy.spec.ingress[0].from).to.deep.equal([{ podSelector: { matchLabels: k8sObject(memcached, "Deployment", "thanos-query-frontend").spec.selector.matchLabels } }]);
+            expect(policy.spec.ingress[0].from).to.deep.equal([
+                {
+                    podSelector: {
+                        matchLabels: k8sObject(memcached, "Deployment", "thanos-query-frontend").spec.selector
+                            .matchLabels,
+                    },
+                },
+            ]);
         });
 
         it("points both caches at every memcached replica, in a document Thanos v0.42.4 accepts", () => {
@@ -136,7 +167,9 @@ describe("query-frontend and caches", () => {
                 const doc = JSON.parse(flag(c.args, name)[0]);
                 expect(doc.type).to.equal("MEMCACHED");
                 // SRV name of the headless Service's port named memcached.
-                expect(doc.config.addresses).to.deep.equal(["dnssrv+_memcached._tcp.thanos-query-frontend-memcached.monitoring.svc.cluster.local"]);
+                expect(doc.config.addresses).to.deep.equal([
+                    "dnssrv+_memcached._tcp.thanos-query-frontend-memcached.monitoring.svc.cluster.local",
+                ]);
                 // The client never sends an item memcached (-I 5m) would refuse.
                 expect(doc.config.max_item_size).to.equal("5MB");
                 expect(thanosConfigProblems("query-frontend-response-cache", doc)).to.deep.equal([]);
@@ -148,11 +181,23 @@ describe("query-frontend and caches", () => {
         it("renders a plan `npm run validate` passes (schemas, pod security, caches, network)", async () => {
             const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-memcached-"));
             try {
-                const stackFiles = findStackFiles().map((s) => (s.role === "central" ? { ...s, config: { ...s.config, [CENTRAL]: centralWith({ queryFrontend: { cache: "memcached" } }) } } : s));
+                const stackFiles = findStackFiles().map((s) =>
+                    s.role === "central"
+                        ? {
+                              ...s,
+                              config: {
+                                  ...s.config,
+                                  [CENTRAL]: centralWith({ queryFrontend: { cache: "memcached" } }),
+                              },
+                          }
+                        : s,
+                );
                 await renderStacks({ outDir, stackFiles, secrets: TEST_SECRETS, log: () => undefined });
                 const errors = (await validatePlans(loadPlans(outDir))).filter((f) => f.severity === "error");
                 expect(errors, formatFindings(errors)).to.deep.equal([]);
-                expect(fs.readFileSync(path.join(outDir, "cluster-01", "manifests.yaml"), "utf8")).to.contain("name: thanos-query-frontend-memcached");
+                expect(fs.readFileSync(path.join(outDir, "cluster-01", "manifests.yaml"), "utf8")).to.contain(
+                    "name: thanos-query-frontend-memcached",
+                );
             } finally {
                 fs.rmSync(outDir, { recursive: true, force: true });
             }
@@ -169,16 +214,36 @@ describe("query-frontend and caches", () => {
             expect(bucket.config).to.deep.equal({ max_size: "512MB" });
             expect(thanosConfigProblems("store-index-cache", index)).to.deep.equal([]);
             expect(thanosConfigProblems("store-caching-bucket", bucket)).to.deep.equal([]);
-            expect(thanosConfigProblems("store-caching-bucket", { ...bucket, chunk_subrange: 1 }).join()).to.contain("chunk_subrange");
+            expect(thanosConfigProblems("store-caching-bucket", { ...bucket, chunk_subrange: 1 }).join()).to.contain(
+                "chunk_subrange",
+            );
         });
 
         it("limits Query's concurrent queries and each query's series and samples per store, from config", async () => {
-            expect(flag(container(central, "Deployment", "thanos-query").args, "query.max-concurrent")).to.deep.equal(["20"]);
-            expect(flag(container(central, "Deployment", "thanos-query").args, "store.limits.request-series")).to.deep.equal(["100000"]);
-            expect(flag(container(central, "Deployment", "thanos-query").args, "store.limits.request-samples")).to.deep.equal(["20000000"]);
-            const tuned = await runCommittedStack("cluster-01", { [CENTRAL]: centralWith({ query: { maxConcurrent: 10, requestSeriesLimit: 50000, requestSamplesLimit: 40000000 } }) }, edges);
+            expect(flag(container(central, "Deployment", "thanos-query").args, "query.max-concurrent")).to.deep.equal([
+                "20",
+            ]);
+            expect(
+                flag(container(central, "Deployment", "thanos-query").args, "store.limits.request-series"),
+            ).to.deep.equal(["100000"]);
+            expect(
+                flag(container(central, "Deployment", "thanos-query").args, "store.limits.request-samples"),
+            ).to.deep.equal(["20000000"]);
+            const tuned = await runCommittedStack(
+                "cluster-01",
+                {
+                    [CENTRAL]: centralWith({
+                        query: { maxConcurrent: 10, requestSeriesLimit: 50000, requestSamplesLimit: 40000000 },
+                    }),
+                },
+                edges,
+            );
             const args = container(tuned, "Deployment", "thanos-query").args;
-            expect([flag(args, "query.max-concurrent"), flag(args, "store.limits.request-series"), flag(args, "store.limits.request-samples")]).to.deep.equal([["10"], ["50000"], ["40000000"]]);
+            expect([
+                flag(args, "query.max-concurrent"),
+                flag(args, "store.limits.request-series"),
+                flag(args, "store.limits.request-samples"),
+            ]).to.deep.equal([["10"], ["50000"], ["40000000"]]);
         });
     });
 
@@ -193,11 +258,21 @@ describe("query-frontend and caches", () => {
                 expect(problems, JSON.stringify(problems)).to.have.lengthOf(1);
                 return problems[0];
             };
-            expect(one(centralWith({ queryFrontend: { cache: "redis" } }))).to.match(/thanos-multicluster:central\.queryFrontend\.cache must be in-memory .* or memcached/);
-            expect(one(centralWith({ queryFrontend: { replicas: 1 } }))).to.contain("thanos-multicluster:central.queryFrontend.replicas must be at least 2");
-            expect(one(centralWith({ queryFrontend: { splitInterval: "0s" } }))).to.contain("thanos-multicluster:central.queryFrontend.splitInterval must not be 0");
-            expect(one(centralWith({ queryFrontend: { memcached: { memory: "32MB" } } }))).to.contain("thanos-multicluster:central.queryFrontend.memcached.memory");
-            expect(one(centralWith({ storeGateway: { cachingBucketSize: "lots" } }))).to.contain("thanos-multicluster:central.storeGateway.cachingBucketSize must be a size");
+            expect(one(centralWith({ queryFrontend: { cache: "redis" } }))).to.match(
+                /thanos-multicluster:central\.queryFrontend\.cache must be in-memory .* or memcached/,
+            );
+            expect(one(centralWith({ queryFrontend: { replicas: 1 } }))).to.contain(
+                "thanos-multicluster:central.queryFrontend.replicas must be at least 2",
+            );
+            expect(one(centralWith({ queryFrontend: { splitInterval: "0s" } }))).to.contain(
+                "thanos-multicluster:central.queryFrontend.splitInterval must not be 0",
+            );
+            expect(one(centralWith({ queryFrontend: { memcached: { memory: "32MB" } } }))).to.contain(
+                "thanos-multicluster:central.queryFrontend.memcached.memory",
+            );
+            expect(one(centralWith({ storeGateway: { cachingBucketSize: "lots" } }))).to.contain(
+                "thanos-multicluster:central.storeGateway.cachingBucketSize must be a size",
+            );
         });
 
         it("rejects per-query limits that would not fit Query's memory, or no limit at all", () => {
@@ -206,9 +281,13 @@ describe("query-frontend and caches", () => {
             expect(tooBig).to.have.lengthOf(1);
             expect(tooBig[0]).to.contain("thanos-multicluster:central.query.requestSamplesLimit");
             expect(tooBig[0]).to.contain("central.query.maxConcurrent");
-            expect(problemsWith(centralWith({ query: { requestSamplesLimit: 0 } }))[0]).to.contain("0 (no limit) does not");
+            expect(problemsWith(centralWith({ query: { requestSamplesLimit: 0 } }))[0]).to.contain(
+                "0 (no limit) does not",
+            );
             // Fewer concurrent queries make room for bigger ones: 5 x 100M x 2 bytes = 1 GB.
-            expect(problemsWith(centralWith({ query: { requestSamplesLimit: 100000000, maxConcurrent: 5 } }))).to.deep.equal([]);
+            expect(
+                problemsWith(centralWith({ query: { requestSamplesLimit: 100000000, maxConcurrent: 5 } })),
+            ).to.deep.equal([]);
         });
     });
 });

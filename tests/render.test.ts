@@ -34,24 +34,52 @@ describe("npm run render", () => {
         expect(rendered.map((r) => r.stack)).to.deep.equal(STACKS_IN_ORDER);
         expect(lines).to.have.lengthOf(STACKS_IN_ORDER.length);
         for (const [i, stack] of STACKS_IN_ORDER.entries()) {
-            expect(lines[i]).to.match(new RegExp(`^${stack} \\((edge|central)\\): [0-9]+ resources, [0-9]+ Kubernetes objects, 1 Helm release -> .* \\([0-9.]+s\\)$`));
+            expect(lines[i]).to.match(
+                new RegExp(
+                    `^${stack} \\((edge|central)\\): [0-9]+ resources, [0-9]+ Kubernetes objects, 1 Helm release -> .* \\([0-9.]+s\\)$`,
+                ),
+            );
         }
     });
 
     it("writes the four plan files per stack, consistent with each other", () => {
         for (const stack of STACKS_IN_ORDER) {
-            for (const file of FILES) expect(fs.existsSync(path.join(outDir, stack, file)), `${stack}/${file}`).to.equal(true);
-            const manifests = yaml.loadAll(fs.readFileSync(path.join(outDir, stack, "manifests.yaml"), "utf8")) as any[];
-            const releases = yaml.load(fs.readFileSync(path.join(outDir, stack, "helm-releases.yaml"), "utf8")) as any[];
+            for (const file of FILES)
+                expect(fs.existsSync(path.join(outDir, stack, file)), `${stack}/${file}`).to.equal(true);
+            const manifests = yaml.loadAll(
+                fs.readFileSync(path.join(outDir, stack, "manifests.yaml"), "utf8"),
+            ) as any[];
+            const releases = yaml.load(
+                fs.readFileSync(path.join(outDir, stack, "helm-releases.yaml"), "utf8"),
+            ) as any[];
             const resources = JSON.parse(fs.readFileSync(path.join(outDir, stack, "resources.json"), "utf8")) as any[];
             const summary = rendered.find((r) => r.stack === stack)!;
             expect(manifests).to.have.lengthOf(summary.objects);
             expect(resources).to.have.lengthOf(summary.resources);
             expect(releases.map((r) => [r.name, r.namespace, r.chart, r.version, r.repository])).to.deep.equal([
-                ["kube-prometheus-stack", "monitoring", "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts"],
+                [
+                    "kube-prometheus-stack",
+                    "monitoring",
+                    "kube-prometheus-stack",
+                    "88.5.3",
+                    "https://prometheus-community.github.io/helm-charts",
+                ],
             ]);
             for (const r of resources) {
-                expect(r).to.have.keys(["urn", "type", "name", "parent", "provider", "custom", "inputs", "import", "protect", "retainOnDelete"].filter((k) => r[k] !== undefined));
+                expect(r).to.have.keys(
+                    [
+                        "urn",
+                        "type",
+                        "name",
+                        "parent",
+                        "provider",
+                        "custom",
+                        "inputs",
+                        "import",
+                        "protect",
+                        "retainOnDelete",
+                    ].filter((k) => r[k] !== undefined),
+                );
                 expect(r.type).to.be.a("string");
             }
             const k8sChildren = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
@@ -103,8 +131,14 @@ describe("redaction", () => {
     const SECRET = "1b47061264138c4ac30d75fd1eb44270";
 
     it("keeps a secret map's keys and hides every value", () => {
-        const input = { data: { [SIG]: SECRET, value: { user: "u", nested: { password: "p" }, list: ["a"] } }, plain: "x" };
-        expect(redact(input)).to.deep.equal({ data: { user: "[secret]", nested: { password: "[secret]" }, list: ["[secret]"] }, plain: "x" });
+        const input = {
+            data: { [SIG]: SECRET, value: { user: "u", nested: { password: "p" }, list: ["a"] } },
+            plain: "x",
+        };
+        expect(redact(input)).to.deep.equal({
+            data: { user: "[secret]", nested: { password: "[secret]" }, list: ["[secret]"] },
+            plain: "x",
+        });
     });
 
     it("hides a secret scalar", () => {

@@ -35,8 +35,18 @@ describe("a render that scales", () => {
         expect(edges.length).to.be.greaterThan(1);
         const forward = tempDir("thanos-render-forward-");
         const backward = tempDir("thanos-render-backward-");
-        await renderStacks({ outDir: forward, stackFiles: [...edges, ...central], secrets: TEST_SECRETS, log: () => undefined });
-        await renderStacks({ outDir: backward, stackFiles: [...edges].reverse().concat(central), secrets: TEST_SECRETS, log: () => undefined });
+        await renderStacks({
+            outDir: forward,
+            stackFiles: [...edges, ...central],
+            secrets: TEST_SECRETS,
+            log: () => undefined,
+        });
+        await renderStacks({
+            outDir: backward,
+            stackFiles: [...edges].reverse().concat(central),
+            secrets: TEST_SECRETS,
+            log: () => undefined,
+        });
         const files = filesUnder(forward).sort();
         expect(files).to.have.lengthOf(stackFiles.length * 4);
         expect(filesUnder(backward).sort()).to.deep.equal(files);
@@ -73,7 +83,10 @@ describe("a render that scales", () => {
     it("parses each sibling stack file once while it is unchanged, and again once it changes", () => {
         const dir = tempDir("thanos-siblings-");
         const write = (stack: string, clusterName: string) =>
-            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `config:\n  thanos-multicluster:clusterName: ${clusterName}\n`);
+            fs.writeFileSync(
+                path.join(dir, `Pulumi.${stack}.yaml`),
+                `config:\n  thanos-multicluster:clusterName: ${clusterName}\n`,
+            );
         write("a", "cluster-a");
         write("b", "cluster-b");
         const reads: string[] = [];

@@ -40,17 +40,49 @@ const GROUPS: Record<RuleFileName, RuleGroup[]> = {
 
 /** The Thanos mixin's alerts (v0.42.4) for sidecar, query, store, compact and rule, written out here. */
 const MIXIN_ALERTS_WE_RUN = [
-    "ThanosCompactMultipleRunning", "ThanosCompactHalted", "ThanosCompactHighCompactionFailures", "ThanosCompactBucketHighOperationFailures", "ThanosCompactHasNotRun",
-    "ThanosQueryHttpRequestQueryErrorRateHigh", "ThanosQueryHttpRequestQueryRangeErrorRateHigh", "ThanosQueryGrpcServerErrorRate", "ThanosQueryGrpcClientErrorRate",
-    "ThanosQueryHighDNSFailures", "ThanosQueryInstantLatencyHigh", "ThanosQueryRangeLatencyHigh", "ThanosQueryOverload",
-    "ThanosSidecarBucketOperationsFailed", "ThanosSidecarNoConnectionToStartedPrometheus",
-    "ThanosStoreGrpcErrorRate", "ThanosStoreSeriesGateLatencyHigh", "ThanosStoreBucketHighOperationFailures", "ThanosStoreObjstoreOperationLatencyHigh",
-    "ThanosRuleQueueIsDroppingAlerts", "ThanosRuleSenderIsFailingAlerts", "ThanosRuleHighRuleEvaluationFailures", "ThanosRuleHighRuleEvaluationWarnings",
-    "ThanosRuleRuleEvaluationLatencyHigh", "ThanosRuleGrpcErrorRate", "ThanosRuleConfigReloadFailure", "ThanosRuleQueryHighDNSFailures",
-    "ThanosRuleAlertmanagerHighDNSFailures", "ThanosRuleNoEvaluationFor10Intervals", "ThanosNoRuleEvaluations",
-    "ThanosCompactIsDown", "ThanosQueryIsDown", "ThanosRuleIsDown", "ThanosSidecarIsDown", "ThanosStoreIsDown",
+    "ThanosCompactMultipleRunning",
+    "ThanosCompactHalted",
+    "ThanosCompactHighCompactionFailures",
+    "ThanosCompactBucketHighOperationFailures",
+    "ThanosCompactHasNotRun",
+    "ThanosQueryHttpRequestQueryErrorRateHigh",
+    "ThanosQueryHttpRequestQueryRangeErrorRateHigh",
+    "ThanosQueryGrpcServerErrorRate",
+    "ThanosQueryGrpcClientErrorRate",
+    "ThanosQueryHighDNSFailures",
+    "ThanosQueryInstantLatencyHigh",
+    "ThanosQueryRangeLatencyHigh",
+    "ThanosQueryOverload",
+    "ThanosSidecarBucketOperationsFailed",
+    "ThanosSidecarNoConnectionToStartedPrometheus",
+    "ThanosStoreGrpcErrorRate",
+    "ThanosStoreSeriesGateLatencyHigh",
+    "ThanosStoreBucketHighOperationFailures",
+    "ThanosStoreObjstoreOperationLatencyHigh",
+    "ThanosRuleQueueIsDroppingAlerts",
+    "ThanosRuleSenderIsFailingAlerts",
+    "ThanosRuleHighRuleEvaluationFailures",
+    "ThanosRuleHighRuleEvaluationWarnings",
+    "ThanosRuleRuleEvaluationLatencyHigh",
+    "ThanosRuleGrpcErrorRate",
+    "ThanosRuleConfigReloadFailure",
+    "ThanosRuleQueryHighDNSFailures",
+    "ThanosRuleAlertmanagerHighDNSFailures",
+    "ThanosRuleNoEvaluationFor10Intervals",
+    "ThanosNoRuleEvaluations",
+    "ThanosCompactIsDown",
+    "ThanosQueryIsDown",
+    "ThanosRuleIsDown",
+    "ThanosSidecarIsDown",
+    "ThanosStoreIsDown",
 ];
-const OUR_ALERTS = ["ClusterUnreachableFromQuery", "ClusterBlocksNotUploaded", "ClusterMetricsMissing", "CrossClusterCertificateExpiring", "ThanosRulerWatchdog"];
+const OUR_ALERTS = [
+    "ClusterUnreachableFromQuery",
+    "ClusterBlocksNotUploaded",
+    "ClusterMetricsMissing",
+    "CrossClusterCertificateExpiring",
+    "ThanosRulerWatchdog",
+];
 
 function alertsIn(groups: RuleGroup[]): AlertingRule[] {
     return groups.flatMap((g) => g.rules.filter(isAlertingRule));
@@ -65,14 +97,22 @@ describe("alert rules", () => {
         // ../shared/reference next to the project, as the other upstream tests look for it.
         const file = path.join(PROJECT_ROOT, "..", "shared", "reference", "thanos-v0.42.4", "mixin-alert-names.txt");
         if (!fs.existsSync(file)) this.skip();
-        const upstream = fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "");
+        const upstream = fs
+            .readFileSync(file, "utf8")
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l !== "");
         // Receive and bucket replicate are not deployed; there is no query-frontend alert in v0.42.4.
-        const deployed = upstream.filter((n) => !n.startsWith("ThanosReceive") && !n.startsWith("ThanosBucketReplicate"));
+        const deployed = upstream.filter(
+            (n) => !n.startsWith("ThanosReceive") && !n.startsWith("ThanosBucketReplicate"),
+        );
         expect([...deployed].sort()).to.deep.equal([...MIXIN_ALERTS_WE_RUN].sort());
     });
 
     it("have a fire and a silent promtool case for every alert (the watchdog only fires)", () => {
-        expect(ALERT_CASES.map((c) => c.alert).sort()).to.deep.equal(PROJECT_ALERT_NAMES.filter((n) => n !== WATCHDOG).sort());
+        expect(ALERT_CASES.map((c) => c.alert).sort()).to.deep.equal(
+            PROJECT_ALERT_NAMES.filter((n) => n !== WATCHDOG).sort(),
+        );
     });
 
     it("link every alert to its runbook in the README, which has one section per alert", () => {
@@ -88,14 +128,21 @@ describe("alert rules", () => {
     it("run cross-cluster groups in the Ruler with partial responses allowed, and nothing Thanos-only in PrometheusRules", () => {
         const clusters = GROUPS.ruler.find((g) => g.name === "thanos-multicluster.clusters")!;
         expect(clusters.partial_response_strategy).to.equal("warn");
-        expect(clusters.rules.filter(isAlertingRule).map((r) => r.alert)).to.include.members(["ClusterMetricsMissing", "CrossClusterCertificateExpiring"]);
+        expect(clusters.rules.filter(isAlertingRule).map((r) => r.alert)).to.include.members([
+            "ClusterMetricsMissing",
+            "CrossClusterCertificateExpiring",
+        ]);
         expect(() => prometheusRuleSpec("x", GROUPS.ruler)).to.throw(/partial_response_strategy/);
         expect(prometheusRuleSpec("x", GROUPS.cluster).spec.groups).to.have.length(3);
     });
 
     it("leave out disabled alerts and keep recording rules", () => {
         const left = withoutAlerts(GROUPS.cluster, ["ThanosSidecarIsDown", "ClusterBlocksNotUploaded"]);
-        expect(alertsIn(left).map((r) => r.alert)).to.deep.equal(["ThanosSidecarBucketOperationsFailed", "ThanosSidecarNoConnectionToStartedPrometheus", "ClusterUnreachableFromQuery"]);
+        expect(alertsIn(left).map((r) => r.alert)).to.deep.equal([
+            "ThanosSidecarBucketOperationsFailed",
+            "ThanosSidecarNoConnectionToStartedPrometheus",
+            "ClusterUnreachableFromQuery",
+        ]);
         expect(left.find((g) => g.name === "thanos-multicluster.certificates")?.rules).to.have.length(2);
     });
 });
@@ -105,7 +152,8 @@ describe("alert rules under promtool", () => {
 
     before(function () {
         if (!promtoolAvailable()) {
-            if (process.env.CI === "true") throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
+            if (process.env.CI === "true")
+                throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
             this.skip();
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-rules-"));
@@ -146,8 +194,14 @@ describe("alert rules under promtool", () => {
                             expr: "thanos_multicluster_certificate_expiry_timestamp_seconds",
                             eval_time: "2m",
                             exp_samples: [
-                                { labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-ca"}', value: 2082585600 },
-                                { labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-server"}', value: 1798761600 },
+                                {
+                                    labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-ca"}',
+                                    value: 2082585600,
+                                },
+                                {
+                                    labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-server"}',
+                                    value: 1798761600,
+                                },
                             ],
                         },
                     ],
@@ -164,7 +218,19 @@ describe("alert rules under promtool", () => {
         const tests = {
             rule_files: ["ruler.yaml"],
             evaluation_interval: "1m",
-            tests: [{ interval: "1m", input_series: [], alert_rule_test: [{ eval_time: "5m", alertname: WATCHDOG, exp_alerts: [{ exp_labels: { severity: "none" }, exp_annotations: watchdog.annotations }] }] }],
+            tests: [
+                {
+                    interval: "1m",
+                    input_series: [],
+                    alert_rule_test: [
+                        {
+                            eval_time: "5m",
+                            alertname: WATCHDOG,
+                            exp_alerts: [{ exp_labels: { severity: "none" }, exp_annotations: watchdog.annotations }],
+                        },
+                    ],
+                },
+            ],
         };
         fs.writeFileSync(path.join(dir, "watchdog.test.yaml"), yaml.dump(tests));
         const result = promtool(["test", "rules", "watchdog.test.yaml"], dir);
@@ -180,14 +246,24 @@ describe("alert rules under promtool", () => {
             // A case with its own evaluation interval runs alone (the interval is per test file).
             const alone = cases.filter((c) => c.evaluationInterval !== undefined);
             const together = cases.filter((c) => c.evaluationInterval === undefined);
-            const tests = { rule_files: [`${file}.yaml`], evaluation_interval: "1m", tests: together.flatMap((c) => promtoolTests(c).tests) };
+            const tests = {
+                rule_files: [`${file}.yaml`],
+                evaluation_interval: "1m",
+                tests: together.flatMap((c) => promtoolTests(c).tests),
+            };
             fs.writeFileSync(path.join(dir, `${file}.test.yaml`), yaml.dump(tests, { lineWidth: -1 }));
             const results = [promtool(["test", "rules", `${file}.test.yaml`], dir)];
             for (const c of alone) {
-                fs.writeFileSync(path.join(dir, `${c.alert}.test.yaml`), yaml.dump(promtoolTests(c), { lineWidth: -1 }));
+                fs.writeFileSync(
+                    path.join(dir, `${c.alert}.test.yaml`),
+                    yaml.dump(promtoolTests(c), { lineWidth: -1 }),
+                );
                 results.push(promtool(["test", "rules", `${c.alert}.test.yaml`], dir));
             }
-            runs.set(file, { status: results.every((r) => r.status === 0) ? 0 : 1, output: results.map((r) => r.output).join("\n") });
+            runs.set(file, {
+                status: results.every((r) => r.status === 0) ? 0 : 1,
+                output: results.map((r) => r.output).join("\n"),
+            });
         }
         return runs.get(file)!;
     }
@@ -212,11 +288,19 @@ describe("alert rules under promtool", () => {
  * The promtool test file of one case. Annotations are the rule's own static text (no templates):
  * promtool compares them too; what the case asserts is whether the alert fires, and its labels.
  */
-function promtoolTests(c: AlertCase): { rule_files: string[]; evaluation_interval: string; tests: Record<string, unknown>[] } {
+function promtoolTests(c: AlertCase): {
+    rule_files: string[];
+    evaluation_interval: string;
+    tests: Record<string, unknown>[];
+} {
     // An alert defined once per cluster (ClusterMetricsMissing) has one rule per cluster label.
     const ruleFor = (labels: Record<string, string>) => {
-        const rule = alertsIn(GROUPS[c.file]).find((r) => r.alert === c.alert && Object.entries(r.labels).every(([k, v]) => k === "severity" || labels[k] === v));
-        if (rule === undefined) throw new Error(`${c.alert} with labels ${JSON.stringify(labels)} is not in the ${c.file} rule file`);
+        const rule = alertsIn(GROUPS[c.file]).find(
+            (r) =>
+                r.alert === c.alert && Object.entries(r.labels).every(([k, v]) => k === "severity" || labels[k] === v),
+        );
+        if (rule === undefined)
+            throw new Error(`${c.alert} with labels ${JSON.stringify(labels)} is not in the ${c.file} rule file`);
         return rule;
     };
     const interval = c.interval ?? "1m";
@@ -227,9 +311,22 @@ function promtoolTests(c: AlertCase): { rule_files: string[]; evaluation_interva
             {
                 interval,
                 input_series: c.fire.series,
-                alert_rule_test: [{ eval_time: c.fire.at, alertname: c.alert, exp_alerts: c.fire.expect.map((labels) => ({ exp_labels: labels, exp_annotations: ruleFor(labels).annotations })) }],
+                alert_rule_test: [
+                    {
+                        eval_time: c.fire.at,
+                        alertname: c.alert,
+                        exp_alerts: c.fire.expect.map((labels) => ({
+                            exp_labels: labels,
+                            exp_annotations: ruleFor(labels).annotations,
+                        })),
+                    },
+                ],
             },
-            { interval, input_series: c.silent.series, alert_rule_test: [{ eval_time: c.silent.at, alertname: c.alert, exp_alerts: [] }] },
+            {
+                interval,
+                input_series: c.silent.series,
+                alert_rule_test: [{ eval_time: c.silent.at, alertname: c.alert, exp_alerts: [] }],
+            },
         ],
     };
 }

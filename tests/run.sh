@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: mocha in two parallel workers (each test file in one worker; the root hook in
-# tests/hooks.ts runs in each), with the type-check and the offline plan (`npm run render`, then
+# tests/hooks.ts runs in each), with the type-check, the lint and the offline plan (`npm run render`, then
 # `npm run validate`) beside it: mocha never reads out/. Their output follows mocha's, each under its
 # command; any failure fails the run. The last line is the plain "N passed, N failed" count.
 set -uo pipefail
@@ -10,17 +10,22 @@ trap 'rm -rf "$logs"' EXIT
 
 npx tsc --noEmit >"$logs/tsc" 2>&1 &
 tsc_pid=$!
+npm run --silent lint >"$logs/lint" 2>&1 &
+lint_pid=$!
 (npm run --silent render && npm run --silent validate) >"$logs/plan" 2>&1 &
 plan_pid=$!
 
 npx mocha --parallel --jobs 2 2>&1 | tee "$logs/mocha"
 mocha_rc=${PIPESTATUS[0]}
 wait "$tsc_pid"; tsc_rc=$?
+wait "$lint_pid"; lint_rc=$?
 wait "$plan_pid"; plan_rc=$?
 
 echo
 echo "== tsc --noEmit: exit $tsc_rc"
 cat "$logs/tsc"
+echo "== npm run lint (ESLint, Prettier): exit $lint_rc"
+cat "$logs/lint"
 echo "== npm run render && npm run validate: exit $plan_rc"
 cat "$logs/plan"
 
@@ -30,4 +35,4 @@ passed=$(count passing); failed=$(count failing); skipped=$(count pending)
 if [ "$mocha_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 
-[ "$mocha_rc" -eq 0 ] && [ "$tsc_rc" -eq 0 ] && [ "$plan_rc" -eq 0 ]
+[ "$mocha_rc" -eq 0 ] && [ "$tsc_rc" -eq 0 ] && [ "$lint_rc" -eq 0 ] && [ "$plan_rc" -eq 0 ]

@@ -25,10 +25,17 @@ function problemsByReference(document: ThanosConfigDocument, value: unknown): st
     const schema = referenceSchema(document);
     if (schema === undefined) return thanosConfigProblems(document, value);
     const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+    return validate(value)
+        ? []
+        : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 }
 
-const LAB_STORAGE: ObjectStorageSettings = { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, insecureSkipVerify: true };
+const LAB_STORAGE: ObjectStorageSettings = {
+    endpoint: "s3.minio.miribit.lab:80",
+    bucket: "thanos-bucket",
+    insecure: true,
+    insecureSkipVerify: true,
+};
 
 describe("Thanos config schemas (v0.42.4)", () => {
     for (const document of Object.keys(THANOS_CONFIG_DOCUMENTS) as ThanosConfigDocument[]) {
@@ -41,12 +48,26 @@ describe("Thanos config schemas (v0.42.4)", () => {
 
     it("the endpoint file: client_config is read, grpc_client_config (the old key) and typos are not", () => {
         const tls = { enabled: true, ca_file: "/a/ca.crt", cert_file: "/a/tls.crt", key_file: "/a/tls.key" };
-        expect(thanosConfigProblems("endpoint-sd-config", { endpoints: [{ address: "10.0.0.1:10901", strict: true, client_config: { server_name: "x", tls_config: tls } }] })).to.deep.equal([]);
-        expect(thanosConfigProblems("endpoint-sd-config", { endpoints: [{ address: "10.0.0.1:10901", grpc_client_config: { tls_config: tls } }] })).to.deep.equal([
-            '/endpoints/0 must NOT have additional properties: "grpc_client_config"',
+        expect(
+            thanosConfigProblems("endpoint-sd-config", {
+                endpoints: [
+                    { address: "10.0.0.1:10901", strict: true, client_config: { server_name: "x", tls_config: tls } },
+                ],
+            }),
+        ).to.deep.equal([]);
+        expect(
+            thanosConfigProblems("endpoint-sd-config", {
+                endpoints: [{ address: "10.0.0.1:10901", grpc_client_config: { tls_config: tls } }],
+            }),
+        ).to.deep.equal(['/endpoints/0 must NOT have additional properties: "grpc_client_config"']);
+        expect(
+            thanosConfigProblems("endpoint-sd-config", {
+                endpoints: [{ address: "10.0.0.1:10901", client_config: { tls_config: { ...tls, ca: "x" } } }],
+            }),
+        ).to.have.lengthOf(1);
+        expect(thanosConfigProblems("endpoint-sd-config", { endpoints: [{ strict: true }] })).to.deep.equal([
+            "/endpoints/0 must have required property 'address': \"address\"",
         ]);
-        expect(thanosConfigProblems("endpoint-sd-config", { endpoints: [{ address: "10.0.0.1:10901", client_config: { tls_config: { ...tls, ca: "x" } } }] })).to.have.lengthOf(1);
-        expect(thanosConfigProblems("endpoint-sd-config", { endpoints: [{ strict: true }] })).to.deep.equal(["/endpoints/0 must have required property 'address': \"address\""]);
     });
 
     it("the endpoint file the program writes, edges with and without mTLS, is valid for the reference schema", () => {
@@ -59,8 +80,20 @@ describe("Thanos config schemas (v0.42.4)", () => {
             storeService: "thanos-store",
             rulerService: "thanos-ruler",
             edges: [
-                { stack: "o/p/cluster-02", stackName: "cluster-02", clusterName: "cluster-02", sidecarEndpoints: ["192.168.101.211:10901"], grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate: "" } },
-                { stack: "o/p/cluster-03", stackName: "cluster-03", clusterName: "cluster-03", sidecarEndpoints: ["192.168.101.212:10901"], grpcTls: { enabled: false } },
+                {
+                    stack: "o/p/cluster-02",
+                    stackName: "cluster-02",
+                    clusterName: "cluster-02",
+                    sidecarEndpoints: ["192.168.101.211:10901"],
+                    grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate: "" },
+                },
+                {
+                    stack: "o/p/cluster-03",
+                    stackName: "cluster-03",
+                    clusterName: "cluster-03",
+                    sidecarEndpoints: ["192.168.101.212:10901"],
+                    grpcTls: { enabled: false },
+                },
             ] as any,
         });
         const document = yaml.load(yaml.dump(endpointSdConfig(endpoints)));
@@ -68,19 +101,54 @@ describe("Thanos config schemas (v0.42.4)", () => {
     });
 
     it("the objstore config, plain http and https with a private CA, is valid for the reference schema (Thanos parses it strictly)", () => {
-        for (const storage of [LAB_STORAGE, { ...LAB_STORAGE, insecure: false, insecureSkipVerify: false, region: "us-east-1", caBundle: "-----BEGIN CERTIFICATE-----" }]) {
-            const document = yaml.load(objstoreConfigYaml(storage, { accessKey: "a".repeat(8), secretKey: "s".repeat(12) }));
+        for (const storage of [
+            LAB_STORAGE,
+            {
+                ...LAB_STORAGE,
+                insecure: false,
+                insecureSkipVerify: false,
+                region: "us-east-1",
+                caBundle: "-----BEGIN CERTIFICATE-----",
+            },
+        ]) {
+            const document = yaml.load(
+                objstoreConfigYaml(storage, { accessKey: "a".repeat(8), secretKey: "s".repeat(12) }),
+            );
             expect(problemsByReference("objstore-s3", document), JSON.stringify(storage)).to.deep.equal([]);
         }
-        expect(thanosConfigProblems("objstore-s3", { type: "S3", config: { bucket: "thanos-bucket", endpoint: "http://s3:80" } })).to.have.lengthOf(1);
+        expect(
+            thanosConfigProblems("objstore-s3", {
+                type: "S3",
+                config: { bucket: "thanos-bucket", endpoint: "http://s3:80" },
+            }),
+        ).to.have.lengthOf(1);
     });
 
     it("cache documents: backend configs are closed, memcached needs addresses", () => {
-        expect(thanosConfigProblems("store-index-cache", { type: "IN-MEMORY", config: { max_size: "1GB" } })).to.deep.equal([]);
-        expect(thanosConfigProblems("store-index-cache", { type: "IN-MEMORY", config: { maxSize: "1GB" } })).to.deep.equal(['/config must NOT have additional properties: "maxSize"']);
+        expect(
+            thanosConfigProblems("store-index-cache", { type: "IN-MEMORY", config: { max_size: "1GB" } }),
+        ).to.deep.equal([]);
+        expect(
+            thanosConfigProblems("store-index-cache", { type: "IN-MEMORY", config: { maxSize: "1GB" } }),
+        ).to.deep.equal(['/config must NOT have additional properties: "maxSize"']);
         expect(thanosConfigProblems("store-caching-bucket", { type: "MEMCACHED", config: {} })).to.have.lengthOf(1);
-        expect(thanosConfigProblems("query-frontend-response-cache", { type: "IN-MEMORY", config: { max_size: "512MB", validity: "0s" } })).to.deep.equal([]);
-        expect(thanosConfigProblems("query-frontend-response-cache", { type: "MEMCACHED", config: { addresses: ["m:11211"], expiration: "24h" } })).to.deep.equal([]);
-        expect(thanosConfigProblems("store-caching-bucket", { type: "MEMCACHED", config: { addresses: ["m:11211"], expiration: "24h" } })).to.have.lengthOf(1);
+        expect(
+            thanosConfigProblems("query-frontend-response-cache", {
+                type: "IN-MEMORY",
+                config: { max_size: "512MB", validity: "0s" },
+            }),
+        ).to.deep.equal([]);
+        expect(
+            thanosConfigProblems("query-frontend-response-cache", {
+                type: "MEMCACHED",
+                config: { addresses: ["m:11211"], expiration: "24h" },
+            }),
+        ).to.deep.equal([]);
+        expect(
+            thanosConfigProblems("store-caching-bucket", {
+                type: "MEMCACHED",
+                config: { addresses: ["m:11211"], expiration: "24h" },
+            }),
+        ).to.have.lengthOf(1);
     });
 });

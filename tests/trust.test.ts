@@ -22,7 +22,12 @@ function hasOpenssl(): boolean {
 }
 
 /** openssl's names for @pulumi/tls' allowed uses. */
-const KEY_USAGE: Record<string, string> = { cert_signing: "keyCertSign", crl_signing: "cRLSign", digital_signature: "digitalSignature", key_encipherment: "keyEncipherment" };
+const KEY_USAGE: Record<string, string> = {
+    cert_signing: "keyCertSign",
+    crl_signing: "cRLSign",
+    digital_signature: "digitalSignature",
+    key_encipherment: "keyEncipherment",
+};
 const EXTENDED_USAGE: Record<string, string> = { client_auth: "clientAuth", server_auth: "serverAuth" };
 
 /** An openssl config for one certificate: its subject and its v3 extensions from the recorded inputs. */
@@ -65,26 +70,64 @@ function replay(run: StackRun, parentType: string, dir: string): { ca: string; l
     expect(leafInputs.certRequestPem).to.contain(`mock-${csr.name}\n`);
     const f = (name: string) => path.join(dir, name);
     const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" }).toString();
-    for (const key of ["ca.key", "leaf.key"]) openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f(key));
+    for (const key of ["ca.key", "leaf.key"])
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f(key));
     fs.writeFileSync(f("ca.cnf"), opensslConfig(caInputs.subject, caInputs));
     fs.writeFileSync(f("leaf.cnf"), opensslConfig(csrInputs.subject, leafInputs));
     const days = (hours: number) => String(Math.floor(hours / 24));
-    openssl("req", "-x509", "-new", "-key", f("ca.key"), "-config", f("ca.cnf"), "-extensions", "v3", "-days", days(caInputs.validityPeriodHours), "-out", f("ca.pem"));
+    openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        f("ca.key"),
+        "-config",
+        f("ca.cnf"),
+        "-extensions",
+        "v3",
+        "-days",
+        days(caInputs.validityPeriodHours),
+        "-out",
+        f("ca.pem"),
+    );
     openssl("req", "-new", "-key", f("leaf.key"), "-config", f("leaf.cnf"), "-out", f("leaf.csr"));
-    openssl("x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", days(leafInputs.validityPeriodHours), "-extfile", f("leaf.cnf"), "-extensions", "v3", "-out", f("leaf.pem"));
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        f("leaf.csr"),
+        "-CA",
+        f("ca.pem"),
+        "-CAkey",
+        f("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        days(leafInputs.validityPeriodHours),
+        "-extfile",
+        f("leaf.cnf"),
+        "-extensions",
+        "v3",
+        "-out",
+        f("leaf.pem"),
+    );
     return { ca: f("ca.pem"), leaf: f("leaf.pem") };
 }
 
 function verifies(caFile: string, certFile: string, purpose: "sslclient" | "sslserver"): boolean {
     try {
-        return execFileSync("openssl", ["verify", "-CAfile", caFile, "-purpose", purpose, certFile], { stdio: "pipe" }).toString().trim().endsWith("OK");
+        return execFileSync("openssl", ["verify", "-CAfile", caFile, "-purpose", purpose, certFile], { stdio: "pipe" })
+            .toString()
+            .trim()
+            .endsWith("OK");
     } catch {
         return false;
     }
 }
 
 function dependsOnStackReferences(run: StackRun, resource: RecordedResource): string[] {
-    const refs = new Map(byType(run, "pulumi:pulumi:StackReference").map((r) => [r.urn, (r.inputs as any).name as string]));
+    const refs = new Map(
+        byType(run, "pulumi:pulumi:StackReference").map((r) => [r.urn, (r.inputs as any).name as string]),
+    );
     return (resource.dependencies ?? []).filter((urn) => refs.has(urn)).map((urn) => refs.get(urn)!);
 }
 
@@ -114,62 +157,129 @@ describe("trust: no private key leaves the stack that uses it", () => {
     });
 
     it("the central stack reads no key from any edge: it generates Query's key itself", () => {
-        for (const ref of byType(central, "pulumi:pulumi:StackReference")) expect(JSON.stringify(ref.inputs)).not.to.contain("Key");
+        for (const ref of byType(central, "pulumi:pulumi:StackReference"))
+            expect(JSON.stringify(ref.inputs)).not.to.contain("Key");
         const keys = byType(central, "tls:index/privateKey:PrivateKey").map((r) => r.name);
         expect(keys.sort()).to.deep.equal(["thanos-query-client-tls-ca", "thanos-query-client-tls-client"]);
     });
 
-    (hasOpenssl() ? it : it.skip)("Query's client certificate is issued by the deployment CA, for client authentication (replayed with openssl)", () => {
-        const { ca, leaf } = replay(central, "thanos-multicluster:central:QueryClientTls", fs.mkdtempSync(path.join(dir, "query-")));
-        expect(verifies(ca, leaf, "sslclient")).to.equal(true);
-        expect(verifies(ca, leaf, "sslserver"), "a client certificate must not serve").to.equal(false);
-        const issuer = execFileSync("openssl", ["x509", "-in", leaf, "-noout", "-issuer"]).toString().replace(/^issuer=/, "");
-        const caSubject = execFileSync("openssl", ["x509", "-in", ca, "-noout", "-subject"]).toString().replace(/^subject=/, "");
-        expect(issuer).to.equal(caSubject);
-        expect(caSubject).to.contain("thanos-multicluster deployment CA");
-    });
+    (hasOpenssl() ? it : it.skip)(
+        "Query's client certificate is issued by the deployment CA, for client authentication (replayed with openssl)",
+        () => {
+            const { ca, leaf } = replay(
+                central,
+                "thanos-multicluster:central:QueryClientTls",
+                fs.mkdtempSync(path.join(dir, "query-")),
+            );
+            expect(verifies(ca, leaf, "sslclient")).to.equal(true);
+            expect(verifies(ca, leaf, "sslserver"), "a client certificate must not serve").to.equal(false);
+            const issuer = execFileSync("openssl", ["x509", "-in", leaf, "-noout", "-issuer"])
+                .toString()
+                .replace(/^issuer=/, "");
+            const caSubject = execFileSync("openssl", ["x509", "-in", ca, "-noout", "-subject"])
+                .toString()
+                .replace(/^subject=/, "");
+            expect(issuer).to.equal(caSubject);
+            expect(caSubject).to.contain("thanos-multicluster deployment CA");
+        },
+    );
 
-    (hasOpenssl() ? it : it.skip)("until the deployment CA is configured, an edge admits no client: its own CA signs no client certificate", async () => {
-        const edge = await runCommittedStack("cluster-03");
-        const { ca, leaf } = replay(edge, "thanos-multicluster:thanos:SidecarTls", fs.mkdtempSync(path.join(dir, "edge-")));
-        expect(verifies(ca, leaf, "sslserver")).to.equal(true);
-        expect(verifies(ca, leaf, "sslclient"), "the server certificate is no client certificate").to.equal(false);
-        const secret = k8sObject(edge, "Secret", "thanos-sidecar-tls");
-        const [ownCa] = byType(edge, "tls:index/selfSignedCert:SelfSignedCert");
-        expect((secret.stringData as any).value["ca.crt"]).to.equal(`-----BEGIN CERTIFICATE-----\nmock-${ownCa.name}\n-----END CERTIFICATE-----\n`);
-    });
+    (hasOpenssl() ? it : it.skip)(
+        "until the deployment CA is configured, an edge admits no client: its own CA signs no client certificate",
+        async () => {
+            const edge = await runCommittedStack("cluster-03");
+            const { ca, leaf } = replay(
+                edge,
+                "thanos-multicluster:thanos:SidecarTls",
+                fs.mkdtempSync(path.join(dir, "edge-")),
+            );
+            expect(verifies(ca, leaf, "sslserver")).to.equal(true);
+            expect(verifies(ca, leaf, "sslclient"), "the server certificate is no client certificate").to.equal(false);
+            const secret = k8sObject(edge, "Secret", "thanos-sidecar-tls");
+            const [ownCa] = byType(edge, "tls:index/selfSignedCert:SelfSignedCert");
+            expect((secret.stringData as any).value["ca.crt"]).to.equal(
+                `-----BEGIN CERTIFICATE-----\nmock-${ownCa.name}\n-----END CERTIFICATE-----\n`,
+            );
+        },
+    );
 
     it("an edge given the deployment CA trusts it for clients and says so in its outputs", async () => {
-        const edge = await runCommittedStack("cluster-02", { "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA } });
-        expect((k8sObject(edge, "Secret", "thanos-sidecar-tls").stringData as any).value["ca.crt"]).to.equal(MOCK_DEPLOYMENT_CA);
+        const edge = await runCommittedStack("cluster-02", {
+            "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA },
+        });
+        expect((k8sObject(edge, "Secret", "thanos-sidecar-tls").stringData as any).value["ca.crt"]).to.equal(
+            MOCK_DEPLOYMENT_CA,
+        );
         expect((edge.outputs.grpcTls as any).clientCaCertificate).to.equal(MOCK_DEPLOYMENT_CA);
         expect(edge.secretOutputNames).to.deep.equal([]);
     });
 
     it("each edge's CA ConfigMap depends on that edge's StackReference only", () => {
         for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
-            const configMap = central.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata?.name === `thanos-query-edge-ca-${stack}`)!;
-            expect(dependsOnStackReferences(central, configMap), stack).to.deep.equal([`miribit/thanos-multicluster/${stack}`]);
+            const configMap = central.resources.find(
+                (r) =>
+                    r.type === "kubernetes:core/v1:ConfigMap" &&
+                    (r.inputs as any).metadata?.name === `thanos-query-edge-ca-${stack}`,
+            )!;
+            expect(dependsOnStackReferences(central, configMap), stack).to.deep.equal([
+                `miribit/thanos-multicluster/${stack}`,
+            ]);
         }
     });
 
     it("Query's pod template changes when an edge's CA or Query's client certificate changes", () => {
         const edge = (stackName: string, caCertificate: string) =>
-            ({ stackName, grpcTls: { enabled: true, serverName: `thanos-sidecar.${stackName}`, caCertificate, clientCaCertificate: "" } }) as unknown as EdgeCluster;
+            ({
+                stackName,
+                grpcTls: {
+                    enabled: true,
+                    serverName: `thanos-sidecar.${stackName}`,
+                    caCertificate,
+                    clientCaCertificate: "",
+                },
+            }) as unknown as EdgeCluster;
         const base = edgeTlsChecksum([edge("cluster-02", "CA-A"), edge("cluster-03", "CA-B")], "CLIENT-1");
-        expect(edgeTlsChecksum([edge("cluster-03", "CA-B"), edge("cluster-02", "CA-A")], "CLIENT-1"), "order does not matter").to.equal(base);
-        expect(edgeTlsChecksum([edge("cluster-02", "CA-A2"), edge("cluster-03", "CA-B")], "CLIENT-1"), "a rotated edge CA").to.not.equal(base);
-        expect(edgeTlsChecksum([edge("cluster-02", "CA-A"), edge("cluster-03", "CA-B")], "CLIENT-2"), "a renewed client certificate").to.not.equal(base);
+        expect(
+            edgeTlsChecksum([edge("cluster-03", "CA-B"), edge("cluster-02", "CA-A")], "CLIENT-1"),
+            "order does not matter",
+        ).to.equal(base);
+        expect(
+            edgeTlsChecksum([edge("cluster-02", "CA-A2"), edge("cluster-03", "CA-B")], "CLIENT-1"),
+            "a rotated edge CA",
+        ).to.not.equal(base);
+        expect(
+            edgeTlsChecksum([edge("cluster-02", "CA-A"), edge("cluster-03", "CA-B")], "CLIENT-2"),
+            "a renewed client certificate",
+        ).to.not.equal(base);
         const annotations = k8sObject(central, "Deployment", "thanos-query").spec.template.metadata.annotations;
         expect(annotations["checksum/edge-tls"]).to.match(/^[0-9a-f]{64}$/);
     });
 
     it("the central stack warns (naming the fix) about an edge that does not trust its deployment CA yet", () => {
-        const edge = (clientCaCertificate: string) => ({ grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate } }) as unknown as EdgeCluster;
-        expect(untrustedDeploymentCaWarning("cluster-02", edge(MOCK_DEPLOYMENT_CA), MOCK_DEPLOYMENT_CA)).to.equal(undefined);
-        expect(untrustedDeploymentCaWarning("cluster-02", edge(""), MOCK_DEPLOYMENT_CA)).to.contain("pulumi config set --path grpcTls.clientCaCertificate");
-        expect(untrustedDeploymentCaWarning("cluster-02", edge("-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n"), MOCK_DEPLOYMENT_CA)).to.contain("trusts another client CA");
-        expect(untrustedDeploymentCaWarning("cluster-02", { grpcTls: { enabled: false } } as unknown as EdgeCluster, MOCK_DEPLOYMENT_CA)).to.equal(undefined);
+        const edge = (clientCaCertificate: string) =>
+            ({
+                grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate },
+            }) as unknown as EdgeCluster;
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(MOCK_DEPLOYMENT_CA), MOCK_DEPLOYMENT_CA)).to.equal(
+            undefined,
+        );
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(""), MOCK_DEPLOYMENT_CA)).to.contain(
+            "pulumi config set --path grpcTls.clientCaCertificate",
+        );
+        expect(
+            untrustedDeploymentCaWarning(
+                "cluster-02",
+                edge("-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n"),
+                MOCK_DEPLOYMENT_CA,
+            ),
+        ).to.contain("trusts another client CA");
+        expect(
+            untrustedDeploymentCaWarning(
+                "cluster-02",
+                { grpcTls: { enabled: false } } as unknown as EdgeCluster,
+                MOCK_DEPLOYMENT_CA,
+            ),
+        ).to.equal(undefined);
     });
 });
 
@@ -181,12 +291,33 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         role,
         nodeIps: ["192.168.101.196"],
         kubernetes: { context: "cluster-02" },
-        loadBalancer: { ip: "192.168.101.211", pool: { start: "192.168.101.211", stop: "192.168.101.211" }, sidecarSourceRanges: ["192.168.101.194/32"] },
-        objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", insecure: true, allowInsecureTransport: true },
+        loadBalancer: {
+            ip: "192.168.101.211",
+            pool: { start: "192.168.101.211", stop: "192.168.101.211" },
+            sidecarSourceRanges: ["192.168.101.194/32"],
+        },
+        objectStorage: {
+            endpoint: "s3.minio.miribit.lab:80",
+            bucket: "thanos-bucket",
+            insecure: true,
+            allowInsecureTransport: true,
+        },
         grpcTls,
         ...(role === "central"
-            ? { central: { organization: "miribit", edgeStacks: [], uiSourceRanges: ["192.168.101.0/24"], buckets: { existing: ["thanos-bucket"] }, alertmanager: { receivers: [{ name: "oncall", webhook: {} }] } } }
-            : { alerting: { centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"] } }),
+            ? {
+                  central: {
+                      organization: "miribit",
+                      edgeStacks: [],
+                      uiSourceRanges: ["192.168.101.0/24"],
+                      buckets: { existing: ["thanos-bucket"] },
+                      alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+                  },
+              }
+            : {
+                  alerting: {
+                      centralAlertmanagers: ["192.168.101.210:9093", "192.168.101.210:9094", "192.168.101.210:9095"],
+                  },
+              }),
     });
     const problems = (raw: Record<string, unknown>): string[] => {
         try {
@@ -199,14 +330,24 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
     };
 
     it("takes the deployment CA's PEM on an edge", () => {
-        expect(parseClusterSettings(edge({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA }), { kubeconfig: false }).grpcTls.clientCaCertificate).to.equal(MOCK_DEPLOYMENT_CA);
+        expect(
+            parseClusterSettings(edge({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA }), {
+                kubeconfig: false,
+            }).grpcTls.clientCaCertificate,
+        ).to.equal(MOCK_DEPLOYMENT_CA);
     });
 
     it("rejects what is not a certificate, a private key, and the key on the central stack, naming the key", () => {
-        expect(problems(edge({ enabled: true, clientCaCertificate: "deployment-ca.pem" }))).to.have.lengthOf(1).and.satisfy((p: string[]) => p[0].startsWith("thanos-multicluster:grpcTls.clientCaCertificate must be a PEM certificate"));
+        expect(problems(edge({ enabled: true, clientCaCertificate: "deployment-ca.pem" })))
+            .to.have.lengthOf(1)
+            .and.satisfy((p: string[]) =>
+                p[0].startsWith("thanos-multicluster:grpcTls.clientCaCertificate must be a PEM certificate"),
+            );
         const withKey = `${MOCK_DEPLOYMENT_CA.trim()}\n-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n`;
         expect(problems(edge({ enabled: true, clientCaCertificate: withKey }))[0]).to.contain("holds a private key");
-        expect(problems(edge({ clientCaCertificate: MOCK_DEPLOYMENT_CA }, "central"))[0]).to.contain("thanos-multicluster:grpcTls.clientCaCertificate is for edges");
+        expect(problems(edge({ clientCaCertificate: MOCK_DEPLOYMENT_CA }, "central"))[0]).to.contain(
+            "thanos-multicluster:grpcTls.clientCaCertificate is for edges",
+        );
     });
 });
 
@@ -219,7 +360,10 @@ describe("trust: the sidecars pick up a new client CA", () => {
         };
         const unset = await annotation({ enabled: true });
         const set = await annotation({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA });
-        const rotated = await annotation({ enabled: true, clientCaCertificate: "-----BEGIN CERTIFICATE-----\nrotated\n-----END CERTIFICATE-----\n" });
+        const rotated = await annotation({
+            enabled: true,
+            clientCaCertificate: "-----BEGIN CERTIFICATE-----\nrotated\n-----END CERTIFICATE-----\n",
+        });
         expect(unset).to.match(/^[0-9a-f]{64}$/);
         expect(new Set([unset, set, rotated]).size).to.equal(3);
         expect(await annotation({ enabled: false })).to.equal(undefined);

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { formatPrometheusSize, parseDuration, parseIPv4, parseIPv4Cidr, parsePrometheusSize, parseStorageQuantity } from "../config/units";
+import {
+    formatPrometheusSize,
+    parseDuration,
+    parseIPv4,
+    parseIPv4Cidr,
+    parsePrometheusSize,
+    parseStorageQuantity,
+} from "../config/units";
 import { assignedAddress } from "../components/lbipam";
 import { thanosArgs } from "../components/thanosWorkload";
 
@@ -32,7 +39,15 @@ describe("value formats", () => {
 
 describe("Thanos flags", () => {
     it("renders lists as repeated flags, booleans as --flag / --no-flag, and leaves undefined out", () => {
-        expect(thanosArgs("query", { "query.replica-label": ["a", "b"], "query.auto-downsampling": true, "query.partial-response": false, "log.level": undefined, "query.timeout": "2m" })).to.deep.equal([
+        expect(
+            thanosArgs("query", {
+                "query.replica-label": ["a", "b"],
+                "query.auto-downsampling": true,
+                "query.partial-response": false,
+                "log.level": undefined,
+                "query.timeout": "2m",
+            }),
+        ).to.deep.equal([
             "query",
             "--query.replica-label=a",
             "--query.replica-label=b",
@@ -45,8 +60,16 @@ describe("Thanos flags", () => {
 
 describe("LoadBalancer addresses", () => {
     it("reads the assigned address, or fails naming the Service and the pinned address", () => {
-        expect(assignedAddress({ loadBalancer: { ingress: [{ ip: "192.168.101.211" }] } } as any, "monitoring/x", "192.168.101.211")).to.equal("192.168.101.211");
-        expect(() => assignedAddress({ loadBalancer: {} } as any, "monitoring/thanos-sidecar-0", "192.168.101.211")).to.throw(
+        expect(
+            assignedAddress(
+                { loadBalancer: { ingress: [{ ip: "192.168.101.211" }] } } as any,
+                "monitoring/x",
+                "192.168.101.211",
+            ),
+        ).to.equal("192.168.101.211");
+        expect(() =>
+            assignedAddress({ loadBalancer: {} } as any, "monitoring/thanos-sidecar-0", "192.168.101.211"),
+        ).to.throw(
             "Service monitoring/thanos-sidecar-0 has no LoadBalancer address: check that the Cilium LB IPAM pool holds 192.168.101.211",
         );
     });

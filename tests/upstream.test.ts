@@ -25,7 +25,12 @@ function reference(file: string): string | undefined {
  */
 function unknownKeys(ours: unknown, chart: unknown, at = ""): string[] {
     if (ours === null || typeof ours !== "object" || Array.isArray(ours)) return [];
-    if (chart === null || chart === undefined || (typeof chart === "object" && Object.keys(chart as object).length === 0)) return [];
+    if (
+        chart === null ||
+        chart === undefined ||
+        (typeof chart === "object" && Object.keys(chart as object).length === 0)
+    )
+        return [];
     if (typeof chart !== "object" || Array.isArray(chart)) return [];
     return Object.entries(ours as Record<string, unknown>).flatMap(([key, value]) => {
         const where = at === "" ? key : `${at}.${key}`;
@@ -36,14 +41,27 @@ function unknownKeys(ours: unknown, chart: unknown, at = ""): string[] {
 
 describe("upstream reference (skipped where ../shared/reference is absent)", () => {
     it("every flag of the typed table is a flag of Thanos v0.42.4", function () {
-        const files: Record<string, string> = { query: "query.txt", "query-frontend": "query-frontend.txt", store: "store.txt", compact: "compact.txt", rule: "rule.txt" };
+        const files: Record<string, string> = {
+            query: "query.txt",
+            "query-frontend": "query-frontend.txt",
+            store: "store.txt",
+            compact: "compact.txt",
+            rule: "rule.txt",
+        };
         if (reference(`thanos-v0.42.4/flags/${files.query}`) === undefined) this.skip();
         for (const [component, flags] of Object.entries(THANOS_FLAGS)) {
-            const known = new Set(reference(`thanos-v0.42.4/flags/${files[component]}`)!.split("\n").map((l) => l.trim()));
+            const known = new Set(
+                reference(`thanos-v0.42.4/flags/${files[component]}`)!
+                    .split("\n")
+                    .map((l) => l.trim()),
+            );
             const hidden = (HIDDEN_THANOS_FLAGS as Record<string, Record<string, string> | undefined>)[component] ?? {};
             for (const flag of Object.keys(flags)) {
                 // A hidden flag (named with its source in the table) is not in the documented list; once it is, it is an ordinary flag.
-                expect(known.has(`--${flag}`), `thanos ${component} --${flag}${flag in hidden ? " (listed as hidden, but documented)" : ""}`).to.equal(!(flag in hidden));
+                expect(
+                    known.has(`--${flag}`),
+                    `thanos ${component} --${flag}${flag in hidden ? " (listed as hidden, but documented)" : ""}`,
+                ).to.equal(!(flag in hidden));
             }
         }
     });
@@ -63,14 +81,18 @@ describe("upstream reference (skipped where ../shared/reference is absent)", () 
         const edges = await committedEdgeOutputs();
         for (const stack of ["cluster-01", "cluster-02"]) {
             const run = await runCommittedStack(stack, {}, edges);
-            const values = (run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any).values;
+            const values = (run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any)
+                .values;
             // kube-state-metrics' own values are not in the reference; the subchart's chart (not checked
             // here) takes `resources` and `containerSecurityContext` at its top level.
             const { grafana: ourGrafana, "kube-state-metrics": _ksm, ...rest } = values;
             expect(unknownKeys(rest, kps), stack).to.deep.equal([]);
             // Grafana's keys are the subchart's, plus those the parent chart adds under `grafana:`.
             const inParent = new Set(unknownKeys(ourGrafana, kps.grafana));
-            expect(unknownKeys(ourGrafana, grafana).filter((key) => inParent.has(key)), `${stack} grafana`).to.deep.equal([]);
+            expect(
+                unknownKeys(ourGrafana, grafana).filter((key) => inParent.has(key)),
+                `${stack} grafana`,
+            ).to.deep.equal([]);
         }
     });
 
@@ -78,6 +100,8 @@ describe("upstream reference (skipped where ../shared/reference is absent)", () 
         const kpsText = reference("kube-prometheus-stack-88.5.3/values.yaml");
         if (kpsText === undefined) this.skip();
         const kps = yaml.load(kpsText!) as Record<string, any>;
-        expect(unknownKeys({ prometheus: { thanosServiceExternl: { enabled: false } } }, kps)).to.deep.equal(["prometheus.thanosServiceExternl"]);
+        expect(unknownKeys({ prometheus: { thanosServiceExternl: { enabled: false } } }, kps)).to.deep.equal([
+            "prometheus.thanosServiceExternl",
+        ]);
     });
 });

@@ -75,7 +75,9 @@ function expectFinding(findings: Finding[], expected: Partial<Finding> & { messa
             (expected.field === undefined || f.field === expected.field) &&
             (expected.message === undefined || f.message.includes(expected.message)),
     );
-    expect(match, `no finding like ${JSON.stringify(expected)} in ${JSON.stringify(findings, null, 1)}`).to.not.equal(undefined);
+    expect(match, `no finding like ${JSON.stringify(expected)} in ${JSON.stringify(findings, null, 1)}`).to.not.equal(
+        undefined,
+    );
 }
 
 describe("npm run validate", () => {
@@ -99,16 +101,30 @@ describe("npm run validate", () => {
         it("reports a field of the wrong type", async () => {
             const all = plans();
             manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-0").spec.ports[0].port = "10901";
-            expectFinding(await checkSchemas(all), { stack: "cluster-02", object: "Service/monitoring/thanos-sidecar-0", field: "(schema)", message: "port" });
+            expectFinding(await checkSchemas(all), {
+                stack: "cluster-02",
+                object: "Service/monitoring/thanos-sidecar-0",
+                field: "(schema)",
+                message: "port",
+            });
         });
 
         it("reports an unknown field, which kubernetes-models alone accepts", async () => {
             const all = plans();
-            container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").securityContext.readOnlyRootFileSystem = true;
+            container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").securityContext.readOnlyRootFileSystem =
+                true;
             manifest(plan(all, "cluster-03"), "CiliumLoadBalancerIPPool", "monitoring-lb-ipam").spec.cidrs = [];
             const findings = await checkSchemas(all);
-            expectFinding(findings, { stack: "cluster-01", object: "StatefulSet/monitoring/thanos-store", field: "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem" });
-            expectFinding(findings, { stack: "cluster-03", field: "spec.cidrs", message: "not a field of cilium.io/v2alpha1 CiliumLoadBalancerIPPool" });
+            expectFinding(findings, {
+                stack: "cluster-01",
+                object: "StatefulSet/monitoring/thanos-store",
+                field: "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem",
+            });
+            expectFinding(findings, {
+                stack: "cluster-03",
+                field: "spec.cidrs",
+                message: "not a field of cilium.io/v2alpha1 CiliumLoadBalancerIPPool",
+            });
         });
 
         it("checks the Prometheus the chart renders from our values", async () => {
@@ -122,7 +138,11 @@ describe("npm run validate", () => {
         it("reports a flag the pinned version does not have", () => {
             const all = plans();
             container(plan(all, "cluster-01"), "Deployment", "thanos-query").args.push("--store=192.168.101.211:10901");
-            expectFinding(checkThanosFlags(plan(all, "cluster-01")), { object: "Deployment/monitoring/thanos-query", field: "--store", message: "not a flag of thanos query" });
+            expectFinding(checkThanosFlags(plan(all, "cluster-01")), {
+                object: "Deployment/monitoring/thanos-query",
+                field: "--store",
+                message: "not a flag of thanos query",
+            });
         });
 
         it("reports a malformed value", () => {
@@ -144,7 +164,10 @@ describe("npm run validate", () => {
             delete query.readinessProbe;
             const findings = checkPodSecurity(plan(all, "cluster-01"));
             for (const field of ["allowPrivilegeEscalation", "capabilities.drop", "readOnlyRootFilesystem"]) {
-                expectFinding(findings, { object: "Deployment/monitoring/thanos-query", field: `spec.template.spec.containers[0].securityContext.${field}` });
+                expectFinding(findings, {
+                    object: "Deployment/monitoring/thanos-query",
+                    field: `spec.template.spec.containers[0].securityContext.${field}`,
+                });
             }
             expectFinding(findings, { field: "spec.template.spec.containers[0].resources.limits.memory" });
             expectFinding(findings, { field: "spec.template.spec.containers[0].readinessProbe", message: "/-/ready" });
@@ -179,20 +202,35 @@ describe("npm run validate", () => {
             const central = plan(all, "cluster-01");
             manifest(central, "StatefulSet", "thanos-store").spec.replicas = 1;
             delete manifest(central, "Deployment", "thanos-query").spec.template.spec.affinity;
-            central.manifests = central.manifests.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "thanos-ruler"));
+            central.manifests = central.manifests.filter(
+                (o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "thanos-ruler"),
+            );
             const findings = checkAvailability(central);
-            expectFinding(findings, { object: "StatefulSet/monitoring/thanos-store", field: "spec.replicas", message: "at least 2" });
-            expectFinding(findings, { object: "Deployment/monitoring/thanos-query", field: "spec.template.spec.affinity" });
+            expectFinding(findings, {
+                object: "StatefulSet/monitoring/thanos-store",
+                field: "spec.replicas",
+                message: "at least 2",
+            });
+            expectFinding(findings, {
+                object: "Deployment/monitoring/thanos-query",
+                field: "spec.template.spec.affinity",
+            });
             expectFinding(findings, { object: "StatefulSet/monitoring/thanos-ruler", field: "(PodDisruptionBudget)" });
         });
 
         it("reports a Store Gateway whose memory limit does not cover its caches", () => {
             const all = plans();
             container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").resources.limits.memory = "3Gi";
-            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "index cache, chunk pool, caching bucket" });
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), {
+                object: "StatefulSet/monitoring/thanos-store",
+                message: "index cache, chunk pool, caching bucket",
+            });
             // 1GB index cache + 2GB chunk pool + 512MB caching bucket = 3584Mi: just below is too little.
             container(plan(all, "cluster-01"), "StatefulSet", "thanos-store").resources.limits.memory = "3584Mi";
-            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-store", message: "3584Mi together" });
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), {
+                object: "StatefulSet/monitoring/thanos-store",
+                message: "3584Mi together",
+            });
         });
 
         it("reports a query-frontend whose memory limit does not cover its in-memory results and labels caches", () => {
@@ -200,13 +238,19 @@ describe("npm run validate", () => {
             expect(checkCacheMemory(plan(all, "cluster-01"))).to.deep.equal([]);
             // 512MB results + 128MB labels caches.
             container(plan(all, "cluster-01"), "Deployment", "thanos-query-frontend").resources.limits.memory = "640Mi";
-            expectFinding(checkCacheMemory(plan(all, "cluster-01")), { object: "Deployment/monitoring/thanos-query-frontend", message: "results cache, labels cache: 640Mi" });
+            expectFinding(checkCacheMemory(plan(all, "cluster-01")), {
+                object: "Deployment/monitoring/thanos-query-frontend",
+                message: "results cache, labels cache: 640Mi",
+            });
         });
 
         it("reports a compactor that could run twice", () => {
             const all = plans();
             manifest(plan(all, "cluster-01"), "StatefulSet", "thanos-compactor").spec.replicas = 2;
-            expectFinding(checkAvailability(plan(all, "cluster-01")), { object: "StatefulSet/monitoring/thanos-compactor", message: "exactly 1 replica" });
+            expectFinding(checkAvailability(plan(all, "cluster-01")), {
+                object: "StatefulSet/monitoring/thanos-compactor",
+                message: "exactly 1 replica",
+            });
         });
     });
 
@@ -215,31 +259,54 @@ describe("npm run validate", () => {
             const all = plans();
             const edge = plan(all, "cluster-02");
             manifest(edge, "NetworkPolicy", "prometheus").spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } });
-            expectFinding(checkNetwork(edge), { field: "spec.ingress.from.ipBlock", message: "0.0.0.0/0 may reach the sidecar's gRPC" });
+            expectFinding(checkNetwork(edge), {
+                field: "spec.ingress.from.ipBlock",
+                message: "0.0.0.0/0 may reach the sidecar's gRPC",
+            });
             const open = plans();
             delete manifest(plan(open, "cluster-03"), "NetworkPolicy", "prometheus").spec.ingress[0].from;
-            expectFinding(checkNetwork(plan(open, "cluster-03")), { field: "spec.ingress", message: "open to any source" });
+            expectFinding(checkNetwork(plan(open, "cluster-03")), {
+                field: "spec.ingress",
+                message: "open to any source",
+            });
             const none = plans();
-            plan(none, "cluster-04").manifests = plan(none, "cluster-04").manifests.filter((o) => o.kind !== "NetworkPolicy");
+            plan(none, "cluster-04").manifests = plan(none, "cluster-04").manifests.filter(
+                (o) => o.kind !== "NetworkPolicy",
+            );
             expectFinding(checkNetwork(plan(none, "cluster-04")), { message: "open to any source" });
         });
 
         it("reports in-cluster pods other than Query reaching the central sidecars", () => {
             const all = plans();
-            manifest(plan(all, "cluster-01"), "NetworkPolicy", "prometheus").spec.ingress[0].from = [{ podSelector: {} }];
+            manifest(plan(all, "cluster-01"), "NetworkPolicy", "prometheus").spec.ingress[0].from = [
+                { podSelector: {} },
+            ];
             expectFinding(checkNetwork(plan(all, "cluster-01")), { field: "spec.ingress.from.podSelector" });
         });
 
         it("reports a sidecar HTTP port on a LoadBalancer", () => {
             const all = plans();
-            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-1").spec.ports.push({ name: "http", port: 10912, targetPort: "http", protocol: "TCP" });
-            expectFinding(checkNetwork(plan(all, "cluster-02")), { object: "Service/monitoring/thanos-sidecar-1", message: "only the sidecar's gRPC may leave" });
+            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-1").spec.ports.push({
+                name: "http",
+                port: 10912,
+                targetPort: "http",
+                protocol: "TCP",
+            });
+            expectFinding(checkNetwork(plan(all, "cluster-02")), {
+                object: "Service/monitoring/thanos-sidecar-1",
+                message: "only the sidecar's gRPC may leave",
+            });
         });
 
         it("reports Query or Grafana reachable beyond the UI source ranges", () => {
             const all = plans();
-            manifest(plan(all, "cluster-01"), "NetworkPolicy", "grafana").spec.ingress[0].from.push({ ipBlock: { cidr: "10.0.0.0/8" } });
-            expectFinding(checkNetwork(plan(all, "cluster-01")), { object: "NetworkPolicy (Grafana pods)", message: "10.0.0.0/8" });
+            manifest(plan(all, "cluster-01"), "NetworkPolicy", "grafana").spec.ingress[0].from.push({
+                ipBlock: { cidr: "10.0.0.0/8" },
+            });
+            expectFinding(checkNetwork(plan(all, "cluster-01")), {
+                object: "NetworkPolicy (Grafana pods)",
+                message: "10.0.0.0/8",
+            });
         });
     });
 
@@ -259,9 +326,16 @@ describe("npm run validate", () => {
         it("warns only where plain http or skip-verify is opted into", () => {
             const all = plans();
             const edge = plan(all, "cluster-03");
-            edge.config["thanos-multicluster:objectStorage"] = { ...(edge.config["thanos-multicluster:objectStorage"] as object), insecure: false, insecureSkipVerify: false };
+            edge.config["thanos-multicluster:objectStorage"] = {
+                ...(edge.config["thanos-multicluster:objectStorage"] as object),
+                insecure: false,
+                insecureSkipVerify: false,
+            };
             expect(checkTransport(edge)).to.deep.equal([]);
-            expect(checkTransport(plan(all, "cluster-04")).map((f) => f.severity)).to.deep.equal(["warning", "warning"]);
+            expect(checkTransport(plan(all, "cluster-04")).map((f) => f.severity)).to.deep.equal([
+                "warning",
+                "warning",
+            ]);
         });
     });
 
@@ -276,15 +350,31 @@ describe("npm run validate", () => {
             controlPlane.spec.groups[1].rules[0].expr = "sum(rate(x[5m]) >";
             delete controlPlane.spec.groups[2].rules[0].annotations.runbook_url;
             const findings = checkRuleFiles(central);
-            expectFinding(findings, { object: "PrometheusRule/monitoring/thanos-control-plane", message: "partial_response_strategy is a Thanos Ruler field" });
-            expectFinding(findings, { object: "PrometheusRule/monitoring/thanos-control-plane", message: "no runbook_url" });
-            expectFinding(findings, { object: "PrometheusRule/monitoring/thanos-control-plane", message: "promtool check rules" });
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "partial_response_strategy is a Thanos Ruler field",
+            });
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "no runbook_url",
+            });
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "promtool check rules",
+            });
             // The Ruler's file carries the field legitimately, and is checked without it.
-            const ruler = central.manifests.find((o) => o.kind === "ConfigMap" && o.metadata.name === "thanos-ruler-rules")!;
-            expect(Object.values(ruler.data as Record<string, string>)[0]).to.contain('"partial_response_strategy": "warn"');
+            const ruler = central.manifests.find(
+                (o) => o.kind === "ConfigMap" && o.metadata.name === "thanos-ruler-rules",
+            )!;
+            expect(Object.values(ruler.data as Record<string, string>)[0]).to.contain(
+                '"partial_response_strategy": "warn"',
+            );
             const key = Object.keys(ruler.data)[0];
             ruler.data[key] = ruler.data[key].replace("absent_over_time(", "absent_over_time((");
-            expectFinding(checkRuleFiles(central), { object: `ConfigMap/monitoring/thanos-ruler-rules:${key}`, message: "promtool check rules" });
+            expectFinding(checkRuleFiles(central), {
+                object: `ConfigMap/monitoring/thanos-ruler-rules:${key}`,
+                message: "promtool check rules",
+            });
         });
     });
 
@@ -292,7 +382,10 @@ describe("npm run validate", () => {
         it("cluster labels are unique", () => {
             const all = plans();
             values(plan(all, "cluster-04")).prometheus.prometheusSpec.externalLabels.cluster = "cluster-03";
-            expectFinding(checkInvariants(all), { stack: "cluster-04", message: `"cluster-03" is also cluster-03's cluster label` });
+            expectFinding(checkInvariants(all), {
+                stack: "cluster-04",
+                message: `"cluster-03" is also cluster-03's cluster label`,
+            });
         });
 
         it("blocks are 2h everywhere, the Ruler's too", () => {
@@ -319,7 +412,9 @@ describe("npm run validate", () => {
             plan(all, "cluster-02").manifests.push(JSON.parse(JSON.stringify(compactor)));
             expectFinding(checkInvariants(all), { object: "bucket thanos-bucket", message: "found 2" });
             const none = plans();
-            plan(none, "cluster-01").manifests = plan(none, "cluster-01").manifests.filter((o) => o.metadata.name !== "thanos-compactor");
+            plan(none, "cluster-01").manifests = plan(none, "cluster-01").manifests.filter(
+                (o) => o.metadata.name !== "thanos-compactor",
+            );
             expectFinding(checkInvariants(none), { object: "bucket thanos-bucket", message: "found 0" });
         });
 
@@ -330,16 +425,28 @@ describe("npm run validate", () => {
             config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").strict = false;
             setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
-            expectFinding(findings, { field: ENDPOINTS_FIELD, message: "does not read cluster-03's sidecar 192.168.101.212:10911" });
-            expectFinding(findings, { field: ENDPOINTS_FIELD, message: "cluster-04's sidecar 192.168.101.213:10901 must be strict" });
+            expectFinding(findings, {
+                field: ENDPOINTS_FIELD,
+                message: "does not read cluster-03's sidecar 192.168.101.212:10911",
+            });
+            expectFinding(findings, {
+                field: ENDPOINTS_FIELD,
+                message: "cluster-04's sidecar 192.168.101.213:10901 must be strict",
+            });
         });
 
         it("Query without its endpoint file mounted reads no store", () => {
             const all = plans();
             const query = container(plan(all, "cluster-01"), "Deployment", "thanos-query");
             query.volumeMounts = query.volumeMounts.filter((m: any) => m.name !== "endpoints");
-            expectFinding(checkInvariants(all), { field: "--endpoint.sd-config-file", message: "does not read cluster-02's sidecar 192.168.101.211:10901" });
-            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), { field: "--endpoint.sd-config-file", message: "Thanos would not start" });
+            expectFinding(checkInvariants(all), {
+                field: "--endpoint.sd-config-file",
+                message: "does not read cluster-02's sidecar 192.168.101.211:10901",
+            });
+            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), {
+                field: "--endpoint.sd-config-file",
+                message: "Thanos would not start",
+            });
         });
 
         it("the endpoint file is checked against Thanos v0.42.4's schema: the old grpc_client_config key is an error", () => {
@@ -350,9 +457,14 @@ describe("npm run validate", () => {
             endpoint.grpc_client_config = endpoint.client_config;
             delete endpoint.client_config;
             setEndpointFile(plan(all, "cluster-01"), config);
-            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), { field: ENDPOINTS_FIELD, message: 'must NOT have additional properties: "grpc_client_config"' });
+            expectFinding(checkThanosConfigs(plan(all, "cluster-01")), {
+                field: ENDPOINTS_FIELD,
+                message: 'must NOT have additional properties: "grpc_client_config"',
+            });
             // ... and Query would then dial that mTLS-only sidecar in plain gRPC.
-            expectFinding(checkInvariants(all), { message: "requires mTLS on 192.168.101.211:10901, but Query dials it in plain gRPC" });
+            expectFinding(checkInvariants(all), {
+                message: "requires mTLS on 192.168.101.211:10901, but Query dials it in plain gRPC",
+            });
         });
 
         it("replica labels agree between Prometheus, Ruler, Query and Compactor", () => {
@@ -375,14 +487,25 @@ describe("npm run validate", () => {
             delete values(plan(all, "cluster-02")).prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile;
             const config = endpointFile(plan(all, "cluster-01"));
             delete config.endpoints.find((e: any) => e.address === "192.168.101.212:10901").client_config;
-            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").client_config.server_name = "cluster-04";
-            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").client_config.tls_config.key_file = "/tmp/tls.key";
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").client_config.server_name =
+                "cluster-04";
+            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").client_config.tls_config.key_file =
+                "/tmp/tls.key";
             setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
-            expectFinding(findings, { stack: "cluster-02", field: "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile", message: "without a client CA" });
-            expectFinding(findings, { message: "requires mTLS on 192.168.101.212:10901, but Query dials it in plain gRPC" });
+            expectFinding(findings, {
+                stack: "cluster-02",
+                field: "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile",
+                message: "without a client CA",
+            });
+            expectFinding(findings, {
+                message: "requires mTLS on 192.168.101.212:10901, but Query dials it in plain gRPC",
+            });
             expectFinding(findings, { field: `${ENDPOINTS_FIELD} 192.168.101.213:10901 server_name` });
-            expectFinding(findings, { field: `${ENDPOINTS_FIELD} 192.168.101.213:10911 key_file`, message: "not in a volume mounted into Query" });
+            expectFinding(findings, {
+                field: `${ENDPOINTS_FIELD} 192.168.101.213:10911 key_file`,
+                message: "not in a volume mounted into Query",
+            });
         });
 
         it("compactor retention keeps raw >= 40h and 5m >= 10d", () => {
@@ -397,8 +520,15 @@ describe("npm run validate", () => {
 
         it("the store stops serving deleted blocks before the compactor deletes them", () => {
             const all = plans();
-            setFlag(container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"), "ignore-deletion-marks-delay", "48h");
-            expectFinding(checkInvariants(all), { object: "StatefulSet/monitoring/thanos-store", field: "--ignore-deletion-marks-delay" });
+            setFlag(
+                container(plan(all, "cluster-01"), "StatefulSet", "thanos-store"),
+                "ignore-deletion-marks-delay",
+                "48h",
+            );
+            expectFinding(checkInvariants(all), {
+                object: "StatefulSet/monitoring/thanos-store",
+                field: "--ignore-deletion-marks-delay",
+            });
         });
 
         it("Query times out after its stores", () => {

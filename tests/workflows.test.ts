@@ -32,7 +32,8 @@ describe(".github/workflows", () => {
     }
 
     it("actionlint does report a broken workflow (the check can fail)", () => {
-        const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        shell: bash\n        timeout: 3\n";
+        const broken =
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        shell: bash\n        timeout: 3\n";
         const findings = lint(broken, "broken.yml");
         expect(findings.length).to.be.at.least(1);
     });
@@ -54,9 +55,17 @@ describe(".github/workflows", () => {
                 const called = load(path.basename(job.uses));
                 const declared = called.on.workflow_call.inputs as Record<string, { required?: boolean }>;
                 const given = Object.keys(job.with ?? {});
-                expect(given.filter((k) => !(k in declared)), `${file} ${name}: unknown inputs`).to.deep.equal([]);
-                const required = Object.entries(declared).filter(([, d]) => d.required).map(([k]) => k);
-                expect(required.filter((k) => !given.includes(k)), `${file} ${name}: missing inputs`).to.deep.equal([]);
+                expect(
+                    given.filter((k) => !(k in declared)),
+                    `${file} ${name}: unknown inputs`,
+                ).to.deep.equal([]);
+                const required = Object.entries(declared)
+                    .filter(([, d]) => d.required)
+                    .map(([k]) => k);
+                expect(
+                    required.filter((k) => !given.includes(k)),
+                    `${file} ${name}: missing inputs`,
+                ).to.deep.equal([]);
             }
         }
     });
@@ -65,7 +74,10 @@ describe(".github/workflows", () => {
         const pr = load("pull-request.yml");
         expect(Object.keys(pr.on)).to.deep.equal(["pull_request"]);
         const offline = JSON.stringify(pr.jobs.offline);
-        expect(offline).to.contain("npm test").and.to.contain("npm run --silent diff -- ../base/out out --markdown").and.to.contain("GITHUB_STEP_SUMMARY");
+        expect(offline)
+            .to.contain("npm test")
+            .and.to.contain("npm run --silent diff -- ../base/out out --markdown")
+            .and.to.contain("GITHUB_STEP_SUMMARY");
         expect(offline).not.to.match(/secrets\.|PULUMI_ACCESS_TOKEN|KUBECONFIG/);
         expect(pr.jobs["preview-central"].needs).to.include("preview-edges");
         for (const job of ["preview-edges", "preview-central"]) expect(pr.jobs[job].with.command).to.equal("preview");

@@ -28,7 +28,11 @@ export const UPLOAD_SILENCE_HOURS = 3;
  * series: a renewal changes the certificate and so the rule; Query sees them with the `cluster` label.
  */
 export function certificateRecordingRules(certificates: CertificateExpiry[]): RecordingRule[] {
-    return certificates.map((c) => ({ record: CERTIFICATE_EXPIRY_METRIC, expr: `vector(${Math.floor(c.notAfterSeconds)})`, labels: { certificate: c.certificate } }));
+    return certificates.map((c) => ({
+        record: CERTIFICATE_EXPIRY_METRIC,
+        expr: `vector(${Math.floor(c.notAfterSeconds)})`,
+        labels: { certificate: c.certificate },
+    }));
 }
 
 /** The per-cluster groups, for every cluster's own Prometheus (a PrometheusRule). */
@@ -50,7 +54,8 @@ export function clusterRuleGroups(links: RunbookLinks, certificates: Certificate
                     for: "5m",
                     severity: "warning",
                     summary: "Thanos Query has not reached this sidecar for 10 minutes.",
-                    description: "The central Query made no successful call to this Prometheus replica's sidecar: this cluster's recent data is missing from global queries.",
+                    description:
+                        "The central Query made no successful call to this Prometheus replica's sidecar: this cluster's recent data is missing from global queries.",
                 }),
                 alert(links, {
                     name: "ClusterBlocksNotUploaded",
@@ -60,12 +65,14 @@ export function clusterRuleGroups(links: RunbookLinks, certificates: Certificate
                     for: "5m",
                     severity: "critical",
                     summary: `A Thanos sidecar has uploaded no block for more than ${UPLOAD_SILENCE_HOURS}h.`,
-                    description: "Prometheus cuts a block every 2h; blocks not uploaded are deleted after the local retention, and their data is lost.",
+                    description:
+                        "Prometheus cuts a block every 2h; blocks not uploaded are deleted after the local retention, and their data is lost.",
                 }),
             ],
         },
     ];
-    if (certificates.length > 0) groups.push({ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) });
+    if (certificates.length > 0)
+        groups.push({ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) });
     return groups;
 }
 
@@ -79,7 +86,8 @@ export function globalRuleGroups(links: RunbookLinks, clusters: string[]): RuleG
                     name: "ThanosRulerWatchdog",
                     expr: "vector(1)",
                     severity: "none",
-                    summary: "Always firing: if it stops arriving, the Ruler, Query or the Alertmanager path is broken.",
+                    summary:
+                        "Always firing: if it stops arriving, the Ruler, Query or the Alertmanager path is broken.",
                     description: "A dead man's switch for the Ruler's path to Alertmanager.",
                 }),
             ],
@@ -107,7 +115,8 @@ export function globalRuleGroups(links: RunbookLinks, clusters: string[]): RuleG
                     for: "10m",
                     severity: "warning",
                     summary: `A cross-cluster gRPC certificate expires within ${CERTIFICATE_WARNING_DAYS} days.`,
-                    description: "When it expires, the central Query can no longer reach that edge's sidecars. `pulumi up` the edge, then the central stack.",
+                    description:
+                        "When it expires, the central Query can no longer reach that edge's sidecars. `pulumi up` the edge, then the central stack.",
                 }),
             ],
         },

@@ -50,7 +50,8 @@ export function sidecarRuleGroups(links: RunbookLinks): RuleGroup[] {
                     for: "5m",
                     severity: "critical",
                     summary: "A Thanos sidecar's object-store operations are failing.",
-                    description: "The sidecar cannot upload blocks; Prometheus deletes them after its local retention whether or not they were uploaded.",
+                    description:
+                        "The sidecar cannot upload blocks; Prometheus deletes them after its local retention whether or not they were uploaded.",
                 }),
                 alert(links, {
                     name: "ThanosSidecarNoConnectionToStartedPrometheus",
@@ -91,11 +92,17 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                     for: "5m",
                     severity: "warning",
                     summary: "The Thanos Compactor has halted.",
-                    description: "It met an error it will not retry (overlapping or corrupt blocks): nothing is compacted, downsampled or deleted until it is fixed.",
+                    description:
+                        "It met an error it will not retry (overlapping or corrupt blocks): nothing is compacted, downsampled or deleted until it is fixed.",
                 }),
                 alert(links, {
                     name: "ThanosCompactHighCompactionFailures",
-                    expr: errorPercent(`thanos_compact_group_compactions_failures_total{${compact}}`, `thanos_compact_group_compactions_total{${compact}}`, "job", 5),
+                    expr: errorPercent(
+                        `thanos_compact_group_compactions_failures_total{${compact}}`,
+                        `thanos_compact_group_compactions_total{${compact}}`,
+                        "job",
+                        5,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "The Thanos Compactor fails more than 5% of its compactions.",
@@ -103,7 +110,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosCompactBucketHighOperationFailures",
-                    expr: errorPercent(`thanos_objstore_bucket_operation_failures_total{${compact}}`, `thanos_objstore_bucket_operations_total{${compact}}`, "job", 5),
+                    expr: errorPercent(
+                        `thanos_objstore_bucket_operation_failures_total{${compact}}`,
+                        `thanos_objstore_bucket_operations_total{${compact}}`,
+                        "job",
+                        5,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "More than 5% of the Thanos Compactor's object-store operations fail.",
@@ -123,7 +135,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
             rules: [
                 alert(links, {
                     name: "ThanosQueryHttpRequestQueryErrorRateHigh",
-                    expr: errorPercent(`http_requests_total{code=~"5..", ${query}, handler="query"}`, `http_requests_total{${query}, handler="query"}`, "job", 5),
+                    expr: errorPercent(
+                        `http_requests_total{code=~"5..", ${query}, handler="query"}`,
+                        `http_requests_total{${query}, handler="query"}`,
+                        "job",
+                        5,
+                    ),
                     for: "5m",
                     severity: "critical",
                     summary: "Thanos Query fails more than 5% of instant queries.",
@@ -131,7 +148,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosQueryHttpRequestQueryRangeErrorRateHigh",
-                    expr: errorPercent(`http_requests_total{code=~"5..", ${query}, handler="query_range"}`, `http_requests_total{${query}, handler="query_range"}`, "job", 5),
+                    expr: errorPercent(
+                        `http_requests_total{code=~"5..", ${query}, handler="query_range"}`,
+                        `http_requests_total{${query}, handler="query_range"}`,
+                        "job",
+                        5,
+                    ),
                     for: "5m",
                     severity: "critical",
                     summary: "Thanos Query fails more than 5% of range queries.",
@@ -139,7 +161,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosQueryGrpcServerErrorRate",
-                    expr: errorPercent(`grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${query}}`, `grpc_server_started_total{${query}}`, "job", 5),
+                    expr: errorPercent(
+                        `grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${query}}`,
+                        `grpc_server_started_total{${query}}`,
+                        "job",
+                        5,
+                    ),
                     for: "5m",
                     severity: "warning",
                     summary: "Thanos Query fails more than 5% of the gRPC requests it serves.",
@@ -147,15 +174,26 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosQueryGrpcClientErrorRate",
-                    expr: errorPercent(`grpc_client_handled_total{grpc_code!="OK", ${query}}`, `grpc_client_started_total{${query}}`, "job", 5),
+                    expr: errorPercent(
+                        `grpc_client_handled_total{grpc_code!="OK", ${query}}`,
+                        `grpc_client_started_total{${query}}`,
+                        "job",
+                        5,
+                    ),
                     for: "5m",
                     severity: "warning",
                     summary: "More than 5% of Thanos Query's gRPC requests to its stores fail.",
-                    description: "Query's calls to sidecars, the Store Gateway or the Ruler fail: some data is missing from results.",
+                    description:
+                        "Query's calls to sidecars, the Store Gateway or the Ruler fail: some data is missing from results.",
                 }),
                 alert(links, {
                     name: "ThanosQueryHighDNSFailures",
-                    expr: errorPercent(`thanos_query_store_apis_dns_failures_total{${query}}`, `thanos_query_store_apis_dns_lookups_total{${query}}`, "job", 1),
+                    expr: errorPercent(
+                        `thanos_query_store_apis_dns_failures_total{${query}}`,
+                        `thanos_query_store_apis_dns_lookups_total{${query}}`,
+                        "job",
+                        1,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "More than 1% of Thanos Query's DNS lookups of its endpoints fail.",
@@ -192,7 +230,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
             rules: [
                 alert(links, {
                     name: "ThanosStoreGrpcErrorRate",
-                    expr: errorPercent(`grpc_server_handled_total{grpc_code=~"${GRPC_STORE_ERRORS}", ${store}}`, `grpc_server_started_total{${store}}`, "job", 5),
+                    expr: errorPercent(
+                        `grpc_server_handled_total{grpc_code=~"${GRPC_STORE_ERRORS}", ${store}}`,
+                        `grpc_server_started_total{${store}}`,
+                        "job",
+                        5,
+                    ),
                     for: "5m",
                     severity: "warning",
                     summary: "The Thanos Store Gateway fails more than 5% of its gRPC requests.",
@@ -208,7 +251,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosStoreBucketHighOperationFailures",
-                    expr: errorPercent(`thanos_objstore_bucket_operation_failures_total{${store}}`, `thanos_objstore_bucket_operations_total{${store}}`, "job", 5),
+                    expr: errorPercent(
+                        `thanos_objstore_bucket_operation_failures_total{${store}}`,
+                        `thanos_objstore_bucket_operations_total{${store}}`,
+                        "job",
+                        5,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "More than 5% of the Store Gateway's object-store operations fail.",
@@ -245,7 +293,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosRuleHighRuleEvaluationFailures",
-                    expr: errorPercent(`prometheus_rule_evaluation_failures_total{${rule}}`, `prometheus_rule_evaluations_total{${rule}}`, "job, instance", 5),
+                    expr: errorPercent(
+                        `prometheus_rule_evaluation_failures_total{${rule}}`,
+                        `prometheus_rule_evaluations_total{${rule}}`,
+                        "job, instance",
+                        5,
+                    ),
                     for: "5m",
                     severity: "critical",
                     summary: "The Thanos Ruler fails more than 5% of its rule evaluations.",
@@ -269,7 +322,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosRuleGrpcErrorRate",
-                    expr: errorPercent(`grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${rule}}`, `grpc_server_started_total{${rule}}`, "job, instance", 5),
+                    expr: errorPercent(
+                        `grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${rule}}`,
+                        `grpc_server_started_total{${rule}}`,
+                        "job, instance",
+                        5,
+                    ),
                     for: "5m",
                     severity: "warning",
                     summary: "The Thanos Ruler fails more than 5% of its gRPC requests.",
@@ -285,7 +343,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosRuleQueryHighDNSFailures",
-                    expr: errorPercent(`thanos_rule_query_apis_dns_failures_total{${rule}}`, `thanos_rule_query_apis_dns_lookups_total{${rule}}`, "job, instance", 1),
+                    expr: errorPercent(
+                        `thanos_rule_query_apis_dns_failures_total{${rule}}`,
+                        `thanos_rule_query_apis_dns_lookups_total{${rule}}`,
+                        "job, instance",
+                        1,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "More than 1% of the Thanos Ruler's DNS lookups of Query fail.",
@@ -293,7 +356,12 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosRuleAlertmanagerHighDNSFailures",
-                    expr: errorPercent(`thanos_rule_alertmanagers_dns_failures_total{${rule}}`, `thanos_rule_alertmanagers_dns_lookups_total{${rule}}`, "job, instance", 1),
+                    expr: errorPercent(
+                        `thanos_rule_alertmanagers_dns_failures_total{${rule}}`,
+                        `thanos_rule_alertmanagers_dns_lookups_total{${rule}}`,
+                        "job, instance",
+                        1,
+                    ),
                     for: "15m",
                     severity: "warning",
                     summary: "More than 1% of the Thanos Ruler's DNS lookups of Alertmanager fail.",

@@ -51,14 +51,26 @@ export function runbookUrl(links: RunbookLinks, alert: string): string {
 /** Builds an alerting rule whose runbook is the README's section of the same name. */
 export function alert(
     links: RunbookLinks,
-    spec: { name: string; expr: string; for?: string; severity: Severity; labels?: Record<string, string>; summary: string; description: string },
+    spec: {
+        name: string;
+        expr: string;
+        for?: string;
+        severity: Severity;
+        labels?: Record<string, string>;
+        summary: string;
+        description: string;
+    },
 ): AlertingRule {
     return {
         alert: spec.name,
         expr: spec.expr.trim(),
         ...(spec.for !== undefined ? { for: spec.for } : {}),
         labels: { severity: spec.severity, ...(spec.labels ?? {}) },
-        annotations: { summary: spec.summary, description: spec.description, runbook_url: runbookUrl(links, spec.name) },
+        annotations: {
+            summary: spec.summary,
+            description: spec.description,
+            runbook_url: runbookUrl(links, spec.name),
+        },
     };
 }
 

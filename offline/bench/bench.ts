@@ -53,8 +53,13 @@ async function child(label: string, dir: string, program: string | undefined): P
         };
         if (program === undefined) {
             const plans = loadPlans(outDir, dir);
-            const findings = [...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]), ...checkInvariants(plans)];
-            measurement.errors = findings.filter((f) => f.severity === "error").map((f) => `${f.stack} | ${f.object} | ${f.field} | ${f.message}`);
+            const findings = [
+                ...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]),
+                ...checkInvariants(plans),
+            ];
+            measurement.errors = findings
+                .filter((f) => f.severity === "error")
+                .map((f) => `${f.stack} | ${f.object} | ${f.field} | ${f.message}`);
         }
         process.stdout.write(`${JSON.stringify(measurement)}\n`);
     } finally {
@@ -63,7 +68,15 @@ async function child(label: string, dir: string, program: string | undefined): P
 }
 
 function measure(label: string, dir: string, program?: string): Measurement {
-    const args = ["-r", "ts-node/register/transpile-only", __filename, "--child", label, dir, ...(program ? [program] : [])];
+    const args = [
+        "-r",
+        "ts-node/register/transpile-only",
+        __filename,
+        "--child",
+        label,
+        dir,
+        ...(program ? [program] : []),
+    ];
     const run = spawnSync(process.execPath, args, { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     if (run.status !== 0) throw new Error(`${label}: the render failed (exit ${run.status}):\n${run.stderr}`);
     const line = run.stdout.trim().split("\n").pop() ?? "";
@@ -73,7 +86,11 @@ function measure(label: string, dir: string, program?: string): Measurement {
 function perStack(m: Measurement): { first: number; median: number; central: number } {
     const seconds = m.perStackSeconds.map((s) => s.seconds);
     const rest = seconds.slice(1, -1).sort((a, b) => a - b);
-    return { first: seconds[0], median: rest.length > 0 ? rest[Math.floor(rest.length / 2)] : NaN, central: seconds[seconds.length - 1] };
+    return {
+        first: seconds[0],
+        median: rest.length > 0 ? rest[Math.floor(rest.length / 2)] : NaN,
+        central: seconds[seconds.length - 1],
+    };
 }
 
 function row(m: Measurement): string {
@@ -86,7 +103,11 @@ function parseEdges(argv: string[]): number[] {
     const value = at >= 0 ? argv[at + 1] : undefined;
     if (value === undefined) return [3, 30, 100];
     const edges = value.split(",").map(Number);
-    for (const n of edges) if (!Number.isInteger(n) || n < 1) throw new Error(`--edges takes whole numbers above 0, comma-separated (e.g. --edges 3,30,100); got "${value}"`);
+    for (const n of edges)
+        if (!Number.isInteger(n) || n < 1)
+            throw new Error(
+                `--edges takes whole numbers above 0, comma-separated (e.g. --edges 3,30,100); got "${value}"`,
+            );
     return edges;
 }
 
@@ -97,7 +118,10 @@ async function main(argv: string[]): Promise<void> {
     }
     const edges = parseEdges(argv);
     const header = [
-        `bench on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node.js ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+        `bench on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node.js ${process.version}, load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" ")}`,
         "| render | stacks | wall (process) | CPU (process) | render only (wall) | per stack: first / median / central | peak RSS |",
         "|---|---|---|---|---|---|---|",
     ];
@@ -119,11 +143,14 @@ async function main(argv: string[]): Promise<void> {
         }
     }
     console.log("");
-    const ratio = (a: Measurement, b: Measurement) => `${(a.wallSeconds / b.wallSeconds).toFixed(2)}x wall, ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU`;
+    const ratio = (a: Measurement, b: Measurement) =>
+        `${(a.wallSeconds / b.wallSeconds).toFixed(2)}x wall, ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU`;
     console.log(`four stacks / floor: ${ratio(four, floor)} (target <= 1.5x)`);
     for (const m of [four, ...generated]) {
         const errors = m.errors ?? [];
-        console.log(`${m.label}: ${errors.length === 0 ? "wiring, config documents and scale limits (no argument over 128 KiB, no ConfigMap or Secret near 1 MiB, each endpoint once) hold" : `${errors.length} errors:\n  ${errors.join("\n  ")}`}`);
+        console.log(
+            `${m.label}: ${errors.length === 0 ? "wiring, config documents and scale limits (no argument over 128 KiB, no ConfigMap or Secret near 1 MiB, each endpoint once) hold" : `${errors.length} errors:\n  ${errors.join("\n  ")}`}`,
+        );
     }
     for (const m of generated) {
         const n = Number(m.label.split(" ")[0]);

@@ -10,7 +10,11 @@ import * as tls from "@pulumi/tls";
 
 const stack = pulumi.getStack();
 const provider = new k8s.Provider("floor", { context: stack });
-new k8s.core.v1.ConfigMap("floor", { metadata: { name: "floor", namespace: "monitoring" }, data: { stack } }, { provider });
+new k8s.core.v1.ConfigMap(
+    "floor",
+    { metadata: { name: "floor", namespace: "monitoring" }, data: { stack } },
+    { provider },
+);
 new k8s.helm.v3.Release("floor", { name: "floor", chart: "floor", namespace: "monitoring", values: {} }, { provider });
 new random.RandomPassword("floor", { length: 16 });
 new tls.PrivateKey("floor", { algorithm: "ECDSA", ecdsaCurve: "P256" });

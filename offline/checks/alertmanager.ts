@@ -62,11 +62,25 @@ export function amtoolCheckConfig(config: Record<string, any>): AmtoolRun {
 
 /** The receivers `amtool config routes test` picks for an alert with these labels. */
 export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
-    const run = spawnSync("amtool", ["config", "routes", "test", `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(
+        "amtool",
+        [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${configFile}`,
+            ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        ],
+        { encoding: "utf8", timeout: 30_000 },
+    );
     if (run.error !== undefined) throw run.error;
     if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.stdout}${run.stderr}`);
     // stdout is the receivers' names, comma-separated (stderr carries amtool's notices).
-    return run.stdout.trim().split(",").map((r) => r.trim()).filter((r) => r !== "");
+    return run.stdout
+        .trim()
+        .split(",")
+        .map((r) => r.trim())
+        .filter((r) => r !== "");
 }
 
 function centralAlertmanagerConfig(plan: RenderedPlan): Record<string, any> | undefined {
@@ -79,13 +93,42 @@ export function checkAlertmanagerConfig(plan: RenderedPlan): Finding[] {
     if (plan.outputs.role !== "central") return [];
     const config = centralAlertmanagerConfig(plan);
     const object = "HelmRelease/kube-prometheus-stack";
-    if (config === undefined) return [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: "the central Alertmanager has no config of ours: the chart's default routes every alert to the receiver \"null\"" }];
+    if (config === undefined)
+        return [
+            {
+                severity: "error",
+                stack: plan.stack,
+                object,
+                field: "alertmanager.config",
+                message:
+                    'the central Alertmanager has no config of ours: the chart\'s default routes every alert to the receiver "null"',
+            },
+        ];
     if (!amtoolAvailable()) {
-        if (process.env.CI === "true") return [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: "amtool is missing: .ci/run must install Debian's prometheus-alertmanager" }];
+        if (process.env.CI === "true")
+            return [
+                {
+                    severity: "error",
+                    stack: plan.stack,
+                    object,
+                    field: "alertmanager.config",
+                    message: "amtool is missing: .ci/run must install Debian's prometheus-alertmanager",
+                },
+            ];
         return [];
     }
     const run = amtoolCheckConfig(config);
-    return run.status === 0 ? [] : [{ severity: "error", stack: plan.stack, object, field: "alertmanager.config", message: `amtool check-config fails: ${run.output.trim()}` }];
+    return run.status === 0
+        ? []
+        : [
+              {
+                  severity: "error",
+                  stack: plan.stack,
+                  object,
+                  field: "alertmanager.config",
+                  message: `amtool check-config fails: ${run.output.trim()}`,
+              },
+          ];
 }
 
 /**
@@ -97,13 +140,19 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
     if (central === undefined) return [];
     const ip = (central.config["thanos-multicluster:loadBalancer"] as any)?.ip;
     const exposed = central.manifests
-        .filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && String(o.metadata?.name).startsWith("alertmanager-edge-"))
+        .filter(
+            (o) =>
+                o.kind === "Service" &&
+                o.spec?.type === "LoadBalancer" &&
+                String(o.metadata?.name).startsWith("alertmanager-edge-"),
+        )
         .flatMap((o) => (o.spec.ports ?? []).map((p: any) => `${ip}:${p.port}`))
         .sort();
     const findings: Finding[] = [];
     for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
         const release = edge.releases.find((r) => r.chart === "kube-prometheus-stack");
-        const configs: any[] = (release?.values as any)?.prometheus?.prometheusSpec?.additionalAlertManagerConfigs ?? [];
+        const configs: any[] =
+            (release?.values as any)?.prometheus?.prometheusSpec?.additionalAlertManagerConfigs ?? [];
         const targets = configs.flatMap((c) => (c.static_configs ?? []).flatMap((s: any) => s.targets ?? [])).sort();
         if (JSON.stringify(targets) !== JSON.stringify(exposed)) {
             findings.push({
@@ -124,25 +173,63 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
  * and the NetworkPolicy on its pods admits those ranges and the namespace, nothing else (traffic
  * SNATed by a node comes in through the CiliumNetworkPolicy alertmanager-from-nodes).
  */
-export function checkAlertmanagerNetwork(plan: RenderedPlan, helpers: { peersForPort: (policies: Record<string, any>[], port: number) => Record<string, any>[] | undefined; matchesLabels: (selector: Record<string, string> | undefined, labels: Record<string, string>) => boolean }): Finding[] {
+export function checkAlertmanagerNetwork(
+    plan: RenderedPlan,
+    helpers: {
+        peersForPort: (policies: Record<string, any>[], port: number) => Record<string, any>[] | undefined;
+        matchesLabels: (selector: Record<string, string> | undefined, labels: Record<string, string>) => boolean;
+    },
+): Finding[] {
     if (plan.outputs.role !== "central") return [];
     const findings: Finding[] = [];
-    const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const add = (object: string, field: string, message: string) =>
+        findings.push({ severity: "error", stack: plan.stack, object, field, message });
     const allowed: string[] = (plan.config["thanos-multicluster:central"] as any)?.alertmanager?.edgeSourceRanges ?? [];
-    for (const service of plan.manifests.filter((o) => o.kind === "Service" && String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"))) {
+    for (const service of plan.manifests.filter(
+        (o) =>
+            o.kind === "Service" &&
+            String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"),
+    )) {
         const name = `Service/${service.metadata.namespace}/${service.metadata.name}`;
         const ranges: string[] = service.spec.loadBalancerSourceRanges ?? [];
-        if (ranges.length === 0 || ranges.some((r) => !allowed.includes(r))) add(name, "spec.loadBalancerSourceRanges", `must be central.alertmanager.edgeSourceRanges (${allowed.join(", ")}); got [${ranges.join(", ")}]`);
-        if (service.spec.allocateLoadBalancerNodePorts !== false) add(name, "spec.allocateLoadBalancerNodePorts", "must be false: a NodePort bypasses the source ranges");
+        if (ranges.length === 0 || ranges.some((r) => !allowed.includes(r)))
+            add(
+                name,
+                "spec.loadBalancerSourceRanges",
+                `must be central.alertmanager.edgeSourceRanges (${allowed.join(", ")}); got [${ranges.join(", ")}]`,
+            );
+        if (service.spec.allocateLoadBalancerNodePorts !== false)
+            add(name, "spec.allocateLoadBalancerNodePorts", "must be false: a NodePort bypasses the source ranges");
     }
-    const onPods = plan.manifests.filter((o) => o.kind === "NetworkPolicy" && helpers.matchesLabels(o.spec?.podSelector?.matchLabels, { "app.kubernetes.io/name": "alertmanager", alertmanager: "kps-alertmanager" }));
+    const onPods = plan.manifests.filter(
+        (o) =>
+            o.kind === "NetworkPolicy" &&
+            helpers.matchesLabels(o.spec?.podSelector?.matchLabels, {
+                "app.kubernetes.io/name": "alertmanager",
+                alertmanager: "kps-alertmanager",
+            }),
+    );
     const peers = onPods.length === 0 ? undefined : helpers.peersForPort(onPods, 9093);
     if (peers === undefined) {
-        add("NetworkPolicy (Alertmanager pods)", "spec.ingress", "Alertmanager's API (9093) is open to any source: admit only the edges and the namespace");
+        add(
+            "NetworkPolicy (Alertmanager pods)",
+            "spec.ingress",
+            "Alertmanager's API (9093) is open to any source: admit only the edges and the namespace",
+        );
     } else {
         for (const peer of peers) {
-            if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr)) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.ipBlock", `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`);
-            if (peer.namespaceSelector !== undefined) add("NetworkPolicy (Alertmanager pods)", "spec.ingress.from.namespaceSelector", "other namespaces may reach Alertmanager");
+            if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr))
+                add(
+                    "NetworkPolicy (Alertmanager pods)",
+                    "spec.ingress.from.ipBlock",
+                    `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`,
+                );
+            if (peer.namespaceSelector !== undefined)
+                add(
+                    "NetworkPolicy (Alertmanager pods)",
+                    "spec.ingress.from.namespaceSelector",
+                    "other namespaces may reach Alertmanager",
+                );
         }
     }
     return findings;

@@ -49,7 +49,10 @@ type AnyPanel = Record<string, any>;
 
 /** Every panel, those inside rows included. */
 export function allPanels(dashboard: Record<string, any>): AnyPanel[] {
-    return ((dashboard.panels ?? []) as AnyPanel[]).flatMap((p) => [p, ...((p.type === "row" ? p.panels : undefined) ?? [])]);
+    return ((dashboard.panels ?? []) as AnyPanel[]).flatMap((p) => [
+        p,
+        ...((p.type === "row" ? p.panels : undefined) ?? []),
+    ]);
 }
 
 /** The Grafana schemaVersion the pinned foundation SDK writes (Grafana's current dashboard schema). */
@@ -65,11 +68,13 @@ export function dashboardStructureProblems(dashboards: FoundDashboard[], datasou
             add("(json)", `not JSON: ${parseError}`);
             continue;
         }
-        if (typeof json.uid !== "string" || !/^[a-zA-Z0-9_-]{1,40}$/.test(json.uid)) add("uid", "a uid of at most 40 letters, digits, - or _ is required");
+        if (typeof json.uid !== "string" || !/^[a-zA-Z0-9_-]{1,40}$/.test(json.uid))
+            add("uid", "a uid of at most 40 letters, digits, - or _ is required");
         else if (uids.has(json.uid)) add("uid", `also the uid of ${uids.get(json.uid)}`);
         else uids.set(json.uid, where);
         if (typeof json.title !== "string" || json.title.trim() === "") add("title", "a title is required");
-        if (json.schemaVersion !== GRAFANA_SCHEMA_VERSION) add("schemaVersion", `is ${json.schemaVersion}, Grafana's current schema is ${GRAFANA_SCHEMA_VERSION}`);
+        if (json.schemaVersion !== GRAFANA_SCHEMA_VERSION)
+            add("schemaVersion", `is ${json.schemaVersion}, Grafana's current schema is ${GRAFANA_SCHEMA_VERSION}`);
         const ids = new Set<number>();
         for (const panel of allPanels(json)) {
             const at = `panels[id=${panel.id}] "${panel.title}"`;
@@ -80,18 +85,28 @@ export function dashboardStructureProblems(dashboards: FoundDashboard[], datasou
             if (panel.type === "row") continue;
             const refs = [panel.datasource, ...((panel.targets ?? []) as AnyPanel[]).map((t) => t.datasource)];
             for (const ref of refs) {
-                if (ref?.uid === undefined || !datasourceUids.includes(ref.uid)) add(`${at}.datasource`, `uid ${JSON.stringify(ref?.uid)} is not a datasource Grafana is provisioned with (${datasourceUids.join(", ")})`);
+                if (ref?.uid === undefined || !datasourceUids.includes(ref.uid))
+                    add(
+                        `${at}.datasource`,
+                        `uid ${JSON.stringify(ref?.uid)} is not a datasource Grafana is provisioned with (${datasourceUids.join(", ")})`,
+                    );
             }
             const refIds = ((panel.targets ?? []) as AnyPanel[]).map((t) => t.refId);
-            if (refIds.some((r) => typeof r !== "string") || new Set(refIds).size !== refIds.length) add(`${at}.targets`, "every target needs its own refId");
+            if (refIds.some((r) => typeof r !== "string") || new Set(refIds).size !== refIds.length)
+                add(`${at}.targets`, "every target needs its own refId");
             if (((panel.targets ?? []) as AnyPanel[]).length === 0) add(`${at}.targets`, "panel without a query");
         }
         const variables = (json.templating?.list ?? []) as AnyPanel[];
         for (const v of variables.filter((v) => v.type === "query")) {
-            if (!datasourceUids.includes(v.datasource?.uid)) add(`templating.${v.name}.datasource`, `uid ${JSON.stringify(v.datasource?.uid)} is not a provisioned datasource`);
+            if (!datasourceUids.includes(v.datasource?.uid))
+                add(
+                    `templating.${v.name}.datasource`,
+                    `uid ${JSON.stringify(v.datasource?.uid)} is not a provisioned datasource`,
+                );
         }
         const cluster = variables.find((v) => v.name === "cluster");
-        if (cluster === undefined || cluster.multi !== true || cluster.includeAll !== true) add("templating.cluster", "every dashboard needs a multi-select `cluster` variable with All");
+        if (cluster === undefined || cluster.multi !== true || cluster.includeAll !== true)
+            add("templating.cluster", "every dashboard needs a multi-select `cluster` variable with All");
     }
     return problems;
 }
@@ -132,7 +147,9 @@ export function sdkSchemaProblems(dashboards: FoundDashboard[]): DashboardProble
     const parsed = dashboards.filter((d) => d.json !== undefined);
     if (parsed.length === 0) return [];
     const file = path.join(PROJECT_ROOT, "offline", "checks", "__dashboards_schema_check__.ts");
-    const declarations = parsed.map((d, i) => `export const dashboard${i}: DashboardJson = ${JSON.stringify(d.json, null, 1)};\n`);
+    const declarations = parsed.map(
+        (d, i) => `export const dashboard${i}: DashboardJson = ${JSON.stringify(d.json, null, 1)};\n`,
+    );
     const source = SCHEMA_PRELUDE + declarations.join("");
     const starts: number[] = [];
     let offset = SCHEMA_PRELUDE.length;
@@ -154,15 +171,25 @@ export function sdkSchemaProblems(dashboards: FoundDashboard[]): DashboardProble
     };
     const host = ts.createCompilerHost(options);
     const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, version, ...rest) => (path.resolve(name) === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest));
+    host.getSourceFile = (name, version, ...rest) =>
+        path.resolve(name) === file
+            ? ts.createSourceFile(name, source, version)
+            : getSourceFile(name, version, ...rest);
     const fileExists = host.fileExists.bind(host);
     host.fileExists = (name) => path.resolve(name) === file || fileExists(name);
     const program = ts.createProgram([file], options, host);
     return ts.getPreEmitDiagnostics(program).map((d) => {
-        const index = d.file && path.resolve(d.file.fileName) === file && d.start !== undefined ? starts.filter((s) => s <= d.start!).length - 1 : -1;
-        const where = index >= 0 ? parsed[index].where : d.file?.fileName ?? "(schema check)";
+        const index =
+            d.file && path.resolve(d.file.fileName) === file && d.start !== undefined
+                ? starts.filter((s) => s <= d.start!).length - 1
+                : -1;
+        const where = index >= 0 ? parsed[index].where : (d.file?.fileName ?? "(schema check)");
         const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
-        return { where, field: "(Grafana schema)", message: message.length > 400 ? `${message.slice(0, 400)}...` : message };
+        return {
+            where,
+            field: "(Grafana schema)",
+            message: message.length > 400 ? `${message.slice(0, 400)}...` : message,
+        };
     });
 }
 
@@ -184,7 +211,8 @@ export function dashboardQueries(found: FoundDashboard): DashboardQuery[] {
     const queries: DashboardQuery[] = [];
     for (const panel of allPanels(json)) {
         for (const t of (panel.targets ?? []) as AnyPanel[]) {
-            if (typeof t.expr === "string") queries.push({ where: `${found.where} panel ${panel.id} "${panel.title}" ${t.refId}`, expr: t.expr });
+            if (typeof t.expr === "string")
+                queries.push({ where: `${found.where} panel ${panel.id} "${panel.title}" ${t.refId}`, expr: t.expr });
         }
     }
     for (const v of (json.templating?.list ?? []) as AnyPanel[]) {
@@ -201,7 +229,8 @@ export function variableQueryExpr(query: string): string | undefined {
     const q = query.trim();
     const labelValues = /^label_values\(\s*([\s\S]*),\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$/.exec(q);
     if (labelValues) return labelValues[1];
-    if (/^label_values\(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/.test(q) || /^label_names\(/.test(q) || /^metrics\(/.test(q)) return undefined;
+    if (/^label_values\(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/.test(q) || /^label_names\(/.test(q) || /^metrics\(/.test(q))
+        return undefined;
     const queryResult = /^query_result\(([\s\S]*)\)$/.exec(q);
     if (queryResult) return queryResult[1];
     return q;
@@ -224,11 +253,14 @@ const VARIABLE_VALUES: Record<string, string> = {
  * unknown variable is an error: the test would otherwise parse something Grafana never sends.
  */
 export function substituteGrafanaVariables(expr: string, values: Record<string, string> = VARIABLE_VALUES): string {
-    return expr.replace(/\$\{([a-zA-Z_]\w*)(?::[\w]+)?\}|\$([a-zA-Z_]\w*)|\[\[([a-zA-Z_]\w*)\]\]/g, (match, braced, plain, bracketed) => {
-        const name = braced ?? plain ?? bracketed;
-        if (!(name in values)) throw new Error(`unknown Grafana variable ${match} in ${expr}`);
-        return values[name];
-    });
+    return expr.replace(
+        /\$\{([a-zA-Z_]\w*)(?::[\w]+)?\}|\$([a-zA-Z_]\w*)|\[\[([a-zA-Z_]\w*)\]\]/g,
+        (match, braced, plain, bracketed) => {
+            const name = braced ?? plain ?? bracketed;
+            if (!(name in values)) throw new Error(`unknown Grafana variable ${match} in ${expr}`);
+            return values[name];
+        },
+    );
 }
 
 export const promtoolAvailable = (): boolean => spawnSync("promtool", ["--version"]).error === undefined;
@@ -242,7 +274,11 @@ export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
     const rules: { record: string; expr: string; where: string }[] = [];
     for (const q of queries) {
         try {
-            rules.push({ record: `dashboard_query_${rules.length}`, expr: substituteGrafanaVariables(q.expr), where: q.where });
+            rules.push({
+                record: `dashboard_query_${rules.length}`,
+                expr: substituteGrafanaVariables(q.expr),
+                where: q.where,
+            });
         } catch (err) {
             problems.push({ where: q.where, field: "expr", message: (err as Error).message });
         }
@@ -251,14 +287,30 @@ export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-queries-"));
     try {
         const file = path.join(dir, "queries.yaml");
-        fs.writeFileSync(file, yaml.dump({ groups: [{ name: "dashboards", rules: rules.map(({ record, expr }) => ({ record, expr })) }] }, { lineWidth: -1 }));
+        fs.writeFileSync(
+            file,
+            yaml.dump(
+                { groups: [{ name: "dashboards", rules: rules.map(({ record, expr }) => ({ record, expr })) }] },
+                { lineWidth: -1 },
+            ),
+        );
         const run = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
         if (run.error !== undefined) throw run.error;
         if (run.status !== 0) {
             const output = `${run.stdout}${run.stderr}`;
             const failed = rules.filter((r) => new RegExp(`"${r.record}"|${r.record}\\b`).test(output));
-            for (const r of failed) problems.push({ where: r.where, field: "expr", message: `promtool cannot parse ${r.expr}: ${lineAbout(output, r.record)}` });
-            if (failed.length === 0) problems.push({ where: "(dashboards)", field: "expr", message: `promtool check rules failed: ${output.trim()}` });
+            for (const r of failed)
+                problems.push({
+                    where: r.where,
+                    field: "expr",
+                    message: `promtool cannot parse ${r.expr}: ${lineAbout(output, r.record)}`,
+                });
+            if (failed.length === 0)
+                problems.push({
+                    where: "(dashboards)",
+                    field: "expr",
+                    message: `promtool check rules failed: ${output.trim()}`,
+                });
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -267,7 +319,12 @@ export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
 }
 
 function lineAbout(output: string, record: string): string {
-    return output.split("\n").find((l) => new RegExp(`${record}\\b`).test(l))?.trim() ?? output.trim();
+    return (
+        output
+            .split("\n")
+            .find((l) => new RegExp(`${record}\\b`).test(l))
+            ?.trim() ?? output.trim()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,21 +350,37 @@ export interface DashboardFinding {
  * configure it), each dashboard's structure, Grafana schema and PromQL; and, where Grafana runs,
  * kube-prometheus-stack's multicluster switch.
  */
-export function checkDashboards(plan: PlanWithDashboards, options: { promtool?: boolean; ci?: boolean } = {}): DashboardFinding[] {
+export function checkDashboards(
+    plan: PlanWithDashboards,
+    options: { promtool?: boolean; ci?: boolean } = {},
+): DashboardFinding[] {
     const findings: DashboardFinding[] = [];
-    const add = (object: string, field: string, message: string, severity: "error" | "warning" = "error") => findings.push({ severity, stack: plan.stack, object, field, message });
+    const add = (object: string, field: string, message: string, severity: "error" | "warning" = "error") =>
+        findings.push({ severity, stack: plan.stack, object, field, message });
     const release = plan.releases.find((r) => r.chart === "kube-prometheus-stack");
     const grafana = release?.values?.grafana as Record<string, any> | undefined;
     const sidecar = grafana?.sidecar?.dashboards as Record<string, any> | undefined;
-    const labelled = plan.manifests.filter((o) => o.kind === "ConfigMap" && o.metadata?.labels?.[sidecar?.label ?? "grafana_dashboard"] !== undefined);
+    const labelled = plan.manifests.filter(
+        (o) => o.kind === "ConfigMap" && o.metadata?.labels?.[sidecar?.label ?? "grafana_dashboard"] !== undefined,
+    );
     if (grafana?.enabled !== true) {
-        for (const cm of labelled) add(`ConfigMap/${cm.metadata.namespace}/${cm.metadata.name}`, "metadata.labels", "a dashboard ConfigMap on a cluster without Grafana");
+        for (const cm of labelled)
+            add(
+                `ConfigMap/${cm.metadata.namespace}/${cm.metadata.name}`,
+                "metadata.labels",
+                "a dashboard ConfigMap on a cluster without Grafana",
+            );
         return findings;
     }
     const where = `HelmRelease/${release!.namespace}/kube-prometheus-stack`;
-    if (sidecar?.enabled !== true) add(where, "grafana.sidecar.dashboards.enabled", "must be true: the sidecar provisions every dashboard");
+    if (sidecar?.enabled !== true)
+        add(where, "grafana.sidecar.dashboards.enabled", "must be true: the sidecar provisions every dashboard");
     if (sidecar?.multicluster?.global?.enabled !== true) {
-        add(where, "grafana.sidecar.dashboards.multicluster.global.enabled", "must be true: the chart's dashboards hide their cluster variable and sum every cluster together");
+        add(
+            where,
+            "grafana.sidecar.dashboards.multicluster.global.enabled",
+            "must be true: the chart's dashboards hide their cluster variable and sum every cluster together",
+        );
     }
     const label = sidecar?.label as string | undefined;
     const namespaces = ([] as string[]).concat(sidecar?.searchNamespace ?? []).flatMap((n) => String(n).split(","));
@@ -315,19 +388,32 @@ export function checkDashboards(plan: PlanWithDashboards, options: { promtool?: 
         const object = `ConfigMap/${cm.metadata.namespace}/${cm.metadata.name}`;
         // The chart's templates read an empty labelValue as "1".
         const value = sidecar?.labelValue === undefined || sidecar.labelValue === "" ? "1" : String(sidecar.labelValue);
-        if (label !== undefined && cm.metadata.labels[label] !== value) add(object, `metadata.labels.${label}`, `is "${cm.metadata.labels[label]}", the sidecar loads "${value}"`);
+        if (label !== undefined && cm.metadata.labels[label] !== value)
+            add(object, `metadata.labels.${label}`, `is "${cm.metadata.labels[label]}", the sidecar loads "${value}"`);
         const searched = namespaces.length === 0 ? [release!.namespace] : namespaces;
-        if (!searched.includes("ALL") && !searched.includes(cm.metadata.namespace)) add(object, "metadata.namespace", `the sidecar watches ${searched.join(", ")} only`);
-        for (const key of Object.keys(cm.data ?? {})) if (!key.endsWith(".json")) add(object, `data.${key}`, "the sidecar provisions *.json files only");
+        if (!searched.includes("ALL") && !searched.includes(cm.metadata.namespace))
+            add(object, "metadata.namespace", `the sidecar watches ${searched.join(", ")} only`);
+        for (const key of Object.keys(cm.data ?? {}))
+            if (!key.endsWith(".json")) add(object, `data.${key}`, "the sidecar provisions *.json files only");
     }
-    const datasourceUids = ((grafana.additionalDataSources ?? []) as Record<string, any>[]).map((d) => d.uid).filter((u): u is string => typeof u === "string");
-    if (grafana.sidecar?.datasources?.defaultDatasourceEnabled !== false) datasourceUids.push(grafana.sidecar?.datasources?.uid ?? "prometheus");
+    const datasourceUids = ((grafana.additionalDataSources ?? []) as Record<string, any>[])
+        .map((d) => d.uid)
+        .filter((u): u is string => typeof u === "string");
+    if (grafana.sidecar?.datasources?.defaultDatasourceEnabled !== false)
+        datasourceUids.push(grafana.sidecar?.datasources?.uid ?? "prometheus");
     const dashboards = dashboardsInManifests(labelled, label ?? "grafana_dashboard");
-    if (dashboards.length === 0) add(where, "grafana", "Grafana runs but no dashboard ConfigMap is declared", "warning");
+    if (dashboards.length === 0)
+        add(where, "grafana", "Grafana runs but no dashboard ConfigMap is declared", "warning");
     const problems = [...dashboardStructureProblems(dashboards, datasourceUids), ...sdkSchemaProblems(dashboards)];
     const promtool = options.promtool ?? promtoolAvailable();
     if (promtool) problems.push(...promqlProblems(dashboards.flatMap(dashboardQueries)));
-    else if (dashboards.length > 0) add("(dashboards)", "expr", "promtool is not installed: dashboard queries were not parsed", options.ci ? "error" : "warning");
+    else if (dashboards.length > 0)
+        add(
+            "(dashboards)",
+            "expr",
+            "promtool is not installed: dashboard queries were not parsed",
+            options.ci ? "error" : "warning",
+        );
     for (const p of problems) add(p.where, p.field, p.message);
     return findings;
 }

@@ -16,7 +16,9 @@ const EXPOSED = [
 ] as const;
 
 function portsOf(rule: Record<string, any>): number[] {
-    return (rule.toPorts ?? []).flatMap((p: Record<string, any>) => (p.ports ?? []).map((q: Record<string, any>) => Number(q.port)));
+    return (rule.toPorts ?? []).flatMap((p: Record<string, any>) =>
+        (p.ports ?? []).map((q: Record<string, any>) => Number(q.port)),
+    );
 }
 
 export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
@@ -24,33 +26,63 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
     const policies = plan.manifests.filter((o) => o.kind === "CiliumNetworkPolicy");
     for (const policy of policies) {
         const object = `CiliumNetworkPolicy/${policy.metadata?.namespace}/${policy.metadata?.name}`;
-        const add = (field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+        const add = (field: string, message: string) =>
+            findings.push({ severity: "error", stack: plan.stack, object, field, message });
         const selector: Record<string, string> = policy.spec?.endpointSelector?.matchLabels ?? {};
         const target = EXPOSED.find(({ label: [k, v] }) => selector[k] === v);
         if (target === undefined) {
-            add("spec.endpointSelector", "selects pods no LoadBalancer exposes: only Prometheus, Grafana, Query and Alertmanager need node-sourced ingress");
+            add(
+                "spec.endpointSelector",
+                "selects pods no LoadBalancer exposes: only Prometheus, Grafana, Query and Alertmanager need node-sourced ingress",
+            );
             continue;
         }
         for (const rule of policy.spec?.ingress ?? []) {
             for (const key of Object.keys(rule)) {
-                if (key !== "fromEntities" && key !== "toPorts") add(`spec.ingress.${key}`, "node-sourced rules admit the cluster's nodes only (fromEntities); sources belong in the NetworkPolicy");
+                if (key !== "fromEntities" && key !== "toPorts")
+                    add(
+                        `spec.ingress.${key}`,
+                        "node-sourced rules admit the cluster's nodes only (fromEntities); sources belong in the NetworkPolicy",
+                    );
             }
             for (const entity of rule.fromEntities ?? []) {
-                if (!NODE_ENTITIES.includes(entity)) add("spec.ingress.fromEntities", `admits ${entity}: only the cluster's nodes (${NODE_ENTITIES.join(", ")}) forward load-balanced traffic`);
+                if (!NODE_ENTITIES.includes(entity))
+                    add(
+                        "spec.ingress.fromEntities",
+                        `admits ${entity}: only the cluster's nodes (${NODE_ENTITIES.join(", ")}) forward load-balanced traffic`,
+                    );
             }
             const ports = portsOf(rule);
-            if (ports.length === 0) add("spec.ingress.toPorts", `opens every port of ${target.what} to the nodes: name port ${target.port}`);
-            for (const port of ports) if (port !== target.port) add("spec.ingress.toPorts", `opens port ${port} of ${target.what}; only ${target.port} is behind the LoadBalancer`);
+            if (ports.length === 0)
+                add(
+                    "spec.ingress.toPorts",
+                    `opens every port of ${target.what} to the nodes: name port ${target.port}`,
+                );
+            for (const port of ports)
+                if (port !== target.port)
+                    add(
+                        "spec.ingress.toPorts",
+                        `opens port ${port} of ${target.what}; only ${target.port} is behind the LoadBalancer`,
+                    );
         }
     }
-    const exposesSidecars = plan.manifests.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("prometheus-"));
+    const exposesSidecars = plan.manifests.some(
+        (o) =>
+            o.kind === "Service" &&
+            o.spec?.type === "LoadBalancer" &&
+            String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("prometheus-"),
+    );
     for (const target of EXPOSED) {
         const needed = target.role === "edge" ? exposesSidecars : plan.outputs.role === "central";
         if (!needed) continue;
         const covered = policies.some(
             (p) =>
                 p.spec?.endpointSelector?.matchLabels?.[target.label[0]] === target.label[1] &&
-                (p.spec?.ingress ?? []).some((r: Record<string, any>) => NODE_ENTITIES.every((e) => (r.fromEntities ?? []).includes(e)) && portsOf(r).includes(target.port)),
+                (p.spec?.ingress ?? []).some(
+                    (r: Record<string, any>) =>
+                        NODE_ENTITIES.every((e) => (r.fromEntities ?? []).includes(e)) &&
+                        portsOf(r).includes(target.port),
+                ),
         );
         if (!covered) {
             findings.push({

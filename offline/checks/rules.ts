@@ -31,7 +31,11 @@ export function ruleFiles(plan: RenderedPlan): RuleFileInPlan[] {
         if (o.kind === "PrometheusRule") files.push({ origin, ruler: false, groups: o.spec?.groups ?? [] });
         if (o.kind === "ConfigMap" && o.metadata?.labels?.["app.kubernetes.io/component"] === "ruler") {
             for (const [key, text] of Object.entries(o.data ?? {})) {
-                files.push({ origin: `${origin}:${key}`, ruler: true, groups: ((yaml.load(String(text)) as { groups?: Record<string, any>[] }) ?? {}).groups ?? [] });
+                files.push({
+                    origin: `${origin}:${key}`,
+                    ruler: true,
+                    groups: ((yaml.load(String(text)) as { groups?: Record<string, any>[] }) ?? {}).groups ?? [],
+                });
             }
         }
     }
@@ -43,10 +47,17 @@ export function ruleStructureProblems(file: RuleFileInPlan): string[] {
     const problems: string[] = [];
     for (const group of file.groups) {
         const strategy = group.partial_response_strategy;
-        if (strategy !== undefined && !file.ruler) problems.push(`group ${group.name}: partial_response_strategy is a Thanos Ruler field; Prometheus rejects the file`);
-        if (strategy !== undefined && strategy !== "warn" && strategy !== "abort") problems.push(`group ${group.name}: partial_response_strategy must be warn or abort (got ${JSON.stringify(strategy)})`);
+        if (strategy !== undefined && !file.ruler)
+            problems.push(
+                `group ${group.name}: partial_response_strategy is a Thanos Ruler field; Prometheus rejects the file`,
+            );
+        if (strategy !== undefined && strategy !== "warn" && strategy !== "abort")
+            problems.push(
+                `group ${group.name}: partial_response_strategy must be warn or abort (got ${JSON.stringify(strategy)})`,
+            );
         for (const rule of group.rules ?? []) {
-            if (rule.alert !== undefined && typeof rule.annotations?.runbook_url !== "string") problems.push(`alert ${rule.alert}: no runbook_url annotation`);
+            if (rule.alert !== undefined && typeof rule.annotations?.runbook_url !== "string")
+                problems.push(`alert ${rule.alert}: no runbook_url annotation`);
         }
     }
     return problems;
@@ -56,12 +67,19 @@ export function checkRuleFiles(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
     const files = ruleFiles(plan);
     for (const file of files) {
-        for (const message of ruleStructureProblems(file)) findings.push({ severity: "error", stack: plan.stack, object: file.origin, field: "groups", message });
+        for (const message of ruleStructureProblems(file))
+            findings.push({ severity: "error", stack: plan.stack, object: file.origin, field: "groups", message });
     }
     if (files.length === 0) return findings;
     if (!promtoolAvailable()) {
         const severity = process.env.CI === "true" ? "error" : "warning";
-        findings.push({ severity, stack: plan.stack, object: "(rule files)", field: "-", message: "promtool is not installed: rule files not checked (Debian: apt-get install prometheus)" });
+        findings.push({
+            severity,
+            stack: plan.stack,
+            object: "(rule files)",
+            field: "-",
+            message: "promtool is not installed: rule files not checked (Debian: apt-get install prometheus)",
+        });
         return findings;
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-rules-"));
@@ -72,7 +90,13 @@ export function checkRuleFiles(plan: RenderedPlan): Finding[] {
             fs.writeFileSync(path.join(dir, name), JSON.stringify({ groups }));
             const result = promtool(["check", "rules", name], dir);
             if (result.status !== 0) {
-                findings.push({ severity: "error", stack: plan.stack, object: file.origin, field: "groups", message: `promtool check rules: ${result.output.trim().replace(/\s+/g, " ")}` });
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: file.origin,
+                    field: "groups",
+                    message: `promtool check rules: ${result.output.trim().replace(/\s+/g, " ")}`,
+                });
             }
         }
     } finally {

@@ -26,7 +26,8 @@ export function configObjectBytes(o: Record<string, any>): number {
     let bytes = 0;
     for (const field of ["data", "stringData", "binaryData"]) {
         for (const [key, value] of Object.entries((o[field] ?? {}) as Record<string, unknown>)) {
-            bytes += Buffer.byteLength(key) + Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value));
+            bytes +=
+                Buffer.byteLength(key) + Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value));
         }
     }
     return bytes;
@@ -34,7 +35,8 @@ export function configObjectBytes(o: Record<string, any>): number {
 
 export function checkScale(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
-    const add = (object: string, field: string, message: string) => findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const add = (object: string, field: string, message: string) =>
+        findings.push({ severity: "error", stack: plan.stack, object, field, message });
     for (const object of plan.manifests) {
         const pod = podSpecOf(object);
         for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
@@ -42,7 +44,11 @@ export function checkScale(plan: RenderedPlan): Finding[] {
                 for (const [i, arg] of ((container[field] ?? []) as unknown[]).entries()) {
                     const bytes = Buffer.byteLength(String(arg));
                     if (bytes > MAX_ARGUMENT_BYTES) {
-                        add(objectName(object), `containers[${container.name}].${field}[${i}]`, `is ${Math.ceil(bytes / 1024)} KiB, over Linux's 128 KiB per argument: the container cannot start; move it to a mounted file`);
+                        add(
+                            objectName(object),
+                            `containers[${container.name}].${field}[${i}]`,
+                            `is ${Math.ceil(bytes / 1024)} KiB, over Linux's 128 KiB per argument: the container cannot start; move it to a mounted file`,
+                        );
                     }
                 }
             }
@@ -50,16 +56,27 @@ export function checkScale(plan: RenderedPlan): Finding[] {
         if (object.kind === "ConfigMap" || object.kind === "Secret") {
             const bytes = configObjectBytes(object);
             if (bytes > MAX_CONFIG_OBJECT_BYTES) {
-                add(objectName(object), "data", `holds ${Math.ceil(bytes / 1024)} KiB, near the API server's 1 MiB limit for ${object.kind}s: split it`);
+                add(
+                    objectName(object),
+                    "data",
+                    `holds ${Math.ceil(bytes / 1024)} KiB, near the API server's 1 MiB limit for ${object.kind}s: split it`,
+                );
             }
         }
     }
     for (const query of thanosContainers(plan).filter((t) => t.component === "query")) {
         const file = readDocument(plan, query.object, query.container, query.flags, "endpoint.sd-config");
-        const endpoints = ((file?.document as { endpoints?: { address?: string }[] } | undefined)?.endpoints ?? []).map((e) => e.address);
+        const endpoints = ((file?.document as { endpoints?: { address?: string }[] } | undefined)?.endpoints ?? []).map(
+            (e) => e.address,
+        );
         const seen = new Set<string | undefined>();
         for (const address of endpoints) {
-            if (seen.has(address)) add(objectName(query.object), file!.where, `names ${address} more than once: Query would dial that replica twice`);
+            if (seen.has(address))
+                add(
+                    objectName(query.object),
+                    file!.where,
+                    `names ${address} more than once: Query would dial that replica twice`,
+                );
             seen.add(address);
         }
     }

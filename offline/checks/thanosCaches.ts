@@ -39,7 +39,10 @@ export function inMemoryCaches(component: string, flags: Flags): Record<string, 
         const indexConfig = jsonFlag(flags, "index-cache.config");
         return {
             // --index-cache-size is ignored once --index-cache.config is given (Thanos' help); its default is 250MB.
-            "index cache": indexConfig !== undefined ? inMemoryBytes(indexConfig, 250 * MB) : (thanosBytes(flags.get("index-cache-size")?.[0]) ?? 250 * MB),
+            "index cache":
+                indexConfig !== undefined
+                    ? inMemoryBytes(indexConfig, 250 * MB)
+                    : (thanosBytes(flags.get("index-cache-size")?.[0]) ?? 250 * MB),
             "chunk pool": thanosBytes(flags.get("chunk-pool-size")?.[0]) ?? 2048 * MB,
             "caching bucket": inMemoryBytes(jsonFlag(flags, "store.caching-bucket.config"), 1024 * MB),
         };

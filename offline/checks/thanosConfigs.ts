@@ -20,7 +20,10 @@ export const DOCUMENT_FLAGS: Record<string, ThanosConfigDocument> = {
 type Manifest = Record<string, any>;
 
 /** A file's content as a container sees it: from the ConfigMap volume mounted over its path. */
-export type FileContent = { found: "configMap"; configMap: string; key: string; text: string } | { found: "secret"; secret: string } | { found: "none" };
+export type FileContent =
+    | { found: "configMap"; configMap: string; key: string; text: string }
+    | { found: "secret"; secret: string }
+    | { found: "none" };
 
 function podOf(object: Manifest): Manifest {
     return object.spec?.template?.spec ?? {};
@@ -33,13 +36,21 @@ export function containerFile(plan: RenderedPlan, object: Manifest, container: M
     const key = mount.subPath ?? file.slice(mount.mountPath.length + 1);
     const volume = (podOf(object).volumes ?? []).find((v: Manifest) => v.name === mount.name);
     const fromProjection = (volume?.projected?.sources ?? []).map((s: Manifest) => s.configMap ?? s.secret);
-    if (volume?.secret !== undefined || (volume?.projected?.sources ?? []).some((s: Manifest) => s.secret !== undefined)) {
-        return { found: "secret", secret: volume.secret?.secretName ?? fromProjection.map((s: Manifest) => s.name).join(",") };
+    if (
+        volume?.secret !== undefined ||
+        (volume?.projected?.sources ?? []).some((s: Manifest) => s.secret !== undefined)
+    ) {
+        return {
+            found: "secret",
+            secret: volume.secret?.secretName ?? fromProjection.map((s: Manifest) => s.name).join(","),
+        };
     }
     const configMapName = volume?.configMap?.name;
     if (configMapName === undefined) return { found: "none" };
     const namespace = object.metadata?.namespace;
-    const configMap = plan.manifests.find((o) => o.kind === "ConfigMap" && o.metadata?.name === configMapName && o.metadata?.namespace === namespace);
+    const configMap = plan.manifests.find(
+        (o) => o.kind === "ConfigMap" && o.metadata?.name === configMapName && o.metadata?.namespace === namespace,
+    );
     const text = configMap?.data?.[key];
     return typeof text === "string" ? { found: "configMap", configMap: configMapName, key, text } : { found: "none" };
 }
@@ -58,7 +69,11 @@ export function readDocument(
     if (file === undefined) return undefined;
     const content = containerFile(plan, object, container, file);
     if (content.found === "secret") return undefined;
-    if (content.found === "none") return { where: `--${flag}-file`, problem: `${file} is not in a ConfigMap or Secret mounted into the container: Thanos would not start` };
+    if (content.found === "none")
+        return {
+            where: `--${flag}-file`,
+            problem: `${file} is not in a ConfigMap or Secret mounted into the container: Thanos would not start`,
+        };
     return parse(`--${flag}-file (ConfigMap ${content.configMap}, key ${content.key})`, content.text);
 }
 
@@ -77,9 +92,16 @@ export function checkThanosConfigs(plan: RenderedPlan): Finding[] {
         for (const [flag, document] of Object.entries(DOCUMENT_FLAGS)) {
             const read = readDocument(plan, object, container, flags, flag);
             if (read === undefined) continue;
-            const problems = read.problem !== undefined ? [read.problem] : thanosConfigProblems(document, read.document);
+            const problems =
+                read.problem !== undefined ? [read.problem] : thanosConfigProblems(document, read.document);
             for (const problem of problems) {
-                findings.push({ severity: "error", stack: plan.stack, object: name, field: read.where, message: `${problem} (Thanos v0.42.4 ${document})` });
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: name,
+                    field: read.where,
+                    message: `${problem} (Thanos v0.42.4 ${document})`,
+                });
             }
         }
     }

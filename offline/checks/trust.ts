@@ -10,12 +10,24 @@ export function checkTrust(plans: RenderedPlan[]): Finding[] {
     for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
         const secretOutputs: string[] = JSON.parse(edge.files["outputs.json"] ?? "{}").secretOutputNames ?? [];
         for (const name of secretOutputs) {
-            findings.push({ severity: "error", stack: edge.stack, object: "(stack)", field: `output ${name}`, message: "is secret: an edge exports public material only; a key belongs to the stack that uses it" });
+            findings.push({
+                severity: "error",
+                stack: edge.stack,
+                object: "(stack)",
+                field: `output ${name}`,
+                message: "is secret: an edge exports public material only; a key belongs to the stack that uses it",
+            });
         }
         const tls = edge.outputs.grpcTls;
         if (tls?.enabled !== true || central === undefined) continue;
         if (typeof deploymentCa !== "string" || deploymentCa === "") {
-            findings.push({ severity: "error", stack: central.stack, object: "(stack)", field: "output deploymentCaCertificate", message: `is missing, but ${edge.stack} serves mTLS: Query has no client certificate the edge could trust` });
+            findings.push({
+                severity: "error",
+                stack: central.stack,
+                object: "(stack)",
+                field: "output deploymentCaCertificate",
+                message: `is missing, but ${edge.stack} serves mTLS: Query has no client certificate the edge could trust`,
+            });
         } else if ((tls.clientCaCertificate ?? "").trim() !== deploymentCa.trim()) {
             findings.push({
                 severity: "warning",

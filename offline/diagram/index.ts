@@ -43,7 +43,8 @@ export function readmeBlock(mermaid: string): string {
 export function replaceReadmeBlock(readme: string, mermaid: string): string {
     const begin = readme.indexOf(README_BEGIN);
     const end = readme.indexOf(README_END);
-    if (begin < 0 || end < begin) throw new Error(`README.md has no generated architecture block (${README_BEGIN} ... ${README_END})`);
+    if (begin < 0 || end < begin)
+        throw new Error(`README.md has no generated architecture block (${README_BEGIN} ... ${README_END})`);
     return readme.slice(0, begin) + readmeBlock(mermaid) + readme.slice(end + README_END.length);
 }
 
@@ -51,12 +52,15 @@ export async function main(argv: string[], projectDir: string = PROJECT_DIR): Pr
     const at = argv.indexOf("--out");
     const outDir = at >= 0 ? path.resolve(argv[at + 1] ?? "") : path.join(projectDir, "out");
     const unknown = argv.filter((a, i) => a !== "--update" && a !== "--out" && argv[i - 1] !== "--out");
-    if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]}; usage: npm run diagram -- [--update] [--out DIR]`);
+    if (unknown.length > 0)
+        throw new Error(`unknown argument ${unknown[0]}; usage: npm run diagram -- [--update] [--out DIR]`);
     const drawing = await draw(outDir);
     fs.writeFileSync(path.join(outDir, "architecture.dot"), drawing.dot);
     fs.writeFileSync(path.join(outDir, "architecture.mmd"), drawing.mermaid);
     fs.writeFileSync(path.join(outDir, "architecture.svg"), drawing.svg);
-    const written = ["architecture.svg", "architecture.mmd", "architecture.dot"].map((f) => path.relative(process.cwd(), path.join(outDir, f)));
+    const written = ["architecture.svg", "architecture.mmd", "architecture.dot"].map((f) =>
+        path.relative(process.cwd(), path.join(outDir, f)),
+    );
     if (argv.includes("--update")) {
         const docs = path.join(projectDir, "docs");
         fs.mkdirSync(docs, { recursive: true });

@@ -33,13 +33,18 @@ interface Target {
     strict?: boolean;
 }
 
-const NOT_ADDRESSES = /(^|[.-])(http-address|grpc-address|address|data-dir|log\.|label|rule-file|tsdb\.|web\.|alert\.query-url|external-prefix)/;
+const NOT_ADDRESSES =
+    /(^|[.-])(http-address|grpc-address|address|data-dir|log\.|label|rule-file|tsdb\.|web\.|alert\.query-url|external-prefix)/;
 const HOST_PORT = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([A-Za-z0-9_.-]+):([0-9]{1,5})(?:\/.*)?$/;
 const isIp = (host: string) => /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
 
 function tlsOf(node: Record<string, any>, inherited: Tls): Tls {
     // Thanos' endpoint config (`client_config`, older `grpc_client_config`), Prometheus-style `tls_config`.
-    const cfg = node.client_config?.tls_config ?? node.grpc_client_config?.tls_config ?? node.tls_config ?? node.http_config?.tls_config;
+    const cfg =
+        node.client_config?.tls_config ??
+        node.grpc_client_config?.tls_config ??
+        node.tls_config ??
+        node.http_config?.tls_config;
     if (cfg && typeof cfg === "object" && cfg.enabled !== false) return cfg.cert_file || cfg.cert ? "mTLS" : "TLS";
     if (node.scheme === "https") return "TLS";
     if (node.scheme === "http") return "plaintext";
@@ -64,7 +69,8 @@ function walk(node: unknown, inherited: Tls, out: Target[]): void {
         out.push({ address: obj.address, tls: tls === "unknown" ? "plaintext" : tls, strict: obj.strict === true });
     }
     for (const [key, value] of Object.entries(obj)) {
-        if (key === "address" || key.endsWith("_file") || key === "tls_config" || key.endsWith("client_config")) continue;
+        if (key === "address" || key.endsWith("_file") || key === "tls_config" || key.endsWith("client_config"))
+            continue;
         walk(value, tls, out);
     }
 }
@@ -104,14 +110,21 @@ function kindOf(flag: string, strict?: boolean): string {
 
 /** Shortens in-cluster names and joins replicas: `thanos-store-{0,1}.thanos-store:10901`. */
 export function shortAddresses(addresses: string[]): string[] {
-    const short = addresses.map((a) => a.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "").replace(/\.[a-z0-9-]+\.svc(\.[a-z0-9.-]+)?(?=:|$)/, ""));
+    const short = addresses.map((a) =>
+        a
+            .replace(/^[a-z]+:\/\//, "")
+            .replace(/\/.*$/, "")
+            .replace(/\.[a-z0-9-]+\.svc(\.[a-z0-9.-]+)?(?=:|$)/, ""),
+    );
     const groups = new Map<string, string[]>();
     for (const a of short) {
         const m = /^([a-z0-9-]+)-([0-9]+)(\..*)$/.exec(a);
         const key = m ? `${m[1]}-{}${m[3]}` : a;
         groups.set(key, [...(groups.get(key) ?? []), m ? m[2] : ""]);
     }
-    const joined = [...groups.entries()].map(([key, ordinals]) => (key.includes("{}") ? key.replace("{}", ordinals.length > 1 ? `{${ordinals.join(",")}}` : ordinals[0]) : key));
+    const joined = [...groups.entries()].map(([key, ordinals]) =>
+        key.includes("{}") ? key.replace("{}", ordinals.length > 1 ? `{${ordinals.join(",")}}` : ordinals[0]) : key,
+    );
     // One address with several ports: 192.168.101.211:10901, :10911.
     const byHost = new Map<string, string[]>();
     for (const a of joined) {
@@ -168,7 +181,8 @@ export function wire(all: StackFacts[], bucketList: Bucket[]): Wiring {
                     const [, flag, raw] = m;
                     const value = raw.replace(/^'(.*)'$/, "$1");
                     if (flag === "objstore.config-file" || flag === "objstore.config") {
-                        if (bucket) add(component.id, bucket.id, "objstore (S3)", facts.outputs.objstore.endpoint, storeTls);
+                        if (bucket)
+                            add(component.id, bucket.id, "objstore (S3)", facts.outputs.objstore.endpoint, storeTls);
                         continue;
                     }
                     const targets: Target[] = [];
@@ -179,7 +193,14 @@ export function wire(all: StackFacts[], bucketList: Bucket[]): Wiring {
                     } else if (!NOT_ADDRESSES.test(flag) && HOST_PORT.test(value) && !value.includes("0.0.0.0")) {
                         targets.push({ address: value, tls: /^https:/.test(value) ? "TLS" : "plaintext" });
                     }
-                    for (const t of targets) add(component.id, resolve(facts, t.address), kindOf(flag, t.strict), t.address, t.tls === "unknown" ? "plaintext" : t.tls);
+                    for (const t of targets)
+                        add(
+                            component.id,
+                            resolve(facts, t.address),
+                            kindOf(flag, t.strict),
+                            t.address,
+                            t.tls === "unknown" ? "plaintext" : t.tls,
+                        );
                 }
             }
         }
@@ -190,10 +211,19 @@ export function wire(all: StackFacts[], bucketList: Bucket[]): Wiring {
                 add(prometheus.id, bucket.id, "objstore (S3), 2h blocks", facts.outputs.objstore.endpoint, storeTls);
             }
             const grafana = facts.components.find((c) => c.label === "Grafana");
-            const sources = [...(values.grafana?.additionalDataSources ?? []), ...(values.grafana?.datasources?.["datasources.yaml"]?.datasources ?? [])];
+            const sources = [
+                ...(values.grafana?.additionalDataSources ?? []),
+                ...(values.grafana?.datasources?.["datasources.yaml"]?.datasources ?? []),
+            ];
             for (const ds of sources) {
                 if (!grafana || typeof ds?.url !== "string") continue;
-                add(grafana.id, resolve(facts, ds.url), `datasource ${ds.name ?? ds.type}`, ds.url, ds.url.startsWith("https:") ? "TLS" : "plaintext");
+                add(
+                    grafana.id,
+                    resolve(facts, ds.url),
+                    `datasource ${ds.name ?? ds.type}`,
+                    ds.url,
+                    ds.url.startsWith("https:") ? "TLS" : "plaintext",
+                );
             }
         }
     }
@@ -207,9 +237,11 @@ export function objstoreTls(all: StackFacts[], endpoint: string | undefined): Tl
     for (const facts of all) {
         for (const r of facts.resources) {
             if (r.type !== "pulumi:providers:aws") continue;
-            const endpoints = typeof r.inputs?.endpoints === "string" ? parseDoc(r.inputs.endpoints) : r.inputs?.endpoints;
+            const endpoints =
+                typeof r.inputs?.endpoints === "string" ? parseDoc(r.inputs.endpoints) : r.inputs?.endpoints;
             for (const url of Object.values(((endpoints as any[]) ?? [])[0] ?? {})) {
-                if (typeof url === "string" && url.replace(/^[a-z]+:\/\//, "") === endpoint) return url.startsWith("https:") ? "TLS" : "plaintext";
+                if (typeof url === "string" && url.replace(/^[a-z]+:\/\//, "") === endpoint)
+                    return url.startsWith("https:") ? "TLS" : "plaintext";
             }
         }
     }
@@ -223,7 +255,9 @@ export function exposureTls(facts: StackFacts[], e: Exposure): Tls {
     const service = stack.services.find((s) => s.name === e.service);
     const portName = service?.ports.find((p) => p.port === e.port)?.name ?? "";
     if (component.label === "Prometheus" && portName === "grpc") {
-        const tls = stack.helmValues.map((v) => v.prometheus?.prometheusSpec?.thanos?.grpcServerTlsConfig).find(Boolean);
+        const tls = stack.helmValues
+            .map((v) => v.prometheus?.prometheusSpec?.thanos?.grpcServerTlsConfig)
+            .find(Boolean);
         return tls ? (tls.caFile || tls.ca ? "mTLS" : "TLS") : "plaintext";
     }
     const args = component.containers.flatMap((c) => c.args);

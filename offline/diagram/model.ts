@@ -80,12 +80,20 @@ function titleOf(obj: Record<string, any>): string {
     const labels = obj.metadata?.labels ?? {};
     const base = labels["app.kubernetes.io/component"] ?? obj.metadata?.name;
     const product = labels["app.kubernetes.io/name"];
-    const words = String(base).split(/[-_]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
-    return product && !String(base).includes(product) ? `${product.charAt(0).toUpperCase()}${product.slice(1)} ${words}` : words;
+    const words = String(base)
+        .split(/[-_]/)
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(" ");
+    return product && !String(base).includes(product)
+        ? `${product.charAt(0).toUpperCase()}${product.slice(1)} ${words}`
+        : words;
 }
 
 /** kube-prometheus-stack's own components, from its values (names follow the chart's conventions). */
-function chartComponents(stack: string, release: Record<string, any>): { components: Component[]; services: Service[] } {
+function chartComponents(
+    stack: string,
+    release: Record<string, any>,
+): { components: Component[]; services: Service[] } {
     const values = release.values ?? {};
     const full = values.fullnameOverride ?? release.name;
     const components: Component[] = [];
@@ -135,10 +143,12 @@ function chartComponents(stack: string, release: Record<string, any>): { compone
 export function loadStackFacts(dir: string): StackFacts {
     const stack = path.basename(dir);
     const manifests = read(path.join(dir, "manifests.yaml"));
-    const objects = (manifests ? yaml.loadAll(manifests) : []).filter((o): o is Record<string, any> => !!o && typeof o === "object");
+    const objects = (manifests ? yaml.loadAll(manifests) : []).filter(
+        (o): o is Record<string, any> => !!o && typeof o === "object",
+    );
     const outputsFile = JSON.parse(read(path.join(dir, "outputs.json")) ?? "{}");
     const outputs = (outputsFile.outputs ?? {}) as Record<string, any>;
-    const releases = ((yaml.load(read(path.join(dir, "helm-releases.yaml")) ?? "[]") ?? []) as Record<string, any>[]);
+    const releases = (yaml.load(read(path.join(dir, "helm-releases.yaml")) ?? "[]") ?? []) as Record<string, any>[];
     const resources = JSON.parse(read(path.join(dir, "resources.json")) ?? "[]") as Record<string, any>[];
 
     const components: Component[] = [];
@@ -154,7 +164,10 @@ export function loadStackFacts(dir: string): StackFacts {
                 label: titleOf(obj),
                 replicas: obj.kind === "DaemonSet" ? 0 : Number(obj.spec?.replicas ?? 1),
                 podLabels: pod.metadata?.labels ?? {},
-                containers: (pod.spec?.containers ?? []).map((c: any) => ({ args: [...(c.command ?? []), ...(c.args ?? [])].map(String), volumeMounts: c.volumeMounts ?? [] })),
+                containers: (pod.spec?.containers ?? []).map((c: any) => ({
+                    args: [...(c.command ?? []), ...(c.args ?? [])].map(String),
+                    volumeMounts: c.volumeMounts ?? [],
+                })),
                 volumes: pod.spec?.volumes ?? [],
                 serviceNames: [],
             });
@@ -178,14 +191,27 @@ export function loadStackFacts(dir: string): StackFacts {
         services.push(...chart.services);
     }
     const cluster = { stack, name: String(outputs.clusterName ?? stack), role: String(outputs.role ?? "?") };
-    return { cluster, components, services, configMaps, helmValues: releases.map((r) => r.values ?? {}), outputs, resources };
+    return {
+        cluster,
+        components,
+        services,
+        configMaps,
+        helmValues: releases.map((r) => r.values ?? {}),
+        outputs,
+        resources,
+    };
 }
 
 /** The component a Service's selector picks: by pod name (per-replica Services) or by labels. */
-export function selectedComponent(components: Component[], selector: Record<string, string>): { component: Component; pod?: string } | undefined {
+export function selectedComponent(
+    components: Component[],
+    selector: Record<string, string>,
+): { component: Component; pod?: string } | undefined {
     const podName = selector["statefulset.kubernetes.io/pod-name"];
     if (podName) {
-        const component = components.find((c) => new RegExp(`^${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9]+$`).test(podName));
+        const component = components.find((c) =>
+            new RegExp(`^${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9]+$`).test(podName),
+        );
         return component ? { component, pod: podName } : undefined;
     }
     const keys = Object.keys(selector);
@@ -201,7 +227,14 @@ export function exposures(facts: StackFacts): Exposure[] {
         const target = selectedComponent(facts.components, svc.selector);
         if (!target) continue;
         for (const port of svc.ports) {
-            found.push({ stack: facts.cluster.stack, address: svc.address, port: port.port, service: svc.name, component: target.component.id, pod: target.pod });
+            found.push({
+                stack: facts.cluster.stack,
+                address: svc.address,
+                port: port.port,
+                service: svc.name,
+                component: target.component.id,
+                pod: target.pod,
+            });
         }
     }
     return found;
@@ -212,7 +245,8 @@ export function buckets(facts: StackFacts[]): Bucket[] {
     for (const f of facts) {
         if (typeof f.outputs.objstore?.bucket === "string") names.add(f.outputs.objstore.bucket);
         for (const b of Object.values(f.outputs.buckets ?? {})) if (typeof b === "string") names.add(b);
-        for (const r of f.resources) if (r.type === "aws:s3/bucket:Bucket" && typeof r.inputs?.bucket === "string") names.add(r.inputs.bucket);
+        for (const r of f.resources)
+            if (r.type === "aws:s3/bucket:Bucket" && typeof r.inputs?.bucket === "string") names.add(r.inputs.bucket);
     }
     return [...names].sort().map((name) => ({ id: nodeId("bucket", name), name }));
 }

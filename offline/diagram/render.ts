@@ -21,7 +21,9 @@ export function readArchitecture(outDir: string): Architecture {
         .map((d) => path.join(outDir, d));
     if (dirs.length === 0) throw new Error(`no rendered stack in ${outDir}: run \`npm run render\` first`);
     const rank = (f: StackFacts) => (f.cluster.role === "central" ? 0 : 1);
-    const facts = dirs.map(loadStackFacts).sort((a, b) => rank(a) - rank(b) || a.cluster.stack.localeCompare(b.cluster.stack));
+    const facts = dirs
+        .map(loadStackFacts)
+        .sort((a, b) => rank(a) - rank(b) || a.cluster.stack.localeCompare(b.cluster.stack));
     const bucketList = buckets(facts);
     const objectStore = facts.map((f) => f.outputs.objstore?.endpoint).find((e) => typeof e === "string");
     return { facts, buckets: bucketList, wiring: wire(facts, bucketList), objectStore };
@@ -59,7 +61,9 @@ export function graph(arch: Architecture): { groups: Group[]; loose: Node[]; edg
             label: [`${c.label}${c.replicas > 1 ? ` x${c.replicas}` : ""}`, ...(c.extra ? [`+ ${c.extra}`] : [])],
             shape: "box",
         }));
-        for (const address of [...new Set(arch.wiring.exposures.filter((e) => e.stack === f.cluster.stack).map((e) => e.address))]) {
+        for (const address of [
+            ...new Set(arch.wiring.exposures.filter((e) => e.stack === f.cluster.stack).map((e) => e.address)),
+        ]) {
             nodes.push({ id: nodeId("lb", address), label: [`LoadBalancer ${address}`], shape: "lb" });
         }
         return { id: nodeId("cluster", f.cluster.stack), label: `${f.cluster.name} (${f.cluster.role})`, nodes };
@@ -80,7 +84,12 @@ export function graph(arch: Architecture): { groups: Group[]; loose: Node[]; edg
     }
     for (const [key, list] of exposuresByTarget) {
         const [from, to, tls] = key.split(">");
-        edges.push({ from, to, tls: tls as Tls, label: [...list.map((e) => `:${e.port}${e.pod ? ` → ${e.pod}` : ""}`), tls] });
+        edges.push({
+            from,
+            to,
+            tls: tls as Tls,
+            label: [...list.map((e) => `:${e.port}${e.pod ? ` → ${e.pod}` : ""}`), tls],
+        });
     }
     for (const l of arch.wiring.links) edges.push(linkEdge(l));
     return { groups, loose, edges };
@@ -90,12 +99,19 @@ function linkEdge(l: Link): Edge {
     return { from: l.from, to: l.to, tls: l.tls, label: [l.kind, ...l.addresses, l.tls] };
 }
 
-const dotString = (lines: string[]) => `"${lines.map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"')).join("\\n")}"`;
+const dotString = (lines: string[]) =>
+    `"${lines.map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"')).join("\\n")}"`;
 
 export function toDot(arch: Architecture): string {
     const g = graph(arch);
     const shape = (n: Node) =>
-        n.shape === "lb" ? 'shape=hexagon, fillcolor="#fff4d6"' : n.shape === "bucket" ? 'shape=cylinder, fillcolor="#e8eef9"' : n.shape === "external" ? 'shape=box, style="dashed"' : 'shape=box, style="rounded,filled", fillcolor="#ffffff"';
+        n.shape === "lb"
+            ? 'shape=hexagon, fillcolor="#fff4d6"'
+            : n.shape === "bucket"
+              ? 'shape=cylinder, fillcolor="#e8eef9"'
+              : n.shape === "external"
+                ? 'shape=box, style="dashed"'
+                : 'shape=box, style="rounded,filled", fillcolor="#ffffff"';
     const out = [
         "digraph architecture {",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=1.2, newrank=true];',
@@ -103,7 +119,11 @@ export function toDot(arch: Architecture): string {
         '  edge [fontname="Helvetica", fontsize=8];',
     ];
     for (const group of g.groups) {
-        out.push(`  subgraph ${group.id} {`, `    label=${dotString([group.label])};`, '    style="rounded"; color="#888888";');
+        out.push(
+            `  subgraph ${group.id} {`,
+            `    label=${dotString([group.label])};`,
+            '    style="rounded"; color="#888888";',
+        );
         for (const n of group.nodes) out.push(`    ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
         out.push("  }");
     }
@@ -112,7 +132,8 @@ export function toDot(arch: Architecture): string {
     out.push(
         '  subgraph cluster_legend { label="links"; style="rounded"; color="#bbbbbb";',
         ...(["mTLS", "TLS", "plaintext"] as Tls[]).map(
-            (tls, i) => `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; legend_${i}_a -> legend_${i}_b [label="${tls === "mTLS" ? "mutual TLS" : tls}", ${TLS_STYLE[tls]}];`,
+            (tls, i) =>
+                `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; legend_${i}_a -> legend_${i}_b [label="${tls === "mTLS" ? "mutual TLS" : tls}", ${TLS_STYLE[tls]}];`,
         ),
         "  }",
         "}",
@@ -126,7 +147,13 @@ export function toMermaid(arch: Architecture): string {
     const g = graph(arch);
     const node = (n: Node) => {
         const text = mermaidText(n.label);
-        return n.shape === "lb" ? `${n.id}{{${text}}}` : n.shape === "bucket" ? `${n.id}[(${text})]` : n.shape === "external" ? `${n.id}>${text}]` : `${n.id}(${text})`;
+        return n.shape === "lb"
+            ? `${n.id}{{${text}}}`
+            : n.shape === "bucket"
+              ? `${n.id}[(${text})]`
+              : n.shape === "external"
+                ? `${n.id}>${text}]`
+                : `${n.id}(${text})`;
     };
     const out = ["flowchart LR"];
     for (const group of g.groups) {

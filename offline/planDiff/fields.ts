@@ -15,7 +15,8 @@ export interface FieldChange {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
-const join = (base: string, key: string) => (base === "" ? key : /^[A-Za-z_$][\w$-]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`);
+const join = (base: string, key: string) =>
+    base === "" ? key : /^[A-Za-z_$][\w$-]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
 
 function scalarLines(value: unknown): string[] {
     return typeof value === "string" ? valueLines(value) : [JSON.stringify(value)];
@@ -29,10 +30,14 @@ function wholeLines(value: unknown): string[] {
 
 /** Lists of objects matched by an identifying field (containers by name, endpoints by address). */
 const IDENTITIES = ["name", "address", "alert", "record", "url", "key", "mountPath", "port"];
-function keyed(before: unknown[], after: unknown[]): { field: string; a: Map<string, unknown>; b: Map<string, unknown> } | undefined {
+function keyed(
+    before: unknown[],
+    after: unknown[],
+): { field: string; a: Map<string, unknown>; b: Map<string, unknown> } | undefined {
     for (const field of IDENTITIES) {
         const index = (list: unknown[]) => {
-            if (list.length === 0 || !list.every((e) => isObject(e) && isScalar(e[field]) && e[field] !== null)) return undefined;
+            if (list.length === 0 || !list.every((e) => isObject(e) && isScalar(e[field]) && e[field] !== null))
+                return undefined;
             const byKey = new Map(list.map((e) => [String((e as Record<string, unknown>)[field]), e]));
             return byKey.size === list.length ? byKey : undefined;
         };
@@ -46,7 +51,13 @@ function keyed(before: unknown[], after: unknown[]): { field: string; a: Map<str
 function valueChange(path: string, before: unknown, after: unknown): FieldChange {
     const long = (v: unknown) => v !== undefined && (isLong(v) || (!isScalar(v) && JSON.stringify(v).length > 100));
     if (long(before) || long(after)) {
-        return { path, lines: diffLines(before === undefined ? [] : wholeLines(before), after === undefined ? [] : wholeLines(after)) };
+        return {
+            path,
+            lines: diffLines(
+                before === undefined ? [] : wholeLines(before),
+                after === undefined ? [] : wholeLines(after),
+            ),
+        };
     }
     return { path, before, after };
 }

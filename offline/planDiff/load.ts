@@ -81,6 +81,10 @@ export function stackDirs(outDir: string): string[] {
     }
     return fs
         .readdirSync(outDir)
-        .filter((d) => fs.existsSync(path.join(outDir, d, "manifests.yaml")) || fs.existsSync(path.join(outDir, d, "outputs.json")))
+        .filter(
+            (d) =>
+                fs.existsSync(path.join(outDir, d, "manifests.yaml")) ||
+                fs.existsSync(path.join(outDir, d, "outputs.json")),
+        )
         .sort();
 }

@@ -22,8 +22,18 @@ export interface MemcachedClientConfig {
 }
 
 export type StoreIndexCacheConfig =
-    | { type: "IN-MEMORY"; config?: { max_size?: string | number; max_item_size?: string | number }; enabled_items?: ("Postings" | "Series" | "ExpandedPostings")[]; ttl?: string }
-    | { type: "MEMCACHED"; config: MemcachedClientConfig; enabled_items?: ("Postings" | "Series" | "ExpandedPostings")[]; ttl?: string };
+    | {
+          type: "IN-MEMORY";
+          config?: { max_size?: string | number; max_item_size?: string | number };
+          enabled_items?: ("Postings" | "Series" | "ExpandedPostings")[];
+          ttl?: string;
+      }
+    | {
+          type: "MEMCACHED";
+          config: MemcachedClientConfig;
+          enabled_items?: ("Postings" | "Series" | "ExpandedPostings")[];
+          ttl?: string;
+      };
 
 export interface StoreCachingBucketConfig {
     type: "IN-MEMORY" | "MEMCACHED" | "GROUPCACHE";
@@ -56,7 +66,10 @@ export const STORE_INDEX_CACHE_SCHEMA = {
     }),
     required: ["type"],
     allOf: [
-        backendConfig(["IN-MEMORY"], closedObject({ max_size: types.stringOrInteger, max_item_size: types.stringOrInteger })),
+        backendConfig(
+            ["IN-MEMORY"],
+            closedObject({ max_size: types.stringOrInteger, max_item_size: types.stringOrInteger }),
+        ),
         backendConfig(["MEMCACHED"], MEMCACHED_CLIENT),
     ],
 } as const;
@@ -64,7 +77,8 @@ export const STORE_INDEX_CACHE_SCHEMA = {
 export const STORE_CACHING_BUCKET_SCHEMA = {
     $schema: DRAFT_2020_12,
     title: "Thanos store caching bucket config (--store.caching-bucket.config[-file]), v0.42.4",
-    description: "Derived from pkg/store/cache/caching_bucket_factory.go (CachingWithBackendConfig) at v0.42.4, parsed strictly.",
+    description:
+        "Derived from pkg/store/cache/caching_bucket_factory.go (CachingWithBackendConfig) at v0.42.4, parsed strictly.",
     ...closedObject({
         type: { enum: ["IN-MEMORY", "MEMCACHED", "REDIS", "GROUPCACHE"] },
         config: { type: "object" },
@@ -93,7 +107,10 @@ export const QUERY_FRONTEND_RESPONSE_CACHE_SCHEMA = {
     }),
     required: ["type"],
     allOf: [
-        backendConfig(["IN-MEMORY", "in-memory"], closedObject({ max_size: types.string, max_size_items: types.integer, validity: types.string })),
+        backendConfig(
+            ["IN-MEMORY", "in-memory"],
+            closedObject({ max_size: types.string, max_size_items: types.integer, validity: types.string }),
+        ),
         backendConfig(["MEMCACHED", "memcached"], memcachedClient({ expiration: types.string })),
     ],
 } as const;

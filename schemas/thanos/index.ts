@@ -16,7 +16,10 @@ export * from "./objstoreS3";
 export const THANOS_CONFIG_DOCUMENTS = {
     "endpoint-sd-config": { schema: ENDPOINT_SD_CONFIG_SCHEMA, reference: "endpoint-sd-config.schema.json" },
     "objstore-s3": { schema: OBJSTORE_S3_SCHEMA, reference: "objstore-s3.schema.json" },
-    "query-frontend-response-cache": { schema: QUERY_FRONTEND_RESPONSE_CACHE_SCHEMA, reference: "query-frontend-response-cache.schema.json" },
+    "query-frontend-response-cache": {
+        schema: QUERY_FRONTEND_RESPONSE_CACHE_SCHEMA,
+        reference: "query-frontend-response-cache.schema.json",
+    },
     "store-index-cache": { schema: STORE_INDEX_CACHE_SCHEMA, reference: "store-index-cache.schema.json" },
     "store-caching-bucket": { schema: STORE_CACHING_BUCKET_SCHEMA, reference: "store-caching-bucket.schema.json" },
 } as const;

@@ -16,7 +16,16 @@ export interface ObjstoreS3Config {
         secret_key?: string;
         insecure?: boolean;
         bucket_lookup_type?: "auto" | "virtual-hosted" | "path";
-        http_config?: { insecure_skip_verify?: boolean; tls_config?: { ca_file?: string; cert_file?: string; key_file?: string; server_name?: string; insecure_skip_verify?: boolean } };
+        http_config?: {
+            insecure_skip_verify?: boolean;
+            tls_config?: {
+                ca_file?: string;
+                cert_file?: string;
+                key_file?: string;
+                server_name?: string;
+                insecure_skip_verify?: boolean;
+            };
+        };
         [other: string]: unknown;
     };
 }
