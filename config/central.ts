@@ -8,7 +8,7 @@ import { Reader } from "./reader";
 import { replicas, sizeSetting } from "./quantities";
 import { bucketNameProblem, isDns1123Label, parseIPv4Cidr } from "./units";
 
-export { QueryFrontendSettings };
+export type { QueryFrontendSettings };
 export { QUERY_BYTES_PER_SAMPLE, QUERY_MEMORY_LIMIT_BYTES } from "./centralQuery";
 
 export interface CentralSettings {

@@ -15,7 +15,7 @@ import { KubePrometheusStackSettings, readKubePrometheusStack } from "./kubeProm
 
 export { ConfigError, PROJECT, RawConfig };
 export { CentralSettings };
-export {
+export type {
     Role,
     KubernetesSettings,
     LoadBalancerSettings,
