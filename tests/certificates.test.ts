@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { caBundleNotAfterSeconds, caBundleProblems, pemCertificates } from "../config/certificates";
 import { sidecarCertificateExpiries } from "../components/sidecarTls";
+import { CERTIFICATES } from "../components/alertRules";
+import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "certs", name), "utf8");
 /** One CA key certified until 2027-01-01 and again until 2036-12-01; a client certificate it issued. */
@@ -57,5 +59,35 @@ describe("what an edge records", () => {
             { certificate: "sidecar-server", notAfterSeconds: JAN_2027 },
             { certificate: "sidecar-client-ca", notAfterSeconds: JAN_2027 },
         ]);
+    });
+});
+
+describe("the certificate runbook", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const section = (heading: string) => {
+        const start = readme.indexOf(`\n${heading}\n`);
+        expect(start, heading).to.be.greaterThan(0);
+        const rest = readme.slice(start + heading.length + 2);
+        return rest.slice(0, rest.search(/\n#{2,4} /));
+    };
+
+    it("says what to do for every certificate the alert can name", () => {
+        const runbook = section("#### CrossClusterCertificateExpiring");
+        const table = section("### Certificate expiry and renewal");
+        for (const certificate of Object.values(CERTIFICATES)) {
+            expect(runbook, `runbook entry for ${certificate}`).to.contain(`- **\`${certificate}\`**`);
+            expect(table, `table row for ${certificate}`).to.contain(`| \`${certificate}\` |`);
+        }
+    });
+
+    it("names, for `pulumi up --replace`, URNs that the stacks declare", async () => {
+        const urns = [...section("### Certificate expiry and renewal").matchAll(/`(urn:pulumi:[^`]+)`/g)].map(
+            (m) => m[1],
+        );
+        expect(urns).to.have.length(6);
+        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        const edge = await runCommittedStack("cluster-03");
+        const declared = new Set([...central.resources, ...edge.resources].map((r) => r.urn));
+        for (const urn of urns) expect(declared, urn).to.include(urn.replace("<stack>", "cluster-03"));
     });
 });
