@@ -45,6 +45,35 @@ export function caBundleNotAfterSeconds(pem: string): number {
     return Math.floor(Math.max(...ends) / 1000);
 }
 
+/** The bodies of the PEM's certificate blocks, whitespace removed: the same certificate compares equal however wrapped. */
+export function pemCertificateBodies(pem: string): string[] {
+    return [...pem.matchAll(PEM_CERTIFICATE)].map((m) =>
+        m[0].replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, ""),
+    );
+}
+
+/**
+ * The latest notAfter among the bundle's certificates of the same CA as `ca` (same subject, same
+ * key) but not `ca` itself: earlier copies, which verify what `ca` issues until they expire. Undefined
+ * if there is none, or if either does not parse.
+ */
+export function earlierCopiesNotAfter(bundle: string, ca: string): Date | undefined {
+    const [current] = pemCertificates(ca);
+    if (current?.certificate === undefined) return undefined;
+    const currentBody = pemCertificateBodies(ca)[0];
+    const bodies = pemCertificateBodies(bundle);
+    const ends = pemCertificates(bundle)
+        .filter(
+            (c) =>
+                c.certificate !== undefined &&
+                bodies[c.index] !== currentBody &&
+                c.certificate.subject === current.certificate.subject &&
+                c.certificate.publicKey.equals(current.certificate.publicKey),
+        )
+        .map((c) => Date.parse(c.certificate!.validTo));
+    return ends.length > 0 ? new Date(Math.max(...ends)) : undefined;
+}
+
 function oneLine(distinguishedName: string): string {
     return distinguishedName.split("\n").join(", ");
 }

@@ -4,7 +4,13 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { caBundleNotAfterSeconds, caBundleProblems, pemCertificates } from "../config/certificates";
+import {
+    caBundleNotAfterSeconds,
+    caBundleProblems,
+    earlierCopiesNotAfter,
+    pemCertificateBodies,
+    pemCertificates,
+} from "../config/certificates";
 import { sidecarCertificateExpiries } from "../components/sidecarTls";
 import { CERTIFICATES } from "../components/alertRules";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
@@ -45,6 +51,24 @@ describe("certificates given as config", () => {
         expect(caBundleNotAfterSeconds(`${OLD_CA}${NEW_CA}`)).to.equal(DEC_2036);
         expect(caBundleNotAfterSeconds(`${NEW_CA}${OLD_CA}`)).to.equal(DEC_2036);
         expect(() => caBundleNotAfterSeconds("")).to.throw("no PEM certificate");
+    });
+});
+
+describe("an edge's copy of the deployment CA, seen from the central stack", () => {
+    it("finds earlier certificates of the same CA (subject and key) in the edge's PEM, and when the last expires", () => {
+        expect(earlierCopiesNotAfter(OLD_CA, NEW_CA)?.toISOString()).to.equal("2027-01-01T00:00:00.000Z");
+        expect(earlierCopiesNotAfter(`${OLD_CA}${NEW_CA}`, NEW_CA)?.toISOString()).to.equal("2027-01-01T00:00:00.000Z");
+        expect(earlierCopiesNotAfter(NEW_CA, NEW_CA), "the current one is no earlier copy").to.equal(undefined);
+        expect(earlierCopiesNotAfter(CLIENT, NEW_CA), "another subject and key").to.equal(undefined);
+        const mock = "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n";
+        expect(earlierCopiesNotAfter(OLD_CA, mock), "unparsable: nothing to say").to.equal(undefined);
+    });
+
+    it("compares certificates by their base64 body, however wrapped", () => {
+        const body = NEW_CA.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
+        const rewrapped = `-----BEGIN CERTIFICATE-----\r\n${body.match(/.{1,76}/g)!.join("\r\n")}\r\n-----END CERTIFICATE-----`;
+        expect(pemCertificateBodies(`${OLD_CA}${rewrapped}`)[1]).to.equal(pemCertificateBodies(NEW_CA)[0]);
+        expect(pemCertificateBodies(OLD_CA)[0]).to.not.equal(pemCertificateBodies(NEW_CA)[0]);
     });
 });
 

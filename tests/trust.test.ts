@@ -370,6 +370,22 @@ describe("trust: no private key leaves the stack that uses it", () => {
                 MOCK_DEPLOYMENT_CA,
             ),
         ).to.equal(undefined);
+        // A rotation: the edge trusts the old and the current CA.
+        expect(
+            untrustedDeploymentCaWarning(
+                "cluster-02",
+                edge(`-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n${MOCK_DEPLOYMENT_CA}`),
+                MOCK_DEPLOYMENT_CA.replace("\n", "\r\n"),
+            ),
+        ).to.equal(undefined);
+        // A renewal: the central stack re-issued the CA with its key; the edge's old copy admits Query until 2027-01-01.
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(OLD_DEPLOYMENT_CA), DEPLOYMENT_CA)).to.equal(
+            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its sidecars reject it: before that, run `pulumi stack output deploymentCaCertificate > deployment-ca.pem` here, then on cluster-02 `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem` and `pulumi up`",
+        );
+        // A certificate of another key is another CA, whatever its name.
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(QUERY_CLIENT_CERTIFICATE), DEPLOYMENT_CA)).to.contain(
+            "trusts another client CA",
+        );
     });
 });
 
