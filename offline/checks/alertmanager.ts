@@ -8,10 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { commandAvailable } from "../promtool";
 import type { Finding, RenderedPlan } from "../validate";
 
 export function amtoolAvailable(): boolean {
-    return spawnSync("amtool", ["--version"]).error === undefined;
+    return commandAvailable("amtool");
 }
 
 /**
