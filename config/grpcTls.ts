@@ -2,6 +2,8 @@
 
 import { Reader } from "./reader";
 import { Role } from "./identity";
+import { caBundleProblems } from "./certificates";
+import { CERTIFICATE_WARNING_DAYS } from "../components/alertRules";
 
 export interface GrpcTlsSettings {
     /** mTLS between the central Query and this cluster's sidecars (edges). */
@@ -23,7 +25,7 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
     r.object("grpcTls");
     const enabled = r.boolean("grpcTls.enabled", false);
     const validityDays = r.integer("grpcTls.validityDays", 365);
-    const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 30);
+    const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 45);
     const caValidityDays = r.integer("grpcTls.caValidityDays", 3650);
     if (enabled && role === "central") {
         r.problem(
@@ -31,11 +33,18 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
             "is for edges: the central Query reaches its own sidecars in-cluster (NetworkPolicy-restricted); each edge's grpcTls sets up its link to the central Query",
         );
     }
-    if (validityDays < 7) r.problem("grpcTls.validityDays", `must be at least 7 (got ${validityDays})`);
-    if (renewBeforeDays < 1 || renewBeforeDays >= validityDays) {
+    // A routine `pulumi up` renews a certificate within renewBeforeDays of its expiry, before
+    // CrossClusterCertificateExpiring fires (CERTIFICATE_WARNING_DAYS); when it fires, `pulumi up` renews it.
+    const minRenewBefore = CERTIFICATE_WARNING_DAYS + 1;
+    if (validityDays <= minRenewBefore)
+        r.problem(
+            "grpcTls.validityDays",
+            `must be at least ${minRenewBefore + 1} (got ${validityDays}): certificates are renewed more than ${CERTIFICATE_WARNING_DAYS} days before they expire (grpcTls.renewBeforeDays)`,
+        );
+    else if (renewBeforeDays < minRenewBefore || renewBeforeDays >= validityDays) {
         r.problem(
             "grpcTls.renewBeforeDays",
-            `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`,
+            `must be between ${minRenewBefore} and grpcTls.validityDays - 1 (got ${renewBeforeDays}): \`pulumi up\` replaces a certificate this long before it expires, and CrossClusterCertificateExpiring fires ${CERTIFICATE_WARNING_DAYS} days before: a routine \`pulumi up\` must be able to renew it first, and the alert's fix must renew it`,
         );
     }
     if (caValidityDays <= validityDays)
@@ -65,6 +74,12 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
                 "grpcTls.clientCaCertificate",
                 "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack",
             );
+        } else {
+            for (const problem of caBundleProblems(clientCaCertificate))
+                r.problem(
+                    "grpcTls.clientCaCertificate",
+                    `${problem}: it must be the central stack's deploymentCaCertificate output (\`pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem\`), during a rotation followed by the new one`,
+                );
         }
     }
     return {
