@@ -5,21 +5,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderStacks } from "../offline/render";
-import {
-    Finding,
-    RenderedPlan,
-    checkAvailability,
-    checkChartSecurity,
-    checkInvariants,
-    checkNetwork,
-    checkPodSecurity,
-    checkSchemas,
-    checkSecrets,
-    checkThanosFlags,
-    checkTransport,
-    loadPlans,
-    validatePlans,
-} from "../offline/validate";
+import { checkAvailability } from "../offline/checks/availability";
+import { checkInvariants } from "../offline/checks/crossStack";
+import { checkNetwork } from "../offline/checks/network";
+import { Finding, RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
+import { checkSchemas } from "../offline/checks/schemas";
+import { checkChartSecurity, checkPodSecurity, checkSecrets, checkTransport } from "../offline/checks/security";
+import { checkThanosFlags } from "../offline/checks/thanosFlags";
+import { validatePlans } from "../offline/validate";
 import { TEST_SECRETS } from "./helpers";
 import { checkCacheMemory } from "../offline/checks/thanosCaches";
 import { checkRuleFiles } from "../offline/checks/rules";
