@@ -20,6 +20,8 @@ import { CentralSettings, readCentral } from "./central";
 import { EdgeAlertingSettings, readEdgeAlerting } from "./alertRouting";
 import { ConfigError, PROJECT, RawConfig, Reader } from "./reader";
 import { AlertingSettings, readAlerting } from "./alerting";
+import { caBundleProblems } from "./certificates";
+import { CERTIFICATE_WARNING_DAYS } from "../components/alertRules";
 
 export { ConfigError, PROJECT, RawConfig };
 export { CentralSettings };
@@ -401,7 +403,7 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
     r.object("grpcTls");
     const enabled = r.boolean("grpcTls.enabled", false);
     const validityDays = r.integer("grpcTls.validityDays", 365);
-    const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 30);
+    const renewBeforeDays = r.integer("grpcTls.renewBeforeDays", 45);
     const caValidityDays = r.integer("grpcTls.caValidityDays", 3650);
     if (enabled && role === "central") {
         r.problem(
@@ -409,11 +411,18 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
             "is for edges: the central Query reaches its own sidecars in-cluster (NetworkPolicy-restricted); each edge's grpcTls sets up its link to the central Query",
         );
     }
-    if (validityDays < 7) r.problem("grpcTls.validityDays", `must be at least 7 (got ${validityDays})`);
-    if (renewBeforeDays < 1 || renewBeforeDays >= validityDays) {
+    // A routine `pulumi up` renews a certificate within renewBeforeDays of its expiry, before
+    // CrossClusterCertificateExpiring fires (CERTIFICATE_WARNING_DAYS); when it fires, `pulumi up` renews it.
+    const minRenewBefore = CERTIFICATE_WARNING_DAYS + 1;
+    if (validityDays <= minRenewBefore)
+        r.problem(
+            "grpcTls.validityDays",
+            `must be at least ${minRenewBefore + 1} (got ${validityDays}): certificates are renewed more than ${CERTIFICATE_WARNING_DAYS} days before they expire (grpcTls.renewBeforeDays)`,
+        );
+    else if (renewBeforeDays < minRenewBefore || renewBeforeDays >= validityDays) {
         r.problem(
             "grpcTls.renewBeforeDays",
-            `must be between 1 and grpcTls.validityDays - 1 (got ${renewBeforeDays}): certificates are replaced by \`pulumi up\` this long before they expire`,
+            `must be between ${minRenewBefore} and grpcTls.validityDays - 1 (got ${renewBeforeDays}): \`pulumi up\` replaces a certificate this long before it expires, and CrossClusterCertificateExpiring fires ${CERTIFICATE_WARNING_DAYS} days before: a routine \`pulumi up\` must be able to renew it first, and the alert's fix must renew it`,
         );
     }
     if (caValidityDays <= validityDays)
@@ -443,6 +452,12 @@ function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
                 "grpcTls.clientCaCertificate",
                 "holds a private key: only the deployment CA's certificate belongs here; the key never leaves the central stack",
             );
+        } else {
+            for (const problem of caBundleProblems(clientCaCertificate))
+                r.problem(
+                    "grpcTls.clientCaCertificate",
+                    `${problem}: it must be the central stack's deploymentCaCertificate output (\`pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem\`), during a rotation followed by the new one`,
+                );
         }
     }
     return {

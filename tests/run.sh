@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-npx tsc --noEmit >"$logs/tsc" 2>&1 &
+npx tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/tsc/tsbuildinfo.json >"$logs/tsc" 2>&1 &
 tsc_pid=$!
 npm run --silent lint >"$logs/lint" 2>&1 &
 lint_pid=$!

@@ -71,7 +71,7 @@ async function child(label: string, dir: string, program: string | undefined): P
 function measure(label: string, dir: string, program?: string): Measurement {
     const args = [
         "-r",
-        "ts-node/register/transpile-only",
+        path.join(PROJECT_ROOT, "offline", "tsRegister.cjs"),
         __filename,
         "--child",
         label,

@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { commandAvailable } from "../promtool";
 import { matchesLabels, peersForPort } from "./network";
 import { Finding, RenderedPlan, setting } from "./renderedPlan";
 
 export function amtoolAvailable(): boolean {
-    return spawnSync("amtool", ["--version"]).error === undefined;
+    return commandAvailable("amtool");
 }
 
 /**
