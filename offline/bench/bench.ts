@@ -17,7 +17,8 @@ import { PROJECT_ROOT } from "../runStack";
 import { findStackFiles } from "../stackFiles";
 import { checkScale } from "../checks/scale";
 import { checkThanosConfigs } from "../checks/thanosConfigs";
-import { checkInvariants, loadPlans } from "../validate";
+import { checkInvariants } from "../checks/crossStack";
+import { loadPlans } from "../checks/renderedPlan";
 
 interface Measurement {
     label: string;
