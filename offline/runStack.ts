@@ -26,7 +26,8 @@ const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites()
 const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+import { PROJECT_ROOT } from "./projectRoot";
+export { PROJECT_ROOT };
 
 /**
  * Pulumi captures a stack trace for every promise it creates (for its report of promises left

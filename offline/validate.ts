@@ -33,7 +33,7 @@ import { checkChartSecurity, checkPodSecurity, checkSecrets, checkTransport } fr
 import { checkCacheMemory } from "./checks/thanosCaches";
 import { checkThanosConfigs } from "./checks/thanosConfigs";
 import { checkThanosFlags } from "./checks/thanosFlags";
-import { PROJECT_ROOT } from "./runStack";
+import { PROJECT_ROOT } from "./projectRoot";
 
 /** Every check over every plan. */
 export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {

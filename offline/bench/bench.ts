@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { writeGeneratedDeployment } from "../generatedDeployment";
 import { renderStacks } from "../render";
-import { PROJECT_ROOT } from "../runStack";
+import { PROJECT_ROOT } from "../projectRoot";
 import { findStackFiles } from "../stackFiles";
 import { checkScale } from "../checks/scale";
 import { checkThanosConfigs } from "../checks/thanosConfigs";

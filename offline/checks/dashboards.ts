@@ -15,7 +15,7 @@ import type * as TypeScript from "typescript";
 import { defaultDashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { cachedByContent } from "../contentCache";
 import { promtoolAvailable } from "../promtool";
-import { PROJECT_ROOT } from "../runStack";
+import { PROJECT_ROOT } from "../projectRoot";
 
 /** A dashboard as found in a plan: where it came from and its parsed JSON (or the parse error). */
 export interface FoundDashboard {

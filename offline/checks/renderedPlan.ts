@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { HelmReleasePlan } from "../plan";
-import { PROJECT_ROOT } from "../runStack";
+import type { HelmReleasePlan } from "../plan";
+import { PROJECT_ROOT } from "../projectRoot";
 import { readStackFile } from "../stackFiles";
 
 export interface Finding {

@@ -4,8 +4,8 @@
 // right nor wrong.
 
 import { FieldChecker, modelClass } from "../fieldCheck";
-import { UNKNOWN_PLACEHOLDER } from "../plan";
-import { PROJECT_ROOT } from "../runStack";
+import { UNKNOWN_PLACEHOLDER } from "../placeholders";
+import { PROJECT_ROOT } from "../projectRoot";
 import { Finding, RenderedPlan, objectName } from "./renderedPlan";
 
 /**

@@ -4,7 +4,7 @@
 // - no secret in clear: Secret values redacted, no render placeholder anywhere in the plan;
 // - object storage in plain http or without certificate checks only by explicit opt-in (a warning).
 
-import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "../plan";
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "../placeholders";
 import { Finding, RenderedPlan, isThanosContainer, objectName, setting, workloads } from "./renderedPlan";
 
 /** Values `npm run render` gives secrets: finding one in a plan means a secret escaped redaction. */
