@@ -15,7 +15,7 @@ lint_pid=$!
 (npm run --silent render && npm run --silent validate) >"$logs/plan" 2>&1 &
 plan_pid=$!
 
-npx mocha --parallel --jobs 2 2>&1 | tee "$logs/mocha"
+npx mocha --parallel --jobs 3 2>&1 | tee "$logs/mocha"
 mocha_rc=${PIPESTATUS[0]}
 wait "$tsc_pid"; tsc_rc=$?
 wait "$lint_pid"; lint_rc=$?
