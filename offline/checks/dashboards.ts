@@ -1,23 +1,19 @@
 // Grafana dashboards, checked by what consumes them rather than by our own constants:
-// - the JSON model against the types of Grafana's foundation SDK (generated from Grafana's own
-//   dashboard schema), by the TypeScript compiler, unknown keys and wrong enum values included;
-// - every query as PromQL, by promtool, with Grafana's variables substituted;
+// - the JSON model against the types of Grafana's foundation SDK (dashboardTypes.ts);
+// - every query as PromQL, by promtool, with Grafana's variables substituted (dashboardQueries.ts);
 // - the wiring: each dashboard ConfigMap is one the Grafana sidecar loads, and each datasource
 //   uid is one Grafana is provisioned with;
 // - sanity Grafana relies on: unique uids, unique panel ids, schemaVersion, a cluster variable.
 
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as yaml from "js-yaml";
-import type * as TypeScript from "typescript";
 import { defaultDashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { cachedByContent } from "../contentCache";
 import { promtoolAvailable } from "../promtool";
-import { PROJECT_ROOT } from "../projectRoot";
+import { AnyPanel, allPanels, dashboardQueries, promqlProblems } from "./dashboardQueries";
+import { sdkSchemaProblems } from "./dashboardTypes";
 
-/** A dashboard as found in a plan: where it came from and its parsed JSON (or the parse error). */
+export * from "./dashboardQueries";
+export * from "./dashboardTypes";
+export { promtoolAvailable };
+
 export interface FoundDashboard {
     /** kind/namespace/name of its ConfigMap, and the data key. */
     where: string;
@@ -45,16 +41,6 @@ export function dashboardsInManifests(manifests: Record<string, any>[], label: s
                 }
             }),
         );
-}
-
-type AnyPanel = Record<string, any>;
-
-/** Every panel, those inside rows included. */
-export function allPanels(dashboard: Record<string, any>): AnyPanel[] {
-    return ((dashboard.panels ?? []) as AnyPanel[]).flatMap((p) => [
-        p,
-        ...((p.type === "row" ? p.panels : undefined) ?? []),
-    ]);
 }
 
 /** The Grafana schemaVersion the pinned foundation SDK writes (Grafana's current dashboard schema). */
@@ -111,251 +97,6 @@ export function dashboardStructureProblems(dashboards: FoundDashboard[], datasou
             add("templating.cluster", "every dashboard needs a multi-select `cluster` variable with All");
     }
     return problems;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The JSON model against the foundation SDK's types.
-
-const SDK = "@grafana/grafana-foundation-sdk";
-const SDK_DIST = path.join(PROJECT_ROOT, "node_modules", "@grafana", "grafana-foundation-sdk", "dist");
-
-// JSON cannot carry the SDK's marker methods, and holds enum values as plain strings: Json<T> is
-// the JSON form of T (string enums become the union of their values, so a wrong value fails).
-const SCHEMA_PRELUDE = `
-import type * as dashboard from "${SDK}/dashboard";
-import type * as prometheus from "${SDK}/prometheus";
-import type * as stat from "${SDK}/stat";
-import type * as table from "${SDK}/table";
-import type * as timeseries from "${SDK}/timeseries";
-type Json<T> = T extends (...args: any[]) => any ? never
-    : T extends string ? \`\${T}\`
-    : T extends readonly (infer U)[] ? Json<U>[]
-    : T extends object ? { [K in keyof T as K extends \`_implements\${string}\` ? never : K]: Json<T[K]> }
-    : T;
-type Common = Omit<Json<dashboard.Panel>, "type" | "targets" | "options"> & { targets?: Json<prometheus.Dataquery>[] };
-type PanelJson =
-    | (Common & { type: "timeseries"; options?: Json<timeseries.Options> })
-    | (Common & { type: "stat"; options?: Json<stat.Options> })
-    | (Common & { type: "table"; options?: Json<table.Options> });
-type RowJson = Omit<Json<dashboard.RowPanel>, "panels"> & { panels: PanelJson[] };
-type DashboardJson = Omit<Json<dashboard.Dashboard>, "panels"> & { panels?: (PanelJson | RowJson)[] };
-`;
-
-/**
- * Type-checks each dashboard's JSON against the SDK's Dashboard type (panels of the types we use:
- * timeseries, stat, table and rows). Returns one problem per compiler diagnostic.
- */
-export function sdkSchemaProblems(dashboards: FoundDashboard[]): DashboardProblem[] {
-    const parsed = dashboards.filter((d) => d.json !== undefined);
-    if (parsed.length === 0) return [];
-    const file = path.join(PROJECT_ROOT, "offline", "checks", "__dashboards_schema_check__.ts");
-    const declarations = parsed.map(
-        (d, i) => `export const dashboard${i}: DashboardJson = ${JSON.stringify(d.json, null, 1)};\n`,
-    );
-    const source = SCHEMA_PRELUDE + declarations.join("");
-    const starts: number[] = [];
-    let offset = SCHEMA_PRELUDE.length;
-    for (const declaration of declarations) {
-        starts.push(offset);
-        offset += declaration.length;
-    }
-    const key = {
-        typescript: typescriptVersion(),
-        sdk: sdkVersion(),
-        source,
-        where: parsed.map((d) => d.where),
-    };
-    return cachedByContent("grafana-sdk-types", key, () => compileDashboards(file, source, starts, parsed));
-}
-
-function typescriptVersion(): string {
-    return (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string })
-        .version;
-}
-
-function sdkVersion(): string {
-    return (JSON.parse(fs.readFileSync(path.join(SDK_DIST, "..", "package.json"), "utf8")) as { version: string })
-        .version;
-}
-
-function compileDashboards(
-    file: string,
-    source: string,
-    starts: number[],
-    parsed: FoundDashboard[],
-): DashboardProblem[] {
-    // Loaded here, not at import: the compiler takes half a second to load, and the result is
-    // usually cached.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ts = require("typescript") as typeof TypeScript;
-    const options: TypeScript.CompilerOptions = {
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.CommonJS,
-        moduleResolution: ts.ModuleResolutionKind.Node10,
-        lib: ["lib.es2022.d.ts"],
-        types: [],
-        baseUrl: PROJECT_ROOT,
-        paths: { [`${SDK}/*`]: [path.join(SDK_DIST, "*")] },
-    };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, version, ...rest) =>
-        path.resolve(name) === file
-            ? ts.createSourceFile(name, source, version)
-            : getSourceFile(name, version, ...rest);
-    const fileExists = host.fileExists.bind(host);
-    host.fileExists = (name) => path.resolve(name) === file || fileExists(name);
-    const program = ts.createProgram([file], options, host);
-    return ts.getPreEmitDiagnostics(program).map((d) => {
-        const index =
-            d.file && path.resolve(d.file.fileName) === file && d.start !== undefined
-                ? starts.filter((s) => s <= d.start!).length - 1
-                : -1;
-        const where = index >= 0 ? parsed[index].where : (d.file?.fileName ?? "(schema check)");
-        const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
-        return {
-            where,
-            field: "(Grafana schema)",
-            message: message.length > 400 ? `${message.slice(0, 400)}...` : message,
-        };
-    });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Queries as PromQL.
-
-/** One PromQL query of a dashboard and where it is. */
-export interface DashboardQuery {
-    where: string;
-    expr: string;
-}
-
-/**
- * Every PromQL query: panel targets' `expr`, and query variables' queries, whose Grafana
- * functions (label_values, query_result) wrap PromQL.
- */
-export function dashboardQueries(found: FoundDashboard): DashboardQuery[] {
-    const json = found.json ?? {};
-    const queries: DashboardQuery[] = [];
-    for (const panel of allPanels(json)) {
-        for (const t of (panel.targets ?? []) as AnyPanel[]) {
-            if (typeof t.expr === "string")
-                queries.push({ where: `${found.where} panel ${panel.id} "${panel.title}" ${t.refId}`, expr: t.expr });
-        }
-    }
-    for (const v of (json.templating?.list ?? []) as AnyPanel[]) {
-        if (v.type !== "query") continue;
-        const text = typeof v.query === "string" ? v.query : v.query?.query;
-        const expr = typeof text === "string" ? variableQueryExpr(text) : undefined;
-        if (expr !== undefined) queries.push({ where: `${found.where} variable ${v.name}`, expr });
-    }
-    return queries;
-}
-
-/** The PromQL inside a Prometheus variable query, or undefined where there is none (label_values(label), metrics(re)). */
-export function variableQueryExpr(query: string): string | undefined {
-    const q = query.trim();
-    const labelValues = /^label_values\(\s*([\s\S]*),\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$/.exec(q);
-    if (labelValues) return labelValues[1];
-    if (/^label_values\(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/.test(q) || /^label_names\(/.test(q) || /^metrics\(/.test(q))
-        return undefined;
-    const queryResult = /^query_result\(([\s\S]*)\)$/.exec(q);
-    if (queryResult) return queryResult[1];
-    return q;
-}
-
-/** What Grafana puts in place of its variables, for parsing: durations where it writes durations. */
-const VARIABLE_VALUES: Record<string, string> = {
-    cluster: "cluster-01|cluster-02",
-    __rate_interval: "2m",
-    __interval: "1m",
-    __range: "6h",
-    __range_s: "21600",
-    __range_ms: "21600000",
-    __interval_ms: "60000",
-};
-
-/**
- * The query with Grafana's variables ($name, ${name}, ${name:format}, [[name]]) replaced by
- * sample values. `$1`-style regex references (label_replace) are not variables and stay. An
- * unknown variable is an error: the test would otherwise parse something Grafana never sends.
- */
-export function substituteGrafanaVariables(expr: string, values: Record<string, string> = VARIABLE_VALUES): string {
-    return expr.replace(
-        /\$\{([a-zA-Z_]\w*)(?::[\w]+)?\}|\$([a-zA-Z_]\w*)|\[\[([a-zA-Z_]\w*)\]\]/g,
-        (match, braced, plain, bracketed) => {
-            const name = braced ?? plain ?? bracketed;
-            if (!(name in values)) throw new Error(`unknown Grafana variable ${match} in ${expr}`);
-            return values[name];
-        },
-    );
-}
-
-export { promtoolAvailable };
-
-/**
- * Parses every query with promtool (`check rules`, each query a recording rule). Returns a
- * problem per query promtool rejects, or per query whose variables cannot be substituted.
- */
-export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
-    const problems: DashboardProblem[] = [];
-    const rules: { record: string; expr: string; where: string }[] = [];
-    for (const q of queries) {
-        try {
-            rules.push({
-                record: `dashboard_query_${rules.length}`,
-                expr: substituteGrafanaVariables(q.expr),
-                where: q.where,
-            });
-        } catch (err) {
-            problems.push({ where: q.where, field: "expr", message: (err as Error).message });
-        }
-    }
-    if (rules.length === 0) return problems;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-queries-"));
-    try {
-        const file = path.join(dir, "queries.yaml");
-        fs.writeFileSync(
-            file,
-            yaml.dump(
-                { groups: [{ name: "dashboards", rules: rules.map(({ record, expr }) => ({ record, expr })) }] },
-                { lineWidth: -1 },
-            ),
-        );
-        const run = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
-        if (run.error !== undefined) throw run.error;
-        if (run.status !== 0) {
-            const output = `${run.stdout}${run.stderr}`;
-            const failed = rules.filter((r) => new RegExp(`"${r.record}"|${r.record}\\b`).test(output));
-            for (const r of failed)
-                problems.push({
-                    where: r.where,
-                    field: "expr",
-                    message: `promtool cannot parse ${r.expr}: ${lineAbout(output, r.record)}`,
-                });
-            if (failed.length === 0)
-                problems.push({
-                    where: "(dashboards)",
-                    field: "expr",
-                    message: `promtool check rules failed: ${output.trim()}`,
-                });
-        }
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-    return problems;
-}
-
-function lineAbout(output: string, record: string): string {
-    return (
-        output
-            .split("\n")
-            .find((l) => new RegExp(`${record}\\b`).test(l))
-            ?.trim() ?? output.trim()
-    );
 }
 
 // ---------------------------------------------------------------------------------------------
