@@ -22,4 +22,13 @@ export default tseslint.config(
         files: ["offline/**/*.ts", "tests/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off" },
     },
+    {
+        // The TypeScript loader itself is plain CommonJS run by Node.js.
+        files: ["**/*.cjs"],
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },
+        },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
 );

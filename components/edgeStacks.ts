@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
+import { earlierCopiesNotAfter, pemCertificateBodies } from "../config/certificates";
 import { EdgeCluster } from "./thanosQuery";
 
 /** Fully qualified name of an edge stack of this project. */
@@ -98,16 +99,25 @@ export function parseEdgeContract(
 /**
  * An edge with mTLS that does not trust this stack's deployment CA rejects Query's certificate.
  * Not an error: on the first deployment the edges come up before the CA exists. Query still dials
- * the edge (strict), so it shows as a partial-response warning until the edge is updated.
+ * the edge (strict), so it shows as a partial-response warning until the edge is updated. After a
+ * renewal (the CA re-issued with its key) an edge holding the old copy still admits Query, until
+ * that copy expires; a bundle holding the current CA is what a rotation looks like, and fine.
  */
 export function untrustedDeploymentCaWarning(
     stack: string,
     edge: EdgeCluster,
     deploymentCa: string,
 ): string | undefined {
-    if (!edge.grpcTls.enabled || edge.grpcTls.clientCaCertificate.trim() === deploymentCa.trim()) return undefined;
-    const state = edge.grpcTls.clientCaCertificate === "" ? "trusts no client CA yet" : "trusts another client CA";
-    return `edge stack ${stack} ${state}, so its sidecars reject Query's client certificate: run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
+    if (!edge.grpcTls.enabled) return undefined;
+    const trusted = edge.grpcTls.clientCaCertificate;
+    const [current] = pemCertificateBodies(deploymentCa);
+    if (current !== undefined && pemCertificateBodies(trusted).includes(current)) return undefined;
+    const fix = `run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
+    const earlier = trusted === "" ? undefined : earlierCopiesNotAfter(trusted, deploymentCa);
+    if (earlier !== undefined)
+        return `edge stack ${stack} trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until ${earlier.toISOString()}; then its sidecars reject it: before that, ${fix}`;
+    const state = trusted === "" ? "trusts no client CA yet" : "trusts another client CA";
+    return `edge stack ${stack} ${state}, so its sidecars reject Query's client certificate: ${fix}`;
 }
 
 /** Cross-edge rules: cluster labels and sidecar addresses must not repeat. */

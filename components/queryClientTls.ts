@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GrpcTlsSettings } from "../config";
+import { CERTIFICATES, CertificateExpiry, certificateExpiries } from "./alertRules";
 import { MONITORING_NAMESPACE } from "./names";
 import { QUERY_COMPONENT, QUERY_CLIENT_TLS_SECRET } from "./thanosQuery";
 import { thanosLabels } from "./thanosWorkload";
@@ -60,6 +61,8 @@ export class QueryClientTls extends pulumi.ComponentResource {
     public readonly clientCertificate: pulumi.Output<string>;
     /** The Secret holding tls.crt and tls.key. */
     public readonly secret: k8s.core.v1.Secret;
+    /** When the deployment CA and Query's client certificate expire, for the expiry alert. */
+    public readonly expiries: pulumi.Output<CertificateExpiry[]>;
 
     constructor(name: string, args: QueryClientTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:QueryClientTls", name, {}, opts);
@@ -101,6 +104,11 @@ export class QueryClientTls extends pulumi.ComponentResource {
         );
         this.caCertificate = ca.certPem;
         this.clientCertificate = client.certPem;
+        this.expiries = pulumi
+            .all([ca.validityEndTime, client.validityEndTime])
+            .apply(([caEnd, clientEnd]) =>
+                certificateExpiries({ [CERTIFICATES.deploymentCa]: caEnd, [CERTIFICATES.queryClient]: clientEnd }),
+            );
         this.registerOutputs({ caCertificate: this.caCertificate, clientCertificate: this.clientCertificate });
     }
 }

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GrpcTlsSettings } from "../config";
-import { CertificateExpiry } from "./alertRules";
+import { caBundleNotAfterSeconds } from "../config/certificates";
+import { CERTIFICATES, CertificateExpiry, certificateExpiries } from "./alertRules";
 import { MANAGED_BY_LABEL, PART_OF_LABEL, SIDECAR_TLS, sidecarServerName } from "./names";
 
 const HOURS_PER_DAY = 24;
@@ -22,14 +23,31 @@ export function sidecarGrpcServerTlsConfig(): {
     };
 }
 
-/** notAfter of each certificate, from the provider's RFC 3339 validityEndTime. */
-export function certificateExpiries(validityEnd: Record<string, string>): CertificateExpiry[] {
-    return Object.entries(validityEnd).map(([certificate, end]) => {
-        const ms = Date.parse(end);
-        if (Number.isNaN(ms))
-            throw new Error(`certificate ${certificate}: validityEndTime "${end}" is not an RFC 3339 time`);
-        return { certificate, notAfterSeconds: Math.floor(ms / 1000) };
-    });
+/**
+ * What an edge records: its CA and server certificate (from the provider's validityEndTime), and the
+ * deployment CA it trusts, read from its own config. That PEM is the edge's copy: after the central
+ * stack renews the deployment CA, the edge still trusts the old certificate until its config is
+ * updated, and only the edge can tell when that copy expires.
+ */
+export function sidecarCertificateExpiries(
+    caValidityEnd: string,
+    serverValidityEnd: string,
+    clientCaCertificate: string | undefined,
+): CertificateExpiry[] {
+    return [
+        ...certificateExpiries({
+            [CERTIFICATES.sidecarCa]: caValidityEnd,
+            [CERTIFICATES.sidecarServer]: serverValidityEnd,
+        }),
+        ...(clientCaCertificate !== undefined
+            ? [
+                  {
+                      certificate: CERTIFICATES.sidecarClientCa,
+                      notAfterSeconds: caBundleNotAfterSeconds(clientCaCertificate),
+                  },
+              ]
+            : []),
+    ];
 }
 
 export interface SidecarTlsArgs {
@@ -68,7 +86,7 @@ export class SidecarTls extends pulumi.ComponentResource {
     public readonly clientCaCertificate: string;
     /** The name Query must verify in the server certificate. */
     public readonly serverName: string;
-    /** When the CA, the server and the client certificate expire, for the expiry alert. */
+    /** When the CA, the server certificate and the trusted client CA expire, for the expiry alert. */
     public readonly expiries: pulumi.Output<CertificateExpiry[]>;
 
     constructor(name: string, args: SidecarTlsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -146,7 +164,9 @@ export class SidecarTls extends pulumi.ComponentResource {
         this.clientCaCertificate = args.settings.clientCaCertificate ?? "";
         this.expiries = pulumi
             .all([ca.validityEndTime, server.validityEndTime])
-            .apply(([caEnd, serverEnd]) => certificateExpiries({ "sidecar-ca": caEnd, "sidecar-server": serverEnd }));
+            .apply(([caEnd, serverEnd]) =>
+                sidecarCertificateExpiries(caEnd, serverEnd, args.settings.clientCaCertificate),
+            );
         this.registerOutputs({ caCertificate: this.caCertificate, clientCaCertificate: this.clientCaCertificate });
     }
 }

@@ -7,7 +7,7 @@ import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
-import { controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
+import { certificateRuleGroups, controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -126,14 +126,23 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] },
             child,
         );
-        // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler cannot report its own failure).
+        // Query's client key is generated here, where it is used; edges trust the deployment CA as config.
+        const clientTls = new QueryClientTls(`${name}-query-client-tls`, { provider, settings: config.grpcTls }, child);
+        // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler
+        // cannot report its own failure), and the expiry of the deployment CA and Query's client
+        // certificate, recorded here and alerted on by the Ruler with every edge's certificates.
         const links = { baseUrl: config.prometheus.alerting.runbookBaseUrl };
         new ThanosAlertRules(
             `${name}-alert-rules`,
             {
                 provider,
                 ruleName: "thanos-control-plane",
-                groups: withoutAlerts(controlPlaneRuleGroups(links), config.prometheus.alerting.disabledAlerts),
+                groups: clientTls.expiries.apply((certificates) =>
+                    withoutAlerts(
+                        [...controlPlaneRuleGroups(links), ...certificateRuleGroups(certificates)],
+                        config.prometheus.alerting.disabledAlerts,
+                    ),
+                ),
                 dependsOn: [args.base],
             },
             child,
@@ -153,8 +162,6 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 rulerService: RULER_SERVICE,
             }),
         );
-        // Query's client key is generated here, where it is used; edges trust the deployment CA as config.
-        const clientTls = new QueryClientTls(`${name}-query-client-tls`, { provider, settings: config.grpcTls }, child);
         this.deploymentCaCertificate = clientTls.caCertificate;
         for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
             pulumi.all([edge, clientTls.caCertificate]).apply(([e, ca]) => {

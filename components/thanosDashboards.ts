@@ -20,7 +20,7 @@ export function dashboardFileName(dashboard: Dashboard): string {
 
 /**
  * One ConfigMap per dashboard, labelled for the Grafana sidecar (grafanaDashboardSidecar in
- * kubePrometheusStack.ts) in the namespace it watches. One each keeps every object far below the
+ * kubePrometheusStack/central.ts) in the namespace it watches. One each keeps every object far below the
  * 1 MiB ConfigMap limit however the dashboards grow.
  */
 export function dashboardConfigMapSpecs(

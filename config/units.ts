@@ -126,6 +126,11 @@ export function isDns1123Label(text: string): boolean {
     return text.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text);
 }
 
+/** DNS-1123 subdomain (names of StorageClasses, nodes): labels separated by dots, at most 253 characters. */
+export function isDns1123Subdomain(text: string): boolean {
+    return text.length <= 253 && text.split(".").every(isDns1123Label);
+}
+
 /** DNS host name (RFC 1123 labels separated by dots). */
 export function isDnsHostName(text: string): boolean {
     return (

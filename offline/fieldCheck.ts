@@ -4,8 +4,12 @@
 // interfaces kubernetes-models generates from the OpenAPI schemas and the CRDs, and reports every
 // key the schema does not have.
 
+import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
+import type * as TypeScript from "typescript";
+import { cachedByContent } from "./contentCache";
+
+type ts = typeof TypeScript;
 
 /** Module of the kubernetes-models interface for an apiVersion. */
 const MODEL_MODULES: Record<string, string> = {
@@ -35,21 +39,50 @@ export async function modelClass(apiVersion: string, kind: string): Promise<any>
     return base === undefined ? undefined : (await importEsm(base))[kind];
 }
 
+/** Versions of the packages whose types decide the answer: part of every cached result's key. */
+function schemaVersions(projectRoot: string): Record<string, string> {
+    const versions: Record<string, string> = {};
+    for (const pkg of [
+        "typescript",
+        "kubernetes-models",
+        "@kubernetes-models/cilium",
+        "@kubernetes-models/prometheus-operator",
+    ]) {
+        const file = path.join(projectRoot, "node_modules", pkg, "package.json");
+        versions[pkg] = (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+    }
+    return versions;
+}
+
+/**
+ * The compiler program is built on the first object whose answer is not cached (it takes seconds:
+ * the compiler loads, then the interfaces of every kind asked for); answers are cached by the
+ * object's content and the packages' versions (offline/contentCache.ts).
+ */
 export class FieldChecker {
-    private readonly checker: ts.TypeChecker;
-    private readonly types = new Map<string, ts.Type>();
+    private compiled?: { ts: ts; checker: TypeScript.TypeChecker; types: Map<string, TypeScript.Type> };
+    private readonly versions: Record<string, string>;
+
+    constructor(
+        private readonly kinds: { apiVersion: string; kind: string }[],
+        private readonly projectRoot: string,
+    ) {
+        this.versions = schemaVersions(projectRoot);
+    }
 
     /** Compiles one virtual file importing the interface of every kind asked for. */
-    constructor(kinds: { apiVersion: string; kind: string }[], projectRoot: string) {
-        const unique = [...new Map(kinds.map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
+    private compile(): NonNullable<FieldChecker["compiled"]> {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const ts = require("typescript") as ts;
+        const unique = [...new Map(this.kinds.map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
         const lines: string[] = [];
         unique.forEach(({ apiVersion, kind }, i) => {
             const module = modelModule(apiVersion, kind);
             if (module === undefined) throw new Error(`no schema known for apiVersion ${apiVersion}`);
             lines.push(`import type { I${kind} as T${i} } from "${module}";`, `export type K${i} = T${i};`);
         });
-        const fileName = path.join(projectRoot, "__field_check__.ts");
-        const options: ts.CompilerOptions = {
+        const fileName = path.join(this.projectRoot, "__field_check__.ts");
+        const options: TypeScript.CompilerOptions = {
             strict: true,
             noEmit: true,
             skipLibCheck: true,
@@ -65,31 +98,39 @@ export class FieldChecker {
         const fileExists = host.fileExists.bind(host);
         host.fileExists = (name) => name === fileName || fileExists(name);
         const program = ts.createProgram([fileName], options, host);
-        this.checker = program.getTypeChecker();
+        const checker = program.getTypeChecker();
         const source = program.getSourceFile(fileName)!;
         const aliases = source.statements.filter(ts.isTypeAliasDeclaration);
+        const types = new Map<string, TypeScript.Type>();
         unique.forEach(({ apiVersion, kind }, i) => {
-            const type = this.checker.getTypeAtLocation(aliases[i].name);
+            const type = checker.getTypeAtLocation(aliases[i].name);
             if (type.getProperties().length === 0)
                 throw new Error(
                     `could not load the schema of ${apiVersion} ${kind} from ${modelModule(apiVersion, kind)}`,
                 );
-            this.types.set(`${apiVersion}/${kind}`, type);
+            types.set(`${apiVersion}/${kind}`, type);
         });
+        return { ts, checker, types };
     }
 
     /** Dotted paths of every key of the object that its kind's schema does not define. */
     unknownFields(object: Record<string, unknown>): string[] {
-        const type = this.types.get(`${object.apiVersion}/${object.kind}`);
-        if (type === undefined) throw new Error(`no schema loaded for ${object.apiVersion} ${object.kind}`);
-        const found: string[] = [];
-        this.walk(object, type, "", found);
-        return found;
+        const kind = `${object.apiVersion}/${object.kind}`;
+        if (!this.kinds.some((k) => `${k.apiVersion}/${k.kind}` === kind))
+            throw new Error(`no schema loaded for ${object.apiVersion} ${object.kind}`);
+        return cachedByContent("kubernetes-unknown-fields", { versions: this.versions, object }, () => {
+            this.compiled ??= this.compile();
+            const type = this.compiled.types.get(kind)!;
+            const found: string[] = [];
+            this.walk(object, type, "", found);
+            return found;
+        });
     }
 
-    private walk(value: unknown, type: ts.Type, at: string, found: string[]): void {
+    private walk(value: unknown, type: TypeScript.Type, at: string, found: string[]): void {
         if (value === null || typeof value !== "object") return;
-        const candidates = this.objectMembers(this.checker.getNonNullableType(type));
+        const { checker } = this.compiled!;
+        const candidates = this.objectMembers(checker.getNonNullableType(type));
         if (candidates.length === 0) return;
         if (Array.isArray(value)) {
             const element = candidates.map((t) => this.arrayElement(t)).find((t) => t !== undefined);
@@ -100,7 +141,7 @@ export class FieldChecker {
             const where = at === "" ? key : `${at}.${key}`;
             const property = candidates.map((t) => t.getProperty(key)).find((p) => p !== undefined);
             if (property !== undefined) {
-                this.walk(child, this.checker.getTypeOfSymbol(property), where, found);
+                this.walk(child, checker.getTypeOfSymbol(property), where, found);
                 continue;
             }
             const indexType = candidates.map((t) => t.getStringIndexType()).find((t) => t !== undefined);
@@ -114,14 +155,15 @@ export class FieldChecker {
     }
 
     /** The object-like members of a (possibly union) type. */
-    private objectMembers(type: ts.Type): ts.Type[] {
+    private objectMembers(type: TypeScript.Type): TypeScript.Type[] {
         const members = type.isUnion() ? type.types : [type];
-        return members.filter((t) => (t.flags & ts.TypeFlags.Object) !== 0);
+        return members.filter((t) => (t.flags & this.compiled!.ts.TypeFlags.Object) !== 0);
     }
 
-    private arrayElement(type: ts.Type): ts.Type | undefined {
-        if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) {
-            return this.checker.getTypeArguments(type as ts.TypeReference)[0];
+    private arrayElement(type: TypeScript.Type): TypeScript.Type | undefined {
+        const { checker } = this.compiled!;
+        if (checker.isArrayType(type) || checker.isTupleType(type)) {
+            return checker.getTypeArguments(type as TypeScript.TypeReference)[0];
         }
         return undefined;
     }

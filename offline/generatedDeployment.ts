@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT_ROOT } from "./runStack";
+import { PROJECT_ROOT } from "./projectRoot";
 
 const PREFIX = "thanos-multicluster:";
 

@@ -17,8 +17,9 @@ import { ConfigError, PROJECT, parseClusterSettings } from "../config";
 import { checkChartRender } from "./checks/chartTemplate";
 import { loadCrdSchemas } from "./checks/crdSchema";
 import { HelmReleasePlan } from "./plan";
-import { PROJECT_ROOT } from "./runStack";
-import { Finding, RenderedPlan, formatFindings, loadPlans } from "./validate";
+import { PROJECT_ROOT } from "./projectRoot";
+import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
+import { formatFindings } from "./validate";
 
 export interface HelmTemplateOptions {
     /** The kube-prometheus-stack chart folder, its dependencies in charts/. */

@@ -4,11 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./placeholders";
 import { RecordedResource, StackRun, isSecretMarker, isUnknownValue } from "./runStack";
 
-export const SECRET_PLACEHOLDER = "[secret]";
-/** What a value computed at deployment shows as in a preview (`npm run render -- --preview`). */
-export const UNKNOWN_PLACEHOLDER = "[unknown]";
+export { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER };
 const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /**

@@ -2,8 +2,21 @@
 
 import { spawnSync } from "child_process";
 
+const available = new Map<string, boolean>();
+
+/** Whether `command` runs here; asked once per PATH in a process (every stack's checks ask). */
+export function commandAvailable(command: string): boolean {
+    const key = `${command}\0${process.env.PATH ?? ""}`;
+    let found = available.get(key);
+    if (found === undefined) {
+        found = spawnSync(command, ["--version"]).error === undefined;
+        available.set(key, found);
+    }
+    return found;
+}
+
 export function promtoolAvailable(): boolean {
-    return spawnSync("promtool", ["--version"]).error === undefined;
+    return commandAvailable("promtool");
 }
 
 /** Runs promtool in `cwd`; status 0 means success. */

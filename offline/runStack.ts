@@ -26,12 +26,13 @@ const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites()
 const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+import { PROJECT_ROOT } from "./projectRoot";
+export { PROJECT_ROOT };
 
 /**
  * Pulumi captures a stack trace for every promise it creates (for its report of promises left
  * pending at exit) and an unbounded one for every resource (the source position it sends the
- * engine). Under ts-node each frame is mapped through source maps: at 100 edges that was a quarter
+ * engine). With source maps on, each frame is mapped through source maps: at 100 edges that was a quarter
  * of the render's time and a third of its memory. The mock engine discards source positions, so
  * the offline render captures neither; the pending-promise report still names each promise's
  * context. Errors are untouched: an error the program throws keeps its own, source-mapped, stack

@@ -9,7 +9,7 @@ import {
     loadStackFileConfig,
     projectBackendUrl,
 } from "../config/siblings";
-import { PROJECT_ROOT } from "./runStack";
+import { PROJECT_ROOT } from "./projectRoot";
 
 export interface StackFile {
     stack: string;

@@ -10,16 +10,11 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import {
-    Finding,
-    RenderedPlan,
-    checkAvailability,
-    checkChartSecurity,
-    checkPodSecurity,
-    checkThanosFlags,
-    servesPrometheusPods,
-    thanosContainers,
-} from "../offline/validate";
+import { checkAvailability } from "../offline/checks/availability";
+import { servesPrometheusPods } from "../offline/checks/network";
+import { Finding, RenderedPlan, thanosContainers } from "../offline/checks/renderedPlan";
+import { checkChartSecurity, checkPodSecurity } from "../offline/checks/security";
+import { checkThanosFlags } from "../offline/checks/thanosFlags";
 import { QUERY_ENDPOINTS_CONFIGMAP, QUERY_ENDPOINTS_KEY } from "../components/names";
 import { checkThanosConfigs } from "../offline/checks/thanosConfigs";
 import { thanosConfigProblems } from "../schemas/thanos";

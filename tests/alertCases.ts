@@ -15,7 +15,11 @@ export interface AlertCase {
     /** Interval of the input series (default 1m) and of rule evaluation (default 1m). */
     interval?: string;
     evaluationInterval?: string;
-    fire: { series: Series[]; at: string; expect: Record<string, string>[] };
+    /**
+     * `expect`: the labels of each alert that must fire. `annotations`: for each of them (same order),
+     * the text a templated annotation must render to; the others are the rule's own static text.
+     */
+    fire: { series: Series[]; at: string; expect: Record<string, string>[]; annotations?: Record<string, string>[] };
     silent: { series: Series[]; at: string };
 }
 
@@ -29,6 +33,10 @@ function s(name: string, labels: Record<string, string>, values: string): Series
 }
 
 const NS = "monitoring";
+const EXPIRY = "thanos_multicluster_certificate_expiry_timestamp_seconds";
+/** The replica label a series read through Query carries, of an edge and of the central Prometheus. */
+const REPLICA_0 = { prometheus_replica: "prometheus-kps-prometheus-0" };
+const REPLICA_1 = { prometheus_replica: "prometheus-kps-prometheus-1" };
 const SIDECAR_0 = {
     job: "thanos-sidecar",
     namespace: NS,
@@ -256,49 +264,35 @@ export const ALERT_CASES: AlertCase[] = [
         interval: "2m",
         evaluationInterval: "30m",
         fire: {
-            // cluster-02's server certificate expires at day 40 (3456000s), seen from both replicas; cluster-03's at day 400.
+            // Day 11. The central stack's deployment CA expires at day 40 (3456000s): 29 days left.
+            // cluster-02 still trusts an older copy of it expiring at day 35 (3024000s): 24 days,
+            // seen from both of its replicas; cluster-03 took the renewed one (day 400). Query's
+            // client certificate and cluster-02's server certificate have a year left.
             series: [
-                s(
-                    "thanos_multicluster_certificate_expiry_timestamp_seconds",
-                    {
-                        cluster: "cluster-02",
-                        certificate: "sidecar-server",
-                        prometheus_replica: "prometheus-kps-prometheus-0",
-                    },
-                    "3456000x8000",
-                ),
-                s(
-                    "thanos_multicluster_certificate_expiry_timestamp_seconds",
-                    {
-                        cluster: "cluster-02",
-                        certificate: "sidecar-server",
-                        prometheus_replica: "prometheus-kps-prometheus-1",
-                    },
-                    "3456000x8000",
-                ),
-                s(
-                    "thanos_multicluster_certificate_expiry_timestamp_seconds",
-                    {
-                        cluster: "cluster-03",
-                        certificate: "sidecar-server",
-                        prometheus_replica: "prometheus-kps-prometheus-0",
-                    },
-                    "34560000x8000",
-                ),
+                s(EXPIRY, { cluster: "cluster-01", certificate: "deployment-ca", ...REPLICA_0 }, "3456000x8000"),
+                s(EXPIRY, { cluster: "cluster-01", certificate: "query-client", ...REPLICA_0 }, "34560000x8000"),
+                s(EXPIRY, { cluster: "cluster-02", certificate: "sidecar-client-ca", ...REPLICA_0 }, "3024000x8000"),
+                s(EXPIRY, { cluster: "cluster-02", certificate: "sidecar-client-ca", ...REPLICA_1 }, "3024000x8000"),
+                s(EXPIRY, { cluster: "cluster-02", certificate: "sidecar-server", ...REPLICA_0 }, "34560000x8000"),
+                s(EXPIRY, { cluster: "cluster-03", certificate: "sidecar-client-ca", ...REPLICA_0 }, "34560000x8000"),
             ],
             at: "264h",
-            expect: [{ severity: "warning", cluster: "cluster-02", certificate: "sidecar-server" }],
+            expect: [
+                { severity: "warning", cluster: "cluster-01", certificate: "deployment-ca" },
+                { severity: "warning", cluster: "cluster-02", certificate: "sidecar-client-ca" },
+            ],
+            annotations: [
+                { summary: "Certificate deployment-ca of cluster-01 expires in 29d 0h 0m 0s." },
+                { summary: "Certificate sidecar-client-ca of cluster-02 expires in 24d 0h 0m 0s." },
+            ],
         },
-        // At day 9 it still has 31 days.
+        // Day 11: the deployment CA has 31 days left, cluster-02's server certificate 35.
         silent: {
             series: [
-                s(
-                    "thanos_multicluster_certificate_expiry_timestamp_seconds",
-                    { cluster: "cluster-02", certificate: "sidecar-server" },
-                    "3456000x8000",
-                ),
+                s(EXPIRY, { cluster: "cluster-01", certificate: "deployment-ca" }, "3628800x8000"),
+                s(EXPIRY, { cluster: "cluster-02", certificate: "sidecar-server" }, "3974400x8000"),
             ],
-            at: "216h",
+            at: "264h",
         },
     },
     // ---- the control plane (central Prometheus) ----

@@ -25,7 +25,7 @@ const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
 /** A replica at gossip position i waits i x this before notifying, unless a peer's notification log says it was sent. */
 const PEER_TIMEOUT_S = 1;
 /** How long to listen for a duplicate after the first notification: past the last replica's wait. */
-const QUIET_MS = (PEER_TIMEOUT_S * 3 + 3) * 1000;
+const QUIET_MS = (PEER_TIMEOUT_S * 2 + 2) * 1000;
 
 interface Notification {
     receiver: string;

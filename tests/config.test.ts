@@ -769,20 +769,28 @@ describe("object storage CA bundle", () => {
 
 describe("mTLS config", () => {
     it("certificates renew before they expire, under a CA that outlives them; only edges enable it", () => {
-        expectProblem(
-            withSetting("grpcTls", { enabled: true, validityDays: 30, renewBeforeDays: 30 }),
-            "grpcTls.renewBeforeDays",
-            "between 1 and grpcTls.validityDays - 1",
-        );
+        // CrossClusterCertificateExpiring fires 30 days before expiry: renewal must come earlier, so
+        // that a routine `pulumi up` renews first, and `pulumi up` renews what the alert names.
+        for (const renewBeforeDays of [30, 1, 365])
+            expectProblem(
+                withSetting("grpcTls", { enabled: true, validityDays: 365, renewBeforeDays }),
+                "grpcTls.renewBeforeDays",
+                "between 31 and grpcTls.validityDays - 1",
+            );
+        expect(
+            parseClusterSettings(withSetting("grpcTls", { enabled: true, validityDays: 32, renewBeforeDays: 31 }), {
+                kubeconfig: false,
+            }).grpcTls.renewBeforeDays,
+        ).to.equal(31);
         expectProblem(
             withSetting("grpcTls", { enabled: true, validityDays: 365, caValidityDays: 365 }),
             "grpcTls.caValidityDays",
             "outlive",
         );
         expectProblem(
-            withSetting("grpcTls", { enabled: true, validityDays: 3, renewBeforeDays: 1 }),
+            withSetting("grpcTls", { enabled: true, validityDays: 31, renewBeforeDays: 1 }),
             "grpcTls.validityDays",
-            "at least 7",
+            "at least 32",
         );
         const central = withSetting(
             "central",
@@ -805,7 +813,7 @@ describe("mTLS config", () => {
         ).to.deep.equal({
             enabled: true,
             validityDays: 365,
-            renewBeforeDays: 30,
+            renewBeforeDays: 45,
             caValidityDays: 3650,
         });
     });

@@ -157,8 +157,8 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         const run = promisify(execFile)(
             process.execPath,
             [
-                require.resolve("ts-node/dist/bin.js"),
-                "--transpile-only",
+                "-r",
+                path.join(PROJECT_ROOT, "offline", "tsRegister.cjs"),
                 path.join(PROJECT_ROOT, "offline", "deploy.ts"),
                 "preview",
             ],

@@ -8,7 +8,8 @@ import * as path from "path";
 import { expect } from "chai";
 import { RenderedStack, removeStalePlans, renderStacks } from "../offline/render";
 import { StackRun, isSecretMarker, isUnknownValue, runStack } from "../offline/runStack";
-import { loadPlans, validatePlans } from "../offline/validate";
+import { loadPlans } from "../offline/checks/renderedPlan";
+import { validatePlans } from "../offline/validate";
 import { findStackFiles } from "../offline/stackFiles";
 import {
     TEST_SECRETS,

@@ -24,7 +24,7 @@ import {
 } from "../offline/checks/chartTemplate";
 import { crdSchemaProblems } from "../offline/checks/crdSchema";
 import { checkRenderedStacks, ignoredValues, mutated, stackSettings, valuePaths } from "../offline/helmTemplate";
-import { RenderedPlan, loadPlans } from "../offline/validate";
+import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { stackFile } from "./helpers";
 import { committedPlan } from "./renderedPlans";
 

@@ -27,6 +27,13 @@ export function withPrefix(secrets: Record<string, string>): Record<string, stri
     return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`thanos-multicluster:${k}`, v]));
 }
 
+/**
+ * Runs of the committed stacks as committed (no overrides, in the project folder), by stack,
+ * referenced outputs and secrets. Many test files need the same few runs; a mocha worker runs them
+ * once and hands each caller its own copy.
+ */
+const committedRuns = new Map<string, Promise<StackRun>>();
+
 /** Runs a committed stack, optionally with config keys replaced (full keys; undefined removes one). */
 export async function runCommittedStack(
     stack: string,
@@ -38,7 +45,17 @@ export async function runCommittedStack(
     for (const [key, value] of Object.entries(overrides)) {
         if (value === undefined) delete config[key];
     }
-    return runStack({ stack, config, secrets: withPrefix(secrets), stackOutputs });
+    const run = () => runStack({ stack, config, secrets: withPrefix(secrets), stackOutputs });
+    if (Object.keys(overrides).length > 0 || process.cwd() !== PROJECT_ROOT) return run();
+    const key = JSON.stringify([stack, stackOutputs, secrets]);
+    let shared = committedRuns.get(key);
+    if (shared === undefined) {
+        shared = run();
+        committedRuns.set(key, shared);
+        // A failed run is not kept: the next caller sees its own failure.
+        shared.catch(() => committedRuns.delete(key));
+    }
+    return structuredClone(await shared);
 }
 
 /** The three committed edges' outputs, as the central stack's StackReferences see them. */

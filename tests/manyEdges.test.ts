@@ -23,14 +23,10 @@ import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generate
 import { renderStacks } from "../offline/render";
 import { findStackFiles } from "../offline/stackFiles";
 import { checkThanosConfigs } from "../offline/checks/thanosConfigs";
-import {
-    Finding,
-    RenderedPlan,
-    checkInvariants,
-    checkThanosFlags,
-    formatFindings,
-    loadPlans,
-} from "../offline/validate";
+import { checkInvariants } from "../offline/checks/crossStack";
+import { Finding, RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
+import { checkThanosFlags } from "../offline/checks/thanosFlags";
+import { formatFindings } from "../offline/validate";
 import { TEST_SECRETS, stackFile } from "./helpers";
 import { parseClusterSettings } from "../config";
 

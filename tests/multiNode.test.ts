@@ -3,7 +3,7 @@ import { checkNodeSourcedPolicies } from "../offline/checks/nodePolicies";
 import { modelClass } from "../offline/fieldCheck";
 import { kubernetesObjects } from "../offline/plan";
 import { StackRun } from "../offline/runStack";
-import type { RenderedPlan } from "../offline/validate";
+import type { RenderedPlan } from "../offline/checks/renderedPlan";
 import { byType, committedEdgeOutputs, k8sObject, runCommittedStack, stackFile } from "./helpers";
 
 const EDGE_LB = {

@@ -6,7 +6,9 @@ import * as path from "path";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policy/rules";
 import { renderStacks } from "../offline/render";
+import { execFileSync } from "child_process";
 import { TEST_SECRETS } from "./helpers";
+import { PROJECT_ROOT } from "../offline/projectRoot";
 
 interface Resource {
     type: string;
@@ -95,6 +97,22 @@ describe("the policy pack", () => {
             });
         }
         fs.rmSync(outDir, { recursive: true, force: true });
+    });
+
+    it("loads without the offline render's runner, which turns off Pulumi's stack capture", () => {
+        const loaded = execFileSync(
+            process.execPath,
+            [
+                "-r",
+                path.join(PROJECT_ROOT, "offline", "tsRegister.cjs"),
+                "-e",
+                'require("./policy/rules.ts"); console.log(JSON.stringify(Object.keys(require.cache)))',
+            ],
+            { cwd: PROJECT_ROOT, encoding: "utf8" },
+        );
+        const modules = (JSON.parse(loaded) as string[]).map((m) => path.relative(PROJECT_ROOT, m));
+        expect(modules).to.include(path.join("offline", "checks", "security.ts"));
+        expect(modules.filter((m) => /^offline\/(runStack|mockEngine|render)\.ts$/.test(m))).to.deep.equal([]);
     });
 
     it("passes the rendered stacks", async () => {

@@ -5,7 +5,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { redact } from "../offline/plan";
 import { RenderedStack, renderStacks } from "../offline/render";
-import { checkSchemas, loadPlans } from "../offline/validate";
+import { loadPlans } from "../offline/checks/renderedPlan";
+import { checkSchemas } from "../offline/checks/schemas";
 import { TEST_SECRETS } from "./helpers";
 
 const STACKS_IN_ORDER = ["cluster-02", "cluster-03", "cluster-04", "cluster-01"];

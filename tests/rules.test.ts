@@ -12,6 +12,8 @@ import {
     AlertingRule,
     PROJECT_ALERT_NAMES,
     RuleGroup,
+    certificateExpiries,
+    certificateRuleGroups,
     clusterRuleGroups,
     controlPlaneRuleGroups,
     globalRuleGroups,
@@ -27,14 +29,20 @@ import { PROJECT_ROOT } from "../offline/runStack";
 import { ALERT_CASES, AlertCase, RuleFileName, WATCHDOG } from "./alertCases";
 
 const LINKS = { baseUrl: "README.md" };
+// An edge's: its CA and server certificate, and the deployment CA it trusts; the central stack's.
 const CERTIFICATES = [
     { certificate: "sidecar-ca", notAfterSeconds: 2082585600 },
     { certificate: "sidecar-server", notAfterSeconds: 1798761600 },
+    { certificate: "sidecar-client-ca", notAfterSeconds: 2111702400 },
+];
+const CENTRAL_CERTIFICATES = [
+    { certificate: "deployment-ca", notAfterSeconds: 2082585600 },
+    { certificate: "query-client", notAfterSeconds: 1798761600 },
 ];
 
 const GROUPS: Record<RuleFileName, RuleGroup[]> = {
     cluster: [...sidecarRuleGroups(LINKS), ...clusterRuleGroups(LINKS, CERTIFICATES)],
-    "control-plane": controlPlaneRuleGroups(LINKS),
+    "control-plane": [...controlPlaneRuleGroups(LINKS), ...certificateRuleGroups(CENTRAL_CERTIFICATES)],
     ruler: globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
 };
 
@@ -143,7 +151,34 @@ describe("alert rules", () => {
             "ThanosSidecarNoConnectionToStartedPrometheus",
             "ClusterUnreachableFromQuery",
         ]);
-        expect(left.find((g) => g.name === "thanos-multicluster.certificates")?.rules).to.have.length(2);
+        expect(left.find((g) => g.name === "thanos-multicluster.certificates")?.rules).to.have.length(3);
+    });
+
+    it("record each certificate once, and nothing without certificates", () => {
+        expect(certificateRuleGroups([])).to.deep.equal([]);
+        expect(clusterRuleGroups(LINKS).map((g) => g.name)).to.deep.equal(["thanos-multicluster.cluster"]);
+        expect(() =>
+            certificateRuleGroups([
+                { certificate: "sidecar-ca", notAfterSeconds: 1 },
+                { certificate: "sidecar-ca", notAfterSeconds: 2 },
+            ]),
+        ).to.throw("certificate sidecar-ca is recorded twice");
+    });
+
+    it("read the provider's validityEndTime (RFC 3339) as Unix seconds", () => {
+        // 2027-01-01T00:00:00Z is 1798761600 (`date -u -d 2027-01-01 +%s`); the provider writes local offsets too.
+        expect(
+            certificateExpiries({
+                "query-client": "2027-01-01T00:00:00Z",
+                "deployment-ca": "2027-01-01T09:00:00.5+09:00",
+            }),
+        ).to.deep.equal([
+            { certificate: "query-client", notAfterSeconds: 1798761600 },
+            { certificate: "deployment-ca", notAfterSeconds: 1798761600 },
+        ]);
+        expect(() => certificateExpiries({ "query-client": "next year" })).to.throw(
+            'certificate query-client: validityEndTime "next year" is not an RFC 3339 time',
+        );
     });
 });
 
@@ -181,9 +216,9 @@ describe("alert rules under promtool", () => {
         expect(result.output).to.contain("partial_response_strategy");
     });
 
-    it("record each certificate's expiry as a series", () => {
-        const tests = {
-            rule_files: ["cluster.yaml"],
+    it("record each certificate's expiry as a series, on an edge and on the central cluster", () => {
+        const recorded = (file: RuleFileName, samples: Record<string, number>) => ({
+            rule_files: [`${file}.yaml`],
             evaluation_interval: "1m",
             tests: [
                 {
@@ -193,24 +228,23 @@ describe("alert rules under promtool", () => {
                         {
                             expr: "thanos_multicluster_certificate_expiry_timestamp_seconds",
                             eval_time: "2m",
-                            exp_samples: [
-                                {
-                                    labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-ca"}',
-                                    value: 2082585600,
-                                },
-                                {
-                                    labels: 'thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="sidecar-server"}',
-                                    value: 1798761600,
-                                },
-                            ],
+                            exp_samples: Object.entries(samples).map(([certificate, value]) => ({
+                                labels: `thanos_multicluster_certificate_expiry_timestamp_seconds{certificate="${certificate}"}`,
+                                value,
+                            })),
                         },
                     ],
                 },
             ],
-        };
-        fs.writeFileSync(path.join(dir, "recording.test.yaml"), yaml.dump(tests));
-        const result = promtool(["test", "rules", "recording.test.yaml"], dir);
-        expect(result.status, result.output).to.equal(0);
+        });
+        for (const [file, samples] of [
+            ["cluster", { "sidecar-ca": 2082585600, "sidecar-server": 1798761600, "sidecar-client-ca": 2111702400 }],
+            ["control-plane", { "deployment-ca": 2082585600, "query-client": 1798761600 }],
+        ] as const) {
+            fs.writeFileSync(path.join(dir, `recording-${file}.test.yaml`), yaml.dump(recorded(file, samples)));
+            const result = promtool(["test", "rules", `recording-${file}.test.yaml`], dir);
+            expect(result.status, result.output).to.equal(0);
+        }
     });
 
     it("fire the watchdog always", () => {
@@ -237,33 +271,24 @@ describe("alert rules under promtool", () => {
         expect(result.status, result.output).to.equal(0);
     });
 
-    // One promtool run per rule file holds every case of that file (promtool is slow to start on a
-    // busy machine); each alert's test then looks for its own failure in the output.
+    // promtool evaluates every rule of a test file's rule files at every step of every test, so a
+    // batch of all a file's cases over the whole file grows as cases x rules. Each case gets a rule
+    // file of its own alert (with the recording rules beside it, which alerts may read), and one
+    // promtool process runs all of a file's cases: promtool starts once, each rule is evaluated
+    // only for its own cases. Each alert's test then looks for its own failure in the output.
     const runs = new Map<RuleFileName, { status: number | null; output: string }>();
     function runFor(file: RuleFileName): { status: number | null; output: string } {
         if (!runs.has(file)) {
-            const cases = ALERT_CASES.filter((c) => c.file === file);
-            // A case with its own evaluation interval runs alone (the interval is per test file).
-            const alone = cases.filter((c) => c.evaluationInterval !== undefined);
-            const together = cases.filter((c) => c.evaluationInterval === undefined);
-            const tests = {
-                rule_files: [`${file}.yaml`],
-                evaluation_interval: "1m",
-                tests: together.flatMap((c) => promtoolTests(c).tests),
-            };
-            fs.writeFileSync(path.join(dir, `${file}.test.yaml`), yaml.dump(tests, { lineWidth: -1 }));
-            const results = [promtool(["test", "rules", `${file}.test.yaml`], dir)];
-            for (const c of alone) {
-                fs.writeFileSync(
-                    path.join(dir, `${c.alert}.test.yaml`),
-                    yaml.dump(promtoolTests(c), { lineWidth: -1 }),
-                );
-                results.push(promtool(["test", "rules", `${c.alert}.test.yaml`], dir));
-            }
-            runs.set(file, {
-                status: results.every((r) => r.status === 0) ? 0 : 1,
-                output: results.map((r) => r.output).join("\n"),
+            const testFiles = ALERT_CASES.filter((c) => c.file === file).map((c) => {
+                const groups = withoutThanosFields(GROUPS[file])
+                    .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlertingRule(r) || r.alert === c.alert) }))
+                    .filter((g) => g.rules.length > 0);
+                fs.writeFileSync(path.join(dir, `${c.alert}.rules.yaml`), ruleFile(groups));
+                const tests = { ...promtoolTests(c), rule_files: [`${c.alert}.rules.yaml`] };
+                fs.writeFileSync(path.join(dir, `${c.alert}.test.yaml`), yaml.dump(tests, { lineWidth: -1 }));
+                return `${c.alert}.test.yaml`;
             });
+            runs.set(file, promtool(["test", "rules", ...testFiles], dir));
         }
         return runs.get(file)!;
     }
@@ -285,8 +310,25 @@ describe("alert rules under promtool", () => {
 });
 
 /**
- * The promtool test file of one case. Annotations are the rule's own static text (no templates):
- * promtool compares them too; what the case asserts is whether the alert fires, and its labels.
+ * What promtool must see: the rule's static annotations, and for each templated one the text the
+ * case wrote by hand (a template left unchecked is an error).
+ */
+function expectedAnnotations(
+    c: AlertCase,
+    rule: AlertingRule,
+    rendered: Record<string, string> | undefined,
+): Record<string, string> {
+    const expected: Record<string, string> = { ...rule.annotations, ...(rendered ?? {}) };
+    for (const [name, text] of Object.entries(rule.annotations)) {
+        if (text.includes("{{") && rendered?.[name] === undefined)
+            throw new Error(`${c.alert}: annotation ${name} is a template; the case must give its rendered text`);
+    }
+    return expected;
+}
+
+/**
+ * The promtool test file of one case. Annotations are the rule's own static text, or for templates
+ * the case's hand-written rendering: promtool compares them too.
  */
 function promtoolTests(c: AlertCase): {
     rule_files: string[];
@@ -315,9 +357,9 @@ function promtoolTests(c: AlertCase): {
                     {
                         eval_time: c.fire.at,
                         alertname: c.alert,
-                        exp_alerts: c.fire.expect.map((labels) => ({
+                        exp_alerts: c.fire.expect.map((labels, i) => ({
                             exp_labels: labels,
-                            exp_annotations: ruleFor(labels).annotations,
+                            exp_annotations: expectedAnnotations(c, ruleFor(labels), c.fire.annotations?.[i]),
                         })),
                     },
                 ],

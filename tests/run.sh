@@ -8,14 +8,14 @@ cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-npx tsc --noEmit >"$logs/tsc" 2>&1 &
+npx tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/tsc/tsbuildinfo.json >"$logs/tsc" 2>&1 &
 tsc_pid=$!
 npm run --silent lint >"$logs/lint" 2>&1 &
 lint_pid=$!
 (npm run --silent render && npm run --silent validate) >"$logs/plan" 2>&1 &
 plan_pid=$!
 
-npx mocha --parallel --jobs 2 2>&1 | tee "$logs/mocha"
+npx mocha --parallel --jobs 3 2>&1 | tee "$logs/mocha"
 mocha_rc=${PIPESTATUS[0]}
 wait "$tsc_pid"; tsc_rc=$?
 wait "$lint_pid"; lint_rc=$?

@@ -422,7 +422,8 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         ]);
         for (const cert of certs) {
             expect(cert.validityPeriodHours).to.equal(365 * 24);
-            expect(cert.earlyRenewalHours).to.equal(30 * 24);
+            // The stack file's renewBeforeDays: 45.
+            expect(cert.earlyRenewalHours).to.equal(45 * 24);
             expect(isSecretMarker(cert.caPrivateKeyPem), "the CA key is passed on only as a secret").to.equal(true);
         }
         const server = byType(run, "tls:index/certRequest:CertRequest")

@@ -12,6 +12,20 @@ import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStac
 
 const MOCK_DEPLOYMENT_CA = "-----BEGIN CERTIFICATE-----\nmock-thanos-query-client-tls-ca\n-----END CERTIFICATE-----\n";
 
+/**
+ * Real certificates (ECDSA P-256, issued with `openssl ca -startdate/-enddate`), as an edge gets the
+ * deployment CA in config: one CA key, certified twice with the same subject (2025-01-01 to
+ * 2027-01-01, then 2026-12-01 to 2036-12-01), as a renewal re-issues it; and Query's client
+ * certificate (2026-12-01 to 2027-12-01), issued under the second. No key is committed.
+ */
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "certs", name), "utf8");
+const DEPLOYMENT_CA = fixture("deployment-ca-until-2036.pem");
+const OLD_DEPLOYMENT_CA = fixture("deployment-ca-until-2027.pem");
+const QUERY_CLIENT_CERTIFICATE = fixture("query-client.pem");
+/** `date -u -d 2036-12-01 +%s`, `date -u -d 2027-01-01 +%s`. */
+const DEPLOYMENT_CA_NOT_AFTER = 2111702400;
+const OLD_DEPLOYMENT_CA_NOT_AFTER = 1798761600;
+
 function hasOpenssl(): boolean {
     try {
         execFileSync("openssl", ["version"], { stdio: "ignore" });
@@ -205,14 +219,90 @@ describe("trust: no private key leaves the stack that uses it", () => {
 
     it("an edge given the deployment CA trusts it for clients and says so in its outputs", async () => {
         const edge = await runCommittedStack("cluster-02", {
-            "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA },
+            "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: DEPLOYMENT_CA },
         });
         expect((k8sObject(edge, "Secret", "thanos-sidecar-tls").stringData as any).value["ca.crt"]).to.equal(
-            MOCK_DEPLOYMENT_CA,
+            DEPLOYMENT_CA,
         );
-        expect((edge.outputs.grpcTls as any).clientCaCertificate).to.equal(MOCK_DEPLOYMENT_CA);
+        expect((edge.outputs.grpcTls as any).clientCaCertificate).to.equal(DEPLOYMENT_CA);
         expect(edge.secretOutputNames).to.deep.equal([]);
     });
+
+    it("each cluster records when the certificates it holds expire: an edge its own and the deployment CA it trusts, the central one the deployment CA and Query's", async () => {
+        const recorded = (run: StackRun, rule: string) => {
+            const groups = k8sObject(run, "PrometheusRule", rule).spec.groups as any[];
+            const rules = groups.find((g) => g.name === "thanos-multicluster.certificates").rules as any[];
+            return Object.fromEntries(
+                rules.map((r) => {
+                    expect(r.record).to.equal("thanos_multicluster_certificate_expiry_timestamp_seconds");
+                    return [r.labels.certificate, r.expr];
+                }),
+            );
+        };
+        // Offline, certificates are issued at 2026-01-01T00:00:00Z (1767225600): the edge's CA for
+        // 3650 days, the server certificate for 365 (the stack file); the PEM's notAfter is its own.
+        const edge = await runCommittedStack("cluster-02", {
+            "thanos-multicluster:grpcTls": {
+                enabled: true,
+                clientCaCertificate: `${OLD_DEPLOYMENT_CA}${DEPLOYMENT_CA}`,
+            },
+        });
+        expect(recorded(edge, "thanos-multicluster-cluster")).to.deep.equal({
+            "sidecar-ca": `vector(${1767225600 + 3650 * 86400})`,
+            "sidecar-server": `vector(${1767225600 + 365 * 86400})`,
+            // The bundle admits Query until its last CA expires.
+            "sidecar-client-ca": `vector(${DEPLOYMENT_CA_NOT_AFTER})`,
+        });
+        // Until it is given the deployment CA, an edge trusts none and records none.
+        const untrusting = await runCommittedStack("cluster-03");
+        expect(Object.keys(recorded(untrusting, "thanos-multicluster-cluster")).sort()).to.deep.equal([
+            "sidecar-ca",
+            "sidecar-server",
+        ]);
+        // The central stack's certificates: grpcTls defaults, 3650 and 365 days.
+        expect(recorded(central, "thanos-control-plane")).to.deep.equal({
+            "deployment-ca": `vector(${1767225600 + 3650 * 86400})`,
+            "query-client": `vector(${1767225600 + 365 * 86400})`,
+        });
+        // ... once: not also in its cluster rule, which the central stack's base deploys too.
+        const centralBase = k8sObject(central, "PrometheusRule", "thanos-multicluster-cluster").spec.groups as any[];
+        expect(centralBase.map((g) => g.name)).not.to.include("thanos-multicluster.certificates");
+    });
+
+    (hasOpenssl() ? it : it.skip)(
+        "a deployment CA re-issued with its key admits Query's new certificate at an edge holding the old copy until that copy expires (openssl)",
+        () => {
+            // What the alert on sidecar-client-ca is for: after the central stack renews the
+            // deployment CA (same key, new certificate), Query's new client certificate still
+            // verifies against the edge's old copy, but only until that copy's notAfter.
+            const files = fs.mkdtempSync(path.join(dir, "renewal-"));
+            const write = (name: string, text: string) => {
+                fs.writeFileSync(path.join(files, name), text);
+                return path.join(files, name);
+            };
+            const client = write("client.pem", QUERY_CLIENT_CERTIFICATE);
+            const verifiesAt = (caFile: string, seconds: number) => {
+                try {
+                    execFileSync("openssl", ["verify", "-attime", String(seconds), "-CAfile", caFile, client], {
+                        stdio: "pipe",
+                    });
+                    return true;
+                } catch {
+                    return false;
+                }
+            };
+            const old = write("old.pem", OLD_DEPLOYMENT_CA);
+            const bundle = write("bundle.pem", `${OLD_DEPLOYMENT_CA}${DEPLOYMENT_CA}`);
+            const day = 86400;
+            expect(verifiesAt(old, OLD_DEPLOYMENT_CA_NOT_AFTER - 2 * day), "the old copy, before it expires").to.equal(
+                true,
+            );
+            expect(verifiesAt(old, OLD_DEPLOYMENT_CA_NOT_AFTER + day), "the old copy, after it expired").to.equal(
+                false,
+            );
+            expect(verifiesAt(bundle, OLD_DEPLOYMENT_CA_NOT_AFTER + day), "old and new in one PEM").to.equal(true);
+        },
+    );
 
     it("each edge's CA ConfigMap depends on that edge's StackReference only", () => {
         for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
@@ -280,6 +370,22 @@ describe("trust: no private key leaves the stack that uses it", () => {
                 MOCK_DEPLOYMENT_CA,
             ),
         ).to.equal(undefined);
+        // A rotation: the edge trusts the old and the current CA.
+        expect(
+            untrustedDeploymentCaWarning(
+                "cluster-02",
+                edge(`-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n${MOCK_DEPLOYMENT_CA}`),
+                MOCK_DEPLOYMENT_CA.replace("\n", "\r\n"),
+            ),
+        ).to.equal(undefined);
+        // A renewal: the central stack re-issued the CA with its key; the edge's old copy admits Query until 2027-01-01.
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(OLD_DEPLOYMENT_CA), DEPLOYMENT_CA)).to.equal(
+            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its sidecars reject it: before that, run `pulumi stack output deploymentCaCertificate > deployment-ca.pem` here, then on cluster-02 `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem` and `pulumi up`",
+        );
+        // A certificate of another key is another CA, whatever its name.
+        expect(untrustedDeploymentCaWarning("cluster-02", edge(QUERY_CLIENT_CERTIFICATE), DEPLOYMENT_CA)).to.contain(
+            "trusts another client CA",
+        );
     });
 });
 
@@ -329,12 +435,28 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         }
     };
 
-    it("takes the deployment CA's PEM on an edge", () => {
-        expect(
-            parseClusterSettings(edge({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA }), {
-                kubeconfig: false,
-            }).grpcTls.clientCaCertificate,
-        ).to.equal(MOCK_DEPLOYMENT_CA);
+    it("takes the deployment CA's PEM on an edge, or during a rotation the old and the new one", () => {
+        for (const pem of [DEPLOYMENT_CA, `${OLD_DEPLOYMENT_CA}${DEPLOYMENT_CA}`])
+            expect(
+                parseClusterSettings(edge({ enabled: true, clientCaCertificate: pem }), {
+                    kubeconfig: false,
+                }).grpcTls.clientCaCertificate,
+            ).to.equal(pem);
+    });
+
+    it("rejects, before anything is deployed, a PEM the sidecar could not load and a certificate that is no CA", () => {
+        const unparsable = problems(
+            edge({ enabled: true, clientCaCertificate: `${DEPLOYMENT_CA}${MOCK_DEPLOYMENT_CA}` }),
+        );
+        expect(unparsable).to.have.lengthOf(1);
+        expect(unparsable[0])
+            .to.match(/^thanos-multicluster:grpcTls\.clientCaCertificate certificate 2 does not parse as X\.509 \(/)
+            .and.contain("deploymentCaCertificate");
+        const leaf = problems(edge({ enabled: true, clientCaCertificate: QUERY_CLIENT_CERTIFICATE }));
+        expect(leaf).to.have.lengthOf(1);
+        expect(leaf[0]).to.contain(
+            "thanos-multicluster:grpcTls.clientCaCertificate certificate 1 (O=thanos-multicluster, CN=thanos-query) is not a CA certificate",
+        );
     });
 
     it("rejects what is not a certificate, a private key, and the key on the central stack, naming the key", () => {
@@ -359,11 +481,8 @@ describe("trust: the sidecars pick up a new client CA", () => {
             return release.values.prometheus.prometheusSpec.podMetadata?.annotations?.["checksum/grpc-client-ca"];
         };
         const unset = await annotation({ enabled: true });
-        const set = await annotation({ enabled: true, clientCaCertificate: MOCK_DEPLOYMENT_CA });
-        const rotated = await annotation({
-            enabled: true,
-            clientCaCertificate: "-----BEGIN CERTIFICATE-----\nrotated\n-----END CERTIFICATE-----\n",
-        });
+        const set = await annotation({ enabled: true, clientCaCertificate: OLD_DEPLOYMENT_CA });
+        const rotated = await annotation({ enabled: true, clientCaCertificate: DEPLOYMENT_CA });
         expect(unset).to.match(/^[0-9a-f]{64}$/);
         expect(new Set([unset, set, rotated]).size).to.equal(3);
         expect(await annotation({ enabled: false })).to.equal(undefined);

@@ -9,12 +9,41 @@ import { CLUSTER_LABEL } from "../names";
 import { THANOS_JOBS } from "./thanosMixin";
 import { RecordingRule, RuleGroup, RunbookLinks, alert } from "./types";
 
+/**
+ * The cross-cluster mTLS certificates whose expiry is recorded, by their `certificate` label. Each
+ * cluster records what it holds: an edge its server CA and certificate and the client CA it trusts
+ * (its copy of the deployment CA, from its own config); the central cluster the deployment CA and
+ * Query's client certificate. The README's runbook says, per label, what renews it.
+ */
+export const CERTIFICATES = {
+    /** An edge's own CA, which signs its sidecars' server certificate (the central Query trusts it). */
+    sidecarCa: "sidecar-ca",
+    /** An edge's sidecars' server certificate. */
+    sidecarServer: "sidecar-server",
+    /** The deployment CA as an edge trusts it (grpcTls.clientCaCertificate): the last-expiring CA of that PEM. */
+    sidecarClientCa: "sidecar-client-ca",
+    /** The central stack's deployment CA, which signs Query's client certificate. */
+    deploymentCa: "deployment-ca",
+    /** Query's client certificate (central). */
+    queryClient: "query-client",
+} as const;
+
 /** A gRPC mTLS certificate of this cluster and when it stops being valid. */
 export interface CertificateExpiry {
-    /** Which one: `sidecar-ca`, `sidecar-server`, `query-client`. */
+    /** Which one: a value of CERTIFICATES. */
     certificate: string;
     /** notAfter, in seconds since the epoch. */
     notAfterSeconds: number;
+}
+
+/** notAfter of each certificate, from the @pulumi/tls provider's RFC 3339 validityEndTime. */
+export function certificateExpiries(validityEnd: Record<string, string>): CertificateExpiry[] {
+    return Object.entries(validityEnd).map(([certificate, end]) => {
+        const ms = Date.parse(end);
+        if (Number.isNaN(ms))
+            throw new Error(`certificate ${certificate}: validityEndTime "${end}" is not an RFC 3339 time`);
+        return { certificate, notAfterSeconds: Math.floor(ms / 1000) };
+    });
 }
 
 /** The recorded series: one per certificate, value = notAfter (Unix seconds). */
@@ -33,6 +62,16 @@ export function certificateRecordingRules(certificates: CertificateExpiry[]): Re
         expr: `vector(${Math.floor(c.notAfterSeconds)})`,
         labels: { certificate: c.certificate },
     }));
+}
+
+/** The group recording the certificates' expiry; none without certificates. */
+export function certificateRuleGroups(certificates: CertificateExpiry[]): RuleGroup[] {
+    const labels = certificates.map((c) => c.certificate);
+    const repeated = labels.filter((l, i) => labels.indexOf(l) !== i);
+    // Two rules writing one series would collide at every evaluation.
+    if (repeated.length > 0) throw new Error(`certificate ${repeated[0]} is recorded twice`);
+    if (certificates.length === 0) return [];
+    return [{ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) }];
 }
 
 /** The per-cluster groups, for every cluster's own Prometheus (a PrometheusRule). */
@@ -71,9 +110,7 @@ export function clusterRuleGroups(links: RunbookLinks, certificates: Certificate
             ],
         },
     ];
-    if (certificates.length > 0)
-        groups.push({ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) });
-    return groups;
+    return [...groups, ...certificateRuleGroups(certificates)];
 }
 
 /** The Ruler's groups: the watchdog, and the cross-cluster alerts (partial responses allowed). */
@@ -111,12 +148,14 @@ export function globalRuleGroups(links: RunbookLinks, clusters: string[]): RuleG
                 ),
                 alert(links, {
                     name: "CrossClusterCertificateExpiring",
+                    // Every cluster records its own certificates (the edges theirs and the client CA
+                    // they trust, the central one the deployment CA and Query's client certificate);
+                    // grpcTls.renewBeforeDays > 30 lets a routine `pulumi up` renew them first.
                     expr: `min by (${CLUSTER_LABEL}, certificate) (${CERTIFICATE_EXPIRY_METRIC}) - time() < ${CERTIFICATE_WARNING_DAYS} * 86400`,
                     for: "10m",
                     severity: "warning",
-                    summary: `A cross-cluster gRPC certificate expires within ${CERTIFICATE_WARNING_DAYS} days.`,
-                    description:
-                        "When it expires, the central Query can no longer reach that edge's sidecars. `pulumi up` the edge, then the central stack.",
+                    summary: `Certificate {{ $labels.certificate }} of {{ $labels.${CLUSTER_LABEL} }} expires in {{ $value | humanizeDuration }}.`,
+                    description: `When it expires, the central Query can no longer read that edge (${CERTIFICATES.sidecarCa}, ${CERTIFICATES.sidecarServer}, ${CERTIFICATES.sidecarClientCa}) or any edge at all (${CERTIFICATES.deploymentCa}, ${CERTIFICATES.queryClient}). The runbook names the stacks to update, in order.`,
                 }),
             ],
         },

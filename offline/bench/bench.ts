@@ -13,11 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { writeGeneratedDeployment } from "../generatedDeployment";
 import { renderStacks } from "../render";
-import { PROJECT_ROOT } from "../runStack";
+import { PROJECT_ROOT } from "../projectRoot";
 import { findStackFiles } from "../stackFiles";
-import { checkScale } from "../checks/scale";
-import { checkThanosConfigs } from "../checks/thanosConfigs";
-import { checkInvariants, loadPlans } from "../validate";
 
 interface Measurement {
     label: string;
@@ -52,6 +49,12 @@ async function child(label: string, dir: string, program: string | undefined): P
             peakRssMb: process.resourceUsage().maxRSS / 1024,
         };
         if (program === undefined) {
+            // The checks are loaded only now, after the measurement: the floor and the real render
+            // load exactly the same runner, and nothing else.
+            const { checkScale } = await import("../checks/scale");
+            const { checkThanosConfigs } = await import("../checks/thanosConfigs");
+            const { checkInvariants } = await import("../checks/crossStack");
+            const { loadPlans } = await import("../checks/renderedPlan");
             const plans = loadPlans(outDir, dir);
             const findings = [
                 ...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]),
@@ -70,7 +73,7 @@ async function child(label: string, dir: string, program: string | undefined): P
 function measure(label: string, dir: string, program?: string): Measurement {
     const args = [
         "-r",
-        "ts-node/register/transpile-only",
+        path.join(PROJECT_ROOT, "offline", "tsRegister.cjs"),
         __filename,
         "--child",
         label,

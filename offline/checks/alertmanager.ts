@@ -8,10 +8,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { Finding, RenderedPlan } from "../validate";
+import { commandAvailable } from "../promtool";
+import { matchesLabels, peersForPort } from "./network";
+import { Finding, RenderedPlan, setting } from "./renderedPlan";
 
 export function amtoolAvailable(): boolean {
-    return spawnSync("amtool", ["--version"]).error === undefined;
+    return commandAvailable("amtool");
 }
 
 /**
@@ -173,18 +175,12 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
  * and the NetworkPolicy on its pods admits those ranges and the namespace, nothing else (traffic
  * SNATed by a node comes in through the CiliumNetworkPolicy alertmanager-from-nodes).
  */
-export function checkAlertmanagerNetwork(
-    plan: RenderedPlan,
-    helpers: {
-        peersForPort: (policies: Record<string, any>[], port: number) => Record<string, any>[] | undefined;
-        matchesLabels: (selector: Record<string, string> | undefined, labels: Record<string, string>) => boolean;
-    },
-): Finding[] {
+export function checkAlertmanagerNetwork(plan: RenderedPlan): Finding[] {
     if (plan.outputs.role !== "central") return [];
     const findings: Finding[] = [];
     const add = (object: string, field: string, message: string) =>
         findings.push({ severity: "error", stack: plan.stack, object, field, message });
-    const allowed: string[] = (plan.config["thanos-multicluster:central"] as any)?.alertmanager?.edgeSourceRanges ?? [];
+    const allowed: string[] = setting(plan, "central")?.alertmanager?.edgeSourceRanges ?? [];
     for (const service of plan.manifests.filter(
         (o) =>
             o.kind === "Service" &&
@@ -204,12 +200,12 @@ export function checkAlertmanagerNetwork(
     const onPods = plan.manifests.filter(
         (o) =>
             o.kind === "NetworkPolicy" &&
-            helpers.matchesLabels(o.spec?.podSelector?.matchLabels, {
+            matchesLabels(o.spec?.podSelector?.matchLabels, {
                 "app.kubernetes.io/name": "alertmanager",
                 alertmanager: "kps-alertmanager",
             }),
     );
-    const peers = onPods.length === 0 ? undefined : helpers.peersForPort(onPods, 9093);
+    const peers = onPods.length === 0 ? undefined : peersForPort(onPods, 9093);
     if (peers === undefined) {
         add(
             "NetworkPolicy (Alertmanager pods)",

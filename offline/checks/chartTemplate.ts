@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { ClusterSettings } from "../../config";
 import { FieldChecker, modelClass } from "../fieldCheck";
 import { HelmReleasePlan } from "../plan";
-import type { Finding, RenderedPlan } from "../validate";
+import type { Finding, RenderedPlan } from "./renderedPlan";
 import { crdKey, crdSchemaProblems, loadCrdSchemas } from "./crdSchema";
 
 export type K8sObject = Record<string, any>;

@@ -11,9 +11,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import * as ts from "typescript";
+import type * as TypeScript from "typescript";
 import { defaultDashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { PROJECT_ROOT } from "../runStack";
+import { cachedByContent } from "../contentCache";
+import { promtoolAvailable } from "../promtool";
+import { PROJECT_ROOT } from "../projectRoot";
 
 /** A dashboard as found in a plan: where it came from and its parsed JSON (or the parse error). */
 export interface FoundDashboard {
@@ -157,7 +159,36 @@ export function sdkSchemaProblems(dashboards: FoundDashboard[]): DashboardProble
         starts.push(offset);
         offset += declaration.length;
     }
-    const options: ts.CompilerOptions = {
+    const key = {
+        typescript: typescriptVersion(),
+        sdk: sdkVersion(),
+        source,
+        where: parsed.map((d) => d.where),
+    };
+    return cachedByContent("grafana-sdk-types", key, () => compileDashboards(file, source, starts, parsed));
+}
+
+function typescriptVersion(): string {
+    return (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string })
+        .version;
+}
+
+function sdkVersion(): string {
+    return (JSON.parse(fs.readFileSync(path.join(SDK_DIST, "..", "package.json"), "utf8")) as { version: string })
+        .version;
+}
+
+function compileDashboards(
+    file: string,
+    source: string,
+    starts: number[],
+    parsed: FoundDashboard[],
+): DashboardProblem[] {
+    // Loaded here, not at import: the compiler takes half a second to load, and the result is
+    // usually cached.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ts = require("typescript") as typeof TypeScript;
+    const options: TypeScript.CompilerOptions = {
         strict: true,
         noEmit: true,
         skipLibCheck: true,
@@ -263,7 +294,7 @@ export function substituteGrafanaVariables(expr: string, values: Record<string, 
     );
 }
 
-export const promtoolAvailable = (): boolean => spawnSync("promtool", ["--version"]).error === undefined;
+export { promtoolAvailable };
 
 /**
  * Parses every query with promtool (`check rules`, each query a recording rule). Returns a

@@ -2,7 +2,7 @@
 // cluster's nodes (entities host and remote-node), only on the ports a LoadBalancer exposes, and
 // present wherever such a port is exposed (else forwarded traffic is dropped on multi-node clusters).
 
-import type { Finding, RenderedPlan } from "../validate";
+import type { Finding, RenderedPlan } from "./renderedPlan";
 
 const NODE_ENTITIES = ["host", "remote-node"];
 

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { Finding, RenderedPlan } from "../validate";
+import type { Finding, RenderedPlan } from "./renderedPlan";
 import { promtool, promtoolAvailable } from "../promtool";
 
 export interface RuleFileInPlan {

@@ -4,18 +4,13 @@
 // - Query's endpoint file names each address once (twice would double a replica's fan-out; the
 //   invariants check that every edge replica is in it).
 
-import type { Finding, RenderedPlan } from "../validate";
+import { Finding, RenderedPlan, objectName, thanosContainers } from "./renderedPlan";
 import { readDocument } from "./thanosConfigs";
-import { thanosContainers } from "../validate";
 
 /** Linux refuses to exec with any one argument (or environment string) longer than this. */
 export const MAX_ARGUMENT_BYTES = 128 * 1024;
 /** ConfigMap and Secret data is limited to 1 MiB; we keep a quarter of it as headroom for growth. */
 export const MAX_CONFIG_OBJECT_BYTES = 768 * 1024;
-
-function objectName(o: Record<string, any>): string {
-    return `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
-}
 
 function podSpecOf(o: Record<string, any>): Record<string, any> | undefined {
     return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;

@@ -3,8 +3,7 @@
 // Thanos reads (checked against the pinned version's schemas).
 
 import { parsePrometheusSize, parseStorageQuantity } from "../../config/units";
-import type { Finding, RenderedPlan } from "../validate";
-import { parseFlags, thanosContainers } from "../validate";
+import { Finding, RenderedPlan, thanosContainers } from "./renderedPlan";
 
 type Flags = Map<string, (string | undefined)[]>;
 
@@ -60,8 +59,8 @@ export function inMemoryCaches(component: string, flags: Flags): Record<string, 
 /** The Store Gateway's and query-frontend's memory limit must exceed everything their caches may hold. */
 export function checkCacheMemory(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
-    for (const { object, container, component } of thanosContainers(plan)) {
-        const caches = inMemoryCaches(component, parseFlags(container.args ?? []));
+    for (const { object, container, component, flags } of thanosContainers(plan)) {
+        const caches = inMemoryCaches(component, flags);
         const names = Object.keys(caches);
         if (names.length === 0) continue;
         const total = Object.values(caches).reduce((a, b) => a + b, 0);

@@ -4,8 +4,7 @@
 
 import * as yaml from "js-yaml";
 import { ThanosConfigDocument, thanosConfigProblems } from "../../schemas/thanos";
-// A cycle with validate.ts, used only at call time.
-import { Finding, RenderedPlan, thanosContainers } from "../validate";
+import { Finding, RenderedPlan, objectName, thanosContainers } from "./renderedPlan";
 
 /** Flags whose value (`<flag>`) or file (`<flag>-file`) is a Thanos config document, and which document. */
 export const DOCUMENT_FLAGS: Record<string, ThanosConfigDocument> = {
@@ -88,7 +87,7 @@ function parse(where: string, text: string): { where: string; document?: unknown
 export function checkThanosConfigs(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
     for (const { object, container, flags } of thanosContainers(plan)) {
-        const name = `${object.kind}/${object.metadata?.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata?.name}`;
+        const name = objectName(object);
         for (const [flag, document] of Object.entries(DOCUMENT_FLAGS)) {
             const read = readDocument(plan, object, container, flags, flag);
             if (read === undefined) continue;

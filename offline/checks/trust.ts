@@ -1,7 +1,7 @@
 // Cross-stack trust: no edge output is secret (no private key leaves the stack that uses it), and
 // every edge serving mTLS trusts the central stack's deployment CA (else Query cannot reach it).
 
-import type { Finding, RenderedPlan } from "../validate";
+import type { Finding, RenderedPlan } from "./renderedPlan";
 
 export function checkTrust(plans: RenderedPlan[]): Finding[] {
     const findings: Finding[] = [];

@@ -1,0 +1,131 @@
+// What the central cluster adds to its release: Alertmanager HA, and Grafana on Thanos Query.
+
+import { ClusterSettings } from "../../config";
+import {
+    GRAFANA_DASHBOARD_LABEL,
+    GRAFANA_FOLDER_ANNOTATION,
+    MONITORING_NAMESPACE,
+    PART_OF_LABEL,
+    THANOS_DATASOURCE,
+} from "../names";
+import { AlertmanagerConfigDocument } from "../alertmanagerConfig";
+import { lbipamAnnotations } from "../lbipam";
+import { GRAFANA_CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
+import { AlertmanagerValues, GrafanaDashboardSidecarValues, GrafanaValues } from "./types";
+
+/** What the central cluster adds to its monitoring base: Alertmanager HA and Grafana on Thanos Query. */
+export interface CentralAddons {
+    alertmanagerReplicas: number;
+    alertmanagerStorageSize: string;
+    /** The Secret holding the receivers' credentials, mounted into every Alertmanager pod. */
+    alertmanagerReceiverSecret: string;
+    /** Routes, inhibitions and receivers (credentials only as file paths). */
+    alertmanagerConfig: AlertmanagerConfigDocument;
+    grafanaStorageSize: string;
+    /** The Secret holding Grafana's admin credentials (the chart reads it; the password never enters the values). */
+    grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
+    /** In-cluster URL of the Thanos query-frontend (in front of Query), Grafana's one default datasource. */
+    thanosDatasourceUrl: string;
+    /** The central pinned address and its sharing key, shared with Query's LoadBalancer. */
+    loadBalancerIp: string;
+    sharingKey: string;
+    /** Who may reach Grafana. */
+    uiSourceRanges: string[];
+}
+
+export const GRAFANA_PORT = 3000;
+
+export function alertmanagerValues(settings: ClusterSettings, central: CentralAddons | undefined): AlertmanagerValues {
+    if (central === undefined) return { enabled: false };
+    return {
+        enabled: true,
+        config: central.alertmanagerConfig,
+        // A drain takes one replica at a time.
+        podDisruptionBudget: { enabled: true, minAvailable: central.alertmanagerReplicas - 1 },
+        alertmanagerSpec: {
+            secrets: [central.alertmanagerReceiverSecret],
+            // Gossip HA: the replicas share silences and notification state, each alert is sent once.
+            replicas: central.alertmanagerReplicas,
+            podAntiAffinity: "soft",
+            securityContext: podSecurity(2000),
+            resources: resources("50m", "128Mi", "256Mi"),
+            storage: { volumeClaimTemplate: claimTemplate(settings.storageClass, central.alertmanagerStorageSize) },
+        },
+    };
+}
+
+/**
+ * The dashboard sidecar, stated rather than inherited: it loads ConfigMaps labelled
+ * GRAFANA_DASHBOARD_LABEL from the monitoring namespace only (the chart's dashboards and ours; a
+ * labelled ConfigMap elsewhere cannot inject a dashboard), into the folder its annotation names.
+ * Every series carries the `cluster` external label, so the chart's dashboards get their cluster
+ * variable (hidden by default, and then they sum every cluster together).
+ */
+export function grafanaDashboardSidecar(): GrafanaDashboardSidecarValues {
+    return {
+        enabled: true,
+        label: GRAFANA_DASHBOARD_LABEL.key,
+        labelValue: GRAFANA_DASHBOARD_LABEL.value,
+        searchNamespace: MONITORING_NAMESPACE,
+        folderAnnotation: GRAFANA_FOLDER_ANNOTATION,
+        provider: { foldersFromFilesStructure: true },
+        multicluster: { global: { enabled: true } },
+    };
+}
+
+export function grafanaValues(settings: ClusterSettings, central: CentralAddons | undefined): GrafanaValues {
+    if (central === undefined) return { enabled: false };
+    return {
+        enabled: true,
+        admin: {
+            existingSecret: central.grafanaAdminSecret.name,
+            userKey: central.grafanaAdminSecret.userKey,
+            passwordKey: central.grafanaAdminSecret.passwordKey,
+        },
+        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        deploymentStrategy: { type: "Recreate" },
+        // The chown init container runs as root; fsGroup already gives Grafana its volume.
+        initChownData: { enabled: false },
+        resources: resources("100m", "256Mi", "1Gi"),
+        containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
+        extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
+        persistence: {
+            enabled: true,
+            type: "pvc",
+            storageClassName: settings.storageClass,
+            accessModes: ["ReadWriteOnce"],
+            size: central.grafanaStorageSize,
+        },
+        service: {
+            type: "LoadBalancer",
+            port: GRAFANA_PORT,
+            annotations: lbipamAnnotations(central.loadBalancerIp, central.sharingKey),
+            // The Cilium pool and L2 policy select our Services by this label.
+            labels: { ...PART_OF_LABEL },
+            loadBalancerSourceRanges: central.uiSourceRanges,
+        },
+        // The chart's own datasource points at the local Prometheus and is marked default; two
+        // defaults stop Grafana from starting, and the global view is Query's.
+        sidecar: {
+            datasources: { defaultDatasourceEnabled: false },
+            dashboards: grafanaDashboardSidecar(),
+            resources: resources("50m", "64Mi", "256Mi"),
+            securityContext: GRAFANA_CONTAINER_SECURITY,
+        },
+        additionalDataSources: [
+            {
+                name: "Thanos",
+                uid: THANOS_DATASOURCE.uid,
+                type: "prometheus",
+                access: "proxy",
+                url: central.thanosDatasourceUrl,
+                isDefault: true,
+                jsonData: {
+                    prometheusType: "Thanos",
+                    timeInterval: settings.prometheus.scrapeInterval,
+                    httpMethod: "POST",
+                },
+            },
+        ],
+    };
+}

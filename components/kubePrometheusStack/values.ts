@@ -1,0 +1,151 @@
+// The release's values for one cluster's monitoring base: Prometheus HA with the Thanos sidecar
+// shipping 2h blocks to the metrics bucket, the operator, kube-state-metrics and the node exporter,
+// and (central cluster) Alertmanager and Grafana.
+
+import * as crypto from "crypto";
+import { BLOCK_DURATION, ClusterSettings } from "../../config";
+import { chartAlertingValues } from "../kubePrometheusStackAlerting";
+import {
+    CLUSTER_LABEL,
+    KUBE_PROMETHEUS_STACK,
+    NODE_EXPORTER_NAMESPACE,
+    OBJSTORE_CA,
+    SIDECAR_TLS,
+    PROMETHEUS_REPLICA_LABEL,
+} from "../names";
+import { sidecarGrpcServerTlsConfig } from "../sidecarTls";
+import { CentralAddons, alertmanagerValues, grafanaValues } from "./central";
+import { CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
+import { AdditionalAlertmanagerConfig, KubePrometheusStackValues } from "./types";
+
+/** Hash of the client CA the sidecars trust ("" while none is configured). */
+export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
+    return crypto
+        .createHash("sha256")
+        .update(clientCaCertificate?.trim() ?? "")
+        .digest("hex");
+}
+
+/** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
+export const THANOS_VERSION = "v0.42.4";
+export const THANOS_IMAGE = `quay.io/thanos/thanos:${THANOS_VERSION}`;
+
+/**
+ * An edge's Prometheus sends to every central Alertmanager replica itself: replicas deduplicate
+ * only the alerts they all receive, so one load-balanced address would not do.
+ */
+export function edgeAlertmanagerConfigs(settings: ClusterSettings): AdditionalAlertmanagerConfig[] {
+    if (settings.role !== "edge" || settings.alerting.centralAlertmanagers.length === 0) return [];
+    return [
+        {
+            scheme: "http",
+            api_version: "v2",
+            timeout: "10s",
+            static_configs: [{ targets: settings.alerting.centralAlertmanagers }],
+        },
+    ];
+}
+
+/** Where the chart finds the objstore config: a Secret we create, never values inlined in the release. */
+export interface ObjstoreSecretRef {
+    name: string;
+    key: string;
+}
+
+/**
+ * kube-prometheus-stack values for one cluster's monitoring base: Prometheus HA with the Thanos
+ * sidecar shipping 2h blocks to the metrics bucket.
+ */
+export function kubePrometheusStackValues(
+    settings: ClusterSettings,
+    objstore: ObjstoreSecretRef,
+    central?: CentralAddons,
+): KubePrometheusStackValues {
+    const prometheus = settings.prometheus;
+    const withCa = settings.objectStorage.caBundle !== undefined;
+    const withTls = settings.grpcTls.enabled;
+    const alertmanagers = edgeAlertmanagerConfigs(settings);
+    const sidecarMounts = [
+        ...(withCa ? [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] : []),
+        ...(withTls ? [{ name: SIDECAR_TLS.volume, mountPath: SIDECAR_TLS.mountPath, readOnly: true }] : []),
+    ];
+    return {
+        // Short, fixed object names: the per-replica sidecar Services select pods by name.
+        fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
+        ...chartAlertingValues(settings.prometheus.alerting),
+        // Edges ship metrics only; the central cluster's Alertmanager and Grafana are the control plane's.
+        alertmanager: alertmanagerValues(settings, central),
+        grafana: grafanaValues(settings, central),
+        "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
+        // Restricted Pod Security, stated rather than inherited from chart defaults that may change.
+        prometheusOperator: {
+            resources: resources("100m", "128Mi", "512Mi"),
+            securityContext: podSecurity(65534),
+            containerSecurityContext: CONTAINER_SECURITY,
+            prometheusConfigReloader: { resources: resources("10m", "32Mi", "64Mi") },
+        },
+        "kube-state-metrics": {
+            resources: resources("50m", "128Mi", "512Mi"),
+            containerSecurityContext: CONTAINER_SECURITY,
+        },
+        prometheus: {
+            enabled: true,
+            podDisruptionBudget: { enabled: true, minAvailable: prometheus.replicas - 1 },
+            // The chart's sidecar Services would put both replicas behind one address; Query must see
+            // each replica separately, so the SidecarLoadBalancer component exposes them instead.
+            thanosService: { enabled: false },
+            thanosServiceExternal: { enabled: false },
+            prometheusSpec: {
+                replicas: prometheus.replicas,
+                scrapeInterval: prometheus.scrapeInterval,
+                evaluationInterval: prometheus.scrapeInterval,
+                // `cluster` is the one label that tells clusters apart in Query; the operator adds
+                // `prometheus` and `prometheus_replica` itself.
+                externalLabels: { ...prometheus.externalLabels, [CLUSTER_LABEL]: settings.clusterName },
+                replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
+                // The sidecar reads its client CA once, at start: a newly configured or rotated
+                // deployment CA must roll the pods (the server certificate itself is reloaded).
+                ...(withTls
+                    ? {
+                          podMetadata: {
+                              annotations: {
+                                  "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate),
+                              },
+                          },
+                      }
+                    : {}),
+                retention: prometheus.retention,
+                retentionSize: prometheus.retentionSize,
+                // Thanos needs Prometheus to leave compaction to the compactor (min = max block duration).
+                disableCompaction: true,
+                walCompression: true,
+                // Soft: a single-node cluster still runs both replicas; on more nodes they spread.
+                podAntiAffinity: "soft",
+                podAntiAffinityTopologyKey: "kubernetes.io/hostname",
+                resources: resources("250m", "1Gi", "4Gi"),
+                securityContext: podSecurity(1000),
+                // Pick up every ServiceMonitor, PodMonitor, rule and probe in the cluster, not only the chart's.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
+                ...(alertmanagers.length > 0 ? { additionalAlertManagerConfigs: alertmanagers } : {}),
+                ...(withCa ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
+                ...(withTls ? { secrets: [SIDECAR_TLS.secret] } : {}),
+                thanos: {
+                    // The operator mounts configMaps and secrets into the prometheus container only; the sidecar needs them too.
+                    ...(sidecarMounts.length > 0 ? { volumeMounts: sidecarMounts } : {}),
+                    // mTLS: the sidecar serves its certificate and accepts only clients of the edge's CA.
+                    ...(withTls ? { grpcServerTlsConfig: sidecarGrpcServerTlsConfig() } : {}),
+                    image: THANOS_IMAGE,
+                    version: THANOS_VERSION,
+                    blockSize: BLOCK_DURATION,
+                    objectStorageConfig: { existingSecret: { name: objstore.name, key: objstore.key } },
+                    resources: resources("50m", "128Mi", "512Mi"),
+                },
+            },
+        },
+    };
+}

@@ -1,0 +1,141 @@
+// The cluster's pinned LoadBalancer address, its Cilium LB IPAM pool and who may reach the sidecars (`loadBalancer`).
+
+import { Reader } from "./reader";
+import { Role } from "./identity";
+import { isDns1123Subdomain, parseIPv4, parseIPv4Cidr, reservedIPv4Reason } from "./units";
+
+export interface LoadBalancerSettings {
+    /** The cluster's pinned LoadBalancer address: the sidecars' on an edge, Query's and Grafana's on the central cluster. */
+    ip: string;
+    /** Whether this stack owns the Cilium LB IPAM pool and L2 announcement policy for `pool`. */
+    manageCiliumIpam: boolean;
+    /** API version of CiliumLoadBalancerIPPool: v2alpha1 is served by Cilium 1.15-1.18, v2 from 1.18. */
+    ciliumIpPoolApiVersion: "cilium.io/v2alpha1" | "cilium.io/v2";
+    /** First and last address of this cluster's share of the lab's LB range. */
+    pool: { start: string; stop: string };
+    /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
+    l2Interfaces: string[];
+    /**
+     * The one node (its kubernetes.io/hostname) that answers ARP for the pinned address. Services
+     * sharing an address run one L2 lease each, so on a multi-node cluster two nodes could answer
+     * for it; pinning the announcement to one node makes every lease land on it. Unset: any node.
+     */
+    l2AnnouncerNode?: string;
+    /** Source CIDRs allowed to reach the sidecars' gRPC through the LoadBalancer (the central cluster's egress). */
+    sidecarSourceRanges: string[];
+}
+
+export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalancerSettings {
+    const purpose = role === "edge" ? "the sidecars' pinned address" : "Query's and Grafana's pinned address";
+    const ip = r.string("loadBalancer.ip", `set it to ${purpose}, e.g. 192.168.101.211`);
+    const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
+    const apiVersion = r.string("loadBalancer.ciliumIpPoolApiVersion", "", "cilium.io/v2alpha1");
+    if (apiVersion !== "cilium.io/v2alpha1" && apiVersion !== "cilium.io/v2") {
+        r.problem(
+            "loadBalancer.ciliumIpPoolApiVersion",
+            `must be cilium.io/v2alpha1 (Cilium 1.15-1.18) or cilium.io/v2 (Cilium 1.18+); got "${apiVersion}"`,
+        );
+    }
+    const start = r.string(
+        "loadBalancer.pool.start",
+        "set the first address of this cluster's LB pool, e.g. 192.168.101.211",
+    );
+    const stop = r.string(
+        "loadBalancer.pool.stop",
+        "set the last address of this cluster's LB pool, e.g. 192.168.101.211",
+    );
+    const l2Interfaces = r.stringList("loadBalancer.l2Interfaces", "", []);
+    for (const [i, pattern] of l2Interfaces.entries()) {
+        try {
+            new RegExp(pattern);
+        } catch {
+            r.problem(`loadBalancer.l2Interfaces[${i}]`, `is not a valid regular expression: "${pattern}"`);
+        }
+    }
+    const sidecarSourceRanges = r.stringList(
+        "loadBalancer.sidecarSourceRanges",
+        "list the CIDRs the central Query connects from, e.g. [192.168.101.194/32]",
+        role === "edge" ? undefined : [],
+    );
+    if (
+        role === "edge" &&
+        sidecarSourceRanges.length === 0 &&
+        r.problems.every((p) => !p.includes("sidecarSourceRanges"))
+    ) {
+        r.problem(
+            "loadBalancer.sidecarSourceRanges",
+            "must not be empty on an edge: an open list exposes the sidecars' StoreAPI to every host; list the central cluster's egress CIDRs",
+        );
+    }
+    for (const [i, cidr] of sidecarSourceRanges.entries()) {
+        if (parseIPv4Cidr(cidr) === undefined) {
+            r.problem(
+                `loadBalancer.sidecarSourceRanges[${i}]`,
+                `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`,
+            );
+        }
+    }
+
+    const ipAddress = ip === undefined ? undefined : parseIPv4(ip);
+    const startAddress = start === undefined ? undefined : parseIPv4(start);
+    const stopAddress = stop === undefined ? undefined : parseIPv4(stop);
+    if (ip !== undefined && ipAddress === undefined)
+        r.problem("loadBalancer.ip", `must be an IPv4 address like 192.168.101.211; got "${ip}"`);
+    if (start !== undefined && startAddress === undefined)
+        r.problem("loadBalancer.pool.start", `must be an IPv4 address; got "${start}"`);
+    if (stop !== undefined && stopAddress === undefined)
+        r.problem("loadBalancer.pool.stop", `must be an IPv4 address; got "${stop}"`);
+    if (startAddress !== undefined && stopAddress !== undefined && startAddress > stopAddress) {
+        r.problem(
+            "loadBalancer.pool.start",
+            `(${start}) must not be above loadBalancer.pool.stop (${stop}); swap them`,
+        );
+    }
+    if (ipAddress !== undefined) {
+        if (
+            startAddress !== undefined &&
+            stopAddress !== undefined &&
+            (ipAddress < startAddress || ipAddress > stopAddress)
+        ) {
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) lies outside the pool ${start}-${stop}: Cilium LB IPAM can only assign addresses from the pool; pick an address inside it or widen the pool`,
+            );
+        }
+        const reserved = reservedIPv4Reason(ipAddress);
+        if (reserved !== undefined) {
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) ${reserved} and cannot be a LoadBalancer address; pick a host address of the lab network`,
+            );
+        }
+        if (nodeIps.some((nodeIp) => parseIPv4(nodeIp) === ipAddress)) {
+            r.problem(
+                "loadBalancer.ip",
+                `(${ip}) is a node's address (nodeIps): the LB address must be a free address that only Cilium announces`,
+            );
+        }
+    }
+    const l2AnnouncerNode = r.optionalString(
+        "loadBalancer.l2AnnouncerNode",
+        "name the node (its kubernetes.io/hostname label) that announces the address",
+    );
+    if (l2AnnouncerNode !== undefined && !isDns1123Subdomain(l2AnnouncerNode)) {
+        r.problem("loadBalancer.l2AnnouncerNode", `must be a node name (DNS-1123 subdomain); got "${l2AnnouncerNode}"`);
+    }
+    if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
+        r.problem(
+            "loadBalancer.l2AnnouncerNode",
+            `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
+        );
+    }
+    return {
+        ip: ip ?? "",
+        manageCiliumIpam,
+        ciliumIpPoolApiVersion: apiVersion === "cilium.io/v2" ? "cilium.io/v2" : "cilium.io/v2alpha1",
+        pool: { start: start ?? "", stop: stop ?? "" },
+        l2Interfaces,
+        ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
+        sidecarSourceRanges,
+    };
+}

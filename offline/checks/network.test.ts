@@ -1,0 +1,62 @@
+import { checkNetwork } from "./network";
+import { expectFinding, loadCommittedPlans, manifest, plan, plans } from "../../tests/planFixtures";
+
+describe("npm run validate", () => {
+    before(loadCommittedPlans);
+
+    describe("network", () => {
+        it("reports a sidecar gRPC open beyond the central cluster", () => {
+            const all = plans();
+            const edge = plan(all, "cluster-02");
+            manifest(edge, "NetworkPolicy", "prometheus").spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } });
+            expectFinding(checkNetwork(edge), {
+                field: "spec.ingress.from.ipBlock",
+                message: "0.0.0.0/0 may reach the sidecar's gRPC",
+            });
+            const open = plans();
+            delete manifest(plan(open, "cluster-03"), "NetworkPolicy", "prometheus").spec.ingress[0].from;
+            expectFinding(checkNetwork(plan(open, "cluster-03")), {
+                field: "spec.ingress",
+                message: "open to any source",
+            });
+            const none = plans();
+            plan(none, "cluster-04").manifests = plan(none, "cluster-04").manifests.filter(
+                (o) => o.kind !== "NetworkPolicy",
+            );
+            expectFinding(checkNetwork(plan(none, "cluster-04")), { message: "open to any source" });
+        });
+
+        it("reports in-cluster pods other than Query reaching the central sidecars", () => {
+            const all = plans();
+            manifest(plan(all, "cluster-01"), "NetworkPolicy", "prometheus").spec.ingress[0].from = [
+                { podSelector: {} },
+            ];
+            expectFinding(checkNetwork(plan(all, "cluster-01")), { field: "spec.ingress.from.podSelector" });
+        });
+
+        it("reports a sidecar HTTP port on a LoadBalancer", () => {
+            const all = plans();
+            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-1").spec.ports.push({
+                name: "http",
+                port: 10912,
+                targetPort: "http",
+                protocol: "TCP",
+            });
+            expectFinding(checkNetwork(plan(all, "cluster-02")), {
+                object: "Service/monitoring/thanos-sidecar-1",
+                message: "only the sidecar's gRPC may leave",
+            });
+        });
+
+        it("reports Query or Grafana reachable beyond the UI source ranges", () => {
+            const all = plans();
+            manifest(plan(all, "cluster-01"), "NetworkPolicy", "grafana").spec.ingress[0].from.push({
+                ipBlock: { cidr: "10.0.0.0/8" },
+            });
+            expectFinding(checkNetwork(plan(all, "cluster-01")), {
+                object: "NetworkPolicy (Grafana pods)",
+                message: "10.0.0.0/8",
+            });
+        });
+    });
+});

@@ -1,0 +1,131 @@
+// Who may reach the sidecars, Query and Grafana (NetworkPolicies, LoadBalancer Services), and the
+// node-sourced CiliumNetworkPolicies (nodePolicies.ts). The selector helpers also serve the
+// Alertmanager's network check (alertmanager.ts) and the policy pack.
+
+import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/names";
+import { checkNodeSourcedPolicies } from "./nodePolicies";
+import { Finding, RenderedPlan, objectName, setting, thanosContainers } from "./renderedPlan";
+
+/** Does a label selector (matchLabels) select pods with these labels? An empty one selects all. */
+export function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+    return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** Does a Service with this selector send traffic to Prometheus pods (by pod name, or by the operator's labels)? */
+export function servesPrometheusPods(selector: Record<string, string> | undefined): boolean {
+    if (selector === undefined || Object.keys(selector).length === 0) return false;
+    // A pod-name selector serves a Prometheus pod when it names one (prometheus-<cr>-<i>), not an Alertmanager's.
+    const podName = selector["statefulset.kubernetes.io/pod-name"];
+    return (
+        (podName !== undefined && podName.startsWith("prometheus-")) || matchesLabels(selector, PROMETHEUS_POD_SELECTOR)
+    );
+}
+
+/** The peers a policy admits to a port: undefined when the port is open to any source. */
+export function peersForPort(policies: Record<string, any>[], port: number): Record<string, any>[] | undefined {
+    const peers: Record<string, any>[] = [];
+    for (const policy of policies) {
+        for (const rule of policy.spec?.ingress ?? []) {
+            const ports: Record<string, any>[] | undefined = rule.ports;
+            if (ports !== undefined && !ports.some((p) => p.port === port)) continue;
+            if (rule.from === undefined || rule.from.length === 0) return undefined;
+            peers.push(...rule.from);
+        }
+    }
+    return peers;
+}
+
+/**
+ * Sidecar gRPC reachable only from the central cluster (edges: the sidecar source ranges and the
+ * node's own address; central: the Query pods); Query and Grafana only from the UI source ranges
+ * and the namespace; no sidecar HTTP port on a LoadBalancer.
+ */
+export function checkNetwork(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    const add = (object: string, field: string, message: string) =>
+        findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const policies = plan.manifests.filter((o) => o.kind === "NetworkPolicy");
+    const role = plan.outputs.role;
+    const selecting = (labels: Record<string, string>) =>
+        policies.filter((p) => matchesLabels(p.spec?.podSelector?.matchLabels, labels));
+    const onPrometheus = selecting(PROMETHEUS_POD_SELECTOR);
+    const sidecarPeers = onPrometheus.length === 0 ? undefined : peersForPort(onPrometheus, 10901);
+    if (sidecarPeers === undefined) {
+        add(
+            "NetworkPolicy (Prometheus pods)",
+            "spec.ingress",
+            "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query",
+        );
+    } else {
+        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? [])] : [];
+        for (const peer of sidecarPeers) {
+            if (peer.ipBlock !== undefined && !allowedCidrs.includes(peer.ipBlock.cidr)) {
+                add(
+                    "NetworkPolicy (Prometheus pods)",
+                    "spec.ingress.from.ipBlock",
+                    `${peer.ipBlock.cidr} may reach the sidecar's gRPC but is not a sidecar source range`,
+                );
+            }
+            if (
+                peer.podSelector !== undefined &&
+                (role !== "central" || peer.podSelector.matchLabels?.["app.kubernetes.io/component"] !== "query")
+            ) {
+                add(
+                    "NetworkPolicy (Prometheus pods)",
+                    "spec.ingress.from.podSelector",
+                    "only the Query pods may reach the sidecar's gRPC in-cluster",
+                );
+            }
+            if (peer.namespaceSelector !== undefined && peer.podSelector === undefined)
+                add(
+                    "NetworkPolicy (Prometheus pods)",
+                    "spec.ingress.from.namespaceSelector",
+                    "whole namespaces may reach the sidecar's gRPC",
+                );
+        }
+    }
+    for (const service of plan.manifests.filter(
+        (o) => o.kind === "Service" && ["LoadBalancer", "NodePort"].includes(o.spec?.type),
+    )) {
+        if (!servesPrometheusPods(service.spec.selector)) continue;
+        for (const port of service.spec.ports ?? []) {
+            if (port.targetPort !== "grpc" && port.targetPort !== 10901)
+                add(
+                    objectName(service),
+                    "spec.ports",
+                    `exposes ${port.targetPort} of a Prometheus pod outside the cluster: only the sidecar's gRPC may leave it`,
+                );
+        }
+    }
+    const central = setting(plan, "central");
+    if (role === "central" && central !== undefined) {
+        const allowed = [...(central.uiSourceRanges ?? [])];
+        const query = thanosContainers(plan).find((t) => t.component === "query");
+        const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
+        for (const [what, labels, port] of [
+            ["Query", queryLabels, 9090],
+            ["Grafana", GRAFANA_POD_SELECTOR, 3000],
+        ] as const) {
+            const onPods = selecting(labels);
+            const peers = onPods.length === 0 ? undefined : peersForPort(onPods, port);
+            if (peers === undefined) {
+                add(
+                    `NetworkPolicy (${what} pods)`,
+                    "spec.ingress",
+                    `${what} (${port}) is open to any source: restrict it to central.uiSourceRanges`,
+                );
+                continue;
+            }
+            for (const peer of peers) {
+                if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr))
+                    add(
+                        `NetworkPolicy (${what} pods)`,
+                        "spec.ingress.from.ipBlock",
+                        `${peer.ipBlock.cidr} is not in central.uiSourceRanges`,
+                    );
+            }
+        }
+    }
+    findings.push(...checkNodeSourcedPolicies(plan));
+    return findings;
+}

@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { promtoolAvailable } from "../promtool";
+import { checkRuleFiles } from "./rules";
+import { expectFinding, loadCommittedPlans, manifest, plan, plans } from "../../tests/planFixtures";
+
+describe("npm run validate", () => {
+    before(loadCommittedPlans);
+
+    describe("rule files", () => {
+        it("accepts the rendered rule files, and reports a Thanos-only field in a PrometheusRule, an alert without runbook and a bad expression", function () {
+            if (!promtoolAvailable()) this.skip();
+            const all = plans();
+            for (const p of all) expect(checkRuleFiles(p), p.stack).to.deep.equal([]);
+            const central = plan(all, "cluster-01");
+            const controlPlane = manifest(central, "PrometheusRule", "thanos-control-plane");
+            controlPlane.spec.groups[0].partial_response_strategy = "warn";
+            controlPlane.spec.groups[1].rules[0].expr = "sum(rate(x[5m]) >";
+            delete controlPlane.spec.groups[2].rules[0].annotations.runbook_url;
+            const findings = checkRuleFiles(central);
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "partial_response_strategy is a Thanos Ruler field",
+            });
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "no runbook_url",
+            });
+            expectFinding(findings, {
+                object: "PrometheusRule/monitoring/thanos-control-plane",
+                message: "promtool check rules",
+            });
+            // The Ruler's file carries the field legitimately, and is checked without it.
+            const ruler = central.manifests.find(
+                (o) => o.kind === "ConfigMap" && o.metadata.name === "thanos-ruler-rules",
+            )!;
+            expect(Object.values(ruler.data as Record<string, string>)[0]).to.contain(
+                '"partial_response_strategy": "warn"',
+            );
+            const key = Object.keys(ruler.data)[0];
+            ruler.data[key] = ruler.data[key].replace("absent_over_time(", "absent_over_time((");
+            expectFinding(checkRuleFiles(central), {
+                object: `ConfigMap/monitoring/thanos-ruler-rules:${key}`,
+                message: "promtool check rules",
+            });
+        });
+    });
+});

@@ -1,0 +1,80 @@
+// Runs the project's TypeScript in Node.js without type-checking (`tsc --noEmit` does that), like
+// `ts-node --transpile-only`, with the compiled JavaScript kept on disk: each file is compiled once
+// and then read back in every later process (`npm run render`, `npm run validate`, each mocha
+// worker, each test's child process) until its source, tsconfig.json or TypeScript changes.
+// TypeScript itself (half a second to load) is only loaded when a file needs compiling. Stack traces
+// keep pointing at the .ts lines: the output carries an inline source map and Node.js applies it.
+//
+// Use: `node -r ./offline/tsRegister.cjs file.ts`; mocha's .mocharc.json requires it.
+"use strict";
+
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+const CACHE_DIR = process.env.THANOS_TS_CACHE_DIR || path.join(PROJECT_ROOT, "node_modules", ".cache", "thanos-ts");
+const TSCONFIG = fs.readFileSync(path.join(PROJECT_ROOT, "tsconfig.json"), "utf8");
+const TS_VERSION = require("typescript/package.json").version;
+/** Bump when the way files are compiled below changes. */
+const COMPILER_REVISION = "2";
+
+let typescript;
+let compilerOptions;
+
+function transpile(source, filename) {
+    if (typescript === undefined) {
+        typescript = require("typescript");
+        const parsed = typescript.parseConfigFileTextToJson("tsconfig.json", TSCONFIG);
+        const converted = typescript.convertCompilerOptionsFromJson(parsed.config.compilerOptions, PROJECT_ROOT);
+        compilerOptions = {
+            ...converted.options,
+            // One file at a time: what `isolatedModules` allows, as ts-node's transpile-only mode does.
+            isolatedModules: true,
+            // The source map's paths are relative to where the output would go: next to the source.
+            outDir: undefined,
+            rootDir: undefined,
+            noEmit: false,
+            declaration: false,
+            sourceMap: false,
+            inlineSourceMap: true,
+            inlineSources: true,
+        };
+    }
+    const output = typescript.transpileModule(source, {
+        compilerOptions,
+        fileName: filename,
+        reportDiagnostics: false,
+    });
+    return output.outputText;
+}
+
+function compiled(source, filename) {
+    const key = crypto
+        .createHash("sha256")
+        .update(`${COMPILER_REVISION}\0${TS_VERSION}\0${TSCONFIG}\0${filename}\0${source}`)
+        .digest("hex");
+    const cached = path.join(CACHE_DIR, `${key}.js`);
+    try {
+        return fs.readFileSync(cached, "utf8");
+    } catch {
+        // Not compiled yet.
+    }
+    const javascript = transpile(source, filename);
+    try {
+        fs.mkdirSync(CACHE_DIR, { recursive: true });
+        // Written under a unique name, then renamed: processes compiling the same file at once
+        // (mocha's workers) never read a half-written file.
+        const partial = `${cached}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
+        fs.writeFileSync(partial, javascript);
+        fs.renameSync(partial, cached);
+    } catch {
+        // A read-only tree still runs, compiling each time.
+    }
+    return javascript;
+}
+
+require.extensions[".ts"] = function loadTypeScript(module, filename) {
+    module._compile(compiled(fs.readFileSync(filename, "utf8"), filename), filename);
+};
+process.setSourceMapsEnabled(true);
