@@ -181,7 +181,9 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
                       `name the receiver that gets every alert, one of: ${names.join(", ") || "(none yet)"}`,
                   )
                 : r.string(`${base}.${key}`, "", fallback);
-        if (value !== undefined && value !== "" && names.length > 0 && !names.includes(value)) {
+        // A fallback is another key's value: its own key reports it.
+        const given = fallback === undefined || r.has(`${base}.${key}`);
+        if (given && value !== undefined && value !== "" && names.length > 0 && !names.includes(value)) {
             r.problem(
                 `${base}.${key}`,
                 `("${value}") is not a receiver of ${base}.receivers; one of: ${names.join(", ")}`,
@@ -191,6 +193,16 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
     };
     const defaultReceiver = receiverRef("defaultReceiver", names.length <= 1 ? (names[0] ?? "") : undefined);
     const criticalReceiver = receiverRef("criticalReceiver", defaultReceiver);
+    // Only these two route to a receiver of the config: Alertmanager accepts another one, and never notifies it.
+    if (names.includes(defaultReceiver) && names.includes(criticalReceiver)) {
+        receivers.forEach((receiver, i) => {
+            if (receiver.name !== "" && receiver.name !== defaultReceiver && receiver.name !== criticalReceiver)
+                r.problem(
+                    `${base}.receivers[${i}]`,
+                    `(receiver "${receiver.name}") gets no alert: only ${base}.defaultReceiver ("${defaultReceiver}") and ${base}.criticalReceiver ("${criticalReceiver}") are routed; name it in one of them, or remove it`,
+                );
+        });
+    }
 
     r.object(`${base}.deadMansSwitch`);
     const deadMansSwitch = {

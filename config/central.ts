@@ -104,6 +104,11 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
         "central.uiSourceRanges",
         "list the CIDRs allowed to reach Query and Grafana, e.g. [192.168.101.0/24]",
     );
+    if (uiSourceRanges.length === 0 && r.problems.every((p) => !p.includes("central.uiSourceRanges")))
+        r.problem(
+            "central.uiSourceRanges",
+            "must not be empty: a LoadBalancer with no source range admits every client, and Query's API and Grafana would be open to anyone who can reach the address; list the CIDRs of their users, e.g. [192.168.101.0/24]",
+        );
     for (const [i, cidr] of uiSourceRanges.entries()) {
         if (parseIPv4Cidr(cidr) === undefined)
             r.problem(`central.uiSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set; got "${cidr}"`);
@@ -138,8 +143,12 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
                 `("${bucket}") is not one of this program's buckets (${buckets.join(", ")}): list only those to adopt`,
             );
     }
-    if (new Set(existing).size !== existing.length)
-        r.problem("central.buckets.existing", "lists a bucket more than once");
+    const repeated = existing.filter((b, i) => existing.indexOf(b) !== i);
+    if (repeated.length > 0)
+        r.problem(
+            "central.buckets.existing",
+            `lists ${[...new Set(repeated)].join(", ")} more than once: list each bucket to adopt once`,
+        );
     if (manageBuckets && metricsBucket !== undefined && !existing.includes(metricsBucket)) {
         r.problem(
             "central.buckets.existing",

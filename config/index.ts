@@ -9,6 +9,7 @@ import {
     SELF_MANAGED_ORGANIZATION,
     crossStackProblems,
     edgeStackProblems,
+    sourceRangeProblems,
     isSelfManagedBackend,
     projectBackendUrl,
     readSiblingStacks,
@@ -99,6 +100,7 @@ export function loadStackConfig(): StackConfig {
     try {
         siblings = readSiblingStacks(process.cwd(), pulumi.getStack());
         problems.push(...crossStackProblems(identity, siblings), ...edgeStackProblems(identity, siblings));
+        problems.push(...sourceRangeProblems(identity, siblings));
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);

@@ -40,6 +40,9 @@ export interface PrometheusSettings {
     alerting: AlertingSettings;
 }
 
+/** Prometheus' query.lookback-delta (default 5m): how far back a query looks for a series' last sample. */
+const LOOKBACK_DELTA_MS = 5 * 60 * 1000;
+
 /** Labels the program sets itself, or that Prometheus, the operator or Thanos use: not settable. */
 const RESERVED_LABELS = ["cluster", "prometheus", "prometheus_replica", "rule_replica", "ruler_cluster", "replica"];
 
@@ -52,8 +55,19 @@ export function readPrometheus(r: Reader): PrometheusSettings {
         );
     }
     const scrapeInterval = r.string("prometheus.scrapeInterval", "", "30s");
-    if (parseDuration(scrapeInterval) === undefined) {
+    const scrapeMs = parseDuration(scrapeInterval);
+    if (scrapeMs === undefined) {
         r.problem("prometheus.scrapeInterval", `must be a Prometheus duration like 30s; got "${scrapeInterval}"`);
+    } else if (scrapeMs <= 0) {
+        r.problem(
+            "prometheus.scrapeInterval",
+            `must be above 0 (got ${scrapeInterval}): Prometheus takes 0 as unset and scrapes every 1m instead; set the interval you mean, e.g. 30s`,
+        );
+    } else if (2 * scrapeMs > LOOKBACK_DELTA_MS) {
+        r.problem(
+            "prometheus.scrapeInterval",
+            `must be at most 2m30s (got ${scrapeInterval}): a query looks back 5m for a sample, so with a longer interval one missed scrape makes the target's series vanish and the absence alerts fire; scrape more often`,
+        );
     }
 
     const retention = r.string("prometheus.retention", "", "2d");

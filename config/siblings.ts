@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, PROJECT } from "./reader";
-import { parseIPv4 } from "./units";
+import { parseIPv4, parseIPv4Cidr } from "./units";
 
 export interface StackIdentity {
     stack: string;
@@ -24,6 +24,12 @@ export interface StackIdentity {
     pool?: { start?: string; stop?: string };
     /** The central stack's Alertmanager replicas (edges send alerts to each). */
     alertmanagerReplicas?: number;
+    /** Every node's address (nodeIps, or the older single nodeIp): where the cluster's traffic to other clusters comes from. */
+    nodeIps?: unknown;
+    /** Edges: who may reach the sidecars (loadBalancer.sidecarSourceRanges). */
+    sidecarSourceRanges?: unknown;
+    /** Central: who may send alerts to Alertmanager (central.alertmanager.edgeSourceRanges). */
+    alertmanagerSourceRanges?: unknown;
 }
 
 /** The identity of a stack from its config, given as a lookup of top-level keys (without the project prefix). */
@@ -45,6 +51,9 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
             typeof get("central")?.alertmanager?.replicas === "number"
                 ? get("central").alertmanager.replicas
                 : undefined,
+        nodeIps: get("nodeIps") ?? (get("nodeIp") !== undefined ? [get("nodeIp")] : undefined),
+        sidecarSourceRanges: get("loadBalancer")?.sidecarSourceRanges,
+        alertmanagerSourceRanges: get("central")?.alertmanager?.edgeSourceRanges,
     };
 }
 
@@ -202,5 +211,61 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
             );
         }
     });
+    return problems;
+}
+
+/** The valid IPv4 addresses of a loosely read list (each stack validates its own list). */
+function addressList(value: unknown): string[] {
+    return Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === "string" && parseIPv4(v) !== undefined)
+        : [];
+}
+
+/** Addresses of `ips` no CIDR of `ranges` covers (unparsable entries cover nothing: their own stack reports them). */
+function uncovered(ips: string[], ranges: unknown): string[] {
+    const cidrs = (Array.isArray(ranges) ? ranges : [])
+        .map((r) => (typeof r === "string" ? parseIPv4Cidr(r) : undefined))
+        .filter((c): c is { network: number; prefix: number } => c !== undefined);
+    const inside = (ip: number, c: { network: number; prefix: number }) =>
+        c.prefix === 0 || Math.floor(ip / 2 ** (32 - c.prefix)) === Math.floor(c.network / 2 ** (32 - c.prefix));
+    return ips.filter((ip) => !cidrs.some((c) => inside(parseIPv4(ip)!, c)));
+}
+
+/**
+ * Source ranges against the other side's nodes. Traffic between clusters leaves a cluster from
+ * its nodes' addresses (Cilium masquerades pod traffic to addresses outside the cluster), so a
+ * node the other side's LoadBalancer source ranges and NetworkPolicy do not list has its
+ * connections refused: the central Query loses an edge, or an edge's alerts never arrive. Each
+ * stack reports the ranges it owns: an edge its sidecarSourceRanges against the central nodes (when
+ * the central stack reads it), the central stack its Alertmanager's edgeSourceRanges against the
+ * nodes of every edge it reads.
+ */
+export function sourceRangeProblems(current: StackIdentity, others: StackIdentity[]): string[] {
+    const problems: string[] = [];
+    const describe = (missing: string[], what: string) =>
+        `does not cover ${missing.join(", ")}, ${missing.length === 1 ? "a node" : "nodes"} of ${what}`;
+    const fix = (missing: string[]) => `add ${missing.map((ip) => `${ip}/32`).join(", ")} (or a range holding them)`;
+    if (current.role === "edge") {
+        for (const central of others) {
+            if (central.role !== "central" || !Array.isArray(central.edgeStacks)) continue;
+            if (!central.edgeStacks.includes(current.stack)) continue;
+            const missing = uncovered(addressList(central.nodeIps), current.sidecarSourceRanges);
+            if (missing.length > 0)
+                problems.push(
+                    `${PROJECT}:loadBalancer.sidecarSourceRanges ${describe(missing, `the central stack ${central.stack} (Pulumi.${central.stack}.yaml, nodeIps)`)}: its Query dials this edge's sidecars from its nodes' addresses, and the LoadBalancer refuses them, so this cluster drops out of every query; ${fix(missing)}`,
+                );
+        }
+    }
+    if (current.role === "central" && Array.isArray(current.edgeStacks)) {
+        for (const name of current.edgeStacks) {
+            const edge = others.find((o) => o.stack === name && o.role === "edge");
+            if (edge === undefined) continue;
+            const missing = uncovered(addressList(edge.nodeIps), current.alertmanagerSourceRanges);
+            if (missing.length > 0)
+                problems.push(
+                    `${PROJECT}:central.alertmanager.edgeSourceRanges ${describe(missing, `edge stack ${edge.stack} (Pulumi.${edge.stack}.yaml, nodeIps)`)}: that edge's Prometheus sends alerts from its nodes' addresses, and Alertmanager's LoadBalancer refuses them, so its alerts never arrive; ${fix(missing)}`,
+                );
+        }
+    }
     return problems;
 }

@@ -64,6 +64,8 @@ export function writeGeneratedDeployment(
     central.config[`${PREFIX}central`] = {
         ...central.config[`${PREFIX}central`],
         edgeStacks: generated.map((e) => e.stack),
+        // The edges send alerts from their nodes.
+        alertmanager: { ...central.config[`${PREFIX}central`].alertmanager, edgeSourceRanges: ["10.20.0.0/16"] },
     };
     fs.writeFileSync(path.join(dir, `Pulumi.${templates.central}.yaml`), yaml.dump(central));
     return generated;

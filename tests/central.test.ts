@@ -553,6 +553,11 @@ describe("central stack: the Thanos control plane", () => {
                 "thanos-multicluster:central": {
                     ...centralConfig,
                     edgeStacks: [...centralConfig.edgeStacks, "cluster-05"],
+                    // The new edge's node sends alerts to the central Alertmanager.
+                    alertmanager: {
+                        ...centralConfig.alertmanager,
+                        edgeSourceRanges: [...centralConfig.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
+                    },
                 },
             };
             // The fifth edge's stack file sits next to the others, as the central stack checks.

@@ -67,6 +67,11 @@ describe("npm run diff", function () {
         const files = withConfig("cluster-01", "thanos-multicluster:central", (c) => ({
             ...c,
             edgeStacks: [...c.edgeStacks, "cluster-05"],
+            // The new edge's node sends alerts to the central Alertmanager.
+            alertmanager: {
+                ...c.alertmanager,
+                edgeSourceRanges: [...c.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
+            },
         }));
         const template = files.find((f) => f.stack === "cluster-04")!;
         const fifth = {

@@ -1,0 +1,258 @@
+// `npm run helm-template -- --chart <dir>`: runs the real kube-prometheus-stack chart (`helm
+// template`) over each stack's rendered Helm values in out/<stack>/helm-releases.yaml and checks
+// what it would create (offline/checks/chartTemplate.ts), then looks for values the chart never
+// reads: each value we set is changed in turn, and a change that leaves the chart's output as it
+// was names a key the chart silently ignores.
+//
+// The chart is not vendored and CI cannot download it: without --chart this prints how to get one
+// and exits 0. See the README's "The real chart" for assembling <dir> (the chart with its
+// dependencies in charts/) and getting Helm.
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ConfigError, PROJECT, parseClusterSettings } from "../config";
+import { checkChartRender } from "./checks/chartTemplate";
+import { loadCrdSchemas } from "./checks/crdSchema";
+import { HelmReleasePlan } from "./plan";
+import { PROJECT_ROOT } from "./projectRoot";
+import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
+import { formatFindings } from "./validate";
+
+export interface HelmTemplateOptions {
+    /** The kube-prometheus-stack chart folder, its dependencies in charts/. */
+    chart: string;
+    /** The helm binary. */
+    helm: string;
+    /** Also look for values the chart ignores (one `helm template` per value: minutes). */
+    ignoredKeys: boolean;
+    log?: (line: string) => void;
+}
+
+/** `helm template` of one release with these values; the parsed objects, or the error Helm printed. */
+export function helmTemplate(
+    helm: string,
+    chart: string,
+    release: { name: string; namespace: string },
+    values: unknown,
+): { objects: Record<string, any>[]; text: string } | { error: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helm-template-"));
+    try {
+        const file = path.join(dir, "values.yaml");
+        fs.writeFileSync(file, yaml.dump(values, { noRefs: true }));
+        const run = spawnSync(
+            helm,
+            ["template", release.name, chart, "--namespace", release.namespace, "--values", file],
+            { encoding: "utf8", maxBuffer: 1 << 30 },
+        );
+        if (run.error !== undefined) return { error: `${helm}: ${run.error.message}` };
+        if (run.status !== 0) return { error: run.stderr.trim() };
+        const objects = (yaml.loadAll(run.stdout) as Record<string, any>[]).filter(
+            (o) => o !== null && o !== undefined && typeof o === "object",
+        );
+        return { objects, text: run.stdout };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** The stack's settings as the program reads them from the stack file (defaults filled in). */
+export function stackSettings(plan: RenderedPlan) {
+    const prefix = `${PROJECT}:`;
+    const raw = Object.fromEntries(
+        Object.entries(plan.config)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+    return parseClusterSettings(raw, { kubeconfig: true });
+}
+
+/** Paths of every value we set: scalars, and lists of scalars as one value. Empty maps and lists set nothing. */
+export function valuePaths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+    if (Array.isArray(value)) {
+        if (value.length === 0) return [];
+        if (value.every((v) => typeof v !== "object" || v === null)) return [at];
+        return value.flatMap((v, i) => valuePaths(v, [...at, i]));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.entries(value).flatMap(([k, v]) => valuePaths(v, [...at, k]));
+    }
+    return [at];
+}
+
+/** Another value of the same kind: a quantity or duration gets another number, a name another name. */
+export function mutated(value: unknown): unknown {
+    if (typeof value === "boolean") return !value;
+    if (typeof value === "number") return value + 1;
+    if (Array.isArray(value)) return [...value, ...value.slice(0, 1).map(mutated)].reverse();
+    if (typeof value === "string") {
+        const quantity = /^(\d+)(\.\d+)?([a-zA-Z%]*)$/.exec(value);
+        if (quantity !== null) return `${Number(quantity[1]) + 1}${quantity[2] ?? ""}${quantity[3]}`;
+        return `${value}x`;
+    }
+    return "x";
+}
+
+function withValue(values: unknown, at: (string | number)[], value: unknown): unknown {
+    const copy = JSON.parse(JSON.stringify(values));
+    let parent = copy;
+    for (const key of at.slice(0, -1)) parent = parent[key];
+    parent[at[at.length - 1]] = value;
+    return copy;
+}
+
+export function dottedPath(at: (string | number)[]): string {
+    return at.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/** Values the chart renders the same whether they are set as we set them or otherwise. */
+export function ignoredValues(
+    helm: string,
+    chart: string,
+    release: HelmReleasePlan,
+    baseline: string,
+): { path: string; value: unknown }[] {
+    const ignored: { path: string; value: unknown }[] = [];
+    for (const at of valuePaths(release.values)) {
+        let current: any = release.values;
+        for (const key of at) current = current[key];
+        const result = helmTemplate(helm, chart, release, withValue(release.values, at, mutated(current)));
+        // A value the chart rejects when changed is read.
+        if ("text" in result && result.text === baseline) ignored.push({ path: dottedPath(at), value: current });
+    }
+    return ignored;
+}
+
+export async function checkRenderedStacks(plans: RenderedPlan[], options: HelmTemplateOptions): Promise<Finding[]> {
+    const log = options.log ?? ((line: string) => console.log(line));
+    const chartFile = yaml.load(fs.readFileSync(path.join(options.chart, "Chart.yaml"), "utf8")) as {
+        name: string;
+        version: string;
+    };
+    const crds = loadCrdSchemas(path.join(options.chart, "charts", "crds", "crds"));
+    const findings: Finding[] = [];
+    const analysed = new Map<string, string>();
+    for (const plan of plans) {
+        for (const release of plan.releases.filter((r) => r.chart === chartFile.name)) {
+            const where = `HelmRelease/${release.name}`;
+            if (release.version !== chartFile.version) {
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: where,
+                    field: "version",
+                    message: `the stack pins ${release.version}, the chart in ${options.chart} is ${chartFile.version}: check the pinned version`,
+                });
+                continue;
+            }
+            const result = helmTemplate(options.helm, options.chart, release, release.values);
+            if ("error" in result) {
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: where,
+                    field: "values",
+                    message: `helm template fails: ${result.error}`,
+                });
+                continue;
+            }
+            if (Object.keys(plan.config).length === 0) {
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: "(stack)",
+                    field: "config",
+                    message: `no stack file Pulumi.${plan.stack}.yaml where the plan was rendered from: pass --stack-dir`,
+                });
+                continue;
+            }
+            let settings;
+            try {
+                settings = stackSettings(plan);
+            } catch (err) {
+                if (!(err instanceof ConfigError)) throw err;
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: "(stack)",
+                    field: "config",
+                    message: err.message,
+                });
+                continue;
+            }
+            const own = await checkChartRender({ plan, release, objects: result.objects, settings, crds });
+            findings.push(...own);
+            log(
+                `${plan.stack}: helm template ${release.name} (${chartFile.name} ${chartFile.version}): ${result.objects.length} objects, ${own.length} findings`,
+            );
+            if (!options.ignoredKeys) continue;
+            // Stacks with the same keys (the edges) are analysed once.
+            const signature = JSON.stringify(valuePaths(release.values));
+            const same = analysed.get(signature);
+            if (same !== undefined) {
+                log(`${plan.stack}: values ignored by the chart: as ${same} (same keys)`);
+                continue;
+            }
+            analysed.set(signature, plan.stack);
+            const ignored = ignoredValues(options.helm, options.chart, release, result.text);
+            for (const { path: key, value } of ignored) {
+                findings.push({
+                    severity: "error",
+                    stack: plan.stack,
+                    object: where,
+                    field: `values.${key}`,
+                    message: `set to ${JSON.stringify(value)}, but the chart renders the same objects with any other value: ${chartFile.name} ${chartFile.version} does not read this key`,
+                });
+            }
+            log(
+                `${plan.stack}: values ignored by the chart: ${ignored.length} of ${valuePaths(release.values).length} tried`,
+            );
+        }
+    }
+    return findings;
+}
+
+function argument(args: string[], name: string): string | undefined {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+}
+
+if (require.main === module) {
+    const args = process.argv.slice(2);
+    const chart = argument(args, "--chart") ?? process.env.KPS_CHART_DIR;
+    if (chart === undefined) {
+        console.log(
+            "helm-template: skipped, no chart given. Assemble kube-prometheus-stack with its dependencies (README, " +
+                '"The real chart") and run `npm run helm-template -- --chart <dir> [--helm <helm binary>]`.',
+        );
+        process.exit(0);
+    }
+    const options: HelmTemplateOptions = {
+        chart: path.resolve(chart),
+        helm: argument(args, "--helm") ?? process.env.HELM ?? "helm",
+        ignoredKeys: !args.includes("--no-ignored-keys"),
+    };
+    const outDir = path.resolve(argument(args, "--out") ?? path.join(PROJECT_ROOT, "out"));
+    (async () => {
+        if (!fs.existsSync(outDir)) throw new Error(`${outDir} does not exist: run \`npm run render\` first`);
+        const only = argument(args, "--stack");
+        // The stack files the plan was rendered from: next to out/ by default.
+        const stackDir = path.resolve(
+            argument(args, "--stack-dir") ??
+                (fs.existsSync(path.join(outDir, "..", "Pulumi.yaml")) ? path.join(outDir, "..") : PROJECT_ROOT),
+        );
+        const plans = loadPlans(outDir, stackDir).filter((p) => only === undefined || p.stack === only);
+        const findings = await checkRenderedStacks(plans, options);
+        const errors = findings.filter((f) => f.severity === "error");
+        if (findings.length > 0) console.log(formatFindings(findings));
+        console.log(
+            `helm-template: ${plans.length} stacks, ${errors.length} errors, ${findings.length - errors.length} warnings`,
+        );
+        process.exit(errors.length > 0 ? 1 : 0);
+    })().catch((err: unknown) => {
+        console.error(`helm-template failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,111 @@
+// The LoadBalancer source ranges across stacks. Traffic between clusters leaves a cluster from its
+// nodes' addresses (Cilium masquerades pod traffic to outside addresses), so the central Query
+// reaches an edge's sidecars from the central nodes, and an edge's Prometheus reaches the central
+// Alertmanager from the edge's nodes. A node missing from the other side's source ranges has its
+// connections refused by the LoadBalancer (loadBalancerSourceRanges) and the NetworkPolicy: the
+// edge silently drops out of Query, or its alerts never arrive.
+
+import { expect } from "chai";
+import { StackIdentity, sourceRangeProblems, stackIdentity } from "../config/siblings";
+import { StackRunError } from "../offline/runStack";
+import { runCommittedStack, stackFile, withStackFiles } from "./helpers";
+
+const central = (over: Partial<StackIdentity> = {}): StackIdentity => ({
+    stack: "cluster-01",
+    role: "central",
+    edgeStacks: ["cluster-02", "cluster-05"],
+    nodeIps: ["192.168.101.194"],
+    alertmanagerSourceRanges: ["192.168.101.196/32", "192.168.101.199/32"],
+    ...over,
+});
+const edge = (stack: string, nodeIps: string[], over: Partial<StackIdentity> = {}): StackIdentity => ({
+    stack,
+    role: "edge",
+    nodeIps,
+    sidecarSourceRanges: ["192.168.101.194/32"],
+    ...over,
+});
+
+describe("source ranges across stacks", () => {
+    it("accepts ranges that cover every node on the other side", () => {
+        const edges = [edge("cluster-02", ["192.168.101.196"]), edge("cluster-05", ["192.168.101.199"])];
+        expect(sourceRangeProblems(central(), edges)).to.deep.equal([]);
+        expect(sourceRangeProblems(edges[0], [central(), edges[1]])).to.deep.equal([]);
+        // A wider range covers several nodes.
+        const wide = central({ alertmanagerSourceRanges: ["192.168.101.192/28"] });
+        expect(sourceRangeProblems(wide, edges)).to.deep.equal([]);
+    });
+
+    it("names an edge node missing from central.alertmanager.edgeSourceRanges, and the fix", () => {
+        const edges = [
+            edge("cluster-02", ["192.168.101.196"]),
+            edge("cluster-05", ["192.168.101.199", "192.168.101.200"]),
+        ];
+        const problems = sourceRangeProblems(central(), edges);
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.match(/^thanos-multicluster:central\.alertmanager\.edgeSourceRanges /);
+        expect(problems[0]).to.contain("192.168.101.200");
+        expect(problems[0]).to.contain("cluster-05 (Pulumi.cluster-05.yaml");
+        expect(problems[0]).to.contain("add 192.168.101.200/32");
+        expect(problems[0]).not.to.contain("192.168.101.199,");
+        // The default, no range at all, covers no edge.
+        expect(sourceRangeProblems(central({ alertmanagerSourceRanges: undefined }), edges)).to.have.lengthOf(2);
+    });
+
+    it("names a central node missing from an edge's loadBalancer.sidecarSourceRanges, and the fix", () => {
+        const twoNodes = central({ nodeIps: ["192.168.101.194", "192.168.101.195"] });
+        const problems = sourceRangeProblems(edge("cluster-02", ["192.168.101.196"]), [twoNodes]);
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.sidecarSourceRanges /);
+        expect(problems[0]).to.contain("192.168.101.195");
+        expect(problems[0]).to.contain("cluster-01 (Pulumi.cluster-01.yaml");
+        expect(problems[0]).to.contain("add 192.168.101.195/32");
+        // An edge the central stack does not read is not dialled by its Query.
+        expect(sourceRangeProblems(edge("cluster-09", ["192.168.101.201"]), [twoNodes])).to.deep.equal([]);
+    });
+
+    it("reads the older single nodeIp key too", () => {
+        const raw: Record<string, unknown> = {
+            role: "edge",
+            nodeIp: "192.168.101.201",
+            loadBalancer: { sidecarSourceRanges: ["192.168.101.194/32"] },
+        };
+        const older = stackIdentity("cluster-05", (key) => raw[key]);
+        expect(older.nodeIps).to.deep.equal(["192.168.101.201"]);
+        expect(sourceRangeProblems(central(), [older])[0]).to.contain("192.168.101.201");
+    });
+
+    it("a fifth edge whose node the central Alertmanager does not admit fails the central stack before any resource", async () => {
+        const fifth = {
+            ...stackFile("cluster-02").config,
+            "thanos-multicluster:clusterName": "cluster-05",
+            "thanos-multicluster:nodeIps": ["192.168.101.199"],
+            "thanos-multicluster:kubernetes": { context: "cluster-05" },
+            "thanos-multicluster:loadBalancer": {
+                ip: "192.168.101.214",
+                pool: { start: "192.168.101.214", stop: "192.168.101.214" },
+                sidecarSourceRanges: ["192.168.101.194/32"],
+            },
+        };
+        const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
+        const listed = {
+            "thanos-multicluster:central": {
+                ...centralConfig,
+                edgeStacks: [...centralConfig.edgeStacks, "cluster-05"],
+            },
+        };
+        const error = await withStackFiles({ "cluster-05": fifth, "cluster-01": listed }, async () => {
+            try {
+                await runCommittedStack("cluster-01", listed);
+            } catch (err) {
+                return err as StackRunError;
+            }
+            return undefined;
+        });
+        expect(error, "the central stack must fail").not.to.equal(undefined);
+        expect(error!.message).to.contain(
+            "thanos-multicluster:central.alertmanager.edgeSourceRanges does not cover 192.168.101.199",
+        );
+        expect(error!.resources).to.deep.equal([]);
+    });
+});
