@@ -1,4 +1,8 @@
-import * as aws from "@pulumi/aws";
+// The provider and S3 only: `@pulumi/aws` as a whole is 2,700 declaration files, two thirds of what
+// `tsc` reads for this project.
+import { Provider, ProviderArgs } from "@pulumi/aws/provider";
+import { Bucket } from "@pulumi/aws/s3";
+import type { Region } from "@pulumi/aws/types/enums";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -41,9 +45,9 @@ export function minioProviderArgs(
     settings: MinioProviderSettings,
     credentials: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> },
     caBundlePath?: string,
-): aws.ProviderArgs {
+): ProviderArgs {
     return {
-        region: settings.region as aws.Region,
+        region: settings.region as Region,
         accessKey: credentials.accessKey,
         secretKey: credentials.secretKey,
         endpoints: [{ s3: `${settings.insecure ? "http" : "https"}://${settings.endpoint}` }],
@@ -101,9 +105,9 @@ export class MinioBuckets extends pulumi.ComponentResource {
             fs.mkdirSync(path.dirname(caBundlePath), { recursive: true });
             fs.writeFileSync(caBundlePath, args.settings.caBundle);
         }
-        const provider = new aws.Provider(name, minioProviderArgs(args.settings, args, caBundlePath), { parent: this });
+        const provider = new Provider(name, minioProviderArgs(args.settings, args, caBundlePath), { parent: this });
         for (const plan of bucketPlans(args.names, args.existing)) {
-            new aws.s3.Bucket(
+            new Bucket(
                 `${name}-${plan.role}`,
                 { bucket: plan.bucket, forceDestroy: false },
                 {

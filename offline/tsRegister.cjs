@@ -6,6 +6,7 @@
 // keep pointing at the .ts lines: the output carries an inline source map and Node.js applies it.
 //
 // Use: `node -r ./offline/tsRegister.cjs file.ts`; mocha's .mocharc.json requires it.
+// `node offline/tsRegister.cjs --precompile` compiles every file ahead (npm test does, first).
 "use strict";
 
 const crypto = require("crypto");
@@ -74,7 +75,27 @@ function compiled(source, filename) {
     return javascript;
 }
 
-require.extensions[".ts"] = function loadTypeScript(module, filename) {
-    module._compile(compiled(fs.readFileSync(filename, "utf8"), filename), filename);
-};
-process.setSourceMapsEnabled(true);
+/** Every .ts file of the project outside node_modules and out/. */
+function projectFiles(dir = PROJECT_ROOT) {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return ["node_modules", "out", ".git"].includes(entry.name) ? [] : projectFiles(full);
+        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
+    });
+}
+
+if (require.main === module) {
+    // `node offline/tsRegister.cjs --precompile`: fills the cache in one process, so that the
+    // processes `npm test` starts at once (mocha's workers, the render) do not each compile
+    // everything on a fresh clone.
+    if (process.argv[2] !== "--precompile") {
+        console.error("usage: node offline/tsRegister.cjs --precompile");
+        process.exit(2);
+    }
+    for (const file of projectFiles()) compiled(fs.readFileSync(file, "utf8"), file);
+} else {
+    require.extensions[".ts"] = function loadTypeScript(module, filename) {
+        module._compile(compiled(fs.readFileSync(filename, "utf8"), filename), filename);
+    };
+    process.setSourceMapsEnabled(true);
+}
