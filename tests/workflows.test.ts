@@ -103,3 +103,27 @@ describe(".github/workflows", () => {
         expect(stack.concurrency["cancel-in-progress"]).to.equal(false);
     });
 });
+
+describe("npm test (tests/run.sh)", () => {
+    const runSh = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "run.sh"), "utf8");
+    const scripts = (
+        JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+            scripts: Record<string, string>;
+        }
+    ).scripts;
+    /** run.sh calls the tools by path (no npm start-up): the same commands, each binary from node_modules/.bin. */
+    const asCalled = (command: string) =>
+        command.replace(/(^|&& )(eslint|prettier|tsc|mocha) /g, "$1node_modules/.bin/$2 ").replace(/\s+/g, " ");
+    const flat = runSh.replace(/\\\n/g, " ").replace(/\s+/g, " ");
+
+    for (const script of ["lint", "render", "validate"]) {
+        it(`runs \`npm run ${script}\`'s own commands`, () => {
+            for (const part of scripts[script].split(" && ")) expect(flat).to.contain(asCalled(part));
+        });
+    }
+
+    it("is the test script, and type-checks the whole project", () => {
+        expect(scripts.test).to.equal("bash tests/run.sh");
+        expect(flat).to.contain("node_modules/.bin/tsc --noEmit");
+    });
+});
