@@ -11,18 +11,20 @@ trap 'rm -rf "$logs"' EXIT
 # TypeScript (offline/tsRegister.cjs); both live in node_modules/.cache.
 export NODE_COMPILE_CACHE="$PWD/node_modules/.cache/node-compile"
 
-node_modules/.bin/tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/tsc/tsbuildinfo.json >"$logs/tsc" 2>&1 &
+nice -n 10 node_modules/.bin/tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/tsc/tsbuildinfo.json >"$logs/tsc" 2>&1 &
 tsc_pid=$!
 # Every TypeScript file compiled once, ahead, beside the type-check: on a fresh clone, mocha's
 # workers and the render would each compile the same files at once.
 node offline/tsRegister.cjs --precompile &
 precompile_pid=$!
-# The commands behind `npm run lint`, `render` and `validate`, without npm's own start-up.
-(node_modules/.bin/eslint --cache --cache-location node_modules/.cache/eslint/ . &&
-  node_modules/.bin/prettier --check --cache --log-level warn "**/*.{ts,cjs,mjs}") >"$logs/lint" 2>&1 &
+# The commands behind `npm run lint`, `render` and `validate`, without npm's own start-up. The
+# type-check, the lint and the plan run at a lower priority: mocha is the longest path, and they fill
+# the time its live alert test spends waiting on real servers.
+(nice -n 10 node_modules/.bin/eslint --cache --cache-location node_modules/.cache/eslint/ . &&
+  nice -n 10 node_modules/.bin/prettier --check --cache --log-level warn "**/*.{ts,cjs,mjs}") >"$logs/lint" 2>&1 &
 lint_pid=$!
 wait "$precompile_pid"
-(node -r ./offline/tsRegister.cjs offline/render.ts && node -r ./offline/tsRegister.cjs offline/validate.ts) >"$logs/plan" 2>&1 &
+(nice -n 10 node -r ./offline/tsRegister.cjs offline/render.ts && nice -n 10 node -r ./offline/tsRegister.cjs offline/validate.ts) >"$logs/plan" 2>&1 &
 plan_pid=$!
 
 node_modules/.bin/mocha --parallel --jobs 2 2>&1 | tee "$logs/mocha"
