@@ -382,6 +382,12 @@ describe("central stack: the Thanos control plane", () => {
             expect(frontend.spec.template.metadata.labels).to.include(service.spec.selector);
         });
 
+        it("installs no Grafana `helm test` pod, which runs as root in a namespace that enforces restricted", () => {
+            expect(kpsValues(central).grafana.testFramework).to.deep.equal({ enabled: false });
+            const monitoring = k8sObject(central, "Namespace", "monitoring");
+            expect(monitoring.metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("restricted");
+        });
+
         it("reads Grafana's admin password from a generated Secret, exported only as a secret", () => {
             const grafana = kpsValues(central).grafana;
             expect(grafana.admin).to.deep.equal({

@@ -86,6 +86,8 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
         deploymentStrategy: { type: "Recreate" },
         // The chown init container runs as root; fsGroup already gives Grafana its volume.
         initChownData: { enabled: false },
+        // The `helm test` pod runs as root: the monitoring namespace's restricted profile rejects it.
+        testFramework: { enabled: false },
         resources: resources("100m", "256Mi", "1Gi"),
         containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
         extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],

@@ -79,6 +79,8 @@ export interface GrafanaValues {
     admin?: { existingSecret: string; userKey: string; passwordKey: string };
     deploymentStrategy?: { type: "Recreate" | "RollingUpdate" };
     initChownData?: { enabled: boolean };
+    /** The chart's `helm test` pod (root, writable root filesystem) would break the namespace's restricted profile. */
+    testFramework?: { enabled: boolean };
     resources?: ResourceRequirements;
     containerSecurityContext?: ContainerSecurityValues;
     /** Grafana writes temporary files; with a read-only root filesystem /tmp is an emptyDir. */
