@@ -10,6 +10,7 @@ import {
     crossStackProblems,
     edgeStackProblems,
     sourceRangeProblems,
+    unlistedEdgeWarnings,
     isSelfManagedBackend,
     projectBackendUrl,
     readSiblingStacks,
@@ -101,6 +102,7 @@ export function loadStackConfig(): StackConfig {
         siblings = readSiblingStacks(process.cwd(), pulumi.getStack());
         problems.push(...crossStackProblems(identity, siblings), ...edgeStackProblems(identity, siblings));
         problems.push(...sourceRangeProblems(identity, siblings));
+        for (const warning of unlistedEdgeWarnings(identity, siblings)) pulumi.log.warn(warning);
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);

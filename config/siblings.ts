@@ -214,6 +214,22 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
     return problems;
 }
 
+/**
+ * Edge stack files next to the central one that its `central.edgeStacks` does not list: a stage of
+ * a rollout, or a forgotten edge whose live data Query never reads. A warning, not an error, so an
+ * edge can be deployed before the central stack lists it.
+ */
+export function unlistedEdgeWarnings(current: StackIdentity, others: StackIdentity[]): string[] {
+    if (current.role !== "central") return [];
+    const listed = new Set(Array.isArray(current.edgeStacks) ? current.edgeStacks : []);
+    return others
+        .filter((o) => o.role === "edge" && !listed.has(o.stack))
+        .map(
+            (o) =>
+                `Pulumi.${o.stack}.yaml is an edge stack, but ${PROJECT}:central.edgeStacks does not list it: Query does not read its sidecars, so its newest data (not yet uploaded to the bucket) is missing from every query. Add "${o.stack}" to the list once that stack is deployed`,
+        );
+}
+
 /** The valid IPv4 addresses of a loosely read list (each stack validates its own list). */
 function addressList(value: unknown): string[] {
     return Array.isArray(value)

@@ -6,9 +6,9 @@
 // edge silently drops out of Query, or its alerts never arrive.
 
 import { expect } from "chai";
-import { StackIdentity, sourceRangeProblems, stackIdentity } from "../config/siblings";
+import { StackIdentity, sourceRangeProblems, stackIdentity, unlistedEdgeWarnings } from "../config/siblings";
 import { StackRunError } from "../offline/runStack";
-import { runCommittedStack, stackFile, withStackFiles } from "./helpers";
+import { committedEdgeOutputs, runCommittedStack, stackFile, withStackFiles } from "./helpers";
 
 const central = (over: Partial<StackIdentity> = {}): StackIdentity => ({
     stack: "cluster-01",
@@ -107,5 +107,42 @@ describe("source ranges across stacks", () => {
             "thanos-multicluster:central.alertmanager.edgeSourceRanges does not cover 192.168.101.199",
         );
         expect(error!.resources).to.deep.equal([]);
+    });
+});
+
+describe("edge stack files the central stack does not list", () => {
+    it("warns about each one on the central stack, naming the key and the fix", () => {
+        const others = [edge("cluster-02", []), edge("cluster-05", []), edge("cluster-06", [])];
+        const warnings = unlistedEdgeWarnings(central(), others);
+        expect(warnings).to.have.lengthOf(1);
+        expect(warnings[0])
+            .to.contain("Pulumi.cluster-06.yaml")
+            .and.contain("central.edgeStacks")
+            .and.contain('"cluster-06"');
+    });
+
+    it("says nothing on an edge, or when every edge is listed", () => {
+        expect(unlistedEdgeWarnings(edge("cluster-02", []), [central(), edge("cluster-06", [])])).to.deep.equal([]);
+        expect(unlistedEdgeWarnings(central(), [edge("cluster-02", []), edge("cluster-05", [])])).to.deep.equal([]);
+    });
+
+    it("reaches the central stack's run as a warning, not an error", async () => {
+        // A sixth edge's file beside the others (its own cluster, node and pool), not yet listed.
+        const sixth = {
+            ...stackFile("cluster-04").config,
+            "thanos-multicluster:clusterName": "cluster-06",
+            "thanos-multicluster:kubernetes": { context: "cluster-06" },
+        };
+        const warnings: string[] = [];
+        const original = console.warn;
+        console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+        try {
+            const edges = await committedEdgeOutputs();
+            const run = await withStackFiles({ "cluster-06": sixth }, () => runCommittedStack("cluster-01", {}, edges));
+            expect(run.resources.length).to.be.greaterThan(0);
+        } finally {
+            console.warn = original;
+        }
+        expect(warnings.filter((w) => w.includes("Pulumi.cluster-06.yaml is an edge stack"))).to.have.lengthOf(1);
     });
 });
