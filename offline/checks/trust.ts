@@ -3,6 +3,11 @@
 
 import type { Finding, RenderedPlan } from "./renderedPlan";
 
+/** The PEM blocks of a certificate or bundle, each trimmed. */
+function pemBlocks(text: string): string[] {
+    return text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? (text.trim() === "" ? [] : [text.trim()]);
+}
+
 export function checkTrust(plans: RenderedPlan[]): Finding[] {
     const findings: Finding[] = [];
     const central = plans.find((p) => p.outputs.role === "central");
@@ -28,7 +33,8 @@ export function checkTrust(plans: RenderedPlan[]): Finding[] {
                 field: "output deploymentCaCertificate",
                 message: `is missing, but ${edge.stack} serves mTLS: Query has no client certificate the edge could trust`,
             });
-        } else if ((tls.clientCaCertificate ?? "").trim() !== deploymentCa.trim()) {
+        } else if (!pemBlocks(tls.clientCaCertificate ?? "").some((b) => pemBlocks(deploymentCa).includes(b))) {
+            // A bundle that holds the current CA (during a rotation) is trusted as well.
             findings.push({
                 severity: "warning",
                 stack: edge.stack,
