@@ -214,6 +214,12 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
         "list the CIDRs the edges send alerts from, e.g. [192.168.101.196/32]",
         [],
     );
+    // An empty source-range list leaves a LoadBalancer open to every address.
+    if (edgeSourceRanges.length === 0)
+        r.problem(
+            `${base}.edgeSourceRanges`,
+            "is empty, which opens the Alertmanager LoadBalancers to every address: list the CIDRs the edges send alerts from (their nodes), e.g. [192.168.101.196/32]",
+        );
     for (const [i, cidr] of edgeSourceRanges.entries()) {
         if (parseIPv4Cidr(cidr) === undefined)
             r.problem(`${base}.edgeSourceRanges[${i}]`, `must be an IPv4 CIDR with no host bits set; got "${cidr}"`);

@@ -219,7 +219,10 @@ describe("config rules", () => {
                 edgeStacks: [],
                 uiSourceRanges: ["192.168.101.0/24"],
                 buckets: { existing: ["thanos-bucket"] },
-                alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+                alertmanager: {
+                    receivers: [{ name: "oncall", webhook: {} }],
+                    edgeSourceRanges: ["192.168.101.196/32"],
+                },
             },
             withSetting(
                 "role",
@@ -448,7 +451,10 @@ describe("central config rules", () => {
                 query: { timeout: "2m", storeResponseTimeout: "1m" },
                 compactor: { retentionRaw: "30d", retention5m: "90d", retention1h: "1y", deleteDelay: "48h" },
                 buckets: { existing: ["thanos-bucket"] },
-                alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+                alertmanager: {
+                    receivers: [{ name: "oncall", webhook: {} }],
+                    edgeSourceRanges: ["192.168.101.196/32"],
+                },
             },
             withSetting(
                 "role",
@@ -799,7 +805,10 @@ describe("mTLS config", () => {
                 edgeStacks: [],
                 uiSourceRanges: ["192.168.101.0/24"],
                 buckets: { existing: ["thanos-bucket"] },
-                alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+                alertmanager: {
+                    receivers: [{ name: "oncall", webhook: {} }],
+                    edgeSourceRanges: ["192.168.101.196/32"],
+                },
             },
             withSetting(
                 "role",

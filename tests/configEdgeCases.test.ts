@@ -40,6 +40,13 @@ describe("config edge cases", () => {
         expect(only(raw, "central.uiSourceRanges")).to.contain("must not be empty");
     });
 
+    it("central.alertmanager.edgeSourceRanges may not be empty: the edge Alertmanager LoadBalancers would admit every client", () => {
+        const raw = committed("cluster-01");
+        raw.central.alertmanager.edgeSourceRanges = [];
+        raw.central.edgeStacks = [];
+        expect(only(raw, "central.alertmanager.edgeSourceRanges")).to.contain("is empty").and.contain("/32");
+    });
+
     it("prometheus.scrapeInterval must be above 0 and at most half the 5m lookback", () => {
         for (const interval of ["0s", "0m"]) {
             const raw = committed("cluster-02");

@@ -35,7 +35,7 @@ function validCentral(): RawConfig {
             uiSourceRanges: ["192.168.101.0/24"],
             query: { replicas: 2 },
             buckets: { existing: ["thanos-bucket"] },
-            alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+            alertmanager: { receivers: [{ name: "oncall", webhook: {} }], edgeSourceRanges: ["192.168.101.196/32"] },
         },
     };
 }

@@ -416,7 +416,10 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
                       edgeStacks: [],
                       uiSourceRanges: ["192.168.101.0/24"],
                       buckets: { existing: ["thanos-bucket"] },
-                      alertmanager: { receivers: [{ name: "oncall", webhook: {} }] },
+                      alertmanager: {
+                          receivers: [{ name: "oncall", webhook: {} }],
+                          edgeSourceRanges: ["192.168.101.196/32"],
+                      },
                   },
               }
             : {
