@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import { checkNetwork } from "./network";
 import { expectFinding, loadCommittedPlans, manifest, plan, plans } from "../../tests/planFixtures";
 
@@ -24,6 +25,30 @@ describe("npm run validate", () => {
                 (o) => o.kind !== "NetworkPolicy",
             );
             expectFinding(checkNetwork(plan(none, "cluster-04")), { message: "open to any source" });
+        });
+
+        it("reports a LoadBalancer with no source range, and warns about one open to 0.0.0.0/0", () => {
+            const pristine = plans();
+            for (const p of pristine)
+                expect(checkNetwork(p).filter((f) => f.field.includes("loadBalancerSourceRanges"))).to.deep.equal([]);
+            const all = plans();
+            delete manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-0").spec.loadBalancerSourceRanges;
+            expectFinding(checkNetwork(plan(all, "cluster-02")), {
+                object: "Service/monitoring/thanos-sidecar-0",
+                field: "spec.loadBalancerSourceRanges",
+                message: "admits every address",
+            });
+            const central = plan(all, "cluster-01");
+            manifest(central, "Service", "thanos-query-lb").spec.loadBalancerSourceRanges.push("0.0.0.0/0");
+            const kps = central.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as any;
+            kps.grafana.service.loadBalancerSourceRanges = [];
+            const findings = checkNetwork(central);
+            expectFinding(findings, {
+                severity: "warning",
+                field: "spec.loadBalancerSourceRanges",
+                message: "0.0.0.0/0",
+            });
+            expectFinding(findings, { field: "grafana.service.loadBalancerSourceRanges", message: "is empty" });
         });
 
         it("reports in-cluster pods other than Query reaching the central sidecars", () => {

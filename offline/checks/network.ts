@@ -126,6 +126,46 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             }
         }
     }
-    findings.push(...checkNodeSourcedPolicies(plan));
+    findings.push(...checkNodeSourcedPolicies(plan), ...checkLoadBalancerSourceRanges(plan));
+    return findings;
+}
+
+/**
+ * Every LoadBalancer, ours or the chart's Grafana, limited by source ranges: a LoadBalancer with
+ * none, or with a /0 among them, admits every address (Query's API and Grafana have no login of their
+ * own to fall back on, the sidecars' gRPC and Alertmanager's API are meant for the other clusters).
+ */
+export function checkLoadBalancerSourceRanges(plan: RenderedPlan): Finding[] {
+    const findings: Finding[] = [];
+    const check = (object: string, field: string, ranges: unknown) => {
+        const list = Array.isArray(ranges) ? ranges.map(String) : [];
+        if (list.length === 0)
+            findings.push({
+                severity: "error",
+                stack: plan.stack,
+                object,
+                field,
+                message: "is empty: the LoadBalancer admits every address; list who may connect",
+            });
+        for (const cidr of list.filter((c) => c.endsWith("/0")))
+            findings.push({
+                severity: "warning",
+                stack: plan.stack,
+                object,
+                field,
+                message: `holds ${cidr}, which admits every address`,
+            });
+    };
+    for (const service of plan.manifests.filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer"))
+        check(objectName(service), "spec.loadBalancerSourceRanges", service.spec.loadBalancerSourceRanges);
+    for (const release of plan.releases.filter((r) => r.chart === "kube-prometheus-stack")) {
+        const grafana = release.values?.grafana as Record<string, any> | undefined;
+        if (grafana?.enabled === true && grafana.service?.type === "LoadBalancer")
+            check(
+                `HelmRelease/${release.namespace}/${release.name}`,
+                "grafana.service.loadBalancerSourceRanges",
+                grafana.service.loadBalancerSourceRanges,
+            );
+    }
     return findings;
 }
