@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ALERTMANAGER_BASE_PORT, CentralSettings, ClusterSettings, alertmanagerLoadBalancerPort } from "../config";
 import { ALERTMANAGER_POD_SELECTOR, alertmanagerPodName } from "./names";
-import { PerReplicaExposure, perReplicaEndpoints, perReplicaServiceSpecs } from "./lbipam";
+import { PerReplicaExposure, perReplicaServiceSpecs, perReplicaServices } from "./lbipam";
 import { CENTRAL_SHARING_KEY } from "./thanosQuery";
 
 /**
@@ -53,16 +53,11 @@ export class AlertmanagerLoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlertmanagerLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:alerting:AlertmanagerLoadBalancer", name, {}, opts);
-        const exposure = alertmanagerExposure(args.settings, args.central);
-        const services = perReplicaServiceSpecs(exposure).map(
-            (spec, replica) =>
-                new k8s.core.v1.Service(`${name}-${replica}`, spec, {
-                    parent: this,
-                    provider: args.provider,
-                    dependsOn: args.dependsOn,
-                }),
-        );
-        this.endpoints = perReplicaEndpoints(services, exposure);
+        this.endpoints = perReplicaServices(name, alertmanagerExposure(args.settings, args.central), {
+            parent: this,
+            provider: args.provider,
+            dependsOn: args.dependsOn,
+        });
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }

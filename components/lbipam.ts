@@ -88,10 +88,7 @@ export function perReplicaServiceSpecs(exposure: PerReplicaExposure): k8s.types.
 }
 
 /** host:port of each replica, in replica order, from the addresses its Services were assigned. */
-export function perReplicaEndpoints(
-    services: k8s.core.v1.Service[],
-    exposure: PerReplicaExposure,
-): pulumi.Output<string[]> {
+function perReplicaEndpoints(services: k8s.core.v1.Service[], exposure: PerReplicaExposure): pulumi.Output<string[]> {
     return pulumi.all(
         services.map((service, replica) =>
             service.status.apply(
@@ -100,4 +97,19 @@ export function perReplicaEndpoints(
             ),
         ),
     );
+}
+
+/**
+ * Registers the replicas' Services (`<name>-<replica>`, children of the calling component) and
+ * returns their host:port endpoints, in replica order.
+ */
+export function perReplicaServices(
+    name: string,
+    exposure: PerReplicaExposure,
+    opts: { parent: pulumi.Resource; provider: k8s.Provider; dependsOn?: pulumi.Input<pulumi.Resource>[] },
+): pulumi.Output<string[]> {
+    const services = perReplicaServiceSpecs(exposure).map(
+        (spec, replica) => new k8s.core.v1.Service(`${name}-${replica}`, spec, opts),
+    );
+    return perReplicaEndpoints(services, exposure);
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings } from "../config";
 import { SIDECAR_GRPC_PORT_NAME, prometheusPodName, sidecarLoadBalancerPort } from "./names";
-import { PerReplicaExposure, perReplicaEndpoints, perReplicaServiceSpecs } from "./lbipam";
+import { PerReplicaExposure, perReplicaServiceSpecs, perReplicaServices } from "./lbipam";
 
 /** The replicas' Services share the cluster's one pinned address. */
 const SHARING_KEY = "thanos-sidecar";
@@ -49,16 +49,11 @@ export class SidecarLoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: SidecarLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:SidecarLoadBalancer", name, {}, opts);
-        const exposure = sidecarExposure(args.settings);
-        const services = perReplicaServiceSpecs(exposure).map(
-            (spec, replica) =>
-                new k8s.core.v1.Service(`${name}-${replica}`, spec, {
-                    parent: this,
-                    provider: args.provider,
-                    dependsOn: args.dependsOn,
-                }),
-        );
-        this.endpoints = perReplicaEndpoints(services, exposure);
+        this.endpoints = perReplicaServices(name, sidecarExposure(args.settings), {
+            parent: this,
+            provider: args.provider,
+            dependsOn: args.dependsOn,
+        });
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }

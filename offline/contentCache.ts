@@ -52,6 +52,19 @@ function waitFor<T>(file: string, lock: string): { value: T } | undefined {
     return undefined;
 }
 
+/**
+ * The installed versions of these packages (from the project's node_modules), for a key: a result
+ * computed with one version of a parser or a schema package is not reused with another.
+ */
+export function packageVersions(...packages: string[]): Record<string, string> {
+    return Object.fromEntries(
+        packages.map((pkg) => {
+            const file = path.resolve(__dirname, "..", "node_modules", pkg, "package.json");
+            return [pkg, (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version];
+        }),
+    );
+}
+
 /** `compute()`'s result for this kind and key (any JSON value), computed once per distinct key. */
 export function cachedByContent<T>(kind: string, key: unknown, compute: () => T): T {
     if (process.env.THANOS_CHECK_CACHE === "off") return compute();

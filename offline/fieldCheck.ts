@@ -4,10 +4,9 @@
 // interfaces kubernetes-models generates from the OpenAPI schemas and the CRDs, and reports every
 // key the schema does not have.
 
-import * as fs from "fs";
 import * as path from "path";
 import type * as TypeScript from "typescript";
-import { cachedByContent } from "./contentCache";
+import { cachedByContent, packageVersions } from "./contentCache";
 
 type ts = typeof TypeScript;
 
@@ -39,21 +38,6 @@ export async function modelClass(apiVersion: string, kind: string): Promise<any>
     return base === undefined ? undefined : (await importEsm(base))[kind];
 }
 
-/** Versions of the packages whose types decide the answer: part of every cached result's key. */
-function schemaVersions(projectRoot: string): Record<string, string> {
-    const versions: Record<string, string> = {};
-    for (const pkg of [
-        "typescript",
-        "kubernetes-models",
-        "@kubernetes-models/cilium",
-        "@kubernetes-models/prometheus-operator",
-    ]) {
-        const file = path.join(projectRoot, "node_modules", pkg, "package.json");
-        versions[pkg] = (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
-    }
-    return versions;
-}
-
 /**
  * The compiler program is built on the first object whose answer is not cached (it takes seconds:
  * the compiler loads, then the interfaces of every kind asked for); answers are cached by the
@@ -67,7 +51,13 @@ export class FieldChecker {
         private readonly kinds: { apiVersion: string; kind: string }[],
         private readonly projectRoot: string,
     ) {
-        this.versions = schemaVersions(projectRoot);
+        // The packages whose types decide the answer: part of every cached result's key.
+        this.versions = packageVersions(
+            "typescript",
+            "kubernetes-models",
+            "@kubernetes-models/cilium",
+            "@kubernetes-models/prometheus-operator",
+        );
     }
 
     /** Compiles one virtual file importing the interface of every kind asked for. */

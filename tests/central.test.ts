@@ -4,12 +4,14 @@ import * as yaml from "js-yaml";
 import { StackRun, StackRunError, isSecretMarker } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
 import {
+    FIFTH_EDGE,
     TEST_SECRETS,
     byType,
     committedEdgeOutputs,
     k8sObject,
     runCommittedStack,
     stackFile,
+    withFifthEdge,
     withStackFiles,
 } from "./helpers";
 
@@ -544,40 +546,14 @@ describe("central stack: the Thanos control plane", () => {
         });
 
         it("a fifth edge added by its stack config and one central entry is wired", async () => {
-            const fifth = await runCommittedStack("cluster-02", {
-                "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIps": ["192.168.101.199"],
-                "thanos-multicluster:kubernetes": { context: "cluster-05" },
-                "thanos-multicluster:loadBalancer": {
-                    ip: "192.168.101.214",
-                    pool: { start: "192.168.101.214", stop: "192.168.101.214" },
-                    sidecarSourceRanges: ["192.168.101.194/32"],
-                },
-            });
-            const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
+            const fifth = await runCommittedStack("cluster-02", FIFTH_EDGE);
             const central = {
-                "thanos-multicluster:central": {
-                    ...centralConfig,
-                    edgeStacks: [...centralConfig.edgeStacks, "cluster-05"],
-                    // The new edge's node sends alerts to the central Alertmanager.
-                    alertmanager: {
-                        ...centralConfig.alertmanager,
-                        edgeSourceRanges: [...centralConfig.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
-                    },
-                },
+                "thanos-multicluster:central": withFifthEdge(
+                    stackFile("cluster-01").config["thanos-multicluster:central"] as any,
+                ),
             };
             // The fifth edge's stack file sits next to the others, as the central stack checks.
-            const fifthFile = {
-                ...stackFile("cluster-02").config,
-                "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIps": ["192.168.101.199"],
-                "thanos-multicluster:kubernetes": { context: "cluster-05" },
-                "thanos-multicluster:loadBalancer": {
-                    ip: "192.168.101.214",
-                    pool: { start: "192.168.101.214", stop: "192.168.101.214" },
-                    sidecarSourceRanges: ["192.168.101.194/32"],
-                },
-            };
+            const fifthFile = { ...stackFile("cluster-02").config, ...FIFTH_EDGE };
             const run = await withStackFiles({ "cluster-05": fifthFile, "cluster-01": central }, () =>
                 runCentral(central, {
                     ...edgeOutputs,

@@ -6,7 +6,7 @@ import * as yaml from "js-yaml";
 import { diffPlans, formatMarkdown, formatText, main } from "../offline/diff";
 import { diffLines, valueLines } from "../offline/planDiff/lines";
 import { findStackFiles } from "../offline/stackFiles";
-import { withStackFiles } from "./helpers";
+import { FIFTH_EDGE, withFifthEdge, withStackFiles } from "./helpers";
 import { committedPlan, renderTo } from "./renderedPlans";
 
 function withConfig(stack: string, key: string, change: (value: any) => any) {
@@ -64,15 +64,7 @@ describe("npm run diff", function () {
 
     it("shows a new edge on the central stack as new Query endpoints (changed lines only) and a new edge CA ConfigMap, values masked", async () => {
         const base = await committedPlan();
-        const files = withConfig("cluster-01", "thanos-multicluster:central", (c) => ({
-            ...c,
-            edgeStacks: [...c.edgeStacks, "cluster-05"],
-            // The new edge's node sends alerts to the central Alertmanager.
-            alertmanager: {
-                ...c.alertmanager,
-                edgeSourceRanges: [...c.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
-            },
-        }));
+        const files = withConfig("cluster-01", "thanos-multicluster:central", (c) => withFifthEdge(c));
         const template = files.find((f) => f.stack === "cluster-04")!;
         const fifth = {
             ...template,
@@ -80,13 +72,10 @@ describe("npm run diff", function () {
             file: path.join(path.dirname(template.file), "Pulumi.cluster-05.yaml"),
             config: {
                 ...template.config,
-                "thanos-multicluster:clusterName": "cluster-05",
-                "thanos-multicluster:nodeIps": ["192.168.101.199"],
-                "thanos-multicluster:kubernetes": { context: "cluster-05" },
+                ...FIFTH_EDGE,
                 "thanos-multicluster:loadBalancer": {
                     ...(template.config["thanos-multicluster:loadBalancer"] as object),
-                    ip: "192.168.101.214",
-                    pool: { start: "192.168.101.214", stop: "192.168.101.214" },
+                    ...(FIFTH_EDGE["thanos-multicluster:loadBalancer"] as object),
                 },
             },
         };

@@ -137,3 +137,32 @@ export function problemsOf(raw: RawConfig): string[] {
     }
     return [];
 }
+
+/**
+ * A fifth edge as the README adds one, over an edge's stack file (full config keys): cluster-05 on
+ * node 192.168.101.199, its sidecars on 192.168.101.214, reachable from the central node.
+ */
+export const FIFTH_EDGE: Record<string, unknown> = {
+    "thanos-multicluster:clusterName": "cluster-05",
+    "thanos-multicluster:nodeIps": ["192.168.101.199"],
+    "thanos-multicluster:kubernetes": { context: "cluster-05" },
+    "thanos-multicluster:loadBalancer": {
+        ip: "192.168.101.214",
+        pool: { start: "192.168.101.214", stop: "192.168.101.214" },
+        sidecarSourceRanges: ["192.168.101.194/32"],
+    },
+};
+
+/** A central section with cluster-05 listed and, unless told otherwise, its node admitted to send alerts. */
+export function withFifthEdge(central: Record<string, any>, admitItsAlerts = true): Record<string, any> {
+    return {
+        ...central,
+        edgeStacks: [...central.edgeStacks, "cluster-05"],
+        ...(admitItsAlerts && {
+            alertmanager: {
+                ...central.alertmanager,
+                edgeSourceRanges: [...central.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
+            },
+        }),
+    };
+}

@@ -8,7 +8,14 @@
 import { expect } from "chai";
 import { StackIdentity, sourceRangeProblems, stackIdentity, unlistedEdgeWarnings } from "../config/siblings";
 import { StackRunError } from "../offline/runStack";
-import { committedEdgeOutputs, runCommittedStack, stackFile, withStackFiles } from "./helpers";
+import {
+    FIFTH_EDGE,
+    committedEdgeOutputs,
+    runCommittedStack,
+    stackFile,
+    withFifthEdge,
+    withStackFiles,
+} from "./helpers";
 
 const central = (over: Partial<StackIdentity> = {}): StackIdentity => ({
     stack: "cluster-01",
@@ -76,23 +83,12 @@ describe("source ranges across stacks", () => {
     });
 
     it("a fifth edge whose node the central Alertmanager does not admit fails the central stack before any resource", async () => {
-        const fifth = {
-            ...stackFile("cluster-02").config,
-            "thanos-multicluster:clusterName": "cluster-05",
-            "thanos-multicluster:nodeIps": ["192.168.101.199"],
-            "thanos-multicluster:kubernetes": { context: "cluster-05" },
-            "thanos-multicluster:loadBalancer": {
-                ip: "192.168.101.214",
-                pool: { start: "192.168.101.214", stop: "192.168.101.214" },
-                sidecarSourceRanges: ["192.168.101.194/32"],
-            },
-        };
-        const centralConfig = stackFile("cluster-01").config["thanos-multicluster:central"] as any;
+        const fifth = { ...stackFile("cluster-02").config, ...FIFTH_EDGE };
         const listed = {
-            "thanos-multicluster:central": {
-                ...centralConfig,
-                edgeStacks: [...centralConfig.edgeStacks, "cluster-05"],
-            },
+            "thanos-multicluster:central": withFifthEdge(
+                stackFile("cluster-01").config["thanos-multicluster:central"] as any,
+                false,
+            ),
         };
         const error = await withStackFiles({ "cluster-05": fifth, "cluster-01": listed }, async () => {
             try {

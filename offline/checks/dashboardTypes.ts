@@ -1,10 +1,9 @@
 // Grafana dashboards against the types of Grafana's foundation SDK (generated from Grafana's own
 // dashboard schema), by the TypeScript compiler: unknown keys and wrong enum values included.
 
-import * as fs from "fs";
 import * as path from "path";
 import type * as TypeScript from "typescript";
-import { cachedByContent } from "../contentCache";
+import { cachedByContent, packageVersions } from "../contentCache";
 import { PROJECT_ROOT } from "../projectRoot";
 import type { DashboardProblem, FoundDashboard } from "./dashboards";
 
@@ -52,22 +51,11 @@ export function sdkSchemaProblems(dashboards: FoundDashboard[]): DashboardProble
         offset += declaration.length;
     }
     const key = {
-        typescript: typescriptVersion(),
-        sdk: sdkVersion(),
+        versions: packageVersions("typescript", SDK),
         source,
         where: parsed.map((d) => d.where),
     };
     return cachedByContent("grafana-sdk-types", key, () => compileDashboards(file, source, starts, parsed));
-}
-
-function typescriptVersion(): string {
-    return (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string })
-        .version;
-}
-
-function sdkVersion(): string {
-    return (JSON.parse(fs.readFileSync(path.join(SDK_DIST, "..", "package.json"), "utf8")) as { version: string })
-        .version;
 }
 
 function compileDashboards(

@@ -1,12 +1,8 @@
 // Cross-stack trust: no edge output is secret (no private key leaves the stack that uses it), and
 // every edge serving mTLS trusts the central stack's deployment CA (else Query cannot reach it).
 
+import { pemCertificateBodies } from "../../config/certificates";
 import type { Finding, RenderedPlan } from "./renderedPlan";
-
-/** The PEM blocks of a certificate or bundle, each trimmed. */
-function pemBlocks(text: string): string[] {
-    return text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? (text.trim() === "" ? [] : [text.trim()]);
-}
 
 export function checkTrust(plans: RenderedPlan[]): Finding[] {
     const findings: Finding[] = [];
@@ -33,7 +29,9 @@ export function checkTrust(plans: RenderedPlan[]): Finding[] {
                 field: "output deploymentCaCertificate",
                 message: `is missing, but ${edge.stack} serves mTLS: Query has no client certificate the edge could trust`,
             });
-        } else if (!pemBlocks(tls.clientCaCertificate ?? "").some((b) => pemBlocks(deploymentCa).includes(b))) {
+        } else if (
+            !pemCertificateBodies(tls.clientCaCertificate ?? "").includes(pemCertificateBodies(deploymentCa)[0])
+        ) {
             // A bundle that holds the current CA (during a rotation) is trusted as well.
             findings.push({
                 severity: "warning",
