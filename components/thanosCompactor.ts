@@ -28,6 +28,10 @@ export function compactorArgs(central: CentralSettings): string[] {
         "retention.resolution-1h": central.compactor.retention1h,
         "delete-delay": central.compactor.deleteDelay,
         "compact.concurrency": 1,
+        // Its HTTP port serves the bucket UI: without this anyone reaching it could mark blocks for deletion.
+        "disable-admin-operations": true,
+        // No Access-Control-Allow-Origin: * (a browser page may not read this API on a user's behalf).
+        "web.disable-cors": true,
     });
 }
 

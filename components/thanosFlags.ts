@@ -32,6 +32,7 @@ export const THANOS_FLAGS = {
         "query.max-concurrent": "int",
         "store.limits.request-series": "int",
         "store.limits.request-samples": "int",
+        "web.disable-cors": "bool",
     },
     "query-frontend": {
         "log.level": "logLevel",
@@ -47,6 +48,7 @@ export const THANOS_FLAGS = {
         "labels.partial-response": "bool",
         "query-frontend.compress-responses": "bool",
         "query-frontend.log-queries-longer-than": "duration",
+        "web.disable-cors": "bool",
     },
     store: {
         "log.level": "logLevel",
@@ -59,6 +61,8 @@ export const THANOS_FLAGS = {
         "store.caching-bucket.config": "json",
         "chunk-pool-size": "size",
         "ignore-deletion-marks-delay": "duration",
+        "web.disable-cors": "bool",
+        "disable-admin-operations": "bool",
     },
     compact: {
         "log.level": "logLevel",
@@ -72,6 +76,8 @@ export const THANOS_FLAGS = {
         "delete-delay": "duration",
         "compact.concurrency": "int",
         "deduplication.replica-label": "labelName",
+        "web.disable-cors": "bool",
+        "disable-admin-operations": "bool",
     },
     rule: {
         "log.level": "logLevel",
@@ -88,6 +94,7 @@ export const THANOS_FLAGS = {
         "eval-interval": "duration",
         "tsdb.block-duration": "duration",
         "tsdb.retention": "duration",
+        "web.disable-cors": "bool",
     },
 } as const satisfies Record<string, Record<string, FlagKind>>;
 
@@ -102,6 +109,23 @@ export const HIDDEN_THANOS_FLAGS: { [C in keyof typeof THANOS_FLAGS]?: { [flag: 
         "store.caching-bucket.config":
             "thanos-io/thanos v0.42.4 cmd/thanos/store.go (registerStore: hidden.HiddenCmdClause)",
     },
+};
+
+const OPEN_CORS =
+    "without it Thanos answers with Access-Control-Allow-Origin: *, so any web page a user's browser opens may read this API";
+const ADMIN_OPERATIONS =
+    "without it anyone reaching the HTTP port may mark blocks for deletion or no-compaction (POST /api/v1/blocks/mark)";
+
+/**
+ * Flags every instance of a component must set, each with why: `npm run validate` reports a
+ * rendered Thanos container without one (or with its --no- form) as an error.
+ */
+export const HARDENING_THANOS_FLAGS: { [C in keyof typeof THANOS_FLAGS]: { [flag: string]: string } } = {
+    query: { "web.disable-cors": OPEN_CORS },
+    "query-frontend": { "web.disable-cors": OPEN_CORS },
+    store: { "web.disable-cors": OPEN_CORS, "disable-admin-operations": ADMIN_OPERATIONS },
+    compact: { "web.disable-cors": OPEN_CORS, "disable-admin-operations": ADMIN_OPERATIONS },
+    rule: { "web.disable-cors": OPEN_CORS },
 };
 
 export type ThanosComponentName = keyof typeof THANOS_FLAGS;

@@ -76,6 +76,8 @@ export function queryArgs(central: CentralSettings, replicaLabels: string[]): st
         "query.max-concurrent": central.query.maxConcurrent,
         "store.limits.request-series": central.query.requestSeriesLimit,
         "store.limits.request-samples": central.query.requestSamplesLimit,
+        // No Access-Control-Allow-Origin: *: a web page in a user's browser may not query every cluster's metrics.
+        "web.disable-cors": true,
     });
 }
 

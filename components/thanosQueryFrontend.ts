@@ -88,6 +88,8 @@ export function queryFrontendArgs(central: CentralSettings): string[] {
         "labels.partial-response": true,
         "query-frontend.compress-responses": true,
         "query-frontend.log-queries-longer-than": "10s",
+        // No Access-Control-Allow-Origin: *: a web page in a user's browser may not query every cluster's metrics.
+        "web.disable-cors": true,
     });
 }
 

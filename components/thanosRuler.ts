@@ -58,6 +58,8 @@ export function rulerArgs(settings: ClusterSettings, central: CentralSettings): 
         "eval-interval": central.ruler.evaluationInterval,
         "tsdb.block-duration": BLOCK_DURATION,
         "tsdb.retention": central.ruler.retention,
+        // No Access-Control-Allow-Origin: * (a browser page may not read this API on a user's behalf).
+        "web.disable-cors": true,
     });
 }
 

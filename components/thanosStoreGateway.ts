@@ -56,6 +56,10 @@ export function storeGatewayArgs(central: CentralSettings): string[] {
         // Half the compactor's delete delay: blocks the compactor replaced stop being served well
         // before they are deleted, and are still there while the new ones are picked up.
         "ignore-deletion-marks-delay": central.compactor.ignoreDeletionMarksDelay,
+        // Its HTTP port serves the bucket UI: without this anyone reaching it could mark blocks for deletion.
+        "disable-admin-operations": true,
+        // No Access-Control-Allow-Origin: * (a browser page may not read this API on a user's behalf).
+        "web.disable-cors": true,
     });
 }
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { HIDDEN_THANOS_FLAGS, THANOS_FLAGS } from "../components/thanosFlags";
+import { HARDENING_THANOS_FLAGS, HIDDEN_THANOS_FLAGS, THANOS_FLAGS } from "../components/thanosFlags";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 
@@ -64,6 +64,25 @@ describe("upstream reference (skipped where ../shared/reference is absent)", () 
                 ).to.equal(!(flag in hidden));
             }
         }
+    });
+
+    it("every hardening flag is a boolean flag of its component in Thanos v0.42.4's --help", function () {
+        if (reference("thanos-v0.42.4/flags/help/query.help.txt") === undefined) this.skip();
+        for (const [component, flags] of Object.entries(HARDENING_THANOS_FLAGS)) {
+            const help = reference(`thanos-v0.42.4/flags/help/${component}.help.txt`)!;
+            for (const flag of Object.keys(flags)) {
+                // kingpin prints a boolean flag as --[no-]name: it takes no value, as thanosArgs writes it.
+                expect(help.split(/\s+/), `thanos ${component} --${flag}`).to.include(`--[no-]${flag}`);
+                expect((THANOS_FLAGS as Record<string, Record<string, string>>)[component][flag]).to.equal("bool");
+            }
+        }
+        // What the two flags guard against, as the help text states it.
+        expect(reference("thanos-v0.42.4/flags/help/store.help.txt")).to.match(
+            /Disable UI\/API admin operations like marking\s+blocks for deletion/,
+        );
+        expect(reference("thanos-v0.42.4/flags/help/query.help.txt")).to.match(
+            /By default Thanos sets CORS headers to\s+be allowed by all/,
+        );
     });
 
     it("the typed table would catch a flag v0.42.4 does not have", function () {
