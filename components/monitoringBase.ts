@@ -6,6 +6,7 @@ import { AlertmanagerReceiverSecret, alertmanagerConfig } from "./alertmanagerCo
 import { AlertmanagerLoadBalancer } from "./alertmanagerLoadBalancer";
 import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
+import { GrafanaSidecarRole } from "./grafanaRbac";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
 import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./networkPolicies";
@@ -121,7 +122,18 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 { provider, namespace: this.namespace, credentials: config.secrets.alerting },
                 child,
             );
-            releaseDependsOn.push(grafanaAdmin.secret, receivers.secret, ...(lbIpam?.resources ?? []));
+            // The Role Grafana's sidecars are bound to (ConfigMaps, no Secrets): the chart creates none.
+            const grafanaRole = new GrafanaSidecarRole(
+                `${name}-grafana-rbac`,
+                { provider, dependsOn: [namespaces.monitoring] },
+                child,
+            );
+            releaseDependsOn.push(
+                grafanaAdmin.secret,
+                receivers.secret,
+                grafanaRole.role,
+                ...(lbIpam?.resources ?? []),
+            );
             centralAddons = {
                 alertmanagerReplicas: config.central.alertmanager.replicas,
                 alertmanagerReceiverSecret: receivers.secretName,

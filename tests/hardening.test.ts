@@ -33,4 +33,30 @@ describe("hardening: the committed central stack", () => {
         ])
             expect(args(central, kind, name), name).to.include("--web.disable-cors");
     });
+
+    it("Grafana is namespaced and bound to a Role of ConfigMaps only; its sidecars read ConfigMaps", () => {
+        const release = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+        const grafana = (release.inputs as any).values.grafana;
+        expect(grafana.rbac).to.deep.equal({ namespaced: true, useExistingRole: "grafana-sidecar-configmaps" });
+        expect(grafana.sidecar.dashboards.resource).to.equal("configmap");
+        expect(grafana.sidecar.datasources.resource).to.equal("configmap");
+        const role = k8sObject(central, "Role", "grafana-sidecar-configmaps");
+        expect(role.metadata.namespace).to.equal("monitoring");
+        expect(role.rules).to.deep.equal([
+            { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] },
+        ]);
+        // The chart's RoleBinding names the Role: it exists before the release.
+        const roleUrn = central.resources.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!.urn;
+        expect(release.dependencies).to.include(roleUrn);
+    });
+
+    it("kube-state-metrics runs without its secrets collector on every cluster", async () => {
+        for (const stack of ["cluster-01", "cluster-02", "cluster-03", "cluster-04"]) {
+            const run = stack === "cluster-01" ? central : await runCommittedStack(stack);
+            const release = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+            expect((release.inputs as any).values["kube-state-metrics"].collectorsExclude, stack).to.deep.equal([
+                "secrets",
+            ]);
+        }
+    });
 });

@@ -9,6 +9,7 @@ import {
     THANOS_DATASOURCE,
 } from "../names";
 import { AlertmanagerConfigDocument } from "../alertmanagerConfig";
+import { GRAFANA_SIDECAR_ROLE } from "../grafanaRbac";
 import { lbipamAnnotations } from "../lbipam";
 import { GRAFANA_CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
 import { AlertmanagerValues, GrafanaDashboardSidecarValues, GrafanaValues } from "./types";
@@ -67,6 +68,8 @@ export function grafanaDashboardSidecar(): GrafanaDashboardSidecarValues {
         label: GRAFANA_DASHBOARD_LABEL.key,
         labelValue: GRAFANA_DASHBOARD_LABEL.value,
         searchNamespace: MONITORING_NAMESPACE,
+        // ConfigMaps only: its Role grants no Secrets (GRAFANA_SIDECAR_ROLE).
+        resource: "configmap",
         folderAnnotation: GRAFANA_FOLDER_ANNOTATION,
         provider: { foldersFromFilesStructure: true },
         multicluster: { global: { enabled: true } },
@@ -82,6 +85,9 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
             userKey: central.grafanaAdminSecret.userKey,
             passwordKey: central.grafanaAdminSecret.passwordKey,
         },
+        // Grafana's service account reads ConfigMaps in its own namespace and nothing else: no
+        // ClusterRole, and the chart's Role (ConfigMaps and Secrets) replaced by ours (components/grafanaRbac.ts).
+        rbac: { namespaced: true, useExistingRole: GRAFANA_SIDECAR_ROLE },
         // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         deploymentStrategy: { type: "Recreate" },
         // The chown init container runs as root; fsGroup already gives Grafana its volume.
@@ -109,7 +115,8 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
         // The chart's own datasource points at the local Prometheus and is marked default; two
         // defaults stop Grafana from starting, and the global view is Query's.
         sidecar: {
-            datasources: { defaultDatasourceEnabled: false },
+            // ConfigMaps only (the chart's datasource is one): its Role grants no Secrets.
+            datasources: { defaultDatasourceEnabled: false, resource: "configmap" },
             dashboards: grafanaDashboardSidecar(),
             resources: resources("50m", "64Mi", "256Mi"),
             securityContext: GRAFANA_CONTAINER_SECURITY,

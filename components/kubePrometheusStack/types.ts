@@ -66,6 +66,8 @@ export interface GrafanaDashboardSidecarValues {
     labelValue: string;
     /** Namespaces the sidecar watches for dashboard ConfigMaps. */
     searchNamespace: string;
+    /** What the sidecar watches: ConfigMaps only (its Role grants no Secrets). */
+    resource: "configmap";
     /** The ConfigMap annotation naming a dashboard's folder (with provider.foldersFromFilesStructure). */
     folderAnnotation: string;
     provider: { foldersFromFilesStructure: boolean };
@@ -93,8 +95,11 @@ export interface GrafanaValues {
         labels: Record<string, string>;
         loadBalancerSourceRanges: string[];
     };
+    /** Namespaced: a Role, no ClusterRole; ours (configmaps only) instead of the chart's (configmaps and secrets). */
+    rbac?: { namespaced: true; useExistingRole: string };
     sidecar?: {
-        datasources: { defaultDatasourceEnabled: boolean };
+        /** `resource: configmap`: the datasource sidecar reads no Secrets. */
+        datasources: { defaultDatasourceEnabled: boolean; resource: "configmap" };
         dashboards: GrafanaDashboardSidecarValues;
         resources: ResourceRequirements;
         securityContext: ContainerSecurityValues;
@@ -129,7 +134,12 @@ export interface KubePrometheusStackValues {
         containerSecurityContext: ContainerSecurityValues;
         prometheusConfigReloader: { resources: ResourceRequirements };
     };
-    "kube-state-metrics": { resources: ResourceRequirements; containerSecurityContext: ContainerSecurityValues };
+    "kube-state-metrics": {
+        resources: ResourceRequirements;
+        containerSecurityContext: ContainerSecurityValues;
+        /** Collectors left out of the chart's list, and so out of its ClusterRole: `secrets`. */
+        collectorsExclude: string[];
+    };
     prometheus: {
         enabled: boolean;
         podDisruptionBudget: DisruptionBudgetValues;

@@ -87,6 +87,9 @@ export function kubePrometheusStackValues(
         "kube-state-metrics": {
             resources: resources("50m", "128Mi", "512Mi"),
             containerSecurityContext: CONTAINER_SECURITY,
+            // Its `secrets` collector needs list/watch on every Secret in the cluster, for metrics
+            // (kube_secret_*) nothing here reads: without it its ClusterRole grants no Secrets.
+            collectorsExclude: ["secrets"],
         },
         prometheus: {
             enabled: true,

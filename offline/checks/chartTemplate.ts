@@ -11,6 +11,7 @@ import { FieldChecker, modelClass } from "../fieldCheck";
 import { HelmReleasePlan } from "../plan";
 import type { Finding, RenderedPlan } from "./renderedPlan";
 import { crdKey, crdSchemaProblems, loadCrdSchemas } from "./crdSchema";
+import { checkChartRbac } from "./chartRbac";
 
 export type K8sObject = Record<string, any>;
 
@@ -104,6 +105,7 @@ export function checkChartWiring(render: ChartRender): Finding[] {
         ...checkMonitorSelection(render),
         ...checkAlertmanagerCr(render),
         ...checkGrafana(render),
+        ...checkChartRbac(render),
     ];
 }
 
