@@ -9,6 +9,7 @@ import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { GrafanaSidecarRole } from "./grafanaRbac";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
 import { MonitoringNamespaces } from "./monitoringNamespaces";
+import { MonitoringStorageClass } from "./monitoringStorageClass";
 import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
@@ -83,6 +84,15 @@ export class MonitoringBase extends pulumi.ComponentResource {
         );
 
         const releaseDependsOn: pulumi.Resource[] = [namespaces.nodeExporter];
+        // Every PVC's class, where the stack creates it: Longhorn with reclaimPolicy Retain.
+        if (config.createStorageClass !== undefined) {
+            const storageClass = new MonitoringStorageClass(
+                `${name}-storage-class`,
+                { provider, name: config.storageClass, settings: config.createStorageClass },
+                child,
+            );
+            releaseDependsOn.push(storageClass.storageClass);
+        }
         if (config.grpcTls.enabled) {
             const tls = new SidecarTls(
                 `${name}-sidecar-tls`,

@@ -40,6 +40,21 @@ export function monitoringNamespaceSpecs(): { metadata: { name: string; labels: 
     ];
 }
 
+/**
+ * A namespace's resource options. `monitoring` holds every PVC of the stack (Prometheus' TSDB with
+ * the blocks not yet uploaded, Alertmanager's silences, Grafana's database, the Thanos caches):
+ * deleting it deletes them. It is protected (`pulumi destroy` and a replacing `up` stop on it) and
+ * retained (once unprotected, a destroy forgets it and leaves it in the cluster), see
+ * docs/data-safety.md. The node exporter's namespace holds nothing to lose.
+ */
+export function namespaceResourceOptions(
+    namespace: string,
+    adoptMonitoring: boolean,
+): { protect?: true; retainOnDelete?: true; import?: string } {
+    if (namespace !== MONITORING_NAMESPACE) return {};
+    return { protect: true, retainOnDelete: true, ...(adoptMonitoring ? { import: MONITORING_NAMESPACE } : {}) };
+}
+
 export interface MonitoringNamespacesArgs {
     /** Provider of the cluster the namespaces live in. */
     provider: k8s.Provider;
@@ -61,9 +76,7 @@ export class MonitoringNamespaces extends pulumi.ComponentResource {
                 new k8s.core.v1.Namespace(`${name}-${spec.metadata.name}`, spec, {
                     parent: this,
                     provider: args.provider,
-                    ...(args.adoptMonitoring && spec.metadata.name === MONITORING_NAMESPACE
-                        ? { import: MONITORING_NAMESPACE }
-                        : {}),
+                    ...namespaceResourceOptions(spec.metadata.name, args.adoptMonitoring ?? false),
                 }),
         );
         this.monitoring = monitoring;

@@ -31,3 +31,41 @@ export function readStorageClass(r: Reader): string {
     }
     return storageClass;
 }
+
+/** `createStorageClass`: the stack creates `storageClass` itself, on Longhorn, with reclaimPolicy Retain. */
+export interface CreatedStorageClassSettings {
+    /** Longhorn replicas of each volume (`numberOfReplicas`). */
+    numberOfReplicas: number;
+}
+
+/** Longhorn's installation creates (and keeps) a StorageClass of this name itself. */
+export const LONGHORN_OWN_STORAGE_CLASS = "longhorn";
+
+/**
+ * `createStorageClass` (optional): unset, `storageClass` names a class that exists already, with
+ * whatever reclaim policy it has. Longhorn places each replica of a volume on its own node unless
+ * its Replica Node Level Soft Anti-Affinity setting is on, so more replicas than nodes leaves every
+ * volume degraded: the default is one per node, at most 3.
+ */
+export function readCreatedStorageClass(
+    r: Reader,
+    storageClass: string,
+    nodeCount: number,
+): CreatedStorageClassSettings | undefined {
+    r.object("createStorageClass");
+    if (!r.has("createStorageClass")) return undefined;
+    const numberOfReplicas = r.integer("createStorageClass.numberOfReplicas", Math.max(1, Math.min(3, nodeCount)));
+    if (numberOfReplicas < 1)
+        r.problem("createStorageClass.numberOfReplicas", `must be at least 1; got ${numberOfReplicas}`);
+    else if (nodeCount > 0 && numberOfReplicas > nodeCount)
+        r.problem(
+            "createStorageClass.numberOfReplicas",
+            `is ${numberOfReplicas}, more than the ${nodeCount} node(s) of nodeIps: Longhorn puts each replica on its own node, so every volume would stay degraded; set it to ${nodeCount} or less`,
+        );
+    if (storageClass === LONGHORN_OWN_STORAGE_CLASS)
+        r.problem(
+            "storageClass",
+            `is "${LONGHORN_OWN_STORAGE_CLASS}", the StorageClass Longhorn's installation creates, while createStorageClass asks this stack to create it: name a class of its own (e.g. monitoring-retain), or remove createStorageClass`,
+        );
+    return { numberOfReplicas };
+}

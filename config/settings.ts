@@ -6,7 +6,13 @@ import { CentralSettings, readCentral } from "./central";
 import { EdgeAlertingSettings, readEdgeAlerting } from "./alertRouting";
 import { ConfigError, PROJECT, RawConfig, Reader } from "./reader";
 import { Role, readIdentity } from "./identity";
-import { KubernetesSettings, readKubernetes, readStorageClass } from "./kubernetes";
+import {
+    CreatedStorageClassSettings,
+    KubernetesSettings,
+    readCreatedStorageClass,
+    readKubernetes,
+    readStorageClass,
+} from "./kubernetes";
 import { LoadBalancerSettings, readLoadBalancer } from "./loadBalancer";
 import { ObjectStorageSettings, readObjectStorage } from "./objectStorage";
 import { PrometheusSettings, readPrometheus } from "./prometheus";
@@ -37,6 +43,8 @@ export interface ClusterSettings {
     kubernetes: KubernetesSettings;
     /** StorageClass for every PVC (Longhorn in the lab). */
     storageClass: string;
+    /** Set when the stack creates `storageClass` itself (Longhorn, reclaimPolicy Retain). */
+    createStorageClass?: CreatedStorageClassSettings;
     loadBalancer: LoadBalancerSettings;
     objectStorage: ObjectStorageSettings;
     prometheus: PrometheusSettings;
@@ -70,6 +78,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const { clusterName, role, nodeIps } = readIdentity(r);
     const kubernetes = readKubernetes(r, secrets.kubeconfig);
     const storageClass = readStorageClass(r);
+    const createStorageClass = readCreatedStorageClass(r, storageClass, nodeIps.length);
 
     const loadBalancer = readLoadBalancer(r, role, nodeIps);
     const objectStorage = readObjectStorage(r);
@@ -99,6 +108,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         nodeIps,
         kubernetes,
         storageClass,
+        ...(createStorageClass !== undefined ? { createStorageClass } : {}),
         loadBalancer,
         objectStorage,
         prometheus,

@@ -20,6 +20,7 @@ const MODEL_MODULES: Record<string, string> = {
     "cilium.io/v2": "@kubernetes-models/cilium/cilium.io/v2",
     "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
     "rbac.authorization.k8s.io/v1": "kubernetes-models/rbac.authorization.k8s.io/v1",
+    "storage.k8s.io/v1": "kubernetes-models/storage.k8s.io/v1",
     "batch/v1": "kubernetes-models/batch/v1",
     "admissionregistration.k8s.io/v1": "kubernetes-models/admissionregistration.k8s.io/v1",
 };
