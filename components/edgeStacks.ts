@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
 import { earlierCopiesNotAfter, pemCertificateBodies } from "../config/certificates";
 import { EdgeCluster } from "./thanosQuery";
+import { PROMETHEUS_REPLICA_LABEL } from "./names";
 
 /** Fully qualified name of an edge stack of this project. */
 export function edgeStackName(organization: string, stack: string): string {
@@ -14,6 +15,8 @@ export interface EdgeExpectations {
     objstore: { bucket: string; endpoint: string };
     /** The central cluster's name: no edge may claim it. */
     centralCluster: string;
+    /** Edge stack names (cluster-02, ...) Query may dial in plaintext: central.plaintextEdges. */
+    plaintextEdges: string[];
 }
 
 /** Checks the contract version an edge exports before anything else is read from it. */
@@ -57,6 +60,14 @@ export function parseEdgeContract(
         fail("externalLabels", `must carry cluster="${o.clusterName}"; got ${JSON.stringify(o.externalLabels)}`);
     if (!Array.isArray(o.replicaLabels) || !o.replicaLabels.every((l: unknown) => typeof l === "string"))
         fail("replicaLabels", "must be a list of label names");
+    // Query deduplicates on every edge's replica labels together: series that differ only in one of
+    // them are merged as replicas of each other, so ["cluster"] would fold every cluster into one.
+    const foreign = (o.replicaLabels as string[]).filter((l) => l !== PROMETHEUS_REPLICA_LABEL);
+    if (foreign.length > 0)
+        fail(
+            "replicaLabels",
+            `holds ${foreign.map((l) => JSON.stringify(l)).join(", ")}: Query would merge series differing only in ${foreign.length === 1 ? "that label" : "those labels"} as replicas of one another (in every cluster, not only this one); an edge's only replica label is ${PROMETHEUS_REPLICA_LABEL} (the one its Prometheus operator sets): redeploy the edge from this commit`,
+        );
     if (!Array.isArray(o.sidecarEndpoints) || o.sidecarEndpoints.length === 0) {
         fail("sidecarEndpoints", "is empty: the edge exposes no sidecar, so Query could not read it");
     }
@@ -80,6 +91,11 @@ export function parseEdgeContract(
             fail("grpcTls", "is enabled but does not say which client CA it trusts (clientCaCertificate)");
     } else if (grpcTls?.enabled !== false) {
         fail("grpcTls", `must say whether mTLS is enabled; got ${JSON.stringify(grpcTls)}`);
+    } else if (!expected.plaintextEdges.includes(stack.split("/").pop()!)) {
+        fail(
+            "grpcTls",
+            `is {"enabled":false}: Query would dial this edge's sidecars in plaintext, unauthenticated; set grpcTls.enabled: true on the edge and redeploy it, or accept plaintext for it by listing "${stack.split("/").pop()}" in central.plaintextEdges`,
+        );
     }
     return {
         stack,

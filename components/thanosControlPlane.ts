@@ -61,6 +61,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 expected: {
                     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
                     centralCluster: config.clusterName,
+                    plaintextEdges: central.plaintextEdges,
                 },
             },
             child,

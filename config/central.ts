@@ -16,6 +16,11 @@ export interface CentralSettings {
     organization: string;
     /** Edge stack names; each one's outputs wire its sidecars into Query. */
     edgeStacks: string[];
+    /**
+     * Edge stacks (of edgeStacks) whose sidecars Query may dial in plaintext, because that edge runs
+     * without grpcTls. Any other edge exporting `grpcTls.enabled: false` fails the central stack.
+     */
+    plaintextEdges: string[];
     /** Cluster DNS domain, for in-cluster SRV lookups. */
     clusterDomain: string;
     /** Source CIDRs allowed to reach Query (9090) and Grafana (3000) on the central LoadBalancer address. */
@@ -99,6 +104,16 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
             "central.edgeStacks",
             `lists ${[...new Set(duplicates)].join(", ")} more than once: Query would dial each of its sidecars twice`,
         );
+    const plaintextEdges = r.stringList("central.plaintextEdges", "", []);
+    for (const [i, stack] of plaintextEdges.entries()) {
+        if (!edgeStacks.includes(stack))
+            r.problem(
+                `central.plaintextEdges[${i}]`,
+                `("${stack}") is not in central.edgeStacks (${edgeStacks.join(", ")}): list only edges this stack reads`,
+            );
+    }
+    if (new Set(plaintextEdges).size !== plaintextEdges.length)
+        r.problem("central.plaintextEdges", "lists an edge more than once");
     const clusterDomain = r.string("central.clusterDomain", "", "cluster.local");
     const uiSourceRanges = r.stringList(
         "central.uiSourceRanges",
@@ -159,6 +174,7 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     return {
         organization,
         edgeStacks,
+        plaintextEdges,
         clusterDomain,
         uiSourceRanges,
         query: {

@@ -21,6 +21,10 @@ export interface StackIdentity {
     objstore?: { bucket?: string; endpoint?: string };
     /** Central stacks: the edge stacks they read. */
     edgeStacks?: unknown;
+    /** Central stacks: the edges whose sidecars Query may dial in plaintext (central.plaintextEdges). */
+    plaintextEdges?: unknown;
+    /** Edges: grpcTls.enabled as the stack file says it (unset: the default, off). */
+    grpcTlsEnabled?: unknown;
     pool?: { start?: string; stop?: string };
     /** The central stack's Alertmanager replicas (edges send alerts to each). */
     alertmanagerReplicas?: number;
@@ -46,6 +50,8 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
         lbIp: get("loadBalancer")?.ip,
         objstore: { bucket: get("objectStorage")?.bucket, endpoint: get("objectStorage")?.endpoint },
         edgeStacks: get("central")?.edgeStacks,
+        plaintextEdges: get("central")?.plaintextEdges,
+        grpcTlsEnabled: get("grpcTls")?.enabled,
         pool: get("loadBalancer")?.pool,
         alertmanagerReplicas:
             typeof get("central")?.alertmanager?.replicas === "number"
@@ -203,6 +209,18 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
             );
             return;
         }
+        // Query dials an edge without grpcTls in plaintext (unauthenticated, unencrypted): only
+        // where this stack says so by name.
+        const plaintextAllowed = Array.isArray(current.plaintextEdges) && current.plaintextEdges.includes(name);
+        const tls = edge.grpcTlsEnabled === true || edge.grpcTlsEnabled === "true";
+        if (!tls && !plaintextAllowed)
+            problems.push(
+                `${key} names stack ${name}, which runs without grpcTls (${file}: grpcTls.enabled is ${JSON.stringify(edge.grpcTlsEnabled ?? false)}): Query would dial its sidecars in plaintext, and anyone on the path could read or answer for them; set grpcTls.enabled: true on that edge, or accept plaintext for it by listing "${name}" in ${PROJECT}:central.plaintextEdges`,
+            );
+        if (tls && plaintextAllowed)
+            problems.push(
+                `${PROJECT}:central.plaintextEdges lists ${name}, which enables grpcTls (${file}): remove it, or a later switch of that edge to plaintext would pass unnoticed`,
+            );
         const mine = current.objstore ?? {};
         const theirs = edge.objstore ?? {};
         if (mine.bucket !== theirs.bucket || mine.endpoint !== theirs.endpoint) {

@@ -208,7 +208,7 @@ describe("central stack: the Thanos control plane", () => {
             expect(flag(args, "index-cache.config").map((c) => JSON.parse(c))).to.deep.equal([
                 { type: "IN-MEMORY", config: { max_size: "1GB" } },
             ]);
-            expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("longhorn");
+            expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("monitoring-retain");
             const [compactorDelay] = flag(thanosArgs(central, "StatefulSet", "thanos-compactor"), "delete-delay");
             const [ignoreDelay] = flag(args, "ignore-deletion-marks-delay");
             expect(hours(ignoreDelay)).to.equal(hours(compactorDelay) / 2);
@@ -363,7 +363,7 @@ describe("central stack: the Thanos control plane", () => {
             const am = kpsValues(central).alertmanager;
             expect(am.enabled).to.equal(true);
             expect(am.alertmanagerSpec.replicas).to.equal(3);
-            expect(am.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).to.equal("longhorn");
+            expect(am.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).to.equal("monitoring-retain");
             expect(central.outputs.alertmanagerUrl).to.equal(
                 "http://kps-alertmanager.monitoring.svc.cluster.local:9093",
             );

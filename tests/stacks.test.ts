@@ -1,7 +1,15 @@
 import { expect } from "chai";
 import * as yaml from "js-yaml";
 import { StackRun, isSecretMarker } from "../offline/runStack";
-import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack, withStackFiles } from "./helpers";
+import {
+    TEST_SECRETS,
+    byType,
+    committedEdgeOutputs,
+    k8sObject,
+    runCommittedStack,
+    stackFile,
+    withStackFiles,
+} from "./helpers";
 
 // Expected values come from the architecture seed, written out here by hand.
 const EDGES = [
@@ -128,7 +136,7 @@ function commonChecks(stack: string) {
         // 24h outage, plus the up to 3h a block takes to be cut, plus margin.
         expect(hours(spec.retention) * HOUR).to.be.at.least(28 * HOUR);
         const pvc = spec.storageSpec.volumeClaimTemplate.spec;
-        expect(pvc.storageClassName).to.equal("longhorn");
+        expect(pvc.storageClassName).to.equal("monitoring-retain");
         const pvcGi = Number(/^([0-9]+)Gi$/.exec(pvc.resources.requests.storage)![1]);
         const retentionGB = Number(/^([0-9]+)GB$/.exec(spec.retentionSize)![1]);
         expect(retentionGB).to.be.below(pvcGi);
@@ -467,7 +475,13 @@ describe("mTLS between the central Query and the edge sidecars", () => {
             outputs: plain.outputs,
             secretOutputNames: plain.secretOutputNames,
         };
-        const run = await runCommittedStack("cluster-01", {}, edges);
+        // Accepted only because the central stack names it in central.plaintextEdges (tests/edgeOutputs.test.ts).
+        const central = stackFile("cluster-01").config["thanos-multicluster:central"] as Record<string, unknown>;
+        const accepting = { "thanos-multicluster:central": { ...central, plaintextEdges: ["cluster-04"] } };
+        const run = await withStackFiles(
+            { "cluster-04": { "thanos-multicluster:grpcTls": { enabled: false } }, "cluster-01": accepting },
+            () => runCommittedStack("cluster-01", accepting, edges),
+        );
         const endpoints = (
             yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as {
                 endpoints: any[];
