@@ -54,7 +54,8 @@ export const grpcTls = outputs.grpcTls;
 // Central stack only (undefined, and so absent, on edges).
 export const queryUrl = controlPlane?.queryUrl;
 export const grafanaUrl = controlPlane ? `http://${config.loadBalancer.ip}:${GRAFANA_PORT}` : undefined;
-export const grafanaAdminPassword = base.grafanaAdminPassword;
+// No Grafana admin password output: it stays in the cluster Secret grafana-admin and in this stack's
+// (encrypted) state, where only those allowed to read them can (docs/security.md says how).
 export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
 /** Where the edges send alerts: every Alertmanager replica on the central address (the edges' alerting.centralAlertmanagers). */
 export const alertmanagerEdgeEndpoints = base.alertmanagerEdgeEndpoints;

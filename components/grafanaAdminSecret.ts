@@ -15,8 +15,8 @@ export interface GrafanaAdminSecretArgs {
 }
 
 /**
- * Grafana's admin password: generated, kept in a Secret the chart reads by reference, and
- * exported only as a secret output. It never appears in Helm values.
+ * Grafana's admin password: generated, kept in a Secret the chart reads by reference. It never
+ * appears in Helm values nor in a stack output: an operator reads it from the Secret (docs/security.md).
  */
 export class GrafanaAdminSecret extends pulumi.ComponentResource {
     /** The generated password (secret). */

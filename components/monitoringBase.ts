@@ -46,8 +46,6 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The objstore Secret (name and key) the sidecars use. */
     public readonly objstoreSecret: ObjstoreSecret;
-    /** Grafana's generated admin password (secret); central cluster only. */
-    public readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
     public readonly sidecarTls?: SidecarTls;
     /** host:port of each central Alertmanager replica on the central address (central cluster only). */
@@ -125,7 +123,6 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 { provider, namespace: this.namespace },
                 child,
             );
-            this.grafanaAdminPassword = grafanaAdmin.password;
             // Alertmanager mounts the receivers' credentials; its config names the files.
             const receivers = new AlertmanagerReceiverSecret(
                 `${name}-alertmanager-receivers`,

@@ -150,10 +150,8 @@ function commonChecks(stack: string) {
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
         expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
         expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
-        // Secret outputs: Grafana's admin password (central) only; an edge exports no secret at all.
-        expect((await stackRun(stack)).secretOutputNames).to.deep.equal(
-            stack === CENTRAL.stack ? ["grafanaAdminPassword"] : [],
-        );
+        // No stack exports a secret: Grafana's admin password stays in its Secret (docs/security.md).
+        expect((await stackRun(stack)).secretOutputNames).to.deep.equal([]);
     });
 }
 
