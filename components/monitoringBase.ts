@@ -146,6 +146,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 alertmanagerReceiverSecret: receivers.secretName,
                 alertmanagerConfig: alertmanagerConfig(config.central.alertmanager),
                 alertmanagerStorageSize: config.central.alertmanager.storageSize,
+                alertmanagerLimits: config.central.alertmanager.limits,
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
                 thanosDatasourceUrl: queryFrontendInClusterUrl(config.central.clusterDomain),

@@ -2,6 +2,7 @@
 // with the same rules engine as the rest of the stack config.
 
 import { AlertRoutingSettings, readAlertRouting } from "./alertRouting";
+import { AlertmanagerLimits, readAlertmanagerLimits } from "./alertmanagerLimits";
 import { CompactorSettings, readCompactorRetention } from "./centralCompactor";
 import { QueryFrontendSettings, QuerySettings, readQueryFrontend, readQueryLimits } from "./centralQuery";
 import { Reader } from "./reader";
@@ -46,7 +47,7 @@ export interface CentralSettings {
         storageSize: string;
     };
     /** Alertmanager HA, and its routes and receivers (config/alertRouting.ts). */
-    alertmanager: { replicas: number; storageSize: string } & AlertRoutingSettings;
+    alertmanager: { replicas: number; storageSize: string; limits: AlertmanagerLimits } & AlertRoutingSettings;
     grafana: { storageSize: string };
     buckets: {
         /** Whether this stack creates the MinIO buckets (through @pulumi/aws). */
@@ -220,6 +221,7 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
                 "the gossip cluster must still be a pair after losing one replica",
             ),
             storageSize: r.storageSize("central.alertmanager.storageSize", "2Gi"),
+            limits: readAlertmanagerLimits(r),
             ...readAlertRouting(r),
         },
         grafana: { storageSize: r.storageSize("central.grafana.storageSize", "10Gi") },

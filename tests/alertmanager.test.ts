@@ -232,7 +232,8 @@ describe("the central Alertmanager config", () => {
                 r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === "alertmanager-receivers",
         )!;
         expect(Object.keys((secret.inputs as any).stringData.value ?? (secret.inputs as any).stringData)).to.deep.equal(
-            ["webhook-url"],
+            // The oncall webhook's URL and the dead man's switch's (both on in the committed stack).
+            ["deadmansswitch-url", "webhook-url"],
         );
     });
 });
@@ -275,13 +276,13 @@ describe("the central Alertmanager config under amtool", () => {
                         `${cluster} ${severity}`,
                     ).to.deep.equal([expected]);
                 }
-                // Watchdogs prove the path and notify nobody without a dead man's switch.
+                // Watchdogs prove the path: the committed stack's dead man's switch receives them.
                 expect(routeReceivers(file, { alertname: "Watchdog", cluster, severity: "none" })).to.deep.equal([
-                    "null",
+                    "deadmansswitch",
                 ]);
             }
             expect(routeReceivers(file, { alertname: "ThanosRulerWatchdog", severity: "none" })).to.deep.equal([
-                "null",
+                "deadmansswitch",
             ]);
         });
     });

@@ -59,4 +59,23 @@ describe("hardening: the committed central stack", () => {
             ]);
         }
     });
+
+    it("Alertmanager keeps at most maxSilences silences (a CR limit) and the rest by flag", () => {
+        const release = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+        const spec = (release.inputs as any).values.alertmanager.alertmanagerSpec;
+        // The committed stack's central.alertmanager.limits.
+        expect(spec.limits).to.deep.equal({ maxSilences: 1000 });
+        expect(spec.additionalArgs).to.deep.equal([
+            { name: "silences.max-silence-size-bytes", value: "65536" },
+            { name: "alerts.per-alertname-limit", value: "5000" },
+        ]);
+    });
+
+    it("turns the dead man's switch on: the watchdogs reach its receiver", () => {
+        const release = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+        const config = (release.inputs as any).values.alertmanager.config;
+        const receiver = config.receivers.find((r: any) => r.name === "deadmansswitch");
+        expect(receiver.webhook_configs[0].url_file).to.match(/^\/etc\/alertmanager\/secrets\//);
+        expect(config.route.routes.some((r: any) => r.receiver === "deadmansswitch")).to.equal(true);
+    });
 });

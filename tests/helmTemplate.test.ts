@@ -99,7 +99,7 @@ function edgeChartObjects(): K8sObject[] {
                 podMonitorNamespaceSelector: {},
                 storage: {
                     volumeClaimTemplate: {
-                        spec: { storageClassName: "longhorn", resources: { requests: { storage: "50Gi" } } },
+                        spec: { storageClassName: "monitoring-retain", resources: { requests: { storage: "50Gi" } } },
                     },
                 },
                 additionalAlertManagerConfigs: {
@@ -248,7 +248,7 @@ function centralChartObjects(): K8sObject[] {
                 secrets: ["alertmanager-receivers"],
                 storage: {
                     volumeClaimTemplate: {
-                        spec: { storageClassName: "longhorn", resources: { requests: { storage: "2Gi" } } },
+                        spec: { storageClassName: "monitoring-retain", resources: { requests: { storage: "2Gi" } } },
                     },
                 },
             },

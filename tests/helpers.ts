@@ -17,6 +17,7 @@ export const TEST_SECRETS = {
     minioAdminAccessKey: "minio-admin-test-1d2e3f",
     minioAdminSecretKey: "minio-admin-secret-9z8y7x6w",
     alertmanagerWebhookUrl: "https://hooks.example.test/oncall-token-5e6f7a",
+    alertmanagerDeadMansSwitchUrl: "https://hc-ping.example.test/deadmans-token-8a9b0c",
 };
 
 export function stackFile(stack: string): StackFile {

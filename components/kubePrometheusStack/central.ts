@@ -1,6 +1,7 @@
 // What the central cluster adds to its release: Alertmanager HA, and Grafana on Thanos Query.
 
 import { ClusterSettings } from "../../config";
+import { AlertmanagerLimits } from "../../config/alertmanagerLimits";
 import {
     GRAFANA_DASHBOARD_LABEL,
     GRAFANA_FOLDER_ANNOTATION,
@@ -18,6 +19,8 @@ import { AlertmanagerValues, GrafanaDashboardSidecarValues, GrafanaValues } from
 export interface CentralAddons {
     alertmanagerReplicas: number;
     alertmanagerStorageSize: string;
+    /** Bounds on the silences and alerts Alertmanager keeps. */
+    alertmanagerLimits: AlertmanagerLimits;
     /** The Secret holding the receivers' credentials, mounted into every Alertmanager pod. */
     alertmanagerReceiverSecret: string;
     /** Routes, inhibitions and receivers (credentials only as file paths). */
@@ -51,7 +54,29 @@ export function alertmanagerValues(settings: ClusterSettings, central: CentralAd
             securityContext: podSecurity(2000),
             resources: resources("50m", "128Mi", "256Mi"),
             storage: { volumeClaimTemplate: claimTemplate(settings.storageClass, central.alertmanagerStorageSize) },
+            ...alertmanagerLimitValues(central.alertmanagerLimits),
         },
+    };
+}
+
+/**
+ * The limits as the Alertmanager CR takes them (prometheus-operator v0.93, Alertmanager v0.34).
+ * `limits.maxSilences` becomes --silences.max-silences. The silence size goes through
+ * additionalArgs: the operator turns `limits.maxPerSilenceBytes` into --silences.max-per-silence-bytes,
+ * a flag Alertmanager v0.34 does not have (its flag is --silences.max-silence-size-bytes), so that
+ * pod would not start. The per-alertname limit has no CR field. The operator refuses additionalArgs
+ * it sets itself; it sets neither of these.
+ */
+export function alertmanagerLimitValues(limits: AlertmanagerLimits): {
+    limits: { maxSilences: number };
+    additionalArgs: { name: string; value: string }[];
+} {
+    return {
+        limits: { maxSilences: limits.maxSilences },
+        additionalArgs: [
+            { name: "silences.max-silence-size-bytes", value: String(limits.maxSilenceSizeBytes) },
+            { name: "alerts.per-alertname-limit", value: String(limits.alertsPerAlertname) },
+        ],
     };
 }
 

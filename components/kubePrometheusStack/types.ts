@@ -56,6 +56,10 @@ export interface AlertmanagerValues {
         podAntiAffinity: "soft" | "hard" | "";
         resources: ResourceRequirements;
         storage: { volumeClaimTemplate: VolumeClaimTemplate };
+        /** Only maxSilences: the operator's maxPerSilenceBytes names a flag Alertmanager v0.34 lacks. */
+        limits: { maxSilences: number };
+        /** Alertmanager flags the CR has no field for (name without --, value). */
+        additionalArgs: { name: string; value: string }[];
     };
 }
 

@@ -1,0 +1,61 @@
+// central.alertmanager.limits: read with bounds, and handed to the Alertmanager CR the way
+// prometheus-operator v0.93 and Alertmanager v0.34 agree on (tests/alertmanagerLimits.live.test.ts
+// runs a real Alertmanager with them).
+
+import { expect } from "chai";
+import { parseClusterSettings } from "../config";
+import { alertmanagerLimitValues } from "../components/kubePrometheusStack/central";
+import { problemsOf, stackFile } from "./helpers";
+
+/** The committed central stack's config as the readers see it, with central.alertmanager.limits replaced. */
+function centralWithLimits(limits: unknown): Record<string, any> {
+    const prefix = "thanos-multicluster:";
+    const raw = structuredClone(
+        Object.fromEntries(
+            Object.entries(stackFile("cluster-01").config)
+                .filter(([k]) => k.startsWith(prefix))
+                .map(([k, v]) => [k.slice(prefix.length), v]),
+        ),
+    ) as Record<string, any>;
+    if (limits === undefined) delete raw.central.alertmanager.limits;
+    else raw.central.alertmanager.limits = limits;
+    return raw;
+}
+
+describe("central.alertmanager.limits", () => {
+    it("defaults to 1000 silences of at most 64 KiB, and 5000 alerts per alert name", () => {
+        const settings = parseClusterSettings(centralWithLimits(undefined), { kubeconfig: false });
+        expect(settings.central!.alertmanager.limits).to.deep.equal({
+            maxSilences: 1000,
+            maxSilenceSizeBytes: 65536,
+            alertsPerAlertname: 5000,
+        });
+    });
+
+    it("refuses no limit (0, which Alertmanager reads as unlimited) and nonsense", () => {
+        expect(problemsOf(centralWithLimits({ maxSilences: 0 }))).to.deep.equal([
+            "thanos-multicluster:central.alertmanager.limits.maxSilences must be from 1 to 1000000 (got 0): silences kept, expired ones included",
+        ]);
+        expect(problemsOf(centralWithLimits({ alertsPerAlertname: 10 }))[0]).to.match(
+            /^thanos-multicluster:central\.alertmanager\.limits\.alertsPerAlertname must be from 100 to/,
+        );
+        expect(problemsOf(centralWithLimits({ maxSilenceSizeBytes: "1MB" }))[0]).to.match(
+            /^thanos-multicluster:central\.alertmanager\.limits\.maxSilenceSizeBytes must be a whole number/,
+        );
+        expect(problemsOf(centralWithLimits({ maxSilencesPerUser: 3 })).join("\n")).to.include(
+            "central.alertmanager.limits.maxSilencesPerUser",
+        );
+    });
+
+    it("the silence count through the CR's limits, the rest through additionalArgs (never limits.maxPerSilenceBytes)", () => {
+        expect(
+            alertmanagerLimitValues({ maxSilences: 7, maxSilenceSizeBytes: 2048, alertsPerAlertname: 300 }),
+        ).to.deep.equal({
+            limits: { maxSilences: 7 },
+            additionalArgs: [
+                { name: "silences.max-silence-size-bytes", value: "2048" },
+                { name: "alerts.per-alertname-limit", value: "300" },
+            ],
+        });
+    });
+});
