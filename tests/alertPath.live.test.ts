@@ -356,8 +356,10 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         ).to.deep.equal([["firing", "ClusterMetricsMissing", "cluster-03", "critical"]]);
         for (const silent of ["cluster-01", "cluster-02", "cluster-04"])
             expect(missing(silent), silent).to.deep.equal([]);
-        // The watchdogs reach the "null" receiver: no notification.
-        expect(notifications.filter((n) => /Watchdog/.test(n.groupLabels.alertname ?? ""))).to.deep.equal([]);
+        // The watchdogs reach the dead man's switch (on in the committed stack), and only it.
+        const watchdogs = notifications.filter((n) => /Watchdog/.test(n.groupLabels.alertname ?? ""));
+        expect(watchdogs, "watchdog notifications").not.to.deep.equal([]);
+        expect([...new Set(watchdogs.map((n) => n.receiver))]).to.deep.equal(["deadmansswitch"]);
         expectEachGroupOnce();
     });
 
