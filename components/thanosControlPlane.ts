@@ -7,7 +7,7 @@ import { MinioBuckets } from "./minioBuckets";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
-import { certificateRuleGroups, controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
+import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -140,7 +140,11 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 ruleName: "thanos-control-plane",
                 groups: clientTls.expiries.apply((certificates) =>
                     withoutAlerts(
-                        [...controlPlaneRuleGroups(links), ...certificateRuleGroups(certificates)],
+                        [
+                            ...controlPlaneRuleGroups(links),
+                            ...alertmanagerRuleGroups(links),
+                            ...certificateRuleGroups(certificates),
+                        ],
                         config.prometheus.alerting.disabledAlerts,
                     ),
                 ),

@@ -55,6 +55,12 @@ const PROMETHEUS_0 = {
     pod: "prometheus-kps-prometheus-0",
     instance: "10.0.1.10:9090",
 };
+const ALERTMANAGER_0 = {
+    job: "kps-alertmanager",
+    namespace: NS,
+    pod: "alertmanager-kps-alertmanager-0",
+    instance: "10.0.3.10:9093",
+};
 const COMPACT = { job: "thanos-compact", namespace: NS, pod: "thanos-compactor-0", instance: "10.0.2.10:10902" };
 const QUERY = { job: "thanos-query", namespace: NS, pod: "thanos-query-abc", instance: "10.0.2.20:10902" };
 const STORE = { job: "thanos-store", namespace: NS, pod: "thanos-store-gateway-0", instance: "10.0.2.30:10902" };
@@ -296,6 +302,18 @@ export const ALERT_CASES: AlertCase[] = [
         },
     },
     // ---- the control plane (central Prometheus) ----
+    {
+        // A counter of alerts dropped by --alerts.per-alertname-limit (Alertmanager v0.34, provider/mem).
+        alert: "AlertmanagerAlertsDropped",
+        file: "control-plane",
+        fire: {
+            series: [s("alertmanager_alerts_limited_total", ALERTMANAGER_0, "0 0 0 0 0 40 40 40 40 40 40 40 40")],
+            at: "6m",
+            expect: [{ severity: "critical", namespace: NS, pod: "alertmanager-kps-alertmanager-0" }],
+        },
+        // A counter that stays where it is: nothing dropped lately.
+        silent: { series: [s("alertmanager_alerts_limited_total", ALERTMANAGER_0, "40x30")], at: "25m" },
+    },
     {
         alert: "ThanosCompactMultipleRunning",
         file: "control-plane",

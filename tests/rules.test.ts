@@ -11,6 +11,7 @@ import * as yaml from "js-yaml";
 import {
     AlertingRule,
     PROJECT_ALERT_NAMES,
+    alertmanagerRuleGroups,
     RuleGroup,
     certificateExpiries,
     certificateRuleGroups,
@@ -42,7 +43,11 @@ const CENTRAL_CERTIFICATES = [
 
 const GROUPS: Record<RuleFileName, RuleGroup[]> = {
     cluster: [...sidecarRuleGroups(LINKS), ...clusterRuleGroups(LINKS, CERTIFICATES)],
-    "control-plane": [...controlPlaneRuleGroups(LINKS), ...certificateRuleGroups(CENTRAL_CERTIFICATES)],
+    "control-plane": [
+        ...controlPlaneRuleGroups(LINKS),
+        ...alertmanagerRuleGroups(LINKS),
+        ...certificateRuleGroups(CENTRAL_CERTIFICATES),
+    ],
     ruler: globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
 };
 
@@ -90,6 +95,7 @@ const OUR_ALERTS = [
     "ClusterMetricsMissing",
     "CrossClusterCertificateExpiring",
     "ThanosRulerWatchdog",
+    "AlertmanagerAlertsDropped",
 ];
 
 function alertsIn(groups: RuleGroup[]): AlertingRule[] {
