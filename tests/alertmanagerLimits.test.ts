@@ -3,7 +3,11 @@
 // runs a real Alertmanager with them).
 
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { parseClusterSettings } from "../config";
+import { crdSchemaProblems, loadCrdSchemas } from "../offline/checks/crdSchema";
+import { PROJECT_ROOT } from "../offline/runStack";
 import { alertmanagerLimitValues } from "../components/kubePrometheusStack/central";
 import { problemsOf, stackFile } from "./helpers";
 
@@ -57,5 +61,32 @@ describe("central.alertmanager.limits", () => {
                 { name: "alerts.per-alertname-limit", value: "300" },
             ],
         });
+    });
+
+    it("fits the Alertmanager CRD of prometheus-operator v0.93 (where ../shared/reference exists)", function () {
+        const dir = path.join(PROJECT_ROOT, "..", "shared", "reference", "prometheus-operator-crds-v0.93");
+        if (!fs.existsSync(dir)) this.skip();
+        const schema = loadCrdSchemas(dir).get("monitoring.coreos.com/v1 Alertmanager")!;
+        const cr = (spec: Record<string, unknown>) => ({
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "Alertmanager",
+            metadata: { name: "kps-alertmanager", namespace: "monitoring" },
+            spec,
+        });
+        const ours = alertmanagerLimitValues({
+            maxSilences: 1000,
+            maxSilenceSizeBytes: 65536,
+            alertsPerAlertname: 5000,
+        });
+        expect(crdSchemaProblems(cr(ours), schema)).to.deep.equal([]);
+        // The check can fail: a negative count, an argument without its name.
+        expect(
+            crdSchemaProblems(cr({ limits: { maxSilences: -1 }, additionalArgs: [{ value: "1" }] }), schema).map(
+                (p) => p.field,
+            ),
+        ).to.have.members(["spec.limits.maxSilences", "spec.additionalArgs[0].name"]);
+        // Why the size is not the CR's field: the CRD documents it as the flag Alertmanager v0.34 lacks.
+        const limits = (schema as any).properties.spec.properties.limits.properties;
+        expect(limits.maxPerSilenceBytes.description).to.include("--silences.max-per-silence-bytes");
     });
 });
