@@ -189,7 +189,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
         const frontend = new ThanosQueryFrontend(
             `${name}-query-frontend`,
-            { provider, central, dependsOn: [args.base] },
+            { provider, central, images: config.images, dependsOn: [args.base] },
             child,
         );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;

@@ -2,7 +2,7 @@
 // before the program registers a single resource.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
+import { ClusterSettings, ConfigError, PROJECT, RawConfig, chartFileProblems, parseClusterSettings } from "./settings";
 import { SECRET_KEYS } from "./reader";
 import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alertRouting";
 import {
@@ -128,6 +128,8 @@ export function loadStackConfig(): StackConfig {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
     }
+    // A chart file the operator provides (air-gapped) exists and is the pinned chart (the program runs in the project directory).
+    if (settings !== undefined) problems.push(...chartFileProblems(settings.kubePrometheusStack, process.cwd()));
     const managesBuckets = settings?.central?.buckets.manage === true;
     if (managesBuckets) {
         for (const key of BUCKET_ADMIN_SECRETS) {
