@@ -137,7 +137,7 @@ export function planPulls(plan: RenderedPlan): PlanPulls {
 
 /** out/<stack>/images.txt: `<upstream> <reference>` per line, what `crane copy`/`skopeo copy` take. */
 export function imagesFile(pulls: PlanPulls): string {
-    const pairs = [...new Set(pulls.images.map((i) => `${i.upstream} ${i.reference}`))];
+    const pairs = [...new Set(pulls.images.map((i) => `${i.upstream} ${i.reference}`))].sort();
     return pairs.map((line) => `${line}\n`).join("");
 }
 
