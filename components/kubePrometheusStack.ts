@@ -96,7 +96,9 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
                 parent: this,
                 provider: args.provider,
                 dependsOn: args.dependsOn,
-                // Taking over an existing release: the import reads it, the update then upgrades it to these values.
+                // Taking over an existing release (docs/existing-kube-prometheus-stack.md): the first
+                // update imports it and, in the same run, upgrades it to these values; later updates
+                // find it in the state under the same id and import nothing.
                 ...(args.settings.kubePrometheusStack.adopt
                     ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) }
                     : {}),

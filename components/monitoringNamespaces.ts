@@ -47,6 +47,15 @@ export interface MonitoringNamespacesArgs {
     adoptMonitoring?: boolean;
 }
 
+/**
+ * Resource options of an existing namespace taken over: imported by its name (once: later updates
+ * find it in the state under that id), and left in place by `pulumi destroy`, which would otherwise
+ * delete everything in it, what this program never created included (the old release's volumes).
+ */
+export function adoptedNamespaceOptions(name: string): { import: string; retainOnDelete: true } {
+    return { import: name, retainOnDelete: true };
+}
+
 /** The namespaces of the monitoring base. */
 export class MonitoringNamespaces extends pulumi.ComponentResource {
     /** The namespace of Prometheus, the sidecar Services and the objstore Secret. */
@@ -62,7 +71,7 @@ export class MonitoringNamespaces extends pulumi.ComponentResource {
                     parent: this,
                     provider: args.provider,
                     ...(args.adoptMonitoring && spec.metadata.name === MONITORING_NAMESPACE
-                        ? { import: MONITORING_NAMESPACE }
+                        ? adoptedNamespaceOptions(MONITORING_NAMESPACE)
                         : {}),
                 }),
         );
