@@ -60,7 +60,7 @@ function readChartSource(r: Reader): ChartSource {
     if (repository !== undefined && file !== undefined) {
         r.problem(
             "kubePrometheusStack.chartFile",
-            "and kubePrometheusStack.chartRepository are both set: Helm takes the chart from one place; keep the file (air-gapped) or the repository mirror",
+            "and thanos-multicluster:kubePrometheusStack.chartRepository are both set: Helm takes the chart from one place; keep the file (air-gapped) or the repository mirror",
         );
     }
     if (file !== undefined) {
@@ -70,7 +70,9 @@ function readChartSource(r: Reader): ChartSource {
     }
     if (repository !== undefined) {
         const problem = chartRepositoryProblem(repository);
-        if (problem !== undefined) r.problem("kubePrometheusStack.chartRepository", `${problem}; got "${repository}"`);
+        // Credentials in the URL are never echoed.
+        const shown = repository.replace(/\/\/[^/@]*@/, "//***@");
+        if (problem !== undefined) r.problem("kubePrometheusStack.chartRepository", `${problem}; got "${shown}"`);
         return { kind: "repository", url: repository.replace(/\/+$/, "") };
     }
     return { kind: "repository", url: KUBE_PROMETHEUS_STACK.repository };

@@ -148,6 +148,8 @@ describe("npm run validate: what each stack pulls", () => {
                 chart: "kube-prometheus-stack",
                 version: "88.5.3",
                 source: "https://prometheus-community.github.io/helm-charts",
+                // The committed stacks take the existing release over (docs/existing-kube-prometheus-stack.md).
+                adopts: "monitoring/kube-prometheus-stack",
             },
         ]);
         expect(chartsFile(edge)).to.equal(

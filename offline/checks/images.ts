@@ -27,6 +27,8 @@ export interface PulledChart {
     version: string;
     /** The repository URL, or `file:<path>` for a chart file the operator provides. */
     source: string;
+    /** The existing release this stack takes over (the import id), where it adopts one. */
+    adopts?: string;
 }
 
 export interface PlanPulls {
@@ -100,11 +102,15 @@ export function planPulls(plan: RenderedPlan): PlanPulls {
 
     const charts: PulledChart[] = [];
     for (const release of plan.releases) {
+        const adopts = plan.resources.find(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs?.name === release.name,
+        )?.import;
         charts.push({
             release: `${release.namespace}/${release.name}`,
             chart: release.chart,
             version: release.version,
             source: release.chartFile !== undefined ? `file:${release.chartFile}` : release.repository,
+            ...(typeof adopts === "string" ? { adopts } : {}),
         });
         if (release.chart !== "kube-prometheus-stack") continue;
         const where = `release/${release.namespace}/${release.name}`;
@@ -149,7 +155,10 @@ export function chartsFile(pulls: PlanPulls): string {
 /** The report validate prints: per stack, every chart and image, and how each is known. */
 export function formatPulls(stack: string, pulls: PlanPulls): string {
     const lines = [`${stack}: ${pulls.charts.length} chart(s), ${pulls.images.length} image(s)`];
-    for (const c of pulls.charts) lines.push(`  chart ${c.chart} ${c.version} from ${c.source} (release ${c.release})`);
+    for (const c of pulls.charts) {
+        const adopted = c.adopts !== undefined ? `, taking over the existing release ${c.adopts}` : "";
+        lines.push(`  chart ${c.chart} ${c.version} from ${c.source} (release ${c.release}${adopted})`);
+    }
     for (const i of pulls.images) {
         const copy = i.upstream === i.reference ? "" : ` (copy of ${i.upstream})`;
         lines.push(`  image ${i.reference}${copy} [${i.from}]`);
