@@ -53,7 +53,12 @@ export function readChartArchive(file: string): ChartMetadata {
     try {
         tar = zlib.gunzipSync(fs.readFileSync(file));
     } catch (err) {
-        throw new Error(`is not a gzip-compressed chart archive (${err instanceof Error ? err.message : String(err)})`);
+        throw new Error(
+            `is not a gzip-compressed chart archive (${err instanceof Error ? err.message : String(err)})`,
+            {
+                cause: err,
+            },
+        );
     }
     for (const { path, data } of tarFiles(tar)) {
         if (!/^[^/]+\/Chart\.yaml$/.test(path)) continue;
