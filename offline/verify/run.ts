@@ -93,11 +93,12 @@ export async function checkUp(target: VerifyTarget, scope: VerifyScope, timeoutM
 /** The sidecars' metric for the last upload: thanos-io/objstore (71d60dfee488, pinned by Thanos v0.42.4) registers it under the sidecar's `thanos_` prefix. */
 export const LAST_UPLOAD_METRIC = "thanos_objstore_bucket_last_successful_upload_time";
 
-export function uploadQueries(windowHours: number): { lastUpload: string; oldestSidecar: string } {
+export function uploadQueries(): { lastUpload: string; oldestSidecar: string } {
     const sidecar = `job="${THANOS_JOBS.sidecar}"`;
     return {
-        // max_over_time keeps the last upload across a sidecar restart (the gauge starts at 0).
-        lastUpload: `max by (cluster) (max_over_time(${LAST_UPLOAD_METRIC}{${sidecar}}[${windowHours}h]))`,
+        // The newest across a cluster's replicas. The gauge starts at 0 in a restarted sidecar: when
+        // every replica restarted since its last upload, decideUploads sees their age and skips.
+        lastUpload: `max by (cluster) (${LAST_UPLOAD_METRIC}{${sidecar}})`,
         oldestSidecar: `max by (cluster) (time() - process_start_time_seconds{${sidecar}})`,
     };
 }
@@ -109,7 +110,7 @@ export async function checkUploads(
     windowHours: number,
 ): Promise<CheckResult[]> {
     try {
-        const queries = uploadQueries(windowHours);
+        const queries = uploadQueries();
         const [lastUpload, oldestSidecar] = await Promise.all([
             instant(target, queries.lastUpload, timeoutMs).then((b) => parseInstantVector(b, "cluster")),
             instant(target, queries.oldestSidecar, timeoutMs).then((b) => parseInstantVector(b, "cluster")),
