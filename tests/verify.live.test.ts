@@ -85,6 +85,8 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     /** What the front server answers on /api/v1/stores. */
     let storesText = THANOS_V0_42_4_STORES_RESPONSE;
     let flags: string[];
+    /** The committed central stack's published addresses. */
+    const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
 
     function start(name: string, command: string, args: string[]): ChildProcess {
         const log = path.join(dir, `${name}.log`);
@@ -180,6 +182,37 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         });
     }
 
+    /** A block of docs/verify.md, marked `<!-- verify-example: NAME -->`. */
+    function docExample(name: string): string[] {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "verify.md"), "utf8");
+        const match = new RegExp(`<!-- verify-example: ${name} -->\\n\`\`\`\\n([\\s\\S]*?)\\n\`\`\``).exec(doc);
+        expect(match, `docs/verify.md: no example ${name}`).to.not.equal(null);
+        return match![1].split("\n");
+    }
+
+    /**
+     * Printed lines as the doc shows them: this test's loopback addresses replaced by the published
+     * ones (the committed outputs), and what differs between runs (counts, ages, versions) left free.
+     */
+    function comparable(lines: string[], loopback: boolean): string[] {
+        return lines.map((line) => {
+            let l = line;
+            if (loopback) {
+                l = l
+                    .replace(`http://127.0.0.1:${frontPort}`, published.queryUrl)
+                    .replace(`http://127.0.0.1:${grafanaPort}`, published.grafanaUrl);
+                for (const [i, p] of amPorts.entries())
+                    l = l.split(`127.0.0.1:${p.web}`).join(published.alertmanagers[i]);
+            }
+            return l
+                .replace(/\d+ targets/, "N targets")
+                .replace(/uploaded \S+ ago/, "uploaded AGO")
+                .replace(/, v[0-9.]+$/, ", vX")
+                .replace(/version [0-9.]+$/, "version X")
+                .replace(/ {2,}/g, "  ");
+        });
+    }
+
     const failing = (lines: string[]) => lines.filter((l) => l.startsWith("FAIL")).map((l) => l.split(/\s{2,}/)[1]);
 
     before(async function () {
@@ -199,6 +232,9 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         const edges = await committedEdgeOutputs();
         const central = await runCommittedStack("cluster-01", {}, edges);
         fs.writeFileSync(path.join(dir, "cluster-01.json"), JSON.stringify(asCliOutputs(central.outputs)));
+        published.queryUrl = central.outputs.queryUrl as string;
+        published.grafanaUrl = central.outputs.grafanaUrl as string;
+        published.alertmanagers = central.outputs.alertmanagerEdgeEndpoints as string[];
         const edgeFiles = Object.entries(edges).map(([name, { outputs }]) => {
             const file = path.join(dir, `${path.basename(name)}.json`);
             fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
@@ -382,7 +418,9 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
             stdout,
         ).to.deep.equal(["test-alert"]);
         expect(lines.at(-1)).to.equal("verify: 21 passed, 0 failed, 1 skipped");
-        fs.writeFileSync(path.join(dir, "all-good.txt"), stdout);
+        expect(comparable(lines, true), "docs/verify.md's example").to.deep.equal(
+            comparable(docExample("all-good"), false),
+        );
     });
 
     it("skips the Grafana datasource check without credentials (skipped, not passed)", async () => {
@@ -466,6 +504,10 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
             ]);
             expect(lines.find((l) => l.startsWith("FAIL  stores cluster-03"))).to.contain(
                 "192.168.101.212:10901 (cluster-03 sidecar, Prometheus replica 0 (stack miribit/thanos-multicluster/cluster-03)): not in Query's stores (Query never reached it)",
+            );
+            const shown = [...lines.filter((l) => l.startsWith("FAIL")), lines.at(-1)!];
+            expect(comparable(shown, true), "docs/verify.md's example").to.deep.equal(
+                comparable(docExample("edge-missing"), false),
             );
 
             // Verifying another edge alone does not see cluster-03's failure; verifying cluster-03 alone does.

@@ -4,12 +4,16 @@
 
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { GRAFANA_ADMIN_USER } from "../components/grafanaAdminSecret";
+import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER } from "../components/grafanaAdminSecret";
+import { THANOS_DATASOURCE, THANOS_JOBS } from "../components/names";
 import { clusterRuleGroups } from "../components/alertRules/multicluster";
 import { KUBE_PROMETHEUS_STACK_ALERTS } from "../config/kubePrometheusStackAlerts";
 import { PROJECT_ROOT } from "../offline/projectRoot";
-import { parseArgs } from "../offline/verify/args";
+import { TAKES_VALUE, parseArgs } from "../offline/verify/args";
+import { loadTarget } from "../offline/verify";
+import { deployOrder } from "../offline/stacks";
 import {
     GettableAlert,
     InstantVector,
@@ -503,5 +507,97 @@ describe("verify: command line and outputs", () => {
         ).to.throw("cluster-03: role is edge, not central");
         const { queryUrl: _gone, ...withoutQuery } = central.outputs;
         expect(() => targetFromOutputs(withoutQuery, "cluster-01", [])).to.throw("cluster-01: no output queryUrl");
+    });
+});
+
+describe("verify: docs/verify.md and the Pulumi CLI", () => {
+    const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "verify.md"), "utf8");
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+
+    it("shows only commands verify accepts", () => {
+        const commands = [...doc.matchAll(/^npm run verify(?: -- (.*?))?(?:\s+#.*)?$/gm)].map((m) => m[1] ?? "");
+        expect(commands.length).to.be.greaterThan(3);
+        for (const command of commands)
+            expect(() => parseArgs(command.split(/\s+/).filter(Boolean)), command).to.not.throw();
+        expect(readme, "README lists npm run verify").to.match(/npm run verify/);
+    });
+
+    it("documents every flag the parser takes, and no other", () => {
+        const table = [...doc.matchAll(/^\| (`--.*?) \|/gm)].flatMap((m) =>
+            [...m[1].matchAll(/(--[a-z-]+)/g)].map((f) => f[1]),
+        );
+        expect([...new Set(table)].sort()).to.deep.equal([...TAKES_VALUE, "--send-test-alert"].sort());
+    });
+
+    it("names the Secret and keys the Grafana password is in, and the datasource uid the program provisions", () => {
+        expect(doc).to.contain(`Secret \`${GRAFANA_ADMIN_SECRET.name}\` (key \`${GRAFANA_ADMIN_SECRET.passwordKey}\`)`);
+        expect(doc).to.contain(`\`GRAFANA_ADMIN_USER\` (default \`${GRAFANA_ADMIN_USER}\`)`);
+        expect(doc).to.contain(`(uid \`${THANOS_DATASOURCE.uid}\`)`);
+        expect(doc).to.contain(`${LAST_UPLOAD_METRIC}{job="${THANOS_JOBS.sidecar}"}`);
+    });
+
+    it("reads each stack's outputs with `pulumi stack output --json --stack <fullName>`, the central and every edge by default, one edge with --stack", async function () {
+        this.timeout(30_000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-pulumi-"));
+        const log = path.join(dir, "calls.jsonl");
+        // A stand-in Pulumi CLI: logs its arguments, prints the outputs of the stack named.
+        const outputs: Record<string, unknown> = {
+            "cluster-01": {
+                clusterName: "cluster-01",
+                role: "central",
+                queryUrl: "http://192.168.101.210:9090",
+                grafanaUrl: "http://192.168.101.210:3000",
+                grafanaAdminPassword: "[secret]",
+                alertmanagerEdgeEndpoints: ["192.168.101.210:9093"],
+                queryEndpoints: [],
+            },
+            ...Object.fromEntries(
+                EDGES.map((e) => [
+                    e.stack,
+                    { clusterName: e.clusterName, role: "edge", sidecarEndpoints: e.sidecarEndpoints },
+                ]),
+            ),
+        };
+        fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
+        fs.writeFileSync(
+            path.join(dir, "pulumi"),
+            `#!${process.execPath}\n` +
+                `const fs = require("fs");\n` +
+                `const args = process.argv.slice(2);\n` +
+                `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + "\\n");\n` +
+                `const stack = args[args.indexOf("--stack") + 1].split("/").pop();\n` +
+                `process.stdout.write(JSON.stringify(JSON.parse(fs.readFileSync(${JSON.stringify(path.join(dir, "outputs.json"))}, "utf8"))[stack]));\n`,
+            { mode: 0o755 },
+        );
+        const savedPath = process.env.PATH;
+        process.env.PATH = `${dir}${path.delimiter}${savedPath}`;
+        try {
+            const all = await loadTarget(parseArgs([]));
+            expect(all.scope).to.deep.equal({ kind: "all" });
+            expect(all.target.edges.map((e) => [e.stack, e.clusterName])).to.deep.equal(
+                EDGES.map((e) => [e.stack, e.clusterName]),
+            );
+            const calls = fs
+                .readFileSync(log, "utf8")
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l));
+            const stacks = deployOrder(PROJECT_ROOT);
+            expect(calls).to.have.deep.members(
+                stacks.map((s) => ["stack", "output", "--json", "--stack", s.fullName, "--non-interactive"]),
+            );
+            expect(doc).to.contain("`pulumi stack output --json --stack <fullName>`");
+
+            const one = await loadTarget(parseArgs(["--stack", "cluster-03"]));
+            expect(one.scope).to.deep.equal({ kind: "edge", clusterName: "cluster-03" });
+            expect(one.target.edges.map((e) => e.clusterName)).to.deep.equal(["cluster-03"]);
+            await loadTarget(parseArgs(["--stack", "cluster-09"])).then(
+                () => expect.fail("an unknown stack must fail"),
+                (err: Error) => expect(err.message).to.match(/^no stack named cluster-09; the stacks are /),
+            );
+        } finally {
+            process.env.PATH = savedPath;
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

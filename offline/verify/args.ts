@@ -23,7 +23,7 @@ export interface VerifyArgs {
     labels: Record<string, string>;
 }
 
-const TAKES_VALUE = new Set([
+export const TAKES_VALUE = new Set([
     "--stack",
     "--outputs",
     "--edge-outputs",
