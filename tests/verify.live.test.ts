@@ -84,6 +84,8 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     const uploadAge: Record<string, number> = {};
     /** What the front server answers on /api/v1/stores. */
     let storesText = THANOS_V0_42_4_STORES_RESPONSE;
+    /** Every PromQL request verify made through the front server. */
+    const queries: string[] = [];
     let flags: string[];
     /** The committed central stack's published addresses. */
     const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
@@ -327,6 +329,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.
         const front = http.createServer((req, res) => {
+            if (req.url?.startsWith("/api/v1/query")) queries.push(req.url);
             if (req.url === "/api/v1/stores") {
                 res.writeHead(200, { "Content-Type": "application/json" }).end(storesText);
                 return;
@@ -418,6 +421,9 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
             stdout,
         ).to.deep.equal(["test-alert"]);
         expect(lines.at(-1)).to.equal("verify: 21 passed, 0 failed, 1 skipped");
+        // Partial responses asked for: one unreachable edge must not fail the query for every cluster.
+        expect(queries).to.have.lengthOf(3);
+        for (const q of queries) expect(q).to.match(/&partial_response=true$/);
         expect(comparable(lines, true), "docs/verify.md's example").to.deep.equal(
             comparable(docExample("all-good"), false),
         );
