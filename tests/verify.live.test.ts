@@ -15,56 +15,28 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { AddressInfo } from "net";
-import { isSecretMarker } from "../offline/runStack";
 import { main } from "../offline/verify";
 import { THANOS_V0_42_4_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
+import {
+    WATCHDOG_RULES,
+    alertmanagerConfig,
+    asCliOutputs,
+    comparable,
+    docExample,
+    getJson,
+    grafanaStandIn,
+    listen,
+    queryFront,
+    syntheticSidecars,
+    until,
+} from "./live/verifyStandIns";
 
 const CLUSTERS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
 const GRAFANA_PASSWORD = "verify-live-test-password";
 /** Receivers of the test Alertmanager config: critical alerts to one, the rest to another. */
 const CRITICAL_RECEIVER = "critical-team";
-
-/** `pulumi stack output --json` prints a secret output as "[secret]". */
-function asCliOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isSecretMarker(v) ? "[secret]" : v]));
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
-
-function getJson(url: string): Promise<any> {
-    return new Promise((resolve, reject) => {
-        const req = http.get(url, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => {
-                try {
-                    resolve(JSON.parse(body));
-                } catch (err) {
-                    reject(err);
-                }
-            });
-        });
-        req.on("error", reject);
-        req.setTimeout(2000, () => req.destroy(new Error("timeout")));
-    });
-}
-
-function listen(server: http.Server): Promise<number> {
-    return new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
-    );
-}
 
 const prometheusBin = findBinary("prometheus");
 const alertmanagerBin = findBinary("alertmanager");
@@ -184,35 +156,13 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         });
     }
 
-    /** A block of docs/verify.md, marked `<!-- verify-example: NAME -->`. */
-    function docExample(name: string): string[] {
-        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "verify.md"), "utf8");
-        const match = new RegExp(`<!-- verify-example: ${name} -->\\n\`\`\`\\n([\\s\\S]*?)\\n\`\`\``).exec(doc);
-        expect(match, `docs/verify.md: no example ${name}`).to.not.equal(null);
-        return match![1].split("\n");
-    }
-
-    /**
-     * Printed lines as the doc shows them: this test's loopback addresses replaced by the published
-     * ones (the committed outputs), and what differs between runs (counts, ages, versions) left free.
-     */
-    function comparable(lines: string[], loopback: boolean): string[] {
-        return lines.map((line) => {
-            let l = line;
-            if (loopback) {
-                l = l
-                    .replace(`http://127.0.0.1:${frontPort}`, published.queryUrl)
-                    .replace(`http://127.0.0.1:${grafanaPort}`, published.grafanaUrl);
-                for (const [i, p] of amPorts.entries())
-                    l = l.split(`127.0.0.1:${p.web}`).join(published.alertmanagers[i]);
-            }
-            return l
-                .replace(/\d+ targets/, "N targets")
-                .replace(/uploaded \S+ ago/, "uploaded AGO")
-                .replace(/, v[0-9.]+$/, ", vX")
-                .replace(/version [0-9.]+$/, "version X")
-                .replace(/ {2,}/g, "  ");
-        });
+    /** loopback -> published address, for comparing verify's lines with docs/verify.md. */
+    function addresses(): [string, string][] {
+        return [
+            [`http://127.0.0.1:${frontPort}`, published.queryUrl],
+            [`http://127.0.0.1:${grafanaPort}`, published.grafanaUrl],
+            ...amPorts.map((p, i): [string, string] => [`127.0.0.1:${p.web}`, published.alertmanagers[i]]),
+        ];
     }
 
     const failing = (lines: string[]) => lines.filter((l) => l.startsWith("FAIL")).map((l) => l.split(/\s{2,}/)[1]);
@@ -245,34 +195,14 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
 
         // Each cluster's synthetic sidecar: its upload time and process start, now-relative.
         for (const c of CLUSTERS) uploadAge[c] = 600;
-        const metrics = http.createServer((req, res) => {
-            const cluster = (req.url ?? "").replace("/metrics/", "");
-            const now = Date.now() / 1000;
-            res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(
-                `thanos_objstore_bucket_last_successful_upload_time{bucket="thanos-bucket"} ${now - uploadAge[cluster]}\n` +
-                    `process_start_time_seconds ${now - 5 * 3600}\n`,
-            );
-        });
+        const metrics = syntheticSidecars(uploadAge);
         servers.push(metrics);
         metricsPort = await listen(metrics);
 
         // Three Alertmanagers, gossiping on loopback: critical alerts to one receiver, watchdogs nowhere.
         for (let i = 0; i < 3; i++) amPorts.push({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() });
         const amConfig = path.join(dir, "alertmanager.yml");
-        fs.writeFileSync(
-            amConfig,
-            yaml.dump({
-                route: {
-                    receiver: "default-team",
-                    group_by: ["cluster", "alertname"],
-                    routes: [
-                        { receiver: "null", matchers: ['severity="none"'] },
-                        { receiver: CRITICAL_RECEIVER, matchers: ['severity="critical"'] },
-                    ],
-                },
-                receivers: [{ name: "default-team" }, { name: CRITICAL_RECEIVER }, { name: "null" }],
-            }),
-        );
+        fs.writeFileSync(amConfig, yaml.dump(alertmanagerConfig(CRITICAL_RECEIVER, "default-team")));
         for (const [i, p] of amPorts.entries()) {
             fs.mkdirSync(path.join(dir, `am-${i}`));
             start(`alertmanager-${i}`, alertmanagerBin!, [
@@ -288,23 +218,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         targetsFile = path.join(dir, "targets.json");
         writeTargets(CLUSTERS);
         const rules = path.join(dir, "rules.yml");
-        fs.writeFileSync(
-            rules,
-            yaml.dump({
-                groups: [
-                    {
-                        name: "watchdog",
-                        rules: [
-                            {
-                                alert: "Watchdog",
-                                expr: 'count by (cluster) (up{job="thanos-sidecar"} == 1)',
-                                labels: { severity: "none" },
-                            },
-                        ],
-                    },
-                ],
-            }),
-        );
+        fs.writeFileSync(rules, yaml.dump(WATCHDOG_RULES));
         promPort = await freeLoopbackPort();
         fs.writeFileSync(
             path.join(dir, "prometheus.yml"),
@@ -328,37 +242,12 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         ]);
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.
-        const front = http.createServer((req, res) => {
-            if (req.url?.startsWith("/api/v1/query")) queries.push(req.url);
-            if (req.url === "/api/v1/stores") {
-                res.writeHead(200, { "Content-Type": "application/json" }).end(storesText);
-                return;
-            }
-            const upstream = http.request(
-                { host: "127.0.0.1", port: promPort, path: req.url, method: req.method, headers: req.headers },
-                (answer) => {
-                    res.writeHead(answer.statusCode ?? 502, answer.headers);
-                    answer.pipe(res);
-                },
-            );
-            upstream.on("error", () => res.writeHead(502).end());
-            req.pipe(upstream);
-        });
+        const front = queryFront(() => storesText, promPort, queries);
         servers.push(front);
         frontPort = await listen(front);
 
         // Grafana's stand-in: its health API, and the datasource health API behind the admin credentials.
-        const grafana = http.createServer((req, res) => {
-            const json = (status: number, body: unknown) =>
-                res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-            if (req.url === "/api/health") return json(200, { database: "ok", version: "12.3.1", commit: "test" });
-            if (req.url === "/api/datasources/uid/thanos/health") {
-                const expected = `Basic ${Buffer.from(`admin:${GRAFANA_PASSWORD}`).toString("base64")}`;
-                if (req.headers.authorization !== expected) return json(401, { message: "Unauthorized" });
-                return json(200, { status: "OK", message: "Successfully queried the Prometheus API." });
-            }
-            return json(404, { message: "Not found" });
-        });
+        const grafana = grafanaStandIn(GRAFANA_PASSWORD);
         servers.push(grafana);
         grafanaPort = await listen(grafana);
 
@@ -424,8 +313,8 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         // Partial responses asked for: one unreachable edge must not fail the query for every cluster.
         expect(queries).to.have.lengthOf(3);
         for (const q of queries) expect(q).to.match(/&partial_response=true$/);
-        expect(comparable(lines, true), "docs/verify.md's example").to.deep.equal(
-            comparable(docExample("all-good"), false),
+        expect(comparable(lines, addresses()), "docs/verify.md's example").to.deep.equal(
+            comparable(docExample("all-good")),
         );
     });
 
@@ -512,8 +401,8 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
                 "192.168.101.212:10901 (cluster-03 sidecar, Prometheus replica 0 (stack miribit/thanos-multicluster/cluster-03)): not in Query's stores (Query never reached it)",
             );
             const shown = [...lines.filter((l) => l.startsWith("FAIL")), lines.at(-1)!];
-            expect(comparable(shown, true), "docs/verify.md's example").to.deep.equal(
-                comparable(docExample("edge-missing"), false),
+            expect(comparable(shown, addresses()), "docs/verify.md's example").to.deep.equal(
+                comparable(docExample("edge-missing")),
             );
 
             // Verifying another edge alone does not see cluster-03's failure; verifying cluster-03 alone does.

@@ -7,7 +7,7 @@
 
 import * as path from "path";
 import { DeployStack, deployOrder } from "../stacks";
-import { USAGE, VerifyArgs, parseArgs } from "./args";
+import { VerifyArgs, parseArgs } from "./args";
 import { formatResult, summarize } from "./checks";
 import { edgeFromOutputs, pulumiStackOutputs, readOutputsFile, targetFromOutputs } from "./outputs";
 import { runChecks } from "./run";
@@ -48,13 +48,14 @@ export async function loadTarget(
         if (!central) throw new Error("no central stack among the stack files (npm run stacks)");
         const selected = args.stack !== undefined ? pickStack(stacks, args.stack) : central;
         const edgeStacks = selected.role === "edge" ? [selected] : stacks.filter((s) => s.role === "edge");
-        [centralOutputs, ...edges] = await Promise.all([
+        const readEdge = async (s: DeployStack): Promise<VerifyEdge> => ({
+            ...edgeFromOutputs(await pulumiStackOutputs(s, workDir), `stack ${s.fullName}`),
+            stack: s.name,
+        });
+        [centralOutputs, edges] = await Promise.all([
             pulumiStackOutputs(central, workDir),
-            ...edgeStacks.map(async (s) => ({
-                ...edgeFromOutputs(await pulumiStackOutputs(s, workDir), s.fullName),
-                stack: s.name,
-            })),
-        ] as Promise<any>[]);
+            Promise.all(edgeStacks.map(readEdge)),
+        ]);
         centralFrom = `stack ${central.fullName}`;
         if (selected.role === "edge") selectedEdge = edges[0];
     }
@@ -95,8 +96,6 @@ export async function main(
     write(line);
     return exitCode;
 }
-
-export { USAGE };
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
