@@ -39,7 +39,10 @@ export function readDeploymentCaBundle(dir: string): string | undefined {
 }
 
 /** The certificate of the bundle whose public key is the private key's (the latest, if several); or why none is. */
-export function certificateForKey(bundle: string, privateKeyPem: string): { certificate: string } | { problem: string } {
+export function certificateForKey(
+    bundle: string,
+    privateKeyPem: string,
+): { certificate: string } | { problem: string } {
     let publicKey: Buffer;
     try {
         publicKey = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "der" });
@@ -101,7 +104,9 @@ export function resolveDeploymentCa(input: DeploymentCaInput): DeploymentCaResul
             problems.push(`${DEPLOYMENT_CA_BUNDLE} holds no PEM certificate: run \`${PKI_INIT}\``);
         else
             for (const problem of caBundleProblems(input.bundle))
-                problems.push(`${DEPLOYMENT_CA_BUNDLE}: ${problem}: the file is written by \`npm run pki\`, not by hand`);
+                problems.push(
+                    `${DEPLOYMENT_CA_BUNDLE}: ${problem}: the file is written by \`npm run pki\`, not by hand`,
+                );
     }
     if (input.role === "edge") {
         if (input.privateKeyPem !== undefined)

@@ -43,7 +43,10 @@ export interface IssuedCa {
 
 /** A new deployment CA: a fresh ECDSA P-256 key and its self-signed certificate, valid `validityDays` from `now`. */
 export async function newDeploymentCa(validityDays: number, now: Date = new Date()): Promise<IssuedCa> {
-    const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA_P256, true, ["sign", "verify"])) as unknown as KeyPair;
+    const keys = (await crypto.webcrypto.subtle.generateKey(ECDSA_P256, true, [
+        "sign",
+        "verify",
+    ])) as unknown as KeyPair;
     const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 3600_000); // an hour of clock skew
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: `01${crypto.randomBytes(15).toString("hex")}`,
@@ -54,7 +57,9 @@ export async function newDeploymentCa(validityDays: number, now: Date = new Date
         signingAlgorithm: ECDSA_P256,
         extensions: await caExtensions(keys.publicKey),
     });
-    const privateKeyPem = crypto.KeyObject.from(keys.privateKey as unknown as crypto.webcrypto.CryptoKey).export({ type: "sec1", format: "pem" }).toString();
+    const privateKeyPem = crypto.KeyObject.from(keys.privateKey as unknown as crypto.webcrypto.CryptoKey)
+        .export({ type: "sec1", format: "pem" })
+        .toString();
     return { certificate: pemWithNewline(certificate.toString("pem")), privateKeyPem };
 }
 
