@@ -15,6 +15,9 @@ export const DEPLOYMENT_CA_KEY = "deploymentCaPrivateKey";
 /** What fixes missing or mismatched material. */
 export const PKI_INIT = "npm run pki -- init";
 
+/** What the render-only CA's subject says; a bundle holding it is refused. */
+export const RENDER_ONLY_MARK = "render-only deployment CA";
+
 /** A deployment CA whose bundle and key were made for an offline render only: trusted by nothing. */
 export interface RenderOnlyDeploymentCa {
     bundle: string;
@@ -102,6 +105,10 @@ export function resolveDeploymentCa(input: DeploymentCaInput): DeploymentCaResul
             );
         else if (pemCertificates(input.bundle).length === 0)
             problems.push(`${DEPLOYMENT_CA_BUNDLE} holds no PEM certificate: run \`${PKI_INIT}\``);
+        else if (pemCertificates(input.bundle).some((c) => c.certificate?.subject.includes(RENDER_ONLY_MARK)))
+            problems.push(
+                `${DEPLOYMENT_CA_BUNDLE} holds the render-only deployment CA, whose key is public: delete the file and run \`${PKI_INIT}\``,
+            );
         else
             for (const problem of caBundleProblems(input.bundle))
                 problems.push(

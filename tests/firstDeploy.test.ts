@@ -11,8 +11,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { deploy } from "../offline/deploy";
-import { runPki } from "../offline/pki";
+import { deploy, parseArgs as parseDeployArgs } from "../offline/deploy";
+import { USAGE, parsePkiArgs, runPki } from "../offline/pki";
+import { renderOnlyCaNotice } from "../offline/render";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { writePlan } from "../offline/plan";
 import { PROJECT_ROOT, StackRun, StackRunError, isSecretMarker, runStack } from "../offline/runStack";
@@ -365,5 +366,40 @@ describe("the first deployment and every rotation: one command, one deploy (stub
         const order = calls.slice(-4).map((a) => a[a.indexOf("--stack") + 1]);
         expect(order).to.deep.equal([...EDGES, "cluster-01"].map(full));
         fs.rmSync(deployed.outDir, { recursive: true, force: true });
+    });
+});
+
+describe("the trust docs show only commands the tests run", () => {
+    const docs = ["README.md", "docs/pki.md"].map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"));
+    // The commands tests/firstDeploy.test.ts drives above, by their arguments.
+    const exercised = ["init", "rotate", "rotate --stack cluster-02", "rotate --stack <edge>", "prune"];
+
+    it("every `npm run pki -- ...` the docs show parses, and is one the sequence above runs", () => {
+        const shown = new Set(
+            docs.flatMap((text) =>
+                [...text.matchAll(/npm run pki -- ([a-z]+(?: --stack [<>a-z0-9-]+)?)/g)].map((m) => m[1]),
+            ),
+        );
+        expect([...shown].sort()).to.include.members(["init", "prune", "rotate", "rotate --stack cluster-02"]);
+        for (const command of shown) {
+            expect(exercised, command).to.include(command);
+            expect(() => parsePkiArgs(command.replace("<edge>", "cluster-02").split(" ")), command).not.to.throw();
+        }
+        expect(() => parsePkiArgs(["rotate", "--stack"])).to.throw(USAGE);
+        expect(() => parsePkiArgs(["renew"])).to.throw(USAGE);
+    });
+
+    it("every `npm run deploy -- ...` the trust docs show parses", () => {
+        const pki = docs[1];
+        const shown = [...pki.matchAll(/npm run deploy -- ([a-z]+(?: --stack [a-z0-9-]+)?)/g)].map((m) => m[1]);
+        expect(shown).to.include.members(["up", "up --stack cluster-02", "up --stack cluster-01"]);
+        for (const command of shown) expect(() => parseDeployArgs(command.split(" ")), command).not.to.throw();
+    });
+
+    it("the render's notice, as docs/pki.md shows it, is what `npm run render` prints without pki/", () => {
+        const notice = renderOnlyCaNotice(fs.mkdtempSync(path.join(os.tmpdir(), "no-pki-")));
+        expect(notice).to.be.a("string");
+        expect(docs[1]).to.contain(`\n${notice}\n`);
+        expect(docs[0]).to.contain("`npm run render` uses a\nrender-only CA and says so");
     });
 });

@@ -4,6 +4,7 @@
 
 import * as crypto from "crypto";
 import * as x509 from "@peculiar/x509";
+import { RENDER_ONLY_MARK } from "../../config/pki";
 
 type KeyPair = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"];
 type PublicKey = Parameters<typeof x509.SubjectKeyIdentifierExtension.create>[0];
@@ -64,8 +65,7 @@ export async function newDeploymentCa(validityDays: number, now: Date = new Date
 }
 
 /** The render-only CA's subject: what anyone reading a render sees. */
-export const RENDER_ONLY_SUBJECT =
-    "O=thanos-multicluster, CN=render-only deployment CA (offline render without pki/; trusted by nothing)";
+export const RENDER_ONLY_SUBJECT = `O=thanos-multicluster, CN=${RENDER_ONLY_MARK} (offline render without pki/; trusted by nothing)`;
 
 let renderOnly: Promise<IssuedCa> | undefined;
 
