@@ -59,7 +59,12 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
             `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`,
         );
     const caGeneration = r.integer("grpcTls.caGeneration", 1);
-    if (caGeneration < 1)
+    if (role === "central" && r.has("grpcTls.caGeneration"))
+        r.problem(
+            "grpcTls.caGeneration",
+            "is for edges (their server CA); the central stack's deployment CA is rotated with `npm run pki -- rotate`",
+        );
+    else if (caGeneration < 1)
         r.problem(
             "grpcTls.caGeneration",
             `must be 1 or more (got ${caGeneration}): \`npm run pki -- rotate --stack <edge>\` raises it to replace the edge's server CA`,

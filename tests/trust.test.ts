@@ -488,6 +488,19 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
             "thanos-multicluster:grpcTls.clientCaCertificate is for edges",
         );
     });
+
+    it("takes grpcTls.caGeneration on edges only, 1 or more", () => {
+        expect(
+            parseClusterSettings(edge({ enabled: true, caGeneration: 3 }), { kubeconfig: false }).grpcTls.caGeneration,
+        ).to.equal(3);
+        expect(parseClusterSettings(edge({ enabled: true }), { kubeconfig: false }).grpcTls.caGeneration).to.equal(1);
+        expect(problems(edge({ enabled: true, caGeneration: 0 }))).to.deep.equal([
+            "thanos-multicluster:grpcTls.caGeneration must be 1 or more (got 0): `npm run pki -- rotate --stack <edge>` raises it to replace the edge's server CA",
+        ]);
+        expect(problems(edge({ caGeneration: 2 }, "central"))[0]).to.equal(
+            "thanos-multicluster:grpcTls.caGeneration is for edges (their server CA); the central stack's deployment CA is rotated with `npm run pki -- rotate`",
+        );
+    });
 });
 
 describe("trust: the sidecars pick up a new client CA", () => {
