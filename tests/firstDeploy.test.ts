@@ -403,3 +403,35 @@ describe("the trust docs show only commands the tests run", () => {
         expect(docs[0]).to.contain("`npm run render` uses a\nrender-only CA and says so");
     });
 });
+
+describe("npm run pki refuses what would break trust, before calling the CLI", () => {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pki-refusals-"));
+        for (const f of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f)))
+            fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(dir, f));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const failure = (command: Parameters<typeof runPki>[0]) =>
+        runPki(command, { workDir: dir, write: () => undefined }).then(
+            () => "",
+            (err: Error) => err.message,
+        );
+
+    it("rotate and prune need a bundle; rotate names an unknown stack; an edge without mTLS has no CA to rotate", async () => {
+        expect(await failure({ command: "rotate" })).to.equal(
+            "pki/deployment-ca.pem is missing: run `npm run pki -- init` first",
+        );
+        expect(await failure({ command: "prune" })).to.equal(
+            "pki/deployment-ca.pem is missing: run `npm run pki -- init` first",
+        );
+        expect(await failure({ command: "rotate", stack: "cluster-09" })).to.equal(
+            "no stack named cluster-09; the stacks are cluster-02, cluster-03, cluster-04, cluster-01",
+        );
+        const file = path.join(dir, "Pulumi.cluster-04.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("    enabled: true\n", "    enabled: false\n"));
+        expect(await failure({ command: "rotate", stack: "cluster-04" })).to.equal(
+            "cluster-04 runs no mTLS (grpcTls.enabled is not true): it has no CA to rotate",
+        );
+    });
+});
