@@ -98,10 +98,11 @@ export function parseEdgeContract(
 
 /**
  * An edge with mTLS that does not trust this stack's deployment CA rejects Query's certificate.
- * Not an error: on the first deployment the edges come up before the CA exists. Query still dials
- * the edge (strict), so it shows as a partial-response warning until the edge is updated. After a
- * renewal (the CA re-issued with its key) an edge holding the old copy still admits Query, until
- * that copy expires; a bundle holding the current CA is what a rotation looks like, and fine.
+ * Every edge trusts the committed pki/deployment-ca.pem, so this means that the edge was last
+ * deployed before `npm run pki` put this CA in the bundle (a deploy that skipped the edges), or that
+ * its grpcTls.clientCaCertificate overrides the bundle. Query still dials the edge (strict), so it
+ * shows as a partial-response warning until the edge is deployed. A bundle holding the current CA
+ * (a rotation) is fine; an earlier certificate of the same key admits Query until it expires.
  */
 export function untrustedDeploymentCaWarning(
     stack: string,
@@ -112,7 +113,7 @@ export function untrustedDeploymentCaWarning(
     const trusted = edge.grpcTls.clientCaCertificate;
     const [current] = pemCertificateBodies(deploymentCa);
     if (current !== undefined && pemCertificateBodies(trusted).includes(current)) return undefined;
-    const fix = `run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
+    const fix = `deploy ${stack} from this commit (\`npm run deploy -- up\` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem`;
     const earlier = trusted === "" ? undefined : earlierCopiesNotAfter(trusted, deploymentCa);
     if (earlier !== undefined)
         return `edge stack ${stack} trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until ${earlier.toISOString()}; then its sidecars reject it: before that, ${fix}`;

@@ -16,6 +16,7 @@ import {
     readSiblingStacks,
     stackIdentity,
 } from "./siblings";
+import { DEPLOYMENT_CA_KEY, readDeploymentCaBundle, resolveDeploymentCa } from "./pki";
 
 export * from "./settings";
 export * from "./alertRouting";
@@ -45,6 +46,16 @@ export interface StackConfig extends ClusterSettings {
     /** Pulumi stack name (e.g. cluster-02): the name of every stack-scoped resource. */
     stack: string;
     secrets: StackSecrets;
+    /**
+     * Central stack: the deployment CA that issues Query's client certificate, its certificate from
+     * the committed bundle and its key from this stack's secret config (config/pki.ts).
+     */
+    deploymentCa?: {
+        certificate: string;
+        privateKeyPem: pulumi.Output<string>;
+        /** A render-only CA stood in (offline render without pki/): trusted by nothing. */
+        renderOnly: boolean;
+    };
 }
 
 /** Reads and validates this stack's config; throws a ConfigError naming every bad key. */
@@ -159,11 +170,40 @@ export function loadStackConfig(): StackConfig {
             ),
         );
     }
-    if (problems.length > 0 || settings === undefined) {
+    // The deployment CA: edges trust the committed bundle, the central stack issues with its key.
+    const pki =
+        settings !== undefined
+            ? resolveDeploymentCa({
+                  role: settings.role,
+                  grpcTlsEnabled: settings.grpcTls.enabled,
+                  clientCaOverride: settings.grpcTls.clientCaCertificate,
+                  bundle: readDeploymentCaBundle(process.cwd()),
+                  privateKeyPem: allConfig[`${prefix}${DEPLOYMENT_CA_KEY}`],
+              })
+            : undefined;
+    problems.push(...(pki?.problems ?? []));
+    if (problems.length > 0 || settings === undefined || pki === undefined) {
         throw new ConfigError(problems);
     }
+    const deploymentCa = pki.deploymentCa;
     return {
         ...settings,
+        grpcTls: {
+            ...settings.grpcTls,
+            ...(pki.clientCaCertificate !== undefined ? { clientCaCertificate: pki.clientCaCertificate } : {}),
+        },
+        ...(deploymentCa !== undefined
+            ? {
+                  deploymentCa: {
+                      certificate: deploymentCa.certificate,
+                      // The configured key is read as a secret; the render-only one is made one.
+                      privateKeyPem: deploymentCa.renderOnly
+                          ? pulumi.secret(deploymentCa.privateKeyPem)
+                          : config.requireSecret(DEPLOYMENT_CA_KEY),
+                      renderOnly: deploymentCa.renderOnly,
+                  },
+              }
+            : {}),
         stack: pulumi.getStack(),
         secrets: {
             objectStorageAccessKey: config.requireSecret("objectStorageAccessKey"),

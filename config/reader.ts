@@ -33,6 +33,8 @@ export const SECRET_KEYS = {
     alertmanagerSlackApiUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSlackApiUrl },
     alertmanagerSmtpPassword: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSmtpPassword },
     alertmanagerDeadMansSwitchUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerDeadMansSwitchUrl },
+    // Central stack only: the deployment CA's private key (config/pki.ts), written by `npm run pki -- init`.
+    deploymentCaPrivateKey: { required: false, fix: "the deployment CA's key: `npm run pki -- init` sets it" },
 } as const;
 
 /** Names that hold a credential wherever they appear (checked on unknown keys only). */

@@ -79,7 +79,10 @@ export function helmReleases(run: StackRun): HelmReleasePlan[] {
 }
 
 export function resourceList(run: StackRun): (Omit<RecordedResource, "inputs"> & { inputs: unknown })[] {
-    return run.resources.map(({ dependencies: _dependencies, ...r }) => ({ ...r, inputs: redact(r.inputs) }));
+    return run.resources.map(({ dependencies: _dependencies, replacementTrigger: _trigger, ...r }) => ({
+        ...r,
+        inputs: redact(r.inputs),
+    }));
 }
 
 export interface WrittenPlan {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SECRET_KEYS } from "../config";
+import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../config/pki";
 import { StackOutputsByName } from "./mockEngine";
 import { WrittenPlan, writePlan } from "./plan";
 import { PROJECT_ROOT, runStack } from "./runStack";
@@ -40,7 +41,8 @@ export interface RenderedStack extends WrittenPlan {
 export function placeholderSecrets(): Record<string, string> {
     return Object.fromEntries(
         Object.keys(SECRET_KEYS)
-            .filter((key) => key !== "kubeconfig")
+            // The deployment CA's key comes with its bundle (pki/), or the render-only CA stands in.
+            .filter((key) => key !== "kubeconfig" && key !== DEPLOYMENT_CA_KEY)
             .map((key) => [key, `offline-placeholder-${key}`]),
     );
 }
@@ -112,7 +114,16 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
     return rendered;
 }
 
+/** The line `npm run render` prints first when the render-only deployment CA stands in for pki/. */
+export function renderOnlyCaNotice(dir: string = PROJECT_ROOT): string | undefined {
+    return readDeploymentCaBundle(dir) === undefined
+        ? `render-only deployment CA: ${DEPLOYMENT_CA_BUNDLE} is missing, so this render uses a CA trusted by nothing; a deployment refuses to run until \`${PKI_INIT}\` has made the real one`
+        : undefined;
+}
+
 if (require.main === module) {
+    const notice = renderOnlyCaNotice();
+    if (notice !== undefined) console.log(notice);
     renderStacks({ preview: process.argv.slice(2).includes("--preview") }).catch((err: unknown) => {
         console.error(`render failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);

@@ -824,6 +824,7 @@ describe("mTLS config", () => {
             validityDays: 365,
             renewBeforeDays: 45,
             caValidityDays: 3650,
+            caGeneration: 1,
         });
     });
 });
