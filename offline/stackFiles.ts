@@ -5,9 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     SELF_MANAGED_ORGANIZATION,
+    currentBackend,
     isSelfManagedBackend,
     loadStackFileConfig,
-    projectBackendUrl,
 } from "../config/siblings";
 import { PROJECT_ROOT } from "./projectRoot";
 
@@ -46,12 +46,12 @@ export function findStackFiles(dir: string = PROJECT_ROOT): StackFile[] {
 }
 
 /**
- * The organization the offline backend keeps the stacks in: `organization` when Pulumi.yaml pins a
- * self-managed backend (as `pulumi login s3://...` does), else the central stack's configured one
+ * The organization the offline backend keeps the stacks in: `organization` when the backend the CLI would
+ * use here (PULUMI_BACKEND_URL, Pulumi.yaml, `pulumi login`) is self-managed, else the central stack's configured one
  * (offline, nothing else can tell which organization you log in to).
  */
 export function backendOrganization(stackFiles: StackFile[], dir: string = PROJECT_ROOT): string {
-    if (isSelfManagedBackend(projectBackendUrl(dir))) return SELF_MANAGED_ORGANIZATION;
+    if (isSelfManagedBackend(currentBackend(dir)?.url)) return SELF_MANAGED_ORGANIZATION;
     const central = stackFiles.find((s) => s.role === "central")?.config["thanos-multicluster:central"] as
         { organization?: unknown } | undefined;
     return typeof central?.organization === "string" ? central.organization : SELF_MANAGED_ORGANIZATION;
