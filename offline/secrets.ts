@@ -114,15 +114,27 @@ export function formatSecrets(stack: string, secrets: StackSecret[]): string {
     return [`${stack} needs these secret config keys:`, ...lines].join("\n");
 }
 
-export const USAGE = "usage: npm run secrets -- --stack NAME [--json]";
+export const USAGE = "usage: npm run secrets -- --stack NAME [--json | --env-secrets]";
 
+/**
+ * `--json`: the list; `--env-secrets`: one `<key> <SECRET>` line per key an environment secret
+ * supplies, for a shell loop (the workflow sets exactly these); else a table for people.
+ */
 export function main(argv: string[], dir: string = PROJECT_ROOT): string {
     const at = argv.indexOf("--stack");
     const stack = at >= 0 ? argv[at + 1] : undefined;
-    const unknown = argv.filter((a, i) => a !== "--json" && i !== at && i !== at + 1);
-    if (stack === undefined || stack.startsWith("-") || unknown.length > 0) throw new Error(USAGE);
+    const formats = argv.filter((a) => a === "--json" || a === "--env-secrets");
+    const unknown = argv.filter((a, i) => !formats.includes(a) && i !== at && i !== at + 1);
+    if (stack === undefined || stack.startsWith("-") || unknown.length > 0 || formats.length > 1)
+        throw new Error(USAGE);
     const secrets = stackSecrets(stack, dir);
-    return argv.includes("--json") ? JSON.stringify(secrets) : formatSecrets(stack, secrets);
+    if (formats[0] === "--json") return JSON.stringify(secrets);
+    if (formats[0] === "--env-secrets")
+        return secrets
+            .filter((s) => s.source === "environment secret")
+            .map((s) => `${s.key} ${s.secret}`)
+            .join("\n");
+    return formatSecrets(stack, secrets);
 }
 
 if (require.main === module) {
