@@ -60,10 +60,18 @@ export function stubDir(stubs: Record<string, string>): string {
  * Runs a step's script. `env` is the step's environment beyond GitHub's own files; `path` goes
  * first on PATH, before node and the system's tools.
  */
-export function runStep(script: string, env: Record<string, string>, pathFirst: string[] = []): StepRun {
+export function runStep(
+    script: string,
+    env: Record<string, string>,
+    pathFirst: string[] = [],
+    /** The job's RUNNER_TEMP, to share with a later step; a new one by default. */
+    runnerTemp?: string,
+): StepRun {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
-    const runnerTemp = path.join(home, "runner-temp");
-    fs.mkdirSync(runnerTemp);
+    if (runnerTemp === undefined) {
+        runnerTemp = path.join(home, "runner-temp");
+        fs.mkdirSync(runnerTemp);
+    }
     const files = { output: "output", githubEnv: "env", summary: "summary" };
     for (const f of Object.values(files)) fs.writeFileSync(path.join(home, f), "");
     const scriptFile = path.join(home, "step.sh");
@@ -119,3 +127,23 @@ esac
 echo "error: the stub does not know pulumi $*" >&2
 exit 255
 `;
+
+/**
+ * A job's or step's `env:` with its expressions resolved: `${{ secrets.X }}` from `secrets` (empty
+ * when the repository has no such secret, as on GitHub), `${{ inputs.X }}` from `inputs`. Any other
+ * expression is an error, so a test sees what it does not model.
+ */
+export function resolveEnv(
+    env: Record<string, string> | undefined,
+    secrets: Record<string, string>,
+    inputs: Record<string, string> = {},
+): Record<string, string> {
+    const resolved: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env ?? {})) {
+        resolved[name] = String(value).replace(/\$\{\{\s*(secrets|inputs)\.([A-Za-z0-9_-]+)\s*\}\}/g, (_, kind, key) =>
+            kind === "secrets" ? (secrets[key] ?? "") : (inputs[key] ?? ""),
+        );
+        if (resolved[name].includes("${{")) throw new Error(`env ${name}: cannot resolve ${value}`);
+    }
+    return resolved;
+}
