@@ -122,7 +122,9 @@ export function loadStackConfig(): StackConfig {
     const managesBuckets = settings?.central?.buckets.manage === true;
     // The keys the settings need (config/requiredSecrets.ts, which `npm run secrets` reads too).
     const needed = settings !== undefined ? requiredSecrets(settings) : [];
-    const alertingSecrets = needed.filter((n): n is { key: AlertingSecretKey; neededBy: string } => n.key in ALERTING_SECRET_KEYS);
+    const alertingSecrets = needed.filter(
+        (n): n is { key: AlertingSecretKey; neededBy: string } => n.key in ALERTING_SECRET_KEYS,
+    );
     for (const { key, neededBy } of needed) {
         if (presentKeys.includes(key) || neededBy === undefined) continue;
         if ((BUCKET_ADMIN_SECRETS as readonly string[]).includes(key))

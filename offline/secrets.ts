@@ -13,6 +13,7 @@ import {
     RawConfig,
     SECRET_KEYS,
     SecretKey,
+    SecretKeySpec,
     parseClusterSettings,
     parseConfigValue,
     requiredSecrets,
@@ -75,10 +76,25 @@ function rawConfig(config: Record<string, unknown>): { raw: RawConfig; secure: S
  * when its config is invalid (the program would refuse it too) or when a key only a command can
  * write is missing from it.
  */
-export function stackSecrets(stack: string, dir: string = PROJECT_ROOT): StackSecret[] {
+export function stackSecrets(
+    stack: string,
+    dir: string = PROJECT_ROOT,
+    specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
+): StackSecret[] {
     const fileName = `Pulumi.${stack}.yaml`;
-    if (!fs.existsSync(path.join(dir, fileName))) throw new Error(`no stack ${stack}: there is no ${fileName} in ${dir}`);
-    const { raw, secure, present } = rawConfig(loadStackFileConfig(path.join(dir, fileName)));
+    if (!fs.existsSync(path.join(dir, fileName)))
+        throw new Error(`no stack ${stack}: there is no ${fileName} in ${dir}`);
+    return configSecrets(fileName, loadStackFileConfig(path.join(dir, fileName)), specOf);
+}
+
+/** The same from a stack file's `config:` map (full keys; `secure:` values as the file holds them). */
+export function configSecrets(
+    fileName: string,
+    config: Record<string, unknown>,
+    /** What the program knows of each key (SECRET_KEYS); tests pass their own. */
+    specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
+): StackSecret[] {
+    const { raw, secure, present } = rawConfig(config);
     let settings;
     try {
         settings = parseClusterSettings(raw, { kubeconfig: present.has("kubeconfig") });
@@ -89,9 +105,10 @@ export function stackSecrets(stack: string, dir: string = PROJECT_ROOT): StackSe
     const problems: string[] = [];
     const secrets: StackSecret[] = [];
     for (const { key, neededBy } of requiredSecrets(settings)) {
-        const spec = secretKeySpec(key);
+        const spec = specOf(key);
         const base = { key, neededBy: neededBy ?? null };
-        if (secure.has(key)) secrets.push({ ...base, source: "stack file", ...(spec.writtenBy ? { writtenBy: spec.writtenBy } : {}) });
+        if (secure.has(key))
+            secrets.push({ ...base, source: "stack file", ...(spec.writtenBy ? { writtenBy: spec.writtenBy } : {}) });
         else if (spec.writtenBy !== undefined)
             problems.push(
                 `${fileName}: ${PROJECT}:${key} is required${neededBy ? ` by ${PROJECT}:${neededBy}` : ""} and has no secure value in the stack file: run \`${spec.writtenBy}\` and commit the stack file`,
@@ -123,7 +140,7 @@ export const USAGE = "usage: npm run secrets -- --stack NAME [--json | --env-sec
 export function main(argv: string[], dir: string = PROJECT_ROOT): string {
     const at = argv.indexOf("--stack");
     const stack = at >= 0 ? argv[at + 1] : undefined;
-    const formats = argv.filter((a) => a === "--json" || a === "--env-secrets");
+    const formats: string[] = argv.filter((a) => a === "--json" || a === "--env-secrets");
     const unknown = argv.filter((a, i) => !formats.includes(a) && i !== at && i !== at + 1);
     if (stack === undefined || stack.startsWith("-") || unknown.length > 0 || formats.length > 1)
         throw new Error(USAGE);

