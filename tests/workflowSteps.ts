@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from "../offline/projectRoot";
 export const WORKFLOWS = path.join(PROJECT_ROOT, ".github", "workflows");
 
 // Workflow documents are free-form YAML.
- 
+
 export type Workflow = Record<string, any>;
 
 export function loadWorkflow(file: string): Workflow {
