@@ -13,6 +13,7 @@ import { main as secretsMain, stackSecrets } from "../offline/secrets";
 import { deployOrder, main as stacksMain } from "../offline/stacks";
 import { stackFile } from "./helpers";
 import { loadWorkflow } from "./workflowSteps";
+import { isSelfManagedBackend } from "../config/siblings";
 
 const DOC = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "ci.md"), "utf8");
 
@@ -131,5 +132,17 @@ describe("docs/ci.md", () => {
                 expect(network).to.contain(config["thanos-multicluster:objectStorage"].endpoint.split(":")[0]);
             }
         }
+    });
+
+    it("gives a self-managed backend URL the CLI reads as MinIO's (the parameters pulumi's diy backend passes to its S3 client), at the lab's MinIO", () => {
+        const [url] = /`(s3:\/\/[^`]+)`/.exec(DOC)!.slice(1);
+        expect(isSelfManagedBackend(url)).to.equal(true);
+        const query = new URL(url.replace(/^s3:/, "http:")).searchParams;
+        const minio = (stackFile("cluster-01").config["thanos-multicluster:objectStorage"] as { endpoint: string })
+            .endpoint;
+        expect(query.get("endpoint")).to.equal(`http://${minio}`);
+        expect(query.get("s3ForcePathStyle")).to.equal("true");
+        expect(query.get("region")).to.match(/^[a-z]+-[a-z]+-\d$/);
+        expect([...query.keys()].sort()).to.deep.equal(["endpoint", "region", "s3ForcePathStyle"]);
     });
 });
