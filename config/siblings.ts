@@ -335,5 +335,5 @@ export function organizationProblem(
     const backend = currentBackend(dir, env);
     if (backend === undefined || !isSelfManagedBackend(backend.url)) return undefined;
     if (typeof organization !== "string" || organization === SELF_MANAGED_ORGANIZATION) return undefined;
-    return `${PROJECT}:central.organization is "${organization}", but ${backend.describe} pins the self-managed backend ${backend.url}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: set it to ${SELF_MANAGED_ORGANIZATION} (\`pulumi config set --path central.organization ${SELF_MANAGED_ORGANIZATION}\`)`;
+    return `${PROJECT}:central.organization is "${organization}", but ${backend.describe} pins the self-managed backend ${backend.url}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: remove it (the stacks' own organization is then used) or set it to ${SELF_MANAGED_ORGANIZATION}`;
 }

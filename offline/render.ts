@@ -106,6 +106,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
                 ),
                 stackOutputs,
                 program: options.program,
+                organization,
             };
             const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);

@@ -6,7 +6,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { organizationProblem } from "../config/siblings";
+import {
+    SELF_MANAGED_ORGANIZATION,
+    currentBackend,
+    isSelfManagedBackend,
+    organizationProblem,
+} from "../config/siblings";
 import { StackFile, findStackFiles } from "./stackFiles";
 
 export type StackRole = "edge" | "central";
@@ -15,7 +20,10 @@ export interface DeployStack {
     /** The stack name, as in Pulumi.<name>.yaml. */
     name: string;
     role: StackRole;
-    /** `<organization>/<project>/<name>`: the name the central stack's StackReferences read. */
+    /**
+     * `<organization>/<project>/<name>`, the name the central stack's StackReferences read; the bare
+     * name on Pulumi Cloud when central.organization is unset (the token's default organization).
+     */
     fullName: string;
 }
 
@@ -48,10 +56,14 @@ export function deployOrder(dir: string = PROJECT_DIR, files: StackFile[] = find
     if (files.length === 0) problems.push(`no Pulumi.<stack>.yaml in ${dir}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
     const central = centrals[0]?.config["thanos-multicluster:central"] as { organization?: unknown } | undefined;
-    const org = typeof central?.organization === "string" ? central.organization : undefined;
+    const configured = typeof central?.organization === "string" ? central.organization : undefined;
     // The names must be where the backend in use (PULUMI_BACKEND_URL, Pulumi.yaml, `pulumi login`) keeps them.
-    const wrongOrganization = organizationProblem(org, dir);
+    const wrongOrganization = organizationProblem(configured, dir);
     if (wrongOrganization !== undefined) throw new Error(`${path.basename(centrals[0].file)}: ${wrongOrganization}`);
+    // Unset: a self-managed backend's stacks are all under `organization`; on Pulumi Cloud the bare
+    // name is created in, and read from, the token's default organization, which is then the
+    // central stack's own and so where it reads the edges (pulumi.getOrganization()).
+    const org = configured ?? (isSelfManagedBackend(currentBackend(dir)?.url) ? SELF_MANAGED_ORGANIZATION : undefined);
     return files.map((f) => ({
         name: f.stack,
         role: f.role as StackRole,

@@ -102,12 +102,22 @@ describe("npm run stacks", () => {
             ]);
             login("s3://state");
             expect(() => deployOrder(dir)).to.throw(
-                `Pulumi.a.yaml: thanos-multicluster:central.organization is "acme", but the backend you logged in to (${path.join(credentials, "credentials.json")}) pins the self-managed backend s3://state, where every stack lives at organization/<project>/<stack>: set it to organization`,
+                `Pulumi.a.yaml: thanos-multicluster:central.organization is "acme", but the backend you logged in to (${path.join(credentials, "credentials.json")}) pins the self-managed backend s3://state, where every stack lives at organization/<project>/<stack>: remove it (the stacks' own organization is then used) or set it to organization`,
             );
             process.env.PULUMI_BACKEND_URL = "https://api.pulumi.com";
             expect(organizationProblem("acme", dir)).to.equal(undefined);
             process.env.PULUMI_BACKEND_URL = "s3://state";
             expect(organizationProblem("organization", dir)).to.equal(undefined);
+            const unset = project({
+                "Pulumi.a.yaml": "config:\n  thanos-multicluster:role: central\n",
+                "Pulumi.b.yaml": edge,
+            });
+            expect(deployOrder(unset)[0].fullName).to.equal("organization/thanos-multicluster/b");
+            delete process.env.PULUMI_BACKEND_URL;
+            login("https://api.pulumi.com");
+            // Pulumi Cloud, no organization configured: the bare name, in the token's default organization.
+            expect(deployOrder(unset).map((s) => s.fullName)).to.deep.equal(["b", "a"]);
+            process.env.PULUMI_BACKEND_URL = "s3://state";
             const selfManaged = project({
                 "Pulumi.a.yaml": central.replace("acme", "organization"),
                 "Pulumi.b.yaml": edge,
