@@ -145,4 +145,33 @@ describe("docs/ci.md", () => {
         expect(query.get("region")).to.match(/^[a-z]+-[a-z]+-\d$/);
         expect([...query.keys()].sort()).to.deep.equal(["endpoint", "region", "s3ForcePathStyle"]);
     });
+
+    it("says which runner each job runs on, as the workflows say", () => {
+        const rows = table("workflow");
+        const seen: string[] = [];
+        for (const [workflows, job, runner] of rows) {
+            const jobs = codeNames(job);
+            expect(jobs.length, job).to.be.at.least(1);
+            for (const file of codeNames(workflows)) {
+                for (const id of jobs) {
+                    const definition = loadWorkflow(file).jobs[id];
+                    expect(definition, `${file} ${id}`).to.not.equal(undefined);
+                    // A reusable workflow's job runs where that workflow's job runs.
+                    const runsOn = definition.uses
+                        ? loadWorkflow("pulumi-stack.yml").jobs.pulumi["runs-on"]
+                        : definition["runs-on"];
+                    if (runner.startsWith("GitHub-hosted")) expect(runsOn, `${file} ${id}`).to.equal("ubuntu-latest");
+                    else {
+                        expect(runner).to.equal("lab runner");
+                        expect(runsOn, `${file} ${id}`).to.contain("vars.LAB_RUNNER_LABELS");
+                    }
+                    seen.push(`${file} ${id}`);
+                }
+            }
+        }
+        const all = ["pull-request.yml", "deploy.yml"].flatMap((f) =>
+            Object.keys(loadWorkflow(f).jobs).map((j) => `${f} ${j}`),
+        );
+        expect(seen.sort()).to.deep.equal(all.sort());
+    });
 });
