@@ -56,7 +56,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         const edgeStacks = new EdgeStacks(
             `${name}-edges`,
             {
-                organization: central.organization,
+                // Unset in config: the edges live beside this stack, in its organization.
+                organization: central.organization ?? pulumi.getOrganization(),
                 stacks: central.edgeStacks,
                 expected: {
                     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },

@@ -108,6 +108,8 @@ export interface RunStackOptions {
      * which refuses.
      */
     renderOnlyDeploymentCa?: boolean;
+    /** The organization the stack lives in (`pulumi.getOrganization()`); `organization`, a self-managed backend's, by default. */
+    organization?: string;
 }
 
 /** A stack run that failed, with what it had registered by then (nothing, for a config error). */
@@ -225,6 +227,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
         PROJECT_NAME,
         options.stack,
         options.preview === true,
+        options.organization ?? "organization",
     );
 
     // Wrap the mock monitor to see what it does not pass to the mocks: each resource's parent and

@@ -478,11 +478,6 @@ describe("central config rules", () => {
 
     it("the central stack must say where the edge stacks are", () => {
         expectProblem(
-            withSetting("central.organization", undefined, validCentral()),
-            "central.organization",
-            "is required",
-        );
-        expectProblem(
             withSetting("central.edgeStacks", undefined, validCentral()),
             "central.edgeStacks",
             "is required",
