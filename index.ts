@@ -61,5 +61,5 @@ export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
 export const alertmanagerEdgeEndpoints = base.alertmanagerEdgeEndpoints;
 export const queryEndpoints = controlPlane?.queryEndpoints;
 export const buckets = controlPlane?.buckets;
-/** The deployment CA's certificate (public): each edge trusts it as grpcTls.clientCaCertificate. */
+/** The deployment CA certificate Query's client certificate is issued under (public; from pki/deployment-ca.pem). */
 export const deploymentCaCertificate = controlPlane?.deploymentCaCertificate;

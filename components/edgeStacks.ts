@@ -114,10 +114,11 @@ export function parseEdgeContract(
 
 /**
  * An edge with mTLS that does not trust this stack's deployment CA rejects Query's certificate.
- * Not an error: on the first deployment the edges come up before the CA exists. Query still dials
- * the edge (strict), so it shows as a partial-response warning until the edge is updated. After a
- * renewal (the CA re-issued with its key) an edge holding the old copy still admits Query, until
- * that copy expires; a bundle holding the current CA is what a rotation looks like, and fine.
+ * Every edge trusts the committed pki/deployment-ca.pem, so this means that the edge was last
+ * deployed before `npm run pki` put this CA in the bundle (a deploy that skipped the edges), or that
+ * its grpcTls.clientCaCertificate overrides the bundle. Query still dials the edge (strict), so it
+ * shows as a partial-response warning until the edge is deployed. A bundle holding the current CA
+ * (a rotation) is fine; an earlier certificate of the same key admits Query until it expires.
  */
 export function untrustedDeploymentCaWarning(
     stack: string,
@@ -128,7 +129,7 @@ export function untrustedDeploymentCaWarning(
     const trusted = edge.grpcTls.clientCaCertificate;
     const [current] = pemCertificateBodies(deploymentCa);
     if (current !== undefined && pemCertificateBodies(trusted).includes(current)) return undefined;
-    const fix = `run \`pulumi stack output deploymentCaCertificate > deployment-ca.pem\` here, then on ${stack} \`pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem\` and \`pulumi up\``;
+    const fix = `deploy ${stack} from this commit (\`npm run deploy -- up\` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem`;
     const earlier = trusted === "" ? undefined : earlierCopiesNotAfter(trusted, deploymentCa);
     if (earlier !== undefined)
         return `edge stack ${stack} trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until ${earlier.toISOString()}; then its sidecars reject it: before that, ${fix}`;
@@ -159,6 +160,27 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
         }
     }
     return edges;
+}
+
+/**
+ * An Output whose value is unknown, as the engine gives one during a preview. The SDK builds such
+ * Outputs itself but exports no function for it; its constructor is the Output class.
+ */
+function unknownOutput<T>(): pulumi.Output<T> {
+    const OutputClass = pulumi.Output as unknown as new (
+        resources: Set<pulumi.Resource>,
+        promise: Promise<unknown>,
+        isKnown: Promise<boolean>,
+        isSecret: Promise<boolean>,
+        allResources: Promise<Set<pulumi.Resource>>,
+    ) => pulumi.Output<T>;
+    return new OutputClass(
+        new Set(),
+        Promise.resolve(undefined),
+        Promise.resolve(false),
+        Promise.resolve(false),
+        Promise.resolve(new Set()),
+    );
 }
 
 export interface EdgeStacksArgs {
@@ -193,6 +215,16 @@ export class EdgeStacks extends pulumi.ComponentResource {
                 { parent: this, aliases: [{ name: fullName }] },
             );
             const edge = ref.getOutput("contractVersion").apply((version) => {
+                // A preview of a pull request that adds an edge: its stack was just created and holds
+                // no outputs yet; the deploy runs it before this stack. Its values are unknown here,
+                // as any value computed at deployment (docs/ci.md, "Pull requests that add a stack").
+                if (version === undefined && pulumi.runtime.isDryRun()) {
+                    pulumi.log.warn(
+                        `edge stack ${fullName} has not been deployed yet: this preview shows what reads it as unknown; a deploy runs it before this stack`,
+                        this,
+                    );
+                    return unknownOutput<EdgeCluster>();
+                }
                 checkContractVersion(fullName, version);
                 const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));
                 return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));

@@ -3,7 +3,7 @@
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings } from "../config";
+import { ChartSource, ClusterSettings } from "../config";
 import { KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { CentralAddons } from "./kubePrometheusStack/central";
 import { KubePrometheusStackValues } from "./kubePrometheusStack/types";
@@ -26,6 +26,26 @@ export type {
     GrafanaValues,
     KubePrometheusStackValues,
 } from "./kubePrometheusStack/types";
+
+/**
+ * Where Helm finds the pinned chart: by name and version in a chart repository (upstream or its
+ * mirror), or a packaged chart file the operator provides, by its path relative to the project
+ * directory (where the Pulumi CLI runs the program and starts the Kubernetes provider, which
+ * resolves the path), so the same inputs hold on every machine that runs the stack.
+ */
+export function releaseChartArgs(source: ChartSource): {
+    chart: string;
+    version: string;
+    repositoryOpts?: { repo: string };
+} {
+    return source.kind === "file"
+        ? { chart: source.path, version: KUBE_PROMETHEUS_STACK.version }
+        : {
+              chart: KUBE_PROMETHEUS_STACK.chart,
+              version: KUBE_PROMETHEUS_STACK.version,
+              repositoryOpts: { repo: source.url },
+          };
+}
 
 /** The import id of a Helm release: namespace/name (the release must live in our namespace). */
 export function adoptedReleaseId(releaseName: string): string {
@@ -65,9 +85,7 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
             name,
             {
                 name: args.settings.kubePrometheusStack.releaseName,
-                chart: KUBE_PROMETHEUS_STACK.chart,
-                version: KUBE_PROMETHEUS_STACK.version,
-                repositoryOpts: { repo: KUBE_PROMETHEUS_STACK.repository },
+                ...releaseChartArgs(args.settings.kubePrometheusStack.chart),
                 namespace: args.namespace,
                 values: this.values,
                 // The operator's CRDs and webhook take a while on a cold cluster.
@@ -78,7 +96,9 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
                 parent: this,
                 provider: args.provider,
                 dependsOn: args.dependsOn,
-                // Taking over an existing release: the import reads it, the update then upgrades it to these values.
+                // Taking over an existing release (docs/existing-kube-prometheus-stack.md): the first
+                // update imports it and, in the same run, upgrades it to these values; later updates
+                // find it in the state under the same id and import nothing.
                 ...(args.settings.kubePrometheusStack.adopt
                     ? { import: adoptedReleaseId(args.settings.kubePrometheusStack.releaseName) }
                     : {}),

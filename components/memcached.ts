@@ -1,14 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CentralSettings } from "../config";
+import { CentralSettings, ImageSettings } from "../config";
+import { IMAGES, imageReference } from "./images";
 import { parsePrometheusSize } from "../config/units";
 import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
 import { CONTAINER_SECURITY_CONTEXT } from "./thanosWorkload";
 
 export const MEMCACHED_NAME = "thanos-query-frontend-memcached";
 export const MEMCACHED_COMPONENT = "query-frontend-memcached";
-export const MEMCACHED_IMAGE = "memcached:1.6.38-alpine";
-export const MEMCACHED_EXPORTER_IMAGE = "quay.io/prometheus/memcached-exporter:v0.15.3";
 export const MEMCACHED_PORT = 11211;
 export const MEMCACHED_EXPORTER_PORT = 9150;
 /** memcached's largest item (-I) and the Thanos client's max_item_size: one day of a range query's result. */
@@ -46,7 +45,10 @@ export function memcachedItemMemoryMi(central: CentralSettings): number {
     return Math.ceil((parsePrometheusSize(central.queryFrontend.memcached.memory) ?? 0) / 1024 ** 2);
 }
 
-export function memcachedDeploymentSpec(central: CentralSettings): k8s.types.input.apps.v1.Deployment {
+export function memcachedDeploymentSpec(
+    central: CentralSettings,
+    images: ImageSettings,
+): k8s.types.input.apps.v1.Deployment {
     const itemMi = memcachedItemMemoryMi(central);
     const limitMi = itemMi + MEMCACHED_OVERHEAD_MIB;
     return {
@@ -81,7 +83,7 @@ export function memcachedDeploymentSpec(central: CentralSettings): k8s.types.inp
                     containers: [
                         {
                             name: "memcached",
-                            image: MEMCACHED_IMAGE,
+                            image: imageReference(IMAGES.memcached, images),
                             imagePullPolicy: "IfNotPresent",
                             args: [
                                 "-m",
@@ -115,7 +117,7 @@ export function memcachedDeploymentSpec(central: CentralSettings): k8s.types.inp
                         },
                         {
                             name: "exporter",
-                            image: MEMCACHED_EXPORTER_IMAGE,
+                            image: imageReference(IMAGES.memcachedExporter, images),
                             imagePullPolicy: "IfNotPresent",
                             args: [
                                 `--memcached.address=localhost:${MEMCACHED_PORT}`,
@@ -202,6 +204,8 @@ export interface MemcachedResultsCacheArgs {
     provider: k8s.Provider;
     /** The central settings (queryFrontend.memcached, the cluster domain). */
     central: CentralSettings;
+    /** Where images come from (images.registry: the mirror). */
+    images: ImageSettings;
     /** Selector of the pods allowed to use the cache (the query-frontend's). */
     clientSelector: Record<string, string>;
     /** Resources to wait for: the namespace, and the release that installs the PodMonitor CRD. */
@@ -217,7 +221,7 @@ export class MemcachedResultsCache extends pulumi.ComponentResource {
         super("thanos-multicluster:thanos:MemcachedResultsCache", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         new k8s.core.v1.Service(name, memcachedServiceSpec(), child);
-        new k8s.apps.v1.Deployment(name, memcachedDeploymentSpec(args.central), child);
+        new k8s.apps.v1.Deployment(name, memcachedDeploymentSpec(args.central, args.images), child);
         if (args.central.queryFrontend.memcached.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(
                 name,

@@ -52,7 +52,11 @@ export function namespaceResourceOptions(
     adoptMonitoring: boolean,
 ): { protect?: true; retainOnDelete?: true; import?: string } {
     if (namespace !== MONITORING_NAMESPACE) return {};
-    return { protect: true, retainOnDelete: true, ...(adoptMonitoring ? { import: MONITORING_NAMESPACE } : {}) };
+    return {
+        protect: true,
+        retainOnDelete: true,
+        ...(adoptMonitoring ? adoptedNamespaceOptions(MONITORING_NAMESPACE) : {}),
+    };
 }
 
 export interface MonitoringNamespacesArgs {
@@ -60,6 +64,15 @@ export interface MonitoringNamespacesArgs {
     provider: k8s.Provider;
     /** `monitoring` exists already (an adopted kube-prometheus-stack lives in it): import it. */
     adoptMonitoring?: boolean;
+}
+
+/**
+ * Resource options of an existing namespace taken over: imported by its name (once: later updates
+ * find it in the state under that id), and left in place by `pulumi destroy`, which would otherwise
+ * delete everything in it, what this program never created included (the old release's volumes).
+ */
+export function adoptedNamespaceOptions(name: string): { import: string; retainOnDelete: true } {
+    return { import: name, retainOnDelete: true };
 }
 
 /** The namespaces of the monitoring base. */

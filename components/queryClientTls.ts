@@ -2,27 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { GrpcTlsSettings } from "../config";
+import { caBundleNotAfterSeconds } from "../config/certificates";
 import { CERTIFICATES, CertificateExpiry, certificateExpiries } from "./alertRules";
 import { MONITORING_NAMESPACE } from "./names";
 import { QUERY_COMPONENT, QUERY_CLIENT_TLS_SECRET } from "./thanosQuery";
 import { thanosLabels } from "./thanosWorkload";
 
 const HOURS_PER_DAY = 24;
-
-/** The deployment CA: it signs only client certificates, so holding it admits to edges' sidecars and nothing else. */
-export function deploymentCaArgs(
-    settings: GrpcTlsSettings,
-    privateKeyPem: pulumi.Input<string>,
-): tls.SelfSignedCertArgs {
-    return {
-        privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: "thanos-multicluster deployment CA", organization: "thanos-multicluster" },
-        allowedUses: ["cert_signing", "crl_signing"],
-        validityPeriodHours: settings.caValidityDays * HOURS_PER_DAY,
-        earlyRenewalHours: settings.renewBeforeDays * HOURS_PER_DAY,
-    };
-}
 
 /** Query's client certificate: client authentication only. */
 export function queryClientCertArgs(
@@ -44,19 +30,21 @@ export function queryClientCertArgs(
 export interface QueryClientTlsArgs {
     /** Provider of the central cluster. */
     provider: k8s.Provider;
-    /** Validity of the deployment CA and of Query's client certificate (the central stack's grpcTls). */
+    /** Validity of Query's client certificate (the central stack's grpcTls). */
     settings: GrpcTlsSettings;
+    /** The deployment CA: its certificate (from pki/deployment-ca.pem) and its key (this stack's secret config). */
+    deploymentCa: { certificate: string; privateKeyPem: pulumi.Input<string> };
 }
 
 /**
- * The central stack's half of the cross-cluster mTLS: the deployment CA, whose key is a secret of
- * this stack only, and Query's client key and certificate signed by it, generated here where they
- * are used and stored in one Secret in the central cluster. Edges trust the CA's certificate, which
- * they get as plain config; nothing secret crosses a stack boundary.
+ * The central stack's half of the cross-cluster mTLS: Query's client key and certificate, issued
+ * by the deployment CA (`npm run pki -- init` made it: its certificate is committed, its key is a
+ * secret of this stack only) and stored in one Secret in the central cluster. Edges trust the
+ * committed certificate; nothing secret crosses a stack boundary.
  */
 export class QueryClientTls extends pulumi.ComponentResource {
     /** PEM of the deployment CA (public: the stack output deploymentCaCertificate). */
-    public readonly caCertificate: pulumi.Output<string>;
+    public readonly caCertificate: string;
     /** PEM of Query's client certificate (public). */
     public readonly clientCertificate: pulumi.Output<string>;
     /** The Secret holding tls.crt and tls.key. */
@@ -69,12 +57,6 @@ export class QueryClientTls extends pulumi.ComponentResource {
         const child = { parent: this };
         const key = (role: string) =>
             new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const caKey = key("ca");
-        const ca = new tls.SelfSignedCert(
-            `${name}-ca`,
-            deploymentCaArgs(args.settings, pulumi.secret(caKey.privateKeyPem)),
-            child,
-        );
         const clientKey = key("client");
         const csr = new tls.CertRequest(
             `${name}-client`,
@@ -86,7 +68,12 @@ export class QueryClientTls extends pulumi.ComponentResource {
         );
         const client = new tls.LocallySignedCert(
             `${name}-client`,
-            queryClientCertArgs(args.settings, csr.certRequestPem, ca.certPem, pulumi.secret(caKey.privateKeyPem)),
+            queryClientCertArgs(
+                args.settings,
+                csr.certRequestPem,
+                args.deploymentCa.certificate,
+                pulumi.secret(args.deploymentCa.privateKeyPem),
+            ),
             child,
         );
         this.secret = new k8s.core.v1.Secret(
@@ -102,13 +89,14 @@ export class QueryClientTls extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.provider },
         );
-        this.caCertificate = ca.certPem;
+        this.caCertificate = args.deploymentCa.certificate;
         this.clientCertificate = client.certPem;
-        this.expiries = pulumi
-            .all([ca.validityEndTime, client.validityEndTime])
-            .apply(([caEnd, clientEnd]) =>
-                certificateExpiries({ [CERTIFICATES.deploymentCa]: caEnd, [CERTIFICATES.queryClient]: clientEnd }),
-            );
+        // The deployment CA's notAfter is its committed certificate's; Query's, the provider's.
+        const caNotAfterSeconds = caBundleNotAfterSeconds(args.deploymentCa.certificate);
+        this.expiries = client.validityEndTime.apply((clientEnd) => [
+            { certificate: CERTIFICATES.deploymentCa, notAfterSeconds: caNotAfterSeconds },
+            ...certificateExpiries({ [CERTIFICATES.queryClient]: clientEnd }),
+        ]);
         this.registerOutputs({ caCertificate: this.caCertificate, clientCertificate: this.clientCertificate });
     }
 }

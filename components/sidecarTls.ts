@@ -25,9 +25,9 @@ export function sidecarGrpcServerTlsConfig(): {
 
 /**
  * What an edge records: its CA and server certificate (from the provider's validityEndTime), and the
- * deployment CA it trusts, read from its own config. That PEM is the edge's copy: after the central
- * stack renews the deployment CA, the edge still trusts the old certificate until its config is
- * updated, and only the edge can tell when that copy expires.
+ * deployment CA bundle it trusts (pki/deployment-ca.pem as of its last `pulumi up`). That PEM is the
+ * edge's copy: an edge not deployed since `npm run pki -- rotate` still trusts the old bundle, and
+ * only the edge can tell when its copy expires.
  */
 export function sidecarCertificateExpiries(
     caValidityEnd: string,
@@ -58,15 +58,15 @@ export interface SidecarTlsArgs {
     clusterName: string;
     /** The sidecars' pinned LoadBalancer address (a SAN of the server certificate). */
     loadBalancerIp: string;
-    /** Validity settings, and the deployment CA (plain config) whose clients the sidecars accept. */
+    /** Validity settings, the CA generation, and the deployment CA bundle whose clients the sidecars accept. */
     settings: GrpcTlsSettings;
 }
 
 /**
- * The client CA file the sidecars verify clients against: the deployment CA from config, or, until
- * it is configured, the edge's own server CA. That CA signs only the server certificate (no
- * client_auth use) and its key never leaves this stack's state, so no client certificate exists
- * that it would accept: the sidecars serve TLS and admit nobody, rather than admit anybody.
+ * The client CA file the sidecars verify clients against: the deployment CA bundle (config/ has
+ * checked it exists), or, should none be given, the edge's own server CA. That CA signs only the
+ * server certificate (no client_auth use) and its key never leaves this stack's state, so no client
+ * certificate exists that it would accept: the sidecars would admit nobody, rather than anybody.
  */
 export function sidecarClientCa(settings: GrpcTlsSettings, ownCaCertificate: string): string {
     return settings.clientCaCertificate ?? ownCaCertificate;
@@ -75,9 +75,9 @@ export function sidecarClientCa(settings: GrpcTlsSettings, ownCaCertificate: str
 /**
  * mTLS for an edge's sidecars, with nothing from the central stack at deploy time: the edge runs
  * its own CA for its sidecars' server certificate, and trusts as client issuer only the deployment
- * CA whose certificate it gets as plain config (grpcTls.clientCaCertificate). The central stack
- * holds that CA's key and the Query's client key; no private key leaves the stack that uses it,
- * and the edge exports only public material (its CA certificate, server name, trusted client CA).
+ * CA, whose certificates are committed (pki/deployment-ca.pem). The central stack holds that CA's
+ * key and Query's client key; no private key leaves the stack that uses it, and the edge exports
+ * only public material (its CA certificate, server name, trusted client CA).
  */
 export class SidecarTls extends pulumi.ComponentResource {
     /** PEM of the edge's server CA. */
@@ -94,11 +94,13 @@ export class SidecarTls extends pulumi.ComponentResource {
         const child = { parent: this };
         // Private keys are wrapped in pulumi.secret wherever they are passed on: the provider marks
         // its own outputs secret, and this keeps them secret through any engine or mock.
-        const key = (role: string) =>
-            new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const key = (role: string, opts: pulumi.CustomResourceOptions = {}) =>
+            new tls.PrivateKey(`${name}-${role}`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { ...child, ...opts });
         this.serverName = sidecarServerName(args.clusterName);
 
-        const caKey = key("ca");
+        // A new generation (`npm run pki -- rotate --stack <edge>`) replaces the CA's key, and with it
+        // the CA and the server certificate it signed: a rotation is one `pulumi up`.
+        const caKey = key("ca", { replacementTrigger: args.settings.caGeneration });
         const ca = new tls.SelfSignedCert(
             `${name}-ca`,
             {

@@ -10,6 +10,7 @@ import {
     thanosSelector,
     thanosStatefulSetSpec,
 } from "./thanosWorkload";
+import { thanosImage } from "./images";
 
 export const COMPACTOR_COMPONENT = "compactor";
 export const COMPACTOR_NAME = "thanos-compactor";
@@ -58,6 +59,7 @@ export function compactorStatefulSetSpec(
         // Let an interrupted compaction finish writing what it can before the pod dies.
         terminationGracePeriodSeconds: 120,
         container: {
+            image: thanosImage(settings.images),
             args: compactorArgs(central),
             httpPort: THANOS_HTTP_PORT,
             resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "4Gi" } },

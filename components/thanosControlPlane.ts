@@ -43,7 +43,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     /** Alertmanager's in-cluster URL. */
     public readonly alertmanagerUrl: string;
     /** PEM of the deployment CA whose client certificates the edges accept (public). */
-    public readonly deploymentCaCertificate: pulumi.Output<string>;
+    public readonly deploymentCaCertificate: string;
     /** The buckets, by purpose. */
     public readonly buckets: { metrics: string; longhornBackups: string; opensearchLogs: string };
 
@@ -56,7 +56,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         const edgeStacks = new EdgeStacks(
             `${name}-edges`,
             {
-                organization: central.organization,
+                // Unset in config: the edges live beside this stack, in its organization.
+                organization: central.organization ?? pulumi.getOrganization(),
                 stacks: central.edgeStacks,
                 expected: {
                     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
@@ -127,8 +128,15 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] },
             child,
         );
-        // Query's client key is generated here, where it is used; edges trust the deployment CA as config.
-        const clientTls = new QueryClientTls(`${name}-query-client-tls`, { provider, settings: config.grpcTls }, child);
+        // Query's client key is generated here, where it is used, and issued by the deployment CA
+        // (pki/deployment-ca.pem and this stack's deploymentCaPrivateKey), which every edge trusts.
+        if (config.deploymentCa === undefined)
+            throw new Error("the central stack's config holds no deployment CA (config/pki.ts resolves it)");
+        const clientTls = new QueryClientTls(
+            `${name}-query-client-tls`,
+            { provider, settings: config.grpcTls, deploymentCa: config.deploymentCa },
+            child,
+        );
         // The control plane's health on the central Prometheus, which scrapes it directly (the Ruler
         // cannot report its own failure), and the expiry of the deployment CA and Query's client
         // certificate, recorded here and alerted on by the Ruler with every edge's certificates.
@@ -169,8 +177,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         this.deploymentCaCertificate = clientTls.caCertificate;
         for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
-            pulumi.all([edge, clientTls.caCertificate]).apply(([e, ca]) => {
-                const warning = untrustedDeploymentCaWarning(stack, e, ca);
+            edge.apply((e) => {
+                const warning = untrustedDeploymentCaWarning(stack, e, clientTls.caCertificate);
                 if (warning !== undefined) pulumi.log.warn(warning, this);
             });
         }
@@ -194,7 +202,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
         const frontend = new ThanosQueryFrontend(
             `${name}-query-frontend`,
-            { provider, central, dependsOn: [args.base] },
+            { provider, central, images: config.images, dependsOn: [args.base] },
             child,
         );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;

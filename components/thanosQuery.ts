@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CentralSettings, ClusterSettings } from "../config";
+import { CentralSettings, ClusterSettings, ImageSettings } from "../config";
+import { thanosImage } from "./images";
 import { assignedAddress, lbipamAnnotations } from "./lbipam";
 import {
     MONITORING_NAMESPACE,
@@ -110,6 +111,7 @@ export function queryDeploymentSpec(
     central: CentralSettings,
     args: pulumi.Input<string[]>,
     edgeTlsHash: pulumi.Input<string>,
+    images: ImageSettings,
 ): k8s.types.input.apps.v1.Deployment {
     const tlsVolume = queryTlsVolume(central.edgeStacks);
     return {
@@ -128,6 +130,7 @@ export function queryDeploymentSpec(
                     volumes: [{ name: "endpoints", configMap: { name: QUERY_ENDPOINTS_CONFIGMAP } }, tlsVolume.volume],
                     containers: [
                         thanosContainer({
+                            image: thanosImage(images),
                             args,
                             httpPort: QUERY_HTTP_PORT,
                             grpcPort: THANOS_GRPC_PORT,
@@ -240,6 +243,7 @@ export class ThanosQuery extends pulumi.ComponentResource {
                 pulumi
                     .all([args.edges, args.clientTls.clientCertificate])
                     .apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate)),
+                args.settings.images,
             ),
             { ...child, dependsOn: [...(args.dependsOn ?? []), endpointsConfigMap, args.clientTls.secret, ...edgeCas] },
         );

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CentralSettings } from "../config";
+import { CentralSettings, ImageSettings } from "../config";
+import { thanosImage } from "./images";
 import { parsePrometheusSize } from "../config/units";
 import { MONITORING_NAMESPACE } from "./names";
 import { MEMCACHED_MAX_ITEM_SIZE, MemcachedResultsCache, memcachedAddress } from "./memcached";
@@ -103,7 +104,10 @@ export function queryFrontendMemoryLimitMi(central: CentralSettings): number {
     return caches + FRONTEND_OVERHEAD_MIB;
 }
 
-export function queryFrontendDeploymentSpec(central: CentralSettings): k8s.types.input.apps.v1.Deployment {
+export function queryFrontendDeploymentSpec(
+    central: CentralSettings,
+    images: ImageSettings,
+): k8s.types.input.apps.v1.Deployment {
     const memoryLimitMi = queryFrontendMemoryLimitMi(central);
     return {
         metadata: {
@@ -123,6 +127,7 @@ export function queryFrontendDeploymentSpec(central: CentralSettings): k8s.types
                     automountServiceAccountToken: false,
                     containers: [
                         thanosContainer({
+                            image: thanosImage(images),
                             args: queryFrontendArgs(central),
                             httpPort: QUERY_FRONTEND_HTTP_PORT,
                             volumeMounts: [],
@@ -173,6 +178,8 @@ export interface ThanosQueryFrontendArgs {
     provider: k8s.Provider;
     /** The central stack's settings (queryFrontend and the cluster domain). */
     central: CentralSettings;
+    /** Where images come from (images.registry: the mirror). */
+    images: ImageSettings;
     /** Resources to wait for: the namespace (and the PodMonitor CRD, for memcached's PodMonitor). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -195,13 +202,14 @@ export class ThanosQueryFrontend extends pulumi.ComponentResource {
                       {
                           provider: args.provider,
                           central: args.central,
+                          images: args.images,
                           clientSelector: thanosSelector(QUERY_FRONTEND_COMPONENT),
                           dependsOn: args.dependsOn,
                       },
                       { parent: this },
                   )
                 : undefined;
-        new k8s.apps.v1.Deployment(name, queryFrontendDeploymentSpec(args.central), {
+        new k8s.apps.v1.Deployment(name, queryFrontendDeploymentSpec(args.central, args.images), {
             ...child,
             dependsOn: [...(args.dependsOn ?? []), ...(cache ? [cache] : [])],
         });

@@ -16,6 +16,7 @@ import {
     thanosLabels,
     thanosStatefulSetSpec,
 } from "./thanosWorkload";
+import { thanosImage } from "./images";
 
 export const RULER_COMPONENT = "ruler";
 export const RULER_SERVICE = "thanos-ruler";
@@ -94,6 +95,7 @@ export function rulerStatefulSetSpec(
         // The Ruler reads rule files only at start (or on SIGHUP): a change must roll it.
         podAnnotations: { "checksum/rules": rulesHash },
         container: {
+            image: thanosImage(settings.images),
             args: rulerArgs(settings, central),
             httpPort: THANOS_HTTP_PORT,
             grpcPort: THANOS_GRPC_PORT,

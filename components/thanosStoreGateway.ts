@@ -12,6 +12,7 @@ import {
     thanosArgs,
     thanosStatefulSetSpec,
 } from "./thanosWorkload";
+import { thanosImage } from "./images";
 
 export const STORE_COMPONENT = "store-gateway";
 export const STORE_SERVICE = "thanos-store";
@@ -86,6 +87,7 @@ export function storeGatewayStatefulSetSpec(
         dataDir: DATA_DIR,
         withObjstoreCa: settings.objectStorage.caBundle !== undefined,
         container: {
+            image: thanosImage(settings.images),
             args: storeGatewayArgs(central),
             httpPort: THANOS_HTTP_PORT,
             grpcPort: THANOS_GRPC_PORT,

@@ -3,7 +3,7 @@
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { THANOS_IMAGE } from "./kubePrometheusStack";
+import { THANOS_VERSION } from "./images";
 import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, OBJSTORE_CA, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
 import { ThanosComponentName, ThanosFlagName } from "./thanosFlags";
 
@@ -41,7 +41,7 @@ export function thanosLabels(component: string): Record<string, string> {
     return {
         "app.kubernetes.io/name": "thanos",
         "app.kubernetes.io/component": component,
-        "app.kubernetes.io/version": THANOS_IMAGE.split(":")[1],
+        "app.kubernetes.io/version": THANOS_VERSION,
         ...PART_OF_LABEL,
         ...MANAGED_BY_LABEL,
     };
@@ -68,6 +68,8 @@ export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext
 };
 
 export interface ThanosContainerOptions {
+    /** The Thanos image reference, from upstream or the mirror (`thanosImage(settings.images)`). */
+    image: string;
     /** Plain in tests; an Output where the flags depend on other stacks (Query's endpoints). */
     args: pulumi.Input<pulumi.Input<string>[]>;
     /** HTTP port (health, readiness, metrics, and the API where there is one). */
@@ -87,7 +89,7 @@ export function thanosContainer(options: ThanosContainerOptions): k8s.types.inpu
     if (options.grpcPort !== undefined) ports.push({ name: "grpc", containerPort: options.grpcPort, protocol: "TCP" });
     return {
         name: "thanos",
-        image: THANOS_IMAGE,
+        image: options.image,
         imagePullPolicy: "IfNotPresent",
         args: options.args,
         ports,

@@ -13,8 +13,11 @@ export type { QueryFrontendSettings };
 export { QUERY_BYTES_PER_SAMPLE, QUERY_MEMORY_LIMIT_BYTES } from "./centralQuery";
 
 export interface CentralSettings {
-    /** Pulumi organization of the edge stacks (`<org>/thanos-multicluster/<stack>`). */
-    organization: string;
+    /**
+     * Pulumi organization of the edge stacks (`<org>/thanos-multicluster/<stack>`); unset, the
+     * central stack's own (`pulumi.getOrganization()`, `organization` on a self-managed backend).
+     */
+    organization?: string;
     /** Edge stack names; each one's outputs wire its sidecars into Query. */
     edgeStacks: string[];
     /**
@@ -80,15 +83,12 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     ]) {
         r.object(`central.${section}`);
     }
-    const organization =
-        r.string(
-            "central.organization",
-            "name the Pulumi organization that holds the edge stacks, e.g. miribit; with a self-managed backend (`pulumi login s3://...` or `file://...`) it is the literal `organization`",
-        ) ?? "";
+    // Unset: the central stack's own organization, where the edges are created beside it.
+    const organization = r.string("central.organization", "", "");
     if (organization !== "" && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(organization)) {
         r.problem(
             "central.organization",
-            `must be a Pulumi organization name (letters, digits, '-', '_', '.'; with a self-managed backend, the literal \`organization\`); got "${organization}"`,
+            `must be a Pulumi organization name (letters, digits, '-', '_', '.'; with a self-managed backend, the literal \`organization\`), or be left out for this stack's own organization; got "${organization}"`,
         );
     }
     const edgeStacks = r.stringList(
@@ -173,7 +173,7 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     }
 
     return {
-        organization,
+        organization: organization === "" ? undefined : organization,
         edgeStacks,
         plaintextEdges,
         clusterDomain,

@@ -15,10 +15,16 @@ export interface GrpcTlsSettings {
     /** Lifetime of the edge's CA (edges) or of the deployment CA (central). */
     caValidityDays: number;
     /**
-     * Edges: PEM of the deployment CA (the central stack's output deploymentCaCertificate), the
-     * only issuer whose client certificates the sidecars accept. Unset: no client is accepted yet.
+     * Edges: PEM of the client CAs the sidecars accept: the committed deployment CA bundle
+     * (pki/deployment-ca.pem, filled in by config/index.ts), or grpcTls.clientCaCertificate where a
+     * stack overrides it explicitly (a client CA managed outside this project).
      */
     clientCaCertificate?: string;
+    /**
+     * Edges: generation of the edge's server CA. Raising it (`npm run pki -- rotate --stack <edge>`)
+     * replaces the CA's key, the CA and the server certificate at the next `pulumi up`.
+     */
+    caGeneration: number;
 }
 
 export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
@@ -52,22 +58,35 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
             "grpcTls.caValidityDays",
             `must exceed grpcTls.validityDays (got ${caValidityDays}): the CA must outlive the certificates it signs`,
         );
+    const caGeneration = r.integer("grpcTls.caGeneration", 1);
+    if (role === "central" && r.has("grpcTls.caGeneration"))
+        r.problem(
+            "grpcTls.caGeneration",
+            "is for edges (their server CA); the central stack's deployment CA is rotated with `npm run pki -- rotate`",
+        );
+    else if (caGeneration < 1)
+        r.problem(
+            "grpcTls.caGeneration",
+            `must be 1 or more (got ${caGeneration}): \`npm run pki -- rotate --stack <edge>\` raises it to replace the edge's server CA`,
+        );
+    // An explicit override of the committed bundle (pki/deployment-ca.pem), for a client CA managed
+    // outside this project; unset, the edge trusts the bundle.
     const clientCaCertificate = r.optionalString(
         "grpcTls.clientCaCertificate",
-        "paste the central stack's deploymentCaCertificate output (PEM)",
+        "leave it unset: the edge trusts pki/deployment-ca.pem (`npm run pki -- init`)",
     );
     if (clientCaCertificate !== undefined) {
         if (role === "central") {
             r.problem(
                 "grpcTls.clientCaCertificate",
-                "is for edges: the central stack generates the deployment CA itself (output deploymentCaCertificate); remove it here",
+                "is for edges: the central stack issues with the deployment CA of pki/deployment-ca.pem and its key deploymentCaPrivateKey; remove it here",
             );
         } else if (
             !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(clientCaCertificate.trim() + "\n")
         ) {
             r.problem(
                 "grpcTls.clientCaCertificate",
-                "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): `pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem`, then `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem`",
+                "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), or be removed (`pulumi config rm --path grpcTls.clientCaCertificate`): unset, the edge trusts pki/deployment-ca.pem",
             );
         } else if (/PRIVATE KEY/.test(clientCaCertificate)) {
             r.problem(
@@ -78,7 +97,7 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
             for (const problem of caBundleProblems(clientCaCertificate))
                 r.problem(
                     "grpcTls.clientCaCertificate",
-                    `${problem}: it must be the central stack's deploymentCaCertificate output (\`pulumi stack output -s cluster-01 deploymentCaCertificate > deployment-ca.pem\`), during a rotation followed by the new one`,
+                    `${problem}: it overrides pki/deployment-ca.pem with CA certificates only; remove it (\`pulumi config rm --path grpcTls.clientCaCertificate\`) to trust the committed bundle`,
                 );
         }
     }
@@ -87,6 +106,7 @@ export function readGrpcTls(r: Reader, role: Role): GrpcTlsSettings {
         validityDays,
         renewBeforeDays,
         caValidityDays,
+        caGeneration,
         ...(clientCaCertificate !== undefined ? { clientCaCertificate } : {}),
     };
 }

@@ -2,23 +2,24 @@
 // before the program registers a single resource.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings, ConfigError, PROJECT, RawConfig, parseClusterSettings } from "./settings";
+import { ClusterSettings, ConfigError, PROJECT, RawConfig, chartFileProblems, parseClusterSettings } from "./settings";
 import { SECRET_KEYS } from "./reader";
-import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems, requiredAlertingSecrets } from "./alertRouting";
+import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems } from "./alertRouting";
+import { BUCKET_ADMIN_SECRETS, alwaysRequired, requiredSecrets } from "./requiredSecrets";
 import {
-    SELF_MANAGED_ORGANIZATION,
     crossStackProblems,
     edgeStackProblems,
     sourceRangeProblems,
     unlistedEdgeWarnings,
-    isSelfManagedBackend,
-    projectBackendUrl,
+    organizationProblem,
     readSiblingStacks,
     stackIdentity,
 } from "./siblings";
+import { DEPLOYMENT_CA_KEY, readDeploymentCaBundle, resolveDeploymentCa } from "./pki";
 
 export * from "./settings";
 export * from "./alertRouting";
+export * from "./requiredSecrets";
 
 // Marked @internal in the SDK's typings, but it is how the SDK itself knows which keys the CLI
 // passed as secrets (PULUMI_CONFIG_SECRET_KEYS).
@@ -26,9 +27,7 @@ export * from "./alertRouting";
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 export { SECRET_KEYS };
-
-/** Secrets the central stack needs when it manages the buckets. */
-const BUCKET_ADMIN_SECRETS = ["minioAdminAccessKey", "minioAdminSecretKey"] as const;
+export type { SecretKey, SecretKeySpec } from "./reader";
 
 export interface StackSecrets {
     objectStorageAccessKey: pulumi.Output<string>;
@@ -45,6 +44,16 @@ export interface StackConfig extends ClusterSettings {
     /** Pulumi stack name (e.g. cluster-02): the name of every stack-scoped resource. */
     stack: string;
     secrets: StackSecrets;
+    /**
+     * Central stack: the deployment CA that issues Query's client certificate, its certificate from
+     * the committed bundle and its key from this stack's secret config (config/pki.ts).
+     */
+    deploymentCa?: {
+        certificate: string;
+        privateKeyPem: pulumi.Output<string>;
+        /** A render-only CA stood in (offline render without pki/): trusted by nothing. */
+        renderOnly: boolean;
+    };
 }
 
 /** Reads and validates this stack's config; throws a ConfigError naming every bad key. */
@@ -64,9 +73,10 @@ export function loadStackConfig(): StackConfig {
         if (key in SECRET_KEYS) continue;
         raw[key] = parseConfigValue(allConfig[`${prefix}${key}`]);
     }
+    const role = raw.role;
     for (const [key, spec] of Object.entries(SECRET_KEYS)) {
         const present = presentKeys.includes(key);
-        if (spec.required && !present) {
+        if (alwaysRequired(key as keyof typeof SECRET_KEYS, typeof role === "string" ? role : undefined) && !present) {
             problems.push(`${prefix}${key} is required: run \`pulumi config set --secret ${key}\` with ${spec.fix}`);
         }
         if (present && !isConfigSecret(`${prefix}${key}`)) {
@@ -108,17 +118,9 @@ export function loadStackConfig(): StackConfig {
         problems.push(...err.problems);
     }
     // A self-managed backend keeps every stack under the literal organization `organization`.
-    const organization = (raw.central as { organization?: unknown } | undefined)?.organization;
-    const backendUrl = projectBackendUrl(process.cwd());
-    if (
-        identity.role === "central" &&
-        isSelfManagedBackend(backendUrl) &&
-        typeof organization === "string" &&
-        organization !== SELF_MANAGED_ORGANIZATION
-    ) {
-        problems.push(
-            `${prefix}central.organization is "${organization}", but Pulumi.yaml pins the self-managed backend ${backendUrl}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: set it to ${SELF_MANAGED_ORGANIZATION}`,
-        );
+    if (identity.role === "central") {
+        const problem = organizationProblem((raw.central as { organization?: unknown } | undefined)?.organization);
+        if (problem !== undefined) problems.push(problem);
     }
 
     let settings: ClusterSettings | undefined;
@@ -128,25 +130,24 @@ export function loadStackConfig(): StackConfig {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
     }
+    // A chart file the operator provides (air-gapped) exists and is the pinned chart (the program runs in the project directory).
+    if (settings !== undefined) problems.push(...chartFileProblems(settings.kubePrometheusStack, process.cwd()));
     const managesBuckets = settings?.central?.buckets.manage === true;
-    if (managesBuckets) {
-        for (const key of BUCKET_ADMIN_SECRETS) {
-            if (!presentKeys.includes(key)) {
-                problems.push(
-                    `${prefix}${key} is required while ${prefix}central.buckets.manage is true: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}, or set central.buckets.manage to false`,
-                );
-            }
-        }
-    }
-    // Alerting: the receivers' secrets, and an edge's targets against the central stack file.
-    const alertingSecrets =
-        settings?.central !== undefined ? requiredAlertingSecrets(settings.central.alertmanager) : [];
-    for (const { key, neededBy } of alertingSecrets) {
-        if (!presentKeys.includes(key)) {
+    // The keys the settings need (config/requiredSecrets.ts, which `npm run secrets` reads too).
+    const needed = settings !== undefined ? requiredSecrets(settings) : [];
+    const alertingSecrets = needed.filter(
+        (n): n is { key: AlertingSecretKey; neededBy: string } => n.key in ALERTING_SECRET_KEYS,
+    );
+    for (const { key, neededBy } of needed) {
+        if (presentKeys.includes(key) || neededBy === undefined) continue;
+        if ((BUCKET_ADMIN_SECRETS as readonly string[]).includes(key))
             problems.push(
-                `${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${ALERTING_SECRET_KEYS[key]}`,
+                `${prefix}${key} is required while ${prefix}central.buckets.manage is true: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}, or set central.buckets.manage to false`,
             );
-        }
+        else
+            problems.push(
+                `${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}`,
+            );
     }
     if (settings?.role === "edge") {
         const central = siblings.find((s) => s.role === "central");
@@ -157,11 +158,40 @@ export function loadStackConfig(): StackConfig {
             ),
         );
     }
-    if (problems.length > 0 || settings === undefined) {
+    // The deployment CA: edges trust the committed bundle, the central stack issues with its key.
+    const pki =
+        settings !== undefined
+            ? resolveDeploymentCa({
+                  role: settings.role,
+                  grpcTlsEnabled: settings.grpcTls.enabled,
+                  clientCaOverride: settings.grpcTls.clientCaCertificate,
+                  bundle: readDeploymentCaBundle(process.cwd()),
+                  privateKeyPem: allConfig[`${prefix}${DEPLOYMENT_CA_KEY}`],
+              })
+            : undefined;
+    problems.push(...(pki?.problems ?? []));
+    if (problems.length > 0 || settings === undefined || pki === undefined) {
         throw new ConfigError(problems);
     }
+    const deploymentCa = pki.deploymentCa;
     return {
         ...settings,
+        grpcTls: {
+            ...settings.grpcTls,
+            ...(pki.clientCaCertificate !== undefined ? { clientCaCertificate: pki.clientCaCertificate } : {}),
+        },
+        ...(deploymentCa !== undefined
+            ? {
+                  deploymentCa: {
+                      certificate: deploymentCa.certificate,
+                      // The configured key is read as a secret; the render-only one is made one.
+                      privateKeyPem: deploymentCa.renderOnly
+                          ? pulumi.secret(deploymentCa.privateKeyPem)
+                          : config.requireSecret(DEPLOYMENT_CA_KEY),
+                      renderOnly: deploymentCa.renderOnly,
+                  },
+              }
+            : {}),
         stack: pulumi.getStack(),
         secrets: {
             objectStorageAccessKey: config.requireSecret("objectStorageAccessKey"),
@@ -179,7 +209,7 @@ export function loadStackConfig(): StackConfig {
 }
 
 /** A config value as the program sees it: objects and lists parsed from JSON, anything else as text. */
-function parseConfigValue(text: string): unknown {
+export function parseConfigValue(text: string): unknown {
     if (/^\s*[[{]/.test(text)) {
         try {
             return JSON.parse(text);

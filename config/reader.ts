@@ -17,6 +17,22 @@ export class ConfigError extends Error {
     }
 }
 
+/** What the program knows about one secret config key. */
+export interface SecretKeySpec {
+    /** Every stack needs it (or every stack of `requiredOn`); others are needed by settings (config/requiredSecrets.ts). */
+    required: boolean;
+    /** Only stacks of this role need it (with required). */
+    requiredOn?: "central" | "edge";
+    /** What to set it to. */
+    fix: string;
+    /**
+     * The command that writes it into the stack file as a `secure:` value, where one does (a key no
+     * CI secret supplies); unset for keys the operator sets from a credential (in CI, an
+     * environment secret named after the key: see offline/secrets.ts).
+     */
+    writtenBy?: string;
+}
+
 /**
  * Secret config keys: set with `pulumi config set --secret`, never in clear in a stack file. They
  * live at the top level; the same name anywhere inside a section is a secret written in clear.
@@ -33,7 +49,15 @@ export const SECRET_KEYS = {
     alertmanagerSlackApiUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSlackApiUrl },
     alertmanagerSmtpPassword: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerSmtpPassword },
     alertmanagerDeadMansSwitchUrl: { required: false, fix: ALERTING_SECRET_KEYS.alertmanagerDeadMansSwitchUrl },
-} as const;
+    // Central stack only: the deployment CA's private key (config/pki.ts), written into the stack file by `npm run pki -- init`.
+    deploymentCaPrivateKey: {
+        required: true,
+        requiredOn: "central",
+        fix: "the deployment CA's key: `npm run pki -- init` sets it",
+        writtenBy: "npm run pki -- init",
+    },
+} as const satisfies Record<string, SecretKeySpec>;
+export type SecretKey = keyof typeof SECRET_KEYS;
 
 /** Names that hold a credential wherever they appear (checked on unknown keys only). */
 const SECRET_LOOKING = /(secret|password|passwd|token|access_?key|private_?key|credential|kubeconfig$)/i;

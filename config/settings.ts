@@ -18,6 +18,7 @@ import { ObjectStorageSettings, readObjectStorage } from "./objectStorage";
 import { PrometheusSettings, readPrometheus } from "./prometheus";
 import { GrpcTlsSettings, readGrpcTls } from "./grpcTls";
 import { KubePrometheusStackSettings, readKubePrometheusStack } from "./kubePrometheusStack";
+import { ImageSettings, readImages } from "./images";
 
 export { ConfigError, PROJECT, RawConfig };
 export { CentralSettings };
@@ -29,10 +30,12 @@ export type {
     PrometheusSettings,
     GrpcTlsSettings,
     KubePrometheusStackSettings,
+    ImageSettings,
 };
 export { BLOCK_DURATION } from "./prometheus";
 export { endpointProblem } from "./objectStorage";
-export { DEFAULT_KPS_RELEASE } from "./kubePrometheusStack";
+export { DEFAULT_KPS_RELEASE, chartFileProblems } from "./kubePrometheusStack";
+export type { ChartSource } from "./kubePrometheusStack";
 
 export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
@@ -56,6 +59,8 @@ export interface ClusterSettings {
     alerting: EdgeAlertingSettings;
     /** The kube-prometheus-stack release: installed, or an existing one taken over. */
     kubePrometheusStack: KubePrometheusStackSettings;
+    /** Where every image the plan pulls comes from: upstream, or one mirror (air-gapped). */
+    images: ImageSettings;
     /** The Thanos control plane's settings; present exactly on the central stack. */
     central?: CentralSettings;
 }
@@ -86,6 +91,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const grpcTls = readGrpcTls(r, role);
     const alerting = readEdgeAlerting(r, role === "edge");
     const kubePrometheusStack = readKubePrometheusStack(r);
+    const images = readImages(r);
     let central: CentralSettings | undefined;
     if (role === "central") {
         central = readCentral(r, objectStorage.bucket || undefined);
@@ -116,6 +122,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         grpcTls,
         alerting,
         kubePrometheusStack,
+        images,
         ...(central !== undefined ? { central } : {}),
     };
 }

@@ -4,6 +4,7 @@
 // is deployed to the wrong place.
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, PROJECT } from "./reader";
@@ -120,6 +121,41 @@ export function projectBackendUrl(dir: string): string | undefined {
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | undefined;
     const url = doc?.backend?.url;
     return typeof url === "string" ? url : undefined;
+}
+
+/** Where the backend URL in use came from, in the order the Pulumi CLI looks (pkg/workspace/creds.go). */
+export type BackendSource = "PULUMI_BACKEND_URL" | "Pulumi.yaml" | "credentials";
+
+export interface CurrentBackend {
+    url: string;
+    source: BackendSource;
+    /** How a message names the source: the variable, the file, or the credentials file's path. */
+    describe: string;
+}
+
+/**
+ * The backend the Pulumi CLI would use in this directory and environment: PULUMI_BACKEND_URL, else
+ * Pulumi.yaml's backend.url, else the `current` backend of the credentials file written by
+ * `pulumi login` (in $PULUMI_CREDENTIALS_PATH, else $PULUMI_HOME, else ~/.pulumi). Undefined when
+ * none is set (not logged in).
+ */
+export function currentBackend(dir: string, env: NodeJS.ProcessEnv = process.env): CurrentBackend | undefined {
+    const fromEnv = env.PULUMI_BACKEND_URL;
+    if (fromEnv) return { url: fromEnv, source: "PULUMI_BACKEND_URL", describe: "PULUMI_BACKEND_URL" };
+    const fromProject = projectBackendUrl(dir);
+    if (fromProject) return { url: fromProject, source: "Pulumi.yaml", describe: "Pulumi.yaml" };
+    const folder = env.PULUMI_CREDENTIALS_PATH || env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
+    const file = path.join(folder, "credentials.json");
+    if (!fs.existsSync(file)) return undefined;
+    let current: unknown;
+    try {
+        current = (JSON.parse(fs.readFileSync(file, "utf8")) as { current?: unknown } | null)?.current;
+    } catch {
+        return undefined; // the CLI reports a broken credentials file itself
+    }
+    return typeof current === "string" && current !== ""
+        ? { url: current, source: "credentials", describe: `the backend you logged in to (${file})` }
+        : undefined;
 }
 
 export function isSelfManagedBackend(url: string | undefined): boolean {
@@ -302,4 +338,20 @@ export function sourceRangeProblems(current: StackIdentity, others: StackIdentit
         }
     }
     return problems;
+}
+
+/**
+ * The central stack's `central.organization` against the backend the CLI uses here (see
+ * currentBackend): a self-managed backend keeps every stack under the literal `organization`, so
+ * any other name makes every StackReference miss. Undefined when fine.
+ */
+export function organizationProblem(
+    organization: unknown,
+    dir: string = process.cwd(),
+    env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+    const backend = currentBackend(dir, env);
+    if (backend === undefined || !isSelfManagedBackend(backend.url)) return undefined;
+    if (typeof organization !== "string" || organization === SELF_MANAGED_ORGANIZATION) return undefined;
+    return `${PROJECT}:central.organization is "${organization}", but ${backend.describe} pins the self-managed backend ${backend.url}, where every stack lives at ${SELF_MANAGED_ORGANIZATION}/<project>/<stack>: remove it (the stacks' own organization is then used) or set it to ${SELF_MANAGED_ORGANIZATION}`;
 }

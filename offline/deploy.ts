@@ -1,8 +1,10 @@
 // `npm run deploy -- preview|up [--stack NAME]`: the deploy driver for CI systems other than GitHub.
 // Runs every stack in `npm run stacks` order (edges, then central) through the Pulumi Automation API
 // with the policy pack, streams each stack's output under a header line, and stops at the first
-// stack that fails, naming it. Needs the Pulumi CLI, a logged-in backend and the stacks' config.
+// stack that fails, naming it. A stack the backend does not hold yet (a new edge) is created. Needs
+// the Pulumi CLI on PATH, a logged-in backend and the stacks' secret config (`npm run secrets`).
 
+import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { DeployStack, deployOrder } from "./stacks";
@@ -64,12 +66,31 @@ export function selectStacks(all: DeployStack[], only: string | undefined): Depl
     return picked;
 }
 
+/** The Pulumi CLI the Automation API would run (`pulumi` on PATH), or undefined. */
+export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+        if (dir === "") continue;
+        const candidate = path.join(dir, "pulumi");
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            if (fs.statSync(candidate).isFile()) return candidate;
+        } catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+
+export const NO_CLI =
+    "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or pulumi/actions in a GitHub workflow) and log in to the backend; no stack was run";
+
 /** Runs the stacks one after the other; throws a DeployError naming the first that fails. */
 export async function deploy(options: DeployOptions): Promise<DeployStack[]> {
     const workDir = options.workDir ?? PROJECT_DIR;
     const write = options.write ?? ((text: string) => process.stdout.write(text));
     const writeError = options.writeError ?? ((text: string) => process.stderr.write(text));
     const stacks = selectStacks(deployOrder(workDir), options.stack);
+    if (findPulumiCli() === undefined) throw new Error(NO_CLI);
     const policyPack = path.join(workDir, "policy");
     const done: DeployStack[] = [];
     for (const [i, stack] of stacks.entries()) {
@@ -77,7 +98,8 @@ export async function deploy(options: DeployOptions): Promise<DeployStack[]> {
             `\n=== ${stack.name} (${stack.role}, ${i + 1}/${stacks.length}): pulumi ${options.command} on ${stack.fullName} ===\n`,
         );
         try {
-            const s = await LocalWorkspace.selectStack({ stackName: stack.fullName, workDir });
+            // A stack the backend does not hold yet (a new edge's first deploy or preview) is created.
+            const s = await LocalWorkspace.createOrSelectStack({ stackName: stack.fullName, workDir });
             const opts = { policyPacks: [policyPack], onOutput: write, onError: writeError, color: "never" as const };
             if (options.command === "preview") await s.preview(opts);
             else await s.up(opts);

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { readChartArchive } from "../config/chartArchive";
 import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./placeholders";
 import { RecordedResource, StackRun, isSecretMarker, isUnknownValue } from "./runStack";
 
@@ -47,9 +48,13 @@ function redactAll(value: unknown): unknown {
 export interface HelmReleasePlan {
     name: string;
     namespace: string;
+    /** The chart's name (read from the chart file's Chart.yaml where the release installs a file). */
     chart: string;
     version: string;
+    /** The chart repository; absent where the chart is a file. */
     repository: string;
+    /** A packaged chart the operator provides (kubePrometheusStack.chartFile), relative to the project. */
+    chartFile?: string;
     values: Record<string, unknown>;
 }
 
@@ -58,10 +63,14 @@ export function helmReleases(run: StackRun): HelmReleasePlan[] {
         .filter((r) => r.type === HELM_RELEASE_TYPE)
         .map((r) => {
             const inputs = redact(r.inputs) as Record<string, any>;
+            // A local chart file (the program checked it exists, relative to the project directory the render runs in).
+            const chartFile =
+                typeof inputs.chart === "string" && inputs.chart.endsWith(".tgz") ? inputs.chart : undefined;
             return {
                 name: inputs.name,
                 namespace: inputs.namespace,
-                chart: inputs.chart,
+                chart: chartFile !== undefined ? readChartArchive(path.resolve(chartFile)).name : inputs.chart,
+                ...(chartFile !== undefined ? { chartFile } : {}),
                 version: inputs.version,
                 repository: inputs.repositoryOpts?.repo,
                 values: inputs.values ?? {},
@@ -70,7 +79,10 @@ export function helmReleases(run: StackRun): HelmReleasePlan[] {
 }
 
 export function resourceList(run: StackRun): (Omit<RecordedResource, "inputs"> & { inputs: unknown })[] {
-    return run.resources.map(({ dependencies: _dependencies, ...r }) => ({ ...r, inputs: redact(r.inputs) }));
+    return run.resources.map(({ dependencies: _dependencies, replacementTrigger: _trigger, ...r }) => ({
+        ...r,
+        inputs: redact(r.inputs),
+    }));
 }
 
 export interface WrittenPlan {

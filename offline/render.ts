@@ -1,11 +1,15 @@
 // `npm run render`: the offline plan of every stack. Runs each Pulumi.<stack>.yaml under the mock
 // engine, edges before central, and writes out/<stack>/. Needs no cluster, no Pulumi CLI and no
-// secret config: secrets get placeholders, and are written as [secret] anyway.
+// secret config: the secrets each stack requires (`npm run secrets`) get placeholders, and are
+// written as [secret] anyway.
 
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_KEYS } from "../config";
+import { ConfigError, SECRET_KEYS } from "../config";
+import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../config/pki";
+import { secretPlaceholder } from "./placeholders";
+import { configSecrets } from "./secrets";
 import { StackOutputsByName } from "./mockEngine";
 import { WrittenPlan, writePlan } from "./plan";
 import { PROJECT_ROOT, runStack } from "./runStack";
@@ -34,15 +38,39 @@ export interface RenderedStack extends WrittenPlan {
 }
 
 /**
- * Placeholder values for the secrets: rendering must not need the real ones. The kubeconfig is
- * left out, so the plan shows the provider reaching the stack's configured context.
+ * Placeholder values for every secret a stack could need, for a stack whose own list cannot be
+ * computed (its config is invalid: the program then reports why). The kubeconfig is left out, so
+ * the plan shows the provider reaching the stack's configured context.
  */
 export function placeholderSecrets(): Record<string, string> {
     return Object.fromEntries(
         Object.keys(SECRET_KEYS)
-            .filter((key) => key !== "kubeconfig")
-            .map((key) => [key, `offline-placeholder-${key}`]),
+            // The deployment CA's key comes with its bundle (pki/), or the render-only CA stands in.
+            .filter((key) => key !== "kubeconfig" && key !== DEPLOYMENT_CA_KEY)
+            .map((key) => [key, secretPlaceholder(key)]),
     );
+}
+
+/**
+ * Placeholders for exactly the secrets this stack's config requires (`npm run secrets`), whatever
+ * their source: rendering must not need the real values, and must not supply more than a deploy
+ * will (a stack needing a secret no source gives fails the deploy, and the tests that run with
+ * what the workflow sets).
+ */
+export function stackPlaceholderSecrets(stackFile: StackFile): Record<string, string> {
+    const config: Record<string, unknown> = { ...stackFile.config };
+    for (const key of stackFile.secureKeys ?? []) config[key] = { secure: "" };
+    try {
+        return Object.fromEntries(
+            configSecrets(path.basename(stackFile.file), config)
+                // The deployment CA's key comes with its bundle (pki/), or the render-only CA stands in.
+                .filter((s) => s.key !== DEPLOYMENT_CA_KEY)
+                .map((s) => [s.key, secretPlaceholder(s.key)]),
+        );
+    } catch (err) {
+        if (err instanceof ConfigError) return placeholderSecrets();
+        throw err;
+    }
 }
 
 /** `out/` holds only the stacks that exist: the plan of a stack whose file is gone is removed. */
@@ -59,7 +87,7 @@ export function removeStalePlans(outDir: string, stackFiles: StackFile[]): void 
 export async function renderStacks(options: RenderOptions = {}): Promise<RenderedStack[]> {
     const outDir = options.outDir ?? path.join(PROJECT_ROOT, "out");
     const stackFiles = options.stackFiles ?? findStackFiles();
-    const secrets = options.secrets ?? placeholderSecrets();
+
     const log = options.log ?? ((line: string) => console.log(line));
     const organization = options.organization ?? backendOrganization(stackFiles);
     removeStalePlans(outDir, stackFiles);
@@ -70,6 +98,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
         const started = process.hrtime.bigint();
         let written: WrittenPlan;
         try {
+            const secrets = options.secrets ?? stackPlaceholderSecrets(stackFile);
             // A secret the stack file holds in clear reaches the program as the CLI would pass it
             // (plain config), so the program's own check reports it; no placeholder hides it.
             const runOptions = {
@@ -82,6 +111,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
                 ),
                 stackOutputs,
                 program: options.program,
+                organization,
             };
             const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);
@@ -112,7 +142,16 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
     return rendered;
 }
 
+/** The line `npm run render` prints first when the render-only deployment CA stands in for pki/. */
+export function renderOnlyCaNotice(dir: string = PROJECT_ROOT): string | undefined {
+    return readDeploymentCaBundle(dir) === undefined
+        ? `render-only deployment CA: ${DEPLOYMENT_CA_BUNDLE} is missing, so this render uses a CA trusted by nothing; a deployment refuses to run until \`${PKI_INIT}\` has made the real one`
+        : undefined;
+}
+
 if (require.main === module) {
+    const notice = renderOnlyCaNotice();
+    if (notice !== undefined) console.log(notice);
     renderStacks({ preview: process.argv.slice(2).includes("--preview") }).catch((err: unknown) => {
         console.error(`render failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);

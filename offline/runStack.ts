@@ -5,6 +5,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackOutputsByName, newMocks } from "./mockEngine";
+import { useRenderOnlyDeploymentCaWhereMissing } from "../config/pki";
+import { renderOnlyDeploymentCa } from "./pki/ca";
 
 // Internal SDK modules: the mock monitor (to see each registration's parent and provider) and the
 // wire format of properties (secret markers).
@@ -73,6 +75,8 @@ export interface RecordedResource {
     retainOnDelete?: true;
     /** URNs the resource depends on (dependsOn and the resources behind its input Outputs); not written to out/. */
     dependencies?: string[];
+    /** The `replacementTrigger` resource option, where set: a change replaces the resource. */
+    replacementTrigger?: unknown;
 }
 
 export interface StackRun {
@@ -98,6 +102,14 @@ export interface RunStackOptions {
     program?: string;
     /** Play `pulumi preview`: values computed at deployment are unknown. */
     preview?: boolean;
+    /**
+     * Where the project has no pki/deployment-ca.pem (and the central stack no key), stand in the
+     * render-only deployment CA (offline/pki/ca.ts); true by default. False plays the real CLI's run,
+     * which refuses.
+     */
+    renderOnlyDeploymentCa?: boolean;
+    /** The organization the stack lives in (`pulumi.getOrganization()`); `organization`, a self-managed backend's, by default. */
+    organization?: string;
 }
 
 /** A stack run that failed, with what it had registered by then (nothing, for a config error). */
@@ -206,11 +218,16 @@ async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: 
  */
 export async function runStack(options: RunStackOptions): Promise<StackRun> {
     const resources: RecordedResource[] = [];
+    const renderOnly = options.renderOnlyDeploymentCa === false ? undefined : await renderOnlyDeploymentCa();
+    useRenderOnlyDeploymentCaWhereMissing(
+        renderOnly && { bundle: renderOnly.certificate, privateKeyPem: renderOnly.privateKeyPem },
+    );
     await pulumi.runtime.setMocks(
         newMocks(options.stackOutputs ?? {}, { preview: options.preview }),
         PROJECT_NAME,
         options.stack,
         options.preview === true,
+        options.organization ?? "organization",
     );
 
     // Wrap the mock monitor to see what it does not pass to the mocks: each resource's parent and
@@ -244,6 +261,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                             : {}),
                         ...(method === "registerResource" && req.getDependenciesList().length > 0
                             ? { dependencies: req.getDependenciesList() }
+                            : {}),
+                        ...(method === "registerResource" && req.hasReplacementTrigger()
+                            ? { replacementTrigger: req.getReplacementTrigger().toJavaScript() }
                             : {}),
                     });
                 }

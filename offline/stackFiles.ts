@@ -5,9 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     SELF_MANAGED_ORGANIZATION,
+    currentBackend,
     isSelfManagedBackend,
     loadStackFileConfig,
-    projectBackendUrl,
 } from "../config/siblings";
 import { PROJECT_ROOT } from "./projectRoot";
 
@@ -17,6 +17,8 @@ export interface StackFile {
     /** The file's `config:` map, full keys, values as parsed YAML (secure values are left out). */
     config: Record<string, unknown>;
     role: string | undefined;
+    /** Keys (full) the file holds as `secure:` values, left out of `config`. */
+    secureKeys?: string[];
 }
 
 /** Reads one stack file; a YAML syntax error throws a ConfigError naming the file. */
@@ -26,13 +28,17 @@ export function readStackFile(file: string): StackFile {
         .replace(/^Pulumi\./, "")
         .replace(/\.yaml$/, "");
     const config: Record<string, unknown> = {};
+    const secureKeys: string[] = [];
     for (const [key, value] of Object.entries(loadStackFileConfig(file))) {
         // `secure:` values are ciphertext for the stack's secrets provider; offline they are supplied separately.
-        if (typeof value === "object" && value !== null && "secure" in value) continue;
+        if (typeof value === "object" && value !== null && "secure" in value) {
+            secureKeys.push(key);
+            continue;
+        }
         config[key] = value;
     }
     const role = config["thanos-multicluster:role"];
-    return { stack, file, config, role: typeof role === "string" ? role : undefined };
+    return { stack, file, config, role: typeof role === "string" ? role : undefined, secureKeys };
 }
 
 /** Every stack file in the project directory, edges first, then central, each group by name. */
@@ -46,12 +52,12 @@ export function findStackFiles(dir: string = PROJECT_ROOT): StackFile[] {
 }
 
 /**
- * The organization the offline backend keeps the stacks in: `organization` when Pulumi.yaml pins a
- * self-managed backend (as `pulumi login s3://...` does), else the central stack's configured one
+ * The organization the offline backend keeps the stacks in: `organization` when the backend the CLI would
+ * use here (PULUMI_BACKEND_URL, Pulumi.yaml, `pulumi login`) is self-managed, else the central stack's configured one
  * (offline, nothing else can tell which organization you log in to).
  */
 export function backendOrganization(stackFiles: StackFile[], dir: string = PROJECT_ROOT): string {
-    if (isSelfManagedBackend(projectBackendUrl(dir))) return SELF_MANAGED_ORGANIZATION;
+    if (isSelfManagedBackend(currentBackend(dir)?.url)) return SELF_MANAGED_ORGANIZATION;
     const central = stackFiles.find((s) => s.role === "central")?.config["thanos-multicluster:central"] as
         { organization?: unknown } | undefined;
     return typeof central?.organization === "string" ? central.organization : SELF_MANAGED_ORGANIZATION;

@@ -6,6 +6,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import {
+    SELF_MANAGED_ORGANIZATION,
+    currentBackend,
+    isSelfManagedBackend,
+    organizationProblem,
+} from "../config/siblings";
 import { StackFile, findStackFiles } from "./stackFiles";
 
 export type StackRole = "edge" | "central";
@@ -14,7 +20,10 @@ export interface DeployStack {
     /** The stack name, as in Pulumi.<name>.yaml. */
     name: string;
     role: StackRole;
-    /** `<organization>/<project>/<name>`: the name the central stack's StackReferences read. */
+    /**
+     * `<organization>/<project>/<name>`, the name the central stack's StackReferences read; the bare
+     * name on Pulumi Cloud when central.organization is unset (the token's default organization).
+     */
     fullName: string;
 }
 
@@ -47,7 +56,14 @@ export function deployOrder(dir: string = PROJECT_DIR, files: StackFile[] = find
     if (files.length === 0) problems.push(`no Pulumi.<stack>.yaml in ${dir}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
     const central = centrals[0]?.config["thanos-multicluster:central"] as { organization?: unknown } | undefined;
-    const org = typeof central?.organization === "string" ? central.organization : undefined;
+    const configured = typeof central?.organization === "string" ? central.organization : undefined;
+    // The names must be where the backend in use (PULUMI_BACKEND_URL, Pulumi.yaml, `pulumi login`) keeps them.
+    const wrongOrganization = organizationProblem(configured, dir);
+    if (wrongOrganization !== undefined) throw new Error(`${path.basename(centrals[0].file)}: ${wrongOrganization}`);
+    // Unset: a self-managed backend's stacks are all under `organization`; on Pulumi Cloud the bare
+    // name is created in, and read from, the token's default organization, which is then the
+    // central stack's own and so where it reads the edges (pulumi.getOrganization()).
+    const org = configured ?? (isSelfManagedBackend(currentBackend(dir)?.url) ? SELF_MANAGED_ORGANIZATION : undefined);
     return files.map((f) => ({
         name: f.stack,
         role: f.role as StackRole,
@@ -59,10 +75,20 @@ export function formatStacks(stacks: DeployStack[]): string {
     return stacks.map((s, i) => `${i + 1}. ${s.name} (${s.role})`).join("\n");
 }
 
+const USAGE = "usage: npm run stacks -- [--json] [--role edge|central] | --full-name NAME";
+
 export function main(argv: string[], dir: string = PROJECT_DIR): string {
+    if (argv[0] === "--full-name") {
+        // The one name a deploy job needs, resolved where the backend's variables are set.
+        if (argv.length !== 2) throw new Error(USAGE);
+        const all = deployOrder(dir);
+        const stack = all.find((s) => s.name === argv[1]);
+        if (stack === undefined)
+            throw new Error(`no stack named ${argv[1]}; the stacks are ${all.map((s) => s.name).join(", ")}`);
+        return stack.fullName;
+    }
     const unknown = argv.filter((a, i) => !["--json", "--role"].includes(a) && argv[i - 1] !== "--role");
-    if (unknown.length > 0)
-        throw new Error(`unknown argument ${unknown[0]}; usage: npm run stacks -- [--json] [--role edge|central]`);
+    if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]}; ${USAGE}`);
     const roleAt = argv.indexOf("--role");
     const role = roleAt >= 0 ? argv[roleAt + 1] : undefined;
     if (roleAt >= 0 && role !== "edge" && role !== "central")

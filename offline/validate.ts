@@ -16,7 +16,9 @@
 // - dashboards.ts: Grafana dashboards loaded by the sidecar, valid against Grafana's schema, with
 //   PromQL that parses;
 // - crossStack.ts, trust.ts: the invariants of a Thanos deployment across its stacks (labels,
-//   replicas, compactor, retention, timeouts, wiring, trust).
+//   replicas, compactor, retention, timeouts, wiring, trust);
+// - images.ts: every image and chart the plan pulls, listed (and written to out/<stack>/images.txt
+//   and charts.txt for filling a mirror), each image from the mirror where images.registry is set.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -24,6 +26,7 @@ import { checkAlertPath, checkAlertmanagerConfig, checkAlertmanagerNetwork } fro
 import { checkAvailability } from "./checks/availability";
 import { checkInvariants } from "./checks/crossStack";
 import { checkDashboards } from "./checks/dashboards";
+import { chartsFile, checkImages, formatPulls, imagesFile, planPulls } from "./checks/images";
 import { checkNetwork } from "./checks/network";
 import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
 import { checkRuleFiles } from "./checks/rules";
@@ -52,6 +55,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkAlertmanagerNetwork(plan),
         ...checkRuleFiles(plan),
         ...checkDashboards(plan, { ci: process.env.CI === "true" }),
+        ...checkImages(plan),
     ]);
     return [...(await checkSchemas(plans)), ...perStack, ...checkInvariants(plans), ...checkAlertPath(plans)];
 }
@@ -68,6 +72,18 @@ if (require.main === module) {
         if (!fs.existsSync(outDir)) throw new Error(`${outDir} does not exist: run \`npm run render\` first`);
         const plans = loadPlans(outDir);
         const findings = await validatePlans(plans);
+        // What the plan pulls: for an operator mirroring it into an air-gapped lab (docs/air-gapped.md).
+        for (const plan of plans) {
+            const pulls = planPulls(plan);
+            fs.writeFileSync(path.join(outDir, plan.stack, "images.txt"), imagesFile(pulls));
+            fs.writeFileSync(path.join(outDir, plan.stack, "charts.txt"), chartsFile(pulls));
+            console.log(formatPulls(plan.stack, pulls));
+        }
+        console.log(
+            `images: ours as rendered in ${path.join(outDir, "<stack>", "manifests.yaml")}; the chart's from its image table ` +
+                "(components/kubePrometheusStack/images.ts, checked against the real chart by tests/images.test.ts where the chart is present). " +
+                `Lists: ${path.join(outDir, "<stack>", "images.txt")} (<upstream> <pulled as>), charts.txt`,
+        );
         const errors = findings.filter((f) => f.severity === "error");
         if (findings.length > 0) console.log(formatFindings(findings));
         console.log(

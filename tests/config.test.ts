@@ -478,11 +478,6 @@ describe("central config rules", () => {
 
     it("the central stack must say where the edge stacks are", () => {
         expectProblem(
-            withSetting("central.organization", undefined, validCentral()),
-            "central.organization",
-            "is required",
-        );
-        expectProblem(
             withSetting("central.edgeStacks", undefined, validCentral()),
             "central.edgeStacks",
             "is required",
@@ -824,6 +819,7 @@ describe("mTLS config", () => {
             validityDays: 365,
             renewBeforeDays: 45,
             caValidityDays: 3650,
+            caGeneration: 1,
         });
     });
 });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { DeployError, deploy, parseArgs, summarize } from "../offline/deploy";
+import { DeployError, NO_CLI, deploy, parseArgs, summarize } from "../offline/deploy";
 import { PROJECT_ROOT } from "../offline/runStack";
 
 const STUB_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "pulumi-stub");
@@ -128,14 +128,23 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
         expect(output).to.contain("**failed**");
     });
 
-    it("fails on a stack missing from the backend, naming it", async () => {
+    it("creates a stack the backend does not hold yet (a new edge), then runs it", async () => {
         process.env.PULUMI_STUB_MISSING = full("cluster-02");
+        await deploy({ command: "preview", write, writeError: write });
+        const cluster02 = calls()
+            .filter((c) => c.args.includes(full("cluster-02")))
+            .map((c) => (c.args[0] === "stack" ? c.args.slice(0, 2).join(" ") : c.args[0]));
+        expect(cluster02.slice(0, 3)).to.deep.equal(["stack select", "stack init", "preview"]);
+        expect(operations().filter((c) => c.args[0] === "preview")).to.have.length(4);
+    });
+
+    it("names the missing Pulumi CLI instead of blaming the first stack", async () => {
+        process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
         let message = "";
-        await deploy({ command: "preview", write, writeError: write }).catch((err: Error) => (message = err.message));
-        expect(message).to.match(
-            /^stack cluster-02 failed \(not run: cluster-03, cluster-04, cluster-01\): .*no stack named 'miribit\/thanos-multicluster\/cluster-02' found/,
-        );
-        expect(operations()).to.deep.equal([]);
+        await deploy({ command: "up", write, writeError: write }).catch((err: Error) => (message = err.message));
+        expect(message).to.equal(NO_CLI);
+        expect(message).not.to.match(/cluster-02|code: -2/);
+        expect(output).to.equal("");
     });
 
     it("refuses unknown commands and stacks before calling pulumi", async () => {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { currentBackend, organizationProblem } from "../config/siblings";
 import { deployOrder, main } from "../offline/stacks";
 
 function project(files: Record<string, string>): string {
@@ -49,5 +50,79 @@ describe("npm run stacks", () => {
         );
         expect(() => main(["--yaml"])).to.throw(/unknown argument --yaml/);
         expect(() => main(["--role", "hub"])).to.throw(/--role takes edge or central/);
+    });
+
+    it("--full-name prints the one name a deploy job needs, and refuses an unknown stack", () => {
+        expect(main(["--full-name", "cluster-03"])).to.equal("miribit/thanos-multicluster/cluster-03");
+        expect(() => main(["--full-name", "cluster-09"])).to.throw(
+            "no stack named cluster-09; the stacks are cluster-02, cluster-03, cluster-04, cluster-01",
+        );
+        expect(() => main(["--full-name"])).to.throw(/usage: npm run stacks/);
+    });
+
+    describe("with the backend the CLI would use", () => {
+        const saved = { ...process.env };
+        let credentials: string;
+        beforeEach(() => {
+            credentials = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-home-"));
+            process.env.PULUMI_CREDENTIALS_PATH = credentials;
+            delete process.env.PULUMI_BACKEND_URL;
+        });
+        afterEach(() => {
+            for (const key of ["PULUMI_CREDENTIALS_PATH", "PULUMI_BACKEND_URL"]) {
+                if (saved[key] === undefined) delete process.env[key];
+                else process.env[key] = saved[key];
+            }
+        });
+        const login = (url: string) =>
+            fs.writeFileSync(
+                path.join(credentials, "credentials.json"),
+                JSON.stringify({ current: url, accessTokens: {} }),
+            );
+
+        it("reads PULUMI_BACKEND_URL, then Pulumi.yaml's backend.url, then the logged-in backend, as the CLI does", () => {
+            const dir = project({ "Pulumi.a.yaml": central });
+            expect(currentBackend(dir)).to.equal(undefined);
+            login("https://api.pulumi.com");
+            expect(currentBackend(dir)).to.deep.include({ url: "https://api.pulumi.com", source: "credentials" });
+            fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "backend:\n  url: file:///srv/state\n");
+            expect(currentBackend(dir)).to.deep.include({ url: "file:///srv/state", source: "Pulumi.yaml" });
+            process.env.PULUMI_BACKEND_URL = "s3://state?endpoint=http://s3.minio.miribit.lab:80";
+            expect(currentBackend(dir)).to.deep.include({
+                url: process.env.PULUMI_BACKEND_URL,
+                source: "PULUMI_BACKEND_URL",
+            });
+        });
+
+        it("refuses an organization a self-managed backend cannot hold, naming the key, where the backend came from and the fix", () => {
+            const dir = project({ "Pulumi.a.yaml": central, "Pulumi.b.yaml": edge });
+            expect(deployOrder(dir).map((s) => s.fullName)).to.deep.equal([
+                "acme/thanos-multicluster/b",
+                "acme/thanos-multicluster/a",
+            ]);
+            login("s3://state");
+            expect(() => deployOrder(dir)).to.throw(
+                `Pulumi.a.yaml: thanos-multicluster:central.organization is "acme", but the backend you logged in to (${path.join(credentials, "credentials.json")}) pins the self-managed backend s3://state, where every stack lives at organization/<project>/<stack>: remove it (the stacks' own organization is then used) or set it to organization`,
+            );
+            process.env.PULUMI_BACKEND_URL = "https://api.pulumi.com";
+            expect(organizationProblem("acme", dir)).to.equal(undefined);
+            process.env.PULUMI_BACKEND_URL = "s3://state";
+            expect(organizationProblem("organization", dir)).to.equal(undefined);
+            const unset = project({
+                "Pulumi.a.yaml": "config:\n  thanos-multicluster:role: central\n",
+                "Pulumi.b.yaml": edge,
+            });
+            expect(deployOrder(unset)[0].fullName).to.equal("organization/thanos-multicluster/b");
+            delete process.env.PULUMI_BACKEND_URL;
+            login("https://api.pulumi.com");
+            // Pulumi Cloud, no organization configured: the bare name, in the token's default organization.
+            expect(deployOrder(unset).map((s) => s.fullName)).to.deep.equal(["b", "a"]);
+            process.env.PULUMI_BACKEND_URL = "s3://state";
+            const selfManaged = project({
+                "Pulumi.a.yaml": central.replace("acme", "organization"),
+                "Pulumi.b.yaml": edge,
+            });
+            expect(deployOrder(selfManaged)[0].fullName).to.equal("organization/thanos-multicluster/b");
+        });
     });
 });

@@ -451,8 +451,8 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         expect(tls.enabled).to.equal(true);
         expect(tls.serverName).to.equal("thanos-sidecar.cluster-02");
         expect(tls.caCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
-        // The committed edge files do not know the deployment CA yet (it exists once cluster-01 is up).
-        expect(tls.clientCaCertificate).to.equal("");
+        // The committed project has no pki/ yet: offline, the render-only deployment CA stands in (docs/pki.md).
+        expect(tls.clientCaCertificate).to.contain("-----BEGIN CERTIFICATE-----");
         expect(run.secretOutputNames).to.deep.equal([]);
         expect(JSON.stringify(run.outputs)).not.to.contain("PRIVATE KEY");
     });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { X509Certificate } from "crypto";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -9,6 +10,10 @@ import { StackOutputsByName } from "../offline/mockEngine";
 import { renderStacks } from "../offline/render";
 import { RecordedResource, StackRun, isSecretMarker } from "../offline/runStack";
 import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
+import { issueLeaf } from "./opensslReplay";
+import { renderOnlyDeploymentCa } from "../offline/pki/ca";
+import { pemCertificateBodies } from "../config/certificates";
+import { resolveDeploymentCa, useRenderOnlyDeploymentCaWhereMissing } from "../config/pki";
 
 const MOCK_DEPLOYMENT_CA = "-----BEGIN CERTIFICATE-----\nmock-thanos-query-client-tls-ca\n-----END CERTIFICATE-----\n";
 
@@ -170,36 +175,46 @@ describe("trust: no private key leaves the stack that uses it", () => {
         expect(centralOutputs.secretOutputNames).not.to.include("deploymentCaCertificate");
     });
 
-    it("the central stack reads no key from any edge: it generates Query's key itself", () => {
+    it("the central stack reads no key from any edge: it generates Query's key, and issues with the configured deployment CA", () => {
         for (const ref of byType(central, "pulumi:pulumi:StackReference"))
             expect(JSON.stringify(ref.inputs)).not.to.contain("Key");
         const keys = byType(central, "tls:index/privateKey:PrivateKey").map((r) => r.name);
-        expect(keys.sort()).to.deep.equal(["thanos-query-client-tls-ca", "thanos-query-client-tls-client"]);
+        expect(keys).to.deep.equal(["thanos-query-client-tls-client"]);
+        // No CA is generated in the state any more: the certificate is pki/'s, the key the stack's secret config.
+        expect(byType(central, "tls:index/selfSignedCert:SelfSignedCert")).to.deep.equal([]);
+        const [signed] = byType(central, "tls:index/locallySignedCert:LocallySignedCert");
+        expect(isSecretMarker((signed.inputs as any).caPrivateKeyPem)).to.equal(true);
+        expect((signed.inputs as any).caCertPem).to.equal(central.outputs.deploymentCaCertificate);
     });
 
     (hasOpenssl() ? it : it.skip)(
-        "Query's client certificate is issued by the deployment CA, for client authentication (replayed with openssl)",
-        () => {
-            const { ca, leaf } = replay(
-                central,
-                "thanos-multicluster:central:QueryClientTls",
-                fs.mkdtempSync(path.join(dir, "query-")),
+        "Query's client certificate, issued as the central stack describes it, verifies at the edge for client authentication only (openssl)",
+        async () => {
+            // Offline the render-only CA stands in for pki/ on both sides (tests/firstDeploy.test.ts runs the real one).
+            const files = fs.mkdtempSync(path.join(dir, "query-"));
+            const [signed] = byType(central, "tls:index/locallySignedCert:LocallySignedCert");
+            const [csr] = byType(central, "tls:index/certRequest:CertRequest");
+            const inputs = signed.inputs as Record<string, any>;
+            const ca = { cert: path.join(files, "ca.pem"), key: path.join(files, "ca.key") };
+            fs.writeFileSync(ca.cert, inputs.caCertPem);
+            fs.writeFileSync(ca.key, inputs.caPrivateKeyPem.value);
+            expect(inputs.caPrivateKeyPem.value).to.equal((await renderOnlyDeploymentCa()).privateKeyPem);
+            const leaf = issueLeaf(files, "query", ca, (csr.inputs as any).subject, inputs);
+            const edge = await runCommittedStack("cluster-03");
+            const trusted = path.join(files, "edge-client-ca.pem");
+            fs.writeFileSync(
+                trusted,
+                (k8sObject(edge, "Secret", "thanos-sidecar-tls").stringData as any).value["ca.crt"],
             );
-            expect(verifies(ca, leaf, "sslclient")).to.equal(true);
-            expect(verifies(ca, leaf, "sslserver"), "a client certificate must not serve").to.equal(false);
-            const issuer = execFileSync("openssl", ["x509", "-in", leaf, "-noout", "-issuer"])
-                .toString()
-                .replace(/^issuer=/, "");
-            const caSubject = execFileSync("openssl", ["x509", "-in", ca, "-noout", "-subject"])
-                .toString()
-                .replace(/^subject=/, "");
-            expect(issuer).to.equal(caSubject);
-            expect(caSubject).to.contain("thanos-multicluster deployment CA");
+            expect(verifies(trusted, leaf, "sslclient")).to.equal(true);
+            expect(verifies(trusted, leaf, "sslserver"), "a client certificate must not serve").to.equal(false);
+            const subject = execFileSync("openssl", ["x509", "-in", leaf, "-noout", "-subject"]).toString();
+            expect(subject).to.contain("CN = thanos-query");
         },
     );
 
     (hasOpenssl() ? it : it.skip)(
-        "until the deployment CA is configured, an edge admits no client: its own CA signs no client certificate",
+        "an edge's server certificate is issued by its own CA, for server authentication only (replayed with openssl)",
         async () => {
             const edge = await runCommittedStack("cluster-03");
             const { ca, leaf } = replay(
@@ -209,15 +224,16 @@ describe("trust: no private key leaves the stack that uses it", () => {
             );
             expect(verifies(ca, leaf, "sslserver")).to.equal(true);
             expect(verifies(ca, leaf, "sslclient"), "the server certificate is no client certificate").to.equal(false);
+            // The sidecars verify clients against the deployment CA bundle, not against their own CA.
             const secret = k8sObject(edge, "Secret", "thanos-sidecar-tls");
-            const [ownCa] = byType(edge, "tls:index/selfSignedCert:SelfSignedCert");
             expect((secret.stringData as any).value["ca.crt"]).to.equal(
-                `-----BEGIN CERTIFICATE-----\nmock-${ownCa.name}\n-----END CERTIFICATE-----\n`,
+                (edge.outputs.grpcTls as any).clientCaCertificate,
             );
+            expect((secret.stringData as any).value["ca.crt"]).to.equal((await renderOnlyDeploymentCa()).certificate);
         },
     );
 
-    it("an edge given the deployment CA trusts it for clients and says so in its outputs", async () => {
+    it("an explicit grpcTls.clientCaCertificate overrides the bundle: the edge trusts it for clients and says so in its outputs", async () => {
         const edge = await runCommittedStack("cluster-02", {
             "thanos-multicluster:grpcTls": { enabled: true, clientCaCertificate: DEPLOYMENT_CA },
         });
@@ -253,15 +269,13 @@ describe("trust: no private key leaves the stack that uses it", () => {
             // The bundle admits Query until its last CA expires.
             "sidecar-client-ca": `vector(${DEPLOYMENT_CA_NOT_AFTER})`,
         });
-        // Until it is given the deployment CA, an edge trusts none and records none.
-        const untrusting = await runCommittedStack("cluster-03");
-        expect(Object.keys(recorded(untrusting, "thanos-multicluster-cluster")).sort()).to.deep.equal([
-            "sidecar-ca",
-            "sidecar-server",
-        ]);
-        // The central stack's certificates: grpcTls defaults, 3650 and 365 days.
+        // A committed edge trusts the bundle; offline, the render-only CA's (2036-01-01: `date -u -d 2036-01-01 +%s`).
+        const committed = await runCommittedStack("cluster-03");
+        expect(recorded(committed, "thanos-multicluster-cluster")["sidecar-client-ca"]).to.equal("vector(2082758400)");
+        // The central stack's: the deployment CA's notAfter is its certificate's (here the render-only
+        // one's), Query's client certificate the grpcTls default, 365 days.
         expect(recorded(central, "thanos-control-plane")).to.deep.equal({
-            "deployment-ca": `vector(${1767225600 + 3650 * 86400})`,
+            "deployment-ca": "vector(2082758400)",
             "query-client": `vector(${1767225600 + 365 * 86400})`,
         });
         // ... once: not also in its cluster rule, which the central stack's base deploys too.
@@ -345,7 +359,7 @@ describe("trust: no private key leaves the stack that uses it", () => {
         expect(annotations["checksum/edge-tls"]).to.match(/^[0-9a-f]{64}$/);
     });
 
-    it("the central stack warns (naming the fix) about an edge that does not trust its deployment CA yet", () => {
+    it("the central stack warns (naming the fix) about an edge that does not trust its deployment CA", () => {
         const edge = (clientCaCertificate: string) =>
             ({
                 grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate },
@@ -354,7 +368,7 @@ describe("trust: no private key leaves the stack that uses it", () => {
             undefined,
         );
         expect(untrustedDeploymentCaWarning("cluster-02", edge(""), MOCK_DEPLOYMENT_CA)).to.contain(
-            "pulumi config set --path grpcTls.clientCaCertificate",
+            "`npm run deploy -- up` deploys every edge before this stack",
         );
         expect(
             untrustedDeploymentCaWarning(
@@ -380,7 +394,7 @@ describe("trust: no private key leaves the stack that uses it", () => {
         ).to.equal(undefined);
         // A renewal: the central stack re-issued the CA with its key; the edge's old copy admits Query until 2027-01-01.
         expect(untrustedDeploymentCaWarning("cluster-02", edge(OLD_DEPLOYMENT_CA), DEPLOYMENT_CA)).to.equal(
-            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its sidecars reject it: before that, run `pulumi stack output deploymentCaCertificate > deployment-ca.pem` here, then on cluster-02 `pulumi config set --path grpcTls.clientCaCertificate < deployment-ca.pem` and `pulumi up`",
+            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its sidecars reject it: before that, deploy cluster-02 from this commit (`npm run deploy -- up` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem",
         );
         // A certificate of another key is another CA, whatever its name.
         expect(untrustedDeploymentCaWarning("cluster-02", edge(QUERY_CLIENT_CERTIFICATE), DEPLOYMENT_CA)).to.contain(
@@ -454,7 +468,7 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         expect(unparsable).to.have.lengthOf(1);
         expect(unparsable[0])
             .to.match(/^thanos-multicluster:grpcTls\.clientCaCertificate certificate 2 does not parse as X\.509 \(/)
-            .and.contain("deploymentCaCertificate");
+            .and.contain("pulumi config rm --path grpcTls.clientCaCertificate");
         const leaf = problems(edge({ enabled: true, clientCaCertificate: QUERY_CLIENT_CERTIFICATE }));
         expect(leaf).to.have.lengthOf(1);
         expect(leaf[0]).to.contain(
@@ -474,6 +488,19 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
             "thanos-multicluster:grpcTls.clientCaCertificate is for edges",
         );
     });
+
+    it("takes grpcTls.caGeneration on edges only, 1 or more", () => {
+        expect(
+            parseClusterSettings(edge({ enabled: true, caGeneration: 3 }), { kubeconfig: false }).grpcTls.caGeneration,
+        ).to.equal(3);
+        expect(parseClusterSettings(edge({ enabled: true }), { kubeconfig: false }).grpcTls.caGeneration).to.equal(1);
+        expect(problems(edge({ enabled: true, caGeneration: 0 }))).to.deep.equal([
+            "thanos-multicluster:grpcTls.caGeneration must be 1 or more (got 0): `npm run pki -- rotate --stack <edge>` raises it to replace the edge's server CA",
+        ]);
+        expect(problems(edge({ caGeneration: 2 }, "central"))[0]).to.equal(
+            "thanos-multicluster:grpcTls.caGeneration is for edges (their server CA); the central stack's deployment CA is rotated with `npm run pki -- rotate`",
+        );
+    });
 });
 
 describe("trust: the sidecars pick up a new client CA", () => {
@@ -489,5 +516,97 @@ describe("trust: the sidecars pick up a new client CA", () => {
         expect(unset).to.match(/^[0-9a-f]{64}$/);
         expect(new Set([unset, set, rotated]).size).to.equal(3);
         expect(await annotation({ enabled: false })).to.equal(undefined);
+    });
+});
+
+describe("the deployment CA's material (config/pki.ts), before any resource is registered", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { newDeploymentCa } = require("../offline/pki/ca") as typeof import("../offline/pki/ca");
+    let ca: { certificate: string; privateKeyPem: string };
+    let other: { certificate: string; privateKeyPem: string };
+    let renderOnly: { certificate: string; privateKeyPem: string };
+    before(async () => {
+        ca = await newDeploymentCa(3650, new Date("2026-06-01T00:00:00Z"));
+        other = await newDeploymentCa(3650, new Date("2026-07-01T00:00:00Z"));
+        renderOnly = await renderOnlyDeploymentCa();
+    });
+    afterEach(() => useRenderOnlyDeploymentCaWhereMissing(undefined));
+    const edge = { role: "edge" as const, grpcTlsEnabled: true };
+    const central = { role: "central" as const, grpcTlsEnabled: false };
+
+    it("edges trust the committed bundle; the central stack issues with the bundle's certificate of its key", () => {
+        const bundle = `${other.certificate}${ca.certificate}`;
+        expect(resolveDeploymentCa({ ...edge, bundle })).to.deep.equal({
+            problems: [],
+            clientCaCertificate: bundle,
+            renderOnly: false,
+        });
+        const resolved = resolveDeploymentCa({ ...central, bundle, privateKeyPem: ca.privateKeyPem });
+        expect(resolved.problems).to.deep.equal([]);
+        expect(pemCertificateBodies(resolved.deploymentCa!.certificate)).to.deep.equal(
+            pemCertificateBodies(ca.certificate),
+        );
+    });
+
+    it("refuses, naming the key or the file and `npm run pki -- init`, when material is missing or does not match", () => {
+        expect(resolveDeploymentCa(edge).problems).to.deep.equal([
+            "thanos-multicluster:grpcTls.enabled needs the deployment CA: pki/deployment-ca.pem is missing: run `npm run pki -- init` (it writes the deployment CA's certificate there and its key into the central stack's config), then commit pki/",
+        ]);
+        expect(resolveDeploymentCa({ ...central, bundle: ca.certificate }).problems).to.deep.equal([
+            "thanos-multicluster:deploymentCaPrivateKey is required on the central stack (the deployment CA's key, which issues Query's client certificate): run `npm run pki -- init`",
+        ]);
+        const mismatch = resolveDeploymentCa({
+            ...central,
+            bundle: ca.certificate,
+            privateKeyPem: other.privateKeyPem,
+        });
+        expect(mismatch.problems).to.have.lengthOf(1);
+        expect(mismatch.problems[0]).to.match(
+            /^thanos-multicluster:deploymentCaPrivateKey is the key of no certificate in pki\/deployment-ca\.pem: /,
+        );
+        const garbage = resolveDeploymentCa({ ...central, bundle: ca.certificate, privateKeyPem: "not a key" });
+        expect(garbage.problems).to.deep.equal(["thanos-multicluster:deploymentCaPrivateKey is not a PEM private key"]);
+        expect(resolveDeploymentCa({ ...central, privateKeyPem: ca.privateKeyPem }).problems[0]).to.contain(
+            "thanos-multicluster:deploymentCaPrivateKey is set, but pki/deployment-ca.pem is missing",
+        );
+    });
+
+    it("keeps the key on the central stack and keys out of the bundle", () => {
+        expect(
+            resolveDeploymentCa({ ...edge, bundle: ca.certificate, privateKeyPem: ca.privateKeyPem }).problems[0],
+        ).to.contain("thanos-multicluster:deploymentCaPrivateKey is set on an edge stack");
+        expect(resolveDeploymentCa({ ...edge, bundle: `${ca.certificate}${ca.privateKeyPem}` }).problems[0]).to.contain(
+            "pki/deployment-ca.pem holds a private key",
+        );
+        expect(resolveDeploymentCa({ ...edge, bundle: QUERY_CLIENT_CERTIFICATE }).problems[0]).to.contain(
+            "is not a CA certificate",
+        );
+    });
+
+    it("stands the render-only CA in only where both bundle and key are missing, and refuses it in a bundle", () => {
+        useRenderOnlyDeploymentCaWhereMissing({
+            bundle: renderOnly.certificate,
+            privateKeyPem: renderOnly.privateKeyPem,
+        });
+        expect(resolveDeploymentCa(edge)).to.deep.equal({
+            problems: [],
+            clientCaCertificate: renderOnly.certificate,
+            renderOnly: true,
+        });
+        expect(resolveDeploymentCa(central).deploymentCa?.renderOnly).to.equal(true);
+        // A real key without its bundle is a real mistake, reported as such.
+        expect(resolveDeploymentCa({ ...central, privateKeyPem: ca.privateKeyPem }).problems).to.have.lengthOf(1);
+        expect(resolveDeploymentCa({ ...edge, bundle: renderOnly.certificate }).problems[0]).to.contain(
+            "holds the render-only deployment CA",
+        );
+        // The same bytes every time: renders stay identical.
+        expect(new X509Certificate(renderOnly.certificate).subject).to.contain("render-only deployment CA");
+    });
+
+    it("an explicit grpcTls.clientCaCertificate wins over the bundle, and an edge without mTLS needs none", () => {
+        expect(resolveDeploymentCa({ ...edge, clientCaOverride: DEPLOYMENT_CA }).clientCaCertificate).to.equal(
+            DEPLOYMENT_CA,
+        );
+        expect(resolveDeploymentCa({ role: "edge", grpcTlsEnabled: false }).problems).to.deep.equal([]);
     });
 });

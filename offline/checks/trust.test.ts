@@ -37,3 +37,11 @@ describe("cross-stack trust (offline/checks/trust.ts)", () => {
         }
     });
 });
+
+describe("cross-stack trust: the fix it names", () => {
+    it("points at the committed bundle and the deploy order, not at a copy step", () => {
+        const [finding] = checkTrust([central, edgeTrusting(undefined)]);
+        expect(finding.message).to.contain("pki/deployment-ca.pem").and.contain("npm run deploy -- up");
+        expect(finding.message).not.to.contain("pulumi config set");
+    });
+});

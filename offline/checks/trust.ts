@@ -1,5 +1,6 @@
 // Cross-stack trust: no edge output is secret (no private key leaves the stack that uses it), and
-// every edge serving mTLS trusts the central stack's deployment CA (else Query cannot reach it).
+// every edge serving mTLS trusts the deployment CA the central stack issues under (else Query
+// cannot reach it). With pki/deployment-ca.pem read by every stack, a render never warns.
 
 import { pemCertificateBodies } from "../../config/certificates";
 import type { Finding, RenderedPlan } from "./renderedPlan";
@@ -38,7 +39,7 @@ export function checkTrust(plans: RenderedPlan[]): Finding[] {
                 stack: edge.stack,
                 object: "(stack)",
                 field: "grpcTls.clientCaCertificate",
-                message: `${tls.clientCaCertificate ? "is not" : "is unset, not"} ${central.stack}'s deploymentCaCertificate: the sidecars reject Query until it is set (README, "Deploy for real")`,
+                message: `${tls.clientCaCertificate ? "holds no" : "is empty, not"} ${central.stack}'s deploymentCaCertificate: the sidecars reject Query. Edges trust pki/deployment-ca.pem, written by \`npm run pki\`; remove a grpcTls.clientCaCertificate override, and deploy edges before the central stack (\`npm run deploy -- up\`; docs/pki.md)`,
             });
         }
     }

@@ -1,0 +1,164 @@
+// `npm run secrets -- --stack NAME [--json]`: the secret config keys a stack's current config makes
+// the program require (config/requiredSecrets.ts, the rule the program's own check follows), each
+// with where a deployment gets it: an environment secret of the stack's GitHub environment (named
+// after the key: objectStorageAccessKey <- OBJECT_STORAGE_ACCESS_KEY), or the stack file itself,
+// where a `secure:` value is already there (the CLI decrypts it) or a command writes one. The
+// workflow sets exactly the keys this prints; a key no source can supply is an error here.
+
+import * as fs from "fs";
+import * as path from "path";
+import {
+    ConfigError,
+    PROJECT,
+    RawConfig,
+    SECRET_KEYS,
+    SecretKey,
+    SecretKeySpec,
+    parseClusterSettings,
+    parseConfigValue,
+    requiredSecrets,
+    requirableSecretKeys,
+    secretKeySpec,
+} from "../config";
+import { loadStackFileConfig } from "../config/siblings";
+import { PROJECT_ROOT } from "./projectRoot";
+
+export type SecretSource = "environment secret" | "stack file";
+
+export interface StackSecret {
+    /** The config key, without the project prefix. */
+    key: SecretKey;
+    /** The setting that needs it (without the project prefix), or null for keys every stack needs. */
+    neededBy: string | null;
+    source: SecretSource;
+    /** Source "environment secret": the GitHub environment secret holding the value. */
+    secret?: string;
+    /** Source "stack file": the command that writes the `secure:` value, where one does. */
+    writtenBy?: string;
+}
+
+/** The environment secret a key comes from in CI: the key in upper snake case. */
+export function environmentSecretName(key: string): string {
+    return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** Every environment secret name `npm run secrets` can print, for any settings. */
+export function possibleEnvironmentSecrets(): string[] {
+    return requirableSecretKeys()
+        .filter((key) => secretKeySpec(key).writtenBy === undefined)
+        .map(environmentSecretName);
+}
+
+const isSecure = (value: unknown) => typeof value === "object" && value !== null && "secure" in value;
+
+/**
+ * The stack file's config as the program receives it from the CLI: top-level scalars as text,
+ * objects and lists as JSON (then parsed back), secret keys left out.
+ */
+function rawConfig(config: Record<string, unknown>): { raw: RawConfig; secure: Set<string>; present: Set<string> } {
+    const raw: RawConfig = {};
+    const secure = new Set<string>();
+    const present = new Set<string>();
+    const prefix = `${PROJECT}:`;
+    for (const [fullKey, value] of Object.entries(config)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        present.add(key);
+        if (isSecure(value)) secure.add(key);
+        if (key in SECRET_KEYS) continue;
+        raw[key] = parseConfigValue(typeof value === "string" ? value : JSON.stringify(value));
+    }
+    return { raw, secure, present };
+}
+
+/**
+ * The secrets a stack needs and where each comes from. Throws a ConfigError naming the stack file
+ * when its config is invalid (the program would refuse it too) or when a key only a command can
+ * write is missing from it.
+ */
+export function stackSecrets(
+    stack: string,
+    dir: string = PROJECT_ROOT,
+    specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
+): StackSecret[] {
+    const fileName = `Pulumi.${stack}.yaml`;
+    if (!fs.existsSync(path.join(dir, fileName)))
+        throw new Error(`no stack ${stack}: there is no ${fileName} in ${dir}`);
+    return configSecrets(fileName, loadStackFileConfig(path.join(dir, fileName)), specOf);
+}
+
+/** The same from a stack file's `config:` map (full keys; `secure:` values as the file holds them). */
+export function configSecrets(
+    fileName: string,
+    config: Record<string, unknown>,
+    /** What the program knows of each key (SECRET_KEYS); tests pass their own. */
+    specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
+): StackSecret[] {
+    const { raw, secure, present } = rawConfig(config);
+    let settings;
+    try {
+        settings = parseClusterSettings(raw, { kubeconfig: present.has("kubeconfig") });
+    } catch (err) {
+        if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `${fileName}: ${p}`));
+        throw err;
+    }
+    const problems: string[] = [];
+    const secrets: StackSecret[] = [];
+    for (const { key, neededBy } of requiredSecrets(settings)) {
+        const spec = specOf(key);
+        const base = { key, neededBy: neededBy ?? null };
+        if (secure.has(key))
+            secrets.push({ ...base, source: "stack file", ...(spec.writtenBy ? { writtenBy: spec.writtenBy } : {}) });
+        else if (spec.writtenBy !== undefined)
+            problems.push(
+                `${fileName}: ${PROJECT}:${key} is required${neededBy ? ` by ${PROJECT}:${neededBy}` : ""} and has no secure value in the stack file: run \`${spec.writtenBy}\` and commit the stack file`,
+            );
+        else secrets.push({ ...base, source: "environment secret", secret: environmentSecretName(key) });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return secrets;
+}
+
+export function formatSecrets(stack: string, secrets: StackSecret[]): string {
+    const width = Math.max(...secrets.map((s) => s.key.length));
+    const lines = secrets.map((s) => {
+        const from =
+            s.source === "environment secret"
+                ? `environment secret ${s.secret}`
+                : `the stack file (secure value${s.writtenBy ? `, written by ${s.writtenBy}` : ""})`;
+        return `  ${s.key.padEnd(width)}  <- ${from}${s.neededBy ? `  [${s.neededBy}]` : ""}`;
+    });
+    return [`${stack} needs these secret config keys:`, ...lines].join("\n");
+}
+
+export const USAGE = "usage: npm run secrets -- --stack NAME [--json | --env-secrets]";
+
+/**
+ * `--json`: the list; `--env-secrets`: one `<key> <SECRET>` line per key an environment secret
+ * supplies, for a shell loop (the workflow sets exactly these); else a table for people.
+ */
+export function main(argv: string[], dir: string = PROJECT_ROOT): string {
+    const at = argv.indexOf("--stack");
+    const stack = at >= 0 ? argv[at + 1] : undefined;
+    const formats: string[] = argv.filter((a) => a === "--json" || a === "--env-secrets");
+    const unknown = argv.filter((a, i) => !formats.includes(a) && i !== at && i !== at + 1);
+    if (stack === undefined || stack.startsWith("-") || unknown.length > 0 || formats.length > 1)
+        throw new Error(USAGE);
+    const secrets = stackSecrets(stack, dir);
+    if (formats[0] === "--json") return JSON.stringify(secrets);
+    if (formats[0] === "--env-secrets")
+        return secrets
+            .filter((s) => s.source === "environment secret")
+            .map((s) => `${s.key} ${s.secret}`)
+            .join("\n");
+    return formatSecrets(stack, secrets);
+}
+
+if (require.main === module) {
+    try {
+        console.log(main(process.argv.slice(2)));
+    } catch (err) {
+        console.error(`secrets: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+    }
+}

@@ -1,0 +1,234 @@
+// The per-stack job of the workflows (pulumi-stack.yml), step by step as GitHub runs it, against a
+// `pulumi` stand-in: the backend and stack step, the secret-config step fed by the environment
+// secrets the workflow maps, the Pulumi run and its report. Then every committed stack is run under
+// the mock engine with exactly the secret config the workflow set: no placeholder stands in.
+
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_ROOT, StackRun, StackRunError, runStack } from "../offline/runStack";
+import { StackOutputsByName } from "../offline/mockEngine";
+import { secretPlaceholder } from "../offline/placeholders";
+import { possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
+import { deployOrder } from "../offline/stacks";
+import { jobRuns } from "./githubExpressions";
+import { stackFile } from "./helpers";
+import { PULUMI_SHELL_STUB, findStep, loadWorkflow, resolveEnv, runStep, stubDir } from "./workflowSteps";
+
+const FILE = "pulumi-stack.yml";
+const job = loadWorkflow(FILE).jobs.pulumi;
+
+/** A value for every secret the repository could hold; the workflow's own mapping decides what a step sees. */
+const REPOSITORY_SECRETS: Record<string, string> = {
+    PULUMI_ACCESS_TOKEN: "pul-test-token",
+    ...Object.fromEntries(
+        possibleEnvironmentSecrets().map((name) => [name, `value-of-${name.toLowerCase()}-4e1d9c7b`]),
+    ),
+};
+
+function jobEnv(stack: string, command: string, secrets: Record<string, string>): Record<string, string> {
+    return resolveEnv(job.env, secrets, { command, stack, environment: `${stack}-preview` });
+}
+
+interface StubCall {
+    args: string[];
+    stdin: string;
+}
+
+describe("pulumi-stack.yml, step by step", function () {
+    this.timeout(180000);
+    let stubs: string;
+    let log: string;
+    const calls = (): StubCall[] =>
+        fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
+
+    beforeEach(() => {
+        stubs = stubDir({ pulumi: PULUMI_SHELL_STUB });
+        log = path.join(stubs, "calls.jsonl");
+        fs.writeFileSync(log, "");
+    });
+
+    const backend = (stack: string, secrets: Record<string, string>, extra: Record<string, string> = {}) =>
+        runStep(
+            findStep(FILE, "pulumi", "Backend").run!,
+            { ...jobEnv(stack, "preview", secrets), STUB_LOG: log, ...extra },
+            [stubs],
+        );
+    const secretStep = (stack: string, secrets: Record<string, string>, fullName: string) => {
+        const step = findStep(FILE, "pulumi", "Secret config");
+        return runStep(
+            step.run!,
+            {
+                ...jobEnv(stack, "preview", secrets),
+                ...resolveEnv(step.env, secrets),
+                FULL_NAME: fullName,
+                STUB_LOG: log,
+            },
+            [stubs],
+        );
+    };
+
+    it("a new edge's first preview creates its stack, then sets its secret config on it", () => {
+        const created = backend("cluster-02", REPOSITORY_SECRETS);
+        expect(created.status, created.stdout + created.stderr).to.equal(0);
+        expect(created.githubEnv).to.equal("FULL_NAME=miribit/thanos-multicluster/cluster-02\n");
+        expect(calls().map((c) => c.args.join(" "))).to.deep.equal([
+            "stack select --non-interactive --create --stack miribit/thanos-multicluster/cluster-02",
+        ]);
+        const set = secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02");
+        expect(set.status, set.stdout + set.stderr).to.equal(0);
+        expect(
+            calls()
+                .slice(1)
+                .map((c) => c.args.slice(0, 2).join(" ")),
+        ).to.deep.equal(["config set", "config set"]);
+    });
+
+    it("without the stack's creation, `config set` on a new stack fails (the check can fail)", () => {
+        const set = secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02");
+        expect(set.status).to.not.equal(0);
+        expect(set.stderr).to.contain("no stack named 'miribit/thanos-multicluster/cluster-02' found");
+    });
+
+    it("refuses a missing backend, a file:// backend and an s3:// one without the state bucket's credentials", () => {
+        const none = backend("cluster-02", {});
+        expect(none.status).to.not.equal(0);
+        expect(none.stdout).to.contain(
+            "::error::no backend: give environment cluster-02-preview (or the repository) the secret PULUMI_ACCESS_TOKEN",
+        );
+        const file = backend("cluster-02", { PULUMI_BACKEND_URL: "file:///var/pulumi" });
+        expect(file.status).to.not.equal(0);
+        expect(file.stdout).to.contain("lost with it");
+        const s3 = backend("cluster-02", { PULUMI_BACKEND_URL: "s3://pulumi-state?endpoint=s3.minio.miribit.lab:80" });
+        expect(s3.status).to.not.equal(0);
+        expect(s3.stdout).to.contain("no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
+        expect(calls()).to.deep.equal([]);
+    });
+
+    it("with an s3:// backend, stacks live under the literal organization `organization`: a stack file naming another fails before any stack is touched", () => {
+        const s3 = backend("cluster-02", {
+            PULUMI_BACKEND_URL: "s3://pulumi-state?endpoint=s3.minio.miribit.lab:80",
+            AWS_ACCESS_KEY_ID: "state-key",
+            AWS_SECRET_ACCESS_KEY: "state-secret",
+        });
+        expect(s3.status).to.not.equal(0);
+        expect(s3.stderr).to.contain(
+            'central.organization is "miribit", but PULUMI_BACKEND_URL pins the self-managed backend s3://pulumi-state',
+        );
+        expect(calls()).to.deep.equal([]);
+    });
+
+    it("fails naming the secret and the environment when the environment lacks one the stack needs", () => {
+        const { ALERTMANAGER_WEBHOOK_URL: _missing, ...secrets } = REPOSITORY_SECRETS;
+        fs.writeFileSync(`${log}.stacks`, "miribit/thanos-multicluster/cluster-01\n");
+        const run = secretStep("cluster-01", secrets, "miribit/thanos-multicluster/cluster-01");
+        expect(run.status).to.not.equal(0);
+        expect(run.stdout).to.contain(
+            "::error::environment cluster-01-preview has no secret ALERTMANAGER_WEBHOOK_URL (stack cluster-01 needs config key alertmanagerWebhookUrl)",
+        );
+    });
+
+    describe("every committed stack, with exactly the secret config the workflow sets", () => {
+        const runs: Record<string, StackRun> = {};
+        const supplied: Record<string, Record<string, string>> = {};
+        const references: StackOutputsByName = {};
+
+        for (const stack of deployOrder(PROJECT_ROOT)) {
+            it(`${stack.name}: the workflow sets the keys \`npm run secrets\` names, values through stdin only; the program runs with them alone`, async () => {
+                fs.writeFileSync(`${log}.stacks`, `${stack.fullName}\n`);
+                const set = secretStep(stack.name, REPOSITORY_SECRETS, stack.fullName);
+                expect(set.status, set.stdout + set.stderr).to.equal(0);
+                const configSets = calls().filter((c) => c.args[0] === "config" && c.args[1] === "set");
+                const wanted = stackSecrets(stack.name).filter((s) => s.source === "environment secret");
+                expect(configSets.map((c) => c.args)).to.deep.equal(
+                    wanted.map((s) => ["config", "set", "--secret", "--stack", stack.fullName, s.key]),
+                );
+                for (const [i, c] of configSets.entries()) {
+                    expect(c.stdin).to.equal(REPOSITORY_SECRETS[wanted[i].secret!]);
+                    for (const arg of c.args) expect(arg).not.to.contain("value-of-");
+                }
+                supplied[stack.name] = Object.fromEntries(
+                    configSets.map((c) => [`thanos-multicluster:${c.args[5]}`, c.stdin]),
+                );
+                // Keys the stack file holds as `secure:` values, which the CLI decrypts (the mock
+                // engine cannot): the render's placeholder. None in the committed files today.
+                for (const s of stackSecrets(stack.name).filter((x) => x.source === "stack file"))
+                    supplied[stack.name][`thanos-multicluster:${s.key}`] = secretPlaceholder(s.key);
+                // The mock engine, given only those: no placeholder for anything else.
+                const run = await runStack({
+                    stack: stack.name,
+                    config: stackFile(stack.name).config,
+                    secrets: supplied[stack.name],
+                    stackOutputs: references,
+                });
+                runs[stack.name] = run;
+                references[stack.fullName] = { outputs: run.outputs, secretOutputNames: run.secretOutputNames };
+            });
+        }
+
+        it("a secret the workflow did not set is not made up: the central stack fails without the webhook URL (the check can fail)", async () => {
+            const { ["thanos-multicluster:alertmanagerWebhookUrl"]: _url, ...fewer } = supplied["cluster-01"];
+            let error: unknown;
+            try {
+                await runStack({
+                    stack: "cluster-01",
+                    config: stackFile("cluster-01").config,
+                    secrets: fewer,
+                    stackOutputs: references,
+                });
+            } catch (err) {
+                error = err;
+            }
+            expect(error).to.be.instanceOf(StackRunError);
+            expect(String((error as Error).message)).to.contain("alertmanagerWebhookUrl is required");
+        });
+    });
+
+    describe("the run and its report", () => {
+        const STUB = path.join(PROJECT_ROOT, "tests", "fixtures", "pulumi-stub");
+        const runAndReport = (stubFail: string) => {
+            const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), "runner-temp-"));
+            const env = {
+                ...jobEnv("cluster-02", "preview", REPOSITORY_SECRETS),
+                PULUMI_STUB_LOG: log,
+                PULUMI_STUB_FAIL: stubFail,
+                GITHUB_EVENT_NAME: "pull_request",
+            };
+            const run = runStep(findStep(FILE, "pulumi", "run").run!, env, [STUB], runnerTemp);
+            const summaryStep = findStep(FILE, "pulumi", "Job summary");
+            const outcome = run.status === 0 ? "success" : "failure";
+            const summary = runStep(summaryStep.run!, { ...env, OUTCOME: outcome }, [STUB], runnerTemp);
+            return { run, summary, runnerTemp, outcome };
+        };
+
+        it("a successful preview: its output in the job summary and the report the PR comment posts", () => {
+            const { run, summary, runnerTemp } = runAndReport("");
+            expect(run.status, run.stderr).to.equal(0);
+            expect(summary.summary).to.contain("### pulumi preview cluster-02: succeeded");
+            expect(summary.summary).to.contain("Previewing update (miribit/thanos-multicluster/cluster-02)");
+            expect(fs.readFileSync(path.join(runnerTemp, "pulumi-report.md"), "utf8")).to.equal(summary.summary);
+        });
+
+        it("a failed preview fails the job and still writes the summary and the PR comment, with the error", () => {
+            const { run, summary, runnerTemp, outcome } = runAndReport("miribit/thanos-multicluster/cluster-02");
+            expect(run.status).to.not.equal(0);
+            expect(summary.status).to.equal(0);
+            expect(summary.summary).to.contain("### pulumi preview cluster-02: failed");
+            expect(summary.summary).to.contain("error: update failed");
+            expect(fs.readFileSync(path.join(runnerTemp, "pulumi-report.md"), "utf8")).to.contain("failed");
+            // Both report steps run after a failed step (only a cancelled run skips them).
+            const context = { github: { event_name: "pull_request" }, steps: { run: { outcome } } };
+            for (const name of ["Job summary", "Comment on the pull request"]) {
+                const step = findStep(FILE, "pulumi", name);
+                expect(jobRuns(step.if, context, { cancelled: false, needResults: ["failure"] }), name).to.equal(true);
+                expect(jobRuns(step.if, context, { cancelled: true, needResults: ["failure"] }), name).to.equal(false);
+            }
+        });
+    });
+});

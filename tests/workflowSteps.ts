@@ -1,0 +1,149 @@
+// The workflows' steps as GitHub runs them: the `run:` text of a step, executed by
+// `bash --noprofile --norc -eo pipefail` (the workflows' `shell: bash`) in the project directory,
+// with the files GitHub gives a step (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_STEP_SUMMARY, RUNNER_TEMP)
+// and stand-ins first on PATH.
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { PROJECT_ROOT } from "../offline/projectRoot";
+
+export const WORKFLOWS = path.join(PROJECT_ROOT, ".github", "workflows");
+
+// Workflow documents are free-form YAML.
+
+export type Workflow = Record<string, any>;
+
+export function loadWorkflow(file: string): Workflow {
+    return yaml.load(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+}
+
+export interface Step {
+    name?: string;
+    id?: string;
+    run?: string;
+    uses?: string;
+    if?: string;
+    env?: Record<string, string>;
+    with?: Record<string, unknown>;
+}
+
+/** A step of a job, by id or name (the first whose name starts with it). */
+export function findStep(file: string, job: string, idOrName: string): Step {
+    const steps = (loadWorkflow(file).jobs[job]?.steps ?? []) as Step[];
+    const found = steps.find((s) => s.id === idOrName) ?? steps.find((s) => s.name?.startsWith(idOrName));
+    if (found === undefined) throw new Error(`${file}: job ${job} has no step ${idOrName}`);
+    return found;
+}
+
+export interface StepRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    /** GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY as the step left them. */
+    output: string;
+    githubEnv: string;
+    summary: string;
+    runnerTemp: string;
+}
+
+/** A directory of executable stand-ins, each given as its script text. */
+export function stubDir(stubs: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-stubs-"));
+    for (const [name, text] of Object.entries(stubs)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
+    return dir;
+}
+
+/**
+ * Runs a step's script. `env` is the step's environment beyond GitHub's own files; `path` goes
+ * first on PATH, before node and the system's tools.
+ */
+export function runStep(
+    script: string,
+    env: Record<string, string>,
+    pathFirst: string[] = [],
+    /** The job's RUNNER_TEMP, to share with a later step; a new one by default. */
+    runnerTemp?: string,
+): StepRun {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
+    if (runnerTemp === undefined) {
+        runnerTemp = path.join(home, "runner-temp");
+        fs.mkdirSync(runnerTemp);
+    }
+    const files = { output: "output", githubEnv: "env", summary: "summary" };
+    for (const f of Object.values(files)) fs.writeFileSync(path.join(home, f), "");
+    const scriptFile = path.join(home, "step.sh");
+    fs.writeFileSync(scriptFile, script);
+    const nodeDir = path.dirname(process.execPath);
+    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        timeout: 60000,
+        env: {
+            PATH: [...pathFirst, nodeDir, "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+            HOME: home,
+            // No machine's own `pulumi login` leaks in.
+            PULUMI_CREDENTIALS_PATH: home,
+            RUNNER_TEMP: runnerTemp,
+            GITHUB_OUTPUT: path.join(home, files.output),
+            GITHUB_ENV: path.join(home, files.githubEnv),
+            GITHUB_STEP_SUMMARY: path.join(home, files.summary),
+            NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? "",
+            ...env,
+        },
+    });
+    const read = (f: string) => fs.readFileSync(path.join(home, f), "utf8");
+    return {
+        status: result.status,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        output: read(files.output),
+        githubEnv: read(files.githubEnv),
+        summary: read(files.summary),
+        runnerTemp,
+    };
+}
+
+/** A `pulumi` stand-in for the workflow's shell steps: logs each call's arguments and stdin as JSON lines to $STUB_LOG; stacks exist once `stack select --create` made them or when listed in $STUB_STACKS. */
+export const PULUMI_SHELL_STUB = `#!/usr/bin/env bash
+set -u
+stdin=""
+if [ "\${1:-} \${2:-}" = "config set" ]; then stdin=$(cat); fi
+STDIN="$stdin" node -e 'console.log(JSON.stringify({ args: process.argv.slice(1), stdin: process.env.STDIN }))' -- "$@" >> "$STUB_LOG" < /dev/null
+stack=""; prev=""
+for a in "$@"; do [ "$prev" = --stack ] && stack=$a; prev=$a; done
+exists() { grep -qxF -- "$stack" "$STUB_LOG.stacks" 2>/dev/null || case ",\${STUB_STACKS:-}," in *",$stack,"*) true ;; *) false ;; esac; }
+case "\${1:-} \${2:-}" in
+  "stack select")
+    if exists; then exit 0; fi
+    case " $* " in *" --create "*) echo "$stack" >> "$STUB_LOG.stacks"; echo "Created stack '$stack'"; exit 0 ;; esac
+    echo "error: no stack named '$stack' found" >&2; exit 255 ;;
+  "config set")
+    if exists; then exit 0; fi
+    echo "error: no stack named '$stack' found" >&2; exit 255 ;;
+esac
+echo "error: the stub does not know pulumi $*" >&2
+exit 255
+`;
+
+/**
+ * A job's or step's `env:` with its expressions resolved: `${{ secrets.X }}` from `secrets` (empty
+ * when the repository has no such secret, as on GitHub), `${{ inputs.X }}` from `inputs`. Any other
+ * expression is an error, so a test sees what it does not model.
+ */
+export function resolveEnv(
+    env: Record<string, string> | undefined,
+    secrets: Record<string, string>,
+    inputs: Record<string, string> = {},
+): Record<string, string> {
+    const resolved: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env ?? {})) {
+        resolved[name] = String(value).replace(/\$\{\{\s*(secrets|inputs)\.([A-Za-z0-9_-]+)\s*\}\}/g, (_, kind, key) =>
+            kind === "secrets" ? (secrets[key] ?? "") : (inputs[key] ?? ""),
+        );
+        if (resolved[name].includes("${{")) throw new Error(`env ${name}: cannot resolve ${value}`);
+    }
+    return resolved;
+}
