@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, chartFileProblems, parseClusterSettings } from "./settings";
-import { SECRET_KEYS } from "./reader";
+import { SECRET_KEYS, SecretKeySpec } from "./reader";
 import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems } from "./alertRouting";
 import { BUCKET_ADMIN_SECRETS, alwaysRequired, requiredSecrets } from "./requiredSecrets";
 import {
@@ -76,7 +76,13 @@ export function loadStackConfig(): StackConfig {
     const role = raw.role;
     for (const [key, spec] of Object.entries(SECRET_KEYS)) {
         const present = presentKeys.includes(key);
-        if (alwaysRequired(key as keyof typeof SECRET_KEYS, typeof role === "string" ? role : undefined) && !present) {
+        // A key a command writes into the stack file (the deployment CA's) is checked by its own reader (config/pki.ts).
+        const writtenByCommand = (spec as SecretKeySpec).writtenBy !== undefined;
+        if (
+            !writtenByCommand &&
+            alwaysRequired(key as keyof typeof SECRET_KEYS, typeof role === "string" ? role : undefined) &&
+            !present
+        ) {
             problems.push(`${prefix}${key} is required: run \`pulumi config set --secret ${key}\` with ${spec.fix}`);
         }
         if (present && !isConfigSecret(`${prefix}${key}`)) {
