@@ -95,6 +95,15 @@ export function mutated(value: unknown): unknown {
     return "x";
 }
 
+/**
+ * The changes tried on one value: `mutated`, and for a list also every item changed. A list the
+ * chart reads as a set to leave out (kube-state-metrics' collectorsExclude) renders the same with an
+ * item added; with its items changed, what it excluded comes back.
+ */
+export function mutations(value: unknown): unknown[] {
+    return Array.isArray(value) ? [mutated(value), value.map(mutated)] : [mutated(value)];
+}
+
 function withValue(values: unknown, at: (string | number)[], value: unknown): unknown {
     const copy = JSON.parse(JSON.stringify(values));
     let parent = copy;
@@ -118,9 +127,12 @@ export function ignoredValues(
     for (const at of valuePaths(release.values)) {
         let current: any = release.values;
         for (const key of at) current = current[key];
-        const result = helmTemplate(helm, chart, release, withValue(release.values, at, mutated(current)));
-        // A value the chart rejects when changed is read.
-        if ("text" in result && result.text === baseline) ignored.push({ path: dottedPath(at), value: current });
+        // Ignored only if no change of it changes the output; a value the chart rejects when changed is read.
+        const unchanged = mutations(current).every((changed) => {
+            const result = helmTemplate(helm, chart, release, withValue(release.values, at, changed));
+            return "text" in result && result.text === baseline;
+        });
+        if (unchanged) ignored.push({ path: dottedPath(at), value: current });
     }
     return ignored;
 }

@@ -23,7 +23,14 @@ import {
     selects,
 } from "../offline/checks/chartTemplate";
 import { crdSchemaProblems } from "../offline/checks/crdSchema";
-import { checkRenderedStacks, ignoredValues, mutated, stackSettings, valuePaths } from "../offline/helmTemplate";
+import {
+    checkRenderedStacks,
+    ignoredValues,
+    mutated,
+    mutations,
+    stackSettings,
+    valuePaths,
+} from "../offline/helmTemplate";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { stackFile } from "./helpers";
 import { committedPlan } from "./renderedPlans";
@@ -562,6 +569,9 @@ describe("helm-template: values the chart ignores", () => {
         expect(mutated("2d")).to.equal("3d");
         expect(mutated("longhorn")).to.equal("longhornx");
         expect(mutated(["a"])).to.not.deep.equal(["a"]);
+        // A list of exclusions still excludes its items with one added: its items changed bring them back.
+        expect(mutations(["secrets"])).to.deep.include(["secretsx"]);
+        expect(mutations("a")).to.deep.equal(["ax"]);
     });
 
     it("names a key whose value does not change what a chart renders", function () {
