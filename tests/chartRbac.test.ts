@@ -1,16 +1,19 @@
 // Grafana's and kube-state-metrics' access to Secrets, resolved from the bindings `helm template`
 // renders (offline/checks/chartRbac.ts). The objects below are written the way the Grafana 12.11.1
 // and kube-state-metrics 8.4.0 subcharts of kube-prometheus-stack 88.5.3 render them (their
-// templates/role.yaml, clusterrole.yaml and bindings); with KPS_CHART_DIR (and HELM, or helm on
-// PATH) the committed stacks also go through the real chart. Under CI=true the chart is required.
+// templates/role.yaml, clusterrole.yaml and bindings); with the real chart (KPS_CHART_DIR or
+// ../shared/reference) and Helm (HELM or PATH) the committed stacks also go through it. Under
+// CI=true both are required.
 
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ChartRender, K8sObject } from "../offline/checks/chartTemplate";
 import { bindingsOf, checkChartRbac } from "../offline/checks/chartRbac";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { helmTemplate, stackSettings } from "../offline/helmTemplate";
+import { PROJECT_ROOT } from "../offline/runStack";
 import { committedPlan } from "./renderedPlans";
 
 const NS = "monitoring";
@@ -202,15 +205,32 @@ describe("chart RBAC: Grafana and kube-state-metrics may not read Secrets", () =
     });
 });
 
-/** The chart folder and helm, as tests/helmTemplate.test.ts finds them; required under CI=true. */
+/**
+ * The chart and Helm, as the other real-chart tests find them: KPS_CHART_DIR (the chart's folder or
+ * its .tgz), else the packaged chart in ../shared/reference; HELM, else helm on PATH. Required under
+ * CI=true.
+ */
 function realChart(ctx: Mocha.Context): { chart: string; helm: string } {
-    const chart = process.env.KPS_CHART_DIR;
-    if (chart === undefined || !fs.existsSync(path.join(chart, "Chart.yaml"))) {
+    const reference = path.join(
+        PROJECT_ROOT,
+        "..",
+        "shared",
+        "reference",
+        "kube-prometheus-stack-88.5.3",
+        "kube-prometheus-stack-88.5.3.tgz",
+    );
+    const chart = process.env.KPS_CHART_DIR ?? reference;
+    const helm = process.env.HELM ?? "helm";
+    const chartFound =
+        fs.existsSync(chart) && (chart.endsWith(".tgz") || fs.existsSync(path.join(chart, "Chart.yaml")));
+    if (!chartFound || spawnSync(helm, ["version"]).status !== 0) {
         if (process.env.CI === "true")
-            throw new Error("CI=true but KPS_CHART_DIR names no chart: CI must provide kube-prometheus-stack 88.5.3");
+            throw new Error(
+                `CI=true but ${chartFound ? `no Helm (${helm})` : `no chart (${chart})`}: CI must provide kube-prometheus-stack 88.5.3 (KPS_CHART_DIR) and Helm (HELM)`,
+            );
         ctx.skip();
     }
-    return { chart: chart!, helm: process.env.HELM ?? "helm" };
+    return { chart, helm };
 }
 
 describe("chart RBAC through the real kube-prometheus-stack chart (KPS_CHART_DIR, HELM)", function () {
