@@ -1,0 +1,360 @@
+// Regenerates offline/metrics/upstream-metrics.txt: the metric names the deployed exporters expose,
+// read from their pinned upstream sources (Git mirrors of the repositories below, at the versions
+// kube-prometheus-stack 88.5.3 deploys and Thanos v0.42.4 pins). Run:
+//
+//     node -r ./offline/tsRegister.cjs offline/metrics/generate.ts <mirrors dir>
+//
+// where <mirrors dir>/<owner>+<name>/repo is a Git directory of github.com/<owner>/<name> (for
+// example `git clone --bare`), holding the revisions named in SOURCES.
+//
+// What is read from the Go sources (non-test files of the listed folders):
+// - client_golang option literals (CounterOpts, GaugeOpts, HistogramOpts, SummaryOpts): Namespace,
+//   Subsystem and Name joined with "_", each a string literal, a string constant of the package, or
+//   fmt.Sprintf of a literal with %s (expanded with each string constant of the package);
+//   histograms also give <name>_bucket, _count and _sum, summaries _count and _sum;
+// - NewDesc(...) names: a literal, BuildFQName(namespace, subsystem, name), or literals joined with +;
+// - constants named ...MetricName (Prometheus' synthetic series: up, ALERTS, ...);
+// - for kube-state-metrics, which builds its names in generator calls, every string literal of the
+//   store package that starts with "kube_";
+// - Thanos' registerer prefixes: `extprom.WrapRegistererWithPrefix("<prefix>", ...)` passed to a call
+//   of another package (gate.New, objstore.WrapWithMetrics, dns.NewProvider, ...) prefixes that
+//   package's names (thanos_bucket_store_series_ + gate_queries_duration_seconds).
+// The list can hold a name a component registers only under some flags, never one no source defines.
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export interface MetricSource {
+    /** owner/name on GitHub. */
+    repo: string;
+    /** The pinned revision (tag or commit). */
+    rev: string;
+    /** Why this revision. */
+    pin: string;
+    /** Folders read (recursively); "" is the whole repository. */
+    dirs: string[];
+    /** Folders left out. */
+    skip?: string[];
+    /** Every string literal with this prefix is a metric name (kube-state-metrics). */
+    literalPrefix?: string;
+    /** The Go module path, to resolve imports for registerer prefixes. */
+    module?: string;
+    /** Where the values of a `%s` that is no constant come from: `name: "..."` literals of this file (Thanos' component names). */
+    wildcardsFrom?: string;
+}
+
+export const SOURCES: MetricSource[] = [
+    {
+        repo: "thanos-io/thanos",
+        rev: "v0.42.4",
+        pin: "the Thanos the chart's sidecar and our control plane run",
+        dirs: ["cmd/thanos", "pkg"],
+        module: "github.com/thanos-io/thanos",
+        wildcardsFrom: "pkg/component/component.go",
+    },
+    {
+        repo: "thanos-io/objstore",
+        rev: "71d60dfee488",
+        pin: "the objstore Thanos v0.42.4 pins (go.mod)",
+        dirs: [""],
+        skip: ["providers", "exthttp", "tracing"],
+        module: "github.com/thanos-io/objstore",
+    },
+    {
+        repo: "grpc-ecosystem/go-grpc-middleware",
+        rev: "providers/prometheus/v1.0.1",
+        pin: "the gRPC metrics provider Thanos v0.42.4 pins (go.mod)",
+        dirs: ["providers/prometheus"],
+    },
+    {
+        repo: "prometheus/client_golang",
+        rev: "v1.23.2",
+        pin: "the client library Thanos v0.42.4 pins (go.mod): go_*, process_*",
+        dirs: ["prometheus"],
+        skip: ["prometheus/testutil", "prometheus/push", "prometheus/graphite"],
+    },
+    {
+        repo: "prometheus/prometheus",
+        rev: "v3.14.0",
+        pin: "the Prometheus kube-prometheus-stack 88.5.3 deploys",
+        dirs: [""],
+        skip: ["documentation", "cmd/promtool", "web/ui"],
+    },
+    {
+        repo: "prometheus/alertmanager",
+        rev: "v0.34.0",
+        pin: "the Alertmanager kube-prometheus-stack 88.5.3 deploys",
+        dirs: [""],
+        skip: ["cmd/amtool", "test"],
+    },
+    {
+        repo: "kubernetes/kube-state-metrics",
+        rev: "v2.20.0",
+        pin: "the appVersion of the chart's kube-state-metrics 8.4.0",
+        dirs: ["internal/store"],
+        literalPrefix: "kube_",
+    },
+    {
+        repo: "prometheus/node_exporter",
+        rev: "v1.12.1",
+        pin: "the appVersion of the chart's prometheus-node-exporter 4.56.1",
+        dirs: ["collector"],
+    },
+];
+
+export interface MetricEntry {
+    name: string;
+    type: string;
+    source: string;
+}
+
+interface GoFile {
+    path: string;
+    text: string;
+}
+
+function git(repoDir: string, args: string[], input?: string): Buffer {
+    const run = spawnSync("git", ["-C", repoDir, ...args], { input, maxBuffer: 1 << 30 });
+    if (run.error !== undefined) throw run.error;
+    if (run.status !== 0) throw new Error(`git ${args.join(" ")} in ${repoDir}: ${run.stderr.toString().trim()}`);
+    return run.stdout;
+}
+
+/** The non-test Go files of the source's folders at its revision. */
+export function readGoFiles(repoDir: string, source: MetricSource): GoFile[] {
+    const listed = git(repoDir, ["ls-tree", "-r", "--name-only", source.rev])
+        .toString()
+        .split("\n")
+        .filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))
+        .filter((f) => !/(^|\/)(vendor|testdata|examples?)\//.test(f))
+        .filter((f) => source.dirs.some((d) => d === "" || f.startsWith(`${d}/`)))
+        .filter((f) => !(source.skip ?? []).some((d) => f.startsWith(`${d}/`)));
+    // One `git cat-file --batch` for all files: "<sha> blob <size>\n<content>\n" each.
+    const out = git(repoDir, ["cat-file", "--batch"], listed.map((f) => `${source.rev}:${f}`).join("\n") + "\n");
+    const files: GoFile[] = [];
+    let at = 0;
+    for (const file of listed) {
+        const headerEnd = out.indexOf(10, at);
+        const header = out.toString("utf8", at, headerEnd).split(" ");
+        const size = Number(header[2]);
+        files.push({ path: file, text: out.toString("utf8", headerEnd + 1, headerEnd + 1 + size) });
+        at = headerEnd + 1 + size + 1;
+    }
+    return files;
+}
+
+const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** String constants (and package-level string vars) of a package: name -> value. */
+function stringConstants(files: GoFile[]): Map<string, string> {
+    const consts = new Map<string, string>();
+    for (const f of files)
+        for (const m of f.text.matchAll(
+            /(?:^|\n)\s*(?:const\s+|var\s+)?([A-Za-z_]\w*)\s*(?:[A-Za-z_][\w.]*\s*)?=\s*"([^"\n]*)"/g,
+        ))
+            if (!consts.has(m[1])) consts.set(m[1], m[2]);
+    return consts;
+}
+
+/** The balanced-brace or -paren body starting at `open`. */
+function balanced(text: string, open: number): string {
+    const opener = text[open];
+    const closer = opener === "{" ? "}" : ")";
+    let depth = 0;
+    for (let i = open; i < text.length; i++) {
+        const c = text[i];
+        if (c === '"') {
+            i = text.indexOf('"', i + 1);
+            while (i > 0 && text[i - 1] === "\\") i = text.indexOf('"', i + 1);
+            if (i < 0) break;
+            continue;
+        }
+        if (c === "`") {
+            i = text.indexOf("`", i + 1);
+            if (i < 0) break;
+            continue;
+        }
+        if (c === opener) depth++;
+        else if (c === closer && --depth === 0) return text.slice(open + 1, i);
+    }
+    return text.slice(open + 1);
+}
+
+/** The values a Go string expression can take: a literal, a constant, fmt.Sprintf("..%s..", x), or literals joined with +. */
+function stringValues(expr: string, consts: Map<string, string>, wildcards: string[] = []): string[] {
+    const e = expr.trim();
+    const literal = /^"([^"]*)"$/.exec(e);
+    if (literal) return [literal[1]];
+    if (/^[A-Za-z_]\w*$/.test(e)) return consts.has(e) ? [consts.get(e)!] : [];
+    const qualified = /^\w+\.([A-Za-z_]\w*)$/.exec(e);
+    if (qualified) return consts.has(qualified[1]) ? [consts.get(qualified[1])!] : [];
+    const sprintf = /^fmt\.Sprintf\(\s*"([^"]*)"\s*(?:,\s*([\w.]+))?/.exec(e);
+    if (sprintf) {
+        if (!sprintf[1].includes("%s")) return [sprintf[1]];
+        // A constant argument gives its value; anything else each constant of the package or wildcard.
+        const arg = sprintf[2] === undefined ? [] : stringValues(sprintf[2], consts);
+        const values = arg.length > 0 ? arg : [...new Set([...consts.values(), ...wildcards])];
+        return values.map((v) => sprintf[1].split("%s").join(v));
+    }
+    if (e.includes("+")) {
+        // Literals and constants joined; unknown parts (an optional namespace variable) drop out.
+        const parts = e.split("+").map((p) => stringValues(p, consts));
+        return [parts.map((p) => p[0] ?? "").join("")];
+    }
+    return [];
+}
+
+function field(body: string, name: string): string | undefined {
+    const m = new RegExp(`(?:^|[\\s,{])${name}:\\s*([^,\\n]+(?:\\([^)]*\\))?)`).exec(body);
+    return m?.[1];
+}
+
+function joinName(parts: string[]): string {
+    return parts.filter((p) => p !== "").join("_");
+}
+
+/** Base names a package registers (before any registerer prefix), with their type. */
+export function packageMetrics(
+    files: GoFile[],
+    literalPrefix?: string,
+    wildcards: string[] = [],
+): { name: string; type: string; file: string }[] {
+    const consts = stringConstants(files);
+    const found: { name: string; type: string; file: string }[] = [];
+    const add = (name: string, type: string, file: string) => {
+        if (!METRIC.test(name)) return;
+        found.push({ name, type, file });
+        if (type === "histogram")
+            for (const s of ["_bucket", "_count", "_sum"]) found.push({ name: name + s, type, file });
+        if (type === "summary") for (const s of ["_count", "_sum"]) found.push({ name: name + s, type, file });
+    };
+    for (const f of files) {
+        for (const m of f.text.matchAll(/\b(Counter|Gauge|Histogram|Summary)(?:Vec)?Opts\s*\{/g)) {
+            const body = balanced(f.text, m.index! + m[0].length - 1);
+            const nameExpr = field(body, "Name");
+            if (nameExpr === undefined) continue;
+            const ns = field(body, "Namespace");
+            const sub = field(body, "Subsystem");
+            const nsValues = ns === undefined ? [""] : stringValues(ns, consts);
+            const subValues = sub === undefined ? [""] : stringValues(sub, consts);
+            for (const n of stringValues(nameExpr, consts, wildcards))
+                for (const a of nsValues)
+                    for (const b of subValues) add(joinName([a, b, n]), m[1].toLowerCase(), f.path);
+        }
+        for (const m of f.text.matchAll(/\bNewDesc\s*\(/g)) {
+            const args = balanced(f.text, m.index! + m[0].length - 1);
+            const fq = /^\s*(?:prometheus\.)?BuildFQName\s*\(/.exec(args);
+            if (fq) {
+                const inner = balanced(args, fq[0].length - 1 + fq.index);
+                const parts = inner.split(",").map((p) => stringValues(p, consts));
+                if (parts.length === 3 && parts.every((p) => p.length > 0))
+                    for (const a of parts[0])
+                        for (const b of parts[1]) for (const c of parts[2]) add(joinName([a, b, c]), "desc", f.path);
+                continue;
+            }
+            const first = args.split(/,\s*(?=["\w])/)[0];
+            for (const n of stringValues(first, consts)) add(n, "desc", f.path);
+        }
+        for (const m of f.text.matchAll(/\b\w*MetricName\s*=\s*"([^"]+)"/g)) add(m[1], "synthetic", f.path);
+        // Prometheus' scrape report series (up, scrape_duration_seconds, ...).
+        for (const m of f.text.matchAll(/reportSample\s*\{\s*name:\s*\[\]byte\("([^"]+)"/g))
+            add(m[1], "synthetic", f.path);
+        if (literalPrefix !== undefined)
+            for (const m of f.text.matchAll(new RegExp(`"(${literalPrefix}[a-z0-9_]+)"`, "g")))
+                add(m[1], "family", f.path);
+    }
+    return found;
+}
+
+function packageDir(file: string): string {
+    return path.posix.dirname(file);
+}
+
+/** Registerer prefixes: `WrapRegistererWithPrefix("p", ...)` inside a call of an imported package -> (prefix, import path). */
+export function registererPrefixes(
+    files: GoFile[],
+    wildcards: string[] = [],
+): { prefix: string; importPath: string; file: string }[] {
+    const out: { prefix: string; importPath: string; file: string }[] = [];
+    for (const f of files) {
+        const imports = new Map<string, string>();
+        for (const m of f.text.matchAll(/(?:^|\n)\s*(?:import\s+)?(?:([A-Za-z_]\w*)\s+)?"([\w./-]+)"/g))
+            imports.set(m[1] ?? m[2].split("/").pop()!, m[2]);
+        for (const m of f.text.matchAll(
+            /WrapRegistererWithPrefix\(\s*(?:"([a-z0-9_]+)"|fmt\.Sprintf\(\s*"([a-z0-9_%]+)"\s*,\s*[\w.]+\s*\))/g,
+        )) {
+            const prefixValues =
+                m[1] !== undefined ? [m[1]] : wildcards.map((w) => m[2].split("%s").join(w.replace(/-/g, "_")));
+            // The unmatched "(" before it, and the package.Function before that.
+            let depth = 0;
+            let i = m.index! - 1;
+            for (; i >= 0; i--) {
+                const c = f.text[i];
+                if (c === ")") depth++;
+                else if (c === "(") {
+                    if (depth === 0) break;
+                    depth--;
+                }
+            }
+            const call = /([A-Za-z_]\w*)\.[A-Za-z_]\w*\s*$/.exec(f.text.slice(Math.max(0, i - 80), i));
+            const importPath = call === null ? undefined : imports.get(call[1]);
+            if (importPath !== undefined)
+                for (const prefix of prefixValues) out.push({ prefix, importPath, file: f.path });
+        }
+    }
+    return out;
+}
+
+export function upstreamMetrics(mirrors: string): MetricEntry[] {
+    const entries = new Map<string, MetricEntry>();
+    const byImport = new Map<string, { name: string; type: string; file: string }[]>();
+    const prefixes: { prefix: string; importPath: string; file: string; label: string }[] = [];
+    for (const source of SOURCES) {
+        const repoDir = path.join(mirrors, source.repo.replace("/", "+"), "repo");
+        const files = readGoFiles(repoDir, source);
+        const label = `${source.repo}@${source.rev}`;
+        const wildcardFile = files.find((f) => f.path === source.wildcardsFrom);
+        const wildcards = [...(wildcardFile?.text ?? "").matchAll(/\bname:\s*"([^"]+)"/g)].map((m) => m[1]);
+        const dirs = new Map<string, GoFile[]>();
+        for (const f of files) dirs.set(packageDir(f.path), [...(dirs.get(packageDir(f.path)) ?? []), f]);
+        for (const [dir, dirFiles] of dirs) {
+            const metrics = packageMetrics(dirFiles, source.literalPrefix, wildcards);
+            if (source.module !== undefined)
+                byImport.set(dir === "." ? source.module : `${source.module}/${dir}`, metrics);
+            for (const m of metrics)
+                if (!entries.has(m.name))
+                    entries.set(m.name, { name: m.name, type: m.type, source: `${label} ${m.file}` });
+        }
+        if (source.module !== undefined)
+            for (const p of registererPrefixes(files, wildcards)) prefixes.push({ ...p, label });
+    }
+    for (const p of prefixes)
+        for (const m of byImport.get(p.importPath) ?? []) {
+            const name = p.prefix + m.name;
+            if (!entries.has(name))
+                entries.set(name, { name, type: m.type, source: `${p.label} ${p.file} (prefix) + ${m.file}` });
+        }
+    return [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export const REFERENCE_FILE = path.join(__dirname, "upstream-metrics.txt");
+
+if (require.main === module) {
+    const mirrors = process.argv[2];
+    if (mirrors === undefined) {
+        console.error("usage: node -r ./offline/tsRegister.cjs offline/metrics/generate.ts <mirrors dir>");
+        process.exit(2);
+    }
+    const entries = upstreamMetrics(path.resolve(mirrors));
+    const header = [
+        "# Metric names the deployed exporters expose, from their pinned sources. Generated by",
+        "# offline/metrics/generate.ts (see there); do not edit. name<TAB>kind<TAB>where it is defined",
+        ...SOURCES.map((s) => `# source: ${s.repo}@${s.rev} (${s.pin})`),
+    ];
+    fs.writeFileSync(
+        REFERENCE_FILE,
+        [...header, ...entries.map((e) => `${e.name}\t${e.type}\t${e.source}`)].join("\n") + "\n",
+    );
+    console.log(`${entries.length} metric names -> ${path.relative(process.cwd(), REFERENCE_FILE)}`);
+}
