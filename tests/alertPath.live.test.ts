@@ -18,6 +18,7 @@ import * as yaml from "js-yaml";
 import { AddressInfo } from "net";
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
 import { parseClusterSettings } from "../config";
+import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
 
@@ -59,6 +60,18 @@ function get(url: string): Promise<number | undefined> {
         });
         req.on("error", () => resolve(undefined));
         req.setTimeout(1000, () => req.destroy());
+    });
+}
+
+function getText(url: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (chunk) => (body += chunk));
+            res.on("end", () => resolve(body));
+        });
+        req.on("error", () => resolve(undefined));
+        req.setTimeout(2000, () => req.destroy());
     });
 }
 
@@ -145,6 +158,9 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     let targetServer: http.Server;
     let targetsFile: string;
     let targetPort: number;
+    /** The servers' own /metrics: a source of the names the deployed versions expose. */
+    const serverMetrics: { server: string; url: string }[] = [];
+    let ruleGroupsRead: Record<string, any>[] = [];
 
     function start(name: string, command: string, args: string[]): ChildProcess {
         const log = path.join(dir, `${name}.log`);
@@ -208,6 +224,7 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
         }
         expect(ruleGroups.length, "rendered rule groups").to.be.greaterThan(0);
+        ruleGroupsRead = ruleGroups;
 
         // The webhook every receiver now points at, and the synthetic target.
         webhook = http.createServer((req, res) => {
@@ -270,6 +287,11 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         // cluster-03 reports nothing: its ClusterMetricsMissing fires; the others stay silent.
         writeTargets(["cluster-01", "cluster-02", "cluster-04"]);
         const promPort = await freeLoopbackPort();
+        serverMetrics.push(
+            { server: "prometheus", url: `http://127.0.0.1:${promPort}/metrics` },
+            // The last replica: the second test kills the first.
+            { server: "alertmanager", url: `http://127.0.0.1:${replicas[2].web}/metrics` },
+        );
         fs.writeFileSync(
             path.join(dir, "prometheus.yml"),
             yaml.dump({
@@ -393,5 +415,27 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         expect(missing("cluster-03"), "the first group is not sent again").to.have.lengthOf(1);
         expect(missing("cluster-02")).to.deep.equal([]);
         expectEachGroupOnce();
+    });
+
+    it("the servers' own /metrics expose every prometheus_* and alertmanager_* name the rendered rules read", async () => {
+        const names = new Set(
+            ruleGroupsRead.flatMap((g) => (g.rules as any[]).flatMap((r) => metricNames(String(r.expr)))),
+        );
+        for (const { server, url } of serverMetrics) {
+            const text = await getText(url);
+            expect(text, `${server} /metrics`).to.be.a("string");
+            const exposed = new Set(
+                text!
+                    .split("\n")
+                    .filter((l) => l !== "" && !l.startsWith("#"))
+                    .map((l) => l.replace(/[{ ].*$/, "")),
+            );
+            const read = [...names].filter((n) => n.startsWith(`${server}_`));
+            if (server === "prometheus") expect(read, "the rules read Prometheus' own metrics").to.not.deep.equal([]);
+            expect(
+                read.filter((n) => !exposed.has(n)),
+                `${server} ${serverVersions()}`,
+            ).to.deep.equal([]);
+        }
     });
 });
