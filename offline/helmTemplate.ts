@@ -33,6 +33,8 @@ export interface HelmTemplateOptions {
     /** Also look for values the chart ignores (one `helm template` per value: minutes). */
     ignoredKeys: boolean;
     log?: (line: string) => void;
+    /** Called with each stack's rendered objects (tests reuse them instead of rendering again). */
+    onRender?: (stack: string, objects: Record<string, any>[]) => void;
 }
 
 /** `helm template` of one release with these values; the parsed objects, or the error Helm printed. */
@@ -186,6 +188,7 @@ export async function checkRenderedStacks(plans: RenderedPlan[], options: HelmTe
                 });
                 continue;
             }
+            options.onRender?.(plan.stack, result.objects);
             const own = await checkChartRender({ plan, release, objects: result.objects, settings, crds });
             findings.push(...own);
             log(

@@ -63,13 +63,24 @@ export function checkChartRules(render: ChartRender): Finding[] {
             fs.writeFileSync(path.join(dir, file), JSON.stringify({ groups: object.spec?.groups ?? [] }));
             return { file, name: `PrometheusRule/${object.metadata?.name}` };
         });
-        // One promtool run for every file; on a failure, each file alone to name the one it rejects.
-        if (promtool(["check", "rules", ...files.map((f) => f.file)], dir).status !== 0)
-            for (const { file, name } of files) {
-                const run = promtool(["check", "rules", file], dir);
-                if (run.status !== 0)
-                    add(name, "spec.groups", `promtool check rules: ${run.output.trim().replace(/\s+/g, " ")}`);
-            }
+        // One promtool run for every file; its errors start with the file's name.
+        const run = promtool(["check", "rules", ...files.map((f) => f.file)], dir);
+        if (run.status !== 0) {
+            const lines = run.output.split("\n");
+            const failed = files.filter(({ file }) => lines.some((l) => l.startsWith(`${file}:`)));
+            for (const { file, name } of failed)
+                add(
+                    name,
+                    "spec.groups",
+                    `promtool check rules: ${lines.filter((l) => l.startsWith(`${file}:`)).join(" ")}`,
+                );
+            if (failed.length === 0)
+                add(
+                    "(PrometheusRules)",
+                    "spec.groups",
+                    `promtool check rules: ${run.output.trim().replace(/\s+/g, " ")}`,
+                );
+        }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
