@@ -12,6 +12,7 @@
 # Usage: bash .ci/tools.sh   (as root or with sudo rights for the keyring on a machine without it)
 # Prints the versions on stderr, the folder holding the binaries on stdout; appends that folder to
 # $GITHUB_PATH under GitHub Actions. Fails if promtool is older than 3 or amtool older than 0.26.
+#        bash .ci/tools.sh --check <folder>   only the version check, on the binaries in <folder>
 set -euo pipefail
 
 tools="${CI_TOOLS_DIR:-${RUNNER_TEMP:-/tmp}/thanos-multicluster-tools}"
@@ -30,6 +31,40 @@ machine_mirror() {
   [ ${#files[@]} -gt 0 ] || return 0
   grep -hoE '(https?://[^ ]+/debian)/?( |$)' "${files[@]}" | grep -v -- '-security' | head -1 | tr -d ' ' | sed 's:/$::'
 }
+
+# Versions: "promtool, version 3.5.3+ds (...)", "amtool, version 0.33.1+ds (...)".
+version_of() { "$1/$2" --version 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2; }
+at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+
+# The four binaries in $1, their versions printed; promtool >= 3 and amtool >= 0.26.
+check_versions() {
+  local bin=$1 tool status=0
+  for tool in promtool prometheus amtool prometheus-alertmanager; do
+    if [ ! -x "$bin/$tool" ]; then
+      log "tools.sh: $tool is missing from $bin"
+      status=1
+      continue
+    fi
+    log "$("$bin/$tool" --version 2>&1 | head -1)"
+  done
+  [ "$status" -eq 0 ] || return 1
+  local promtool_version amtool_version
+  promtool_version=$(version_of "$bin" promtool)
+  amtool_version=$(version_of "$bin" amtool)
+  if ! at_least "${promtool_version:-0}" 3.0.0; then
+    log "tools.sh: promtool ${promtool_version:-(no version)} is older than 3: the rules would not be checked as Prometheus 3 reads them"
+    return 1
+  fi
+  if ! at_least "${amtool_version:-0}" 0.26.0; then
+    log "tools.sh: amtool ${amtool_version:-(no version)} is older than 0.26: it cannot parse the webhook's url_file"
+    return 1
+  fi
+}
+
+if [ "${1:-}" = "--check" ]; then
+  check_versions "${2:?usage: tools.sh --check <folder>}"
+  exit
+fi
 
 mirror="${DEBIAN_MIRROR:-$(machine_mirror)}"
 if [ -z "$mirror" ]; then
@@ -63,29 +98,7 @@ for deb in "$tools"/debs/*.deb; do
 done
 bin="$tools/root/usr/bin"
 
-# Versions: "promtool, version 3.5.3+ds (...)", "amtool, version 0.33.1+ds (...)".
-version_of() { "$bin/$1" --version 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2; }
-at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
-status=0
-for tool in promtool prometheus amtool prometheus-alertmanager; do
-  if [ ! -x "$bin/$tool" ]; then
-    log "tools.sh: $tool is missing from the unpacked packages"
-    status=1
-    continue
-  fi
-  log "$("$bin/$tool" --version 2>&1 | head -1)"
-done
-[ "$status" -eq 0 ] || exit 1
-promtool_version=$(version_of promtool)
-amtool_version=$(version_of amtool)
-if ! at_least "$promtool_version" 3.0.0; then
-  log "tools.sh: promtool $promtool_version is older than 3: the rules would not be checked as Prometheus 3 reads them"
-  exit 1
-fi
-if ! at_least "$amtool_version" 0.26.0; then
-  log "tools.sh: amtool $amtool_version is older than 0.26: it cannot parse the webhook's url_file"
-  exit 1
-fi
+check_versions "$bin"
 
 if [ -n "${GITHUB_PATH:-}" ]; then echo "$bin" >>"$GITHUB_PATH"; fi
 echo "$bin"

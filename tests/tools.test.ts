@@ -4,6 +4,7 @@
 // rendered, with the url_file shim only for an amtool too old to parse it, and saying so.
 
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,6 +20,7 @@ import {
     withConfigFile,
 } from "../offline/checks/alertmanager";
 import { promtoolVersion } from "../offline/promtool";
+import { PROJECT_ROOT } from "../offline/projectRoot";
 import { stackFile } from "./helpers";
 
 function fakeTool(dir: string, name: string, versionLine: string): string {
@@ -123,5 +125,52 @@ describe("tools: amtool checks the Alertmanager config as rendered", () => {
             if (saved === undefined) delete process.env.AMTOOL_BIN;
             else process.env.AMTOOL_BIN = saved;
         }
+    });
+});
+
+describe("tools: .ci/tools.sh, in .ci/run and the pull-request workflow", () => {
+    /** A folder of stand-ins printing these version lines. */
+    function fakeTools(dir: string, promtool: string, amtool: string): string {
+        fs.mkdirSync(dir, { recursive: true });
+        fakeTool(dir, "promtool", `promtool, version ${promtool} (branch: debian/sid)`);
+        fakeTool(dir, "prometheus", `prometheus, version ${promtool} (branch: debian/sid)`);
+        fakeTool(dir, "amtool", `amtool, version ${amtool} (branch: debian/sid)`);
+        fakeTool(dir, "prometheus-alertmanager", `alertmanager, version ${amtool} (branch: debian/sid)`);
+        return dir;
+    }
+    const check = (dir: string) =>
+        spawnSync("bash", [path.join(PROJECT_ROOT, ".ci", "tools.sh"), "--check", dir], { encoding: "utf8" });
+
+    it("passes promtool 3 with amtool 0.26 and later, prints the versions, and fails on older ones", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-sh-"));
+        try {
+            const current = check(fakeTools(path.join(dir, "sid"), "3.5.3+ds1", "0.33.1"));
+            expect(current.status, current.stderr).to.equal(0);
+            expect(current.stderr).to.contain("promtool, version 3.5.3").and.contain("amtool, version 0.33.1");
+            expect(check(fakeTools(path.join(dir, "floor"), "3.0.0", "0.26.0")).status).to.equal(0);
+            const bookworm = check(fakeTools(path.join(dir, "bookworm"), "2.42.0+ds", "0.25.0"));
+            expect(bookworm.status).to.not.equal(0);
+            expect(bookworm.stderr).to.contain("promtool 2.42.0 is older than 3");
+            const oldAmtool = check(fakeTools(path.join(dir, "old-amtool"), "3.5.3", "0.25.1"));
+            expect(oldAmtool.status).to.not.equal(0);
+            expect(oldAmtool.stderr).to.contain("amtool 0.25.1 is older than 0.26");
+            fs.rmSync(path.join(dir, "sid", "prometheus"));
+            expect(check(path.join(dir, "sid")).stderr).to.contain("prometheus is missing");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("is how .ci/run and the pull-request workflow install the tools (no bookworm packages)", () => {
+        const run = fs.readFileSync(path.join(PROJECT_ROOT, ".ci", "run"), "utf8");
+        expect(run).to.match(/tools_bin=\$\(bash \.ci\/tools\.sh\)\nexport PATH="\$tools_bin:\$PATH"/);
+        const workflow = yaml.load(
+            fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "pull-request.yml"), "utf8"),
+        ) as any;
+        const steps: any[] = workflow.jobs.offline.steps;
+        const tools = steps.findIndex((step) => String(step.run ?? "").includes(".ci/tools.sh"));
+        expect(tools, "a step runs .ci/tools.sh").to.be.greaterThan(-1);
+        expect(tools, "before npm test").to.be.lessThan(steps.findIndex((step) => step.run === "npm test"));
+        for (const text of [run, JSON.stringify(steps)]) expect(text).not.to.match(/apt-get install[^\n]*prometheus/);
     });
 });
