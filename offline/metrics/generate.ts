@@ -10,7 +10,9 @@
 // What is read from the Go sources (non-test files of the listed folders):
 // - client_golang option literals (CounterOpts, GaugeOpts, HistogramOpts, SummaryOpts): Namespace,
 //   Subsystem and Name joined with "_", each a string literal, a string constant of the package, or
-//   fmt.Sprintf of a literal with %s (expanded with each string constant of the package);
+//   fmt.Sprintf of a literal with %s, expanded with the constants of the argument's declared type
+//   (gate's OperationName: queries, selects, ...) or, for a type of another package, Thanos'
+//   component names (pkg/component); comments are left out (their examples define nothing);
 //   histograms also give <name>_bucket, _count and _sum, summaries _count and _sum;
 // - NewDesc(...) names: a literal, BuildFQName(namespace, subsystem, name), or literals joined with +;
 // - constants named ...MetricName (Prometheus' synthetic series: up, ALERTS, ...);
@@ -138,7 +140,12 @@ export function readGoFiles(repoDir: string, source: MetricSource): GoFile[] {
         const headerEnd = out.indexOf(10, at);
         const header = out.toString("utf8", at, headerEnd).split(" ");
         const size = Number(header[2]);
-        files.push({ path: file, text: out.toString("utf8", headerEnd + 1, headerEnd + 1 + size) });
+        // Comment lines and blocks dropped: examples in doc comments define nothing.
+        const text = out
+            .toString("utf8", headerEnd + 1, headerEnd + 1 + size)
+            .replace(/\/\*[\s\S]*?\*\//g, "")
+            .replace(/^\s*\/\/.*$/gm, "");
+        files.push({ path: file, text });
         at = headerEnd + 1 + size + 1;
     }
     return files;
@@ -146,15 +153,38 @@ export function readGoFiles(repoDir: string, source: MetricSource): GoFile[] {
 
 const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
-/** String constants (and package-level string vars) of a package: name -> value. */
-function stringConstants(files: GoFile[]): Map<string, string> {
+/** A Go package as the extraction sees it: its string constants, by name and by declared type. */
+interface GoPackage {
+    consts: Map<string, string>;
+    /** type name -> the values of the constants declared with it (`Queries OperationName = "queries"`). */
+    typed: Map<string, string[]>;
+    /** Every file's text, to find a variable's declared type. */
+    text: string;
+    /** Values for a `%s` whose argument has a type declared elsewhere (Thanos' component names). */
+    wildcards: string[];
+}
+
+function goPackage(files: GoFile[], wildcards: string[] = []): GoPackage {
     const consts = new Map<string, string>();
+    const typed = new Map<string, string[]>();
     for (const f of files)
         for (const m of f.text.matchAll(
-            /(?:^|\n)\s*(?:const\s+|var\s+)?([A-Za-z_]\w*)\s*(?:[A-Za-z_][\w.]*\s*)?=\s*"([^"\n]*)"/g,
-        ))
-            if (!consts.has(m[1])) consts.set(m[1], m[2]);
-    return consts;
+            /(?:^|\n)\s*(?:const\s+|var\s+)?([A-Za-z_]\w*)\s*([A-Za-z_][\w.]*\s*)?=\s*"([^"\n]*)"/g,
+        )) {
+            if (!consts.has(m[1])) consts.set(m[1], m[3]);
+            const type = m[2]?.trim();
+            if (type !== undefined && type !== "" && type !== "string")
+                typed.set(type, [...(typed.get(type) ?? []), m[3]]);
+        }
+    return { consts, typed, text: files.map((f) => f.text).join("\n"), wildcards };
+}
+
+/** What a `%s` argument that is no constant can be: the constants of its declared type, else the wildcards, else every constant. */
+function sprintfArgumentValues(arg: string, pkg: GoPackage): string[] {
+    const declared = new RegExp(`\\b${arg}\\s+\\*?([A-Za-z_][\\w.]*)\\s*[,)]`).exec(pkg.text)?.[1];
+    if (declared !== undefined && pkg.typed.has(declared)) return pkg.typed.get(declared)!;
+    if (pkg.wildcards.length > 0) return pkg.wildcards;
+    return [...new Set(pkg.consts.values())];
 }
 
 /** The balanced-brace or -paren body starting at `open`. */
@@ -182,32 +212,45 @@ function balanced(text: string, open: number): string {
 }
 
 /** The values a Go string expression can take: a literal, a constant, fmt.Sprintf("..%s..", x), or literals joined with +. */
-function stringValues(expr: string, consts: Map<string, string>, wildcards: string[] = []): string[] {
+function stringValues(expr: string, pkg: GoPackage): string[] {
     const e = expr.trim();
     const literal = /^"([^"]*)"$/.exec(e);
     if (literal) return [literal[1]];
-    if (/^[A-Za-z_]\w*$/.test(e)) return consts.has(e) ? [consts.get(e)!] : [];
+    if (/^[A-Za-z_]\w*$/.test(e)) return pkg.consts.has(e) ? [pkg.consts.get(e)!] : [];
     const qualified = /^\w+\.([A-Za-z_]\w*)$/.exec(e);
-    if (qualified) return consts.has(qualified[1]) ? [consts.get(qualified[1])!] : [];
+    if (qualified) return pkg.consts.has(qualified[1]) ? [pkg.consts.get(qualified[1])!] : [];
     const sprintf = /^fmt\.Sprintf\(\s*"([^"]*)"\s*(?:,\s*([\w.]+))?/.exec(e);
     if (sprintf) {
         if (!sprintf[1].includes("%s")) return [sprintf[1]];
-        // A constant argument gives its value; anything else each constant of the package or wildcard.
-        const arg = sprintf[2] === undefined ? [] : stringValues(sprintf[2], consts);
-        const values = arg.length > 0 ? arg : [...new Set([...consts.values(), ...wildcards])];
+        const constant = sprintf[2] === undefined ? [] : stringValues(sprintf[2], pkg);
+        const values =
+            constant.length > 0 ? constant : sprintf[2] === undefined ? [] : sprintfArgumentValues(sprintf[2], pkg);
         return values.map((v) => sprintf[1].split("%s").join(v));
     }
     if (e.includes("+")) {
         // Literals and constants joined; unknown parts (an optional namespace variable) drop out.
-        const parts = e.split("+").map((p) => stringValues(p, consts));
+        const parts = e.split("+").map((p) => stringValues(p, pkg));
         return [parts.map((p) => p[0] ?? "").join("")];
     }
     return [];
 }
 
+/** A field's value expression in a struct literal: up to the comma, newline or brace that ends it outside parens and strings. */
 function field(body: string, name: string): string | undefined {
-    const m = new RegExp(`(?:^|[\\s,{])${name}:\\s*([^,\\n]+(?:\\([^)]*\\))?)`).exec(body);
-    return m?.[1];
+    const m = new RegExp(`(?:^|[\\s,{])${name}:\\s*`).exec(body);
+    if (m === null) return undefined;
+    let depth = 0;
+    for (let i = m.index + m[0].length; i < body.length; i++) {
+        const c = body[i];
+        if (c === '"') {
+            i = body.indexOf('"', i + 1);
+            if (i < 0) break;
+        } else if (c === "(") depth++;
+        else if (c === ")") depth--;
+        else if (depth === 0 && (c === "," || c === "\n" || c === "}"))
+            return body.slice(m.index + m[0].length, i).trim();
+    }
+    return body.slice(m.index + m[0].length).trim();
 }
 
 function joinName(parts: string[]): string {
@@ -220,7 +263,7 @@ export function packageMetrics(
     literalPrefix?: string,
     wildcards: string[] = [],
 ): { name: string; type: string; file: string }[] {
-    const consts = stringConstants(files);
+    const pkg = goPackage(files, wildcards);
     const found: { name: string; type: string; file: string }[] = [];
     const add = (name: string, type: string, file: string) => {
         if (!METRIC.test(name)) return;
@@ -236,9 +279,9 @@ export function packageMetrics(
             if (nameExpr === undefined) continue;
             const ns = field(body, "Namespace");
             const sub = field(body, "Subsystem");
-            const nsValues = ns === undefined ? [""] : stringValues(ns, consts);
-            const subValues = sub === undefined ? [""] : stringValues(sub, consts);
-            for (const n of stringValues(nameExpr, consts, wildcards))
+            const nsValues = ns === undefined ? [""] : stringValues(ns, pkg);
+            const subValues = sub === undefined ? [""] : stringValues(sub, pkg);
+            for (const n of stringValues(nameExpr, pkg))
                 for (const a of nsValues)
                     for (const b of subValues) add(joinName([a, b, n]), m[1].toLowerCase(), f.path);
         }
@@ -247,14 +290,14 @@ export function packageMetrics(
             const fq = /^\s*(?:prometheus\.)?BuildFQName\s*\(/.exec(args);
             if (fq) {
                 const inner = balanced(args, fq[0].length - 1 + fq.index);
-                const parts = inner.split(",").map((p) => stringValues(p, consts));
+                const parts = inner.split(",").map((p) => stringValues(p, pkg));
                 if (parts.length === 3 && parts.every((p) => p.length > 0))
                     for (const a of parts[0])
                         for (const b of parts[1]) for (const c of parts[2]) add(joinName([a, b, c]), "desc", f.path);
                 continue;
             }
             const first = args.split(/,\s*(?=["\w])/)[0];
-            for (const n of stringValues(first, consts)) add(n, "desc", f.path);
+            for (const n of stringValues(first, pkg)) add(n, "desc", f.path);
         }
         for (const m of f.text.matchAll(/\b\w*MetricName\s*=\s*"([^"]+)"/g)) add(m[1], "synthetic", f.path);
         // Prometheus' scrape report series (up, scrape_duration_seconds, ...).
