@@ -8,6 +8,7 @@ import { alertNames } from "./types";
 export * from "./types";
 export * from "./multicluster";
 export * from "./thanosMixin";
+export * from "./rateWindow";
 
 /** Every alert this project defines, wherever it runs. */
 export const PROJECT_ALERT_NAMES: readonly string[] = alertNames([

@@ -8,6 +8,7 @@ import {
     PART_OF_LABEL,
     THANOS_DATASOURCE,
 } from "../names";
+import { MAX_SCRAPE_INTERVAL } from "../alertRules/rateWindow";
 import { AlertmanagerConfigDocument } from "../alertmanagerConfig";
 import { lbipamAnnotations } from "../lbipam";
 import { GRAFANA_CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
@@ -124,7 +125,9 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
                 isDefault: true,
                 jsonData: {
                     prometheusType: "Thanos",
-                    timeInterval: settings.prometheus.scrapeInterval,
+                    // The datasource reads every cluster, each scraping at its own interval up to
+                    // MAX_SCRAPE_INTERVAL: $__rate_interval (at least 4 x this) spans 4 scrapes of any.
+                    timeInterval: MAX_SCRAPE_INTERVAL,
                     httpMethod: "POST",
                 },
             },
