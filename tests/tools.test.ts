@@ -171,6 +171,7 @@ describe("tools: .ci/tools.sh, in .ci/run and the pull-request workflow", () => 
         const tools = steps.findIndex((step) => String(step.run ?? "").includes(".ci/tools.sh"));
         expect(tools, "a step runs .ci/tools.sh").to.be.greaterThan(-1);
         expect(tools, "before npm test").to.be.lessThan(steps.findIndex((step) => step.run === "npm test"));
-        for (const text of [run, JSON.stringify(steps)]) expect(text).not.to.match(/apt-get install[^\n]*prometheus/);
+        for (const text of [run, ...steps.map((step) => String(step.run ?? ""))])
+            expect(text).not.to.match(/apt-get install[^\n]*prometheus/);
     });
 });
