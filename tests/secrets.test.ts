@@ -29,11 +29,16 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         this.timeout(60000);
         project = await initialisedProject("secrets");
     });
-    after(() => project?.remove());
+    const copies: string[] = [];
+    after(() => {
+        project?.remove();
+        for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     /** A copy of the initialised project's stack files in a temporary directory, the central one edited. */
     function withCentral(edit: (doc: any) => void): string {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-"));
+        copies.push(dir);
         for (const f of fs.readdirSync(project.dir).filter((f) => /^Pulumi\..*yaml$/.test(f)))
             fs.copyFileSync(path.join(project.dir, f), path.join(dir, f));
         const file = path.join(dir, "Pulumi.cluster-01.yaml");
