@@ -205,9 +205,13 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
     }
 
     r.object(`${base}.deadMansSwitch`);
+    const enabled = r.boolean(`${base}.deadMansSwitch.enabled`, false);
+    // The switch's route notifies every interval: its group_interval and repeat_interval.
     const deadMansSwitch = {
-        enabled: r.boolean(`${base}.deadMansSwitch.enabled`, false),
-        interval: r.duration(`${base}.deadMansSwitch.interval`, "1m", "1m").text,
+        enabled,
+        interval: enabled
+            ? notZero(r, `${base}.deadMansSwitch.interval`, "1m", "group_interval and repeat_interval")
+            : r.duration(`${base}.deadMansSwitch.interval`, "1m", "1m").text,
     };
     const edgeSourceRanges = r.stringList(
         `${base}.edgeSourceRanges`,
@@ -230,10 +234,25 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
         criticalReceiver,
         deadMansSwitch,
         groupWait: r.duration(`${base}.groupWait`, "30s", "30s").text,
-        groupInterval: r.duration(`${base}.groupInterval`, "5m", "5m").text,
-        repeatInterval: r.duration(`${base}.repeatInterval`, "4h", "4h").text,
+        groupInterval: notZero(r, `${base}.groupInterval`, "5m", "group_interval"),
+        repeatInterval: notZero(r, `${base}.repeatInterval`, "4h", "repeat_interval"),
         edgeSourceRanges,
     };
+}
+
+/**
+ * A duration Alertmanager takes as a route's group_interval or repeat_interval, which it refuses
+ * to be zero ("group_interval cannot be zero", config/config.go): refused here, naming the key,
+ * instead of by amtool after rendering or by the running Alertmanager, which keeps its old config.
+ */
+function notZero(r: Reader, path: string, fallback: string, routeField: string): string {
+    const { text, ms } = r.duration(path, fallback, fallback);
+    if (ms === 0)
+        r.problem(
+            path,
+            `must be above 0 (got ${text}): Alertmanager refuses a route whose ${routeField} is zero, and keeps running its previous config; e.g. ${fallback}`,
+        );
+    return text;
 }
 
 export function secretKeyOf(kind: (typeof RECEIVER_KINDS)[number]): AlertingSecretKey {

@@ -1,6 +1,7 @@
 // The S3 object store the sidecars, the Store Gateway, the Compactor and the Ruler use (`objectStorage`).
 
 import { Reader } from "./reader";
+import { pemBundleProblems } from "./pemBundle";
 import { bucketNameProblem, isDnsHostName, parseIPv4 } from "./units";
 
 export interface ObjectStorageSettings {
@@ -53,12 +54,11 @@ export function readObjectStorage(r: Reader): ObjectStorageSettings {
         "paste the PEM CA bundle of the object store's certificate",
     );
     if (caBundle !== undefined) {
-        if (!/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(caBundle.trim() + "\n")) {
+        for (const problem of pemBundleProblems(caBundle))
             r.problem(
                 "objectStorage.caBundle",
-                "must be PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+                `${problem}: paste the PEM certificate(s) of the CA that signs the object store's https certificate`,
             );
-        }
         if (insecure)
             r.problem(
                 "objectStorage.caBundle",

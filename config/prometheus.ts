@@ -1,6 +1,12 @@
 // Prometheus on every cluster (`prometheus`): replicas, scrapes, local retention against the
 // Thanos block duration and an object-store outage, external labels, and alerting.
 
+import {
+    MAX_SCRAPE_INTERVAL,
+    MAX_SCRAPE_INTERVAL_MS,
+    RATE_WINDOW,
+    SCRAPES_PER_RATE_WINDOW,
+} from "../components/alertRules/rateWindow";
 import { AlertingSettings, readAlerting } from "./alerting";
 import { Reader } from "./reader";
 import {
@@ -40,9 +46,6 @@ export interface PrometheusSettings {
     alerting: AlertingSettings;
 }
 
-/** Prometheus' query.lookback-delta (default 5m): how far back a query looks for a series' last sample. */
-const LOOKBACK_DELTA_MS = 5 * 60 * 1000;
-
 /** Labels the program sets itself, or that Prometheus, the operator or Thanos use: not settable. */
 const RESERVED_LABELS = ["cluster", "prometheus", "prometheus_replica", "rule_replica", "ruler_cluster", "replica"];
 
@@ -63,10 +66,10 @@ export function readPrometheus(r: Reader): PrometheusSettings {
             "prometheus.scrapeInterval",
             `must be above 0 (got ${scrapeInterval}): Prometheus takes 0 as unset and scrapes every 1m instead; set the interval you mean, e.g. 30s`,
         );
-    } else if (2 * scrapeMs > LOOKBACK_DELTA_MS) {
+    } else if (scrapeMs > MAX_SCRAPE_INTERVAL_MS) {
         r.problem(
             "prometheus.scrapeInterval",
-            `must be at most 2m30s (got ${scrapeInterval}): a query looks back 5m for a sample, so with a longer interval one missed scrape makes the target's series vanish and the absence alerts fire; scrape more often`,
+            `must be at most ${MAX_SCRAPE_INTERVAL} (got ${scrapeInterval}): the rules and dashboards compute rates over ${RATE_WINDOW} windows, which must span ${SCRAPES_PER_RATE_WINDOW} scrapes (Prometheus 3's windows are left-open, and one missed scrape must not empty a window); scrape more often`,
         );
     }
 

@@ -105,7 +105,7 @@ export function queryDashboard(): Dashboard {
                         "Share of DNS lookups of StoreAPI endpoints that failed (in-cluster names of the Store Gateway, Ruler and local sidecars).",
                         [
                             {
-                                expr: `sum by (cluster) (rate(thanos_query_store_apis_dns_failures_total${sel(JOBS.query)}[$__rate_interval])) / sum by (cluster) (rate(thanos_query_store_apis_dns_lookups_total${sel(JOBS.query)}[$__rate_interval]))`,
+                                expr: `sum by (cluster) (rate(thanos_query_endpoints_dns_failures_total${sel(JOBS.query)}[$__rate_interval])) / sum by (cluster) (rate(thanos_query_endpoints_dns_lookups_total${sel(JOBS.query)}[$__rate_interval]))`,
                                 legend: "{{cluster}}",
                             },
                         ],

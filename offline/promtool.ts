@@ -1,27 +1,31 @@
-// Prometheus' own rule checker. Debian's `prometheus` package ships it; CI installs it (.ci/run).
+// Prometheus' own rule checker, found through PROMTOOL_BIN or PATH (offline/binaries.ts). CI puts
+// Debian sid's promtool 3.x first on PATH (.ci/tools.sh): the clusters run Prometheus 3, whose range
+// selectors are left-open and whose `le`/`quantile` labels are floats, and promtool 2.x would check
+// the rules and unit tests as Prometheus 2 reads them.
 
 import { spawnSync } from "child_process";
+import { binaryVersion, findBinary, Version } from "./binaries";
 
-const available = new Map<string, boolean>();
-
-/** Whether `command` runs here; asked once per PATH in a process (every stack's checks ask). */
-export function commandAvailable(command: string): boolean {
-    const key = `${command}\0${process.env.PATH ?? ""}`;
-    let found = available.get(key);
-    if (found === undefined) {
-        found = spawnSync(command, ["--version"]).error === undefined;
-        available.set(key, found);
-    }
-    return found;
+/** The promtool the checks run, or undefined where there is none. */
+export function promtoolPath(): string | undefined {
+    return findBinary("promtool");
 }
 
 export function promtoolAvailable(): boolean {
-    return commandAvailable("promtool");
+    return promtoolPath() !== undefined;
+}
+
+/** The version of the promtool the checks run (undefined without one). */
+export function promtoolVersion(): Version | undefined {
+    const file = promtoolPath();
+    return file === undefined ? undefined : binaryVersion(file);
 }
 
 /** Runs promtool in `cwd`; status 0 means success. */
 export function promtool(args: string[], cwd: string): { status: number | null; output: string } {
-    const run = spawnSync("promtool", args, { cwd, encoding: "utf8" });
+    const file = promtoolPath();
+    if (file === undefined) throw new Error("promtool not found: set PROMTOOL_BIN or put it on PATH");
+    const run = spawnSync(file, args, { cwd, encoding: "utf8" });
     if (run.error !== undefined) throw run.error;
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }

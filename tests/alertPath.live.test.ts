@@ -4,24 +4,27 @@
 // synthetic scrape target keeps one cluster's ClusterMetricsMissing silent while another fires.
 // The webhook must get each alert group exactly once, with its cluster label; then, with one
 // replica killed, a newly firing group must again arrive exactly once.
-// Needs Debian's prometheus and prometheus-alertmanager; skipped without them, except in CI.
+// The servers are found through PROMETHEUS_BIN / ALERTMANAGER_BIN / PROMTOOL_BIN, then PATH
+// (tests/live/binaries.ts); CI puts Debian sid's Prometheus 3 and Alertmanager 0.3x first on PATH
+// (.ci/tools.sh). Skipped without them, except in CI.
 
 import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { AddressInfo } from "net";
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
-import { amtoolCompatibleConfig } from "../offline/checks/alertmanager";
 import { parseClusterSettings } from "../config";
+import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
+import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
 
-const PROMETHEUS = "/usr/bin/prometheus";
-const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+const PROMETHEUS = findBinary("prometheus");
+const ALERTMANAGER = findBinary("alertmanager");
+const PROMTOOL = findBinary("promtool");
 /** A replica at gossip position i waits i x this before notifying, unless a peer's notification log says it was sent. */
 const PEER_TIMEOUT_S = 1;
 /** How long to listen for a duplicate after the first notification: past the last replica's wait. */
@@ -33,17 +36,6 @@ interface Notification {
     groupKey: string;
     groupLabels: Record<string, string>;
     alerts: { status: string; labels: Record<string, string> }[];
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 async function until<T>(
@@ -68,6 +60,18 @@ function get(url: string): Promise<number | undefined> {
         });
         req.on("error", () => resolve(undefined));
         req.setTimeout(1000, () => req.destroy());
+    });
+}
+
+function getText(url: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+        const req = http.get(url, (res) => {
+            let body = "";
+            res.on("data", (chunk) => (body += chunk));
+            res.on("end", () => resolve(body));
+        });
+        req.on("error", () => resolve(undefined));
+        req.setTimeout(2000, () => req.destroy());
     });
 }
 
@@ -104,9 +108,12 @@ export function rulesForLoopback(groups: Record<string, any>[]): Record<string, 
     }));
 }
 
-/** The rendered Alertmanager config with each notifying receiver's integrations replaced by this test's webhook, and fast timing. */
+/**
+ * The rendered Alertmanager config with each notifying receiver's integrations (their `url_file`s
+ * name secrets this test does not have) replaced by this test's webhook, and fast timing.
+ */
 export function configForLoopback(config: Record<string, any>, webhookPort: number): Record<string, any> {
-    const copy = amtoolCompatibleConfig(config);
+    const copy = JSON.parse(JSON.stringify(config)) as Record<string, any>;
     copy.receivers = copy.receivers.map((receiver: Record<string, any>) => {
         const notifies = Object.keys(receiver).some((k) => k.endsWith("_configs"));
         return notifies
@@ -125,7 +132,22 @@ export function configForLoopback(config: Record<string, any>, webhookPort: numb
     return copy;
 }
 
-const available = fs.existsSync(PROMETHEUS) && fs.existsSync(ALERTMANAGER);
+const missingBinaries = (
+    [
+        ["prometheus", PROMETHEUS],
+        ["alertmanager", ALERTMANAGER],
+        ["promtool", PROMTOOL],
+    ] as [LiveBinary, string | undefined][]
+)
+    .filter(([, file]) => file === undefined)
+    .map(([binary]) => binary);
+
+/** "prometheus 3.5.3, alertmanager 0.33.1": what this run tested. */
+function serverVersions(): string {
+    return [PROMETHEUS!, ALERTMANAGER!]
+        .map((file) => `${path.basename(file)} ${binaryVersion(file)?.join(".") ?? "(unknown version)"}`)
+        .join(", ");
+}
 
 describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanagers -> webhook)", function () {
     this.timeout(180_000);
@@ -136,6 +158,9 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     let targetServer: http.Server;
     let targetsFile: string;
     let targetPort: number;
+    /** The servers' own /metrics: a source of the names the deployed versions expose. */
+    const serverMetrics: { server: string; url: string }[] = [];
+    let ruleGroupsRead: Record<string, any>[] = [];
 
     function start(name: string, command: string, args: string[]): ChildProcess {
         const log = path.join(dir, `${name}.log`);
@@ -177,13 +202,12 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     }
 
     before(async function () {
-        if (!available) {
-            if (process.env.CI === "true")
-                throw new Error(
-                    `${PROMETHEUS} or ${ALERTMANAGER} is missing: .ci/run must install Debian's prometheus and prometheus-alertmanager`,
-                );
+        if (missingBinaries.length > 0) {
+            if (process.env.CI === "true") throw new Error(missingBinaries.map(missingBinaryMessage).join("; "));
             this.skip();
         }
+        // The versions under test, in the output (CI runs the nearest to the clusters' own).
+        console.log(`      alert path on ${serverVersions()}`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-path-"));
 
         // What the central stack renders: its Alertmanager config and every rule file.
@@ -200,6 +224,7 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
         }
         expect(ruleGroups.length, "rendered rule groups").to.be.greaterThan(0);
+        ruleGroupsRead = ruleGroups;
 
         // The webhook every receiver now points at, and the synthetic target.
         webhook = http.createServer((req, res) => {
@@ -225,7 +250,7 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         const rules = yaml.dump({ groups: rulesForLoopback(ruleGroups) });
         const rulesFile = path.join(dir, "rules.yaml");
         fs.writeFileSync(rulesFile, rules);
-        const check = spawnSync("promtool", ["check", "rules", rulesFile], { encoding: "utf8" });
+        const check = spawnSync(PROMTOOL!, ["check", "rules", rulesFile], { encoding: "utf8" });
         expect(check.status, `promtool check rules: ${check.stdout}${check.stderr}`).to.equal(0);
         // Prometheus starts with no rules: they load once the targets are scraped (else every
         // cluster's alert would fire for the seconds before the first scrape).
@@ -233,11 +258,11 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
 
         // Three Alertmanager replicas, gossiping on loopback.
         const replicas = await Promise.all(
-            [0, 1, 2].map(async () => ({ web: await freePort(), cluster: await freePort() })),
+            [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
         );
         for (const [i, replica] of replicas.entries()) {
             fs.mkdirSync(path.join(dir, `am-${i}`));
-            start(`alertmanager-${i}`, ALERTMANAGER, [
+            start(`alertmanager-${i}`, ALERTMANAGER!, [
                 `--config.file=${amConfig}`,
                 `--storage.path=${path.join(dir, `am-${i}`)}`,
                 `--web.listen-address=127.0.0.1:${replica.web}`,
@@ -261,7 +286,12 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         targetsFile = path.join(dir, "targets.json");
         // cluster-03 reports nothing: its ClusterMetricsMissing fires; the others stay silent.
         writeTargets(["cluster-01", "cluster-02", "cluster-04"]);
-        const promPort = await freePort();
+        const promPort = await freeLoopbackPort();
+        serverMetrics.push(
+            { server: "prometheus", url: `http://127.0.0.1:${promPort}/metrics` },
+            // The last replica: the second test kills the first.
+            { server: "alertmanager", url: `http://127.0.0.1:${replicas[2].web}/metrics` },
+        );
         fs.writeFileSync(
             path.join(dir, "prometheus.yml"),
             yaml.dump({
@@ -278,7 +308,7 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             }),
         );
         fs.mkdirSync(path.join(dir, "prometheus"));
-        const prometheus = start("prometheus", PROMETHEUS, [
+        const prometheus = start("prometheus", PROMETHEUS!, [
             `--config.file=${path.join(dir, "prometheus.yml")}`,
             `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
             `--web.listen-address=127.0.0.1:${promPort}`,
@@ -387,5 +417,27 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         expect(missing("cluster-03"), "the first group is not sent again").to.have.lengthOf(1);
         expect(missing("cluster-02")).to.deep.equal([]);
         expectEachGroupOnce();
+    });
+
+    it("the servers' own /metrics expose every prometheus_* and alertmanager_* name the rendered rules read", async () => {
+        const names = new Set(
+            ruleGroupsRead.flatMap((g) => (g.rules as any[]).flatMap((r) => metricNames(String(r.expr)))),
+        );
+        for (const { server, url } of serverMetrics) {
+            const text = await getText(url);
+            expect(text, `${server} /metrics`).to.be.a("string");
+            const exposed = new Set(
+                text!
+                    .split("\n")
+                    .filter((l) => l !== "" && !l.startsWith("#"))
+                    .map((l) => l.replace(/[{ ].*$/, "")),
+            );
+            const read = [...names].filter((n) => n.startsWith(`${server}_`));
+            if (server === "prometheus") expect(read, "the rules read Prometheus' own metrics").to.not.deep.equal([]);
+            expect(
+                read.filter((n) => !exposed.has(n)),
+                `${server} ${serverVersions()}`,
+            ).to.deep.equal([]);
+        }
     });
 });

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as path from "path";
 import { caBundleFile } from "../components/minioBuckets";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { RecordedResource, StackRun } from "../offline/runStack";
@@ -36,7 +37,8 @@ describe("MinIO buckets: adopt or create", () => {
     });
 
     it("a private CA for MinIO over https reaches the AWS provider as a file (customCaBundle is a path)", async () => {
-        const pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUbucketsTEST\n-----END CERTIFICATE-----\n";
+        // A real certificate: objectStorage.caBundle must parse as X.509.
+        const pem = fs.readFileSync(path.join(__dirname, "fixtures", "certs", "deployment-ca-until-2036.pem"), "utf8");
         // The edges' stack files name s3.minio.miribit.lab:80, and the central stack must read the same endpoint.
         const https = { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket", caBundle: pem };
         const onHttps: StackOutputsByName = edges;

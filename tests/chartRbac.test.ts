@@ -1,19 +1,17 @@
 // Grafana's and kube-state-metrics' access to Secrets, resolved from the bindings `helm template`
 // renders (offline/checks/chartRbac.ts). The objects below are written the way the Grafana 12.11.1
 // and kube-state-metrics 8.4.0 subcharts of kube-prometheus-stack 88.5.3 render them (their
-// templates/role.yaml, clusterrole.yaml and bindings); with the real chart (KPS_CHART_DIR or
-// ../shared/reference) and Helm (HELM or PATH) the committed stacks also go through it. Under
-// CI=true both are required.
+// templates/role.yaml, clusterrole.yaml and bindings); with the real chart (KPS_CHART_DIR, or
+// ../shared/reference's package) the committed stacks also go through it, with helmBinary()'s Helm.
+// Under CI=true the chart is required.
 
 import { expect } from "chai";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { ChartRender, K8sObject } from "../offline/checks/chartTemplate";
 import { bindingsOf, checkChartRbac } from "../offline/checks/chartRbac";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
+import { REFERENCE_CHART, REFERENCE_CHART_SHA256, chartDirectory, referenceChart } from "../offline/chartSource";
+import { helmBinary } from "../offline/helmBinary";
 import { helmTemplate, stackSettings } from "../offline/helmTemplate";
-import { PROJECT_ROOT } from "../offline/runStack";
 import { committedPlan } from "./renderedPlans";
 
 const NS = "monitoring";
@@ -206,31 +204,21 @@ describe("chart RBAC: Grafana and kube-state-metrics may not read Secrets", () =
 });
 
 /**
- * The chart and Helm, as the other real-chart tests find them: KPS_CHART_DIR (the chart's folder or
- * its .tgz), else the packaged chart in ../shared/reference; HELM, else helm on PATH. Required under
- * CI=true.
+ * The chart and Helm, as tests/helmTemplate.test.ts finds them: KPS_CHART_DIR (a chart folder or
+ * .tgz), else the packaged chart in ../shared/reference (its checksum checked); helmBinary(). The
+ * chart is required under CI=true.
  */
 function realChart(ctx: Mocha.Context): { chart: string; helm: string } {
-    const reference = path.join(
-        PROJECT_ROOT,
-        "..",
-        "shared",
-        "reference",
-        "kube-prometheus-stack-88.5.3",
-        "kube-prometheus-stack-88.5.3.tgz",
-    );
-    const chart = process.env.KPS_CHART_DIR ?? reference;
-    const helm = process.env.HELM ?? "helm";
-    const chartFound =
-        fs.existsSync(chart) && (chart.endsWith(".tgz") || fs.existsSync(path.join(chart, "Chart.yaml")));
-    if (!chartFound || spawnSync(helm, ["version"]).status !== 0) {
+    const given = process.env.KPS_CHART_DIR;
+    const chart = given !== undefined && given !== "" ? chartDirectory(given) : referenceChart();
+    if (chart === undefined) {
         if (process.env.CI === "true")
             throw new Error(
-                `CI=true but ${chartFound ? `no Helm (${helm})` : `no chart (${chart})`}: CI must provide kube-prometheus-stack 88.5.3 (KPS_CHART_DIR) and Helm (HELM)`,
+                `no chart: CI must have ${REFERENCE_CHART} (sha256 ${REFERENCE_CHART_SHA256}) beside the clone, or KPS_CHART_DIR`,
             );
         ctx.skip();
     }
-    return { chart, helm };
+    return { chart: chart!, helm: helmBinary() };
 }
 
 describe("chart RBAC through the real kube-prometheus-stack chart (KPS_CHART_DIR, HELM)", function () {

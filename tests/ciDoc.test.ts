@@ -1,17 +1,24 @@
 // docs/ci.md against what it describes: the commands it shows and their output, the environments'
 // secrets (from `npm run secrets`), the backend secrets and runner labels the workflows read, and
-// the lab's addresses and ports from the stack files.
+// the lab's addresses and ports from the stack files. The commands run on a copy of the project
+// where `npm run pki -- init` has run (against the stub CLI), the state the pipeline deploys; the
+// committed project is before it, which the doc says and the test checks too.
 
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { alertmanagerLoadBalancerPort } from "../config";
+import { DEPLOYMENT_CA_BUNDLE } from "../config/pki";
 import { sidecarLoadBalancerPort } from "../components/names";
+import { GRAFANA_PORT } from "../components/kubePrometheusStack";
+import { QUERY_HTTP_PORT } from "../components/thanosQuery";
 import { parseArgs } from "../offline/deploy";
-import { PROJECT_ROOT } from "../offline/runStack";
+import { parsePkiArgs } from "../offline/pki";
+import { PROJECT_ROOT, runStack } from "../offline/runStack";
 import { main as secretsMain, stackSecrets } from "../offline/secrets";
 import { deployOrder, main as stacksMain } from "../offline/stacks";
-import { stackFile } from "./helpers";
+import { stackFile, withPrefix } from "./helpers";
+import { InitialisedProject, initialisedProject } from "./pkiProject";
 import { loadWorkflow } from "./workflowSteps";
 import { isSelfManagedBackend } from "../config/siblings";
 
@@ -37,25 +44,78 @@ function table(header: string): string[][] {
 
 const codeNames = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
-/** Runs a command the doc shows, through the same entry points `npm run` reaches. */
-function runShown(command: string): string {
+/** Runs a command the doc shows in a project directory, through the same entry points `npm run` reaches. */
+function runShown(command: string, dir: string): string {
     const m = /^npm run (\w+)(?: -- (.*))?$/.exec(command);
     if (m === null) throw new Error(`docs/ci.md shows a command no test runs: ${command}`);
     const args = m[2] ? m[2].split(" ") : [];
-    if (m[1] === "secrets") return secretsMain(args);
-    if (m[1] === "stacks") return stacksMain(args);
+    if (m[1] === "secrets") return secretsMain(args, dir);
+    if (m[1] === "stacks") return stacksMain(args, dir);
     throw new Error(`docs/ci.md shows a command no test runs: ${command}`);
 }
 
 describe("docs/ci.md", () => {
-    it("shows each command's real output", () => {
-        const blocks = [...DOC.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1]);
+    // The project as the pipeline deploys it: `npm run pki -- init` has run and its files are committed.
+    let project: InitialisedProject;
+    before(async function () {
+        this.timeout(60000);
+        project = await initialisedProject("ci-doc");
+    });
+    after(() => project?.remove());
+
+    it("shows each command's real output, after `npm run pki -- init` as it says", () => {
+        const blocks = [...DOC.matchAll(/```console\n([\s\S]*?)```/g)];
         expect(blocks.length).to.be.at.least(2);
-        for (const block of blocks) {
+        for (const [whole, block] of blocks) {
             const [first, ...output] = block.trimEnd().split("\n");
             expect(first).to.match(/^\$ /);
-            expect(runShown(first.slice(2)), first).to.equal(output.join("\n"));
+            expect(runShown(first.slice(2), project.dir), first).to.equal(output.join("\n"));
+            if (first.startsWith("$ npm run secrets -- --stack cluster-01")) {
+                // The paragraph before the block says whose output it is.
+                const before = DOC.slice(0, DOC.indexOf(whole)).trimEnd();
+                expect(before.slice(before.lastIndexOf("\n\n"))).to.contain("after `npm run pki -- init`");
+                expect(output.join("\n")).to.contain(
+                    "deploymentCaPrivateKey  <- the stack file (secure value, written by npm run pki -- init)",
+                );
+            }
         }
+    });
+
+    it("says the pipeline deploys the central stack only once `npm run pki -- init` has run and its files are committed, quoting the real refusals", async () => {
+        const central = deployOrder().find((s) => s.role === "central")!;
+        const section = DOC.slice(DOC.indexOf("## Before the first deploy: `npm run pki -- init`"));
+        const text = section.slice(0, section.indexOf("\n## ", 1)).replace(/\n/g, " ");
+        expect(text).to.contain(
+            `\`npm run pki -- init\` must have run, and the \`${path.dirname(DEPLOYMENT_CA_BUNDLE)}/\` folder and \`Pulumi.${central.name}.yaml\` it wrote must be committed`,
+        );
+        const quoted = [...text.matchAll(/\(`([^`]+)`\)/g)].map((m) => m[1]);
+        expect(quoted).to.have.length(2);
+        // On the committed project (before init): the secret list the workflow's step reads ...
+        let refusal = "";
+        try {
+            secretsMain(["--stack", central.name], PROJECT_ROOT);
+        } catch (err) {
+            refusal = (err as Error).message;
+        }
+        expect(refusal).to.contain(quoted[0]).and.to.contain("run `npm run pki -- init`");
+        // ... and the program, for an edge (no render-only CA: the CLI's run).
+        const edge = deployOrder().find((s) => s.role === "edge")!;
+        const previous = process.cwd();
+        process.chdir(PROJECT_ROOT);
+        let programRefusal = "";
+        try {
+            await runStack({
+                stack: edge.name,
+                config: stackFile(edge.name).config,
+                secrets: withPrefix({ objectStorageAccessKey: "a", objectStorageSecretKey: "b" }),
+                renderOnlyDeploymentCa: false,
+            });
+        } catch (err) {
+            programRefusal = (err as Error).message;
+        } finally {
+            process.chdir(previous);
+        }
+        expect(programRefusal).to.contain(quoted[1]).and.to.contain("npm run pki -- init");
     });
 
     it("shows only npm commands a test runs: secrets and stacks here, deploy in tests/deploy.test.ts, verify as the deploy workflow calls it", () => {
@@ -65,6 +125,11 @@ describe("docs/ci.md", () => {
         for (const command of commands) {
             const [, script, rest] = /^npm run (\w+)(?: -- (.*))?$/.exec(command) ?? [];
             expect(script, command).to.be.a("string");
+            if (script === "pki") {
+                // docs/pki.md's command, run for real against the stub CLI (tests/pkiProject.ts, tests/firstDeploy.test.ts).
+                expect(parsePkiArgs(rest.split(" ")), command).to.deep.equal({ command: "init" });
+                continue;
+            }
             if (script === "verify") {
                 // Another module's command: the deploy workflow's last job calls it on the central stack.
                 expect(JSON.stringify(loadWorkflow("deploy.yml").jobs.verify.steps)).to.contain(
@@ -81,14 +146,14 @@ describe("docs/ci.md", () => {
                         "command",
                         command,
                     );
-            } else expect(() => runShown(`npm run ${script} -- ${args}`), command).not.to.throw();
+            } else expect(() => runShown(`npm run ${script} -- ${args}`, project.dir), command).not.to.throw();
         }
     });
 
     it("lists each stack's two environments with KUBECONFIG and exactly the secrets `npm run secrets` names", () => {
         const expected = deployOrder().map((s) => [
             `\`${s.name}\`, \`${s.name}-preview\``,
-            ["KUBECONFIG", ...stackSecrets(s.name).flatMap((x) => (x.secret ? [x.secret] : []))]
+            ["KUBECONFIG", ...stackSecrets(s.name, project.dir).flatMap((x) => (x.secret ? [x.secret] : []))]
                 .map((n) => `\`${n}\``)
                 .join(", "),
         ]);
@@ -130,6 +195,16 @@ describe("docs/ci.md", () => {
                 expect(network).to.contain(`${ports.join(", ")} |`);
                 expect(network).to.contain(`${ports[0]}-${ports[ports.length - 1]}`);
                 expect(network).to.contain(config["thanos-multicluster:objectStorage"].endpoint.split(":")[0]);
+                // What verify reaches (docs/verify.md), and the lists that must admit the runner.
+                const verify = table("from").find((r) => r[0] === "lab runner (verify)");
+                expect(verify, "a row for the verify job").to.not.equal(undefined);
+                expect(verify![1]).to.contain(`\`${lbIp}\``);
+                expect(verify![2]).to.equal(
+                    `${QUERY_HTTP_PORT} (Query), ${GRAFANA_PORT} (Grafana), ${ports[0]}-${ports[ports.length - 1]} (Alertmanager replicas)`,
+                );
+                expect(verify![3]).to.contain(
+                    `\`central.uiSourceRanges\` (Query :${QUERY_HTTP_PORT}, Grafana :${GRAFANA_PORT}) and inside \`central.alertmanager.edgeSourceRanges\` (the Alertmanager ports)`,
+                );
             }
         }
     });

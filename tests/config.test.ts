@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
 import { StackIdentity, crossStackProblems } from "../config/siblings";
 import { StackRunError } from "../offline/runStack";
@@ -752,7 +754,8 @@ describe("config rules across stacks and secrets", () => {
 });
 
 describe("object storage CA bundle", () => {
-    const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    // A real certificate: objectStorage.caBundle must parse as X.509.
+    const PEM = fs.readFileSync(path.join(__dirname, "fixtures", "certs", "deployment-ca-until-2036.pem"), "utf8");
     const https = (extra: Record<string, unknown>) =>
         withSetting("objectStorage", { endpoint: "s3.minio.miribit.lab:443", bucket: "thanos-bucket", ...extra });
 

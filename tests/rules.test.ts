@@ -1,7 +1,7 @@
 // Every rule file we emit, checked by Prometheus' own promtool: syntax (`check rules`) and
 // behaviour (`test rules`: for every alert, hand-written series that make it fire with hand-written
 // labels, and series that leave it silent; tests/alertCases.ts). In CI promtool must be installed
-// (.ci/run installs Debian's prometheus package); elsewhere these tests are skipped without it.
+// (.ci/tools.sh installs Debian sid's promtool 3); elsewhere these tests are skipped without it.
 
 import { expect } from "chai";
 import * as fs from "fs";
@@ -194,7 +194,7 @@ describe("alert rules under promtool", () => {
     before(function () {
         if (!promtoolAvailable()) {
             if (process.env.CI === "true")
-                throw new Error("promtool is missing: .ci/run must install Debian's prometheus package");
+                throw new Error("promtool is missing: .ci/run must install it (bash .ci/tools.sh)");
             this.skip();
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-rules-"));

@@ -1,6 +1,8 @@
 // `npm run secrets`: the secret config keys a stack's current config requires, each with its
 // source, from the program's own rule (config/requiredSecrets.ts); and the offline render, which
-// supplies placeholders for exactly those keys.
+// supplies placeholders for exactly those keys. The central stack needs the deployment CA's key,
+// which only `npm run pki -- init` writes: the committed project (before init) is refused, naming
+// the command; the rest runs on a copy where that command has run against the stub CLI.
 
 import { expect } from "chai";
 import { execFileSync } from "child_process";
@@ -9,27 +11,45 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { SECRET_KEYS, SecretKey, SecretKeySpec } from "../config";
+import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY } from "../config/pki";
 import { stackPlaceholderSecrets } from "../offline/render";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { environmentSecretName, main, possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
 import { readStackFile } from "../offline/stackFiles";
 import { stackFile } from "./helpers";
+import { InitialisedProject, initialisedProject } from "./pkiProject";
 
-/** A copy of the project's stack files in a temporary directory, the central one edited. */
-function withCentral(edit: (doc: any) => void): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-"));
-    for (const f of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..*yaml$/.test(f)))
-        fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(dir, f));
-    const file = path.join(dir, "Pulumi.cluster-01.yaml");
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
-    edit(doc);
-    fs.writeFileSync(file, yaml.dump(doc));
-    return dir;
-}
+/** What `npm run secrets` refuses the central stack with before `npm run pki -- init`. */
+const BEFORE_PKI_INIT =
+    "Pulumi.cluster-01.yaml: thanos-multicluster:deploymentCaPrivateKey is required and has no secure value in the stack file: run `npm run pki -- init` and commit the stack file";
 
-describe("npm run secrets", () => {
-    it("names, for the committed central stack, the bucket keys, the bucket admin keys and the webhook receiver's URL, each with its environment secret", () => {
-        expect(JSON.parse(main(["--stack", "cluster-01", "--json"]))).to.deep.equal([
+describe("npm run secrets, after `npm run pki -- init` (on a copy of the project where it ran)", () => {
+    let project: InitialisedProject;
+    before(async function () {
+        this.timeout(60000);
+        project = await initialisedProject("secrets");
+    });
+    const copies: string[] = [];
+    after(() => {
+        project?.remove();
+        for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A copy of the initialised project's stack files in a temporary directory, the central one edited. */
+    function withCentral(edit: (doc: any) => void): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-"));
+        copies.push(dir);
+        for (const f of fs.readdirSync(project.dir).filter((f) => /^Pulumi\..*yaml$/.test(f)))
+            fs.copyFileSync(path.join(project.dir, f), path.join(dir, f));
+        const file = path.join(dir, "Pulumi.cluster-01.yaml");
+        const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
+        edit(doc);
+        fs.writeFileSync(file, yaml.dump(doc));
+        return dir;
+    }
+
+    it("names, for the central stack, the bucket keys, the bucket admin keys and the webhook receiver's URL, each with its environment secret, and the deployment CA's key from the stack file", () => {
+        expect(JSON.parse(main(["--stack", "cluster-01", "--json"], project.dir))).to.deep.equal([
             {
                 key: "objectStorageAccessKey",
                 neededBy: null,
@@ -41,6 +61,12 @@ describe("npm run secrets", () => {
                 neededBy: null,
                 source: "environment secret",
                 secret: "OBJECT_STORAGE_SECRET_KEY",
+            },
+            {
+                key: "deploymentCaPrivateKey",
+                neededBy: null,
+                source: "stack file",
+                writtenBy: "npm run pki -- init",
             },
             {
                 key: "minioAdminAccessKey",
@@ -61,10 +87,23 @@ describe("npm run secrets", () => {
                 secret: "ALERTMANAGER_WEBHOOK_URL",
             },
         ]);
-        expect(main(["--stack", "cluster-02", "--env-secrets"])).to.equal(
-            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
+        // The workflow sets only what an environment secret supplies: not the CA's key.
+        expect(main(["--stack", "cluster-01", "--env-secrets"], project.dir).split("\n")).to.deep.equal([
+            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY",
+            "objectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
+            "minioAdminAccessKey MINIO_ADMIN_ACCESS_KEY",
+            "minioAdminSecretKey MINIO_ADMIN_SECRET_KEY",
+            "alertmanagerWebhookUrl ALERTMANAGER_WEBHOOK_URL",
+        ]);
+        expect(main(["--stack", "cluster-01"], project.dir)).to.contain(
+            "\n  deploymentCaPrivateKey  <- the stack file (secure value, written by npm run pki -- init)\n",
         );
-        expect(main(["--stack", "cluster-02"])).to.equal(
+        // The edges need no CA key, before init or after.
+        for (const dir of [project.dir, PROJECT_ROOT])
+            expect(main(["--stack", "cluster-02", "--env-secrets"], dir)).to.equal(
+                "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
+            );
+        expect(main(["--stack", "cluster-02"], project.dir)).to.equal(
             [
                 "cluster-02 needs these secret config keys:",
                 "  objectStorageAccessKey  <- environment secret OBJECT_STORAGE_ACCESS_KEY",
@@ -81,9 +120,10 @@ describe("npm run secrets", () => {
             c.buckets.manage = false;
             delete c.buckets.existing;
         });
-        expect(stackSecrets("cluster-01", dir).map((s) => `${s.key}:${s.secret}`)).to.deep.equal([
+        expect(stackSecrets("cluster-01", dir).map((s) => `${s.key}:${s.secret ?? s.source}`)).to.deep.equal([
             "objectStorageAccessKey:OBJECT_STORAGE_ACCESS_KEY",
             "objectStorageSecretKey:OBJECT_STORAGE_SECRET_KEY",
+            "deploymentCaPrivateKey:stack file",
             "alertmanagerWebhookUrl:ALERTMANAGER_WEBHOOK_URL",
             "alertmanagerSlackApiUrl:ALERTMANAGER_SLACK_API_URL",
         ]);
@@ -100,6 +140,19 @@ describe("npm run secrets", () => {
             source: "stack file",
         });
         expect(main(["--stack", "cluster-01", "--env-secrets"], dir)).not.to.contain("alertmanagerWebhookUrl");
+    });
+
+    it("without the secure value pki init wrote, the central stack is refused, naming the command (the check can fail)", () => {
+        const removed = withCentral((doc) => {
+            expect(doc.config[`thanos-multicluster:${DEPLOYMENT_CA_KEY}`]).to.have.property("secure");
+            delete doc.config[`thanos-multicluster:${DEPLOYMENT_CA_KEY}`];
+        });
+        expect(() => stackSecrets("cluster-01", removed)).to.throw(BEFORE_PKI_INIT);
+        // A value in clear is not a secret the CLI decrypts: still missing.
+        const clear = withCentral((doc) => {
+            doc.config[`thanos-multicluster:${DEPLOYMENT_CA_KEY}`] = "-----BEGIN EC PRIVATE KEY-----";
+        });
+        expect(() => stackSecrets("cluster-01", clear)).to.throw(BEFORE_PKI_INIT);
     });
 
     it("a key a command writes into the stack file: supplied when the secure value is there, else an error naming the command", () => {
@@ -129,7 +182,7 @@ describe("npm run secrets", () => {
         expect(() => stackSecrets("cluster-01", dir)).to.throw(
             /Pulumi\.cluster-01\.yaml: thanos-multicluster:central\.alertmanager\.receivers/,
         );
-        expect(() => main(["--stack", "cluster-09"])).to.throw(
+        expect(() => main(["--stack", "cluster-09"], project.dir)).to.throw(
             /no stack cluster-09: there is no Pulumi\.cluster-09\.yaml/,
         );
         expect(() => main([])).to.throw("usage: npm run secrets -- --stack NAME [--json | --env-secrets]");
@@ -150,33 +203,21 @@ describe("npm run secrets", () => {
         ]);
     });
 
-    it("runs from the command line, exiting non-zero with the reason", function () {
-        this.timeout(60000);
-        const run = (args: string[]) =>
-            execFileSync(process.execPath, ["-r", "./offline/tsRegister.cjs", "offline/secrets.ts", ...args], {
-                cwd: PROJECT_ROOT,
-                encoding: "utf8",
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-        expect(run(["--stack", "cluster-03", "--env-secrets"])).to.equal(
-            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY\n",
-        );
-        let stderr = "";
-        try {
-            run(["--stack", "nope"]);
-        } catch (err) {
-            stderr = (err as { stderr: string }).stderr;
-        }
-        expect(stderr).to.contain("secrets: no stack nope");
-    });
-});
-
-describe("the offline render's secrets", () => {
-    it("are placeholders for exactly the keys each stack's secret list names, nothing beyond", () => {
+    it("the offline render's secrets are placeholders for exactly the keys each stack's secret list names, nothing beyond, before pki init and after", () => {
+        // The deployment CA's key is no placeholder: the render issues with the CA of pki/, or,
+        // before init, the render-only CA, which it names (tests/firstDeploy.test.ts).
+        const expected = (stack: string) =>
+            stackSecrets(stack, project.dir)
+                .map((s) => s.key)
+                .filter((key) => key !== DEPLOYMENT_CA_KEY);
         for (const stack of ["cluster-01", "cluster-02", "cluster-03", "cluster-04"]) {
-            const placeholders = stackPlaceholderSecrets(stackFile(stack));
-            expect(Object.keys(placeholders), stack).to.deep.equal(stackSecrets(stack).map((s) => s.key));
+            const after = stackPlaceholderSecrets(readStackFile(path.join(project.dir, `Pulumi.${stack}.yaml`)));
+            expect(Object.keys(after), `${stack} after init`).to.deep.equal(expected(stack));
+            expect(Object.keys(stackPlaceholderSecrets(stackFile(stack))), `${stack} as committed`).to.deep.equal(
+                expected(stack),
+            );
         }
+        expect(expected("cluster-01")).to.include("alertmanagerWebhookUrl");
         expect(Object.keys(stackPlaceholderSecrets(stackFile("cluster-02")))).not.to.include("alertmanagerWebhookUrl");
         const dir = withCentral((doc) => {
             doc.config["thanos-multicluster:central"].alertmanager.receivers.push({
@@ -195,5 +236,37 @@ describe("the offline render's secrets", () => {
             "alertmanagerWebhookUrl",
             "alertmanagerSlackApiUrl",
         ]);
+    });
+});
+
+describe("npm run secrets on the committed project (before `npm run pki -- init`)", () => {
+    it("runs from the command line; refuses the central stack naming `npm run pki -- init`, exiting non-zero with the reason", function () {
+        this.timeout(60000);
+        expect(
+            fs.existsSync(path.join(PROJECT_ROOT, DEPLOYMENT_CA_BUNDLE)),
+            "the committed project is before `npm run pki -- init`",
+        ).to.equal(false);
+        const run = (args: string[]) =>
+            execFileSync(process.execPath, ["-r", "./offline/tsRegister.cjs", "offline/secrets.ts", ...args], {
+                cwd: PROJECT_ROOT,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+        const failure = (args: string[]) => {
+            try {
+                run(args);
+            } catch (err) {
+                return (err as { status: number; stderr: string }).stderr;
+            }
+            throw new Error(`npm run secrets -- ${args.join(" ")} succeeded`);
+        };
+        expect(run(["--stack", "cluster-03", "--env-secrets"])).to.equal(
+            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY\n",
+        );
+        expect(failure(["--stack", "cluster-01"])).to.equal(
+            `secrets: invalid stack configuration:\n  - ${BEFORE_PKI_INIT}\n`,
+        );
+        expect(failure(["--stack", "cluster-01", "--env-secrets"])).to.contain(BEFORE_PKI_INIT);
+        expect(failure(["--stack", "nope"])).to.contain("secrets: no stack nope");
     });
 });

@@ -1,7 +1,9 @@
 // The per-stack job of the workflows (pulumi-stack.yml), step by step as GitHub runs it, against a
 // `pulumi` stand-in: the backend and stack step, the secret-config step fed by the environment
 // secrets the workflow maps, the Pulumi run and its report. Then every committed stack is run under
-// the mock engine with exactly the secret config the workflow set: no placeholder stands in.
+// the mock engine with exactly the secret config a deployment has: what the workflow set, and what
+// `npm run pki -- init` wrote into the stack file (run for real, on a checkout copy, against the stub
+// CLI), decrypted. No placeholder and no render-only CA stands in.
 
 import { expect } from "chai";
 import * as fs from "fs";
@@ -9,11 +11,13 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT, StackRun, StackRunError, runStack } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
-import { secretPlaceholder } from "../offline/placeholders";
 import { possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
+import { readStackFile } from "../offline/stackFiles";
 import { deployOrder } from "../offline/stacks";
+import { DEPLOYMENT_CA_BUNDLE } from "../config/pki";
 import { jobRuns } from "./githubExpressions";
-import { stackFile } from "./helpers";
+import { withPrefix } from "./helpers";
+import { InitialisedProject, initialisedProject } from "./pkiProject";
 import { PULUMI_SHELL_STUB, findStep, loadWorkflow, resolveEnv, runStep, stubDir } from "./workflowSteps";
 
 const FILE = "pulumi-stack.yml";
@@ -48,6 +52,14 @@ describe("pulumi-stack.yml, step by step", function () {
             .filter(Boolean)
             .map((l) => JSON.parse(l));
 
+    // A checkout where `npm run pki -- init` has run and its files are committed: what the pipeline
+    // deploys. The repository as committed is before init (tests/secrets.test.ts).
+    let project: InitialisedProject;
+    before(async () => {
+        project = await initialisedProject("stack-job", { checkout: true });
+    });
+    after(() => project?.remove());
+
     beforeEach(() => {
         stubs = stubDir({ pulumi: PULUMI_SHELL_STUB });
         log = path.join(stubs, "calls.jsonl");
@@ -60,7 +72,13 @@ describe("pulumi-stack.yml, step by step", function () {
             { ...jobEnv(stack, "preview", secrets), STUB_LOG: log, ...extra },
             [stubs],
         );
-    const secretStep = (stack: string, secrets: Record<string, string>, fullName: string) => {
+    /** The secret-config step, in the initialised checkout unless told another. */
+    const secretStep = (
+        stack: string,
+        secrets: Record<string, string>,
+        fullName: string,
+        workDir: string = project.dir,
+    ) => {
         const step = findStep(FILE, "pulumi", "Secret config");
         return runStep(
             step.run!,
@@ -69,8 +87,12 @@ describe("pulumi-stack.yml, step by step", function () {
                 ...resolveEnv(step.env, secrets),
                 FULL_NAME: fullName,
                 STUB_LOG: log,
+                // The copy's TypeScript compiled into the copy, not into the project's cache (its node_modules).
+                ...(workDir !== PROJECT_ROOT && { THANOS_TS_CACHE_DIR: path.join(workDir, ".ts-cache") }),
             },
             [stubs],
+            undefined,
+            workDir,
         );
     };
 
@@ -124,6 +146,21 @@ describe("pulumi-stack.yml, step by step", function () {
         expect(calls()).to.deep.equal([]);
     });
 
+    it("on the committed project, before `npm run pki -- init`, the central stack's secret step fails naming that command and sets nothing (the check can fail)", () => {
+        fs.writeFileSync(`${log}.stacks`, "miribit/thanos-multicluster/cluster-01\n");
+        const run = secretStep(
+            "cluster-01",
+            REPOSITORY_SECRETS,
+            "miribit/thanos-multicluster/cluster-01",
+            PROJECT_ROOT,
+        );
+        expect(run.status).to.not.equal(0);
+        expect(run.stderr).to.contain(
+            "thanos-multicluster:deploymentCaPrivateKey is required and has no secure value in the stack file: run `npm run pki -- init` and commit the stack file",
+        );
+        expect(calls()).to.deep.equal([]);
+    });
+
     it("fails naming the secret and the environment when the environment lacks one the stack needs", () => {
         const { ALERTMANAGER_WEBHOOK_URL: _missing, ...secrets } = REPOSITORY_SECRETS;
         fs.writeFileSync(`${log}.stacks`, "miribit/thanos-multicluster/cluster-01\n");
@@ -134,18 +171,36 @@ describe("pulumi-stack.yml, step by step", function () {
         );
     });
 
-    describe("every committed stack, with exactly the secret config the workflow sets", () => {
+    describe("every committed stack, with exactly the secret config the workflow sets and pki init wrote", () => {
         const runs: Record<string, StackRun> = {};
         const supplied: Record<string, Record<string, string>> = {};
         const references: StackOutputsByName = {};
 
+        /** The program as `pulumi up` runs it in the checkout (its stack files, its pki/), with these secrets alone. */
+        async function runInCheckout(stack: string, secrets: Record<string, string>): Promise<StackRun> {
+            const previous = process.cwd();
+            process.chdir(project.dir);
+            try {
+                return await runStack({
+                    stack,
+                    config: readStackFile(path.join(project.dir, `Pulumi.${stack}.yaml`)).config,
+                    secrets,
+                    stackOutputs: references,
+                    renderOnlyDeploymentCa: false,
+                });
+            } finally {
+                process.chdir(previous);
+            }
+        }
+
         for (const stack of deployOrder(PROJECT_ROOT)) {
-            it(`${stack.name}: the workflow sets the keys \`npm run secrets\` names, values through stdin only; the program runs with them alone`, async () => {
+            it(`${stack.name}: the workflow sets the environment-secret keys \`npm run secrets\` names, values through stdin only; the program runs with them and the stack file's own secrets alone`, async () => {
                 fs.writeFileSync(`${log}.stacks`, `${stack.fullName}\n`);
                 const set = secretStep(stack.name, REPOSITORY_SECRETS, stack.fullName);
                 expect(set.status, set.stdout + set.stderr).to.equal(0);
                 const configSets = calls().filter((c) => c.args[0] === "config" && c.args[1] === "set");
-                const wanted = stackSecrets(stack.name).filter((s) => s.source === "environment secret");
+                const listed = stackSecrets(stack.name, project.dir);
+                const wanted = listed.filter((s) => s.source === "environment secret");
                 expect(configSets.map((c) => c.args)).to.deep.equal(
                     wanted.map((s) => ["config", "set", "--secret", "--stack", stack.fullName, s.key]),
                 );
@@ -153,40 +208,48 @@ describe("pulumi-stack.yml, step by step", function () {
                     expect(c.stdin).to.equal(REPOSITORY_SECRETS[wanted[i].secret!]);
                     for (const arg of c.args) expect(arg).not.to.contain("value-of-");
                 }
-                supplied[stack.name] = Object.fromEntries(
-                    configSets.map((c) => [`thanos-multicluster:${c.args[5]}`, c.stdin]),
+                // The stack file's `secure:` values, which the CLI decrypts and hands to the program:
+                // the deployment CA's key `npm run pki -- init` wrote into the central stack's, nothing else.
+                const fromFile = project.stackSecrets(stack.name);
+                expect(Object.keys(fromFile)).to.deep.equal(
+                    listed.filter((s) => s.source === "stack file").map((s) => s.key),
                 );
-                // Keys the stack file holds as `secure:` values, which the CLI decrypts (the mock
-                // engine cannot): the render's placeholder. None in the committed files today.
-                for (const s of stackSecrets(stack.name).filter((x) => x.source === "stack file"))
-                    supplied[stack.name][`thanos-multicluster:${s.key}`] = secretPlaceholder(s.key);
-                // The mock engine, given only those: no placeholder for anything else.
-                const run = await runStack({
-                    stack: stack.name,
-                    config: stackFile(stack.name).config,
-                    secrets: supplied[stack.name],
-                    stackOutputs: references,
-                });
+                expect(Object.keys(fromFile)).to.deep.equal(stack.role === "central" ? ["deploymentCaPrivateKey"] : []);
+                supplied[stack.name] = {
+                    ...Object.fromEntries(configSets.map((c) => [`thanos-multicluster:${c.args[5]}`, c.stdin])),
+                    ...withPrefix(fromFile),
+                };
+                const run = await runInCheckout(stack.name, supplied[stack.name]);
                 runs[stack.name] = run;
                 references[stack.fullName] = { outputs: run.outputs, secretOutputNames: run.secretOutputNames };
             });
         }
 
-        it("a secret the workflow did not set is not made up: the central stack fails without the webhook URL (the check can fail)", async () => {
-            const { ["thanos-multicluster:alertmanagerWebhookUrl"]: _url, ...fewer } = supplied["cluster-01"];
-            let error: unknown;
-            try {
-                await runStack({
-                    stack: "cluster-01",
-                    config: stackFile("cluster-01").config,
-                    secrets: fewer,
-                    stackOutputs: references,
-                });
-            } catch (err) {
-                error = err;
-            }
-            expect(error).to.be.instanceOf(StackRunError);
-            expect(String((error as Error).message)).to.contain("alertmanagerWebhookUrl is required");
+        it("the central stack issues with the CA `npm run pki -- init` made, and every edge trusts it", () => {
+            const bundle = fs.readFileSync(path.join(project.dir, DEPLOYMENT_CA_BUNDLE), "utf8");
+            expect(runs["cluster-01"].outputs.deploymentCaCertificate).to.equal(bundle);
+            for (const edge of ["cluster-02", "cluster-03", "cluster-04"])
+                expect(
+                    (runs[edge].outputs.grpcTls as { clientCaCertificate: string }).clientCaCertificate,
+                    edge,
+                ).to.equal(bundle);
+        });
+
+        it("a secret the workflow did not set, or pki init did not write, is not made up: the central stack fails without it (the check can fail)", async () => {
+            const without = async (key: string) => {
+                const { [`thanos-multicluster:${key}`]: _dropped, ...fewer } = supplied["cluster-01"];
+                expect(_dropped, key).to.be.a("string");
+                const error = await runInCheckout("cluster-01", fewer).then(
+                    () => undefined,
+                    (err: unknown) => err,
+                );
+                expect(error, key).to.be.instanceOf(StackRunError);
+                return String((error as Error).message);
+            };
+            expect(await without("alertmanagerWebhookUrl")).to.contain("alertmanagerWebhookUrl is required");
+            const noKey = await without("deploymentCaPrivateKey");
+            expect(noKey).to.contain("thanos-multicluster:deploymentCaPrivateKey is required");
+            expect(noKey).to.contain("npm run pki -- init");
         });
     });
 

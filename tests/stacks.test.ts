@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import * as yaml from "js-yaml";
 import { StackRun, isSecretMarker } from "../offline/runStack";
 import {
@@ -337,7 +339,8 @@ describe("across stacks", () => {
 });
 
 describe("object storage over https with a private CA", () => {
-    const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTEST\n-----END CERTIFICATE-----\n";
+    // A real certificate: objectStorage.caBundle must parse as X.509.
+    const PEM = fs.readFileSync(path.join(__dirname, "fixtures", "certs", "deployment-ca-until-2036.pem"), "utf8");
     const https = { endpoint: "s3.minio.miribit.lab:443", bucket: "thanos-bucket", caBundle: PEM };
 
     it("mounts the CA into the sidecar and points the objstore config at it", async () => {

@@ -66,6 +66,8 @@ export function runStep(
     pathFirst: string[] = [],
     /** The job's RUNNER_TEMP, to share with a later step; a new one by default. */
     runnerTemp?: string,
+    /** The checkout the step runs in; this project by default. */
+    workDir: string = PROJECT_ROOT,
 ): StepRun {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
     if (runnerTemp === undefined) {
@@ -78,7 +80,7 @@ export function runStep(
     fs.writeFileSync(scriptFile, script);
     const nodeDir = path.dirname(process.execPath);
     const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
-        cwd: PROJECT_ROOT,
+        cwd: workDir,
         encoding: "utf8",
         timeout: 60000,
         env: {

@@ -10,6 +10,7 @@ export * from "./types";
 export * from "./multicluster";
 export * from "./thanosMixin";
 export * from "./alertmanager";
+export * from "./rateWindow";
 
 /** Every alert this project defines, wherever it runs. */
 export const PROJECT_ALERT_NAMES: readonly string[] = alertNames([

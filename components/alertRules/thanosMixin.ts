@@ -189,8 +189,8 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 alert(links, {
                     name: "ThanosQueryHighDNSFailures",
                     expr: errorPercent(
-                        `thanos_query_store_apis_dns_failures_total{${query}}`,
-                        `thanos_query_store_apis_dns_lookups_total{${query}}`,
+                        `thanos_query_endpoints_dns_failures_total{${query}}`,
+                        `thanos_query_endpoints_dns_lookups_total{${query}}`,
                         "job",
                         1,
                     ),
@@ -243,7 +243,7 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
                 alert(links, {
                     name: "ThanosStoreSeriesGateLatencyHigh",
-                    expr: p99Above("thanos_bucket_store_series_gate_duration_seconds", store, 2),
+                    expr: p99Above("thanos_bucket_store_series_gate_queries_duration_seconds", store, 2),
                     for: "10m",
                     severity: "warning",
                     summary: "Series requests wait more than 2s (p99) for a Store Gateway slot.",

@@ -9,6 +9,7 @@ import {
     PART_OF_LABEL,
     THANOS_DATASOURCE,
 } from "../names";
+import { MAX_SCRAPE_INTERVAL } from "../alertRules/rateWindow";
 import { AlertmanagerConfigDocument } from "../alertmanagerConfig";
 import { GRAFANA_SIDECAR_ROLE } from "../grafanaRbac";
 import { lbipamAnnotations } from "../lbipam";
@@ -156,7 +157,9 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
                 isDefault: true,
                 jsonData: {
                     prometheusType: "Thanos",
-                    timeInterval: settings.prometheus.scrapeInterval,
+                    // The datasource reads every cluster, each scraping at its own interval up to
+                    // MAX_SCRAPE_INTERVAL: $__rate_interval (at least 4 x this) spans 4 scrapes of any.
+                    timeInterval: MAX_SCRAPE_INTERVAL,
                     httpMethod: "POST",
                 },
             },

@@ -1,26 +1,46 @@
 // The alert path in the rendered plan: the central Alertmanager config passes Alertmanager's own
 // parser (`amtool check-config`), and every edge's Prometheus sends to every replica the central
-// stack exposes. amtool is Debian's prometheus-alertmanager; without it the parser check is
-// skipped, except in CI (CI=true), where .ci/run installs it.
+// stack exposes. amtool is found through AMTOOL_BIN or PATH (offline/binaries.ts); CI puts Debian
+// sid's amtool 0.3x first on PATH (.ci/tools.sh). Without amtool the parser check is skipped, except
+// in CI (CI=true).
 
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { commandAvailable } from "../promtool";
+import { atLeast, binaryVersion, findBinary, Version } from "../binaries";
 import { matchesLabels, peersForPort } from "./network";
 import { Finding, RenderedPlan, setting } from "./renderedPlan";
 
+/** The first Alertmanager release that parses the webhook's `url_file` (notify/webhook/config.go). */
+export const URL_FILE_SINCE: Version = [0, 26, 0];
+
+export function amtoolPath(): string | undefined {
+    return findBinary("amtool");
+}
+
 export function amtoolAvailable(): boolean {
-    return commandAvailable("amtool");
+    return amtoolPath() !== undefined;
+}
+
+/** The version of the amtool the checks run (undefined without one, or when it reports none). */
+export function amtoolVersion(): Version | undefined {
+    const file = amtoolPath();
+    return file === undefined ? undefined : binaryVersion(file);
 }
 
 /**
- * The config as Debian bookworm's amtool (0.25) can parse it. The chart runs Alertmanager 0.34;
- * 0.25 predates the webhook's `url_file` (Alertmanager 0.26, notify/webhook/config.go in 0.34),
- * so for the check only, each `url_file` becomes a `url` of a reserved domain. Every other field
- * is parsed as written, and the live test overrides the receivers anyway.
+ * Whether this amtool parses the config as the chart's Alertmanager (0.34) does. An amtool older
+ * than 0.26 (Debian bookworm's 0.25) cannot parse `url_file`: it gets a compatible copy instead.
+ */
+export function amtoolParsesRealConfig(version: Version | undefined = amtoolVersion()): boolean {
+    return version !== undefined && atLeast(version, URL_FILE_SINCE);
+}
+
+/**
+ * A compatibility shim, used only for an amtool older than 0.26: each webhook `url_file` becomes a
+ * `url` of a reserved domain. A current amtool checks the config exactly as rendered.
  */
 export function amtoolCompatibleConfig(config: Record<string, any>): Record<string, any> {
     const copy = JSON.parse(JSON.stringify(config)) as Record<string, any>;
@@ -37,46 +57,56 @@ export function amtoolCompatibleConfig(config: Record<string, any>): Record<stri
 
 export interface AmtoolRun {
     status: number | null;
+    /** stdout and stderr. */
     output: string;
+    stdout: string;
 }
 
 function amtool(args: string[]): AmtoolRun {
-    const run = spawnSync("amtool", args, { encoding: "utf8", timeout: 30_000 });
+    const file = amtoolPath();
+    if (file === undefined) throw new Error("amtool not found: set AMTOOL_BIN or put it on PATH");
+    const run = spawnSync(file, args, { encoding: "utf8", timeout: 30_000 });
     if (run.error !== undefined) throw run.error;
-    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+    return { status: run.status, output: `${run.stdout}${run.stderr}`, stdout: run.stdout };
 }
 
-/** Writes the config (made amtool-0.25-compatible) to a temporary file and runs `fn` on its path. */
+/** What the check says when the amtool here is too old for the real config. */
+export function shimNotice(version: Version | undefined): string {
+    return `amtool ${version?.join(".") ?? "(unknown version)"} predates url_file (Alertmanager 0.26): it checked a copy with each webhook url_file replaced by a url, not the config as rendered (bash .ci/tools.sh installs amtool 0.3x)`;
+}
+
+/**
+ * Writes the config to a temporary file and runs `fn` on its path: the config as rendered, or,
+ * for an amtool older than 0.26 only, its compatible copy.
+ */
 export function withConfigFile<T>(config: Record<string, any>, fn: (file: string) => T): T {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alertmanager-config-"));
     try {
         const file = path.join(dir, "alertmanager.yaml");
-        fs.writeFileSync(file, yaml.dump(amtoolCompatibleConfig(config), { lineWidth: -1 }));
+        const written = amtoolParsesRealConfig() ? config : amtoolCompatibleConfig(config);
+        fs.writeFileSync(file, yaml.dump(written, { lineWidth: -1 }));
         return fn(file);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
+/** `amtool check-config` on the config; with an amtool older than 0.26 the output says it checked the shim. */
 export function amtoolCheckConfig(config: Record<string, any>): AmtoolRun {
-    return withConfigFile(config, (file) => amtool(["check-config", file]));
+    const run = withConfigFile(config, (file) => amtool(["check-config", file]));
+    return amtoolParsesRealConfig() ? run : { ...run, output: `${shimNotice(amtoolVersion())}\n${run.output}` };
 }
 
 /** The receivers `amtool config routes test` picks for an alert with these labels. */
 export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
-    const run = spawnSync(
-        "amtool",
-        [
-            "config",
-            "routes",
-            "test",
-            `--config.file=${configFile}`,
-            ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
-        ],
-        { encoding: "utf8", timeout: 30_000 },
-    );
-    if (run.error !== undefined) throw run.error;
-    if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.stdout}${run.stderr}`);
+    const run = amtool([
+        "config",
+        "routes",
+        "test",
+        `--config.file=${configFile}`,
+        ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    ]);
+    if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.output}`);
     // stdout is the receivers' names, comma-separated (stderr carries amtool's notices).
     return run.stdout
         .trim()
@@ -114,23 +144,31 @@ export function checkAlertmanagerConfig(plan: RenderedPlan): Finding[] {
                     stack: plan.stack,
                     object,
                     field: "alertmanager.config",
-                    message: "amtool is missing: .ci/run must install Debian's prometheus-alertmanager",
+                    message: "amtool is missing: .ci/run must install it (bash .ci/tools.sh)",
                 },
             ];
         return [];
     }
+    const findings: Finding[] = [];
+    const version = amtoolVersion();
+    if (!amtoolParsesRealConfig(version))
+        findings.push({
+            severity: process.env.CI === "true" ? "error" : "warning",
+            stack: plan.stack,
+            object,
+            field: "alertmanager.config",
+            message: shimNotice(version),
+        });
     const run = amtoolCheckConfig(config);
-    return run.status === 0
-        ? []
-        : [
-              {
-                  severity: "error",
-                  stack: plan.stack,
-                  object,
-                  field: "alertmanager.config",
-                  message: `amtool check-config fails: ${run.output.trim()}`,
-              },
-          ];
+    if (run.status !== 0)
+        findings.push({
+            severity: "error",
+            stack: plan.stack,
+            object,
+            field: "alertmanager.config",
+            message: `amtool check-config fails: ${run.output.trim()}`,
+        });
+    return findings;
 }
 
 /**

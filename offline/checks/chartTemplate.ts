@@ -10,6 +10,7 @@ import { ClusterSettings } from "../../config";
 import { FieldChecker, modelClass } from "../fieldCheck";
 import { HelmReleasePlan } from "../plan";
 import type { Finding, RenderedPlan } from "./renderedPlan";
+import { checkChartRules } from "./chartRules";
 import { crdKey, crdSchemaProblems, loadCrdSchemas } from "./crdSchema";
 import { checkChartRbac } from "./chartRbac";
 
@@ -92,7 +93,7 @@ export function selects(selector: K8sObject | undefined | null, labels: Record<s
 
 /** Every check over one templated release. */
 export async function checkChartRender(render: ChartRender): Promise<Finding[]> {
-    return [...(await checkChartSchemas(render)), ...checkChartWiring(render)];
+    return [...(await checkChartSchemas(render)), ...checkChartWiring(render), ...checkChartRules(render)];
 }
 
 /** The checks of what the objects say and reference (all but the schemas). */

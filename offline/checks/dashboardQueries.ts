@@ -1,11 +1,11 @@
 // Every query of the Grafana dashboards as PromQL, parsed by promtool with Grafana's variables
 // substituted.
 
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { promtool } from "../promtool";
 import type { DashboardProblem, FoundDashboard } from "./dashboards";
 
 export type AnyPanel = Record<string, any>;
@@ -114,10 +114,9 @@ export function promqlProblems(queries: DashboardQuery[]): DashboardProblem[] {
                 { lineWidth: -1 },
             ),
         );
-        const run = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
-        if (run.error !== undefined) throw run.error;
+        const run = promtool(["check", "rules", file], dir);
         if (run.status !== 0) {
-            const output = `${run.stdout}${run.stderr}`;
+            const output = run.output;
             const failed = rules.filter((r) => new RegExp(`"${r.record}"|${r.record}\\b`).test(output));
             for (const r of failed)
                 problems.push({

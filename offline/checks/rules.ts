@@ -10,7 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import type { Finding, RenderedPlan } from "./renderedPlan";
-import { promtool, promtoolAvailable } from "../promtool";
+import { atLeast } from "../binaries";
+import { promtool, promtoolAvailable, promtoolVersion } from "../promtool";
 
 export interface RuleFileInPlan {
     /** kind/namespace/name of the object holding it. */
@@ -78,10 +79,20 @@ export function checkRuleFiles(plan: RenderedPlan): Finding[] {
             stack: plan.stack,
             object: "(rule files)",
             field: "-",
-            message: "promtool is not installed: rule files not checked (Debian: apt-get install prometheus)",
+            message:
+                "promtool is not installed: rule files not checked (set PROMTOOL_BIN or put promtool 3 on PATH: bash .ci/tools.sh)",
         });
         return findings;
     }
+    const version = promtoolVersion();
+    if (version === undefined || !atLeast(version, [3, 0, 0]))
+        findings.push({
+            severity: process.env.CI === "true" ? "error" : "warning",
+            stack: plan.stack,
+            object: "(rule files)",
+            field: "-",
+            message: `promtool ${version?.join(".") ?? "(unknown version)"} is older than 3: the rules were checked as Prometheus 2 reads them, the clusters run Prometheus 3 (bash .ci/tools.sh installs promtool 3)`,
+        });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "validate-rules-"));
     try {
         for (const [i, file] of files.entries()) {
