@@ -74,8 +74,9 @@ describe("docs/ci.md", () => {
                 // The paragraph before the block says whose output it is.
                 const before = DOC.slice(0, DOC.indexOf(whole)).trimEnd();
                 expect(before.slice(before.lastIndexOf("\n\n"))).to.contain("after `npm run pki -- init`");
-                expect(output.join("\n")).to.contain(
-                    "deploymentCaPrivateKey  <- the stack file (secure value, written by npm run pki -- init)",
+                // The key column is as wide as the longest key.
+                expect(output.join("\n")).to.match(
+                    /\n {2}deploymentCaPrivateKey +<- the stack file \(secure value, written by npm run pki -- init\)\n/,
                 );
             }
         }

@@ -86,6 +86,12 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
                 source: "environment secret",
                 secret: "ALERTMANAGER_WEBHOOK_URL",
             },
+            {
+                key: "alertmanagerDeadMansSwitchUrl",
+                neededBy: "central.alertmanager.deadMansSwitch.enabled",
+                source: "environment secret",
+                secret: "ALERTMANAGER_DEAD_MANS_SWITCH_URL",
+            },
         ]);
         // The workflow sets only what an environment secret supplies: not the CA's key.
         expect(main(["--stack", "cluster-01", "--env-secrets"], project.dir).split("\n")).to.deep.equal([
@@ -94,9 +100,11 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             "minioAdminAccessKey MINIO_ADMIN_ACCESS_KEY",
             "minioAdminSecretKey MINIO_ADMIN_SECRET_KEY",
             "alertmanagerWebhookUrl ALERTMANAGER_WEBHOOK_URL",
+            "alertmanagerDeadMansSwitchUrl ALERTMANAGER_DEAD_MANS_SWITCH_URL",
         ]);
+        // The key column is as wide as the longest key (alertmanagerDeadMansSwitchUrl).
         expect(main(["--stack", "cluster-01"], project.dir)).to.contain(
-            "\n  deploymentCaPrivateKey  <- the stack file (secure value, written by npm run pki -- init)\n",
+            "\n  deploymentCaPrivateKey         <- the stack file (secure value, written by npm run pki -- init)\n",
         );
         // The edges need no CA key, before init or after.
         for (const dir of [project.dir, PROJECT_ROOT])
@@ -126,6 +134,7 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             "deploymentCaPrivateKey:stack file",
             "alertmanagerWebhookUrl:ALERTMANAGER_WEBHOOK_URL",
             "alertmanagerSlackApiUrl:ALERTMANAGER_SLACK_API_URL",
+            "alertmanagerDeadMansSwitchUrl:ALERTMANAGER_DEAD_MANS_SWITCH_URL",
         ]);
     });
 
@@ -235,6 +244,7 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             "minioAdminSecretKey",
             "alertmanagerWebhookUrl",
             "alertmanagerSlackApiUrl",
+            "alertmanagerDeadMansSwitchUrl",
         ]);
     });
 });
