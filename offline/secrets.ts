@@ -35,6 +35,8 @@ export interface StackSecret {
     secret?: string;
     /** Source "stack file": the command that writes the `secure:` value, where one does. */
     writtenBy?: string;
+    /** Source "stack file": true while the stack file lacks the value (the command has not run yet). */
+    missing?: true;
 }
 
 /** The environment secret a key comes from in CI: the key in upper snake case. */
@@ -94,6 +96,21 @@ export function configSecrets(
     /** What the program knows of each key (SECRET_KEYS); tests pass their own. */
     specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
 ): StackSecret[] {
+    const { secrets, problems } = listSecrets(fileName, config, specOf);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return secrets;
+}
+
+/**
+ * Every secret the stack's config requires, a stack-file key its command has not written yet
+ * included (`missing`), and what is wrong: the list is shown even when the stack cannot deploy yet.
+ * Throws a ConfigError only when the config itself is invalid.
+ */
+export function listSecrets(
+    fileName: string,
+    config: Record<string, unknown>,
+    specOf: (key: SecretKey) => SecretKeySpec = secretKeySpec,
+): { secrets: StackSecret[]; problems: string[] } {
     const { raw, secure, present } = rawConfig(config);
     let settings;
     try {
@@ -109,14 +126,14 @@ export function configSecrets(
         const base = { key, neededBy: neededBy ?? null };
         if (secure.has(key))
             secrets.push({ ...base, source: "stack file", ...(spec.writtenBy ? { writtenBy: spec.writtenBy } : {}) });
-        else if (spec.writtenBy !== undefined)
+        else if (spec.writtenBy !== undefined) {
+            secrets.push({ ...base, source: "stack file", writtenBy: spec.writtenBy, missing: true });
             problems.push(
                 `${fileName}: ${PROJECT}:${key} is required${neededBy ? ` by ${PROJECT}:${neededBy}` : ""} and has no secure value in the stack file: run \`${spec.writtenBy}\` and commit the stack file`,
             );
-        else secrets.push({ ...base, source: "environment secret", secret: environmentSecretName(key) });
+        } else secrets.push({ ...base, source: "environment secret", secret: environmentSecretName(key) });
     }
-    if (problems.length > 0) throw new ConfigError(problems);
-    return secrets;
+    return { secrets, problems };
 }
 
 export function formatSecrets(stack: string, secrets: StackSecret[]): string {
@@ -125,7 +142,9 @@ export function formatSecrets(stack: string, secrets: StackSecret[]): string {
         const from =
             s.source === "environment secret"
                 ? `environment secret ${s.secret}`
-                : `the stack file (secure value${s.writtenBy ? `, written by ${s.writtenBy}` : ""})`;
+                : s.missing
+                  ? `the stack file: MISSING, run ${s.writtenBy}`
+                  : `the stack file (secure value${s.writtenBy ? `, written by ${s.writtenBy}` : ""})`;
         return `  ${s.key.padEnd(width)}  <- ${from}${s.neededBy ? `  [${s.neededBy}]` : ""}`;
     });
     return [`${stack} needs these secret config keys:`, ...lines].join("\n");
@@ -144,20 +163,39 @@ export function main(argv: string[], dir: string = PROJECT_ROOT): string {
     const unknown = argv.filter((a, i) => !formats.includes(a) && i !== at && i !== at + 1);
     if (stack === undefined || stack.startsWith("-") || unknown.length > 0 || formats.length > 1)
         throw new Error(USAGE);
-    const secrets = stackSecrets(stack, dir);
-    if (formats[0] === "--json") return JSON.stringify(secrets);
-    if (formats[0] === "--env-secrets")
-        return secrets
+    const fileName = `Pulumi.${stack}.yaml`;
+    if (!fs.existsSync(path.join(dir, fileName)))
+        throw new Error(`no stack ${stack}: there is no ${fileName} in ${dir}`);
+    const { secrets, problems } = listSecrets(fileName, loadStackFileConfig(path.join(dir, fileName)));
+    let output: string;
+    if (formats[0] === "--json") output = JSON.stringify(secrets);
+    else if (formats[0] === "--env-secrets")
+        output = secrets
             .filter((s) => s.source === "environment secret")
             .map((s) => `${s.key} ${s.secret}`)
             .join("\n");
-    return formatSecrets(stack, secrets);
+    else output = formatSecrets(stack, secrets);
+    // The list is printed even when a key is missing, then the reason and a failing exit code: the
+    // workflow's step stops there, and a person sees every key the stack needs.
+    if (problems.length > 0) throw new SecretsMissingError(output, problems);
+    return output;
+}
+
+/** Some key of the list has no value where it must come from (the stack file); `output` is the list. */
+export class SecretsMissingError extends ConfigError {
+    constructor(
+        readonly output: string,
+        problems: string[],
+    ) {
+        super(problems);
+    }
 }
 
 if (require.main === module) {
     try {
         console.log(main(process.argv.slice(2)));
     } catch (err) {
+        if (err instanceof SecretsMissingError) console.log(err.output);
         console.error(`secrets: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
     }

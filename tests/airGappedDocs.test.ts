@@ -14,6 +14,7 @@ import { loadPlans } from "../offline/checks/renderedPlan";
 import { imagesFile, planPulls } from "../offline/checks/images";
 import { findStackFiles } from "../offline/stackFiles";
 import { PROJECT_ROOT } from "../offline/runStack";
+import { findRealChart } from "./realChart";
 import { renderTo } from "./renderedPlans";
 import { problemsOf, stackFile } from "./helpers";
 
@@ -143,17 +144,9 @@ describe("docs/existing-kube-prometheus-stack.md", () => {
     });
 
     it("applies 88.5.3's CRDs with `helm show crds` (where the chart and Helm are present)", function () {
-        const reference = path.join(
-            PROJECT_ROOT,
-            "..",
-            "shared",
-            "reference",
-            "kube-prometheus-stack-88.5.3",
-            "kube-prometheus-stack-88.5.3.tgz",
-        );
-        const chart = process.env.KPS_CHART_DIR ?? reference;
-        const helm = process.env.HELM ?? "helm";
-        if (!fs.existsSync(chart) || spawnSync(helm, ["version"]).status !== 0) this.skip();
+        const found = findRealChart();
+        if (found === undefined) return this.skip();
+        const { chart, helm } = found;
         expect(EXISTING).to.contain("helm show crds chart/kube-prometheus-stack-88.5.3.tgz | kubectl apply");
         const shown = spawnSync(helm, ["show", "crds", chart], { encoding: "utf8", maxBuffer: 1 << 28 });
         expect(shown.status, shown.stderr).to.equal(0);

@@ -5,14 +5,11 @@
 // object must come from it.
 
 import { expect } from "chai";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { CHART_IMAGES } from "../components/kubePrometheusStack/images";
 import { helmReleases } from "../offline/plan";
-import { PROJECT_ROOT } from "../offline/runStack";
 import { helmTemplate } from "../offline/helmTemplate";
 import { chartsFile, imagesFile, planPulls } from "../offline/checks/images";
+import { RealChart, findRealChart } from "./realChart";
 import { expectFinding, loadCommittedPlans, plan, plans } from "./planFixtures";
 import { byType, committedEdgeOutputs, problemsOf, runCommittedStack, stackFile } from "./helpers";
 
@@ -217,23 +214,6 @@ describe("npm run validate: what each stack pulls", () => {
     });
 });
 
-/** The chart (folder or .tgz) and a runnable Helm, or undefined where they are absent. */
-function chartAndHelm(): { chart: string; helm: string } | undefined {
-    const reference = path.join(
-        PROJECT_ROOT,
-        "..",
-        "shared",
-        "reference",
-        "kube-prometheus-stack-88.5.3",
-        "kube-prometheus-stack-88.5.3.tgz",
-    );
-    const chart = process.env.KPS_CHART_DIR ?? (fs.existsSync(reference) ? reference : undefined);
-    if (chart === undefined || !fs.existsSync(chart)) return undefined;
-    const helm = process.env.HELM ?? "helm";
-    const version = spawnSync(helm, ["version", "--short"], { encoding: "utf8" });
-    return version.status === 0 ? { chart, helm } : undefined;
-}
-
 /** Every image the rendered chart makes a node pull: `image` fields, and the operator's image flags. */
 function renderedImages(objects: Record<string, any>[]): string[] {
     const flags = objects
@@ -245,8 +225,9 @@ function renderedImages(objects: Record<string, any>[]): string[] {
 }
 
 describe("the real chart with a mirror (skipped without the chart and Helm)", () => {
-    const found = chartAndHelm();
+    let found: RealChart | undefined;
     before(function () {
+        found = findRealChart();
         if (found === undefined) this.skip();
     });
 

@@ -277,6 +277,39 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             `secrets: invalid stack configuration:\n  - ${BEFORE_PKI_INIT}\n`,
         );
         expect(failure(["--stack", "cluster-01", "--env-secrets"])).to.contain(BEFORE_PKI_INIT);
+        // The list is printed all the same: every key the central stack needs, the missing one marked.
+        let listed: { key: string; source: string; secret?: string; missing?: boolean }[] = [];
+        try {
+            run(["--stack", "cluster-01", "--json"]);
+        } catch (err) {
+            listed = JSON.parse((err as { stdout: string }).stdout);
+        }
+        expect(listed.map((s) => s.key)).to.have.members([
+            "objectStorageAccessKey",
+            "objectStorageSecretKey",
+            "deploymentCaPrivateKey",
+            "minioAdminAccessKey",
+            "minioAdminSecretKey",
+            "alertmanagerWebhookUrl",
+        ]);
+        expect(listed.find((s) => s.key === "alertmanagerWebhookUrl")).to.include({
+            source: "environment secret",
+            secret: "ALERTMANAGER_WEBHOOK_URL",
+        });
+        // The table marks it as docs/ci.md shows.
+        let table = "";
+        try {
+            run(["--stack", "cluster-01"]);
+        } catch (err) {
+            table = (err as { stdout: string }).stdout;
+        }
+        const marked = "<- the stack file: MISSING, run npm run pki -- init";
+        expect(table).to.match(/^ {2}deploymentCaPrivateKey {2}<- the stack file: MISSING, run npm run pki -- init$/m);
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "ci.md"), "utf8")).to.contain(`\`${marked}\``);
+        expect(listed.find((s) => s.key === "deploymentCaPrivateKey")).to.include({
+            source: "stack file",
+            missing: true,
+        });
         expect(failure(["--stack", "nope"])).to.contain("secrets: no stack nope");
     });
 });
