@@ -1,17 +1,15 @@
 // Grafana's and kube-state-metrics' access to Secrets, resolved from the bindings `helm template`
 // renders (offline/checks/chartRbac.ts). The objects below are written the way the Grafana 12.11.1
 // and kube-state-metrics 8.4.0 subcharts of kube-prometheus-stack 88.5.3 render them (their
-// templates/role.yaml, clusterrole.yaml and bindings); with the real chart (KPS_CHART_DIR, or
-// ../shared/reference's package) the committed stacks also go through it, with helmBinary()'s Helm.
-// Under CI=true the chart is required.
+// templates/role.yaml, clusterrole.yaml and bindings); with the real chart and Helm
+// (tests/realChart.ts: required under CI=true) the committed stacks also go through it.
 
 import { expect } from "chai";
 import { ChartRender, K8sObject } from "../offline/checks/chartTemplate";
 import { bindingsOf, checkChartRbac } from "../offline/checks/chartRbac";
 import { RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
-import { REFERENCE_CHART, REFERENCE_CHART_SHA256, chartDirectory, referenceChart } from "../offline/chartSource";
-import { helmBinary } from "../offline/helmBinary";
 import { helmTemplate, stackSettings } from "../offline/helmTemplate";
+import { RealChart, findRealChart } from "./realChart";
 import { committedPlan } from "./renderedPlans";
 
 const NS = "monitoring";
@@ -203,30 +201,14 @@ describe("chart RBAC: Grafana and kube-state-metrics may not read Secrets", () =
     });
 });
 
-/**
- * The chart and Helm, as tests/helmTemplate.test.ts finds them: KPS_CHART_DIR (a chart folder or
- * .tgz), else the packaged chart in ../shared/reference (its checksum checked); helmBinary(). The
- * chart is required under CI=true.
- */
-function realChart(ctx: Mocha.Context): { chart: string; helm: string } {
-    const given = process.env.KPS_CHART_DIR;
-    const chart = given !== undefined && given !== "" ? chartDirectory(given) : referenceChart();
-    if (chart === undefined) {
-        if (process.env.CI === "true")
-            throw new Error(
-                `no chart: CI must have ${REFERENCE_CHART} (sha256 ${REFERENCE_CHART_SHA256}) beside the clone, or KPS_CHART_DIR`,
-            );
-        ctx.skip();
-    }
-    return { chart: chart!, helm: helmBinary() };
-}
-
 describe("chart RBAC through the real kube-prometheus-stack chart (KPS_CHART_DIR, HELM)", function () {
     this.timeout(120_000);
     let plans: RenderedPlan[];
-    let real: { chart: string; helm: string };
+    let real: RealChart;
     before(async function () {
-        real = realChart(this);
+        const found = findRealChart();
+        if (found === undefined) this.skip();
+        real = found!;
         plans = loadPlans(await committedPlan());
     });
 

@@ -291,6 +291,7 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             "minioAdminAccessKey",
             "minioAdminSecretKey",
             "alertmanagerWebhookUrl",
+            "alertmanagerDeadMansSwitchUrl",
         ]);
         expect(listed.find((s) => s.key === "alertmanagerWebhookUrl")).to.include({
             source: "environment secret",
