@@ -305,7 +305,8 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             table = (err as { stdout: string }).stdout;
         }
         const marked = "<- the stack file: MISSING, run npm run pki -- init";
-        expect(table).to.match(/^ {2}deploymentCaPrivateKey {2}<- the stack file: MISSING, run npm run pki -- init$/m);
+        // The key column is as wide as the longest key.
+        expect(table).to.match(/^ {2}deploymentCaPrivateKey +<- the stack file: MISSING, run npm run pki -- init$/m);
         expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "ci.md"), "utf8")).to.contain(`\`${marked}\``);
         expect(listed.find((s) => s.key === "deploymentCaPrivateKey")).to.include({
             source: "stack file",
