@@ -4,9 +4,9 @@
 // stack that fails, naming it. A stack the backend does not hold yet (a new edge) is created. Needs
 // the Pulumi CLI on PATH, a logged-in backend and the stacks' secret config (`npm run secrets`).
 
-import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { findPulumiCli, noPulumiCli } from "./pulumiCli";
 import { DeployStack, deployOrder } from "./stacks";
 
 export type DeployCommand = "preview" | "up";
@@ -66,23 +66,8 @@ export function selectStacks(all: DeployStack[], only: string | undefined): Depl
     return picked;
 }
 
-/** The Pulumi CLI the Automation API would run (`pulumi` on PATH), or undefined. */
-export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
-    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-        if (dir === "") continue;
-        const candidate = path.join(dir, "pulumi");
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            if (fs.statSync(candidate).isFile()) return candidate;
-        } catch {
-            // not here
-        }
-    }
-    return undefined;
-}
-
-export const NO_CLI =
-    "the Pulumi CLI (`pulumi`) is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or pulumi/actions in a GitHub workflow) and log in to the backend; no stack was run";
+export { findPulumiCli } from "./pulumiCli";
+export const NO_CLI = noPulumiCli("no stack was run");
 
 /** Runs the stacks one after the other; throws a DeployError naming the first that fails. */
 export async function deploy(options: DeployOptions): Promise<DeployStack[]> {

@@ -8,6 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { requirePulumiCli } from "../pulumiCli";
 import { pemCertificateBodies, pemCertificates } from "../../config/certificates";
 import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../../config/pki";
 import { readStackFile } from "../stackFiles";
@@ -40,6 +41,9 @@ export function parsePkiArgs(argv: string[]): PkiCommand {
     }
     throw new Error(USAGE);
 }
+
+/** What a pki command that finds no Pulumi CLI has left undone (it checks before writing anything). */
+const NOTHING_WRITTEN = "no key, certificate or stack file was written";
 
 /** Runs the Pulumi CLI in the project directory, `input` on its standard input; rejects with its error line. */
 function pulumi(workDir: string, args: string[], input = ""): Promise<string> {
@@ -89,6 +93,7 @@ function caValidityDays(workDir: string, stack: DeployStack): number {
  * on a command line, and only the stack's secrets provider sees it in clear.
  */
 async function setCentralKey(workDir: string, central: DeployStack, privateKeyPem: string): Promise<void> {
+    requirePulumiCli(NOTHING_WRITTEN);
     await LocalWorkspace.createOrSelectStack({ stackName: central.fullName, workDir });
     await pulumi(
         workDir,
@@ -168,6 +173,7 @@ async function rotateEdgeCa(workDir: string, edge: DeployStack, write: (line: st
     const current = Number(grpcTls.caGeneration ?? 1);
     if (!Number.isInteger(current) || current < 1)
         throw new Error(`Pulumi.${edge.name}.yaml: thanos-multicluster:grpcTls.caGeneration must be a whole number`);
+    requirePulumiCli(NOTHING_WRITTEN);
     await LocalWorkspace.selectStack({ stackName: edge.fullName, workDir });
     await pulumi(workDir, [
         "config",
@@ -202,6 +208,7 @@ export async function pkiPrune(options: PkiOptions = {}): Promise<void> {
         return;
     }
     const central = centralStack(workDir);
+    requirePulumiCli(NOTHING_WRITTEN);
     const stack = await LocalWorkspace.selectStack({ stackName: central.fullName, workDir });
     const deployed = (await stack.outputs()).deploymentCaCertificate?.value;
     if (typeof deployed !== "string" || pemCertificateBodies(deployed)[0] !== bodies[0])

@@ -4,6 +4,7 @@
 // the central cluster through another address).
 
 import { execFile } from "child_process";
+import { findPulumiCli, noPulumiCli } from "../pulumiCli";
 import * as fs from "fs";
 import type { QueryEndpoint } from "../../components/thanosQuery/endpoints";
 import { DeployStack } from "../stacks";
@@ -94,6 +95,10 @@ const PULUMI_TIMEOUT_MS = 120_000;
 
 /** `pulumi stack output --json --stack <fullName>`, run once, bounded in time. */
 export function pulumiStackOutputs(stack: DeployStack, workDir: string, pulumi = "pulumi"): Promise<StackOutputsJson> {
+    if (pulumi === "pulumi" && findPulumiCli() === undefined)
+        return Promise.reject(
+            new Error(noPulumiCli("or pass the outputs with --outputs FILE (docs/verify.md); nothing was checked")),
+        );
     return new Promise((resolve, reject) => {
         execFile(
             pulumi,

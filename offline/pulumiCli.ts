@@ -1,0 +1,33 @@
+// The Pulumi CLI that the operator commands (deploy, pki, verify) run, directly or through the
+// Automation API: found on PATH before anything starts, so a missing CLI is named as such instead of
+// surfacing as a spawn error ("code: -2", ENOENT) blamed on the first stack.
+
+import * as fs from "fs";
+import * as path from "path";
+
+/** The Pulumi CLI the Automation API would run (`pulumi` on PATH), or undefined. */
+export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+        if (dir === "") continue;
+        const candidate = path.join(dir, "pulumi");
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            if (fs.statSync(candidate).isFile()) return candidate;
+        } catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+
+/** What to say when the CLI is missing; `notDone` says what was therefore left undone. */
+export function noPulumiCli(notDone: string): string {
+    return `the Pulumi CLI (\`pulumi\`) is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or pulumi/actions in a GitHub workflow) and log in to the backend; ${notDone}`;
+}
+
+/** Throws the message above unless the CLI is on PATH. */
+export function requirePulumiCli(notDone: string, env: NodeJS.ProcessEnv = process.env): string {
+    const cli = findPulumiCli(env);
+    if (cli === undefined) throw new Error(noPulumiCli(notDone));
+    return cli;
+}
