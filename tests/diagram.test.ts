@@ -364,8 +364,6 @@ describe("npm run diagram", function () {
                 true,
             );
         }
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(
-            readmeBlock(drawings[0].mermaid),
-        );
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(readmeBlock(drawings));
     });
 });

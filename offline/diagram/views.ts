@@ -2,7 +2,7 @@
 // links that cross from one cluster to another, aggregated) and one detail drawing per cluster role
 // (that role's clusters in full, the far end of each link leaving them as a small stub).
 
-import { Architecture, Edge, Graph, Group, Layout, Node, graph } from "./render";
+import { Architecture, Edge, Graph, Group, Node, graph } from "./render";
 import { nodeId } from "./model";
 
 /** The group (cluster or object storage) each node of the full graph belongs to. */
@@ -100,9 +100,4 @@ export function roleDetail(arch: Architecture, role: string): Graph {
         }
     }
     return { groups, loose: [...stubs.values()], edges };
-}
-
-/** The overview runs left to right: the central cluster, the clusters it queries, object storage. */
-export function overviewLayout(_arch: Architecture): Layout {
-    return { rankdir: "LR" };
 }
