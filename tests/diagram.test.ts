@@ -7,7 +7,9 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { draw, readmeBlock } from "../offline/diagram";
-import { graph, readArchitecture } from "../offline/diagram/render";
+import { measureSvg } from "../offline/diagram/measure";
+import { graph, readArchitecture, toDot, toSvg } from "../offline/diagram/render";
+import { overview, roleDetail } from "../offline/diagram/views";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { committedPlan } from "./renderedPlans";
 
@@ -239,20 +241,129 @@ describe("npm run diagram", function () {
         ]);
     });
 
-    it("the committed diagram (docs/, README) matches the render; refresh with `npm run render && npm run diagram -- --update`", async () => {
-        const drawing = await draw(await committedPlan());
-        expect(drawing.svg).to.match(/^<\?xml[\s\S]*<svg[\s\S]*cluster(-|&#45;)04 \(edge\)[\s\S]*<\/svg>\s*$/);
+    it("draws each edge Prometheus sending alerts to every central Alertmanager replica, as the stack file says", async () => {
+        const { find } = edgesOf(await committedPlan());
+        for (const edge of EDGES) {
+            const file = yaml.load(
+                fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${edge.stack}.yaml`), "utf8"),
+            ) as any;
+            const targets: string[] = file.config["thanos-multicluster:alerting"].centralAlertmanagers;
+            expect(targets, edge.stack).to.deep.equal([
+                "192.168.101.210:9093",
+                "192.168.101.210:9094",
+                "192.168.101.210:9095",
+            ]);
+            // Through the central LoadBalancer, each port to one Alertmanager pod; plain HTTP today.
+            expect(
+                find(`${edge.stack}_prometheus-kps-prometheus`, "lb_192.168.101.210").map((e) => e.label),
+            ).to.deep.equal([["alerts", "192.168.101.210:9093, :9094, :9095", "plaintext"]]);
+        }
+        // The central Prometheus alerts its own Alertmanager, as the chart wires it (Service kps-alertmanager, port http-web).
+        expect(
+            find("cluster-01_prometheus-kps-prometheus", "cluster-01_alertmanager-kps-alertmanager").map(
+                (e) => e.label,
+            ),
+        ).to.deep.equal([["alerts", "kps-alertmanager:http-web", "plaintext"]]);
+    });
+
+    it("the overview fits the README: at most 1,200 px wide at 100%, no text under 11 px, every link between clusters", async () => {
+        const drawings = await draw(await committedPlan());
+        expect(drawings.map((d) => d.name)).to.deep.equal([
+            "architecture",
+            "architecture-central",
+            "architecture-edge",
+        ]);
+        const size = measureSvg(drawings[0].svg);
+        expect(size.widthPx, "overview width in px at 100%").to.be.at.most(1200);
+        expect(size.smallestFontPx, `smallest text in px at 100% ("${size.smallestText}")`).to.be.at.least(11);
+        for (const d of drawings.slice(1)) {
+            const detail = measureSvg(d.svg);
+            expect(detail.smallestFontPx, `${d.name}: smallest text ("${detail.smallestText}")`).to.be.at.least(11);
+        }
+        const g = overview(readArchitecture(await committedPlan()));
+        expect(g.loose.map((n) => n.label[0])).to.deep.equal([
+            "cluster-01 (central)",
+            "cluster-02 (edge)",
+            "cluster-03 (edge)",
+            "cluster-04 (edge)",
+            "object storage",
+        ]);
+        expect(g.loose[0].label).to.include("LoadBalancer 192.168.101.210");
+        const between = (from: string, to: string) =>
+            g.edges.filter((e) => e.from === `cluster_${id(from)}` && e.to === `cluster_${id(to)}`).map((e) => e.label);
+        for (const edge of EDGES) {
+            expect(g.loose.find((n) => n.id === `cluster_${id(edge.stack)}`)!.label).to.include(
+                `LoadBalancer ${edge.lb}`,
+            );
+            expect(between("cluster-01", edge.stack), edge.stack).to.deep.equal([
+                ["StoreAPI (gRPC, strict), mutual TLS", "Thanos Query → Prometheus", `${edge.lb}:10901, :10911`],
+            ]);
+            expect(between(edge.stack, "cluster-01"), `${edge.stack}: the alert path`).to.deep.equal([
+                ["alerts, plaintext", "Prometheus → Alertmanager", "192.168.101.210:9093, :9094, :9095"],
+            ]);
+            expect(between(edge.stack, "objstore"), edge.stack).to.deep.equal([
+                ["objstore (S3), plaintext", "Prometheus → thanos-bucket", "s3.minio.miribit.lab:80"],
+            ]);
+        }
+        // The overview draws what is in the SVG: the alert path's text is there, at a readable size.
+        expect(drawings[0].svg).to.contain("192.168.101.210:9093, :9094, :9095");
+        expect(drawings[0].mermaid).to.contain('cluster_cluster_02 -.->|"alerts, plaintext<br/>');
+    });
+
+    it("each drawing's legend shows the link styles it uses and no other", async () => {
+        const arch = readArchitecture(await committedPlan());
+        const drawings = await draw(await committedPlan());
+        const graphs = [overview(arch), roleDetail(arch, "central"), roleDetail(arch, "edge")];
+        const names: Record<string, string> = {
+            mTLS: "mutual TLS",
+            TLS: "TLS",
+            plaintext: "plaintext",
+            unknown: "TLS unknown",
+        };
+        for (const [i, d] of drawings.entries()) {
+            const legend = [...d.dot.matchAll(/legend_[0-9]+_a -> legend_[0-9]+_b \[label="([^"]+)"/g)].map(
+                (m) => m[1],
+            );
+            const used = [...new Set(graphs[i].edges.map((e) => names[e.tls]))];
+            expect(legend, d.name).to.have.members(used);
+            expect(legend.length, d.name).to.equal(used.length);
+        }
+        // Today no link uses one-way TLS: no legend shows it.
+        expect(drawings.some((d) => /label="TLS"/.test(d.dot))).to.equal(false);
+    });
+
+    it("measures what a reader sees: the whole graph in one drawing is too wide, and a scaled drawing's text shrinks", async () => {
+        const arch = readArchitecture(await committedPlan());
+        const whole = measureSvg(await toSvg(toDot(graph(arch))));
+        expect(whole.widthPx, "the whole graph at once (why the README shows the overview)").to.be.above(1200);
+        // Graphviz scales a drawing down to its `size` with a scale() on the graph group.
+        const dot = toDot(overview(arch)).replace("digraph architecture {", 'digraph architecture {\n  size="4,4";');
+        const scaled = await toSvg(dot);
+        expect(scaled).to.match(/transform="scale\(0\.[0-9]+ 0\.[0-9]+\)/);
+        const small = measureSvg(scaled);
+        expect(small.widthPx).to.be.at.most(4 * 96 + 1);
+        expect(small.smallestFontPx).to.be.below(11);
+        // The committed drawing before the overview: 2,396 pt wide, link labels in 8 pt.
+        const before = measureSvg(
+            '<svg width="2396pt" height="863pt" viewBox="0.00 0.00 2396.00 863.00"><g transform="scale(1 1) rotate(0) translate(4 859)"><text font-size="8.00">alerts</text></g></svg>',
+        );
+        expect(before.widthPx).to.be.closeTo(3194.7, 0.1);
+        expect(before.smallestFontPx).to.be.closeTo(10.67, 0.01);
+    });
+
+    it("the committed drawings (docs/, README) match the render; refresh with `npm run render && npm run diagram -- --update`", async () => {
+        const drawings = await draw(await committedPlan());
         const hint =
             "the diagram no longer matches the render: run `npm run render && npm run diagram -- --update` and commit docs/ and README.md";
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.mmd"), "utf8"), hint).to.equal(
-            drawing.mermaid,
-        );
-        expect(
-            fs.readFileSync(path.join(PROJECT_ROOT, "docs", "architecture.svg"), "utf8") === drawing.svg,
-            hint,
-        ).to.equal(true);
-        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(
-            readmeBlock(drawing.mermaid),
-        );
+        for (const d of drawings) {
+            expect(d.svg, d.name).to.match(
+                /^<\?xml[\s\S]*<svg[\s\S]*cluster(-|&#45;)0[1-4] \((central|edge)\)[\s\S]*<\/svg>\s*$/,
+            );
+            expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", `${d.name}.mmd`), "utf8"), hint).to.equal(d.mermaid);
+            expect(fs.readFileSync(path.join(PROJECT_ROOT, "docs", `${d.name}.svg`), "utf8") === d.svg, hint).to.equal(
+                true,
+            );
+        }
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8"), hint).to.contain(readmeBlock(drawings));
     });
 });

@@ -210,6 +210,7 @@ export function wire(all: StackFacts[], bucketList: Bucket[]): Wiring {
             if (thanos?.objectStorageConfig && prometheus && bucket) {
                 add(prometheus.id, bucket.id, "objstore (S3), 2h blocks", facts.outputs.objstore.endpoint, storeTls);
             }
+            if (prometheus) for (const a of prometheusAlerting(facts, values)) add(prometheus.id, ...a);
             const grafana = facts.components.find((c) => c.label === "Grafana");
             const sources = [
                 ...(values.grafana?.additionalDataSources ?? []),
@@ -229,6 +230,43 @@ export function wire(all: StackFacts[], bucketList: Bucket[]): Wiring {
     }
     for (const link of links) link.addresses = shortAddresses(link.addresses);
     return { links, exposures: exposed, externals: [...externals.values()] };
+
+    /** Where the chart's Prometheus sends alerts: the Alertmanager configs it is given (an edge sends to
+     * the central Alertmanagers' LoadBalancer addresses) and, as the chart does, its own Alertmanager. */
+    function prometheusAlerting(facts: StackFacts, values: Record<string, any>): [string, string, string, Tls][] {
+        const spec = values.prometheus?.prometheusSpec ?? {};
+        if (values.prometheus?.agentMode === true || spec.disableAlerting === true) return [];
+        const found: [string, string, string, Tls][] = [];
+        const extra = spec.additionalAlertManagerConfigs;
+        const targets: Target[] = [];
+        walk(typeof extra === "string" ? parseDoc(extra) : (extra ?? []), "unknown", targets);
+        for (const t of targets)
+            found.push([resolve(facts, t.address), "alerts", t.address, t.tls === "unknown" ? "plaintext" : t.tls]);
+        // The chart writes spec.alerting for its own Alertmanager (by Service name and port name)
+        // unless alertingEndpoints replaces it.
+        const endpoints: Record<string, any>[] = spec.alertingEndpoints ?? [];
+        const chartAlertmanager = facts.components.find((c) => c.label === "Alertmanager" && c.serviceNames.length > 0);
+        const own =
+            endpoints.length > 0
+                ? endpoints
+                : !chartAlertmanager
+                  ? []
+                  : [
+                        {
+                            name: chartAlertmanager.serviceNames[0],
+                            port: values.alertmanager?.alertmanagerSpec?.portName ?? "http-web",
+                            scheme: values.alertmanager?.alertmanagerSpec?.scheme,
+                            tlsConfig: values.alertmanager?.alertmanagerSpec?.tlsConfig,
+                        },
+                    ];
+        for (const e of own) {
+            const target = facts.components.find((c) => c.serviceNames.includes(String(e.name)));
+            const tls: Tls =
+                e.tlsConfig?.cert || e.tlsConfig?.certFile ? "mTLS" : e.scheme === "https" ? "TLS" : "plaintext";
+            found.push([target ? target.id : external(String(e.name)), "alerts", `${e.name}:${e.port}`, tls]);
+        }
+        return found;
+    }
 }
 
 /** Object storage transport, from the bucket-managing provider's endpoint URL when the plan has it. */

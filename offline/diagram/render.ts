@@ -36,17 +36,17 @@ const TLS_STYLE: Record<Tls, string> = {
     unknown: 'color="#b36b00", fontcolor="#b36b00", style=dotted',
 };
 
-interface Node {
+export interface Node {
     id: string;
     label: string[];
     shape: "box" | "lb" | "bucket" | "external";
 }
-interface Group {
+export interface Group {
     id: string;
     label: string;
     nodes: Node[];
 }
-interface Edge {
+export interface Edge {
     from: string;
     to: string;
     label: string[];
@@ -54,7 +54,14 @@ interface Edge {
 }
 
 /** One neutral graph that both the DOT and the Mermaid writers print. */
-export function graph(arch: Architecture): { groups: Group[]; loose: Node[]; edges: Edge[] } {
+export interface Graph {
+    groups: Group[];
+    loose: Node[];
+    edges: Edge[];
+}
+
+/** Everything in one graph: every component of every cluster and every link (the detail drawings are parts of it). */
+export function graph(arch: Architecture): Graph {
     const groups: Group[] = arch.facts.map((f) => {
         const nodes: Node[] = f.components.map((c) => ({
             id: c.id,
@@ -102,21 +109,29 @@ function linkEdge(l: Link): Edge {
 const dotString = (lines: string[]) =>
     `"${lines.map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"')).join("\\n")}"`;
 
-export function toDot(arch: Architecture): string {
-    const g = graph(arch);
+/** How a drawing is laid out: the direction of its ranks and which nodes share a rank. */
+export interface Layout {
+    rankdir: "LR" | "TB";
+    sameRank?: string[][];
+}
+
+// Sizes in points (the SVG's unit at 100%, 1pt = 4/3 px): 9pt is 12px, above the 11px the README needs.
+const FONT = { graph: 11, node: 10, edge: 9 };
+
+export function toDot(g: Graph, layout: Layout = { rankdir: "LR" }): string {
     const shape = (n: Node) =>
         n.shape === "lb"
             ? 'shape=hexagon, fillcolor="#fff4d6"'
             : n.shape === "bucket"
               ? 'shape=cylinder, fillcolor="#e8eef9"'
               : n.shape === "external"
-                ? 'shape=box, style="dashed"'
+                ? 'shape=box, style="dashed", fontcolor="#444444"'
                 : 'shape=box, style="rounded,filled", fillcolor="#ffffff"';
     const out = [
         "digraph architecture {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=1.2, newrank=true];',
-        '  node [fontname="Helvetica", fontsize=10, style=filled];',
-        '  edge [fontname="Helvetica", fontsize=8];',
+        `  graph [rankdir=${layout.rankdir}, fontname="Helvetica", fontsize=${FONT.graph}, nodesep=0.3, ranksep=0.5, newrank=true];`,
+        `  node [fontname="Helvetica", fontsize=${FONT.node}, style=filled, margin="0.15,0.06"];`,
+        `  edge [fontname="Helvetica", fontsize=${FONT.edge}];`,
     ];
     for (const group of g.groups) {
         out.push(
@@ -128,12 +143,15 @@ export function toDot(arch: Architecture): string {
         out.push("  }");
     }
     for (const n of g.loose) out.push(`  ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
+    for (const ids of layout.sameRank ?? []) out.push(`  { rank=same; ${ids.join("; ")}; }`);
     for (const e of g.edges) out.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label)}, ${TLS_STYLE[e.tls]}];`);
+    // The legend shows the styles this drawing uses, no other.
+    const used = (["mTLS", "TLS", "plaintext", "unknown"] as Tls[]).filter((tls) => g.edges.some((e) => e.tls === tls));
     out.push(
         '  subgraph cluster_legend { label="links"; style="rounded"; color="#bbbbbb";',
-        ...(["mTLS", "TLS", "plaintext"] as Tls[]).map(
+        ...used.map(
             (tls, i) =>
-                `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; legend_${i}_a -> legend_${i}_b [label="${tls === "mTLS" ? "mutual TLS" : tls}", ${TLS_STYLE[tls]}];`,
+                `    legend_${i}_a [shape=point, width=0.05, label=""]; legend_${i}_b [shape=point, width=0.05, label=""]; { rank=same; legend_${i}_a; legend_${i}_b; } legend_${i}_a -> legend_${i}_b [label="${LEGEND[tls]}", ${TLS_STYLE[tls]}];`,
         ),
         "  }",
         "}",
@@ -141,10 +159,16 @@ export function toDot(arch: Architecture): string {
     return out.join("\n") + "\n";
 }
 
+const LEGEND: Record<Tls, string> = {
+    mTLS: "mutual TLS",
+    TLS: "TLS",
+    plaintext: "plaintext",
+    unknown: "TLS unknown",
+};
+
 const mermaidText = (lines: string[]) => `"${lines.map((l) => l.replace(/"/g, "#quot;")).join("<br/>")}"`;
 
-export function toMermaid(arch: Architecture): string {
-    const g = graph(arch);
+export function toMermaid(g: Graph): string {
     const node = (n: Node) => {
         const text = mermaidText(n.label);
         return n.shape === "lb"
