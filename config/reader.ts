@@ -119,6 +119,8 @@ export class Reader {
     private readonly freeForm = new Set<string>();
     /** Paths already reported as the wrong type, so a section's type is reported once. */
     private readonly typeReported = new Set<string>();
+    /** Sections whose credential (by the names it goes by there) is the secret config key given. */
+    private readonly credentialSections = new Map<string, { secretKey: SecretKey; names: RegExp }>();
 
     constructor(private readonly raw: RawConfig) {}
 
@@ -157,6 +159,16 @@ export class Reader {
     /** Declares a free-form map: its keys are the user's (label names, ...), not settings. */
     map(path: string): unknown {
         return this.lookupValue(path);
+    }
+
+    /**
+     * Declares that the credential of the section at `path` is the secret config key `secretKey`:
+     * a key of the section called like it (`names`, e.g. a receiver's `url` or `api_url`), or any
+     * secret-looking key there, is reported as that secret stored in clear, with `secretKey` as the
+     * fix, instead of as an unknown setting.
+     */
+    credentialOf(path: string, secretKey: SecretKey, names: RegExp): void {
+        this.credentialSections.set(path, { secretKey, names });
     }
 
     /** Takes a path as handled without reading it (a section already reported as misplaced). */
@@ -348,7 +360,12 @@ export class Reader {
     }
 
     private unknownKeyMessage(path: string, key: string, parent: string, extras: readonly string[]): string {
-        const secretName = Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase());
+        const credential = this.credentialSections.get(parent);
+        const secretName =
+            Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase()) ??
+            (credential !== undefined && (credential.names.test(key) || SECRET_LOOKING.test(key))
+                ? credential.secretKey
+                : undefined);
         if (parent !== "" && (secretName !== undefined || SECRET_LOOKING.test(key))) {
             const fix =
                 secretName !== undefined
