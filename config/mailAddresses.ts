@@ -69,8 +69,9 @@ function quoted(c: Cursor): string {
 
 /** local-part "@" domain; the cursor is left after it, or where it stopped. */
 function addrSpec(c: Cursor): string {
-    const local = c.peek() === '"' ? `"${quoted(c)}"` : atom(c, false);
-    if (!c.consume("@")) throw new MailSyntaxError(`"${local}" has no @domain`);
+    // net/mail hands back a quoted local part without its quotes (what it sends in RCPT TO).
+    const local = c.peek() === '"' ? quoted(c) : atom(c, false);
+    if (!c.consume("@")) throw new MailSyntaxError(`has "${local}" without an @domain`);
     let domain: string;
     if (c.peek() === "[") {
         const close = c.text.indexOf("]", c.pos);

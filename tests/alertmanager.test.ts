@@ -116,7 +116,7 @@ describe("alerting config rules", () => {
                 receivers: [{ name: "m", email: { to: "nobody", from: "a@b.example", smarthost: "smtp.example.com" } }],
             }),
         );
-        expect(mail.join("\n")).to.contain("receivers[0].email.to must be an email address");
+        expect(mail.join("\n")).to.contain('receivers[0].email.to ("nobody") has "nobody" without an @domain');
         expect(mail.join("\n")).to.contain("receivers[0].email.smarthost must be host:port");
     });
 

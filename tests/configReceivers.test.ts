@@ -136,14 +136,14 @@ describe("receivers: the email addresses Alertmanager's notifier reads are accep
 
     it("refuses, naming the key, an address the notifier could not parse when sending, or a second sender", () => {
         const refusals: [Record<string, string>, string, string][] = [
-            [{ to: "nobody", from: "am@example.com" }, "to", "has no @domain"],
+            [{ to: "nobody", from: "am@example.com" }, "to", "without an @domain"],
             [{ to: "ops@example..com", from: "am@example.com" }, "to", "two dots together"],
             [{ to: '"Ops Team <ops@example.com>', from: "am@example.com" }, "to", "never closed"],
             [{ to: "Ops Team <ops@example.com", from: "am@example.com" }, "to", "has no >"],
             [{ to: "ops@example.com; lead@example.com", from: "am@example.com" }, "to", "a comma was expected"],
             [{ to: "{{ .GroupLabels.team }}@example.com", from: "am@example.com" }, "to", "Go template"],
             [{ to: "ops@example.com", from: "am@example.com, other@example.com" }, "from", "exactly one"],
-            [{ to: "ops@example.com", from: "Alertmanager" }, "from", "has no @domain"],
+            [{ to: "ops@example.com", from: "Alertmanager" }, "from", "without an @domain"],
             [{ to: "ops@example.com lead@example.com", from: "am@example.com" }, "to", "a comma was expected"],
         ];
         for (const [email, key, phrase] of refusals) {
