@@ -236,7 +236,7 @@ describe("email addresses, live: what Alertmanager sends to is what the config r
     });
 
     it("every other address the config refuses fails Alertmanager's notification too, and no mail is handed over", async () => {
-        for (const [i, [field, value]] of REFUSED.entries()) {
+        for (const [field, value] of REFUSED) {
             const raw = centralWithEmail("127.0.0.1:25") as Record<string, any>;
             raw.central.alertmanager.receivers[0].email[field] = value;
             const problems = problemsOf(raw);
