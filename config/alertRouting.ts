@@ -34,8 +34,11 @@ export interface WebhookReceiverSettings {
 }
 
 export interface SlackReceiverSettings {
-    /** Channel (`#alerts`) or user the incoming webhook posts to. */
-    channel: string;
+    /**
+     * Channel (`#alerts`) or user the incoming webhook posts to; unset, the channel the incoming
+     * webhook was created for (Alertmanager sends no channel then, and takes a config without one).
+     */
+    channel?: string;
     sendResolved: boolean;
 }
 
@@ -117,8 +120,9 @@ function readReceiver(r: Reader, path: string): ReceiverSettings {
     }
     if (r.has(`${path}.slack`)) {
         r.object(`${path}.slack`);
+        const channel = r.optionalString(`${path}.slack.channel`, "name the Slack channel, e.g. '#alerts'");
         receiver.slack = {
-            channel: r.string(`${path}.slack.channel`, "name the Slack channel, e.g. '#alerts'") ?? "",
+            ...(channel !== undefined ? { channel } : {}),
             sendResolved: r.boolean(`${path}.slack.sendResolved`, true),
         };
     }

@@ -108,8 +108,8 @@ describe("alerting config rules", () => {
             }),
         );
         expect(twoWebhooks.join("\n")).to.contain("has webhook in a and b");
-        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: {} }] }))[0]).to.contain(
-            "central.alertmanager.receivers[0].slack.channel is required",
+        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: { channel: 7 } }] }))[0]).to.contain(
+            "central.alertmanager.receivers[0].slack.channel must be a string",
         );
         const mail = problemsOf(
             withAlertmanager({

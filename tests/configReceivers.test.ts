@@ -95,6 +95,18 @@ describe("receivers: the names Alertmanager takes are accepted", () => {
     });
 });
 
+describe("receivers: a Slack receiver without a channel", () => {
+    it("is accepted, as Alertmanager takes it (the incoming webhook's own channel), and renders no channel", function () {
+        const raw = withAlertmanager({ receivers: [{ name: "team-slack", slack: {} }], defaultReceiver: "team-slack" });
+        expect(problemsOf(raw)).to.deep.equal([]);
+        const config = rendered(raw);
+        expect(config.receivers[0].slack_configs[0]).to.not.have.property("channel");
+        needsAmtool(this);
+        const run = amtoolCheckConfig(config);
+        expect(run.status, run.output).to.equal(0);
+    });
+});
+
 describe("receivers: the email addresses Alertmanager's notifier reads are accepted", () => {
     const to = [
         "ops@example.com",
