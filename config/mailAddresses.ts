@@ -101,6 +101,8 @@ function address(c: Cursor): string {
     if (!c.text.includes("<", start)) throw specError;
     // display-name: words (atoms, which net/mail lets hold dots, or quoted strings), then <addr-spec>.
     while (!c.done && c.peek() !== "<") {
+        // The entry ends before an angle address: it was a bare address after all.
+        if (c.peek() === ",") throw specError;
         if (c.peek() === '"') quoted(c);
         else if (c.peek() === "(")
             throw new MailSyntaxError("has a parenthesised comment, which this program does not read");

@@ -43,6 +43,7 @@ const REFUSED: ["to" | "from", string][] = [
     ["to", "Ops Team <ops@example.com"],
     ["to", "ops@example.com; lead@example.com"],
     ["to", "ops@example.com lead@example.com"],
+    ["to", "nobody, Ops Team <ops@example.com>"],
     ["from", "am@example.com, other@example.com"],
     ["from", "Alertmanager"],
 ];

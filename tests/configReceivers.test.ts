@@ -157,6 +157,7 @@ describe("receivers: the email addresses Alertmanager's notifier reads are accep
             [{ to: "ops@example.com", from: "am@example.com, other@example.com" }, "from", "exactly one"],
             [{ to: "ops@example.com", from: "Alertmanager" }, "from", "without an @domain"],
             [{ to: "ops@example.com lead@example.com", from: "am@example.com" }, "to", "a comma was expected"],
+            [{ to: "nobody, Ops Team <ops@example.com>", from: "am@example.com" }, "to", '"nobody" without an @domain'],
         ];
         for (const [email, key, phrase] of refusals) {
             const problems = problemsOf(withEmail(email));
