@@ -62,6 +62,24 @@ export type SecretKey = keyof typeof SECRET_KEYS;
 /** Names that hold a credential wherever they appear (checked on unknown keys only). */
 const SECRET_LOOKING = /(secret|password|passwd|token|access_?key|private_?key|credential|kubeconfig$)/i;
 
+/** The dotted path, inside `value`, of the first key named like a credential (`names` or SECRET_LOOKING). */
+function secretLookingKeyIn(value: unknown, names: RegExp): string | undefined {
+    if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) {
+            const inner = secretLookingKeyIn(item, names);
+            if (inner !== undefined) return `[${i}]${inner.startsWith("[") ? "" : "."}${inner}`;
+        }
+        return undefined;
+    }
+    if (!isPlainObject(value)) return undefined;
+    for (const [key, child] of Object.entries(value)) {
+        if (SECRET_LOOKING.test(key) || names.test(key)) return key;
+        const inner = secretLookingKeyIn(child, names);
+        if (inner !== undefined) return `${key}${inner.startsWith("[") ? "" : "."}${inner}`;
+    }
+    return undefined;
+}
+
 /** One segment of a dotted path: a key, or a list index. */
 type Segment = string | number;
 
@@ -346,7 +364,7 @@ export class Reader {
                         walk(child, childPath);
                     else
                         this.problems.push(
-                            this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : []),
+                            this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : [], child),
                         );
                 }
             } else if (Array.isArray(value)) {
@@ -359,7 +377,13 @@ export class Reader {
         walk(this.raw, "");
     }
 
-    private unknownKeyMessage(path: string, key: string, parent: string, extras: readonly string[]): string {
+    private unknownKeyMessage(
+        path: string,
+        key: string,
+        parent: string,
+        extras: readonly string[],
+        value?: unknown,
+    ): string {
         const credential = this.credentialSections.get(parent);
         const secretName =
             Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase()) ??
@@ -372,6 +396,12 @@ export class Reader {
                     ? `run \`pulumi config set --secret ${secretName}\``
                     : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
             return `${this.key(path)} is a secret stored in clear in the stack file, inside ${this.key(parent)}: remove it (and rotate it, it has been exposed); ${fix}`;
+        }
+        // In a credential's section, an unknown block holding one (Alertmanager's http_config with a
+        // basic_auth password or a bearer token) is a secret in clear too; its value is never echoed.
+        const nested = credential === undefined ? undefined : secretLookingKeyIn(value, credential.names);
+        if (credential !== undefined && nested !== undefined) {
+            return `${this.key(path)} holds a secret stored in clear in the stack file (${this.key(`${path}.${nested}`)}): remove it (and rotate it, it has been exposed); this program reads the credential of ${this.key(parent)} only from \`pulumi config set --secret ${credential.secretKey}\``;
         }
         const known = this.knownPaths();
         // Siblings first: a typo keeps its place.

@@ -258,6 +258,30 @@ describe("receivers: a credential written inside a receiver is a secret in clear
         });
     }
 
+    it("a block of Alertmanager's own holding a credential (http_config) is a secret in clear, never echoed", () => {
+        const problems = problemsOf(
+            withAlertmanager({
+                receivers: [
+                    {
+                        name: "oncall",
+                        webhook: { http_config: { basic_auth: { username: "am", password: "hunter2-XYZ" } } },
+                    },
+                ],
+            }),
+        );
+        expect(problems, JSON.stringify(problems)).to.have.lengthOf(1);
+        expect(problems[0]).to.contain(
+            "thanos-multicluster:central.alertmanager.receivers[0].webhook.http_config holds a secret stored in clear in the stack file (thanos-multicluster:central.alertmanager.receivers[0].webhook.http_config.basic_auth.password)",
+        );
+        expect(problems[0]).to.contain("rotate it").and.contain("pulumi config set --secret alertmanagerWebhookUrl");
+        expect(problems[0]).not.to.contain("hunter2-XYZ");
+        const plain = problemsOf(
+            withAlertmanager({ receivers: [{ name: "oncall", webhook: { http_config: { follow_redirects: true } } }] }),
+        );
+        expect(plain).to.have.lengthOf(1);
+        expect(plain[0]).to.contain("webhook.http_config is not a setting of this program");
+    });
+
     it("an unrelated unknown key in a receiver is still an unknown setting", () => {
         const problems = problemsOf(
             withAlertmanager({ receivers: [{ name: "oncall", webhook: { sendResolve: true } }] }),
