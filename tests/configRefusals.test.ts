@@ -73,6 +73,19 @@ describe("config refusals: Alertmanager durations", () => {
         expect(refused.output).to.contain("cannot be zero");
     });
 
+    it("units out of order are refused naming the key, as Alertmanager refuses them; in order they are accepted", function () {
+        const problems = problemsOf(withAlertmanager({ groupWait: "30s1m" }));
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.contain("thanos-multicluster:central.alertmanager.groupWait must be a duration");
+        expect(problemsOf(withAlertmanager({ groupWait: "1m30s", repeatInterval: "1d12h" }))).to.deep.equal([]);
+        if (!amtoolAvailable()) this.skip();
+        const refused = amtoolCheckConfig(renderedBypassingRules({ groupWait: "30s1m" }));
+        expect(refused.status).to.not.equal(0);
+        expect(refused.output).to.contain('not a valid duration string: "30s1m"');
+        const accepted = amtoolCheckConfig(renderedBypassingRules({ groupWait: "1m30s", repeatInterval: "1d12h" }));
+        expect(accepted.status, accepted.output).to.equal(0);
+    });
+
     it("a zero group wait is accepted, as Alertmanager accepts it", function () {
         expect(problemsOf(withAlertmanager({ groupWait: "0s" }))).to.deep.equal([]);
         if (!amtoolAvailable()) this.skip();
