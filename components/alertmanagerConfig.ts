@@ -68,7 +68,7 @@ interface Route {
 interface Receiver {
     name: string;
     webhook_configs?: { url_file: string; send_resolved: boolean }[];
-    slack_configs?: { api_url_file: string; channel: string; send_resolved: boolean }[];
+    slack_configs?: { api_url_file: string; channel?: string; send_resolved: boolean }[];
     email_configs?: {
         to: string;
         from: string;
@@ -91,7 +91,7 @@ function receiver(settings: ReceiverSettings): Receiver {
         out.slack_configs = [
             {
                 api_url_file: receiverSecretFile("alertmanagerSlackApiUrl"),
-                channel: settings.slack.channel,
+                ...(settings.slack.channel !== undefined ? { channel: settings.slack.channel } : {}),
                 send_resolved: settings.slack.sendResolved,
             },
         ];

@@ -3,8 +3,9 @@
 // each receiver kind reads its one secret config key (ALERTING_SECRET_KEYS), which the program
 // stores in a Kubernetes Secret that Alertmanager reads through a `*_file` field.
 
+import { mailAddressProblem } from "./mailAddresses";
 import type { Reader } from "./reader";
-import { isDns1123Label, parseIPv4, parseIPv4Cidr } from "./units";
+import { parseIPv4, parseIPv4Cidr } from "./units";
 
 /** Alertmanager's port on each pod, and the first of the per-replica ports on the central address. */
 export const ALERTMANAGER_BASE_PORT = 9093;
@@ -33,13 +34,18 @@ export interface WebhookReceiverSettings {
 }
 
 export interface SlackReceiverSettings {
-    /** Channel (`#alerts`) or user the incoming webhook posts to. */
-    channel: string;
+    /**
+     * Channel (`#alerts`) or user the incoming webhook posts to; unset, the channel the incoming
+     * webhook was created for (Alertmanager sends no channel then, and takes a config without one).
+     */
+    channel?: string;
     sendResolved: boolean;
 }
 
 export interface EmailReceiverSettings {
+    /** Recipients: an RFC 5322 address list (`ops@example.com, "Ops Team" <ops@example.org>`). */
     to: string;
+    /** Sender: exactly one address, optionally with a display name. */
     from: string;
     /** SMTP server as host:port. */
     smarthost: string;
@@ -80,10 +86,6 @@ export interface EdgeAlertingSettings {
 
 const RECEIVER_KINDS = ["webhook", "slack", "email"] as const;
 
-function isEmailAddress(text: string): boolean {
-    return /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(text);
-}
-
 /** host:port with an IPv4 address or DNS name and a valid port. */
 export function hostPortProblem(text: string): string | undefined {
     const match = /^([A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
@@ -95,34 +97,50 @@ export function hostPortProblem(text: string): string | undefined {
     return undefined;
 }
 
+/** What each receiver kind's credential is called in Alertmanager's config (and its camel-case spelling). */
+const CREDENTIAL_NAMES: Record<(typeof RECEIVER_KINDS)[number], RegExp> = {
+    webhook: /^(url|webhook_?url)$/i,
+    slack: /^(api_?url|url|webhook_?url)$/i,
+    email: /^(auth_?)?(password|secret)$/i,
+};
+
 function readReceiver(r: Reader, path: string): ReceiverSettings {
+    // Alertmanager takes any non-empty name, unique among the receivers ("Ops Team (EU)" too): the
+    // name is only a string of its config, and of the routes that name it.
     const name = r.string(`${path}.name`, "name the receiver, e.g. oncall") ?? "";
-    if (name !== "" && !isDns1123Label(name))
-        r.problem(`${path}.name`, `must be lower-case letters, digits and '-' (got "${name}")`);
     if (name === NULL_RECEIVER || name === DEAD_MANS_SWITCH_RECEIVER)
         r.problem(`${path}.name`, `"${name}" is reserved for the program's own receiver; choose another name`);
     const receiver: ReceiverSettings = { name };
+    // A credential written where Alertmanager's own config has it (`url`, `api_url`, `auth_password`)
+    // is a secret in clear: reported so, with the secret config key that holds it.
+    for (const kind of RECEIVER_KINDS) r.credentialOf(`${path}.${kind}`, secretKeyOf(kind), CREDENTIAL_NAMES[kind]);
     if (r.has(`${path}.webhook`)) {
         r.object(`${path}.webhook`);
         receiver.webhook = { sendResolved: r.boolean(`${path}.webhook.sendResolved`, true) };
     }
     if (r.has(`${path}.slack`)) {
         r.object(`${path}.slack`);
+        const channel = r.optionalString(`${path}.slack.channel`, "name the Slack channel, e.g. '#alerts'");
         receiver.slack = {
-            channel: r.string(`${path}.slack.channel`, "name the Slack channel, e.g. '#alerts'") ?? "",
+            ...(channel !== undefined ? { channel } : {}),
             sendResolved: r.boolean(`${path}.slack.sendResolved`, true),
         };
     }
     if (r.has(`${path}.email`)) {
         r.object(`${path}.email`);
-        const address = (key: string, example: string) => {
+        // Alertmanager parses both only when it sends (net/mail): refused here rather than on every notification.
+        const address = (key: "to" | "from", example: string) => {
             const value = r.string(`${path}.email.${key}`, `give an address, e.g. ${example}`) ?? "";
-            if (value !== "" && !isEmailAddress(value))
-                r.problem(`${path}.email.${key}`, `must be an email address like ${example}; got "${value}"`);
+            const problem = value === "" ? undefined : mailAddressProblem(value, key === "from");
+            if (problem !== undefined)
+                r.problem(
+                    `${path}.email.${key}`,
+                    `(${JSON.stringify(value)}) ${problem}: Alertmanager could not send any email; give ${key === "to" ? "one or more addresses separated by commas" : "one address"}, e.g. ${example}`,
+                );
             return value;
         };
-        const to = address("to", "oncall@example.com");
-        const from = address("from", "alertmanager@example.com");
+        const to = address("to", '"Ops Team" <oncall@example.com>, lead@example.com');
+        const from = address("from", '"Alertmanager" <alertmanager@example.com>');
         const smarthost =
             r.string(`${path}.email.smarthost`, "give the SMTP server as host:port, e.g. smtp.example.com:587") ?? "";
         const problem = smarthost === "" ? undefined : hostPortProblem(smarthost);
@@ -205,6 +223,7 @@ export function readAlertRouting(r: Reader): AlertRoutingSettings {
     }
 
     r.object(`${base}.deadMansSwitch`);
+    r.credentialOf(`${base}.deadMansSwitch`, "alertmanagerDeadMansSwitchUrl", /^(url|webhook_?url)$/i);
     const enabled = r.boolean(`${base}.deadMansSwitch.enabled`, false);
     // The switch's route notifies every interval: its group_interval and repeat_interval.
     const deadMansSwitch = {

@@ -120,8 +120,9 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
         "loadBalancer.l2AnnouncerNode",
         "name the node (its kubernetes.io/hostname label) that announces the address",
     );
-    if (l2AnnouncerNode !== undefined && !isDns1123Subdomain(l2AnnouncerNode)) {
-        r.problem("loadBalancer.l2AnnouncerNode", `must be a node name (DNS-1123 subdomain); got "${l2AnnouncerNode}"`);
+    if (l2AnnouncerNode !== undefined) {
+        const problem = l2AnnouncerNodeProblem(l2AnnouncerNode, nodeIps, manageCiliumIpam);
+        if (problem !== undefined) r.problem("loadBalancer.l2AnnouncerNode", problem);
     }
     if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
         r.problem(
@@ -138,4 +139,30 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
         ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
         sidecarSourceRanges,
     };
+}
+
+/**
+ * Whether `node` can name one of the stack's nodes as the L2 policy's nodeSelector matches it (the
+ * `kubernetes.io/hostname` label). The config knows the nodes only by address (`nodeIps`): it has
+ * no node names to compare with, and adding a list of them would be one more list to keep current
+ * for a fact only the cluster holds (`kubectl get nodes`). So what is checked is what can be:
+ * - the value must be a label value a node name can be: a DNS-1123 subdomain (a node's name) of at
+ *   most 63 characters (a label value's limit; the kubelet lowercases the hostname it registers);
+ *   Cilium matches the label exactly, so any other text selects no node and nobody announces;
+ * - an IPv4 address names a node only when the kubelet registered it by its address
+ *   (`--hostname-override=<ip>`), which must then be one of `nodeIps`; any other address names no
+ *   node of this cluster, which is the likely mistake of giving an address for a name;
+ * - it is read only into the L2 policy this stack creates (`manageCiliumIpam`): without that
+ *   policy the setting would be silently ignored.
+ * A name of the right form that no node carries is still not caught before the deploy.
+ */
+export function l2AnnouncerNodeProblem(node: string, nodeIps: string[], manageCiliumIpam: boolean): string | undefined {
+    if (!manageCiliumIpam)
+        return `("${node}") has no effect with loadBalancer.manageCiliumIpam false: this stack creates no L2 announcement policy to pin; remove it (the policy's owner pins the node)`;
+    if (!isDns1123Subdomain(node) || node.length > 63)
+        return `must be a node's name as its kubernetes.io/hostname label holds it (lower-case letters, digits, '-' and '.', at most 63 characters; \`kubectl get nodes\`); got "${node}"`;
+    const address = parseIPv4(node);
+    if (address !== undefined && !nodeIps.some((ip) => parseIPv4(ip) === address))
+        return `("${node}") is an address, and not one of nodeIps (${nodeIps.join(", ") || "none"}): it names no node of this cluster; give the node's name (\`kubectl get nodes -o wide\` shows NAME next to INTERNAL-IP)`;
+    return undefined;
 }

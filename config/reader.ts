@@ -62,6 +62,24 @@ export type SecretKey = keyof typeof SECRET_KEYS;
 /** Names that hold a credential wherever they appear (checked on unknown keys only). */
 const SECRET_LOOKING = /(secret|password|passwd|token|access_?key|private_?key|credential|kubeconfig$)/i;
 
+/** The dotted path, inside `value`, of the first key named like a credential (`names` or SECRET_LOOKING). */
+function secretLookingKeyIn(value: unknown, names: RegExp): string | undefined {
+    if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) {
+            const inner = secretLookingKeyIn(item, names);
+            if (inner !== undefined) return `[${i}]${inner.startsWith("[") ? "" : "."}${inner}`;
+        }
+        return undefined;
+    }
+    if (!isPlainObject(value)) return undefined;
+    for (const [key, child] of Object.entries(value)) {
+        if (SECRET_LOOKING.test(key) || names.test(key)) return key;
+        const inner = secretLookingKeyIn(child, names);
+        if (inner !== undefined) return `${key}${inner.startsWith("[") ? "" : "."}${inner}`;
+    }
+    return undefined;
+}
+
 /** One segment of a dotted path: a key, or a list index. */
 type Segment = string | number;
 
@@ -119,6 +137,8 @@ export class Reader {
     private readonly freeForm = new Set<string>();
     /** Paths already reported as the wrong type, so a section's type is reported once. */
     private readonly typeReported = new Set<string>();
+    /** Sections whose credential (by the names it goes by there) is the secret config key given. */
+    private readonly credentialSections = new Map<string, { secretKey: SecretKey; names: RegExp }>();
 
     constructor(private readonly raw: RawConfig) {}
 
@@ -157,6 +177,16 @@ export class Reader {
     /** Declares a free-form map: its keys are the user's (label names, ...), not settings. */
     map(path: string): unknown {
         return this.lookupValue(path);
+    }
+
+    /**
+     * Declares that the credential of the section at `path` is the secret config key `secretKey`:
+     * a key of the section called like it (`names`, e.g. a receiver's `url` or `api_url`), or any
+     * secret-looking key there, is reported as that secret stored in clear, with `secretKey` as the
+     * fix, instead of as an unknown setting.
+     */
+    credentialOf(path: string, secretKey: SecretKey, names: RegExp): void {
+        this.credentialSections.set(path, { secretKey, names });
     }
 
     /** Takes a path as handled without reading it (a section already reported as misplaced). */
@@ -334,7 +364,7 @@ export class Reader {
                         walk(child, childPath);
                     else
                         this.problems.push(
-                            this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : []),
+                            this.unknownKeyMessage(childPath, key, path, path === "" ? topLevelExtras : [], child),
                         );
                 }
             } else if (Array.isArray(value)) {
@@ -347,14 +377,31 @@ export class Reader {
         walk(this.raw, "");
     }
 
-    private unknownKeyMessage(path: string, key: string, parent: string, extras: readonly string[]): string {
-        const secretName = Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase());
+    private unknownKeyMessage(
+        path: string,
+        key: string,
+        parent: string,
+        extras: readonly string[],
+        value?: unknown,
+    ): string {
+        const credential = this.credentialSections.get(parent);
+        const secretName =
+            Object.keys(SECRET_KEYS).find((s) => s.toLowerCase() === key.toLowerCase()) ??
+            (credential !== undefined && (credential.names.test(key) || SECRET_LOOKING.test(key))
+                ? credential.secretKey
+                : undefined);
         if (parent !== "" && (secretName !== undefined || SECRET_LOOKING.test(key))) {
             const fix =
                 secretName !== undefined
                     ? `run \`pulumi config set --secret ${secretName}\``
                     : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
             return `${this.key(path)} is a secret stored in clear in the stack file, inside ${this.key(parent)}: remove it (and rotate it, it has been exposed); ${fix}`;
+        }
+        // In a credential's section, an unknown block holding one (Alertmanager's http_config with a
+        // basic_auth password or a bearer token) is a secret in clear too; its value is never echoed.
+        const nested = credential === undefined ? undefined : secretLookingKeyIn(value, credential.names);
+        if (credential !== undefined && nested !== undefined) {
+            return `${this.key(path)} holds a secret stored in clear in the stack file (${this.key(`${path}.${nested}`)}): remove it (and rotate it, it has been exposed); this program reads the credential of ${this.key(parent)} only from \`pulumi config set --secret ${credential.secretKey}\``;
         }
         const known = this.knownPaths();
         // Siblings first: a typo keeps its place.

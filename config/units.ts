@@ -13,7 +13,9 @@ const durationUnitsMs: Record<string, number> = {
 
 /** Prometheus duration (`30s`, `2h`, `1d12h`, units ms|s|m|h|d|w|y) in milliseconds. */
 export function parseDuration(text: string): number | undefined {
-    if (!/^([0-9]+(ms|s|m|h|d|w|y))+$/.test(text)) {
+    // Each unit at most once, largest first, as Prometheus' model.ParseDuration (Alertmanager, Thanos)
+    // takes them: "1h30m" is a duration, "30m1h" is refused by all three.
+    if (text === "" || !/^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$/.test(text)) {
         return undefined;
     }
     let total = 0;

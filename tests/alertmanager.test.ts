@@ -108,15 +108,15 @@ describe("alerting config rules", () => {
             }),
         );
         expect(twoWebhooks.join("\n")).to.contain("has webhook in a and b");
-        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: {} }] }))[0]).to.contain(
-            "central.alertmanager.receivers[0].slack.channel is required",
+        expect(problemsOf(withAlertmanager({ receivers: [{ name: "s", slack: { channel: 7 } }] }))[0]).to.contain(
+            "central.alertmanager.receivers[0].slack.channel must be a string",
         );
         const mail = problemsOf(
             withAlertmanager({
                 receivers: [{ name: "m", email: { to: "nobody", from: "a@b.example", smarthost: "smtp.example.com" } }],
             }),
         );
-        expect(mail.join("\n")).to.contain("receivers[0].email.to must be an email address");
+        expect(mail.join("\n")).to.contain('receivers[0].email.to ("nobody") has "nobody" without an @domain');
         expect(mail.join("\n")).to.contain("receivers[0].email.smarthost must be host:port");
     });
 

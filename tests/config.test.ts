@@ -127,7 +127,7 @@ describe("config rules", () => {
         expectProblem(
             withSetting("loadBalancer.l2AnnouncerNode", "Worker_1", twoNodes),
             "loadBalancer.l2AnnouncerNode",
-            "node name",
+            "node's name",
         );
         // Nothing to pin where the stack does not declare the L2 policy.
         expect(problemsOf(withSetting("loadBalancer.manageCiliumIpam", false, twoNodes))).to.deep.equal([]);

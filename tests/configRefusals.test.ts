@@ -6,6 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { alertmanagerConfig } from "../components/alertmanagerConfig";
+import { NODE_HOSTNAME_LABEL, ciliumLoadBalancerIpamSpecs } from "../components/ciliumLoadBalancerIpam";
 import { RawConfig, parseClusterSettings } from "../config";
 import { pemBundleProblems } from "../config/pemBundle";
 import { amtoolAvailable, amtoolCheckConfig } from "../offline/checks/alertmanager";
@@ -72,6 +73,19 @@ describe("config refusals: Alertmanager durations", () => {
         expect(refused.output).to.contain("cannot be zero");
     });
 
+    it("units out of order are refused naming the key, as Alertmanager refuses them; in order they are accepted", function () {
+        const problems = problemsOf(withAlertmanager({ groupWait: "30s1m" }));
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.contain("thanos-multicluster:central.alertmanager.groupWait must be a duration");
+        expect(problemsOf(withAlertmanager({ groupWait: "1m30s", repeatInterval: "1d12h" }))).to.deep.equal([]);
+        if (!amtoolAvailable()) this.skip();
+        const refused = amtoolCheckConfig(renderedBypassingRules({ groupWait: "30s1m" }));
+        expect(refused.status).to.not.equal(0);
+        expect(refused.output).to.contain('not a valid duration string: "30s1m"');
+        const accepted = amtoolCheckConfig(renderedBypassingRules({ groupWait: "1m30s", repeatInterval: "1d12h" }));
+        expect(accepted.status, accepted.output).to.equal(0);
+    });
+
     it("a zero group wait is accepted, as Alertmanager accepts it", function () {
         expect(problemsOf(withAlertmanager({ groupWait: "0s" }))).to.deep.equal([]);
         if (!amtoolAvailable()) this.skip();
@@ -133,5 +147,56 @@ describe("config refusals: objectStorage.caBundle is certificates", () => {
         expect(run.message).to.contain("objectStorage.caBundle");
         expect(JSON.stringify(run.resources)).not.to.contain("PRIVATE KEY");
         expect(run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")).to.deep.equal([]);
+    });
+});
+
+describe("config refusals: loadBalancer.l2AnnouncerNode names one of the stack's nodes", () => {
+    const NODES = ["192.168.101.196", "192.168.101.201"];
+    const edge = (l2AnnouncerNode: string, extra: Record<string, unknown> = {}): RawConfig => {
+        const config = raw("cluster-02");
+        config.nodeIps = NODES;
+        config.loadBalancer = { ...config.loadBalancer, l2AnnouncerNode, ...extra };
+        return config;
+    };
+
+    it("accepts a node name the kubernetes.io/hostname label can hold, or a node registered by one of nodeIps", () => {
+        for (const node of ["worker-1", "node-1.lab.example", "a".repeat(63), "192.168.101.201"]) {
+            expect(problemsOf(edge(node)), node).to.deep.equal([]);
+            const lb = parseClusterSettings(edge(node), { kubeconfig: false }).loadBalancer;
+            const policy = ciliumLoadBalancerIpamSpecs("lb", lb).find((s) => s.kind === "CiliumL2AnnouncementPolicy")!;
+            expect(policy.spec.nodeSelector).to.deep.equal({ matchLabels: { [NODE_HOSTNAME_LABEL]: node } });
+        }
+    });
+
+    it("refuses, naming the key, what selects no node: not a label value, too long, an address of no node, or nothing to pin", () => {
+        const refusals: [RawConfig, string][] = [
+            [edge("Worker_1"), "kubernetes.io/hostname label"],
+            [edge("worker 1"), "kubernetes.io/hostname label"],
+            [edge("a".repeat(64)), "at most 63 characters"],
+            [edge("192.168.101.250"), "not one of nodeIps (192.168.101.196, 192.168.101.201)"],
+            [edge("worker-1", { manageCiliumIpam: false }), "has no effect with loadBalancer.manageCiliumIpam false"],
+        ];
+        for (const [config, phrase] of refusals) {
+            const problems = problemsOf(config);
+            expect(problems, phrase).to.have.lengthOf(1);
+            expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.l2AnnouncerNode /);
+            expect(problems[0]).to.contain(phrase);
+        }
+    });
+
+    it("a refused announcer fails the stack before any resource is registered", async () => {
+        const config = edge("192.168.101.250");
+        let error: unknown;
+        try {
+            await runCommittedStack("cluster-02", {
+                "thanos-multicluster:nodeIps": config.nodeIps,
+                "thanos-multicluster:loadBalancer": config.loadBalancer,
+            });
+        } catch (err) {
+            error = err;
+        }
+        expect(error).to.be.instanceOf(StackRunError);
+        expect((error as StackRunError).resources).to.deep.equal([]);
+        expect((error as Error).message).to.contain("thanos-multicluster:loadBalancer.l2AnnouncerNode");
     });
 });
