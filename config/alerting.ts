@@ -17,11 +17,11 @@ export interface AlertingSettings {
     disabledAlerts: string[];
     /** Cluster components that do not exist or cannot be scraped here: neither scraped nor alerted on. */
     unmonitoredComponents: UnmonitoredComponent[];
-    /** Where the README is served; every alert's runbook_url is `<this>#<alert name, lower-cased>`. */
+    /** Where docs/runbooks.md is served; every alert's runbook_url is `<this>#<alert name, lower-cased>`. */
     runbookBaseUrl: string;
 }
 
-export const DEFAULT_RUNBOOK_BASE_URL = "README.md";
+export const DEFAULT_RUNBOOK_BASE_URL = "docs/runbooks.md";
 
 export function readAlerting(r: Reader): AlertingSettings {
     const known = new Set([...KUBE_PROMETHEUS_STACK_ALERTS, ...PROJECT_ALERT_NAMES]);
@@ -31,7 +31,7 @@ export function readAlerting(r: Reader): AlertingSettings {
             const hint = [...known].find((k) => k.toLowerCase() === name.toLowerCase());
             r.problem(
                 `prometheus.disabledAlerts[${i}]`,
-                `is "${name}", not an alert of kube-prometheus-stack 88.5.3 or of this project${hint !== undefined ? ` (did you mean "${hint}"?)` : ""}: a name nothing defines would silence nothing; see the README's "Alerts" section`,
+                `is "${name}", not an alert of kube-prometheus-stack 88.5.3 or of this project${hint !== undefined ? ` (did you mean "${hint}"?)` : ""}: a name nothing defines would silence nothing; see docs/alerting.md`,
             );
         }
     }

@@ -224,7 +224,7 @@ export class Reader {
     private wrongSectionType(path: string, value: unknown, expected: "object" | "list"): void {
         if (path === "" || this.typeReported.has(path)) return;
         const what = expected === "object" ? "an object of settings" : "a list";
-        this.typeProblem(path, `must be ${what} (got ${describe(value)}); see the README's config reference`);
+        this.typeProblem(path, `must be ${what} (got ${describe(value)}); see docs/configuration.md`);
     }
 
     /** Whether a key is set (not null), without taking it as read: for optional sections read only when present. */
@@ -394,7 +394,7 @@ export class Reader {
             const fix =
                 secretName !== undefined
                     ? `run \`pulumi config set --secret ${secretName}\``
-                    : "secrets are top-level keys set with `pulumi config set --secret <key>` (the README lists them)";
+                    : "secrets are top-level keys set with `pulumi config set --secret <key>` (docs/configuration.md lists them)";
             return `${this.key(path)} is a secret stored in clear in the stack file, inside ${this.key(parent)}: remove it (and rotate it, it has been exposed); ${fix}`;
         }
         // In a credential's section, an unknown block holding one (Alertmanager's http_config with a
@@ -412,7 +412,7 @@ export class Reader {
         const nearest = this.nearest(key, siblings);
         if (nearest !== undefined) {
             const where = parent === "" ? nearest : `${parent}.${nearest}`;
-            return `${this.key(path)} is not a setting of this program: did you mean ${this.key(where)}? (the README's config reference lists every key)`;
+            return `${this.key(path)} is not a setting of this program: did you mean ${this.key(where)}? (docs/configuration.md lists every key)`;
         }
         // A known key at another level: misplaced rather than misspelt.
         const elsewhere = known.filter(
@@ -421,13 +421,13 @@ export class Reader {
                 this.nearest(key, [this.lastKey(p)]) !== undefined,
         );
         if (elsewhere.length > 0) {
-            return `${this.key(path)} is not a setting at this level: did you mean ${elsewhere.map((p) => this.key(p)).join(" or ")}? (the README's config reference lists every key)`;
+            return `${this.key(path)} is not a setting at this level: did you mean ${elsewhere.map((p) => this.key(p)).join(" or ")}? (docs/configuration.md lists every key)`;
         }
         const options =
             siblings.length > 0
                 ? `; ${parent === "" ? "top-level keys" : `keys of ${this.key(parent)}`} are ${[...new Set(siblings)].sort().join(", ")}`
                 : "";
-        return `${this.key(path)} is not a setting of this program${options} (the README's config reference lists every key)`;
+        return `${this.key(path)} is not a setting of this program${options} (docs/configuration.md lists every key)`;
     }
 
     private parentOf(path: string): string {

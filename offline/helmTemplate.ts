@@ -251,7 +251,7 @@ if (require.main === module) {
     if (chart === undefined) {
         console.log(
             "helm-template: skipped, no chart given and none beside the repository. Run `npm run helm-template -- " +
-                '--chart <chart dir or .tgz> [--helm <helm binary>]` (README, "The real chart").',
+                '--chart <chart dir or .tgz> [--helm <helm binary>]` (docs/development.md, "The real chart").',
         );
         process.exit(0);
     }

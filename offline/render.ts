@@ -118,7 +118,7 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
             };
             const run = await runStack({ ...runOptions, preview: options.preview });
             written = writePlan(run, outDir);
-            // Stacks that others reference are deployed first (the README's order): in a preview,
+            // Stacks that others reference are deployed first (docs/deploy.md's order): in a preview,
             // their outputs are those of the deployed stack, not of its preview.
             let deployedDir = written.dir;
             if (options.preview && stackFile.role !== "central") {

@@ -20,7 +20,7 @@ import { problemsOf, stackFile } from "./helpers";
 
 const AIR_GAPPED = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "air-gapped.md"), "utf8");
 const EXISTING = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "existing-kube-prometheus-stack.md"), "utf8");
-const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+const DEPLOY = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "deploy.md"), "utf8");
 
 /** The fenced blocks of a Markdown text, by info string ("" for none). */
 function blocks(markdown: string, info: string): string[] {
@@ -43,10 +43,10 @@ function edgeRaw(extra: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe("docs/air-gapped.md", () => {
-    it("is linked from the README before the deploy steps", () => {
-        const deploy = README.slice(README.indexOf("## Deploy for real"), README.indexOf("# 1. Edges"));
-        expect(deploy).to.contain("(docs/air-gapped.md)");
-        expect(deploy).to.contain("(docs/existing-kube-prometheus-stack.md)");
+    it("is linked from docs/deploy.md's decisions, before the steps", () => {
+        const decisions = DEPLOY.slice(DEPLOY.indexOf("## Decisions before step 1"), DEPLOY.indexOf("## Steps"));
+        expect(decisions).to.contain("(air-gapped.md)");
+        expect(decisions).to.contain("(existing-kube-prometheus-stack.md)");
     });
 
     it("shows an images section the program accepts", () => {

@@ -34,12 +34,12 @@ function problems(raw: RawConfig): string[] {
 }
 
 describe("alerting config", () => {
-    it("defaults to every alert on, every component scraped, runbooks in README.md", () => {
+    it("defaults to every alert on, every component scraped, runbooks in docs/runbooks.md", () => {
         const settings = parseClusterSettings(edge({}), { kubeconfig: false });
         expect(settings.prometheus.alerting).to.deep.equal({
             disabledAlerts: [],
             unmonitoredComponents: [],
-            runbookBaseUrl: "README.md",
+            runbookBaseUrl: "docs/runbooks.md",
         });
     });
 
@@ -48,7 +48,7 @@ describe("alerting config", () => {
             edge({
                 disabledAlerts: ["KubeProxyDown", "etcdMembersDown", "ThanosCompactHasNotRun"],
                 unmonitoredComponents: ["kubeProxy", "kubeEtcd"],
-                runbookBaseUrl: "https://git.example/ops/README.md",
+                runbookBaseUrl: "https://git.example/ops/thanos-multicluster/blob/main/docs/runbooks.md",
             }),
             { kubeconfig: false },
         );
@@ -74,7 +74,7 @@ describe("alerting config", () => {
 
     it("rejects an unknown component and a runbook URL with a fragment", () => {
         const found = problems(
-            edge({ unmonitoredComponents: ["kube-proxy"], runbookBaseUrl: "https://x/README.md#runbooks" }),
+            edge({ unmonitoredComponents: ["kube-proxy"], runbookBaseUrl: "https://x/docs/runbooks.md#runbooks" }),
         );
         expect(found).to.have.length(2);
         expect(found[0])

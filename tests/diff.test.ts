@@ -8,6 +8,10 @@ import { diffLines, valueLines } from "../offline/planDiff/lines";
 import { findStackFiles } from "../offline/stackFiles";
 import { FIFTH_EDGE, withFifthEdge, withStackFiles } from "./helpers";
 import { committedPlan, renderTo } from "./renderedPlans";
+import { linesInOrder, shownOutput } from "./docBlocks";
+import { PROJECT_ROOT } from "../offline/runStack";
+
+const DEVELOPMENT = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "development.md"), "utf8");
 
 function withConfig(stack: string, key: string, change: (value: any) => any) {
     return findStackFiles().map((f) =>
@@ -57,6 +61,9 @@ describe("npm run diff", function () {
         expect(text).to.contain("cluster-03 (edge): 1 changed\n  ~ HelmRelease monitoring/kube-prometheus-stack\n");
         expect(text).to.contain("\n      values.prometheus.prometheusSpec.scrapeInterval: 30s -> 15s\n");
         expect(text).to.contain("cluster-01 (central): no changes");
+        expect(text.trimEnd(), "docs/development.md's example").to.equal(
+            shownOutput(DEVELOPMENT, "diff scrapeInterval"),
+        );
         const markdown = formatMarkdown(diffs);
         expect(markdown).to.contain("Changes on **cluster-03**.");
         expect(markdown).to.contain("- `values.prometheus.prometheusSpec.scrapeInterval`: `30s` → `15s`");
@@ -126,6 +133,8 @@ describe("npm run diff", function () {
         ).to.equal(true);
         const text = formatText(diffs);
         expect(text).to.contain("cluster-05 (edge): new stack:");
+        // docs/development.md shows an excerpt: its lines, in order, are the real output's.
+        expect(linesInOrder(shownOutput(DEVELOPMENT, "diff fifth edge (excerpt)"), text)).to.deep.equal([]);
         expect(text).not.to.match(/BEGIN (EC )?PRIVATE KEY|offline-placeholder/);
     });
 

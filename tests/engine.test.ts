@@ -125,7 +125,7 @@ describe("npm run render -- --preview", () => {
                 fs.readFileSync(path.join(outDir, "cluster-01", "outputs.json"), "utf8"),
             ).outputs;
             expect(centralOutputs).not.to.have.property("grafanaAdminPassword");
-            // The central stack is previewed with its edges deployed (the README's order): Query's endpoints are known.
+            // The central stack is previewed with its edges deployed (docs/deploy.md's order): Query's endpoints are known.
             expect(centralOutputs.queryEndpoints.map((e: { address: string }) => e.address)).to.include(
                 "192.168.101.211:10901",
             );

@@ -346,7 +346,10 @@ describe("the first deployment and every rotation: one command, one deploy (stub
 });
 
 describe("the trust docs show only commands the tests run", () => {
-    const docs = ["README.md", "docs/pki.md"].map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"));
+    // docs[0] the deploy guide, docs[1] the trust doc; the others show pki commands too.
+    const docs = ["docs/deploy.md", "docs/pki.md", "docs/operations.md", "docs/runbooks.md", "README.md"].map((f) =>
+        fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"),
+    );
     // The commands tests/firstDeploy.test.ts drives above, by their arguments.
     const exercised = ["init", "rotate", "rotate --stack cluster-02", "rotate --stack <edge>", "prune"];
 

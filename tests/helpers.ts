@@ -140,7 +140,7 @@ export function problemsOf(raw: RawConfig): string[] {
 }
 
 /**
- * A fifth edge as the README adds one, over an edge's stack file (full config keys): cluster-05 on
+ * A fifth edge as docs/operations.md adds one, over an edge's stack file (full config keys): cluster-05 on
  * node 192.168.101.199, its sidecars on 192.168.101.214, reachable from the central node.
  */
 export const FIFTH_EDGE: Record<string, unknown> = {

@@ -23,7 +23,7 @@ import { SOURCES } from "../offline/metrics/generate";
 import { PROJECT_ROOT } from "../offline/projectRoot";
 import { ALERT_CASES, RECORDED_INPUTS } from "./alertCases";
 
-const LINKS = { baseUrl: "README.md" };
+const LINKS = { baseUrl: "docs/runbooks.md" };
 const CERTIFICATES = [
     { certificate: "sidecar-ca", notAfterSeconds: 2082585600 },
     { certificate: "deployment-ca", notAfterSeconds: 2082585600 },

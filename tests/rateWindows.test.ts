@@ -23,7 +23,7 @@ import { parseDuration } from "../config/units";
 import { dashboardQueries } from "../offline/checks/dashboardQueries";
 import { stackFile } from "./helpers";
 
-const LINKS = { baseUrl: "README.md" };
+const LINKS = { baseUrl: "docs/runbooks.md" };
 
 /** Every range selector's window (subquery steps left out; brackets inside strings are regexes). */
 function ranges(expr: string): string[] {

@@ -28,8 +28,9 @@ import { prometheusRuleSpec } from "../components/thanosAlertRules";
 import { promtool, promtoolAvailable } from "../offline/promtool";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { ALERT_CASES, AlertCase, RuleFileName, WATCHDOG } from "./alertCases";
+import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 
-const LINKS = { baseUrl: "README.md" };
+const LINKS = { baseUrl: "docs/runbooks.md" };
 // An edge's: its CA and server certificate, and the deployment CA it trusts; the central stack's.
 const CERTIFICATES = [
     { certificate: "sidecar-ca", notAfterSeconds: 2082585600 },
@@ -129,13 +130,44 @@ describe("alert rules", () => {
         );
     });
 
-    it("link every alert to its runbook in the README, which has one section per alert", () => {
-        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-        const runbooks = readme.slice(readme.indexOf("\n## Runbooks"));
-        expect(runbooks.length, "README has a Runbooks section").to.be.greaterThan(20);
-        for (const rule of alertsIn(Object.values(GROUPS).flat())) {
-            expect(rule.annotations.runbook_url, rule.alert).to.equal(`README.md#${rule.alert.toLowerCase()}`);
-            expect(runbooks, `README runbook for ${rule.alert}`).to.match(new RegExp(`\n#### ${rule.alert}\n`));
+    it("link every alert to its runbook in docs/runbooks.md, which has one section per alert and none other", () => {
+        const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "runbooks.md"), "utf8");
+        // GitHub's anchor of a heading: lower-cased, punctuation dropped, spaces as dashes.
+        const headings = [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+        const anchors = headings.map((h) =>
+            h
+                .toLowerCase()
+                .replace(/[^a-z0-9 -]/g, "")
+                .replace(/ /g, "-"),
+        );
+        const alerts = alertsIn(Object.values(GROUPS).flat());
+        for (const rule of alerts) {
+            const [file, anchor] = rule.annotations.runbook_url.split("#");
+            expect(file, rule.alert).to.equal("docs/runbooks.md");
+            expect(anchors, `docs/runbooks.md has no heading for ${rule.alert}`).to.include(anchor);
+            expect(headings, rule.alert).to.include(rule.alert);
+        }
+        expect([...headings].sort(), "a runbook for an alert no rule file has").to.deep.equal(
+            [...new Set(alerts.map((r) => r.alert))].sort(),
+        );
+    });
+
+    it("the committed stacks link every alert they deploy to docs/runbooks.md, wherever it is served", async function () {
+        this.timeout(60_000);
+        for (const stack of ["cluster-02", "cluster-01"]) {
+            const run = await runCommittedStack(stack, {}, stack === "cluster-01" ? await committedEdgeOutputs() : {});
+            const base =
+                (stackFile(stack).config["thanos-multicluster:prometheus"] as { runbookBaseUrl?: string })
+                    .runbookBaseUrl ?? "docs/runbooks.md";
+            expect(base, stack).to.match(/(^|\/)docs\/runbooks\.md$/);
+            const urls = run.resources
+                .filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+                .flatMap((r) => (r.inputs as any).spec.groups.flatMap((g: any) => g.rules))
+                .filter((rule: any) => rule.alert !== undefined)
+                .map((rule: any) => rule.annotations.runbook_url as string);
+            expect(urls.length, stack).to.be.greaterThan(3);
+            for (const url of urls)
+                expect(url, stack).to.match(new RegExp(`^${base.replace(/[.]/g, "\\.")}#[a-z0-9]+$`));
         }
     });
 

@@ -366,7 +366,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
             expect(exitCode).to.equal(1);
             expect(failing(lines), lines.join("\n")).to.deep.equal(["uploads cluster-04"]);
             expect(lines.find((l) => l.startsWith("FAIL"))).to.match(
-                /cluster cluster-04 last uploaded a block 4\.0h ago \(more than 3h\) -> see README.md#clusterblocksnotuploaded, docs\/verify.md#uploads$/,
+                /cluster cluster-04 last uploaded a block 4\.0h ago \(more than 3h\) -> see docs\/runbooks.md#clusterblocksnotuploaded, docs\/verify.md#uploads$/,
             );
         } finally {
             uploadAge["cluster-04"] = 600;

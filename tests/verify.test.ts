@@ -141,7 +141,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
             "2/2 endpoints failing: 192.168.101.212:10901 (cluster-03 sidecar, Prometheus replica 0): not in Query's stores (Query never reached it); " +
                 "192.168.101.212:10911 (cluster-03 sidecar, Prometheus replica 1): not in Query's stores (Query never reached it)",
         );
-        expect(c3.runbook).to.deep.equal(["README.md#clusterunreachablefromquery", "docs/verify.md#stores"]);
+        expect(c3.runbook).to.deep.equal(["docs/runbooks.md#clusterunreachablefromquery", "docs/verify.md#stores"]);
     });
 
     it("fails an endpoint with a last error, and one announcing another cluster", () => {
@@ -240,7 +240,7 @@ describe("verify: series, uploads, Alertmanager, Grafana", () => {
     });
 
     it("reads the upload metric ClusterBlocksNotUploaded reads", () => {
-        const rules = clusterRuleGroups({ baseUrl: "README.md" }).flatMap((g) => g.rules) as {
+        const rules = clusterRuleGroups({ baseUrl: "docs/runbooks.md" }).flatMap((g) => g.rules) as {
             alert?: string;
             expr: string;
         }[];
@@ -395,7 +395,7 @@ describe("verify: series, uploads, Alertmanager, Grafana", () => {
     it("prints one line per check, the runbooks on a failure, and exits non-zero only on a failure", () => {
         const fail = { status: "FAIL" as const, check: "up cluster-03", detail: "no series", runbook: RUNBOOKS.up };
         expect(formatResult(fail)).to.equal(
-            `FAIL  ${"up cluster-03".padEnd(34)} no series -> see README.md#clustermetricsmissing, docs/verify.md#up`,
+            `FAIL  ${"up cluster-03".padEnd(34)} no series -> see docs/runbooks.md#clustermetricsmissing, docs/verify.md#up`,
         );
         const skip = { status: "SKIP" as const, check: "test-alert", detail: "not sent" };
         expect(summarize([skip])).to.deep.equal({ line: "verify: 0 passed, 0 failed, 1 skipped", exitCode: 0 });

@@ -13,7 +13,7 @@ import { RecordingRule, RuleGroup, RunbookLinks, alert } from "./types";
  * The cross-cluster mTLS certificates whose expiry is recorded, by their `certificate` label. Each
  * cluster records what it holds: an edge its server CA and certificate and the client CA it trusts
  * (its copy of the deployment CA, from its own config); the central cluster the deployment CA and
- * Query's client certificate. The README's runbook says, per label, what renews it.
+ * Query's client certificate. docs/runbooks.md says, per label, what renews it.
  */
 export const CERTIFICATES = {
     /** An edge's own CA, which signs its sidecars' server certificate (the central Query trusts it). */

@@ -33,9 +33,9 @@ export interface RuleGroup {
     rules: Rule[];
 }
 
-/** Where runbooks live: `<base>#<anchor>`; the README's "Runbooks" section has one heading per alert. */
+/** Where runbooks live: `<base>#<anchor>`; docs/runbooks.md has one heading per alert. */
 export interface RunbookLinks {
-    /** URL (or path) of the README; the anchor is appended. */
+    /** URL (or path) of docs/runbooks.md; the anchor is appended. */
     baseUrl: string;
 }
 
@@ -48,7 +48,7 @@ export function runbookUrl(links: RunbookLinks, alert: string): string {
     return `${links.baseUrl}#${runbookAnchor(alert)}`;
 }
 
-/** Builds an alerting rule whose runbook is the README's section of the same name. */
+/** Builds an alerting rule whose runbook is the docs/runbooks.md section of the same name. */
 export function alert(
     links: RunbookLinks,
     spec: {

@@ -11,7 +11,7 @@ export interface CheckResult {
     check: string;
     /** What was found; on a failure, what failed by name (edge, replica, cluster). */
     detail: string;
-    /** Where to read on a failure: a README runbook anchor and the verify doc's section. */
+    /** Where to read on a failure: a docs/runbooks.md anchor and the verify doc's section. */
     runbook?: string[];
 }
 
