@@ -1,0 +1,86 @@
+// The server processes a live test starts (each logging to its own file, all killed after), and the
+// Alertmanager replicas the live tests run, gossiping on loopback.
+
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export interface LiveProcess {
+    name: string;
+    child: ChildProcess;
+    /** The file its stdout and stderr go to. */
+    log: string;
+}
+
+/** Processes started in one directory, their logs kept there for an error message. */
+export class LiveProcesses {
+    readonly started: LiveProcess[] = [];
+
+    /** dir: where each process's log goes (read when a process starts, so it may be set in `before`). */
+    constructor(private readonly dir: () => string) {}
+
+    start(name: string, command: string, args: string[]): ChildProcess {
+        const log = path.join(this.dir(), `${name}.log`);
+        const out = fs.openSync(log, "w");
+        const child = spawn(command, args, { stdio: ["ignore", out, out] });
+        fs.closeSync(out);
+        this.started.push({ name, child, log });
+        return child;
+    }
+
+    /** The started process called name. */
+    child(name: string): ChildProcess {
+        const found = this.started.find((p) => p.name === name);
+        if (found === undefined) throw new Error(`no process ${name} was started`);
+        return found.child;
+    }
+
+    /** The last lines of every process's log, each under its name. */
+    logs(lastLines: number): string {
+        return this.started
+            .map(
+                (p) =>
+                    `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-lastLines).join("\n") : ""}`,
+            )
+            .join("\n");
+    }
+
+    /** Kills every process still running and waits for each to exit. */
+    async stopAll(): Promise<void> {
+        const running = this.started.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+        const exited = running.map(({ child }) => new Promise((r) => child.once("exit", r)));
+        for (const { child } of running) child.kill("SIGKILL");
+        await Promise.all(exited);
+    }
+}
+
+/** Loopback ports of one Alertmanager replica: its API and its gossip. */
+export interface ReplicaPorts {
+    web: number;
+    cluster: number;
+}
+
+/**
+ * Starts one Alertmanager per entry of replicas (named alertmanager-<i>, storage in dir/am-<i>), each
+ * peering with all the others over loopback gossip.
+ */
+export function startAlertmanagerCluster(
+    processes: LiveProcesses,
+    binary: string,
+    dir: string,
+    configFile: string,
+    replicas: ReplicaPorts[],
+    extraArgs: string[] = [],
+): void {
+    for (const [i, replica] of replicas.entries()) {
+        fs.mkdirSync(path.join(dir, `am-${i}`));
+        processes.start(`alertmanager-${i}`, binary, [
+            `--config.file=${configFile}`,
+            `--storage.path=${path.join(dir, `am-${i}`)}`,
+            `--web.listen-address=127.0.0.1:${replica.web}`,
+            `--cluster.listen-address=127.0.0.1:${replica.cluster}`,
+            ...replicas.filter((_, j) => j !== i).map((peer) => `--cluster.peer=127.0.0.1:${peer.cluster}`),
+            ...extraArgs,
+        ]);
+    }
+}
