@@ -1,5 +1,5 @@
 // The server processes a live test starts (each logging to its own file, all killed after), and the
-// Alertmanager replicas the live tests run, gossiping on loopback.
+// Alertmanagers the live tests run: one replica without gossip, or replicas gossiping on loopback.
 
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -83,4 +83,39 @@ export function startAlertmanagerCluster(
             ...extraArgs,
         ]);
     }
+}
+
+/**
+ * Starts one Alertmanager without gossip, reading dir/alertmanager.yaml and storing in dir, on the
+ * given loopback port, and waits until it is ready (its log in the error if it never is).
+ */
+export async function startSingleAlertmanager(
+    processes: LiveProcesses,
+    binary: string,
+    dir: string,
+    port: number,
+    extraArgs: string[] = [],
+): Promise<{ base: string; log: string }> {
+    const base = `http://127.0.0.1:${port}`;
+    processes.start("alertmanager", binary, [
+        `--config.file=${path.join(dir, "alertmanager.yaml")}`,
+        `--storage.path=${dir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // One replica, no gossip port.
+        "--cluster.listen-address=",
+        ...extraArgs,
+    ]);
+    const log = processes.started[processes.started.length - 1].log;
+    const deadline = Date.now() + 20_000;
+    while (
+        !(await fetch(`${base}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+        ))
+    ) {
+        if (Date.now() > deadline)
+            throw new Error(`timed out after 20s waiting for alertmanager ready\n${fs.readFileSync(log, "utf8")}`);
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return { base, log };
 }
