@@ -21,7 +21,7 @@ import { parseClusterSettings } from "../config";
 import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
-import { LiveProcesses, startAlertmanagerCluster } from "./live/processes";
+import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
 const ALERTMANAGER = findBinary("alertmanager");
@@ -276,29 +276,16 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             // The last replica: the second test kills the first.
             { server: "alertmanager", url: `http://127.0.0.1:${replicas[2].web}/metrics` },
         );
-        fs.writeFileSync(
-            path.join(dir, "prometheus.yml"),
-            yaml.dump({
-                global: { scrape_interval: "1s", evaluation_interval: "1s" },
-                rule_files: [rulesFile],
-                alerting: {
-                    alertmanagers: [
-                        { ...edgeAlerting, static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.web}`) }] },
-                    ],
-                },
-                scrape_configs: [
-                    { job_name: "synthetic", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] },
-                ],
-            }),
-        );
-        fs.mkdirSync(path.join(dir, "prometheus"));
-        const prometheus = processes.start("prometheus", PROMETHEUS!, [
-            `--config.file=${path.join(dir, "prometheus.yml")}`,
-            `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
-            `--web.listen-address=127.0.0.1:${promPort}`,
+        const prometheus = startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
+            port: promPort,
+            rulesFile,
+            jobName: "synthetic",
+            targetsFile,
+            alertmanagers: replicas,
+            alerting: edgeAlerting,
             // Firing alerts are sent again every 2s (1m by default), as a long-running Prometheus would have.
-            "--rules.alert.resend-delay=2s",
-        ]);
+            resendDelay: "2s",
+        });
 
         try {
             for (const [i, replica] of replicas.entries())

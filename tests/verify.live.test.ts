@@ -19,7 +19,7 @@ import { main } from "../offline/verify";
 import { THANOS_V0_42_4_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
-import { LiveProcesses, startAlertmanagerCluster } from "./live/processes";
+import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 import {
     WATCHDOG_RULES,
     alertmanagerConfig,
@@ -194,26 +194,14 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         const rules = path.join(dir, "rules.yml");
         fs.writeFileSync(rules, yaml.dump(WATCHDOG_RULES));
         promPort = await freeLoopbackPort();
-        fs.writeFileSync(
-            path.join(dir, "prometheus.yml"),
-            yaml.dump({
-                global: { scrape_interval: "1s", evaluation_interval: "1s" },
-                rule_files: [rules],
-                alerting: {
-                    alertmanagers: [{ static_configs: [{ targets: amPorts.map((p) => `127.0.0.1:${p.web}`) }] }],
-                },
-                scrape_configs: [
-                    { job_name: "thanos-sidecar", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] },
-                ],
-            }),
-        );
-        fs.mkdirSync(path.join(dir, "prometheus"));
-        processes.start("prometheus", prometheusBin!, [
-            `--config.file=${path.join(dir, "prometheus.yml")}`,
-            `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
-            `--web.listen-address=127.0.0.1:${promPort}`,
-            "--rules.alert.resend-delay=1s",
-        ]);
+        startLoopbackPrometheus(processes, prometheusBin!, dir, {
+            port: promPort,
+            rulesFile: rules,
+            jobName: "thanos-sidecar",
+            targetsFile,
+            alertmanagers: amPorts,
+            resendDelay: "1s",
+        });
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.
         const front = queryFront(() => storesText, promPort, queries);

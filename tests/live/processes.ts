@@ -1,9 +1,11 @@
 // The server processes a live test starts (each logging to its own file, all killed after), and the
-// Alertmanagers the live tests run: one replica without gossip, or replicas gossiping on loopback.
+// servers the live tests run: Alertmanager (one replica without gossip, or replicas gossiping on
+// loopback) and a Prometheus evaluating every second.
 
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 
 export interface LiveProcess {
     name: string;
@@ -118,4 +120,57 @@ export async function startSingleAlertmanager(
         await new Promise((r) => setTimeout(r, 200));
     }
     return { base, log };
+}
+
+/** What a loopback Prometheus evaluates, scrapes and sends to. */
+export interface LoopbackPrometheus {
+    port: number;
+    /** The rule file it loads. */
+    rulesFile: string;
+    /** Its one scrape job's name, and the file_sd file listing that job's targets (re-read every second). */
+    jobName: string;
+    targetsFile: string;
+    /** The Alertmanagers it sends to, and any further fields of that alerting entry. */
+    alertmanagers: ReplicaPorts[];
+    alerting?: object;
+    /** --rules.alert.resend-delay: how soon a firing alert is sent again. */
+    resendDelay: string;
+}
+
+/**
+ * Starts a Prometheus named prometheus (config dir/prometheus.yml, storage dir/prometheus) that scrapes
+ * and evaluates every second, for the tests that watch alerts arrive within seconds.
+ */
+export function startLoopbackPrometheus(
+    processes: LiveProcesses,
+    binary: string,
+    dir: string,
+    p: LoopbackPrometheus,
+): ChildProcess {
+    const configFile = path.join(dir, "prometheus.yml");
+    fs.writeFileSync(
+        configFile,
+        yaml.dump({
+            global: { scrape_interval: "1s", evaluation_interval: "1s" },
+            rule_files: [p.rulesFile],
+            alerting: {
+                alertmanagers: [
+                    {
+                        ...p.alerting,
+                        static_configs: [{ targets: p.alertmanagers.map((r) => `127.0.0.1:${r.web}`) }],
+                    },
+                ],
+            },
+            scrape_configs: [
+                { job_name: p.jobName, file_sd_configs: [{ files: [p.targetsFile], refresh_interval: "1s" }] },
+            ],
+        }),
+    );
+    fs.mkdirSync(path.join(dir, "prometheus"));
+    return processes.start("prometheus", binary, [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
+        `--web.listen-address=127.0.0.1:${p.port}`,
+        `--rules.alert.resend-delay=${p.resendDelay}`,
+    ]);
 }
