@@ -16,7 +16,7 @@ import { findStackFiles } from "../offline/stackFiles";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { findRealChart } from "./realChart";
 import { renderTo } from "./renderedPlans";
-import { problemsOf, stackFile } from "./helpers";
+import { problemsOf, projectConfig, stackFile } from "./helpers";
 
 const AIR_GAPPED = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "air-gapped.md"), "utf8");
 const EXISTING = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "existing-kube-prometheus-stack.md"), "utf8");
@@ -31,15 +31,7 @@ function blocks(markdown: string, info: string): string[] {
 }
 
 function edgeRaw(extra: Record<string, unknown>): Record<string, unknown> {
-    const prefix = "thanos-multicluster:";
-    return {
-        ...Object.fromEntries(
-            Object.entries(stackFile("cluster-03").config)
-                .filter(([k]) => k.startsWith(prefix))
-                .map(([k, v]) => [k.slice(prefix.length), v]),
-        ),
-        ...extra,
-    };
+    return { ...projectConfig("cluster-03"), ...extra };
 }
 
 describe("docs/air-gapped.md", () => {

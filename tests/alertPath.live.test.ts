@@ -9,7 +9,7 @@
 // (.ci/tools.sh). Skipped without them, except in CI.
 
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -21,6 +21,7 @@ import { parseClusterSettings } from "../config";
 import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
+import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
 const ALERTMANAGER = findBinary("alertmanager");
@@ -160,7 +161,7 @@ function serverVersions(): string {
 
 describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanagers -> webhook)", function () {
     this.timeout(180_000);
-    const processes: { name: string; child: ChildProcess; log: string }[] = [];
+    const processes = new LiveProcesses(() => dir);
     const notifications: Notification[] = [];
     let dir: string;
     let webhook: http.Server;
@@ -170,24 +171,6 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     /** The servers' own /metrics: a source of the names the deployed versions expose. */
     const serverMetrics: { server: string; url: string }[] = [];
     let ruleGroupsRead: Record<string, any>[] = [];
-
-    function start(name: string, command: string, args: string[]): ChildProcess {
-        const log = path.join(dir, `${name}.log`);
-        const out = fs.openSync(log, "w");
-        const child = spawn(command, args, { stdio: ["ignore", out, out] });
-        fs.closeSync(out);
-        processes.push({ name, child, log });
-        return child;
-    }
-
-    function logs(): string {
-        return processes
-            .map(
-                (p) =>
-                    `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-15).join("\n") : ""}`,
-            )
-            .join("\n");
-    }
 
     function writeTargets(clusters: string[]): void {
         const tmp = `${targetsFile}.tmp`;
@@ -269,17 +252,9 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         const replicas = await Promise.all(
             [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
         );
-        for (const [i, replica] of replicas.entries()) {
-            fs.mkdirSync(path.join(dir, `am-${i}`));
-            start(`alertmanager-${i}`, ALERTMANAGER!, [
-                `--config.file=${amConfig}`,
-                `--storage.path=${path.join(dir, `am-${i}`)}`,
-                `--web.listen-address=127.0.0.1:${replica.web}`,
-                `--cluster.listen-address=127.0.0.1:${replica.cluster}`,
-                ...replicas.filter((_, j) => j !== i).map((peer) => `--cluster.peer=127.0.0.1:${peer.cluster}`),
-                `--cluster.peer-timeout=${PEER_TIMEOUT_S}s`,
-            ]);
-        }
+        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas, [
+            `--cluster.peer-timeout=${PEER_TIMEOUT_S}s`,
+        ]);
 
         // Prometheus sends to every replica, exactly as an edge does (its alerting entry, loopback targets).
         const [edgeAlerting] = edgeAlertmanagerConfigs(
@@ -301,29 +276,16 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             // The last replica: the second test kills the first.
             { server: "alertmanager", url: `http://127.0.0.1:${replicas[2].web}/metrics` },
         );
-        fs.writeFileSync(
-            path.join(dir, "prometheus.yml"),
-            yaml.dump({
-                global: { scrape_interval: "1s", evaluation_interval: "1s" },
-                rule_files: [rulesFile],
-                alerting: {
-                    alertmanagers: [
-                        { ...edgeAlerting, static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.web}`) }] },
-                    ],
-                },
-                scrape_configs: [
-                    { job_name: "synthetic", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] },
-                ],
-            }),
-        );
-        fs.mkdirSync(path.join(dir, "prometheus"));
-        const prometheus = start("prometheus", PROMETHEUS!, [
-            `--config.file=${path.join(dir, "prometheus.yml")}`,
-            `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
-            `--web.listen-address=127.0.0.1:${promPort}`,
+        const prometheus = startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
+            port: promPort,
+            rulesFile,
+            jobName: "synthetic",
+            targetsFile,
+            alertmanagers: replicas,
+            alerting: edgeAlerting,
             // Firing alerts are sent again every 2s (1m by default), as a long-running Prometheus would have.
-            "--rules.alert.resend-delay=2s",
-        ]);
+            resendDelay: "2s",
+        });
 
         try {
             for (const [i, replica] of replicas.entries())
@@ -353,20 +315,12 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
                     ((await getJson(`http://127.0.0.1:${promPort}/api/v1/rules`))?.data?.groups ?? []).length > 0,
             );
         } catch (err) {
-            throw new Error(`${(err as Error).message}\n${logs()}`, { cause: err });
+            throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
         }
     });
 
     after(async () => {
-        for (const { child } of processes)
-            if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        await Promise.all(
-            processes.map(({ child }) =>
-                child.exitCode !== null || child.signalCode !== null
-                    ? undefined
-                    : new Promise((r) => child.once("exit", r)),
-            ),
-        );
+        await processes.stopAll();
         await Promise.all(
             [webhook, targetServer].filter((s) => s?.listening).map((s) => new Promise((r) => s.close(r))),
         );
@@ -382,9 +336,12 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
                 () => missing("cluster-03").length > 0 || undefined,
             );
         } catch (err) {
-            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`, {
-                cause: err,
-            });
+            throw new Error(
+                `${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${processes.logs(15)}`,
+                {
+                    cause: err,
+                },
+            );
         }
         await new Promise((r) => setTimeout(r, QUIET_MS));
         const [notification, ...duplicates] = missing("cluster-03");
@@ -403,7 +360,7 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     });
 
     it("with one replica killed, a newly firing group still arrives exactly once", async () => {
-        const killed = processes.find((p) => p.name === "alertmanager-0")!.child;
+        const killed = processes.child("alertmanager-0");
         killed.kill("SIGKILL");
         await new Promise((r) => killed.once("exit", r));
         // cluster-04 stops reporting: its ClusterMetricsMissing fires.
@@ -415,9 +372,12 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
                 () => missing("cluster-04").length > 0 || undefined,
             );
         } catch (err) {
-            throw new Error(`${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${logs()}`, {
-                cause: err,
-            });
+            throw new Error(
+                `${(err as Error).message}; notifications: ${JSON.stringify(notifications)}\n${processes.logs(15)}`,
+                {
+                    cause: err,
+                },
+            );
         }
         await new Promise((r) => setTimeout(r, QUIET_MS));
         expect(

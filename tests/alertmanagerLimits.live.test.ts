@@ -8,13 +8,14 @@
 // later; skipped without one, except under CI=true.
 
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
+import { LiveProcesses, startSingleAlertmanager } from "./live/processes";
 
 /** The Alertmanager's version, from `--version` (`alertmanager, version 0.33.1 ...`). */
 function versionOf(binary: string): [number, number] | undefined {
@@ -34,14 +35,6 @@ function operatorLimitArgs(spec: Record<string, any>): string[] {
     return args;
 }
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
-}
-
 function silence(comment: string, startsAt = new Date()): Record<string, unknown> {
     return {
         matchers: [{ name: "alertname", value: "Limited", isRegex: false, isEqual: true }],
@@ -56,10 +49,9 @@ describe("Alertmanager limits, live on loopback", function () {
     this.timeout(60_000);
     const binary = findBinary("alertmanager");
     let dir: string;
-    let child: ChildProcess | undefined;
+    const processes = new LiveProcesses(() => dir);
     let base: string;
     let args: string[];
-    let log: string;
 
     before(async function () {
         const version = binary === undefined ? undefined : versionOf(binary);
@@ -94,36 +86,11 @@ describe("Alertmanager limits, live on loopback", function () {
             path.join(dir, "alertmanager.yaml"),
             yaml.dump({ route: { receiver: "null" }, receivers: [{ name: "null" }] }),
         );
-        const port = await freeLoopbackPort();
-        base = `http://127.0.0.1:${port}`;
-        log = path.join(dir, "alertmanager.log");
-        const out = fs.openSync(log, "w");
-        child = spawn(
-            binary!,
-            [
-                `--config.file=${path.join(dir, "alertmanager.yaml")}`,
-                `--storage.path=${dir}`,
-                `--web.listen-address=127.0.0.1:${port}`,
-                // One replica, no gossip port.
-                "--cluster.listen-address=",
-                ...args,
-            ],
-            { stdio: ["ignore", out, out] },
-        );
-        fs.closeSync(out);
-        try {
-            await until("alertmanager ready", 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
-        } catch (err) {
-            throw new Error(`${(err as Error).message}\n${fs.readFileSync(log, "utf8")}`, { cause: err });
-        }
+        ({ base } = await startSingleAlertmanager(processes, binary!, dir, await freeLoopbackPort(), args));
     });
 
     after(async () => {
-        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-            const exited = new Promise((r) => child!.once("exit", r));
-            child.kill("SIGKILL");
-            await exited;
-        }
+        await processes.stopAll();
         if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
 

@@ -11,7 +11,7 @@
 // one, except under CI=true.
 
 import { expect } from "chai";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -22,6 +22,7 @@ import { RawConfig, parseClusterSettings } from "../config";
 import { parseMailAddressList } from "../config/mailAddresses";
 import { problemsOf, stackFile } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
+import { LiveProcesses, startSingleAlertmanager } from "./live/processes";
 
 /** The addresses the config accepts (each form once), as one `to`. */
 const TO =
@@ -122,7 +123,7 @@ describe("email addresses, live: what Alertmanager sends to is what the config r
     const binary = findBinary("alertmanager");
     const smtp = smtpServer();
     let dir: string;
-    let child: ChildProcess | undefined;
+    const processes = new LiveProcesses(() => dir);
     let base: string;
     let log: string;
 
@@ -158,34 +159,11 @@ describe("email addresses, live: what Alertmanager sends to is what the config r
         });
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "am-email-"));
         fs.writeFileSync(path.join(dir, "alertmanager.yaml"), yaml.dump(config, { lineWidth: -1 }));
-        const port = await freeLoopbackPort();
-        base = `http://127.0.0.1:${port}`;
-        log = path.join(dir, "alertmanager.log");
-        const out = fs.openSync(log, "w");
-        child = spawn(
-            binary!,
-            [
-                `--config.file=${path.join(dir, "alertmanager.yaml")}`,
-                `--storage.path=${dir}`,
-                `--web.listen-address=127.0.0.1:${port}`,
-                "--cluster.listen-address=",
-            ],
-            { stdio: ["ignore", out, out] },
-        );
-        fs.closeSync(out);
-        try {
-            await until("alertmanager ready", 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
-        } catch (err) {
-            throw new Error(`${(err as Error).message}\n${fs.readFileSync(log, "utf8")}`, { cause: err });
-        }
+        ({ base, log } = await startSingleAlertmanager(processes, binary!, dir, await freeLoopbackPort()));
     });
 
     after(async () => {
-        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-            const exited = new Promise((r) => child!.once("exit", r));
-            child.kill("SIGKILL");
-            await exited;
-        }
+        await processes.stopAll();
         await new Promise((r) => smtp.server.close(r));
         if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     });

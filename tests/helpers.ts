@@ -24,6 +24,16 @@ export function stackFile(stack: string): StackFile {
     return readStackFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
 }
 
+/** A committed stack's project config (keys without the `thanos-multicluster:` prefix), as config/ reads it. */
+export function projectConfig(stack: string): Record<string, unknown> {
+    const prefix = "thanos-multicluster:";
+    return Object.fromEntries(
+        Object.entries(stackFile(stack).config)
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+}
+
 export function withPrefix(secrets: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`thanos-multicluster:${k}`, v]));
 }

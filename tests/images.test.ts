@@ -11,22 +11,14 @@ import { helmTemplate } from "../offline/helmTemplate";
 import { chartsFile, imagesFile, planPulls } from "../offline/checks/images";
 import { RealChart, findRealChart } from "./realChart";
 import { expectFinding, loadCommittedPlans, plan, plans } from "./planFixtures";
-import { byType, committedEdgeOutputs, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { byType, committedEdgeOutputs, problemsOf, projectConfig, runCommittedStack, stackFile } from "./helpers";
 
 const MIRROR = "registry.lab:5000/mirror";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 /** A valid edge's raw config (keys without the project prefix), for the config rules. */
 function edgeRaw(extra: Record<string, unknown>): Record<string, unknown> {
-    const prefix = "thanos-multicluster:";
-    return {
-        ...Object.fromEntries(
-            Object.entries(stackFile("cluster-03").config)
-                .filter(([k]) => k.startsWith(prefix))
-                .map(([k, v]) => [k.slice(prefix.length), v]),
-        ),
-        ...extra,
-    };
+    return { ...projectConfig("cluster-03"), ...extra };
 }
 
 /** Every string under an `image` key, anywhere in a value. */

@@ -7,14 +7,6 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-    RuleGroup,
-    certificateRuleGroups,
-    clusterRuleGroups,
-    controlPlaneRuleGroups,
-    globalRuleGroups,
-    sidecarRuleGroups,
-} from "../components/alertRules";
 import { dashboardConfigMapSpecs } from "../components/thanosDashboards";
 import { dashboardQueries, substituteGrafanaVariables } from "../offline/checks/dashboardQueries";
 import { REFERENCE_FILE, exposedMetric, unknownMetrics, upstreamMetrics } from "../offline/metrics/reference";
@@ -22,26 +14,10 @@ import { metricNames } from "../offline/metrics/promqlNames";
 import { SOURCES } from "../offline/metrics/generate";
 import { PROJECT_ROOT } from "../offline/projectRoot";
 import { ALERT_CASES, RECORDED_INPUTS } from "./alertCases";
-
-const LINKS = { baseUrl: "docs/runbooks.md" };
-const CERTIFICATES = [
-    { certificate: "sidecar-ca", notAfterSeconds: 2082585600 },
-    { certificate: "deployment-ca", notAfterSeconds: 2082585600 },
-];
-
-/** Every rule group the stacks emit. */
-function allGroups(): RuleGroup[] {
-    return [
-        ...sidecarRuleGroups(LINKS),
-        ...clusterRuleGroups(LINKS, CERTIFICATES),
-        ...controlPlaneRuleGroups(LINKS),
-        ...certificateRuleGroups(CERTIFICATES),
-        ...globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
-    ];
-}
+import { allRuleGroups } from "./allRuleGroups";
 
 function recorded(): Set<string> {
-    return new Set(allGroups().flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [r.record] : []))));
+    return new Set(allRuleGroups().flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [r.record] : []))));
 }
 
 describe("metric names: what the PromQL reads", () => {
@@ -78,7 +54,7 @@ describe("metric names: every name read is one the deployed versions expose", ()
     });
 
     it("every rule and alert (recording rules' own outputs aside)", () => {
-        const unknown = allGroups().flatMap((g) =>
+        const unknown = allRuleGroups().flatMap((g) =>
             g.rules.flatMap((r) =>
                 unknownMetrics(r.expr, known).map((n) => `${g.name}/${"alert" in r ? r.alert : r.record}: ${n}`),
             ),
@@ -112,7 +88,7 @@ describe("metric names: every name read is one the deployed versions expose", ()
         const old = "thanos_bucket_store_series_gate_duration_seconds";
         expect(unknownMetrics(`histogram_quantile(0.99, rate(${old}_bucket[5m]))`)).to.deep.equal([`${old}_bucket`]);
         expect(() => exposedMetric(old)).to.throw("exposed by none of the deployed exporters");
-        const gate = allGroups()
+        const gate = allRuleGroups()
             .flatMap((g) => g.rules)
             .find((r) => "alert" in r && r.alert === "ThanosStoreSeriesGateLatencyHigh")!;
         expect(metricNames(gate.expr)).to.include("thanos_bucket_store_series_gate_queries_duration_seconds_bucket");

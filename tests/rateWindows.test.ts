@@ -8,22 +8,15 @@ import {
     MAX_SCRAPE_INTERVAL,
     MAX_SCRAPE_INTERVAL_MS,
     RATE_WINDOW_MS,
-    RuleGroup,
     SCRAPES_PER_RATE_WINDOW,
-    certificateRuleGroups,
-    clusterRuleGroups,
-    controlPlaneRuleGroups,
-    globalRuleGroups,
-    sidecarRuleGroups,
 } from "../components/alertRules";
 import { grafanaValues } from "../components/kubePrometheusStack/central";
 import { dashboardConfigMapSpecs } from "../components/thanosDashboards";
 import { parseClusterSettings } from "../config";
 import { parseDuration } from "../config/units";
 import { dashboardQueries } from "../offline/checks/dashboardQueries";
+import { allRuleGroups } from "./allRuleGroups";
 import { stackFile } from "./helpers";
-
-const LINKS = { baseUrl: "docs/runbooks.md" };
 
 /** Every range selector's window (subquery steps left out; brackets inside strings are regexes). */
 function ranges(expr: string): string[] {
@@ -50,13 +43,7 @@ describe("rate windows span 4 scrapes of every cluster", () => {
     });
 
     it("every range of every rule", () => {
-        const groups: RuleGroup[] = [
-            ...sidecarRuleGroups(LINKS),
-            ...clusterRuleGroups(LINKS, [{ certificate: "sidecar-ca", notAfterSeconds: 2082585600 }]),
-            ...controlPlaneRuleGroups(LINKS),
-            ...certificateRuleGroups([{ certificate: "deployment-ca", notAfterSeconds: 2082585600 }]),
-            ...globalRuleGroups(LINKS, ["cluster-02"]),
-        ];
+        const groups = allRuleGroups();
         const short = groups.flatMap((g) =>
             g.rules.flatMap((r) =>
                 ranges(r.expr)

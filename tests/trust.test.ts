@@ -10,7 +10,7 @@ import { StackOutputsByName } from "../offline/mockEngine";
 import { renderStacks } from "../offline/render";
 import { RecordedResource, StackRun, isSecretMarker } from "../offline/runStack";
 import { TEST_SECRETS, byType, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
-import { issueLeaf } from "./opensslReplay";
+import { hasOpenssl, issueLeaf, openssl, opensslConfig, verifies } from "./opensslReplay";
 import { renderOnlyDeploymentCa } from "../offline/pki/ca";
 import { pemCertificateBodies } from "../config/certificates";
 import { resolveDeploymentCa, useRenderOnlyDeploymentCaWhereMissing } from "../config/pki";
@@ -31,44 +31,6 @@ const QUERY_CLIENT_CERTIFICATE = fixture("query-client.pem");
 const DEPLOYMENT_CA_NOT_AFTER = 2111702400;
 const OLD_DEPLOYMENT_CA_NOT_AFTER = 1798761600;
 
-function hasOpenssl(): boolean {
-    try {
-        execFileSync("openssl", ["version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        return false;
-    }
-}
-
-/** openssl's names for @pulumi/tls' allowed uses. */
-const KEY_USAGE: Record<string, string> = {
-    cert_signing: "keyCertSign",
-    crl_signing: "cRLSign",
-    digital_signature: "digitalSignature",
-    key_encipherment: "keyEncipherment",
-};
-const EXTENDED_USAGE: Record<string, string> = { client_auth: "clientAuth", server_auth: "serverAuth" };
-
-/** An openssl config for one certificate: its subject and its v3 extensions from the recorded inputs. */
-function opensslConfig(subject: Record<string, any>, inputs: Record<string, any>): string {
-    const uses: string[] = inputs.allowedUses ?? [];
-    const ku = uses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
-    const eku = uses.filter((u) => EXTENDED_USAGE[u]).map((u) => EXTENDED_USAGE[u]);
-    return [
-        "[req]",
-        "distinguished_name=dn",
-        "prompt=no",
-        "[dn]",
-        ...(subject.organization ? [`O=${subject.organization}`] : []),
-        `CN=${subject.commonName}`,
-        "[v3]",
-        `basicConstraints=critical,CA:${inputs.isCaCertificate ? "TRUE" : "FALSE"}`,
-        ...(ku.length ? [`keyUsage=critical,${ku.join(",")}`] : []),
-        ...(eku.length ? [`extendedKeyUsage=${eku.join(",")}`] : []),
-        "",
-    ].join("\n");
-}
-
 /**
  * Issues with openssl the CA and the signed certificate that one component's recorded @pulumi/tls
  * resources describe (subjects, CA flag, allowed uses, validity), after checking that the signed
@@ -88,12 +50,8 @@ function replay(run: StackRun, parentType: string, dir: string): { ca: string; l
     expect(isSecretMarker(leafInputs.caPrivateKeyPem)).to.equal(true);
     expect(leafInputs.certRequestPem).to.contain(`mock-${csr.name}\n`);
     const f = (name: string) => path.join(dir, name);
-    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" }).toString();
-    for (const key of ["ca.key", "leaf.key"])
-        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f(key));
+    openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f("ca.key"));
     fs.writeFileSync(f("ca.cnf"), opensslConfig(caInputs.subject, caInputs));
-    fs.writeFileSync(f("leaf.cnf"), opensslConfig(csrInputs.subject, leafInputs));
-    const days = (hours: number) => String(Math.floor(hours / 24));
     openssl(
         "req",
         "-x509",
@@ -105,42 +63,12 @@ function replay(run: StackRun, parentType: string, dir: string): { ca: string; l
         "-extensions",
         "v3",
         "-days",
-        days(caInputs.validityPeriodHours),
+        String(Math.floor(caInputs.validityPeriodHours / 24)),
         "-out",
         f("ca.pem"),
     );
-    openssl("req", "-new", "-key", f("leaf.key"), "-config", f("leaf.cnf"), "-out", f("leaf.csr"));
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        f("leaf.csr"),
-        "-CA",
-        f("ca.pem"),
-        "-CAkey",
-        f("ca.key"),
-        "-CAcreateserial",
-        "-days",
-        days(leafInputs.validityPeriodHours),
-        "-extfile",
-        f("leaf.cnf"),
-        "-extensions",
-        "v3",
-        "-out",
-        f("leaf.pem"),
-    );
-    return { ca: f("ca.pem"), leaf: f("leaf.pem") };
-}
-
-function verifies(caFile: string, certFile: string, purpose: "sslclient" | "sslserver"): boolean {
-    try {
-        return execFileSync("openssl", ["verify", "-CAfile", caFile, "-purpose", purpose, certFile], { stdio: "pipe" })
-            .toString()
-            .trim()
-            .endsWith("OK");
-    } catch {
-        return false;
-    }
+    const leaf = issueLeaf(dir, "leaf", { cert: f("ca.pem"), key: f("ca.key") }, csrInputs.subject, leafInputs);
+    return { ca: f("ca.pem"), leaf };
 }
 
 function dependsOnStackReferences(run: StackRun, resource: RecordedResource): string[] {

@@ -9,7 +9,7 @@
 // Needs prometheus and alertmanager (tests/live/binaries.ts); skipped without them, except in CI.
 
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -19,6 +19,7 @@ import { main } from "../offline/verify";
 import { THANOS_V0_42_4_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
+import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 import {
     WATCHDOG_RULES,
     alertmanagerConfig,
@@ -43,7 +44,7 @@ const alertmanagerBin = findBinary("alertmanager");
 
 describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Alertmanagers)", function () {
     this.timeout(240_000);
-    const processes: { name: string; child: ChildProcess; log: string }[] = [];
+    const processes = new LiveProcesses(() => dir);
     const servers: http.Server[] = [];
     let dir: string;
     let promPort: number;
@@ -61,24 +62,6 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     let flags: string[];
     /** The committed central stack's published addresses. */
     const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
-
-    function start(name: string, command: string, args: string[]): ChildProcess {
-        const log = path.join(dir, `${name}.log`);
-        const out = fs.openSync(log, "w");
-        const child = spawn(command, args, { stdio: ["ignore", out, out] });
-        fs.closeSync(out);
-        processes.push({ name, child, log });
-        return child;
-    }
-
-    function logs(): string {
-        return processes
-            .map(
-                (p) =>
-                    `--- ${p.name}\n${fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8").split("\n").slice(-10).join("\n") : ""}`,
-            )
-            .join("\n");
-    }
 
     function writeTargets(clusters: string[]): void {
         const tmp = `${targetsFile}.tmp`;
@@ -203,16 +186,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         for (let i = 0; i < 3; i++) amPorts.push({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() });
         const amConfig = path.join(dir, "alertmanager.yml");
         fs.writeFileSync(amConfig, yaml.dump(alertmanagerConfig(CRITICAL_RECEIVER, "default-team")));
-        for (const [i, p] of amPorts.entries()) {
-            fs.mkdirSync(path.join(dir, `am-${i}`));
-            start(`alertmanager-${i}`, alertmanagerBin!, [
-                `--config.file=${amConfig}`,
-                `--storage.path=${path.join(dir, `am-${i}`)}`,
-                `--web.listen-address=127.0.0.1:${p.web}`,
-                `--cluster.listen-address=127.0.0.1:${p.cluster}`,
-                ...amPorts.filter((_, j) => j !== i).map((peer) => `--cluster.peer=127.0.0.1:${peer.cluster}`),
-            ]);
-        }
+        startAlertmanagerCluster(processes, alertmanagerBin!, dir, amConfig, amPorts);
 
         // Prometheus: scrapes the synthetic sidecars, fires a Watchdog per cluster to every replica.
         targetsFile = path.join(dir, "targets.json");
@@ -220,26 +194,14 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         const rules = path.join(dir, "rules.yml");
         fs.writeFileSync(rules, yaml.dump(WATCHDOG_RULES));
         promPort = await freeLoopbackPort();
-        fs.writeFileSync(
-            path.join(dir, "prometheus.yml"),
-            yaml.dump({
-                global: { scrape_interval: "1s", evaluation_interval: "1s" },
-                rule_files: [rules],
-                alerting: {
-                    alertmanagers: [{ static_configs: [{ targets: amPorts.map((p) => `127.0.0.1:${p.web}`) }] }],
-                },
-                scrape_configs: [
-                    { job_name: "thanos-sidecar", file_sd_configs: [{ files: [targetsFile], refresh_interval: "1s" }] },
-                ],
-            }),
-        );
-        fs.mkdirSync(path.join(dir, "prometheus"));
-        start("prometheus", prometheusBin!, [
-            `--config.file=${path.join(dir, "prometheus.yml")}`,
-            `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
-            `--web.listen-address=127.0.0.1:${promPort}`,
-            "--rules.alert.resend-delay=1s",
-        ]);
+        startLoopbackPrometheus(processes, prometheusBin!, dir, {
+            port: promPort,
+            rulesFile: rules,
+            jobName: "thanos-sidecar",
+            targetsFile,
+            alertmanagers: amPorts,
+            resendDelay: "1s",
+        });
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.
         const front = queryFront(() => storesText, promPort, queries);
@@ -280,20 +242,12 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
                 (await watchdogs()).every((held) => held.join() === CLUSTERS.join()) ? true : undefined,
             );
         } catch (err) {
-            throw new Error(`${(err as Error).message}\n${logs()}`, { cause: err });
+            throw new Error(`${(err as Error).message}\n${processes.logs(10)}`, { cause: err });
         }
     });
 
     after(async () => {
-        for (const { child } of processes)
-            if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        await Promise.all(
-            processes.map(({ child }) =>
-                child.exitCode !== null || child.signalCode !== null
-                    ? undefined
-                    : new Promise((r) => child.once("exit", r)),
-            ),
-        );
+        await processes.stopAll();
         await Promise.all(servers.filter((s) => s.listening).map((s) => new Promise((r) => s.close(r))));
         if (dir && process.env.VERIFY_LIVE_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -435,7 +389,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     });
 
     it("fails an Alertmanager replica that is down, naming it (the CLI's exit code 1)", async () => {
-        const victim = processes.find((p) => p.name === "alertmanager-2")!.child;
+        const victim = processes.child("alertmanager-2");
         victim.kill("SIGKILL");
         await new Promise((r) => victim.once("exit", r));
         const replica = `127.0.0.1:${amPorts[2].web}`;

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { UnmonitoredComponent } from "../../config/alerting";
 import { promtool, promtoolAvailable } from "../promtool";
-import type { ChartRender } from "./chartTemplate";
+import { ChartRender, finder } from "./chartTemplate";
 import { Finding } from "./renderedPlan";
 
 /** How the chart's rules read each component's scrape job (kube-prometheus-stack 88.5.3, templates/prometheus/rules-1.14). */
@@ -19,15 +19,7 @@ export const COMPONENT_JOBS: Record<UnmonitoredComponent, RegExp> = {
 };
 
 export function checkChartRules(render: ChartRender): Finding[] {
-    const findings: Finding[] = [];
-    const add = (object: string, field: string, message: string, severity: Finding["severity"] = "error") =>
-        findings.push({
-            severity,
-            stack: render.plan.stack,
-            object: `helm template ${render.release.name}: ${object}`,
-            field,
-            message,
-        });
+    const { findings, add } = finder(render);
     const rules = render.objects.filter((o) => o.kind === "PrometheusRule");
     const { disabledAlerts, unmonitoredComponents } = render.settings.prometheus.alerting;
     for (const object of rules) {

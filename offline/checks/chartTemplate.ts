@@ -110,7 +110,8 @@ export function checkChartWiring(render: ChartRender): Finding[] {
     ];
 }
 
-function finder(render: ChartRender) {
+/** Findings about one chart render, and `add` to report one against a templated object and field. */
+export function finder(render: ChartRender) {
     const findings: Finding[] = [];
     const add = (object: string, field: string, message: string, severity: Finding["severity"] = "error") =>
         findings.push({
