@@ -9,18 +9,11 @@ import { parseClusterSettings } from "../config";
 import { crdSchemaProblems, loadCrdSchemas } from "../offline/checks/crdSchema";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { alertmanagerLimitValues } from "../components/kubePrometheusStack/central";
-import { problemsOf, stackFile } from "./helpers";
+import { problemsOf, projectConfig } from "./helpers";
 
 /** The committed central stack's config as the readers see it, with central.alertmanager.limits replaced. */
 function centralWithLimits(limits: unknown): Record<string, any> {
-    const prefix = "thanos-multicluster:";
-    const raw = structuredClone(
-        Object.fromEntries(
-            Object.entries(stackFile("cluster-01").config)
-                .filter(([k]) => k.startsWith(prefix))
-                .map(([k, v]) => [k.slice(prefix.length), v]),
-        ),
-    ) as Record<string, any>;
+    const raw = projectConfig("cluster-01") as Record<string, any>;
     if (limits === undefined) delete raw.central.alertmanager.limits;
     else raw.central.alertmanager.limits = limits;
     return raw;

@@ -13,18 +13,14 @@ import { readChartArchive } from "../config/chartArchive";
 import { releaseChartArgs } from "../components/kubePrometheusStack";
 import { helmReleases } from "../offline/plan";
 import { PROJECT_ROOT } from "../offline/runStack";
-import { byType, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { REFERENCE_CHART } from "../offline/chartSource";
+import { byType, problemsOf, runCommittedStack, projectConfig } from "./helpers";
 
 const KEY = "thanos-multicluster:kubePrometheusStack.chartFile";
 const REPO_KEY = "thanos-multicluster:kubePrometheusStack.chartRepository";
 
 function edgeRaw(kubePrometheusStack: Record<string, unknown>): Record<string, unknown> {
-    const prefix = "thanos-multicluster:";
-    const raw = Object.fromEntries(
-        Object.entries(stackFile("cluster-03").config)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
+    const raw = projectConfig("cluster-03");
     return { ...raw, kubePrometheusStack };
 }
 
@@ -118,14 +114,7 @@ describe("kube-prometheus-stack's chart source", () => {
     });
 
     it("reads the pinned chart's own Chart.yaml from the real package (where ../shared/reference exists)", function () {
-        const reference = path.join(
-            PROJECT_ROOT,
-            "..",
-            "shared",
-            "reference",
-            "kube-prometheus-stack-88.5.3",
-            "kube-prometheus-stack-88.5.3.tgz",
-        );
+        const reference = REFERENCE_CHART;
         // KPS_CHART_DIR may name the packaged chart itself (tests/images.test.ts takes either).
         const file = process.env.KPS_CHART_DIR?.endsWith(".tgz") ? process.env.KPS_CHART_DIR : reference;
         if (!fs.existsSync(file)) this.skip();

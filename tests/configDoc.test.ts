@@ -10,7 +10,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Reader, SECRET_KEYS, RawConfig } from "../config/reader";
 import { PROJECT_ROOT } from "../offline/runStack";
-import { problemsOf, stackFile } from "./helpers";
+import { problemsOf, projectConfig } from "./helpers";
 
 const DOC = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "configuration.md"), "utf8");
 
@@ -36,12 +36,7 @@ function documentedKeys(header: string): string[] {
 
 /** Strips the project prefix from a stack file's keys. */
 function raw(stack: string): RawConfig {
-    const prefix = "thanos-multicluster:";
-    return Object.fromEntries(
-        Object.entries(stackFile(stack).config)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
+    return projectConfig(stack);
 }
 
 /** Every path the readers know while parsing each config, list indices written `[i]`. */

@@ -20,7 +20,7 @@ import * as yaml from "js-yaml";
 import { alertmanagerConfig } from "../components/alertmanagerConfig";
 import { RawConfig, parseClusterSettings } from "../config";
 import { parseMailAddressList } from "../config/mailAddresses";
-import { problemsOf, stackFile } from "./helpers";
+import { problemsOf, projectConfig } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
 import { LiveProcesses, startSingleAlertmanager } from "./live/processes";
 
@@ -98,11 +98,7 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
 
 /** The committed central stack's raw config with two email receivers on the test's SMTP server. */
 function centralWithEmail(smarthost: string): RawConfig {
-    const raw = Object.fromEntries(
-        Object.entries(stackFile("cluster-01").config)
-            .filter(([k]) => k.startsWith("thanos-multicluster:"))
-            .map(([k, v]) => [k.slice("thanos-multicluster:".length), JSON.parse(JSON.stringify(v))]),
-    ) as Record<string, any>;
+    const raw = projectConfig("cluster-01") as Record<string, any>;
     const email = { to: TO, from: FROM, smarthost, requireTls: false };
     raw.central.alertmanager = {
         ...raw.central.alertmanager,

@@ -10,14 +10,10 @@ import { RawConfig, parseClusterSettings } from "../config";
 import { mailAddressProblem, parseMailAddressList } from "../config/mailAddresses";
 import { amtoolAvailable, amtoolCheckConfig, routeReceivers, withConfigFile } from "../offline/checks/alertmanager";
 import { StackRunError } from "../offline/runStack";
-import { committedEdgeOutputs, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { committedEdgeOutputs, problemsOf, runCommittedStack, stackFile, projectConfig } from "./helpers";
 
 function centralRaw(): Record<string, any> {
-    return Object.fromEntries(
-        Object.entries(stackFile("cluster-01").config)
-            .filter(([k]) => k.startsWith("thanos-multicluster:"))
-            .map(([k, v]) => [k.slice("thanos-multicluster:".length), JSON.parse(JSON.stringify(v))]),
-    );
+    return projectConfig("cluster-01");
 }
 
 function withAlertmanager(patch: Record<string, unknown>): RawConfig {

@@ -11,17 +11,13 @@ import { RawConfig, parseClusterSettings } from "../config";
 import { pemBundleProblems } from "../config/pemBundle";
 import { amtoolAvailable, amtoolCheckConfig } from "../offline/checks/alertmanager";
 import { StackRunError } from "../offline/runStack";
-import { committedEdgeOutputs, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { committedEdgeOutputs, problemsOf, runCommittedStack, projectConfig } from "./helpers";
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "certs", name), "utf8");
 const CA = fixture("deployment-ca-until-2036.pem");
 
 function raw(stack: string): Record<string, any> {
-    return Object.fromEntries(
-        Object.entries(stackFile(stack).config)
-            .filter(([k]) => k.startsWith("thanos-multicluster:"))
-            .map(([k, v]) => [k.slice("thanos-multicluster:".length), JSON.parse(JSON.stringify(v))]),
-    );
+    return projectConfig(stack);
 }
 
 function withAlertmanager(patch: Record<string, unknown>): RawConfig {

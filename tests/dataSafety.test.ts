@@ -6,20 +6,13 @@ import { parseClusterSettings } from "../config";
 import { namespaceResourceOptions } from "../components/monitoringNamespaces";
 import { monitoringStorageClassSpec } from "../components/monitoringStorageClass";
 import { StackRun } from "../offline/runStack";
-import { committedEdgeOutputs, k8sObject, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { committedEdgeOutputs, k8sObject, problemsOf, runCommittedStack, projectConfig } from "./helpers";
 
 const STACKS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
 
 /** A committed stack file's config as the readers see it (keys without the project prefix). */
 function committed(stack: string): Record<string, any> {
-    const prefix = "thanos-multicluster:";
-    return structuredClone(
-        Object.fromEntries(
-            Object.entries(stackFile(stack).config)
-                .filter(([k]) => k.startsWith(prefix))
-                .map(([k, v]) => [k.slice(prefix.length), v]),
-        ),
-    );
+    return projectConfig(stack);
 }
 
 function namespaceResource(run: StackRun, name: string) {

@@ -24,13 +24,18 @@ export function stackFile(stack: string): StackFile {
     return readStackFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
 }
 
-/** A committed stack's project config (keys without the `thanos-multicluster:` prefix), as config/ reads it. */
-export function projectConfig(stack: string): Record<string, unknown> {
+/**
+ * A committed stack's project config (keys without the `thanos-multicluster:` prefix), as config/
+ * reads it: a deep copy, which the caller may change.
+ */
+export function projectConfig(stack: string): Record<string, any> {
     const prefix = "thanos-multicluster:";
-    return Object.fromEntries(
-        Object.entries(stackFile(stack).config)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
+    return structuredClone(
+        Object.fromEntries(
+            Object.entries(stackFile(stack).config)
+                .filter(([k]) => k.startsWith(prefix))
+                .map(([k, v]) => [k.slice(prefix.length), v]),
+        ),
     );
 }
 

@@ -21,7 +21,7 @@ import {
 } from "../offline/checks/alertmanager";
 import { promtoolVersion } from "../offline/promtool";
 import { PROJECT_ROOT } from "../offline/projectRoot";
-import { stackFile } from "./helpers";
+import { projectConfig } from "./helpers";
 
 function fakeTool(dir: string, name: string, versionLine: string): string {
     const file = path.join(dir, name);
@@ -31,11 +31,7 @@ function fakeTool(dir: string, name: string, versionLine: string): string {
 
 /** The committed central stack's Alertmanager config, whose receivers read their URLs from url_file. */
 function committedCentralConfig(): Record<string, any> {
-    const raw = Object.fromEntries(
-        Object.entries(stackFile("cluster-01").config)
-            .filter(([k]) => k.startsWith("thanos-multicluster:"))
-            .map(([k, v]) => [k.slice("thanos-multicluster:".length), JSON.parse(JSON.stringify(v))]),
-    );
+    const raw = projectConfig("cluster-01");
     return alertmanagerConfig(parseClusterSettings(raw, { kubeconfig: false }).central!.alertmanager) as any;
 }
 
