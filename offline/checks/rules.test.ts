@@ -10,7 +10,10 @@ describe("npm run validate", () => {
         it("accepts the rendered rule files, and reports a Thanos-only field in a PrometheusRule, an alert without runbook and a bad expression", function () {
             if (!promtoolAvailable()) this.skip();
             const all = plans();
-            for (const p of all) expect(checkRuleFiles(p), p.stack).to.deep.equal([]);
+            // An older promtool (outside CI) adds its own version warning; the rules themselves must be clean.
+            const ruleFindings = (stackPlan: (typeof all)[number]) =>
+                checkRuleFiles(stackPlan).filter((f) => !/ is older than 3: /.test(f.message));
+            for (const p of all) expect(ruleFindings(p), p.stack).to.deep.equal([]);
             const central = plan(all, "cluster-01");
             const controlPlane = manifest(central, "PrometheusRule", "thanos-control-plane");
             controlPlane.spec.groups[0].partial_response_strategy = "warn";
