@@ -1,8 +1,10 @@
 // A small evaluator of GitHub Actions expressions, enough for the workflows' job conditions:
 // literals, context paths (`needs.deploy-edges.result`, `a['b']`, `f(x)[0].name`), `!`, `==`, `!=`,
-// `&&`, `||`, parentheses, and the functions cancelled(), always(), success(), failure(), fromJSON.
+// `&&`, `||`, parentheses, and the functions cancelled(), always(), success(), failure(), fromJSON,
+// format.
 // As GitHub does, a job `if` without a status function means `success() && (...)`; `&&`/`||` give
-// an operand, comparisons of text ignore case, and a missing property is null.
+// an operand, comparisons of text ignore case, values of different types compare as numbers (null
+// and empty text as 0), and a missing property is null.
 
 export interface JobStatus {
     /** The run was cancelled. */
@@ -32,9 +34,18 @@ function tokenize(text: string): Token[] {
     return tokens;
 }
 
+/** A value as GitHub writes it into text: null as empty. */
+const asText = (v: Value) => (v === null || v === undefined ? "" : String(v));
+
 const truthy = (v: Value) => !(v === false || v === null || v === undefined || v === 0 || v === "");
+/** A value as a number, as GitHub compares values of different types: null and '' are 0. */
+const asNumber = (v: Value) => (v === null || v === undefined || v === "" ? 0 : Number(v));
 const equal = (a: Value, b: Value) =>
-    typeof a === "string" && typeof b === "string" ? a.toLowerCase() === b.toLowerCase() : a === b;
+    typeof a === "string" && typeof b === "string"
+        ? a.toLowerCase() === b.toLowerCase()
+        : typeof a === typeof b && a !== null && b !== null
+          ? a === b
+          : asNumber(a) === asNumber(b);
 
 export function evaluate(expression: string, context: Record<string, Value>, status: JobStatus): Value {
     const tokens = tokenize(expression);
@@ -52,6 +63,8 @@ export function evaluate(expression: string, context: Record<string, Value>, sta
         success: () => !status.cancelled && status.needResults.every((r) => r === "success"),
         failure: () => status.needResults.some((r) => r === "failure"),
         fromJSON: (text) => JSON.parse(String(text)),
+        format: (template, ...args) =>
+            String(template).replace(/\{(\d+)\}/g, (_, n: string) => asText(args[Number(n)] ?? null)),
     };
     const or = (): Value => {
         let left = and();
@@ -91,7 +104,9 @@ export function evaluate(expression: string, context: Record<string, Value>, sta
         for (;;) {
             if (peek()?.text === ".") {
                 take();
-                value = (value as Record<string, Value> | null)?.[take().text] ?? null;
+                // The name is taken even when the value is null (`?.[take()]` would skip it).
+                const name = take().text;
+                value = (value as Record<string, Value> | null)?.[name] ?? null;
             } else if (peek()?.text === "[") {
                 take();
                 const key = or();
@@ -140,4 +155,11 @@ export function jobRuns(condition: string | undefined, context: Record<string, V
     const hasStatus = /\b(cancelled|always|success|failure)\s*\(/.test(text);
     const expression = text === "" ? "success()" : hasStatus ? text : `success() && (${text})`;
     return truthy(evaluate(expression, context, status));
+}
+
+/** A text with `${{ }}` expressions (an `env:` value, `environment:`), each replaced by its value as text. */
+export function substitute(text: string, context: Record<string, Value>): string {
+    return text.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, expression: string) =>
+        asText(evaluate(expression, context, { cancelled: false, needResults: [] })),
+    );
 }

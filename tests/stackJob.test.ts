@@ -11,28 +11,45 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT, StackRun, StackRunError, runStack } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
-import { possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
+import { CiEnvironment, possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
 import { readStackFile } from "../offline/stackFiles";
 import { deployOrder } from "../offline/stacks";
 import { DEPLOYMENT_CA_BUNDLE } from "../config/pki";
 import { jobRuns } from "./githubExpressions";
 import { withPrefix } from "./helpers";
 import { InitialisedProject, initialisedProject } from "./pkiProject";
-import { PULUMI_SHELL_STUB, findStep, loadWorkflow, resolveEnv, runStep, stubDir } from "./workflowSteps";
+import {
+    PULUMI_SHELL_STUB,
+    findStep,
+    loadWorkflow,
+    parseGithubEnv,
+    resolveEnv,
+    runStep,
+    stubDir,
+} from "./workflowSteps";
 
 const FILE = "pulumi-stack.yml";
 const job = loadWorkflow(FILE).jobs.pulumi;
 
-/** A value for every secret the repository could hold; the workflow's own mapping decides what a step sees. */
+/**
+ * A value for every secret a preview or a deploy environment could hold; the workflow's own mapping
+ * decides what a step sees.
+ */
 const REPOSITORY_SECRETS: Record<string, string> = {
     PULUMI_ACCESS_TOKEN: "pul-test-token",
     ...Object.fromEntries(
-        possibleEnvironmentSecrets().map((name) => [name, `value-of-${name.toLowerCase()}-4e1d9c7b`]),
+        [...possibleEnvironmentSecrets("preview"), ...possibleEnvironmentSecrets("deploy")].map((name) => [
+            name,
+            `value-of-${name.toLowerCase()}-4e1d9c7b`,
+        ]),
     ),
 };
 
+/** The workflow's command for each kind of environment. */
+const COMMAND: Record<CiEnvironment, string> = { preview: "preview", deploy: "up" };
+
 function jobEnv(stack: string, command: string, secrets: Record<string, string>): Record<string, string> {
-    return resolveEnv(job.env, secrets, { command, stack, environment: `${stack}-preview` });
+    return resolveEnv(job.env, secrets, { command, stack });
 }
 
 interface StubCall {
@@ -66,24 +83,33 @@ describe("pulumi-stack.yml, step by step", function () {
         fs.writeFileSync(log, "");
     });
 
-    const backend = (stack: string, secrets: Record<string, string>, extra: Record<string, string> = {}) =>
-        runStep(
-            findStep(FILE, "pulumi", "Backend").run!,
-            { ...jobEnv(stack, "preview", secrets), STUB_LOG: log, ...extra },
+    /** The stack-name step, then the backend step with the FULL_NAME it wrote (as GitHub passes GITHUB_ENV on). */
+    const backend = (stack: string, secrets: Record<string, string>, extra: Record<string, string> = {}) => {
+        const env = { ...jobEnv(stack, "preview", secrets), STUB_LOG: log, ...extra };
+        const nameStep = findStep(FILE, "pulumi", "name");
+        const name = runStep(nameStep.run!, { ...env, ...resolveEnv(nameStep.env, secrets) }, [stubs]);
+        if (name.status !== 0) return { ...name, nameOutput: name.output };
+        const step = findStep(FILE, "pulumi", "The stack");
+        const run = runStep(
+            step.run!,
+            { ...env, ...resolveEnv(step.env, secrets), ...parseGithubEnv(name.githubEnv) },
             [stubs],
         );
-    /** The secret-config step, in the initialised checkout unless told another. */
+        return { ...run, githubEnv: name.githubEnv + run.githubEnv, nameOutput: name.output };
+    };
+    /** The secret-config step of a preview or a deploy, in the initialised checkout unless told another. */
     const secretStep = (
         stack: string,
         secrets: Record<string, string>,
         fullName: string,
         workDir: string = project.dir,
+        environment: CiEnvironment = "preview",
     ) => {
-        const step = findStep(FILE, "pulumi", "Secret config");
+        const step = findStep(FILE, "pulumi", `Secret config of a ${environment}`);
         return runStep(
             step.run!,
             {
-                ...jobEnv(stack, "preview", secrets),
+                ...jobEnv(stack, COMMAND[environment], secrets),
                 ...resolveEnv(step.env, secrets),
                 FULL_NAME: fullName,
                 STUB_LOG: log,
@@ -100,6 +126,7 @@ describe("pulumi-stack.yml, step by step", function () {
         const created = backend("cluster-02", REPOSITORY_SECRETS);
         expect(created.status, created.stdout + created.stderr).to.equal(0);
         expect(created.githubEnv).to.equal("FULL_NAME=miribit/thanos-multicluster/cluster-02\n");
+        expect(created.nameOutput).to.equal("organization=miribit\n");
         expect(calls().map((c) => c.args.join(" "))).to.deep.equal([
             "stack select --non-interactive --create --stack miribit/thanos-multicluster/cluster-02",
         ]);
@@ -122,7 +149,7 @@ describe("pulumi-stack.yml, step by step", function () {
         const none = backend("cluster-02", {});
         expect(none.status).to.not.equal(0);
         expect(none.stdout).to.contain(
-            "::error::no backend: give environment cluster-02-preview (or the repository) the secret PULUMI_ACCESS_TOKEN",
+            "::error::no backend: give environment cluster-02-preview the variable PULUMI_OIDC_TEAM (Pulumi Cloud by OIDC), the secret PULUMI_ACCESS_TOKEN (a token scoped to this stack)",
         );
         const file = backend("cluster-02", { PULUMI_BACKEND_URL: "file:///var/pulumi" });
         expect(file.status).to.not.equal(0);
@@ -171,6 +198,29 @@ describe("pulumi-stack.yml, step by step", function () {
         );
     });
 
+    it("a preview never falls back to the MinIO admin keys: a preview environment holding them but not the read-only identity fails naming that", () => {
+        const { MINIO_PREVIEW_ACCESS_KEY: _a, MINIO_PREVIEW_SECRET_KEY: _b, ...secrets } = REPOSITORY_SECRETS;
+        expect(secrets).to.have.property("MINIO_ADMIN_ACCESS_KEY");
+        fs.writeFileSync(`${log}.stacks`, "miribit/thanos-multicluster/cluster-01\n");
+        const run = secretStep("cluster-01", secrets, "miribit/thanos-multicluster/cluster-01");
+        expect(run.status).to.not.equal(0);
+        expect(run.stdout).to.contain(
+            "::error::environment cluster-01-preview has no secret MINIO_PREVIEW_ACCESS_KEY (stack cluster-01 needs config key minioAdminAccessKey)",
+        );
+        expect(JSON.stringify(calls())).not.to.contain(REPOSITORY_SECRETS.MINIO_ADMIN_ACCESS_KEY);
+        // The deploy, in `cluster-01`, takes the admin keys.
+        fs.writeFileSync(log, "");
+        const deploy = secretStep(
+            "cluster-01",
+            secrets,
+            "miribit/thanos-multicluster/cluster-01",
+            project.dir,
+            "deploy",
+        );
+        expect(deploy.status, deploy.stdout + deploy.stderr).to.equal(0);
+        expect(deploy.stdout).to.contain("minioAdminAccessKey <- environment secret MINIO_ADMIN_ACCESS_KEY");
+    });
+
     describe("every committed stack, with exactly the secret config the workflow sets and pki init wrote", () => {
         const runs: Record<string, StackRun> = {};
         const supplied: Record<string, Record<string, string>> = {};
@@ -194,19 +244,31 @@ describe("pulumi-stack.yml, step by step", function () {
         }
 
         for (const stack of deployOrder(PROJECT_ROOT)) {
-            it(`${stack.name}: the workflow sets the environment-secret keys \`npm run secrets\` names, values through stdin only; the program runs with them and the stack file's own secrets alone`, async () => {
-                fs.writeFileSync(`${log}.stacks`, `${stack.fullName}\n`);
-                const set = secretStep(stack.name, REPOSITORY_SECRETS, stack.fullName);
-                expect(set.status, set.stdout + set.stderr).to.equal(0);
-                const configSets = calls().filter((c) => c.args[0] === "config" && c.args[1] === "set");
+            it(`${stack.name}: a preview and a deploy each set the environment-secret keys \`npm run secrets\` names for their environment, values through stdin only; the program runs with the preview's and the stack file's own secrets alone`, async () => {
                 const listed = stackSecrets(stack.name, project.dir);
                 const wanted = listed.filter((s) => s.source === "environment secret");
-                expect(configSets.map((c) => c.args)).to.deep.equal(
-                    wanted.map((s) => ["config", "set", "--secret", "--stack", stack.fullName, s.key]),
-                );
-                for (const [i, c] of configSets.entries()) {
-                    expect(c.stdin).to.equal(REPOSITORY_SECRETS[wanted[i].secret!]);
-                    for (const arg of c.args) expect(arg).not.to.contain("value-of-");
+                const set: Record<CiEnvironment, StubCall[]> = { preview: [], deploy: [] };
+                for (const environment of ["preview", "deploy"] as const) {
+                    fs.writeFileSync(log, "");
+                    fs.writeFileSync(`${log}.stacks`, `${stack.fullName}\n`);
+                    const run = secretStep(stack.name, REPOSITORY_SECRETS, stack.fullName, project.dir, environment);
+                    expect(run.status, run.stdout + run.stderr).to.equal(0);
+                    set[environment] = calls().filter((c) => c.args[0] === "config" && c.args[1] === "set");
+                    expect(set[environment].map((c) => c.args)).to.deep.equal(
+                        wanted.map((s) => ["config", "set", "--secret", "--stack", stack.fullName, s.key]),
+                    );
+                    for (const [i, c] of set[environment].entries()) {
+                        expect(c.stdin).to.equal(REPOSITORY_SECRETS[wanted[i].secrets![environment]]);
+                        for (const arg of c.args) expect(arg).not.to.contain("value-of-");
+                    }
+                }
+                // The MinIO admin keys reach a deploy only; a preview gets the read-only identity.
+                const values = (environment: CiEnvironment) => set[environment].map((c) => c.stdin).join("\n");
+                for (const name of ["MINIO_ADMIN_ACCESS_KEY", "MINIO_ADMIN_SECRET_KEY"])
+                    expect(values("preview")).not.to.contain(REPOSITORY_SECRETS[name]);
+                if (stack.role === "central") {
+                    expect(values("deploy")).to.contain(REPOSITORY_SECRETS.MINIO_ADMIN_ACCESS_KEY);
+                    expect(values("preview")).to.contain(REPOSITORY_SECRETS.MINIO_PREVIEW_ACCESS_KEY);
                 }
                 // The stack file's `secure:` values, which the CLI decrypts and hands to the program:
                 // the deployment CA's key `npm run pki -- init` wrote into the central stack's, nothing else.
@@ -216,7 +278,7 @@ describe("pulumi-stack.yml, step by step", function () {
                 );
                 expect(Object.keys(fromFile)).to.deep.equal(stack.role === "central" ? ["deploymentCaPrivateKey"] : []);
                 supplied[stack.name] = {
-                    ...Object.fromEntries(configSets.map((c) => [`thanos-multicluster:${c.args[5]}`, c.stdin])),
+                    ...Object.fromEntries(set.preview.map((c) => [`thanos-multicluster:${c.args[5]}`, c.stdin])),
                     ...withPrefix(fromFile),
                 };
                 const run = await runInCheckout(stack.name, supplied[stack.name]);

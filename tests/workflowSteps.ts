@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_ROOT } from "../offline/projectRoot";
+import { substitute } from "./githubExpressions";
 
 export const WORKFLOWS = path.join(PROJECT_ROOT, ".github", "workflows");
 
@@ -131,21 +132,28 @@ exit 255
 `;
 
 /**
- * A job's or step's `env:` with its expressions resolved: `${{ secrets.X }}` from `secrets` (empty
- * when the repository has no such secret, as on GitHub), `${{ inputs.X }}` from `inputs`. Any other
- * expression is an error, so a test sees what it does not model.
+ * A job's or step's `env:` with its expressions evaluated as GitHub does: `secrets.X` from `secrets`
+ * (empty when the repository has no such secret, as on GitHub), `inputs.X` from `inputs`, and the
+ * other contexts (`vars`, `steps`) from `contexts`; a missing value is empty text.
  */
 export function resolveEnv(
     env: Record<string, string> | undefined,
     secrets: Record<string, string>,
     inputs: Record<string, string> = {},
+    contexts: Record<string, unknown> = {},
 ): Record<string, string> {
-    const resolved: Record<string, string> = {};
-    for (const [name, value] of Object.entries(env ?? {})) {
-        resolved[name] = String(value).replace(/\$\{\{\s*(secrets|inputs)\.([A-Za-z0-9_-]+)\s*\}\}/g, (_, kind, key) =>
-            kind === "secrets" ? (secrets[key] ?? "") : (inputs[key] ?? ""),
-        );
-        if (resolved[name].includes("${{")) throw new Error(`env ${name}: cannot resolve ${value}`);
-    }
-    return resolved;
+    const context = { vars: {}, steps: {}, ...contexts, secrets, inputs };
+    return Object.fromEntries(
+        Object.entries(env ?? {}).map(([name, value]) => [name, substitute(String(value), context)]),
+    );
+}
+
+/** The variables a step wrote to GITHUB_ENV (`NAME=value` lines), as the job's later steps see them. */
+export function parseGithubEnv(text: string): Record<string, string> {
+    return Object.fromEntries(
+        text
+            .split("\n")
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
 }
