@@ -14,7 +14,13 @@ import { SECRET_KEYS, SecretKey, SecretKeySpec } from "../config";
 import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY } from "../config/pki";
 import { stackPlaceholderSecrets } from "../offline/render";
 import { PROJECT_ROOT } from "../offline/runStack";
-import { environmentSecretName, main, possibleEnvironmentSecrets, stackSecrets } from "../offline/secrets";
+import {
+    deployOnlySecrets,
+    environmentSecretName,
+    main,
+    possibleEnvironmentSecrets,
+    stackSecrets,
+} from "../offline/secrets";
 import { readStackFile } from "../offline/stackFiles";
 import { stackFile } from "./helpers";
 import { InitialisedProject, initialisedProject } from "./pkiProject";
@@ -54,13 +60,13 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
                 key: "objectStorageAccessKey",
                 neededBy: null,
                 source: "environment secret",
-                secret: "OBJECT_STORAGE_ACCESS_KEY",
+                secrets: { preview: "OBJECT_STORAGE_ACCESS_KEY", deploy: "OBJECT_STORAGE_ACCESS_KEY" },
             },
             {
                 key: "objectStorageSecretKey",
                 neededBy: null,
                 source: "environment secret",
-                secret: "OBJECT_STORAGE_SECRET_KEY",
+                secrets: { preview: "OBJECT_STORAGE_SECRET_KEY", deploy: "OBJECT_STORAGE_SECRET_KEY" },
             },
             {
                 key: "deploymentCaPrivateKey",
@@ -72,50 +78,81 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
                 key: "minioAdminAccessKey",
                 neededBy: "central.buckets.manage",
                 source: "environment secret",
-                secret: "MINIO_ADMIN_ACCESS_KEY",
+                secrets: { preview: "MINIO_PREVIEW_ACCESS_KEY", deploy: "MINIO_ADMIN_ACCESS_KEY" },
             },
             {
                 key: "minioAdminSecretKey",
                 neededBy: "central.buckets.manage",
                 source: "environment secret",
-                secret: "MINIO_ADMIN_SECRET_KEY",
+                secrets: { preview: "MINIO_PREVIEW_SECRET_KEY", deploy: "MINIO_ADMIN_SECRET_KEY" },
             },
             {
                 key: "alertmanagerWebhookUrl",
                 neededBy: "central.alertmanager.receivers[0].webhook",
                 source: "environment secret",
-                secret: "ALERTMANAGER_WEBHOOK_URL",
+                secrets: { preview: "ALERTMANAGER_WEBHOOK_URL", deploy: "ALERTMANAGER_WEBHOOK_URL" },
             },
             {
                 key: "alertmanagerDeadMansSwitchUrl",
                 neededBy: "central.alertmanager.deadMansSwitch.enabled",
                 source: "environment secret",
-                secret: "ALERTMANAGER_DEAD_MANS_SWITCH_URL",
+                secrets: { preview: "ALERTMANAGER_DEAD_MANS_SWITCH_URL", deploy: "ALERTMANAGER_DEAD_MANS_SWITCH_URL" },
             },
         ]);
-        // The workflow sets only what an environment secret supplies: not the CA's key.
-        expect(main(["--stack", "cluster-01", "--env-secrets"], project.dir).split("\n")).to.deep.equal([
+        // The workflow sets only what an environment secret supplies: not the CA's key. A deploy
+        // takes the MinIO admin keys, a preview the read-only identity in their place.
+        const deploy = [
             "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY",
             "objectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
             "minioAdminAccessKey MINIO_ADMIN_ACCESS_KEY",
             "minioAdminSecretKey MINIO_ADMIN_SECRET_KEY",
             "alertmanagerWebhookUrl ALERTMANAGER_WEBHOOK_URL",
             "alertmanagerDeadMansSwitchUrl ALERTMANAGER_DEAD_MANS_SWITCH_URL",
+        ];
+        const envSecrets = (environment: string) =>
+            main(["--stack", "cluster-01", "--environment", environment, "--env-secrets"], project.dir).split("\n");
+        expect(envSecrets("deploy")).to.deep.equal(deploy);
+        expect(envSecrets("preview")).to.deep.equal([
+            ...deploy.slice(0, 2),
+            "minioAdminAccessKey MINIO_PREVIEW_ACCESS_KEY",
+            "minioAdminSecretKey MINIO_PREVIEW_SECRET_KEY",
+            ...deploy.slice(4),
         ]);
+        // With --environment, the JSON names that environment's secret.
+        expect(
+            JSON.parse(main(["--stack", "cluster-01", "--environment", "preview", "--json"], project.dir))[3],
+        ).to.deep.equal({
+            key: "minioAdminAccessKey",
+            neededBy: "central.buckets.manage",
+            source: "environment secret",
+            secret: "MINIO_PREVIEW_ACCESS_KEY",
+        });
+        // The table says both, and one environment's alone with --environment.
+        const table = main(["--stack", "cluster-01"], project.dir);
+        expect(table).to.contain(
+            "\n  minioAdminAccessKey            <- environment secret MINIO_PREVIEW_ACCESS_KEY (preview), MINIO_ADMIN_ACCESS_KEY (deploy)  [central.buckets.manage]\n",
+        );
+        expect(table).to.contain(
+            "\n  objectStorageAccessKey         <- environment secret OBJECT_STORAGE_ACCESS_KEY (preview and deploy)\n",
+        );
+        expect(main(["--stack", "cluster-01", "--environment", "preview"], project.dir)).to.contain(
+            "cluster-01 needs these secret config keys in its preview environment:\n",
+        );
         // The key column is as wide as the longest key (alertmanagerDeadMansSwitchUrl).
         expect(main(["--stack", "cluster-01"], project.dir)).to.contain(
             "\n  deploymentCaPrivateKey         <- the stack file (secure value, written by npm run pki -- init)\n",
         );
         // The edges need no CA key, before init or after.
         for (const dir of [project.dir, PROJECT_ROOT])
-            expect(main(["--stack", "cluster-02", "--env-secrets"], dir)).to.equal(
-                "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
-            );
+            for (const environment of ["preview", "deploy"])
+                expect(main(["--stack", "cluster-02", "--environment", environment, "--env-secrets"], dir)).to.equal(
+                    "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
+                );
         expect(main(["--stack", "cluster-02"], project.dir)).to.equal(
             [
                 "cluster-02 needs these secret config keys:",
-                "  objectStorageAccessKey  <- environment secret OBJECT_STORAGE_ACCESS_KEY",
-                "  objectStorageSecretKey  <- environment secret OBJECT_STORAGE_SECRET_KEY",
+                "  objectStorageAccessKey  <- environment secret OBJECT_STORAGE_ACCESS_KEY (preview and deploy)",
+                "  objectStorageSecretKey  <- environment secret OBJECT_STORAGE_SECRET_KEY (preview and deploy)",
             ].join("\n"),
         );
     });
@@ -128,7 +165,7 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             c.buckets.manage = false;
             delete c.buckets.existing;
         });
-        expect(stackSecrets("cluster-01", dir).map((s) => `${s.key}:${s.secret ?? s.source}`)).to.deep.equal([
+        expect(stackSecrets("cluster-01", dir).map((s) => `${s.key}:${s.secrets?.deploy ?? s.source}`)).to.deep.equal([
             "objectStorageAccessKey:OBJECT_STORAGE_ACCESS_KEY",
             "objectStorageSecretKey:OBJECT_STORAGE_SECRET_KEY",
             "deploymentCaPrivateKey:stack file",
@@ -148,7 +185,10 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             neededBy: "central.alertmanager.receivers[0].webhook",
             source: "stack file",
         });
-        expect(main(["--stack", "cluster-01", "--env-secrets"], dir)).not.to.contain("alertmanagerWebhookUrl");
+        for (const environment of ["preview", "deploy"])
+            expect(main(["--stack", "cluster-01", "--environment", environment, "--env-secrets"], dir)).not.to.contain(
+                "alertmanagerWebhookUrl",
+            );
     });
 
     it("without the secure value pki init wrote, the central stack is refused, naming the command (the check can fail)", () => {
@@ -194,13 +234,22 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         expect(() => main(["--stack", "cluster-09"], project.dir)).to.throw(
             /no stack cluster-09: there is no Pulumi\.cluster-09\.yaml/,
         );
-        expect(() => main([])).to.throw("usage: npm run secrets -- --stack NAME [--json | --env-secrets]");
+        expect(() => main([])).to.throw(
+            "usage: npm run secrets -- --stack NAME [--environment preview|deploy] [--json | --env-secrets]",
+        );
         expect(() => main(["--stack", "cluster-01", "--json", "--env-secrets"])).to.throw(/usage/);
+        // The workflow's list needs to know whose secrets: a preview's differ from a deploy's.
+        expect(() => main(["--stack", "cluster-02", "--env-secrets"], project.dir)).to.throw(
+            "--env-secrets needs --environment preview|deploy",
+        );
+        expect(() => main(["--stack", "cluster-02", "--environment", "prod", "--env-secrets"], project.dir)).to.throw(
+            "--environment is preview or deploy, not prod",
+        );
     });
 
-    it("names each environment secret after its key, and can name every key the program may require", () => {
+    it("names each environment secret after its key, and can name every key the program may require; only a deploy gets the MinIO admin keys", () => {
         expect(environmentSecretName("alertmanagerDeadMansSwitchUrl")).to.equal("ALERTMANAGER_DEAD_MANS_SWITCH_URL");
-        expect(possibleEnvironmentSecrets()).to.deep.equal([
+        const deploy = [
             "OBJECT_STORAGE_ACCESS_KEY",
             "OBJECT_STORAGE_SECRET_KEY",
             "MINIO_ADMIN_ACCESS_KEY",
@@ -209,7 +258,12 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             "ALERTMANAGER_SLACK_API_URL",
             "ALERTMANAGER_SMTP_PASSWORD",
             "ALERTMANAGER_DEAD_MANS_SWITCH_URL",
-        ]);
+        ];
+        expect(possibleEnvironmentSecrets("deploy")).to.deep.equal(deploy);
+        expect(possibleEnvironmentSecrets("preview")).to.deep.equal(
+            deploy.map((name) => name.replace("MINIO_ADMIN_", "MINIO_PREVIEW_")),
+        );
+        expect(deployOnlySecrets()).to.deep.equal(["MINIO_ADMIN_ACCESS_KEY", "MINIO_ADMIN_SECRET_KEY"]);
     });
 
     it("the offline render's secrets are placeholders for exactly the keys each stack's secret list names, nothing beyond, before pki init and after", () => {
@@ -270,15 +324,17 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             }
             throw new Error(`npm run secrets -- ${args.join(" ")} succeeded`);
         };
-        expect(run(["--stack", "cluster-03", "--env-secrets"])).to.equal(
+        expect(run(["--stack", "cluster-03", "--environment", "deploy", "--env-secrets"])).to.equal(
             "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY\n",
         );
         expect(failure(["--stack", "cluster-01"])).to.equal(
             `secrets: invalid stack configuration:\n  - ${BEFORE_PKI_INIT}\n`,
         );
-        expect(failure(["--stack", "cluster-01", "--env-secrets"])).to.contain(BEFORE_PKI_INIT);
+        expect(failure(["--stack", "cluster-01", "--environment", "preview", "--env-secrets"])).to.contain(
+            BEFORE_PKI_INIT,
+        );
         // The list is printed all the same: every key the central stack needs, the missing one marked.
-        let listed: { key: string; source: string; secret?: string; missing?: boolean }[] = [];
+        let listed: { key: string; source: string; secrets?: Record<string, string>; missing?: boolean }[] = [];
         try {
             run(["--stack", "cluster-01", "--json"]);
         } catch (err) {
@@ -293,9 +349,9 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             "alertmanagerWebhookUrl",
             "alertmanagerDeadMansSwitchUrl",
         ]);
-        expect(listed.find((s) => s.key === "alertmanagerWebhookUrl")).to.include({
+        expect(listed.find((s) => s.key === "alertmanagerWebhookUrl")).to.deep.include({
             source: "environment secret",
-            secret: "ALERTMANAGER_WEBHOOK_URL",
+            secrets: { preview: "ALERTMANAGER_WEBHOOK_URL", deploy: "ALERTMANAGER_WEBHOOK_URL" },
         });
         // The table marks it as docs/ci.md shows.
         let table = "";

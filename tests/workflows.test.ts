@@ -140,15 +140,23 @@ describe(".github/workflows", () => {
         }
     });
 
-    it("maps every environment secret `npm run secrets` can name into the secret-config step and declares it", () => {
-        const secrets = possibleEnvironmentSecrets();
-        expect(secrets).to.include.members(["OBJECT_STORAGE_ACCESS_KEY", "ALERTMANAGER_SLACK_API_URL"]);
-        const step = findStep("pulumi-stack.yml", "pulumi", "Secret config");
+    it("maps every environment secret `npm run secrets` can name for an environment into that environment's secret-config step, and declares it", () => {
         const declared = load("pulumi-stack.yml").on.workflow_call.secrets;
-        for (const name of secrets) {
-            expect(step.env?.[name], name).to.equal(`\${{ secrets.${name} }}`);
-            expect(declared, name).to.have.property(name);
+        for (const environment of ["preview", "deploy"] as const) {
+            const secrets = possibleEnvironmentSecrets(environment);
+            expect(secrets).to.include.members(["OBJECT_STORAGE_ACCESS_KEY", "ALERTMANAGER_SLACK_API_URL"]);
+            const step = findStep("pulumi-stack.yml", "pulumi", `Secret config of a ${environment}`);
+            const mapped = Object.keys(step.env ?? {}).filter((name) => name !== "PULUMI_ACCESS_TOKEN");
+            expect(mapped, environment).to.deep.equal(secrets);
+            for (const name of secrets) {
+                expect(step.env?.[name], name).to.equal(`\${{ secrets.${name} }}`);
+                expect(declared, name).to.have.property(name);
+            }
         }
+        // One script for both: only the secrets it reads differ.
+        expect(findStep("pulumi-stack.yml", "pulumi", "Secret config of a preview").run).to.equal(
+            findStep("pulumi-stack.yml", "pulumi", "Secret config of a deploy").run,
+        );
     });
 
     it("pull requests: tests and plan diff without credentials, previews with the policy pack, the central after the edges", () => {
@@ -162,10 +170,8 @@ describe(".github/workflows", () => {
             .and.to.contain("shellcheck");
         expect(offline).not.to.match(/secrets\.|PULUMI_ACCESS_TOKEN|KUBECONFIG/);
         expect(pr.jobs["preview-central"].needs).to.include("preview-edges");
-        for (const job of ["preview-edges", "preview-central"]) {
-            expect(pr.jobs[job].with.command).to.equal("preview");
-            expect(pr.jobs[job].with.environment).to.equal("${{ matrix.stack.name }}-preview");
-        }
+        for (const job of ["preview-edges", "preview-central"])
+            expect(pr.jobs[job].with).to.deep.equal({ command: "preview", stack: "${{ matrix.stack.name }}" });
         expect(pr.jobs["preview-edges"].strategy.matrix.stack).to.equal("${{ fromJSON(needs.stacks.outputs.edges) }}");
         const run = findStep("pulumi-stack.yml", "pulumi", "run");
         expect(run.run).to.contain('npm run --silent deploy -- "$COMMAND" --stack "$STACK_NAME"');
@@ -177,14 +183,12 @@ describe(".github/workflows", () => {
         expect(deploy.on).to.have.property("workflow_dispatch");
         expect(deploy.concurrency).to.deep.equal({ group: "deploy", "cancel-in-progress": false });
         expect(deploy.jobs["deploy-central"].needs).to.include("deploy-edges");
-        for (const job of ["deploy-edges", "deploy-central"]) {
-            expect(deploy.jobs[job].with).to.include({ command: "up", environment: "${{ matrix.stack.name }}" });
-        }
+        for (const job of ["deploy-edges", "deploy-central"])
+            expect(deploy.jobs[job].with).to.deep.equal({ command: "up", stack: "${{ matrix.stack.name }}" });
         expect(deploy.jobs.verify.needs).to.include("deploy-central");
         expect(deploy.jobs.verify.environment).to.equal("${{ fromJSON(needs.stacks.outputs.central)[0].name }}");
         expect(JSON.stringify(deploy.jobs.verify.steps)).to.contain('npm run verify -- --stack \\"$CENTRAL_STACK\\"');
         const stack = load("pulumi-stack.yml").jobs.pulumi;
-        expect(stack.environment).to.equal("${{ inputs.environment }}");
         expect(stack.concurrency.group).to.contain("format('deploy-{0}', inputs.stack)");
         expect(stack.concurrency["cancel-in-progress"]).to.equal(false);
     });
