@@ -15,7 +15,7 @@ import { QUERY_HTTP_PORT } from "../components/thanosQuery";
 import { parseArgs } from "../offline/deploy";
 import { parsePkiArgs } from "../offline/pki";
 import { PROJECT_ROOT, runStack } from "../offline/runStack";
-import { main as secretsMain, stackSecrets } from "../offline/secrets";
+import { possibleEnvironmentSecrets, main as secretsMain, stackSecrets } from "../offline/secrets";
 import { deployOrder, main as stacksMain } from "../offline/stacks";
 import { stackFile, withPrefix } from "./helpers";
 import { InitialisedProject, initialisedProject } from "./pkiProject";
@@ -70,7 +70,7 @@ describe("docs/ci.md", () => {
             const [first, ...output] = block.trimEnd().split("\n");
             expect(first).to.match(/^\$ /);
             expect(runShown(first.slice(2), project.dir), first).to.equal(output.join("\n"));
-            if (first.startsWith("$ npm run secrets -- --stack cluster-01")) {
+            if (first === "$ npm run secrets -- --stack cluster-01") {
                 // The paragraph before the block says whose output it is.
                 const before = DOC.slice(0, DOC.indexOf(whole)).trimEnd();
                 expect(before.slice(before.lastIndexOf("\n\n"))).to.contain("after `npm run pki -- init`");
@@ -151,21 +151,70 @@ describe("docs/ci.md", () => {
         }
     });
 
-    it("lists each stack's two environments with KUBECONFIG and exactly the secrets `npm run secrets` names", () => {
-        const expected = deployOrder().map((s) => [
-            `\`${s.name}\`, \`${s.name}-preview\``,
-            ["KUBECONFIG", ...stackSecrets(s.name, project.dir).flatMap((x) => (x.secret ? [x.secret] : []))]
-                .map((n) => `\`${n}\``)
-                .join(", "),
+    it("lists each stack's two environments, the preview's first, with KUBECONFIG and exactly the secrets `npm run secrets` names for each", () => {
+        const row = (environment: string, secrets: string[]) => [
+            `\`${environment}\``,
+            ["KUBECONFIG", ...secrets].map((n) => `\`${n}\``).join(", "),
+        ];
+        const expected = deployOrder().flatMap((s) => {
+            const listed = stackSecrets(s.name, project.dir).flatMap((x) => (x.secrets ? [x.secrets] : []));
+            return [
+                row(
+                    `${s.name}-preview`,
+                    listed.map((x) => x.preview),
+                ),
+                row(
+                    s.name,
+                    listed.map((x) => x.deploy),
+                ),
+            ];
+        });
+        expect(table("environment")).to.deep.equal(expected);
+        // The central preview environment holds the read-only MinIO identity, never the admin keys.
+        const central = table("environment").find((r) => r[0] === "`cluster-01-preview`")!;
+        expect(central[1]).to.contain("`MINIO_PREVIEW_ACCESS_KEY`").and.not.to.contain("MINIO_ADMIN");
+    });
+
+    it("names the preview and deploy environments' settings, and the Pulumi access of each", () => {
+        const rows = table("setting (Settings > Environments)");
+        expect(rows.map((r) => r[0])).to.include.members([
+            "Required reviewers",
+            "Deployment branches and tags",
+            "`KUBECONFIG`",
+            "MinIO",
+            "Pulumi",
         ]);
-        expect(table("environments")).to.deep.equal(expected);
+        const minio = rows.find((r) => r[0] === "MinIO")!;
+        expect(codeNames(minio[1])).to.deep.equal(["MINIO_PREVIEW_ACCESS_KEY", "MINIO_PREVIEW_SECRET_KEY"]);
+        expect(codeNames(minio[2])).to.deep.equal(["MINIO_ADMIN_ACCESS_KEY", "MINIO_ADMIN_SECRET_KEY"]);
+        expect(rows.find((r) => r[0] === "Deployment branches and tags")![2]).to.contain("`main` only");
+        // The variable and the secret the workflows read for Pulumi access.
+        const job = loadWorkflow("pulumi-stack.yml").jobs.pulumi;
+        expect(job.env.PULUMI_OIDC_TEAM).to.equal("${{ vars.PULUMI_OIDC_TEAM }}");
+        expect(codeNames(rows.find((r) => r[0] === "Pulumi")![1])).to.deep.equal([
+            "PULUMI_OIDC_TEAM",
+            "PULUMI_ACCESS_TOKEN",
+        ]);
+        // The OIDC policy's claims name the environments the stack job runs in.
+        expect(DOC).to.contain("`repo:<owner>/<repo>:environment:cluster-02-preview`");
+        expect(DOC).to.contain("`repo:<owner>/<repo>:environment:cluster-02`");
+        expect(DOC).to.contain("`urn:pulumi:token-type:access_token:team`");
+        const oidc = (job.steps as { id?: string; with?: Record<string, string> }[]).find((s) => s.id === "oidc")!;
+        expect(oidc.with!["requested-token-type"]).to.equal("urn:pulumi:token-type:access_token:team");
+        expect(DOC).to.contain(`short-lived (${Number(oidc.with!["token-expiration"]) / 3600} h)`);
     });
 
     it("names every backend secret the stack job reads, and the runner variable and label the workflows use", () => {
         const job = loadWorkflow("pulumi-stack.yml").jobs.pulumi;
-        const fromSecrets = Object.entries<string>(job.env)
-            .filter(([, v]) => v.startsWith("${{ secrets."))
-            .map(([k]) => k);
+        // Every secret the job reads, but the cluster's kubeconfig and the secret config's own.
+        const secretConfig = new Set([
+            "KUBECONFIG",
+            ...possibleEnvironmentSecrets("preview"),
+            ...possibleEnvironmentSecrets("deploy"),
+        ]);
+        const fromSecrets = [
+            ...new Set([...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1])),
+        ].filter((name) => !secretConfig.has(name));
         const documented = table("secret").flatMap((row) => codeNames(row[0]));
         expect(documented.sort()).to.deep.equal(fromSecrets.sort());
         const declared = Object.keys(loadWorkflow("pulumi-stack.yml").on.workflow_call.secrets);
