@@ -237,6 +237,28 @@ describe("CI privileges", () => {
         for (const file of FILES) expect(loadWorkflow(file).permissions, file).to.deep.equal({ contents: "read" });
     });
 
+    it("jobs that run the project's code hold no write token; the jobs that write comments run no code and hold no secret", () => {
+        const writers: string[] = [];
+        for (const file of FILES) {
+            for (const [name, job] of Object.entries<Workflow>(loadWorkflow(file).jobs)) {
+                if (job.uses) continue; // a call: its jobs are checked in the called workflow
+                const writes = Object.entries<string>(job.permissions ?? {}).filter(
+                    ([scope, level]) => level === "write" && scope !== "id-token",
+                );
+                if (writes.length === 0) continue;
+                writers.push(`${file} ${name}`);
+                const steps = (job.steps ?? []) as Workflow[];
+                expect(
+                    steps.filter((s) => s.run !== undefined || String(s.uses).startsWith("actions/checkout@")),
+                    name,
+                ).to.deep.equal([]);
+                expect(secretNames(job), name).to.deep.equal([]);
+                expect(job.environment, name).to.equal(undefined);
+            }
+        }
+        expect(writers.sort()).to.deep.equal(["pull-request.yml plan-comment", "pulumi-stack.yml comment"]);
+    });
+
     it("installs dependencies without their install scripts in every job; the lock file's scripts are the two known to be unneeded", () => {
         let count = 0;
         for (const file of FILES) {

@@ -85,7 +85,10 @@ describe("npm run deploy (Automation API, stub pulumi CLI)", function () {
             expect(previews[i].automation).to.equal("true");
             // No refresh: a refresh reads every resource back, MinIO's too (docs/ci.md: a preview
             // needs no MinIO admin key because it does not).
-            expect(args.filter((a) => a.startsWith("--refresh")), stack).to.deep.equal([]);
+            expect(
+                args.filter((a) => a.startsWith("--refresh")),
+                stack,
+            ).to.deep.equal([]);
         }
         // Each stack's header comes before that stack's own output.
         const header = (s: string, role: string, n: number) =>

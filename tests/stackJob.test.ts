@@ -347,13 +347,36 @@ describe("pulumi-stack.yml, step by step", function () {
             expect(summary.summary).to.contain("### pulumi preview cluster-02: failed");
             expect(summary.summary).to.contain("error: update failed");
             expect(fs.readFileSync(path.join(runnerTemp, "pulumi-report.md"), "utf8")).to.contain("failed");
-            // Both report steps run after a failed step (only a cancelled run skips them).
+            // The report steps run after a failed step, and the comment job after a failed stack
+            // job (only a cancelled run skips them).
             const context = { github: { event_name: "pull_request" }, steps: { run: { outcome } } };
-            for (const name of ["Job summary", "Comment on the pull request"]) {
-                const step = findStep(FILE, "pulumi", name);
-                expect(jobRuns(step.if, context, { cancelled: false, needResults: ["failure"] }), name).to.equal(true);
-                expect(jobRuns(step.if, context, { cancelled: true, needResults: ["failure"] }), name).to.equal(false);
+            const conditions: [string, string | undefined][] = [
+                ...["Job summary", "Keep the report"].map((name): [string, string | undefined] => [
+                    name,
+                    findStep(FILE, "pulumi", name).if,
+                ]),
+                ["the comment job", loadWorkflow(FILE).jobs.comment.if],
+            ];
+            for (const [name, condition] of conditions) {
+                expect(jobRuns(condition, context, { cancelled: false, needResults: ["failure"] }), name).to.equal(
+                    true,
+                );
+                expect(jobRuns(condition, context, { cancelled: true, needResults: ["failure"] }), name).to.equal(
+                    false,
+                );
             }
+            // A deploy (a push) writes no comment.
+            const push = { ...context, github: { event_name: "push" } };
+            expect(
+                jobRuns(loadWorkflow(FILE).jobs.comment.if, push, { cancelled: false, needResults: ["success"] }),
+            ).to.equal(false);
+            // The comment job reads the report the stack job kept.
+            const kept = findStep(FILE, "pulumi", "Keep the report").with!;
+            expect(kept.path).to.equal("${{ runner.temp }}/pulumi-report.md");
+            const comment = loadWorkflow(FILE).jobs.comment.steps as { uses?: string; with?: Record<string, string> }[];
+            expect(comment[0].with!.name).to.equal(kept.name);
+            expect(comment[1].with!.script).to.contain("`${process.env.RUNNER_TEMP}/report/pulumi-report.md`");
+            expect(comment[0].with!.path).to.equal("${{ runner.temp }}/report");
         });
     });
 });

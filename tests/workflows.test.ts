@@ -96,7 +96,11 @@ describe(".github/workflows", () => {
         for (const file of files) {
             for (const [name, job] of Object.entries<any>(load(file).jobs)) {
                 if (job.uses) continue; // a reusable workflow's job: checked in that file
-                const usesLab = JSON.stringify(job).match(/secrets\.|environment|pulumi/) !== null;
+                const usesLab =
+                    job.environment !== undefined ||
+                    /secrets\.|pulumi\/(actions|auth-actions)@|npm run (--silent )?(deploy|verify)/.test(
+                        JSON.stringify(job),
+                    );
                 if (typeof job["runs-on"] === "string" && hosted.test(job["runs-on"])) {
                     onHosted.push(`${file} ${name}`);
                     expect(usesLab, `${file} ${name} runs on ${job["runs-on"]} but needs the lab`).to.equal(false);
@@ -108,7 +112,9 @@ describe(".github/workflows", () => {
         expect(onHosted.sort()).to.deep.equal([
             "deploy.yml stacks",
             "pull-request.yml offline",
+            "pull-request.yml plan-comment",
             "pull-request.yml stacks",
+            "pulumi-stack.yml comment",
         ]);
         expect(load("pulumi-stack.yml").jobs.pulumi["runs-on"]).to.equal(LAB_RUNNER);
         expect(load("deploy.yml").jobs.verify["runs-on"]).to.equal(LAB_RUNNER);
