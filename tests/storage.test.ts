@@ -3,6 +3,8 @@
 // metrics bucket and a lifecycle that keeps deleted blocks past the Compactor's delete delay.
 
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import * as yaml from "js-yaml";
 import { parseObjstoreIdentity } from "../components/edgeStacks";
 import { DENIED_ACTIONS, METRICS_ROLES, ROLE_ACCESS, metricsPolicy } from "../components/storage/policies";
@@ -284,5 +286,53 @@ describe("Object storage identities: the contract", () => {
         expect(message).to.contain(
             "edge stack miribit/thanos-multicluster/cluster-03: output objstoreIdentity is missing",
         );
+    });
+});
+
+/**
+ * `mc` subcommands and the flags of each, as minio/mc 77f82e18 (2025-11-06) defines them
+ * (cmd/alias-set.go, cmd/ls-main.go, cmd/undo-main.go, cmd/rm-main.go, cmd/cp-main.go, cmd/du-main.go):
+ * facts from its source, not from our docs.
+ */
+const MC_FLAGS: Record<string, string[]> = {
+    "alias set": ["--path", "--api"],
+    ls: ["--rewind", "--versions", "--recursive", "-r"],
+    undo: ["--last", "--recursive", "-r", "--force", "--dry-run", "--action"],
+    rm: ["--versions", "--recursive", "-r", "--force", "--rewind", "--version-id", "--vid", "--dry-run"],
+    cp: ["--rewind", "--version-id", "--vid", "--recursive", "-r"],
+    du: ["--depth", "-d", "--recursive", "-r", "--rewind", "--versions"],
+};
+
+describe("docs: restoring a block from the metrics bucket's versions", () => {
+    const root = path.join(__dirname, "..");
+    const operations = fs.readFileSync(path.join(root, "docs/operations.md"), "utf8");
+    const section = operations.slice(operations.indexOf("## Restoring a deleted or overwritten block"));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
+    const commands = block.split("\n").filter((l) => l.startsWith("mc "));
+
+    it("every mc command and flag it shows is one mc has", () => {
+        expect(commands.length).to.be.at.least(5);
+        const inline = [
+            ...(
+                section.split("## Teardown")[0] + fs.readFileSync(path.join(root, "docs/data-safety.md"), "utf8")
+            ).matchAll(/`(mc [^`]+)`/g),
+        ].map((m) => m[1]);
+        for (const command of [...commands, ...inline]) {
+            const words = command.split(/\s+/).slice(1);
+            const sub = words[0] === "alias" ? `alias ${words[1]}` : words[0];
+            expect(MC_FLAGS, command).to.have.property(sub);
+            for (const flag of words.filter((w) => w.startsWith("-")))
+                expect(MC_FLAGS[sub], `${command}: ${flag}`).to.include(flag);
+        }
+    });
+
+    it("names the committed metrics bucket and MinIO endpoint, over the scheme the stacks use", () => {
+        const storage = projectConfig("cluster-01").objectStorage;
+        const [alias] = commands.filter((c) => c.startsWith("mc alias set"));
+        expect(alias.split(/\s+/)[4]).to.equal(`${storage.insecure ? "http" : "https"}://${storage.endpoint}`);
+        for (const command of commands.filter((c) => c.includes("lab/")))
+            expect(command, command).to.match(new RegExp(`lab/${storage.bucket}/`));
+        // The admin key's config names, as the stack's secret list spells them.
+        expect(alias).to.contain("MINIO_ADMIN_ACCESS_KEY").and.to.contain("MINIO_ADMIN_SECRET_KEY");
     });
 });
