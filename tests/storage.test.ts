@@ -21,6 +21,7 @@ import {
     runCommittedStack,
     stackFile,
 } from "./helpers";
+import { committedPlan } from "./renderedPlans";
 
 const EDGES = ["cluster-02", "cluster-03", "cluster-04"];
 const DAY_MS = 24 * 3600 * 1000;
@@ -334,5 +335,28 @@ describe("docs: restoring a block from the metrics bucket's versions", () => {
             expect(command, command).to.match(new RegExp(`lab/${storage.bucket}/`));
         // The admin key's config names, as the stack's secret list spells them.
         expect(alias).to.contain("MINIO_ADMIN_ACCESS_KEY").and.to.contain("MINIO_ADMIN_SECRET_KEY");
+    });
+});
+
+describe("Object storage identities: no generated key in clear in the rendered plan", () => {
+    it("out/ (resources, manifests, Helm values, outputs) holds no identity's secret key, only [secret]", async () => {
+        const edges = await committedEdgeOutputs();
+        const central = await runCommittedStack("cluster-01", {}, edges);
+        const keys = byType(central, "minio:index/iamUser:IamUser").map((u) => reveal(u.inputs).secret as string);
+        expect(keys).to.have.lengthOf(4 + EDGES.length);
+        for (const key of keys) expect(key).to.be.a("string").with.length.at.least(40);
+        const dir = await committedPlan();
+        const files = fs
+            .readdirSync(dir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => path.join(e.parentPath, e.name));
+        expect(files.length).to.be.at.least(4 * 4);
+        for (const file of files) {
+            const text = fs.readFileSync(file, "utf8");
+            for (const key of keys) expect(text.includes(key), `${file} holds a generated MinIO key`).to.equal(false);
+        }
+        // The edges' identity output is there, redacted.
+        const outputs = JSON.parse(fs.readFileSync(path.join(dir, "cluster-02", "outputs.json"), "utf8"));
+        expect(outputs.outputs.objstoreIdentity.secretKey).to.equal("[secret]");
     });
 });
