@@ -264,11 +264,20 @@ export class EdgeStacks extends pulumi.ComponentResource {
             // Read apart from the other outputs: it is secret, and would make every output derived from the edge secret.
             this.objstoreIdentities[stack] = pulumi
                 .all([ref.getOutput("contractVersion"), ref.getOutput(OBJSTORE_IDENTITY_OUTPUT)])
-                .apply(([version, identity]) =>
-                    version === undefined && pulumi.runtime.isDryRun()
-                        ? unknownOutput<ObjstoreIdentityOutput>()
-                        : pulumi.output(parseObjstoreIdentity(fullName, identity)),
-                );
+                .apply(([version, identity]) => {
+                    if (version === undefined && pulumi.runtime.isDryRun())
+                        return unknownOutput<ObjstoreIdentityOutput>();
+                    // A pull request's preview runs before the deploy that redeploys the edges: an edge
+                    // from before the output shows its user as unknown there; `pulumi up` refuses it.
+                    if (identity === undefined && pulumi.runtime.isDryRun()) {
+                        pulumi.log.warn(
+                            `edge stack ${fullName} exports no ${OBJSTORE_IDENTITY_OUTPUT} yet: this preview shows its MinIO user as unknown; a deploy redeploys the edge before this stack, and \`pulumi up\` of this stack alone would refuse it`,
+                            this,
+                        );
+                        return unknownOutput<ObjstoreIdentityOutput>();
+                    }
+                    return pulumi.output(parseObjstoreIdentity(fullName, identity));
+                });
             return edge;
         });
         this.edges = pulumi.all(edges).apply(checkEdgesTogether);

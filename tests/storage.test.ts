@@ -10,7 +10,7 @@ import { parseObjstoreIdentity } from "../components/edgeStacks";
 import { DENIED_ACTIONS, METRICS_ROLES, ROLE_ACCESS, metricsPolicy } from "../components/storage/policies";
 import { ConfigError, parseClusterSettings, requiredSecrets } from "../config";
 import { StackOutputsByName } from "../offline/mockEngine";
-import { RecordedResource, StackRun, isSecretMarker } from "../offline/runStack";
+import { RecordedResource, StackRun, isSecretMarker, runStack } from "../offline/runStack";
 import { MINIO_S3_ACTIONS, minioPolicyProblems } from "../schemas/minio/iamPolicy";
 import {
     TEST_SECRETS,
@@ -20,6 +20,7 @@ import {
     projectConfig,
     runCommittedStack,
     stackFile,
+    withPrefix,
 } from "./helpers";
 import { committedPlan } from "./renderedPlans";
 
@@ -287,6 +288,15 @@ describe("Object storage identities: the contract", () => {
         expect(message).to.contain(
             "edge stack miribit/thanos-multicluster/cluster-03: output objstoreIdentity is missing",
         );
+        // A preview (a pull request's, before the deploy redeploys the edges) shows that user as unknown instead.
+        const preview = await runStack({
+            stack: "cluster-01",
+            config: stackFile("cluster-01").config,
+            secrets: withPrefix(TEST_SECRETS),
+            stackOutputs: old,
+            preview: true,
+        });
+        expect(byType(preview, "minio:index/iamUser:IamUser")).to.have.lengthOf(4 + EDGES.length);
     });
 });
 
