@@ -317,6 +317,8 @@ const MC_FLAGS: Record<string, string[]> = {
     rm: ["--versions", "--recursive", "-r", "--force", "--rewind", "--version-id", "--vid", "--dry-run"],
     cp: ["--rewind", "--version-id", "--vid", "--recursive", "-r"],
     du: ["--depth", "-d", "--recursive", "-r", "--rewind", "--versions"],
+    // cmd/admin-user-remove.go
+    "admin user": [],
 };
 
 describe("docs: restoring a block from the metrics bucket's versions", () => {
@@ -330,12 +332,15 @@ describe("docs: restoring a block from the metrics bucket's versions", () => {
         expect(commands.length).to.be.at.least(5);
         const inline = [
             ...(
-                section.split("## Teardown")[0] + fs.readFileSync(path.join(root, "docs/data-safety.md"), "utf8")
+                section.split("## Teardown")[0] +
+                fs.readFileSync(path.join(root, "docs/data-safety.md"), "utf8") +
+                fs.readFileSync(path.join(root, "docs/security.md"), "utf8")
             ).matchAll(/`(mc [^`]+)`/g),
         ].map((m) => m[1]);
         for (const command of [...commands, ...inline]) {
             const words = command.split(/\s+/).slice(1);
-            const sub = words[0] === "alias" ? `alias ${words[1]}` : words[0];
+            const sub = ["alias", "admin"].includes(words[0]) ? `${words[0]} ${words[1]}` : words[0];
+            if (sub === "admin user") expect(words[2], command).to.equal("remove");
             expect(MC_FLAGS, command).to.have.property(sub);
             for (const flag of words.filter((w) => w.startsWith("-")))
                 expect(MC_FLAGS[sub], `${command}: ${flag}`).to.include(flag);
