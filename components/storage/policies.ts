@@ -7,9 +7,10 @@
 //   UploadPart, CompleteMultipartUpload (all authorised as s3:PutObject), and on a failed part
 //   AbortMultipartUpload (s3:AbortMultipartUpload; minio-go api-put-object-streaming.go aborts the upload).
 // - Get, GetRange: GetObject (s3:GetObject). Exists, Attributes: StatObject, a HEAD, authorised as
-//   s3:GetObject. A HEAD of a missing object answers 404 only with s3:ListBucket; without it S3 (and
-//   MinIO) answer 403, and the shipper's "does this block exist yet" check (pkg/shipper/shipper.go,
-//   Sync: bucket.Exists on <block>/meta.json) would fail for every new block.
+//   s3:GetObject. S3 answers a HEAD of a missing object with 404 only to a caller holding
+//   s3:ListBucket, 403 otherwise (AWS's HeadObject permissions; MinIO's object handlers follow that
+//   rule at least for anonymous callers), and a 403 would fail the shipper's "does this block exist
+//   yet" check (pkg/shipper/shipper.go, Sync: bucket.Exists on <block>/meta.json) for every new block.
 // - Iter: ListObjects V2 (s3:ListBucket).
 // - Delete: RemoveObject without a version id (s3:DeleteObject): on a versioned bucket a delete
 //   marker, the data kept as a noncurrent version.
