@@ -7,6 +7,7 @@ import { MonitoringBase } from "./components/monitoringBase";
 import { newKubernetesProvider } from "./components/kubernetesProvider";
 import { GRAFANA_PORT } from "./components/kubePrometheusStack";
 import { ThanosControlPlane } from "./components/thanosControlPlane";
+import { objstoreIdentityOutput } from "./components/storage/objstoreKey";
 import { loadStackConfig } from "./config";
 import { CONTRACT_VERSION, ClusterStackOutputs } from "./contract";
 
@@ -25,7 +26,12 @@ const base = new MonitoringBase("monitoring", { provider, config }, { aliases: [
 // 4. The Thanos control plane, on the central cluster.
 const controlPlane =
     config.central !== undefined
-        ? new ThanosControlPlane("thanos", { provider, config: { ...config, central: config.central }, base })
+        ? new ThanosControlPlane("thanos", {
+              provider,
+              config: { ...config, central: config.central },
+              base,
+              sidecarKeys: base.objstoreKeys,
+          })
         : undefined;
 
 // 5. The outputs contract (see the README): what the central stack and other teams read.
@@ -39,6 +45,8 @@ const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutp
     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
     prometheusUrl: base.prometheusUrl,
     grpcTls: base.grpcTls,
+    // Edges: the sidecars' MinIO identity, for the central stack to create its user (secret).
+    objstoreIdentity: config.role === "edge" ? objstoreIdentityOutput(base.objstoreKeys) : undefined,
 };
 
 export const contractVersion = outputs.contractVersion;
@@ -50,6 +58,7 @@ export const sidecarEndpoints = outputs.sidecarEndpoints;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
 export const grpcTls = outputs.grpcTls;
+export const objstoreIdentity = outputs.objstoreIdentity;
 
 // Central stack only (undefined, and so absent, on edges).
 export const queryUrl = controlPlane?.queryUrl;

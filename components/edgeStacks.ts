@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_OUTPUT_KEYS, CONTRACT_VERSION, ClusterStackOutputs } from "../contract";
+import {
+    CLUSTER_OUTPUT_KEYS,
+    CONTRACT_VERSION,
+    ClusterStackOutputs,
+    OBJSTORE_IDENTITY_OUTPUT,
+    ObjstoreIdentityOutput,
+} from "../contract";
 import { earlierCopiesNotAfter, pemCertificateBodies } from "../config/certificates";
 import { EdgeCluster } from "./thanosQuery";
 import { PROMETHEUS_REPLICA_LABEL } from "./names";
@@ -113,6 +119,28 @@ export function parseEdgeContract(
 }
 
 /**
+ * Validates an edge's objstoreIdentity output (secret: never printed), or throws naming the stack
+ * and the output. An edge deployed before the output existed exports none.
+ */
+export function parseObjstoreIdentity(stack: string, value: unknown): ObjstoreIdentityOutput {
+    const fail = (problem: string): never => {
+        throw new Error(`edge stack ${stack}: output ${OBJSTORE_IDENTITY_OUTPUT} ${problem}`);
+    };
+    if (value === undefined || value === null)
+        fail(
+            `is missing: the edge was deployed by a version of this program from before per-role MinIO identities, so this stack cannot create its sidecars' MinIO user; deploy ${stack.split("/").pop()} from this commit first (\`npm run deploy -- up\` deploys every edge before this stack)`,
+        );
+    const v = value as Record<string, unknown>;
+    if (v.perRole === false) return { perRole: false };
+    if (v.perRole !== true) fail("must say whether the edge uses a per-role identity (perRole: true or false)");
+    for (const field of ["accessKey", "secretKey"]) {
+        if (typeof v[field] !== "string" || (v[field] as string).length < (field === "accessKey" ? 3 : 8))
+            fail(`has no valid ${field}: redeploy the edge from this commit`);
+    }
+    return { perRole: true, accessKey: v.accessKey as string, secretKey: v.secretKey as string };
+}
+
+/**
  * An edge with mTLS that does not trust this stack's deployment CA rejects Query's certificate.
  * Every edge trusts the committed pki/deployment-ca.pem, so this means that the edge was last
  * deployed before `npm run pki` put this CA in the bundle (a deploy that skipped the edges), or that
@@ -201,10 +229,13 @@ export class EdgeStacks extends pulumi.ComponentResource {
     public readonly edges: pulumi.Output<EdgeCluster[]>;
     /** Per edge stack name: that edge alone, depending only on its own StackReference. */
     public readonly byStack: Record<string, pulumi.Output<EdgeCluster>>;
+    /** Per edge stack name: its sidecars' MinIO identity (a secret Output). */
+    public readonly objstoreIdentities: Record<string, pulumi.Output<ObjstoreIdentityOutput>>;
 
     constructor(name: string, args: EdgeStacksArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:EdgeStacks", name, {}, opts);
         this.byStack = {};
+        this.objstoreIdentities = {};
         const edges = args.stacks.map((stack) => {
             const fullName = edgeStackName(args.organization, stack);
             // Named after the stack alone: the organization is config and may change (a move to a
@@ -230,6 +261,23 @@ export class EdgeStacks extends pulumi.ComponentResource {
                 return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));
             });
             this.byStack[stack] = edge;
+            // Read apart from the other outputs: it is secret, and would make every output derived from the edge secret.
+            this.objstoreIdentities[stack] = pulumi
+                .all([ref.getOutput("contractVersion"), ref.getOutput(OBJSTORE_IDENTITY_OUTPUT)])
+                .apply(([version, identity]) => {
+                    if (version === undefined && pulumi.runtime.isDryRun())
+                        return unknownOutput<ObjstoreIdentityOutput>();
+                    // A pull request's preview runs before the deploy that redeploys the edges: an edge
+                    // from before the output shows its user as unknown there; `pulumi up` refuses it.
+                    if (identity === undefined && pulumi.runtime.isDryRun()) {
+                        pulumi.log.warn(
+                            `edge stack ${fullName} exports no ${OBJSTORE_IDENTITY_OUTPUT} yet: this preview shows its MinIO user as unknown; a deploy redeploys the edge before this stack, and \`pulumi up\` of this stack alone would refuse it`,
+                            this,
+                        );
+                        return unknownOutput<ObjstoreIdentityOutput>();
+                    }
+                    return pulumi.output(parseObjstoreIdentity(fullName, identity));
+                });
             return edge;
         });
         this.edges = pulumi.all(edges).apply(checkEdgesTogether);

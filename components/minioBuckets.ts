@@ -88,9 +88,10 @@ export interface MinioBucketsArgs {
 }
 
 /**
- * The three buckets, kept apart: metrics, Longhorn backups and OpenSearch logs. No lifecycle rule
- * on the metrics bucket: the compactor applies retention, and an expiry rule would delete blocks
- * under it. All three are protected: `pulumi destroy` must not take the data with it. Adopted
+ * The three buckets, kept apart: metrics, Longhorn backups and OpenSearch logs. No expiry of
+ * current objects on the metrics bucket: the compactor applies retention, and an expiry rule would
+ * delete blocks under it (its versioning and the rule ending noncurrent versions are MinIO's side,
+ * storage/metricsBucketAccess.ts, through the minio provider). All three are protected: `pulumi destroy` must not take the data with it. Adopted
  * buckets are imported (inputs that match what an existing bucket reads back: its name, no forced
  * deletion) and retained on delete: they were someone else's before, and stay when this stack goes.
  */

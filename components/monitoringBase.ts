@@ -13,6 +13,7 @@ import { MonitoringStorageClass } from "./monitoringStorageClass";
 import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./networkPolicies";
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
+import { RoleKeys, roleKeys } from "./storage/objstoreKey";
 import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
 import { SidecarTls } from "./sidecarTls";
 import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
@@ -46,6 +47,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The objstore Secret (name and key) the sidecars use. */
     public readonly objstoreSecret: ObjstoreSecret;
+    /** The sidecars' MinIO identity (generated here with per-role identities). */
+    public readonly objstoreKeys: RoleKeys;
     /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
     public readonly sidecarTls?: SidecarTls;
     /** host:port of each central Alertmanager replica on the central address (central cluster only). */
@@ -69,14 +72,17 @@ export class MonitoringBase extends pulumi.ComponentResource {
             ? new CiliumLoadBalancerIpam(`${name}-lb-ipam`, { provider, loadBalancer: config.loadBalancer }, child)
             : undefined;
 
+        // The sidecars' own identity: an edge generates its key and needs nothing from the central
+        // stack, which creates the MinIO user from this stack's objstoreIdentity output.
+        this.objstoreKeys = roleKeys(`${name}-objstore-key`, "sidecar", config, this);
         this.objstoreSecret = new ObjstoreSecret(
             `${name}-objstore`,
             {
                 provider,
                 namespace: this.namespace,
                 storage: config.objectStorage,
-                accessKey: config.secrets.objectStorageAccessKey,
-                secretKey: config.secrets.objectStorageSecretKey,
+                accessKey: this.objstoreKeys.accessKey,
+                secretKey: this.objstoreKeys.secretKey,
             },
             child,
         );

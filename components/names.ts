@@ -73,6 +73,11 @@ export function sidecarLoadBalancerPort(replica: number): number {
 
 export const OBJSTORE_SECRET = { name: "thanos-objstore", key: "objstore.yml" };
 
+/** The objstore Secret of a central Thanos component (store-gateway, compactor, ruler): its own identity. */
+export function objstoreSecretName(component: string): string {
+    return `${OBJSTORE_SECRET.name}-${component}`;
+}
+
 /**
  * The object store's CA bundle (https with a private CA). Mounted at the path the operator gives
  * a Prometheus `configMaps` entry, in our Thanos components too, so one objstore config serves all.

@@ -42,6 +42,10 @@ export interface ObjstoreSecretArgs {
     accessKey: pulumi.Input<string>;
     /** Secret key (a secret Output). */
     secretKey: pulumi.Input<string>;
+    /** The Secret's name: the sidecars' by default; each central role has its own (objstoreSecretName). */
+    secretName?: string;
+    /** Also create the CA bundle's ConfigMap (once per namespace: the sidecars' Secret does). */
+    withCaConfigMap?: boolean;
 }
 
 /** The Secret holding the objstore config (and the CA bundle's ConfigMap, for https with a private CA). */
@@ -60,7 +64,7 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
             name,
             {
                 metadata: {
-                    name: OBJSTORE_SECRET.name,
+                    name: args.secretName ?? OBJSTORE_SECRET.name,
                     namespace: args.namespace,
                     labels: { ...PART_OF_LABEL, ...MANAGED_BY_LABEL, "app.kubernetes.io/component": "objstore-config" },
                 },
@@ -70,7 +74,7 @@ export class ObjstoreSecret extends pulumi.ComponentResource {
             },
             { parent: this, provider: args.provider },
         );
-        if (args.storage.caBundle !== undefined) {
+        if (args.storage.caBundle !== undefined && args.withCaConfigMap !== false) {
             new k8s.core.v1.ConfigMap(
                 `${name}-ca`,
                 {

@@ -4,6 +4,8 @@ import { CentralSettings, StackConfig } from "../config";
 import { EdgeStacks, untrustedDeploymentCaWarning } from "./edgeStacks";
 import { QueryClientTls } from "./queryClientTls";
 import { MinioBuckets } from "./minioBuckets";
+import { CentralObjstore } from "./storage/centralObjstore";
+import { RoleKeys } from "./storage/objstoreKey";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
@@ -23,6 +25,8 @@ export interface ThanosControlPlaneArgs {
     config: StackConfig & { central: CentralSettings };
     /** The monitoring base: namespace, objstore Secret, Prometheus, Alertmanager, Grafana. */
     base: pulumi.Resource;
+    /** The central sidecars' MinIO keys (the base's objstore Secret holds them). */
+    sidecarKeys: RoleKeys;
 }
 
 /**
@@ -97,8 +101,21 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             );
         }
 
-        // Everything reading the bucket waits for the base (namespace, objstore Secret) and the buckets.
-        const dependsOn = [args.base, ...(buckets ? [buckets] : [])];
+        // Each component's own MinIO identity and objstore Secret; the users of every cluster's identity.
+        const objstore = new CentralObjstore(
+            `${name}-objstore`,
+            {
+                provider,
+                namespace: MONITORING_NAMESPACE,
+                config,
+                sidecarKeys: args.sidecarKeys,
+                edgeIdentities: edgeStacks.objstoreIdentities,
+                dependsOn: [args.base, ...(buckets ? [buckets] : [])],
+            },
+            child,
+        );
+        // Everything reading the bucket waits for the base (namespace), its objstore Secret and the buckets.
+        const dependsOn = [args.base, objstore, ...(buckets ? [buckets] : [])];
         new ThanosStoreGateway(`${name}-store`, { provider, settings: config, central, dependsOn }, child);
         new ThanosCompactor(`${name}-compactor`, { provider, settings: config, central, dependsOn }, child);
         new ThanosRuler(

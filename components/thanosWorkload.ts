@@ -4,7 +4,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { THANOS_VERSION } from "./images";
-import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, OBJSTORE_CA, OBJSTORE_SECRET, PART_OF_LABEL } from "./names";
+import {
+    MANAGED_BY_LABEL,
+    MONITORING_NAMESPACE,
+    OBJSTORE_CA,
+    OBJSTORE_SECRET,
+    PART_OF_LABEL,
+    objstoreSecretName,
+} from "./names";
 import { ThanosComponentName, ThanosFlagName } from "./thanosFlags";
 
 export type FlagValue = string | number | boolean | string[];
@@ -206,7 +213,8 @@ export function thanosStatefulSetSpec(options: ThanosStatefulSetOptions): k8s.ty
                         ? { terminationGracePeriodSeconds: options.terminationGracePeriodSeconds }
                         : {}),
                     volumes: [
-                        ...objstoreVolumes(OBJSTORE_SECRET.name, options.withObjstoreCa),
+                        // Each component its own identity (components/storage/): its own objstore Secret.
+                        ...objstoreVolumes(objstoreSecretName(options.component), options.withObjstoreCa),
                         ...(options.volumes ?? []),
                     ],
                     containers: [

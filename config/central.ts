@@ -7,7 +7,9 @@ import { CompactorSettings, readCompactorRetention } from "./centralCompactor";
 import { QueryFrontendSettings, QuerySettings, readQueryFrontend, readQueryLimits } from "./centralQuery";
 import { Reader } from "./reader";
 import { replicas, sizeSetting } from "./quantities";
-import { bucketNameProblem, isDns1123Label, parseIPv4Cidr } from "./units";
+import { bucketNameProblem, isDns1123Label, parseDuration, parseIPv4Cidr } from "./units";
+import { BucketVersioningSettings, readBucketVersioning } from "./bucketVersioning";
+import { ObjstoreIdentities } from "./objectStorage";
 
 export type { QueryFrontendSettings };
 export { QUERY_BYTES_PER_SAMPLE, QUERY_MEMORY_LIMIT_BYTES } from "./centralQuery";
@@ -64,11 +66,15 @@ export interface CentralSettings {
          * program) instead of created. Must hold the metrics bucket while `manage` is true.
          */
         existing: string[];
-    };
+    } & BucketVersioningSettings;
 }
 
 /** Reads the `central` object; only the central stack has one. */
-export function readCentral(r: Reader, metricsBucket: string | undefined): CentralSettings {
+export function readCentral(
+    r: Reader,
+    metricsBucket: string | undefined,
+    identities: ObjstoreIdentities = "shared",
+): CentralSettings {
     r.object("central");
     for (const section of [
         "query",
@@ -135,6 +141,13 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
     const compactorRetention = readCompactorRetention(r);
 
     const manageBuckets = r.boolean("central.buckets.manage", true);
+    // Per-role identities are MinIO users this stack creates with the admin key it holds only while it manages the buckets.
+    if (identities === "perRole" && !manageBuckets)
+        r.problem(
+            "objectStorage.identities",
+            `is "perRole" while central.buckets.manage is false: this stack creates the MinIO users and the metrics bucket's versioning only while it manages the buckets; set central.buckets.manage to true (with minioAdminAccessKey/minioAdminSecretKey), or set objectStorage.identities to "shared" on every stack`,
+        );
+    const versioning = readBucketVersioning(r, parseDuration(compactorRetention.deleteDelay));
     const longhornBackups = r.string("central.buckets.longhornBackups", "", "longhorn-backups");
     const opensearchLogs = r.string("central.buckets.opensearchLogs", "", "opensearch-logs");
     for (const [key, bucket] of [
@@ -231,6 +244,7 @@ export function readCentral(r: Reader, metricsBucket: string | undefined): Centr
             longhornBackups,
             opensearchLogs,
             existing,
+            ...versioning,
         },
     };
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, chartFileProblems, parseClusterSettings } from "./settings";
 import { SECRET_KEYS, SecretKeySpec } from "./reader";
 import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems } from "./alertRouting";
-import { BUCKET_ADMIN_SECRETS, alwaysRequired, requiredSecrets } from "./requiredSecrets";
+import { BUCKET_ADMIN_SECRETS, SHARED_OBJSTORE_SECRETS, alwaysRequired, requiredSecrets } from "./requiredSecrets";
 import {
     crossStackProblems,
     edgeStackProblems,
@@ -30,8 +30,8 @@ export { SECRET_KEYS };
 export type { SecretKey, SecretKeySpec } from "./reader";
 
 export interface StackSecrets {
-    objectStorageAccessKey: pulumi.Output<string>;
-    objectStorageSecretKey: pulumi.Output<string>;
+    /** The one objstore key every role shares (objectStorage.identities "shared"); per-role identities generate theirs. */
+    sharedObjstore?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
     /** Full kubeconfig contents; when unset the provider uses kubernetes.context. */
     kubeconfig?: pulumi.Output<string>;
     /** MinIO credentials that may create buckets (central stack with central.buckets.manage). */
@@ -150,6 +150,10 @@ export function loadStackConfig(): StackConfig {
             problems.push(
                 `${prefix}${key} is required while ${prefix}central.buckets.manage is true: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}, or set central.buckets.manage to false`,
             );
+        else if ((SHARED_OBJSTORE_SECRETS as readonly string[]).includes(key))
+            problems.push(
+                `${prefix}${key} is required while ${prefix}objectStorage.identities is "shared": run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}, or remove objectStorage.identities (per-role identities generate their keys)`,
+            );
         else
             problems.push(
                 `${prefix}${key} is required by ${prefix}${neededBy}: run \`pulumi config set --secret ${key}\` with ${SECRET_KEYS[key].fix}`,
@@ -200,8 +204,13 @@ export function loadStackConfig(): StackConfig {
             : {}),
         stack: pulumi.getStack(),
         secrets: {
-            objectStorageAccessKey: config.requireSecret("objectStorageAccessKey"),
-            objectStorageSecretKey: config.requireSecret("objectStorageSecretKey"),
+            sharedObjstore:
+                settings.objectStorage.identities === "shared"
+                    ? {
+                          accessKey: config.requireSecret("objectStorageAccessKey"),
+                          secretKey: config.requireSecret("objectStorageSecretKey"),
+                      }
+                    : undefined,
             kubeconfig: presentKeys.includes("kubeconfig") ? config.requireSecret("kubeconfig") : undefined,
             minioAdmin: managesBuckets
                 ? {

@@ -38,8 +38,9 @@ export interface SecretKeySpec {
  * live at the top level; the same name anywhere inside a section is a secret written in clear.
  */
 export const SECRET_KEYS = {
-    objectStorageAccessKey: { required: true, fix: "the MinIO access key for the metrics bucket" },
-    objectStorageSecretKey: { required: true, fix: "the MinIO secret key for the metrics bucket" },
+    // Only with objectStorage.identities "shared": per-role identities generate their keys (components/storage/).
+    objectStorageAccessKey: { required: false, fix: "the MinIO access key for the metrics bucket" },
+    objectStorageSecretKey: { required: false, fix: "the MinIO secret key for the metrics bucket" },
     kubeconfig: { required: false, fix: "the kubeconfig contents, instead of kubernetes.context" },
     // Central stack only, when it manages the buckets: MinIO credentials allowed to create buckets.
     minioAdminAccessKey: { required: false, fix: "a MinIO access key allowed to create buckets" },

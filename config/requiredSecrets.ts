@@ -9,6 +9,9 @@ import { ClusterSettings } from "./settings";
 /** Secrets the central stack needs when it manages the buckets. */
 export const BUCKET_ADMIN_SECRETS = ["minioAdminAccessKey", "minioAdminSecretKey"] as const;
 
+/** The one key every role shares, with objectStorage.identities "shared" (per-role identities generate theirs). */
+export const SHARED_OBJSTORE_SECRETS = ["objectStorageAccessKey", "objectStorageSecretKey"] as const;
+
 export interface SecretRequirement {
     key: SecretKey;
     /** The setting that needs it (without the project prefix); unset for keys every stack needs. */
@@ -31,6 +34,8 @@ export function requiredSecrets(settings: ClusterSettings): SecretRequirement[] 
     const needed: SecretRequirement[] = (Object.keys(SECRET_KEYS) as SecretKey[])
         .filter((key) => alwaysRequired(key, settings.role))
         .map((key) => ({ key }));
+    if (settings.objectStorage.identities === "shared")
+        needed.push(...SHARED_OBJSTORE_SECRETS.map((key) => ({ key, neededBy: "objectStorage.identities" })));
     if (settings.central?.buckets.manage === true)
         needed.push(...BUCKET_ADMIN_SECRETS.map((key) => ({ key, neededBy: "central.buckets.manage" })));
     if (settings.central !== undefined) needed.push(...requiredAlertingSecrets(settings.central.alertmanager));
@@ -43,6 +48,7 @@ export function requirableSecretKeys(): SecretKey[] {
         (key) =>
             secretKeySpec(key).required ||
             (BUCKET_ADMIN_SECRETS as readonly string[]).includes(key) ||
+            (SHARED_OBJSTORE_SECRETS as readonly string[]).includes(key) ||
             key in ALERTING_SECRET_KEYS,
     );
 }

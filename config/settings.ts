@@ -94,7 +94,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
     const images = readImages(r);
     let central: CentralSettings | undefined;
     if (role === "central") {
-        central = readCentral(r, objectStorage.bucket || undefined);
+        central = readCentral(r, objectStorage.bucket || undefined, objectStorage.identities);
     } else if (raw.central !== undefined) {
         r.problem(
             "central",

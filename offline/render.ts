@@ -4,7 +4,6 @@
 // written as [secret] anyway.
 
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ConfigError, SECRET_KEYS } from "../config";
 import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../config/pki";
@@ -120,15 +119,13 @@ export async function renderStacks(options: RenderOptions = {}): Promise<Rendere
             written = writePlan(run, outDir);
             // Stacks that others reference are deployed first (docs/deploy.md's order): in a preview,
             // their outputs are those of the deployed stack, not of its preview.
-            let deployedDir = written.dir;
-            if (options.preview && stackFile.role !== "central") {
-                deployedDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-deployed-"));
-                writePlan(await runStack(runOptions), deployedDir);
-                deployedDir = path.join(deployedDir, stackFile.stack);
-            }
-            const outputsFile = JSON.parse(fs.readFileSync(path.join(deployedDir, "outputs.json"), "utf8"));
-            if (deployedDir !== written.dir) fs.rmSync(path.dirname(deployedDir), { recursive: true, force: true });
-            stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = outputsFile;
+            // The run's own outputs, not outputs.json: that file redacts secret outputs (an edge's
+            // objstoreIdentity), which the StackReference reads as the real engine would, decrypted.
+            const deployed = options.preview && stackFile.role !== "central" ? await runStack(runOptions) : run;
+            stackOutputs[`${organization}/thanos-multicluster/${stackFile.stack}`] = {
+                outputs: deployed.outputs,
+                secretOutputNames: deployed.secretOutputNames,
+            };
         } catch (err) {
             throw new Error(
                 `${stackFile.stack} (${path.basename(stackFile.file)}): ${err instanceof Error ? err.message : String(err)}`,

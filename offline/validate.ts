@@ -27,6 +27,7 @@ import { checkAvailability } from "./checks/availability";
 import { checkInvariants } from "./checks/crossStack";
 import { checkDashboards } from "./checks/dashboards";
 import { chartsFile, checkImages, formatPulls, imagesFile, planPulls } from "./checks/images";
+import { checkMinioPolicies } from "./checks/minioPolicies";
 import { checkNetwork } from "./checks/network";
 import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
 import { checkRuleFiles } from "./checks/rules";
@@ -43,6 +44,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
     const perStack = plans.flatMap((plan) => [
         ...checkThanosFlags(plan),
         ...checkThanosConfigs(plan),
+        ...checkMinioPolicies(plan),
         ...checkPodSecurity(plan),
         ...checkChartSecurity(plan),
         ...checkAvailability(plan),

@@ -98,7 +98,7 @@ describe("docs/air-gapped.md", () => {
             .filter((p) => p.pulumi?.resource === true)
             .map((p) => `${p.pulumi.name} ${p.pulumi.version}`)
             .sort();
-        expect(expected.length).to.equal(4);
+        expect(expected.length).to.equal(5);
         const [plugins] = blocks(AIR_GAPPED, "sh").filter((b) => b.includes("pulumi plugin install"));
         const shown = [
             ...plugins.matchAll(

@@ -346,15 +346,15 @@ describe("central stack: the Thanos control plane", () => {
         expect(sidecar.spec.podMetricsEndpoints[0].port).to.equal("http");
     });
 
-    it("every Thanos component reads the objstore Secret the base created", () => {
-        const secret = k8sObject(central, "Secret", "thanos-objstore");
-        for (const [kind, name] of [
-            ["StatefulSet", "thanos-store"],
-            ["StatefulSet", "thanos-compactor"],
-            ["StatefulSet", "thanos-ruler"],
+    it("every Thanos component reads its own objstore Secret, none the sidecars'", () => {
+        for (const [name, secret] of [
+            ["thanos-store", "thanos-objstore-store-gateway"],
+            ["thanos-compactor", "thanos-objstore-compactor"],
+            ["thanos-ruler", "thanos-objstore-ruler"],
         ] as const) {
-            const volumes = k8sObject(central, kind, name).spec.template.spec.volumes;
-            expect(volumes.find((v: any) => v.name === "objstore").secret.secretName).to.equal(secret.metadata.name);
+            k8sObject(central, "Secret", secret);
+            const volumes = k8sObject(central, "StatefulSet", name).spec.template.spec.volumes;
+            expect(volumes.find((v: any) => v.name === "objstore").secret.secretName, name).to.equal(secret);
         }
     });
 
@@ -405,7 +405,8 @@ describe("central stack: the Thanos control plane", () => {
             // No stack output holds it, secret or not: it stays in the Secret and the stack's state.
             expect(Object.keys(central.outputs)).not.to.include("grafanaAdminPassword");
             expect(JSON.stringify(central.outputs)).not.to.contain(password);
-            expect(byType(central, "random:index/randomPassword:RandomPassword")).to.have.lengthOf(1);
+            // One for Grafana, one per MinIO identity of this stack (sidecars, Store Gateway, Compactor, Ruler).
+            expect(byType(central, "random:index/randomPassword:RandomPassword")).to.have.lengthOf(5);
         });
 
         it("exposes Grafana on the central address, port 3000, sharing it with Query", () => {
@@ -446,10 +447,13 @@ describe("central stack: the Thanos control plane", () => {
             });
         });
 
-        it("sets no lifecycle rule on the metrics bucket", () => {
-            expect(central.resources.filter((r) => /Lifecycle/i.test(r.type))).to.deep.equal([]);
+        it("expires no current object in the metrics bucket: its only lifecycle rule ends noncurrent versions", () => {
             for (const r of byType(central, "aws:s3/bucket:Bucket"))
                 expect(r.inputs).not.to.have.property("lifecycleRules");
+            const rules = byType(central, "minio:index/ilmPolicy:IlmPolicy").flatMap((r) => (r.inputs as any).rules);
+            expect(rules).to.have.lengthOf(1);
+            // "DeleteMarker" removes expired delete markers only; no day count expires current objects.
+            expect(rules[0].expiration).to.equal("DeleteMarker");
         });
 
         it("leaves the buckets alone when the stack does not manage them", async () => {
@@ -459,8 +463,14 @@ describe("central stack: the Thanos control plane", () => {
                     ...centralConfig,
                     buckets: { ...centralConfig.buckets, manage: false },
                 },
+                // Per-role identities are MinIO users this stack creates: without the buckets, one shared key.
+                "thanos-multicluster:objectStorage": {
+                    ...(stackFile("cluster-01").config["thanos-multicluster:objectStorage"] as object),
+                    identities: "shared",
+                },
             });
             expect(byType(run, "aws:s3/bucket:Bucket")).to.deep.equal([]);
+            expect(run.resources.filter((r) => r.type.startsWith("minio:"))).to.deep.equal([]);
         });
     });
 

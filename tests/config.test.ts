@@ -4,7 +4,7 @@ import * as path from "path";
 import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
 import { StackIdentity, crossStackProblems } from "../config/siblings";
 import { StackRunError } from "../offline/runStack";
-import { TEST_SECRETS, runCommittedStack } from "./helpers";
+import { TEST_SECRETS, runCommittedStack, stackFile } from "./helpers";
 
 /** A valid edge, written out by hand from the seed (not copied from any stack file or code output). */
 function validEdge(): RawConfig {
@@ -413,10 +413,20 @@ describe("config through the program", () => {
 
     it("a missing secret is named with the command that sets it", async () => {
         const err = await failure(
-            runCommittedStack("cluster-03", {}, {}, { objectStorageAccessKey: TEST_SECRETS.objectStorageAccessKey }),
+            runCommittedStack(
+                "cluster-03",
+                {
+                    "thanos-multicluster:objectStorage": {
+                        ...(stackFile("cluster-03").config["thanos-multicluster:objectStorage"] as object),
+                        identities: "shared",
+                    },
+                },
+                {},
+                { objectStorageAccessKey: TEST_SECRETS.objectStorageAccessKey },
+            ),
         );
         expect(err.message).to.contain(
-            "thanos-multicluster:objectStorageSecretKey is required: run `pulumi config set --secret objectStorageSecretKey`",
+            'thanos-multicluster:objectStorageSecretKey is required while thanos-multicluster:objectStorage.identities is "shared": run `pulumi config set --secret objectStorageSecretKey`',
         );
         expect(err.resources).to.deep.equal([]);
     });
@@ -599,7 +609,15 @@ describe("central config rules", () => {
             "edges deploy before this stack",
             "mc mb",
         );
-        expect(problemsOf(withSetting("central.buckets", { manage: false }, validCentral()))).to.deep.equal([]);
+        expect(
+            problemsOf(
+                withSetting(
+                    "central.buckets",
+                    { manage: false },
+                    withSetting("objectStorage.identities", "shared", validCentral()),
+                ),
+            ),
+        ).to.deep.equal([]);
         expectProblem(
             withSetting("central.buckets.existing", ["thanos-bucket", "loki-chunks"], validCentral()),
             "central.buckets.existing[1]",

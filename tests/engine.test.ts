@@ -38,7 +38,9 @@ describe("URNs as the engine builds them", () => {
         expect(service.urn).to.equal(
             "urn:pulumi:cluster-02::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:thanos:SidecarLoadBalancer$kubernetes:core/v1:Service::monitoring-sidecar-lb-0",
         );
-        const [password] = byType(central, "random:index/randomPassword:RandomPassword");
+        const password = byType(central, "random:index/randomPassword:RandomPassword").find(
+            (r) => r.name === "monitoring-grafana-admin",
+        )!;
         expect(password.urn).to.equal(
             "urn:pulumi:cluster-01::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:grafana:GrafanaAdminSecret$random:index/randomPassword:RandomPassword::monitoring-grafana-admin",
         );

@@ -57,18 +57,6 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
     it("names, for the central stack, the bucket keys, the bucket admin keys and the webhook receiver's URL, each with its environment secret, and the deployment CA's key from the stack file", () => {
         expect(JSON.parse(main(["--stack", "cluster-01", "--json"], project.dir))).to.deep.equal([
             {
-                key: "objectStorageAccessKey",
-                neededBy: null,
-                source: "environment secret",
-                secrets: { preview: "OBJECT_STORAGE_ACCESS_KEY", deploy: "OBJECT_STORAGE_ACCESS_KEY" },
-            },
-            {
-                key: "objectStorageSecretKey",
-                neededBy: null,
-                source: "environment secret",
-                secrets: { preview: "OBJECT_STORAGE_SECRET_KEY", deploy: "OBJECT_STORAGE_SECRET_KEY" },
-            },
-            {
                 key: "deploymentCaPrivateKey",
                 neededBy: null,
                 source: "stack file",
@@ -102,8 +90,6 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         // The workflow sets only what an environment secret supplies: not the CA's key. A deploy
         // takes the MinIO admin keys, a preview the read-only identity in their place.
         const deploy = [
-            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY",
-            "objectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
             "minioAdminAccessKey MINIO_ADMIN_ACCESS_KEY",
             "minioAdminSecretKey MINIO_ADMIN_SECRET_KEY",
             "alertmanagerWebhookUrl ALERTMANAGER_WEBHOOK_URL",
@@ -113,14 +99,13 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             main(["--stack", "cluster-01", "--environment", environment, "--env-secrets"], project.dir).split("\n");
         expect(envSecrets("deploy")).to.deep.equal(deploy);
         expect(envSecrets("preview")).to.deep.equal([
-            ...deploy.slice(0, 2),
             "minioAdminAccessKey MINIO_PREVIEW_ACCESS_KEY",
             "minioAdminSecretKey MINIO_PREVIEW_SECRET_KEY",
-            ...deploy.slice(4),
+            ...deploy.slice(2),
         ]);
         // With --environment, the JSON names that environment's secret.
         expect(
-            JSON.parse(main(["--stack", "cluster-01", "--environment", "preview", "--json"], project.dir))[3],
+            JSON.parse(main(["--stack", "cluster-01", "--environment", "preview", "--json"], project.dir))[1],
         ).to.deep.equal({
             key: "minioAdminAccessKey",
             neededBy: "central.buckets.manage",
@@ -132,9 +117,6 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         expect(table).to.contain(
             "\n  minioAdminAccessKey            <- environment secret MINIO_PREVIEW_ACCESS_KEY (preview), MINIO_ADMIN_ACCESS_KEY (deploy)  [central.buckets.manage]\n",
         );
-        expect(table).to.contain(
-            "\n  objectStorageAccessKey         <- environment secret OBJECT_STORAGE_ACCESS_KEY (preview and deploy)\n",
-        );
         expect(main(["--stack", "cluster-01", "--environment", "preview"], project.dir)).to.contain(
             "cluster-01 needs these secret config keys in its preview environment:\n",
         );
@@ -142,19 +124,11 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         expect(main(["--stack", "cluster-01"], project.dir)).to.contain(
             "\n  deploymentCaPrivateKey         <- the stack file (secure value, written by npm run pki -- init)\n",
         );
-        // The edges need no CA key, before init or after.
+        // The edges need no CA key, before init or after, and no MinIO key: they generate their identity.
         for (const dir of [project.dir, PROJECT_ROOT])
             for (const environment of ["preview", "deploy"])
-                expect(main(["--stack", "cluster-02", "--environment", environment, "--env-secrets"], dir)).to.equal(
-                    "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY",
-                );
-        expect(main(["--stack", "cluster-02"], project.dir)).to.equal(
-            [
-                "cluster-02 needs these secret config keys:",
-                "  objectStorageAccessKey  <- environment secret OBJECT_STORAGE_ACCESS_KEY (preview and deploy)",
-                "  objectStorageSecretKey  <- environment secret OBJECT_STORAGE_SECRET_KEY (preview and deploy)",
-            ].join("\n"),
-        );
+                expect(main(["--stack", "cluster-02", "--environment", environment, "--env-secrets"], dir)).to.equal("");
+        expect(main(["--stack", "cluster-02"], project.dir)).to.equal("cluster-02 needs these secret config keys:");
     });
 
     it("follows the current config: a slack receiver adds its URL, buckets not managed drop the admin keys", () => {
@@ -164,11 +138,13 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             c.alertmanager.criticalReceiver = "chat";
             c.buckets.manage = false;
             delete c.buckets.existing;
+            // Without the buckets, no MinIO users: every role shares the configured key.
+            doc.config["thanos-multicluster:objectStorage"].identities = "shared";
         });
         expect(stackSecrets("cluster-01", dir).map((s) => `${s.key}:${s.secrets?.deploy ?? s.source}`)).to.deep.equal([
+            "deploymentCaPrivateKey:stack file",
             "objectStorageAccessKey:OBJECT_STORAGE_ACCESS_KEY",
             "objectStorageSecretKey:OBJECT_STORAGE_SECRET_KEY",
-            "deploymentCaPrivateKey:stack file",
             "alertmanagerWebhookUrl:ALERTMANAGER_WEBHOOK_URL",
             "alertmanagerSlackApiUrl:ALERTMANAGER_SLACK_API_URL",
             "alertmanagerDeadMansSwitchUrl:ALERTMANAGER_DEAD_MANS_SWITCH_URL",
@@ -209,16 +185,21 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
             key === "objectStorageAccessKey"
                 ? { ...SECRET_KEYS[key], writtenBy: "npm run pki -- init" }
                 : SECRET_KEYS[key];
-        const dir = withCentral(() => undefined);
+        // With one shared key, the central stack needs objectStorageAccessKey (objectStorage.identities).
+        const shared = (doc: any) => (doc.config["thanos-multicluster:objectStorage"].identities = "shared");
+        const dir = withCentral(shared);
         expect(() => stackSecrets("cluster-01", dir, specOf)).to.throw(
-            "Pulumi.cluster-01.yaml: thanos-multicluster:objectStorageAccessKey is required and has no secure value in the stack file: run `npm run pki -- init` and commit the stack file",
+            "Pulumi.cluster-01.yaml: thanos-multicluster:objectStorageAccessKey is required by thanos-multicluster:objectStorage.identities and has no secure value in the stack file: run `npm run pki -- init` and commit the stack file",
         );
         const written = withCentral((doc) => {
+            shared(doc);
             doc.config["thanos-multicluster:objectStorageAccessKey"] = { secure: "v1:abc" };
         });
-        expect(stackSecrets("cluster-01", written, specOf)[0]).to.deep.equal({
+        expect(
+            stackSecrets("cluster-01", written, specOf).find((s) => s.key === "objectStorageAccessKey"),
+        ).to.deep.equal({
             key: "objectStorageAccessKey",
-            neededBy: null,
+            neededBy: "objectStorage.identities",
             source: "stack file",
             writtenBy: "npm run pki -- init",
         });
@@ -292,8 +273,6 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         });
         const placeholders = stackPlaceholderSecrets(readStackFile(path.join(dir, "Pulumi.cluster-01.yaml")));
         expect(Object.keys(placeholders)).to.deep.equal([
-            "objectStorageAccessKey",
-            "objectStorageSecretKey",
             "minioAdminAccessKey",
             "minioAdminSecretKey",
             "alertmanagerWebhookUrl",
@@ -324,9 +303,7 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             }
             throw new Error(`npm run secrets -- ${args.join(" ")} succeeded`);
         };
-        expect(run(["--stack", "cluster-03", "--environment", "deploy", "--env-secrets"])).to.equal(
-            "objectStorageAccessKey OBJECT_STORAGE_ACCESS_KEY\nobjectStorageSecretKey OBJECT_STORAGE_SECRET_KEY\n",
-        );
+        expect(run(["--stack", "cluster-03", "--environment", "deploy", "--env-secrets"])).to.equal("\n");
         expect(failure(["--stack", "cluster-01"])).to.equal(
             `secrets: invalid stack configuration:\n  - ${BEFORE_PKI_INIT}\n`,
         );
@@ -341,8 +318,6 @@ describe("npm run secrets on the committed project (before `npm run pki -- init`
             listed = JSON.parse((err as { stdout: string }).stdout);
         }
         expect(listed.map((s) => s.key)).to.have.members([
-            "objectStorageAccessKey",
-            "objectStorageSecretKey",
             "deploymentCaPrivateKey",
             "minioAdminAccessKey",
             "minioAdminSecretKey",

@@ -122,6 +122,23 @@ describe("pulumi-stack.yml, step by step", function () {
         );
     };
 
+    /**
+     * Runs `fn` with cluster-02 on the one shared MinIO key (objectStorage.identities: shared), so
+     * that it has secret config to set: per-role identities generate theirs, and need none.
+     */
+    const withSharedKeyEdge = <T>(fn: () => T): T => {
+        const file = path.join(project.dir, "Pulumi.cluster-02.yaml");
+        const committed = fs.readFileSync(file, "utf8");
+        const marker = "  thanos-multicluster:objectStorage:\n";
+        expect(committed).to.contain(marker);
+        fs.writeFileSync(file, committed.replace(marker, `${marker}    identities: shared\n`));
+        try {
+            return fn();
+        } finally {
+            fs.writeFileSync(file, committed);
+        }
+    };
+
     it("a new edge's first preview creates its stack, then sets its secret config on it", () => {
         const created = backend("cluster-02", REPOSITORY_SECRETS);
         expect(created.status, created.stdout + created.stderr).to.equal(0);
@@ -130,7 +147,9 @@ describe("pulumi-stack.yml, step by step", function () {
         expect(calls().map((c) => c.args.join(" "))).to.deep.equal([
             "stack select --non-interactive --create --stack miribit/thanos-multicluster/cluster-02",
         ]);
-        const set = secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02");
+        const set = withSharedKeyEdge(() =>
+            secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02"),
+        );
         expect(set.status, set.stdout + set.stderr).to.equal(0);
         expect(
             calls()
@@ -140,7 +159,9 @@ describe("pulumi-stack.yml, step by step", function () {
     });
 
     it("without the stack's creation, `config set` on a new stack fails (the check can fail)", () => {
-        const set = secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02");
+        const set = withSharedKeyEdge(() =>
+            secretStep("cluster-02", REPOSITORY_SECRETS, "miribit/thanos-multicluster/cluster-02"),
+        );
         expect(set.status).to.not.equal(0);
         expect(set.stderr).to.contain("no stack named 'miribit/thanos-multicluster/cluster-02' found");
     });

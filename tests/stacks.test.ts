@@ -99,10 +99,12 @@ function commonChecks(stack: string) {
             bucket: "thanos-bucket",
             endpoint: "s3.minio.miribit.lab:80",
             insecure: true,
-            access_key: TEST_SECRETS.objectStorageAccessKey,
-            secret_key: TEST_SECRETS.objectStorageSecretKey,
+            // Its own identity (objectStorage.identities: perRole), the key generated in this stack.
+            access_key: `thanos-sidecar-${stack}`,
             bucket_lookup_type: "path",
         });
+        expect(objstore.config.secret_key).to.be.a("string").with.lengthOf(40);
+        expect(Object.values(TEST_SECRETS)).not.to.include(objstore.config.secret_key);
         expect(objstore.config.http_config.insecure_skip_verify).to.equal(true);
     });
 
@@ -152,8 +154,10 @@ function commonChecks(stack: string) {
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
         expect(outputs.objstore).to.deep.equal({ bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" });
         expect(outputs.prometheusUrl).to.equal("http://kps-prometheus.monitoring.svc:9090");
-        // No stack exports a secret: Grafana's admin password stays in its Secret (docs/security.md).
-        expect((await stackRun(stack)).secretOutputNames).to.deep.equal([]);
+        // No stack exports a secret but an edge's sidecar identity, which the central stack needs to create
+        // its MinIO user: Grafana's admin password stays in its Secret (docs/security.md).
+        const run = await stackRun(stack);
+        expect(run.secretOutputNames).to.deep.equal(run.outputs.role === "edge" ? ["objstoreIdentity"] : []);
     });
 }
 
@@ -456,7 +460,8 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         expect(tls.caCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
         // The committed project has no pki/ yet: offline, the render-only deployment CA stands in (docs/pki.md).
         expect(tls.clientCaCertificate).to.contain("-----BEGIN CERTIFICATE-----");
-        expect(run.secretOutputNames).to.deep.equal([]);
+        // The sidecars' MinIO key is its one secret output (the central stack creates the user with it).
+        expect(run.secretOutputNames).to.deep.equal(["objstoreIdentity"]);
         expect(JSON.stringify(run.outputs)).not.to.contain("PRIVATE KEY");
     });
 

@@ -33,6 +33,7 @@ function problemsByReference(document: ThanosConfigDocument, value: unknown): st
 const LAB_STORAGE: ObjectStorageSettings = {
     endpoint: "s3.minio.miribit.lab:80",
     bucket: "thanos-bucket",
+    identities: "perRole",
     insecure: true,
     insecureSkipVerify: true,
 };

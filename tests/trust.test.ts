@@ -95,8 +95,11 @@ describe("trust: no private key leaves the stack that uses it", () => {
         await renderStacks({ outDir, secrets: TEST_SECRETS, log: () => undefined });
         for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
             const outputs = JSON.parse(fs.readFileSync(path.join(outDir, stack, "outputs.json"), "utf8"));
-            expect(outputs.secretOutputNames, stack).to.deep.equal([]);
-            expect(JSON.stringify(outputs), stack).not.to.match(/PRIVATE KEY|\[secret\]/);
+            // The one secret output: the sidecars' MinIO key, for the central stack to create its user.
+            expect(outputs.secretOutputNames, stack).to.deep.equal(["objstoreIdentity"]);
+            const { objstoreIdentity, ...others } = outputs.outputs;
+            expect(JSON.stringify(objstoreIdentity), stack).not.to.match(/mock-/);
+            expect(JSON.stringify(others), stack).not.to.match(/PRIVATE KEY|\[secret\]/);
         }
         const centralOutputs = JSON.parse(fs.readFileSync(path.join(outDir, "cluster-01", "outputs.json"), "utf8"));
         expect(centralOutputs.outputs.deploymentCaCertificate).to.match(/^-----BEGIN CERTIFICATE-----/);
@@ -169,7 +172,7 @@ describe("trust: no private key leaves the stack that uses it", () => {
             DEPLOYMENT_CA,
         );
         expect((edge.outputs.grpcTls as any).clientCaCertificate).to.equal(DEPLOYMENT_CA);
-        expect(edge.secretOutputNames).to.deep.equal([]);
+        expect(edge.secretOutputNames).to.deep.equal(["objstoreIdentity"]);
     });
 
     it("each cluster records when the certificates it holds expire: an edge its own and the deployment CA it trusts, the central one the deployment CA and Query's", async () => {

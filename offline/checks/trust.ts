@@ -1,8 +1,11 @@
-// Cross-stack trust: no edge output is secret (no private key leaves the stack that uses it), and
+// Cross-stack trust: no edge output is secret (no private key leaves the stack that uses it) but
+// objstoreIdentity, its sidecars' MinIO key, which the central stack must hand MinIO to create the
+// user (docs/security.md, Object storage identities), and
 // every edge serving mTLS trusts the deployment CA the central stack issues under (else Query
 // cannot reach it). With pki/deployment-ca.pem read by every stack, a render never warns.
 
 import { pemCertificateBodies } from "../../config/certificates";
+import { OBJSTORE_IDENTITY_OUTPUT } from "../../contract";
 import type { Finding, RenderedPlan } from "./renderedPlan";
 
 export function checkTrust(plans: RenderedPlan[]): Finding[] {
@@ -11,7 +14,7 @@ export function checkTrust(plans: RenderedPlan[]): Finding[] {
     const deploymentCa: string | undefined = central?.outputs.deploymentCaCertificate;
     for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
         const secretOutputs: string[] = JSON.parse(edge.files["outputs.json"] ?? "{}").secretOutputNames ?? [];
-        for (const name of secretOutputs) {
+        for (const name of secretOutputs.filter((n) => n !== OBJSTORE_IDENTITY_OUTPUT)) {
             findings.push({
                 severity: "error",
                 stack: edge.stack,
