@@ -11,7 +11,7 @@ import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, 
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
-import { EdgeCluster, QueryEndpoint, ThanosQuery, queryLayout, queryReplicaLabels } from "./thanosQuery";
+import { EdgeCluster, QueryEndpoint, ThanosQuery, queryLayout, queryReplicaLabels, tierGroups } from "./thanosQuery";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
 import { ThanosQueryFrontend } from "./thanosQueryFrontend";
@@ -125,7 +125,13 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         new ThanosPodMonitors(
             `${name}-pod-monitors`,
-            { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] },
+            {
+                provider,
+                monitors: controlPlanePodMonitors(
+                    tierGroups(central.edgeStacks, central.query.maxEdgesPerQuery).length > 0,
+                ),
+                dependsOn: [args.base],
+            },
             child,
         );
         // Query's client key is generated here, where it is used, and issued by the deployment CA
