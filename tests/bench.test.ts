@@ -19,7 +19,12 @@ describe("npm run bench", () => {
         expect(parseEdges([])).to.deep.equal([3, 30, 100]);
         expect(parseEdges(["--edges", "3,30,100,300,1000"])).to.deep.equal([3, 30, 100, 300, 1000]);
         expect(parseEdges(["--edges", "7"])).to.deep.equal([7]);
-        for (const bad of [["--edges", "0"], ["--edges", "3,,4"], ["--edges", "x"], ["--edges", "2.5"]])
+        for (const bad of [
+            ["--edges", "0"],
+            ["--edges", "3,,4"],
+            ["--edges", "x"],
+            ["--edges", "2.5"],
+        ])
             expect(() => parseEdges(bad), bad.join(" ")).to.throw(/--edges takes whole numbers above 0/);
         expect(() => parseEdges(["--edges"])).to.throw(/--edges needs a value/);
         expect(() => parseEdges(["--sizes", "3"])).to.throw(/unknown option --sizes/);
