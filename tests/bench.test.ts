@@ -54,7 +54,13 @@ describe("npm run bench", () => {
             });
             const shown = shownOutput(DEVELOPMENT, "npm run bench").split("\n");
             expect(shown).to.include.members(TIER_TABLE_HEADER);
-            expect(shown).to.include(tierRow("3 edges", m.tiers!));
+            // The Query columns as measured; the largest ConfigMap (a dashboard at this size) may grow with them.
+            const row = tierRow("3 edges", m.tiers!);
+            const queryColumns = row.slice(0, row.lastIndexOf("|", row.length - 2));
+            const shownRow = shown.find(
+                (l) => l.startsWith("| 3 edges |") && l.split("|").length === row.split("|").length,
+            );
+            expect(shownRow?.slice(0, queryColumns.length)).to.equal(queryColumns);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
