@@ -191,6 +191,28 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
 }
 
 /**
+ * An edge's contract outputs in one read of its stack's outputs, failing as requireOutput fails on a
+ * missing one. One requireOutput per key walked the whole outputs object and its promises each
+ * time: at a thousand edges that was most of the central stack's render and memory. Secret as
+ * requireOutput would make it: where the edge marks a contract output secret (or does not say).
+ */
+function contractOutputs(ref: pulumi.StackReference, fullName: string): pulumi.Output<Record<string, unknown>> {
+    const values = ref.outputs.apply((outputs) => {
+        const missing = CLUSTER_OUTPUT_KEYS.find((key) => !Object.prototype.hasOwnProperty.call(outputs, key));
+        if (missing !== undefined)
+            throw new Error(`Required output '${missing}' does not exist on stack '${fullName}'.`);
+        return Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, outputs[key]]));
+    });
+    return pulumi
+        .all([pulumi.unsecret(values), ref.secretOutputNames])
+        .apply(([contract, secretNames]) =>
+            Array.isArray(secretNames) && !CLUSTER_OUTPUT_KEYS.some((key) => secretNames.includes(key))
+                ? pulumi.output(contract)
+                : pulumi.secret(contract),
+        );
+}
+
+/**
  * An Output whose value is unknown, as the engine gives one during a preview. The SDK builds such
  * Outputs itself but exports no function for it; its constructor is the Output class.
  */
@@ -257,8 +279,9 @@ export class EdgeStacks extends pulumi.ComponentResource {
                     return unknownOutput<EdgeCluster>();
                 }
                 checkContractVersion(fullName, version);
-                const outputs = Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, ref.requireOutput(key)]));
-                return pulumi.all(outputs).apply((values) => parseEdgeContract(fullName, values, args.expected));
+                return contractOutputs(ref, fullName).apply((values) =>
+                    parseEdgeContract(fullName, values, args.expected),
+                );
             });
             this.byStack[stack] = edge;
             // Read apart from the other outputs: it is secret, and would make every output derived from the edge secret.

@@ -14,7 +14,7 @@ import {
     PROMETHEUS_PORT,
     SIDECAR_GRPC_PORT,
 } from "./names";
-import { QUERY_COMPONENT, QUERY_HTTP_PORT } from "./thanosQuery";
+import { QUERY_COMPONENT, QUERY_HTTP_PORT, QUERY_TIER_COMPONENT, tierGroups } from "./thanosQuery";
 import { THANOS_GRPC_PORT, THANOS_HTTP_PORT, thanosSelector } from "./thanosWorkload";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicy & { metadata: { name: string } };
@@ -174,6 +174,15 @@ export function controlPlanePolicies(central: CentralSettings): NetworkPolicySpe
         policy("thanos-compactor", thanosSelector("compactor"), [
             { from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) },
         ]),
+        // Mid-tier Queries (past central.query.maxEdgesPerQuery edges): their gRPC from the top Query only.
+        ...(tierGroups(central.edgeStacks, central.query.maxEdgesPerQuery).length > 0
+            ? [
+                  policy("thanos-query-tier", thanosSelector(QUERY_TIER_COMPONENT), [
+                      { from: [QUERY_PODS], ports: tcp(THANOS_GRPC_PORT) },
+                      { from: [SAME_NAMESPACE], ports: tcp(THANOS_HTTP_PORT) },
+                  ]),
+              ]
+            : []),
     ];
 }
 

@@ -13,7 +13,7 @@ import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, 
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
-import { EdgeCluster, QueryEndpoint, ThanosQuery, queryEndpoints, queryReplicaLabels } from "./thanosQuery";
+import { EdgeCluster, QueryEndpoint, ThanosQuery, queryLayout, queryReplicaLabels, tierGroups } from "./thanosQuery";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
 import { ThanosQueryFrontend } from "./thanosQueryFrontend";
@@ -37,7 +37,7 @@ export interface ThanosControlPlaneArgs {
 export class ThanosControlPlane extends pulumi.ComponentResource {
     /** The edges Query reads, as their stacks exported them. */
     public readonly edges: pulumi.Output<EdgeCluster[]>;
-    /** Every StoreAPI endpoint Query is wired to. */
+    /** Every StoreAPI endpoint a Query of the central cluster is wired to: the top's, then each mid tier's. */
     public readonly queryEndpoints: pulumi.Output<QueryEndpoint[]>;
     /** Query's URL on the central address, and in-cluster. */
     public readonly queryUrl: pulumi.Output<string>;
@@ -142,7 +142,13 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         new ThanosPodMonitors(
             `${name}-pod-monitors`,
-            { provider, monitors: controlPlanePodMonitors(), dependsOn: [args.base] },
+            {
+                provider,
+                monitors: controlPlanePodMonitors(
+                    tierGroups(central.edgeStacks, central.query.maxEdgesPerQuery).length > 0,
+                ),
+                dependsOn: [args.base],
+            },
             child,
         );
         // Query's client key is generated here, where it is used, and issued by the deployment CA
@@ -180,18 +186,24 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         // Grafana runs here: the dashboards of every cluster's Thanos, through Query.
         new ThanosDashboards(`${name}-dashboards`, { provider, dependsOn: [args.base] }, child);
 
-        this.queryEndpoints = this.edges.apply((edges) =>
-            queryEndpoints({
-                clusterDomain: central.clusterDomain,
-                centralCluster: config.clusterName,
-                localPrometheusReplicas: config.prometheus.replicas,
-                storeGatewayReplicas: central.storeGateway.replicas,
-                rulerReplicas: central.ruler.replicas,
-                edges,
-                storeService: STORE_SERVICE,
-                rulerService: RULER_SERVICE,
-            }),
+        // Up to central.query.maxEdgesPerQuery edges, Query reads them all; past it, mid-tier groups do.
+        const layout = this.edges.apply((edges) =>
+            queryLayout(
+                {
+                    clusterDomain: central.clusterDomain,
+                    centralCluster: config.clusterName,
+                    localPrometheusReplicas: config.prometheus.replicas,
+                    storeGatewayReplicas: central.storeGateway.replicas,
+                    rulerReplicas: central.ruler.replicas,
+                    edges,
+                    storeService: STORE_SERVICE,
+                    rulerService: RULER_SERVICE,
+                },
+                central.edgeStacks,
+                central.query.maxEdgesPerQuery,
+            ),
         );
+        this.queryEndpoints = layout.apply((l) => [...l.top, ...l.tiers.flatMap((t) => t.endpoints)]);
         this.deploymentCaCertificate = clientTls.caCertificate;
         for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
             edge.apply((e) => {
@@ -205,7 +217,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                 provider,
                 settings: config,
                 central,
-                endpoints: this.queryEndpoints,
+                layout,
                 replicaLabels: this.edges.apply(queryReplicaLabels),
                 edges: this.edges,
                 edgeByStack: edgeStacks.byStack,

@@ -29,11 +29,15 @@ export function sidecarPodMonitors(): PodMonitorSpec[] {
     return [podMonitor("thanos-sidecar", PROMETHEUS_POD_SELECTOR, "http", THANOS_JOBS.sidecar)];
 }
 
-/** Scrapes every Thanos component we run, one PodMonitor per component. */
-export function controlPlanePodMonitors(): PodMonitorSpec[] {
+/**
+ * Scrapes every Thanos component we run, one PodMonitor per component. Mid-tier Queries (`tiers`)
+ * are scraped as thanos-query too: the Query alerts and dashboards cover them.
+ */
+export function controlPlanePodMonitors(tiers = false): PodMonitorSpec[] {
     return (
         [
             ["query", THANOS_JOBS.query],
+            ...(tiers ? ([["query-tier", THANOS_JOBS.query]] as const) : []),
             ["query-frontend", THANOS_JOBS.queryFrontend],
             ["store-gateway", THANOS_JOBS.store],
             ["compactor", THANOS_JOBS.compact],

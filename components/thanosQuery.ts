@@ -19,11 +19,29 @@ import {
     thanosLabels,
     thanosSelector,
 } from "./thanosWorkload";
-import { EdgeCluster, QueryEndpoint, endpointFileYaml } from "./thanosQuery/endpoints";
+import { EdgeCluster, endpointFileYaml } from "./thanosQuery/endpoints";
+import {
+    queryTierConfigMapSpec,
+    queryTierDeploymentSpec,
+    queryTierDisruptionBudget,
+    queryTierServiceSpec,
+} from "./thanosQuery/midTier";
+import { QueryLayout, queryTierName, tierGroups } from "./thanosQuery/tiers";
 import { edgeCaConfigMapName, edgeCaData, edgeTlsChecksum, queryTlsVolume } from "./thanosQuery/tls";
 
 export { endpointFileYaml, endpointSdConfig, queryEndpoints } from "./thanosQuery/endpoints";
 export type { EdgeCluster, QueryEndpoint, QueryEndpointInputs } from "./thanosQuery/endpoints";
+export {
+    QUERY_TIER_COMPONENT,
+    QUERY_TIER_LABEL,
+    queryLayout,
+    queryTierAddress,
+    queryTierEndpoint,
+    queryTierName,
+    tierGroups,
+} from "./thanosQuery/tiers";
+export type { QueryLayout, QueryTier } from "./thanosQuery/tiers";
+export { QUERY_TIER_REPLICAS, queryTierArgs, queryTierEndpointsConfigMap } from "./thanosQuery/midTier";
 export {
     QUERY_CLIENT_CERT_FILE,
     QUERY_CLIENT_KEY_FILE,
@@ -73,7 +91,8 @@ export function queryArgs(central: CentralSettings, replicaLabels: string[]): st
         "query.timeout": central.query.timeout,
         "store.response-timeout": central.query.storeResponseTimeout,
         // One heavy dashboard cannot exhaust Query: queries beyond max-concurrent wait in line, and a
-        // query fetching more series or samples from one store than the limits fails alone.
+        // select fetching more series or samples than the limits, summed over every store it fans
+        // out to (Thanos wraps its whole proxy in the limiter), fails alone.
         "query.max-concurrent": central.query.maxConcurrent,
         "store.limits.request-series": central.query.requestSeriesLimit,
         "store.limits.request-samples": central.query.requestSamplesLimit,
@@ -107,13 +126,18 @@ export function queryConfigMapSpec(endpointFile: pulumi.Input<string>): k8s.type
     };
 }
 
+/**
+ * The top Query. `edgeTls` is set where it reads the edges itself (one tier): their CAs are mounted
+ * and their checksum rolls it. Reading mid tiers (in-cluster, plain gRPC like the Store Gateway), it
+ * holds no edge TLS material, and no edge's certificate change rolls it.
+ */
 export function queryDeploymentSpec(
     central: CentralSettings,
     args: pulumi.Input<string[]>,
-    edgeTlsHash: pulumi.Input<string>,
+    edgeTls: { stacks: string[]; checksum: pulumi.Input<string> } | undefined,
     images: ImageSettings,
 ): k8s.types.input.apps.v1.Deployment {
-    const tlsVolume = queryTlsVolume(central.edgeStacks);
+    const tlsVolume = edgeTls === undefined ? undefined : queryTlsVolume(edgeTls.stacks);
     return {
         metadata: { name: QUERY_SERVICE, namespace: MONITORING_NAMESPACE, labels: thanosLabels(QUERY_COMPONENT) },
         spec: {
@@ -122,12 +146,18 @@ export function queryDeploymentSpec(
             strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
                 // The endpoint file is re-read in place; TLS material is not (see edgeTlsChecksum).
-                metadata: { labels: thanosLabels(QUERY_COMPONENT), annotations: { "checksum/edge-tls": edgeTlsHash } },
+                metadata: {
+                    labels: thanosLabels(QUERY_COMPONENT),
+                    ...(edgeTls === undefined ? {} : { annotations: { "checksum/edge-tls": edgeTls.checksum } }),
+                },
                 spec: {
                     securityContext: POD_SECURITY_CONTEXT,
                     affinity: preferSpreadAcrossNodes(QUERY_COMPONENT),
                     automountServiceAccountToken: false,
-                    volumes: [{ name: "endpoints", configMap: { name: QUERY_ENDPOINTS_CONFIGMAP } }, tlsVolume.volume],
+                    volumes: [
+                        { name: "endpoints", configMap: { name: QUERY_ENDPOINTS_CONFIGMAP } },
+                        ...(tlsVolume ? [tlsVolume.volume] : []),
+                    ],
                     containers: [
                         thanosContainer({
                             image: thanosImage(images),
@@ -136,7 +166,7 @@ export function queryDeploymentSpec(
                             grpcPort: THANOS_GRPC_PORT,
                             volumeMounts: [
                                 { name: "endpoints", mountPath: QUERY_ENDPOINTS_DIR, readOnly: true },
-                                tlsVolume.mount,
+                                ...(tlsVolume ? [tlsVolume.mount] : []),
                             ],
                             resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } },
                         }),
@@ -195,8 +225,8 @@ export interface ThanosQueryArgs {
     /** The central stack's settings. */
     settings: ClusterSettings;
     central: CentralSettings;
-    /** Every StoreAPI to read, from the edges' outputs and the local components. */
-    endpoints: pulumi.Input<QueryEndpoint[]>;
+    /** What the top Query and each mid-tier group read (queryLayout over the edges' outputs). */
+    layout: pulumi.Output<QueryLayout>;
     /** Replica labels to deduplicate on. */
     replicaLabels: pulumi.Input<string[]>;
     /** The edges, for the checksum of their TLS material on the pod template. */
@@ -219,33 +249,48 @@ export class ThanosQuery extends pulumi.ComponentResource {
     constructor(name: string, args: ThanosQueryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:ThanosQuery", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
-        const endpointFile = pulumi.output(args.endpoints).apply(endpointFileYaml);
+        const endpointFile = args.layout.apply((layout) => endpointFileYaml(layout.top));
         const endpointsConfigMap = new k8s.core.v1.ConfigMap(
             `${name}-endpoints`,
             queryConfigMapSpec(endpointFile),
             child,
         );
         // Each ConfigMap depends only on the StackReference of its own edge.
-        const edgeCas = Object.entries(args.edgeByStack).map(
-            ([stack, edge]) =>
+        const edgeCas = new Map(
+            Object.entries(args.edgeByStack).map(([stack, edge]) => [
+                stack,
                 new k8s.core.v1.ConfigMap(
                     `${name}-edge-ca-${stack}`,
                     edgeCaConfigMapSpec(stack, edge.apply(edgeCaData)),
                     child,
                 ),
+            ]),
+        );
+        const groups = tierGroups(args.central.edgeStacks, args.central.query.maxEdgesPerQuery);
+        const tierResources = groups.flatMap((stacks, i) =>
+            this.midTier(`${name}-tier-${i + 1}`, queryTierName(i), i, stacks, args, edgeCas, child),
         );
         const containerArgs = pulumi.output(args.replicaLabels).apply((labels) => queryArgs(args.central, labels));
+        const edgeTls =
+            groups.length > 0
+                ? undefined
+                : {
+                      stacks: args.central.edgeStacks,
+                      checksum: pulumi
+                          .all([args.edges, args.clientTls.clientCertificate])
+                          .apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate)),
+                  };
         new k8s.apps.v1.Deployment(
             name,
-            queryDeploymentSpec(
-                args.central,
-                containerArgs,
-                pulumi
-                    .all([args.edges, args.clientTls.clientCertificate])
-                    .apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate)),
-                args.settings.images,
-            ),
-            { ...child, dependsOn: [...(args.dependsOn ?? []), endpointsConfigMap, args.clientTls.secret, ...edgeCas] },
+            queryDeploymentSpec(args.central, containerArgs, edgeTls, args.settings.images),
+            {
+                ...child,
+                dependsOn: [
+                    ...(args.dependsOn ?? []),
+                    endpointsConfigMap,
+                    ...(edgeTls ? [args.clientTls.secret, ...edgeCas.values()] : tierResources),
+                ],
+            },
         );
         new k8s.core.v1.Service(name, queryServiceSpec(), child);
         new k8s.policy.v1.PodDisruptionBudget(
@@ -260,5 +305,45 @@ export class ThanosQuery extends pulumi.ComponentResource {
                 `http://${assignedAddress(status, `${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb`, args.settings.loadBalancer.ip)}:${QUERY_HTTP_PORT}`,
         );
         this.registerOutputs({ url: this.url, inClusterUrl: this.inClusterUrl });
+    }
+
+    /** One mid-tier group: its endpoint file, Deployment, Service and disruption budget. */
+    private midTier(
+        resourceName: string,
+        tier: string,
+        index: number,
+        stacks: string[],
+        args: ThanosQueryArgs,
+        edgeCas: Map<string, pulumi.Resource>,
+        child: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
+        const endpoints = new k8s.core.v1.ConfigMap(
+            `${resourceName}-endpoints`,
+            queryTierConfigMapSpec(
+                tier,
+                args.layout.apply((layout) => endpointFileYaml(layout.tiers[index].endpoints)),
+            ),
+            child,
+        );
+        // Only this group's edges: another edge's certificate change leaves this group's pods alone.
+        const checksum = pulumi
+            .all([pulumi.all(stacks.map((stack) => args.edgeByStack[stack])), args.clientTls.clientCertificate])
+            .apply(([edges, clientCertificate]) => edgeTlsChecksum(edges, clientCertificate));
+        const deployment = new k8s.apps.v1.Deployment(
+            resourceName,
+            queryTierDeploymentSpec(tier, stacks, args.central, checksum, args.settings.images),
+            {
+                ...child,
+                dependsOn: [
+                    ...(args.dependsOn ?? []),
+                    endpoints,
+                    args.clientTls.secret,
+                    ...stacks.flatMap((stack) => edgeCas.get(stack) ?? []),
+                ],
+            },
+        );
+        const service = new k8s.core.v1.Service(resourceName, queryTierServiceSpec(tier), child);
+        new k8s.policy.v1.PodDisruptionBudget(resourceName, queryTierDisruptionBudget(tier), child);
+        return [deployment, service];
     }
 }

@@ -13,10 +13,21 @@ export interface QuerySettings {
     storeResponseTimeout: string;
     /** `--query.max-concurrent`: queries evaluated at once per replica; more wait in line. */
     maxConcurrent: number;
-    /** `--store.limits.request-series`: series one query may fetch from one store (0: no limit). */
+    /**
+     * `--store.limits.request-series`: series one select may fetch, summed over every store Query
+     * fans out to (0: no limit). Thanos wraps its whole proxy in the limiter (cmd/thanos/query.go,
+     * pkg/store/limiter.go): the bound is per select, not per store.
+     */
     requestSeriesLimit: number;
-    /** `--store.limits.request-samples`: samples one query may fetch from one store (0: no limit). */
+    /** `--store.limits.request-samples`: samples one select may fetch, summed over every store (0: no limit). */
     requestSamplesLimit: number;
+    /** Edges one Query reads at most; past it, edges are read through mid-tier Queries (docs/architecture.md). */
+    maxEdgesPerQuery: number;
+    /**
+     * `--store.response-timeout` of the mid-tier Queries: half the top's, so a mid tier drops its
+     * slow edge (a partial answer) before the top would drop the whole group.
+     */
+    tierStoreResponseTimeout: string;
 }
 
 /** The query-frontend in front of Query (Grafana's datasource). */
@@ -39,6 +50,17 @@ export interface QueryFrontendSettings {
 export const QUERY_BYTES_PER_SAMPLE = 2;
 /** Query's memory limit, in bytes (the limits rule keeps max-concurrent x request-samples within it). */
 export const QUERY_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
+
+/** Edges one Query reads by default: past it, Query waits on a WAN fan-out it cannot bound (docs/architecture.md). */
+export const DEFAULT_MAX_EDGES_PER_QUERY = 25;
+/** The highest `central.query.maxEdgesPerQuery` accepted: beyond it a single Query is the problem the tiers solve. */
+export const MAX_EDGES_PER_QUERY_CEILING = 200;
+
+/** Half a duration, as Thanos' model.Duration reads it (whole seconds where it can, milliseconds otherwise). */
+export function halfDuration(ms: number): string {
+    const half = Math.max(1, Math.floor(ms / 2));
+    return half % 1000 === 0 ? `${half / 1000}s` : `${half}ms`;
+}
 
 /** `central.query` but its replicas (read with the other components' replica counts): timeouts and limits. */
 export function readQueryLimits(r: Reader): Omit<QuerySettings, "replicas"> {
@@ -75,7 +97,7 @@ export function readQueryLimits(r: Reader): Omit<QuerySettings, "replicas"> {
         100000,
         0,
         100000000,
-        "series one query may fetch from one store (0: no limit)",
+        "series one select may fetch, summed over every store Query reads (0: no limit)",
     );
     const requestSamplesLimit = count(
         r,
@@ -83,7 +105,7 @@ export function readQueryLimits(r: Reader): Omit<QuerySettings, "replicas"> {
         20000000,
         0,
         10000000000,
-        "samples one query may fetch from one store (0: no limit)",
+        "samples one select may fetch, summed over every store Query reads (0: no limit)",
     );
     const worstCase = maxConcurrent * requestSamplesLimit * QUERY_BYTES_PER_SAMPLE;
     if (requestSamplesLimit === 0 || worstCase > QUERY_MEMORY_LIMIT_BYTES) {
@@ -92,12 +114,22 @@ export function readQueryLimits(r: Reader): Omit<QuerySettings, "replicas"> {
             `(${requestSamplesLimit}) times central.query.maxConcurrent (${maxConcurrent}) times ${QUERY_BYTES_PER_SAMPLE} bytes a sample must fit Query's 2Gi memory limit, and 0 (no limit) does not: one heavy dashboard would get Query OOM-killed for everyone; lower either`,
         );
     }
+    const maxEdgesPerQuery = count(
+        r,
+        "central.query.maxEdgesPerQuery",
+        DEFAULT_MAX_EDGES_PER_QUERY,
+        2,
+        MAX_EDGES_PER_QUERY_CEILING,
+        "edges one Query reads directly; past it the edges are grouped under mid-tier Queries of at most this many edges each",
+    );
     return {
         timeout: queryTimeout.text,
         storeResponseTimeout: storeResponseTimeout.text,
         maxConcurrent,
         requestSeriesLimit,
         requestSamplesLimit,
+        maxEdgesPerQuery,
+        tierStoreResponseTimeout: halfDuration(storeResponseTimeout.ms ?? 60000),
     };
 }
 

@@ -68,28 +68,33 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
  * Parsed stack files by path, kept while the file is unchanged: a process that runs many stacks
  * (the offline render) reads and parses each file once, not once per stack.
  */
-const parsedStackFiles = new Map<string, { mtimeMs: number; size: number; config: Record<string, unknown> }>();
+const parsedStackFiles = new Map<string, { mtimeMs: number; size: number; identity: StackIdentity }>();
 
-function stackFileConfig(file: string): Record<string, unknown> {
+/**
+ * A sibling's identity, kept with its file's mtime and size: at a thousand stacks every stack
+ * reads every other, and building the identity (and parsing its pool) once per file version instead
+ * of once per pair keeps that linear in parsing and cheap in comparisons.
+ */
+function siblingIdentity(file: string, stack: string): StackIdentity {
     const stat = fs.statSync(file);
     const cached = parsedStackFiles.get(file);
-    if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.config;
+    if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.identity;
     const config = loadStackFileConfig(file);
-    parsedStackFiles.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, config });
-    return config;
+    const identity = stackIdentity(stack, (key) => config[`${PROJECT}:${key}`]);
+    parsedStackFiles.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, identity });
+    return identity;
 }
 
 /** The other stacks' identities, from the Pulumi.<stack>.yaml files in the project directory. */
 export function readSiblingStacks(dir: string, currentStack: string): StackIdentity[] {
     if (!fs.existsSync(dir)) return [];
-    return fs
-        .readdirSync(dir)
-        .map((file) => /^Pulumi\.([^.]+)\.yaml$/.exec(file))
-        .filter((match): match is RegExpExecArray => match !== null && match[1] !== currentStack)
-        .map((match) => {
-            const config = stackFileConfig(path.join(dir, match[0]));
-            return stackIdentity(match[1], (key) => config[`${PROJECT}:${key}`]);
-        });
+    const identities: StackIdentity[] = [];
+    for (const file of fs.readdirSync(dir)) {
+        const match = /^Pulumi\.([^.]+)\.yaml$/.exec(file);
+        if (match !== null && match[1] !== currentStack)
+            identities.push(siblingIdentity(path.join(dir, file), match[1]));
+    }
+    return identities;
 }
 
 /**
@@ -162,10 +167,17 @@ export function isSelfManagedBackend(url: string | undefined): boolean {
     return url !== undefined && SELF_MANAGED_BACKEND.test(url);
 }
 
+/** Parsed pools, by the identity's pool object (cached identities keep theirs: parsed once per file version). */
+const parsedPools = new WeakMap<object, [number, number] | undefined>();
+
 function range(pool: StackIdentity["pool"]): [number, number] | undefined {
+    if (pool !== undefined && pool !== null && typeof pool === "object" && parsedPools.has(pool))
+        return parsedPools.get(pool);
     const start = pool?.start === undefined ? undefined : parseIPv4(pool.start);
     const stop = pool?.stop === undefined ? undefined : parseIPv4(pool.stop);
-    return start === undefined || stop === undefined ? undefined : [start, stop];
+    const parsed: [number, number] | undefined = start === undefined || stop === undefined ? undefined : [start, stop];
+    if (pool !== undefined && pool !== null && typeof pool === "object") parsedPools.set(pool, parsed);
+    return parsed;
 }
 
 /** Problems of this stack against the others, each naming the key, the other stack and the fix. */

@@ -109,17 +109,26 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         "strict-remote-endpoints",
         "Query's endpoint file is valid for Thanos v0.42.4 and keeps every remote sidecar strict, so an unreachable cluster is reported, not dropped.",
         (args, reportViolation) => {
-            if (args.type !== "kubernetes:core/v1:ConfigMap" || args.props.metadata?.name !== QUERY_ENDPOINTS_CONFIGMAP)
+            // The top Query's file, and each mid-tier Query's (past central.query.maxEdgesPerQuery edges).
+            const name: string = args.props.metadata?.name ?? "";
+            if (
+                args.type !== "kubernetes:core/v1:ConfigMap" ||
+                (name !== QUERY_ENDPOINTS_CONFIGMAP && !/^thanos-query-tier-[0-9]+-endpoints$/.test(name))
+            )
                 return;
             const text = args.props.data?.[QUERY_ENDPOINTS_KEY];
             if (typeof text !== "string") return reportViolation(`${args.name} has no ${QUERY_ENDPOINTS_KEY}`);
-            const document = yaml.load(text) as { endpoints?: { address: string; strict?: boolean }[] };
+            const document = yaml.load(text) as {
+                endpoints?: { address: string; strict?: boolean; group?: boolean }[];
+            };
             for (const problem of thanosConfigProblems("endpoint-sd-config", document))
                 reportViolation(`${args.name}: ${problem}`);
             for (const endpoint of document?.endpoints ?? []) {
                 const remote = /^[0-9.]+:[0-9]+$/.test(endpoint.address);
                 if (remote && endpoint.strict !== true)
                     reportViolation(`${args.name}: remote endpoint ${endpoint.address} must be strict`);
+                if (endpoint.group === true && endpoint.strict !== true)
+                    reportViolation(`${args.name}: mid-tier group ${endpoint.address} must be strict`);
             }
         },
     ),

@@ -158,6 +158,24 @@ describe("the policy pack", () => {
         ]);
     });
 
+    it("strict-remote-endpoints: a mid-tier Query's file too, and a group the top reads loosely", async () => {
+        const resources = stackResources("cluster-01");
+        const configMap = find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints").props;
+        const config = yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: any[] };
+        config.endpoints.find((e: any) => e.address === "192.168.101.211:10911").strict = false;
+        const tier = structuredClone(configMap);
+        tier.metadata.name = "thanos-query-tier-1-endpoints";
+        tier.data["endpoints.yaml"] = yaml.dump(config);
+        const group = { address: "thanos-query-tier-1.monitoring.svc.cluster.local:10901", group: true, strict: false };
+        configMap.data["endpoints.yaml"] = yaml.dump({ endpoints: [group] });
+        const tierResource = { ...find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints") };
+        resources.push({ ...tierResource, name: "thanos-query-tier-1-endpoints", props: tier });
+        expect(await violations("strict-remote-endpoints", resources)).to.deep.equal([
+            "thanos-query-endpoints: mid-tier group thanos-query-tier-1.monitoring.svc.cluster.local:10901 must be strict",
+            "thanos-query-tier-1-endpoints: remote endpoint 192.168.101.211:10911 must be strict",
+        ]);
+    });
+
     it("prometheus-for-thanos: block size, inline credentials, retention and replicas", async () => {
         const resources = stackResources("cluster-02");
         const spec = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.props.values.prometheus

@@ -30,6 +30,8 @@ export interface QueryEndpoint {
      * partial-response warning instead of the cluster silently vanishing from results.
      */
     strict: boolean;
+    /** An HA group (a mid-tier Query pair): one logical store, dialled round robin (see tiers.ts). */
+    group?: boolean;
     /** What is behind the address, for people reading the plan. */
     source: string;
     /** mTLS to the endpoint: files in Query's pod, and the name to verify. */
@@ -106,9 +108,10 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
  */
 export function endpointSdConfig(endpoints: QueryEndpoint[]): EndpointSdConfig {
     return {
-        endpoints: endpoints.map(({ address, strict, tls }) => ({
+        endpoints: endpoints.map(({ address, strict, group, tls }) => ({
             address,
             strict,
+            ...(group === true ? { group } : {}),
             ...(tls
                 ? {
                       client_config: {

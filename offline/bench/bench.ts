@@ -5,6 +5,10 @@
 //                and registers one resource of each (floorProgram.ts);
 //   four stacks  the committed stack files rendered with the real program;
 //   N edges      a generated deployment of N edges plus the central stack, in a temporary folder.
+// Then, per render, the central Queries as rendered (tierStats.ts): edge endpoints per Query at each
+// tier, the largest fan-out, WAN TLS connections, Query pods one edge's CA change rolls, the largest
+// ConfigMap; and validate's checks on the plan (every edge through exactly one Query, none over
+// central.query.maxEdgesPerQuery, no argument over 128 KiB, no ConfigMap or Secret near 1 MiB).
 // A benchmark, not a test: it prints numbers and the targets they are held against.
 
 import { spawnSync } from "child_process";
@@ -15,8 +19,9 @@ import { writeGeneratedDeployment } from "../generatedDeployment";
 import { renderStacks } from "../render";
 import { PROJECT_ROOT } from "../projectRoot";
 import { findStackFiles } from "../stackFiles";
+import { TIER_TABLE_HEADER, TierStats, tierRow } from "./tierStats";
 
-interface Measurement {
+export interface Measurement {
     label: string;
     stacks: number;
     /** Process start to end, in seconds. */
@@ -27,6 +32,8 @@ interface Measurement {
     cpuSeconds: number;
     /** validate's wiring, config-document and scale errors in the rendered plan (after the measurement). */
     errors?: string[];
+    /** The central Queries as rendered (after the measurement). */
+    tiers?: TierStats;
     perStackSeconds: { stack: string; seconds: number }[];
     peakRssMb: number;
 }
@@ -55,6 +62,7 @@ async function child(label: string, dir: string, program: string | undefined): P
             const { checkThanosConfigs } = await import("../checks/thanosConfigs");
             const { checkInvariants } = await import("../checks/crossStack");
             const { loadPlans } = await import("../checks/renderedPlan");
+            const { tierStats } = await import("./tierStats");
             const plans = loadPlans(outDir, dir);
             const findings = [
                 ...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]),
@@ -63,6 +71,7 @@ async function child(label: string, dir: string, program: string | undefined): P
             measurement.errors = findings
                 .filter((f) => f.severity === "error")
                 .map((f) => `${f.stack} | ${f.object} | ${f.field} | ${f.message}`);
+            measurement.tiers = tierStats(plans);
         }
         process.stdout.write(`${JSON.stringify(measurement)}\n`);
     } finally {
@@ -70,7 +79,8 @@ async function child(label: string, dir: string, program: string | undefined): P
     }
 }
 
-function measure(label: string, dir: string, program?: string): Measurement {
+/** Renders `dir` in a child process and returns its Measurement (with the checks and tier stats unless `program`). */
+export function measure(label: string, dir: string, program?: string): Measurement {
     const args = [
         "-r",
         path.join(PROJECT_ROOT, "offline", "tsRegister.cjs"),
@@ -101,11 +111,15 @@ function row(m: Measurement): string {
     return `| ${m.label} | ${m.stacks} | ${m.wallSeconds.toFixed(2)} s | ${m.cpuSeconds.toFixed(2)} s | ${m.renderSeconds.toFixed(2)} s | ${s.first.toFixed(2)} / ${Number.isNaN(s.median) ? "-" : s.median.toFixed(3)} / ${s.central.toFixed(2)} s | ${Math.round(m.peakRssMb)} MB |`;
 }
 
-function parseEdges(argv: string[]): number[] {
+/** The sizes of `--edges N[,M...]` (default 3,30,100); throws on anything but whole numbers above 0. */
+export function parseEdges(argv: string[]): number[] {
+    const unknown = argv.filter((a, i) => a.startsWith("-") && a !== "--edges" && argv[i - 1] !== "--edges");
+    if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(" ")}: the bench takes --edges N[,M...]`);
     const at = argv.indexOf("--edges");
     const value = at >= 0 ? argv[at + 1] : undefined;
+    if (at >= 0 && value === undefined) throw new Error("--edges needs a value, e.g. --edges 3,30,100");
     if (value === undefined) return [3, 30, 100];
-    const edges = value.split(",").map(Number);
+    const edges = value.split(",").map((n) => (n.trim() === "" ? NaN : Number(n)));
     for (const n of edges)
         if (!Number.isInteger(n) || n < 1)
             throw new Error(
@@ -149,18 +163,26 @@ async function main(argv: string[]): Promise<void> {
     const ratio = (a: Measurement, b: Measurement) =>
         `${(a.wallSeconds / b.wallSeconds).toFixed(2)}x wall, ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x CPU`;
     console.log(`four stacks / floor: ${ratio(four, floor)} (target <= 1.5x)`);
+    console.log("");
+    for (const line of TIER_TABLE_HEADER) console.log(line);
+    for (const m of [four, ...generated]) if (m.tiers !== undefined) console.log(tierRow(m.label, m.tiers));
+    console.log("");
     for (const m of [four, ...generated]) {
         const errors = m.errors ?? [];
         console.log(
-            `${m.label}: ${errors.length === 0 ? "wiring, config documents and scale limits (no argument over 128 KiB, no ConfigMap or Secret near 1 MiB, each endpoint once) hold" : `${errors.length} errors:\n  ${errors.join("\n  ")}`}`,
+            `${m.label}: ${errors.length === 0 ? "wiring, config documents and scale limits hold (every edge through exactly one Query, none over central.query.maxEdgesPerQuery, no argument over 128 KiB, no ConfigMap or Secret near 1 MiB)" : `${errors.length} errors:\n  ${errors.join("\n  ")}`}`,
         );
     }
     for (const m of generated) {
         const n = Number(m.label.split(" ")[0]);
-        const notes = [`${ratio(m, four)} the four stacks${n === 100 ? " (target <= 6x)" : ""}`];
+        const notes = [
+            `${ratio(m, four)} the four stacks${n === 100 ? " (target <= 6x)" : n === 1000 ? " (target <= 15x)" : ""}`,
+        ];
         if (n === 300) notes.push(`peak ${Math.round(m.peakRssMb)} MB (target < 600 MB)`);
+        if (n === 1000) notes.push(`peak ${Math.round(m.peakRssMb)} MB (target < 1000 MB)`);
         console.log(`${m.label}: ${notes.join(", ")}`);
     }
+    if (generated.some((m) => (m.errors ?? []).length > 0) || (four.errors ?? []).length > 0) process.exitCode = 1;
 }
 
 if (require.main === module) {

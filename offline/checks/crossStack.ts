@@ -7,6 +7,7 @@
 import { ThanosComponentName } from "../../components/thanosFlags";
 import { parseDuration } from "../../config/units";
 import { Finding, RenderedPlan, kpsValues, objectName, setting, thanosContainers } from "./renderedPlan";
+import { checkQueryTiers, queryReaders } from "./queryTiers";
 import { readDocument } from "./thanosConfigs";
 import { checkTrust } from "./trust";
 
@@ -124,24 +125,24 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
     for (const central of centrals) {
         const thanos = thanosContainers(central);
         const byComponent = (c: ThanosComponentName) => thanos.filter((t) => t.component === c);
-        const [query] = byComponent("query");
+        // The top Query; past central.query.maxEdgesPerQuery edges it reads mid-tier Queries, and an
+        // edge's entries are in the file of the mid tier that reads it (queryTiers.ts).
+        const readers = queryReaders(central);
+        const query = readers[0];
         if (query === undefined) {
             add(central.stack, "(stack)", "query", "the central stack runs no Thanos Query");
             continue;
         }
-        const queryName = objectName(query.object);
+        const queryName = query.name;
         const replicaLabels = query.flags.get("query.replica-label") ?? [];
         const endpointFile = readDocument(central, query.object, query.container, query.flags, "endpoint.sd-config");
-        const endpointsField = endpointFile?.where ?? "--endpoint.sd-config-file";
         if (endpointFile === undefined)
-            add(
-                central.stack,
-                queryName,
-                endpointsField,
-                "Query reads no endpoint file: it would query no store at all",
-            );
-        const endpoints: Record<string, any>[] =
-            (endpointFile?.document as { endpoints?: Record<string, any>[] } | undefined)?.endpoints ?? [];
+            add(central.stack, queryName, query.where, "Query reads no endpoint file: it would query no store at all");
+        findings.push(...checkQueryTiers(central, plans));
+        const readerOf = new Map<string, { reader: (typeof readers)[number]; endpoint: Record<string, any> }>();
+        for (const reader of readers)
+            for (const endpoint of reader.endpoints)
+                if (!readerOf.has(endpoint.address)) readerOf.set(endpoint.address, { reader, endpoint });
 
         // Every edge's every replica wired, strictly. In a preview an edge's addresses are unknown
         // until it is deployed: nothing to check against yet.
@@ -149,28 +150,30 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
             (p) => p.outputs.role === "edge" && Array.isArray(p.outputs.sidecarEndpoints),
         )) {
             for (const address of edge.outputs.sidecarEndpoints ?? []) {
-                const endpoint = endpoints.find((e) => e.address === address);
-                if (endpoint === undefined)
-                    add(central.stack, queryName, endpointsField, `does not read ${edge.stack}'s sidecar ${address}`);
-                else if (endpoint.strict !== true)
+                const read = readerOf.get(address);
+                if (read === undefined) {
+                    add(central.stack, queryName, query.where, `does not read ${edge.stack}'s sidecar ${address}`);
+                    continue;
+                }
+                const { reader, endpoint } = read;
+                const endpointsField = reader.where;
+                if (endpoint.strict !== true)
                     add(
                         central.stack,
-                        queryName,
+                        reader.name,
                         endpointsField,
                         `${edge.stack}'s sidecar ${address} must be strict, or an unreachable edge silently vanishes from results`,
                     );
-            }
-            const edgeTls = edge.outputs.grpcTls?.enabled === true;
-            const mounts: string[] = (query.container.volumeMounts ?? []).map((m: Record<string, any>) => m.mountPath);
-            for (const address of edge.outputs.sidecarEndpoints ?? []) {
-                const endpoint = endpoints.find((e) => e.address === address);
-                if (endpoint === undefined) continue;
+                const edgeTls = edge.outputs.grpcTls?.enabled === true;
+                const mounts: string[] = (reader.container.volumeMounts ?? []).map(
+                    (m: Record<string, any>) => m.mountPath,
+                );
                 // Thanos v0.42.4's key; anything else is silently ignored (checkThanosConfigs reports it).
                 const tlsConfig = endpoint.client_config?.tls_config;
                 if (edgeTls && tlsConfig?.enabled !== true) {
                     add(
                         central.stack,
-                        queryName,
+                        reader.name,
                         endpointsField,
                         `${edge.stack} requires mTLS on ${address}, but Query dials it in plain gRPC`,
                     );
@@ -180,7 +183,7 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
                         if (value === undefined || !mounts.some((m) => value.startsWith(`${m}/`))) {
                             add(
                                 central.stack,
-                                queryName,
+                                reader.name,
                                 `${endpointsField} ${address} ${file}`,
                                 `${value ?? "(unset)"} is not in a volume mounted into Query`,
                             );
@@ -189,7 +192,7 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
                     if (endpoint.client_config.server_name !== edge.outputs.grpcTls.serverName) {
                         add(
                             central.stack,
-                            queryName,
+                            reader.name,
                             `${endpointsField} ${address} server_name`,
                             `must be ${edge.outputs.grpcTls.serverName}, the name in ${edge.stack}'s server certificate`,
                         );
@@ -197,7 +200,7 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
                 } else if (tlsConfig?.enabled === true) {
                     add(
                         central.stack,
-                        queryName,
+                        reader.name,
                         endpointsField,
                         `${edge.stack} serves plain gRPC on ${address}, but Query dials it with TLS`,
                     );

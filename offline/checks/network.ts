@@ -4,7 +4,8 @@
 
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/names";
 import { checkNodeSourcedPolicies } from "./nodePolicies";
-import { Finding, RenderedPlan, objectName, setting, thanosContainers } from "./renderedPlan";
+import { queryReaders } from "./queryTiers";
+import { Finding, RenderedPlan, objectName, setting } from "./renderedPlan";
 
 /** Does a label selector (matchLabels) select pods with these labels? An empty one selects all. */
 export function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
@@ -100,7 +101,8 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     const central = setting(plan, "central");
     if (role === "central" && central !== undefined) {
         const allowed = [...(central.uiSourceRanges ?? [])];
-        const query = thanosContainers(plan).find((t) => t.component === "query");
+        // The top Query (the mid tiers have no HTTP API users).
+        const query = queryReaders(plan)[0];
         const queryLabels: Record<string, string> = query?.object.spec.template.metadata?.labels ?? {};
         for (const [what, labels, port] of [
             ["Query", queryLabels, 9090],
