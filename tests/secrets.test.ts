@@ -127,7 +127,9 @@ describe("npm run secrets, after `npm run pki -- init` (on a copy of the project
         // The edges need no CA key, before init or after, and no MinIO key: they generate their identity.
         for (const dir of [project.dir, PROJECT_ROOT])
             for (const environment of ["preview", "deploy"])
-                expect(main(["--stack", "cluster-02", "--environment", environment, "--env-secrets"], dir)).to.equal("");
+                expect(main(["--stack", "cluster-02", "--environment", environment, "--env-secrets"], dir)).to.equal(
+                    "",
+                );
         expect(main(["--stack", "cluster-02"], project.dir)).to.equal("cluster-02 needs these secret config keys:");
     });
 
