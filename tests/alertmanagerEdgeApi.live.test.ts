@@ -89,6 +89,11 @@ const missingBinaries = (
 describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled by a test filter, live on loopback)", function () {
     this.timeout(120_000);
     const processes = new LiveProcesses(() => dir);
+    /** A second edge Prometheus, sending under a path prefix (its own directory: its own log). */
+    const misrouted = new LiveProcesses(() => path.join(dir, "misrouted"));
+    let rulesFile: string;
+    let targetsFile: string;
+    let edgeAlerting: Record<string, any>;
     let dir: string;
     let replicas: ReplicaPorts[] = [];
     /** Per replica, one filter for each kind of peer. */
@@ -149,8 +154,8 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
         }
 
         // The edge's Prometheus: its rendered alerting entry, each replica's edge filter as a target.
-        const [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
-        const rulesFile = path.join(dir, "rules.yaml");
+        [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
+        rulesFile = path.join(dir, "rules.yaml");
         fs.writeFileSync(
             rulesFile,
             yaml.dump({
@@ -162,7 +167,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
                 ],
             }),
         );
-        const targetsFile = path.join(dir, "targets.json");
+        targetsFile = path.join(dir, "targets.json");
         fs.writeFileSync(targetsFile, "[]");
         try {
             for (const [i, replica] of replicas.entries())
@@ -187,6 +192,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
 
     after(async () => {
         await processes.stopAll();
+        await misrouted.stopAll();
         await Promise.all(filters.flatMap((f) => Object.values(f).map((filter) => filter.close())));
         if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -238,6 +244,31 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             expect(answer?.status).to.equal(200);
             expect(JSON.parse(answer!.body), `silences on alertmanager-${i}`).to.deep.equal([]);
         }
+    });
+
+    it("an edge sending anywhere but POST /api/v2/alerts is refused: its Prometheus logs bad response status 403 Forbidden", async () => {
+        // As an edge whose alerting entry carried a path (docs/troubleshooting.md: edge alerts refused with 403).
+        const sub = path.join(dir, "misrouted");
+        fs.mkdirSync(sub);
+        startLoopbackPrometheus(misrouted, PROMETHEUS!, sub, {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: [{ web: filters[0].edge.port, cluster: 0 }],
+            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
+            resendDelay: "1s",
+        });
+        const log = path.join(sub, "prometheus.log");
+        await until(
+            "the misrouted Prometheus' send error",
+            30_000,
+            async () =>
+                fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("bad response status 403 Forbidden"),
+        );
+        expect(
+            filters[0].edge.seen.filter((s) => s.outcome === "refused").map((s) => `${s.method} ${s.target}`),
+        ).to.include("POST /alertmanager/api/v2/alerts");
     });
 
     it("a pod of the monitoring namespace still creates a silence (every replica has it), and kubelet's probe passes", async () => {
