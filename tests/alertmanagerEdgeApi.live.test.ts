@@ -121,7 +121,9 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             )
             .map((r) => r.inputs as Record<string, any>);
         const l7 = policies.find((p) => p.metadata.name === "alertmanager-edge-api");
-        expect(l7?.spec.ingress[0].toPorts[0].rules.http, "the rendered L7 rule").to.be.an("array").that.is.not.empty;
+        expect(l7?.spec.ingress[0].toPorts[0].rules.http, "the rendered L7 rule")
+            .to.be.an("array")
+            .with.length.greaterThan(0);
 
         // An edge's node address, as the edge's own stack file lists it.
         const edge = projectConfig("cluster-02");
