@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
+import { alertmanagerEdgePolicy } from "./alertmanagerEdgePolicy";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
 import {
     ALERTMANAGER_CLUSTER_PORT,
@@ -49,6 +50,23 @@ function policy(
     };
 }
 
+/** One HTTP rule of a Cilium L7 policy: method and path are regexes matched against the whole value. */
+export interface CiliumHttpRule {
+    method: string;
+    path: string;
+}
+
+/** Ports of a Cilium ingress rule, with the HTTP requests allowed on them (none: any, at L4). */
+export interface CiliumPortRule {
+    ports: { port: string; protocol: "TCP" }[];
+    rules?: { http: CiliumHttpRule[] };
+}
+
+/** An ingress rule: one kind of peer (entities or CIDRs, never both in one rule) and its ports. */
+export type CiliumIngressRule = ({ fromEntities: CiliumEntity[] } | { fromCIDR: string[] }) & {
+    toPorts: CiliumPortRule[];
+};
+
 /** A CiliumNetworkPolicy as we declare it (namespaced). */
 export interface CiliumNetworkPolicySpec {
     apiVersion: "cilium.io/v2";
@@ -56,7 +74,7 @@ export interface CiliumNetworkPolicySpec {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
     spec: {
         endpointSelector: { matchLabels: Record<string, string> };
-        ingress: { fromEntities: CiliumEntity[]; toPorts: { ports: { port: string; protocol: "TCP" }[] }[] }[];
+        ingress: CiliumIngressRule[];
     };
 }
 
@@ -94,13 +112,15 @@ function fromClusterNodes(name: string, podSelector: Record<string, string>, por
 
 /**
  * What the NetworkPolicies cannot express: the LoadBalancer ports reached by load-balanced traffic
- * SNATed by a node (edges: the sidecar's gRPC; central: Query's and Grafana's HTTP).
+ * SNATed by a node (edges: the sidecar's gRPC; central: Grafana's HTTP, and Alertmanager's API with
+ * its L7 rule).
  */
 export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPolicySpec[] {
     if (settings.central !== undefined) {
         return [
             fromClusterNodes("grafana-from-nodes", GRAFANA_POD_SELECTOR, [GRAFANA_PORT]),
-            fromClusterNodes("alertmanager-from-nodes", ALERTMANAGER_POD_SELECTOR, [ALERTMANAGER_PORT]),
+            // Alertmanager's API: the edges (their ranges, and through another node) post alerts only.
+            alertmanagerEdgePolicy(settings.central),
         ];
     }
     return settings.exposeSidecars
@@ -135,14 +155,11 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
             policy("grafana", GRAFANA_POD_SELECTOR, [
                 { from: [...cidrs(settings.central.uiSourceRanges), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) },
             ]),
-            // Alerts come in from the edges (through the per-replica LoadBalancer ports; traffic SNATed
-            // by a node is let in by nodeSourcedPolicies) and from Prometheus and the Ruler in the
-            // namespace; gossip and the reloader answer only in the namespace.
+            // The API answers the namespace in full (Prometheus, the Ruler, Grafana); the edges come in
+            // through alertmanagerEdgePolicy alone, whose L7 rule an L4 rule here for their ranges
+            // would void. Gossip and the reloader answer only in the namespace.
             policy("alertmanager", ALERTMANAGER_POD_SELECTOR, [
-                {
-                    from: [...cidrs(settings.central.alertmanager.edgeSourceRanges), SAME_NAMESPACE],
-                    ports: tcp(ALERTMANAGER_PORT),
-                },
+                { from: [SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
                 {
                     from: [SAME_NAMESPACE],
                     ports: [...tcp(ALERTMANAGER_CLUSTER_PORT, RELOADER_PORT), ...udp(ALERTMANAGER_CLUSTER_PORT)],

@@ -278,6 +278,10 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
             k8sObject(runs[stackOfContext(m[1])!], "CiliumLoadBalancerIPPool", m[2]);
             return;
         }
+        if ((m = /^kubectl --context (\S+) -n monitoring get ciliumnetworkpolicy (\S+)$/.exec(line))) {
+            k8sObject(runs[stackOfContext(m[1])!], "CiliumNetworkPolicy", m[2]);
+            return;
+        }
         if ((m = /^kubectl --context (\S+) -n monitoring get pods$/.exec(line))) {
             expect(stackOfContext(m[1]), where).to.be.a("string");
             return;
@@ -291,8 +295,8 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
         if ((m = /^kubectl --context (\S+) -n monitoring logs (\S+) -c (\S+)$/.exec(line))) {
             const run = runs[stackOfContext(m[1])!];
             expect(podNames(run), where).to.include(m[2]);
-            // The container: the chart's names for the sidecar and Alertmanager.
-            expect(["thanos-sidecar", "alertmanager"], where).to.include(m[3]);
+            // The container: the chart's names for Prometheus, the sidecar and Alertmanager.
+            expect(["prometheus", "thanos-sidecar", "alertmanager"], where).to.include(m[3]);
             return;
         }
         if (

@@ -109,10 +109,17 @@ describe("multi-node clusters under Cilium", () => {
             byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy")
                 .map((r: any) => r.inputs.metadata.name)
                 .sort(),
-        ).to.deep.equal(["alertmanager-from-nodes", "grafana-from-nodes", "thanos-query-from-nodes"]);
-        expect(entities(central, "alertmanager-from-nodes").ingress[0].toPorts).to.deep.equal([
-            { ports: [{ port: "9093", protocol: "TCP" }] },
+        ).to.deep.equal(["alertmanager-edge-api", "grafana-from-nodes", "thanos-query-from-nodes"]);
+        // Alertmanager: traffic SNATed by another node gets the edges' L7 rule, not an L4 one (which
+        // would void it); the pod's own node, at L4, for kubelet's probes.
+        const alertmanager = entities(central, "alertmanager-edge-api").ingress;
+        expect(alertmanager.map((r: any) => r.fromEntities ?? r.fromCIDR)).to.deep.equal([
+            ["192.168.101.196/32", "192.168.101.197/32", "192.168.101.198/32"],
+            ["remote-node"],
+            ["host"],
         ]);
+        expect(alertmanager[1].toPorts[0].rules.http).to.deep.equal(alertmanager[0].toPorts[0].rules.http);
+        expect(alertmanager[2].toPorts).to.deep.equal([{ ports: [{ port: "9093", protocol: "TCP" }] }]);
     });
 
     it("every CiliumNetworkPolicy validates against Cilium's CRD schema (@kubernetes-models/cilium)", async () => {

@@ -210,8 +210,9 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
 /**
  * The central Alertmanager's API is reachable from outside the cluster only by the edges: its
  * per-replica LoadBalancer Services carry central.alertmanager.edgeSourceRanges and no NodePort,
- * and the NetworkPolicy on its pods admits those ranges and the namespace, nothing else (traffic
- * SNATed by a node comes in through the CiliumNetworkPolicy alertmanager-from-nodes).
+ * and the NetworkPolicy on its pods admits at most those ranges and the namespace (the edges, and
+ * their traffic SNATed by a node, come in at L7 through the CiliumNetworkPolicy
+ * alertmanager-edge-api, which alertmanagerIngress.ts checks).
  */
 export function checkAlertmanagerNetwork(plan: RenderedPlan): Finding[] {
     if (plan.outputs.role !== "central") return [];

@@ -73,6 +73,61 @@ describe("npm run validate", () => {
             });
         });
 
+        describe("Alertmanager's API from the edges (as Cilium would enforce the rendered policies)", () => {
+            const ingressFindings = (p: ReturnType<typeof plan>) =>
+                checkNetwork(p).filter((f) => f.object === "(Alertmanager pods, port 9093)");
+
+            it("the committed central stack: edges post alerts only, the namespace keeps the API, probes pass", () => {
+                expect(ingressFindings(plan(plans(), "cluster-01"))).to.deep.equal([]);
+            });
+
+            it("reports an L4 rule for an edge range on 9093, which voids the L7 rule", () => {
+                const all = plans();
+                const central = plan(all, "cluster-01");
+                manifest(central, "NetworkPolicy", "alertmanager").spec.ingress[0].from.push({
+                    ipBlock: { cidr: "192.168.101.196/32" },
+                });
+                expectFinding(ingressFindings(central), {
+                    field: "spec.ingress",
+                    message: "edge range 192.168.101.196/32 is admitted at L4 by NetworkPolicy/monitoring/alertmanager",
+                });
+                const nodes = plan(plans(), "cluster-01");
+                manifest(nodes, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[2].fromEntities.push(
+                    "remote-node",
+                );
+                expectFinding(ingressFindings(nodes), { message: "another node (remote-node" });
+            });
+
+            it("reports an HTTP rule that lets an edge near silences or the UI", () => {
+                const central = plan(plans(), "cluster-01");
+                manifest(
+                    central,
+                    "CiliumNetworkPolicy",
+                    "alertmanager-edge-api",
+                ).spec.ingress[0].toPorts[0].rules.http.push({ method: "POST|GET", path: "/api/v2/.*" });
+                const findings = ingressFindings(central);
+                expectFinding(findings, { field: "rules.http", message: "POST /api/v2/silences is allowed" });
+                expectFinding(findings, { field: "rules.http", message: "GET /api/v2/silences is allowed" });
+                // Full match: a path regex without the query part does not match a request with one.
+                const prefix = plan(plans(), "cluster-01");
+                manifest(prefix, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[1].toPorts[0].rules.http =
+                    [{ method: "POST", path: "/api/v2/alert" }];
+                expectFinding(ingressFindings(prefix), { message: "POST /api/v2/alerts is refused (403)" });
+            });
+
+            it("reports edges that cannot reach the API, and a probe the host could not make", () => {
+                const central = plan(plans(), "cluster-01");
+                const policy = manifest(central, "CiliumNetworkPolicy", "alertmanager-edge-api");
+                policy.spec.ingress = policy.spec.ingress.slice(0, 1);
+                policy.spec.ingress[0].fromCIDR = ["192.168.101.196/32"];
+                const findings = ingressFindings(central);
+                expectFinding(findings, { message: "edge range 192.168.101.197/32 cannot reach the API at all" });
+                expectFinding(findings, { message: "another node (remote-node" });
+                expectFinding(findings, { message: "cannot GET /-/ready" });
+                expectFinding(findings, { field: "spec.ingress.fromCIDR", message: "192.168.101.198/32" });
+            });
+        });
+
         it("reports Query or Grafana reachable beyond the UI source ranges", () => {
             const all = plans();
             manifest(plan(all, "cluster-01"), "NetworkPolicy", "grafana").spec.ingress[0].from.push({

@@ -1,8 +1,10 @@
-// Who may reach the sidecars, Query and Grafana (NetworkPolicies, LoadBalancer Services), and the
-// node-sourced CiliumNetworkPolicies (nodePolicies.ts). The selector helpers also serve the
+// Who may reach the sidecars, Query and Grafana (NetworkPolicies, LoadBalancer Services), the
+// node-sourced CiliumNetworkPolicies (nodePolicies.ts) and what reaches Alertmanager's API
+// (alertmanagerIngress.ts: the edges post alerts only). The selector helpers also serve the
 // Alertmanager's network check (alertmanager.ts) and the policy pack.
 
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/names";
+import { checkAlertmanagerIngress } from "./alertmanagerIngress";
 import { checkNodeSourcedPolicies } from "./nodePolicies";
 import { queryReaders } from "./queryTiers";
 import { Finding, RenderedPlan, objectName, setting } from "./renderedPlan";
@@ -128,7 +130,11 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             }
         }
     }
-    findings.push(...checkNodeSourcedPolicies(plan), ...checkLoadBalancerSourceRanges(plan));
+    findings.push(
+        ...checkNodeSourcedPolicies(plan),
+        ...checkLoadBalancerSourceRanges(plan),
+        ...checkAlertmanagerIngress(plan),
+    );
     return findings;
 }
 

@@ -11,9 +11,10 @@ const EXPOSED = [
     { what: "Prometheus (sidecar gRPC)", label: ["app.kubernetes.io/name", "prometheus"], port: 10901, role: "edge" },
     { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], port: 3000, role: "central" },
     { what: "Query", label: ["app.kubernetes.io/component", "query"], port: 9090, role: "central" },
-    // The central Alertmanager replicas, each on its own port of the central address, for the edges.
-    { what: "Alertmanager", label: ["app.kubernetes.io/name", "alertmanager"], port: 9093, role: "central" },
 ] as const;
+
+/** Alertmanager's policy holds an L7 rule for the edges too: alertmanagerIngress.ts checks it. */
+const ALERTMANAGER_LABEL = ["app.kubernetes.io/name", "alertmanager"] as const;
 
 function portsOf(rule: Record<string, any>): number[] {
     return (rule.toPorts ?? []).flatMap((p: Record<string, any>) =>
@@ -29,6 +30,7 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
         const add = (field: string, message: string) =>
             findings.push({ severity: "error", stack: plan.stack, object, field, message });
         const selector: Record<string, string> = policy.spec?.endpointSelector?.matchLabels ?? {};
+        if (selector[ALERTMANAGER_LABEL[0]] === ALERTMANAGER_LABEL[1]) continue;
         const target = EXPOSED.find(({ label: [k, v] }) => selector[k] === v);
         if (target === undefined) {
             add(

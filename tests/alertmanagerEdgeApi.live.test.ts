@@ -1,0 +1,288 @@
+// The central Alertmanager's API as the edges see it, live on loopback: three real clustered
+// Alertmanagers, each behind a test-only filter that models Cilium's decision from the policies
+// the central stack renders (tests/live/ciliumHttpFilter.ts; a model of the rule, not Cilium,
+// which cannot run here). One filter per replica and peer: an edge node's address, another
+// central node (load-balanced traffic SNATed: remote-node), the pod's own node (kubelet) and a pod
+// of the monitoring namespace. A real Prometheus with the edge's rendered alerting entry sends an
+// alert through the edge filters: it must reach every replica. An edge asking for silences gets
+// 403 "Access denied" and no silence exists after; a pod of the namespace still creates one.
+// Binaries: PROMETHEUS_BIN / ALERTMANAGER_BIN, then PATH (CI: Debian sid's, .ci/tools.sh); skipped
+// without them, except in CI.
+
+import { expect } from "chai";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
+import { ALERTMANAGER_POD_SELECTOR, ALERTMANAGER_PORT, GRAFANA_POD_SELECTOR } from "../components/names";
+import { parseClusterSettings } from "../config";
+import { CILIUM_DENIED_BODY, IngressPeer } from "../offline/checks/ciliumIngressModel";
+import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helpers";
+import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
+import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
+import { LiveProcesses, ReplicaPorts, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
+
+const PROMETHEUS = findBinary("prometheus");
+const ALERTMANAGER = findBinary("alertmanager");
+const ALERT_NAME = "EdgeL7RuleProbe";
+
+interface Answer {
+    status: number;
+    body: string;
+}
+
+function ask(port: number, method: string, target: string, body?: unknown): Promise<Answer | undefined> {
+    return new Promise((resolve) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const req = http.request(
+            {
+                host: "127.0.0.1",
+                port,
+                method,
+                path: target,
+                headers: payload === undefined ? {} : { "content-type": "application/json" },
+            },
+            (res) => {
+                let text = "";
+                res.on("data", (chunk) => (text += chunk));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+        );
+        req.on("error", () => resolve(undefined));
+        req.setTimeout(2000, () => req.destroy());
+        req.end(payload);
+    });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+function silence(createdBy: string): Record<string, unknown> {
+    const now = Date.now();
+    return {
+        matchers: [{ name: "alertname", value: ALERT_NAME, isRegex: false, isEqual: true }],
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + 3_600_000).toISOString(),
+        createdBy,
+        comment: "alertmanagerEdgeApi.live.test.ts",
+    };
+}
+
+const missingBinaries = (
+    [
+        ["prometheus", PROMETHEUS],
+        ["alertmanager", ALERTMANAGER],
+    ] as [LiveBinary, string | undefined][]
+)
+    .filter(([, file]) => file === undefined)
+    .map(([binary]) => binary);
+
+describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled by a test filter, live on loopback)", function () {
+    this.timeout(120_000);
+    const processes = new LiveProcesses(() => dir);
+    /** A second edge Prometheus, sending under a path prefix (its own directory: its own log). */
+    const misrouted = new LiveProcesses(() => path.join(dir, "misrouted"));
+    let rulesFile: string;
+    let targetsFile: string;
+    let edgeAlerting: Record<string, any>;
+    let dir: string;
+    let replicas: ReplicaPorts[] = [];
+    /** Per replica, one filter for each kind of peer. */
+    const filters: Record<"edge" | "remoteNode" | "host" | "namespace", CiliumModelFilter>[] = [];
+    let edgeAddress: string;
+
+    before(async function () {
+        if (missingBinaries.length > 0) {
+            if (process.env.CI === "true") throw new Error(missingBinaries.map(missingBinaryMessage).join("; "));
+            this.skip();
+        }
+        console.log(
+            `      on ${[PROMETHEUS!, ALERTMANAGER!].map((f) => `${path.basename(f)} ${binaryVersion(f)?.join(".") ?? "(unknown version)"}`).join(", ")}`,
+        );
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "alertmanager-edge-api-"));
+
+        // The policies the central stack renders for the monitoring namespace, read as rendered.
+        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        const policies = central.resources
+            .filter((r) =>
+                [
+                    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                    "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
+                ].includes(r.type),
+            )
+            .map((r) => r.inputs as Record<string, any>);
+        const l7 = policies.find((p) => p.metadata.name === "alertmanager-edge-api");
+        expect(l7?.spec.ingress[0].toPorts[0].rules.http, "the rendered L7 rule")
+            .to.be.an("array")
+            .with.length.greaterThan(0);
+
+        // An edge's node address, as the edge's own stack file lists it.
+        const edge = projectConfig("cluster-02");
+        edgeAddress = edge.nodeIps[0];
+
+        const amConfig = path.join(dir, "alertmanager.yaml");
+        fs.writeFileSync(amConfig, yaml.dump({ route: { receiver: "null" }, receivers: [{ name: "null" }] }));
+        replicas = await Promise.all(
+            [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
+        );
+        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas);
+
+        const peers: Record<keyof (typeof filters)[number], IngressPeer> = {
+            edge: { kind: "address", address: edgeAddress },
+            remoteNode: { kind: "entity", entity: "remote-node" },
+            host: { kind: "entity", entity: "host" },
+            namespace: { kind: "pod", namespace: "monitoring", labels: GRAFANA_POD_SELECTOR },
+        };
+        for (const replica of replicas) {
+            const entry = {} as (typeof filters)[number];
+            for (const [name, peer] of Object.entries(peers) as [keyof typeof peers, IngressPeer][])
+                entry[name] = await startCiliumModelFilter({
+                    policies,
+                    podLabels: ALERTMANAGER_POD_SELECTOR,
+                    podPort: ALERTMANAGER_PORT,
+                    peer,
+                    upstreamPort: replica.web,
+                });
+            filters.push(entry);
+        }
+
+        // The edge's Prometheus: its rendered alerting entry, each replica's edge filter as a target.
+        [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
+        rulesFile = path.join(dir, "rules.yaml");
+        fs.writeFileSync(
+            rulesFile,
+            yaml.dump({
+                groups: [
+                    {
+                        name: "edge",
+                        rules: [{ alert: ALERT_NAME, expr: "vector(1)", labels: { cluster: "cluster-02" } }],
+                    },
+                ],
+            }),
+        );
+        targetsFile = path.join(dir, "targets.json");
+        fs.writeFileSync(targetsFile, "[]");
+        try {
+            for (const [i, replica] of replicas.entries())
+                await until(
+                    `alertmanager-${i} ready`,
+                    20_000,
+                    async () => (await ask(replica.web, "GET", "/-/ready"))?.status === 200,
+                );
+            startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
+                port: await freeLoopbackPort(),
+                rulesFile,
+                jobName: "none",
+                targetsFile,
+                alertmanagers: filters.map((f) => ({ web: f.edge.port, cluster: 0 })),
+                alerting: edgeAlerting,
+                resendDelay: "1s",
+            });
+        } catch (err) {
+            throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
+        }
+    });
+
+    after(async () => {
+        await processes.stopAll();
+        await misrouted.stopAll();
+        await Promise.all(filters.flatMap((f) => Object.values(f).map((filter) => filter.close())));
+        if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("an edge's Prometheus posts its alert through the rule, and it arrives at every replica", async () => {
+        try {
+            for (const [i, replica] of replicas.entries())
+                await until(`${ALERT_NAME} on alertmanager-${i}`, 30_000, async () => {
+                    const answer = await ask(
+                        replica.web,
+                        "GET",
+                        `/api/v2/alerts?filter=${encodeURIComponent(`alertname="${ALERT_NAME}"`)}`,
+                    );
+                    return answer?.status === 200 && JSON.parse(answer.body).length === 1;
+                });
+        } catch (err) {
+            throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
+        }
+        for (const f of filters) {
+            expect(f.edge.seen.filter((s) => s.outcome === "passed").map((s) => `${s.method} ${s.target}`)).to.include(
+                "POST /api/v2/alerts",
+            );
+            expect(f.edge.seen.filter((s) => s.outcome !== "passed")).to.deep.equal([]);
+        }
+    });
+
+    it("an edge (directly or SNATed by another node) is refused silences and the UI with 403, and no silence exists after", async () => {
+        for (const [i, f] of filters.entries()) {
+            for (const peer of ["edge", "remoteNode"] as const) {
+                const port = f[peer].port;
+                for (const [method, target, body] of [
+                    ["POST", "/api/v2/silences", silence(`${peer} ${edgeAddress}`)],
+                    ["GET", "/api/v2/silences", undefined],
+                    ["DELETE", "/api/v2/silence/00000000-0000-0000-0000-000000000000", undefined],
+                    ["GET", "/", undefined],
+                ] as const) {
+                    const answer = await ask(port, method, target, body);
+                    expect(answer, `${peer} -> alertmanager-${i}: ${method} ${target}`).to.deep.equal({
+                        status: 403,
+                        body: CILIUM_DENIED_BODY,
+                    });
+                }
+                // What `npm run verify` reads still passes.
+                expect((await ask(port, "GET", "/api/v2/status"))?.status, `${peer}: GET /api/v2/status`).to.equal(200);
+            }
+        }
+        for (const [i, replica] of replicas.entries()) {
+            const answer = await ask(replica.web, "GET", "/api/v2/silences");
+            expect(answer?.status).to.equal(200);
+            expect(JSON.parse(answer!.body), `silences on alertmanager-${i}`).to.deep.equal([]);
+        }
+    });
+
+    it("an edge sending anywhere but POST /api/v2/alerts is refused: its Prometheus logs bad response status 403 Forbidden", async () => {
+        // As an edge whose alerting entry carried a path (docs/troubleshooting.md: edge alerts refused with 403).
+        const sub = path.join(dir, "misrouted");
+        fs.mkdirSync(sub);
+        startLoopbackPrometheus(misrouted, PROMETHEUS!, sub, {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: [{ web: filters[0].edge.port, cluster: 0 }],
+            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
+            resendDelay: "1s",
+        });
+        const log = path.join(sub, "prometheus.log");
+        await until(
+            "the misrouted Prometheus' send error",
+            30_000,
+            async () =>
+                fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("bad response status 403 Forbidden"),
+        );
+        expect(
+            filters[0].edge.seen.filter((s) => s.outcome === "refused").map((s) => `${s.method} ${s.target}`),
+        ).to.include("POST /alertmanager/api/v2/alerts");
+    });
+
+    it("a pod of the monitoring namespace still creates a silence (every replica has it), and kubelet's probe passes", async () => {
+        const created = await ask(filters[0].namespace.port, "POST", "/api/v2/silences", silence("grafana"));
+        expect(created?.status, created?.body).to.equal(200);
+        const { silenceID } = JSON.parse(created!.body);
+        expect(silenceID).to.be.a("string");
+        for (const [i, replica] of replicas.entries())
+            await until(`the silence gossiped to alertmanager-${i}`, 20_000, async () => {
+                const answer = await ask(replica.web, "GET", "/api/v2/silences");
+                return answer?.status === 200 && JSON.parse(answer.body).some((s: any) => s.id === silenceID);
+            });
+        for (const f of filters) expect((await ask(f.host.port, "GET", "/-/ready"))?.status).to.equal(200);
+    });
+});
