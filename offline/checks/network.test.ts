@@ -72,6 +72,28 @@ describe("npm run validate", () => {
             });
         });
 
+        it("reports an edge address held by more than one Service, shared, or announced from pinned nodes", () => {
+            const all = plans();
+            const edge = plan(all, "cluster-03");
+            expect(checkNetwork(edge)).to.deep.equal([]);
+            const lb = manifest(edge, "Service", "thanos-query-lb");
+            lb.metadata.annotations["lbipam.cilium.io/sharing-key"] = "thanos-sidecar";
+            const second = structuredClone(lb);
+            second.metadata.name = "thanos-sidecar-1";
+            edge.manifests.push(second);
+            manifest(edge, "CiliumL2AnnouncementPolicy", "monitoring-lb-ipam").spec.nodeSelector = {
+                matchLabels: { "kubernetes.io/hostname": "worker-1" },
+            };
+            const findings = checkNetwork(edge);
+            expectFinding(findings, {
+                object: "(address 192.168.101.212)",
+                message:
+                    "is held by 2 LoadBalancer Services (Service/monitoring/thanos-query-lb, Service/monitoring/thanos-sidecar-1)",
+            });
+            expectFinding(findings, { object: "Service/monitoring/thanos-query-lb", field: "metadata.annotations" });
+            expectFinding(findings, { field: "spec.nodeSelector", message: "pins the edge's announcement" });
+        });
+
         it("reports an edge Query port open beyond its own source ranges, and pods reaching its gRPC", () => {
             const all = plans();
             expect(checkNetwork(plan(all, "cluster-02"))).to.deep.equal([]);

@@ -99,6 +99,37 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
     }
     if (role === "edge") {
         const lb = setting(plan, "loadBalancer") ?? {};
+        // One Service holds an edge's address, so Cilium runs one L2 lease for it, which any node may
+        // hold (docs/architecture.md, "The edge's front door"): a second Service, a sharing key or a
+        // pinned announcer brings back the split announcement or takes the failover away.
+        const holders = plan.manifests.filter(
+            (o) =>
+                o.kind === "Service" &&
+                o.spec?.type === "LoadBalancer" &&
+                o.metadata?.annotations?.["lbipam.cilium.io/ips"] === lb.ip,
+        );
+        if (holders.length !== 1)
+            add(
+                `(address ${lb.ip})`,
+                "Service",
+                `is held by ${holders.length} LoadBalancer Services (${holders.map(objectName).join(", ") || "none"}): an edge's address takes exactly one, its Query's`,
+            );
+        for (const service of holders.filter(
+            (o) => o.metadata?.annotations?.["lbipam.cilium.io/sharing-key"] !== undefined,
+        ))
+            add(
+                objectName(service),
+                "metadata.annotations",
+                "lbipam.cilium.io/sharing-key: an edge's address is not shared; Services sharing one address elect their L2 announcers independently (cilium/cilium#48419)",
+            );
+        for (const policy of plan.manifests.filter(
+            (o) => o.kind === "CiliumL2AnnouncementPolicy" && o.spec?.nodeSelector !== undefined,
+        ))
+            add(
+                objectName(policy),
+                "spec.nodeSelector",
+                "pins the edge's announcement to some nodes: with one Service on the address any node may announce it, and another takes over when it fails",
+            );
         const query = thanosContainers(plan).find((t) => t.component === "query");
         const onQuery = selecting(query?.object.spec.template.metadata?.labels ?? {});
         for (const [what, port, allowed, key] of [
