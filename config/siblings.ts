@@ -251,7 +251,7 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
         const tls = edge.grpcTlsEnabled === true || edge.grpcTlsEnabled === "true";
         if (!tls && !plaintextAllowed)
             problems.push(
-                `${key} names stack ${name}, which runs without grpcTls (${file}: grpcTls.enabled is ${JSON.stringify(edge.grpcTlsEnabled ?? false)}): Query would dial its sidecars in plaintext, and anyone on the path could read or answer for them; set grpcTls.enabled: true on that edge, or accept plaintext for it by listing "${name}" in ${PROJECT}:central.plaintextEdges`,
+                `${key} names stack ${name}, which runs without grpcTls (${file}: grpcTls.enabled is ${JSON.stringify(edge.grpcTlsEnabled ?? false)}): Query would dial its Thanos Query in plaintext, and anyone on the path could read or answer for it; set grpcTls.enabled: true on that edge, or accept plaintext for it by listing "${name}" in ${PROJECT}:central.plaintextEdges`,
             );
         if (tls && plaintextAllowed)
             problems.push(

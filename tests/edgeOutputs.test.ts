@@ -137,7 +137,7 @@ describe("the central stack validates its edges' outputs", () => {
                 edges,
             );
             expect(err.message).to.include(
-                "thanos-multicluster:central.edgeStacks[2] names stack cluster-04, which runs without grpcTls (Pulumi.cluster-04.yaml: grpcTls.enabled is false): Query would dial its sidecars in plaintext",
+                "thanos-multicluster:central.edgeStacks[2] names stack cluster-04, which runs without grpcTls (Pulumi.cluster-04.yaml: grpcTls.enabled is false): Query would dial its Thanos Query in plaintext",
             );
             expect(err.message).to.include('listing "cluster-04" in thanos-multicluster:central.plaintextEdges');
             expect(kubernetesResources(err)).to.deep.equal([]);

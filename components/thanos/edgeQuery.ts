@@ -276,7 +276,8 @@ export class EdgeQuery extends pulumi.ComponentResource {
         // holds it, and Pulumi deletes removed resources only at the end of an update: so each old
         // Service is taken over (alias) by a new one that replaces it deleting first. The in-cluster
         // Service replaces replica 1's, the LoadBalancer replica 0's, and the LoadBalancer is created
-        // after the in-cluster Service, i.e. once neither old Service exists (docs/operations.md).
+        // after the in-cluster Service, i.e. once neither old Service exists. (A third replica's
+        // Service has no successor to take it over: docs/operations.md says to delete it first.)
         const alias = (i: number) =>
             args.replaces.names[i] !== undefined
                 ? [{ name: args.replaces.names[i], parent: args.replaces.parentUrn }]
