@@ -1,6 +1,6 @@
 // thanos-multicluster: one stack per cluster. Every cluster runs the monitoring base (Prometheus HA
-// with the Thanos sidecar); the central cluster adds the Thanos control plane, wired to every edge
-// through the edges' stack outputs.
+// with the Thanos sidecar; on an edge, a Thanos Query over the sidecars on the cluster's address);
+// the central cluster adds the Thanos control plane, wired to every edge through the edges' stack outputs.
 
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringBase } from "./components/monitoringBase";
@@ -41,7 +41,7 @@ const outputs: { [K in keyof ClusterStackOutputs]: pulumi.Input<ClusterStackOutp
     role: config.role,
     externalLabels: base.externalLabels,
     replicaLabels: base.replicaLabels,
-    sidecarEndpoints: base.sidecarEndpoints,
+    queryEndpoint: base.queryEndpoint,
     objstore: { bucket: config.objectStorage.bucket, endpoint: config.objectStorage.endpoint },
     prometheusUrl: base.prometheusUrl,
     grpcTls: base.grpcTls,
@@ -54,7 +54,7 @@ export const clusterName = outputs.clusterName;
 export const role = outputs.role;
 export const externalLabels = outputs.externalLabels;
 export const replicaLabels = outputs.replicaLabels;
-export const sidecarEndpoints = outputs.sidecarEndpoints;
+export const queryEndpoint = outputs.queryEndpoint;
 export const objstore = outputs.objstore;
 export const prometheusUrl = outputs.prometheusUrl;
 export const grpcTls = outputs.grpcTls;

@@ -74,13 +74,13 @@ export function parseEdgeContract(
             "replicaLabels",
             `holds ${foreign.map((l) => JSON.stringify(l)).join(", ")}: Query would merge series differing only in ${foreign.length === 1 ? "that label" : "those labels"} as replicas of one another (in every cluster, not only this one); an edge's only replica label is ${PROMETHEUS_REPLICA_LABEL} (the one its Prometheus operator sets): redeploy the edge from this commit`,
         );
-    if (!Array.isArray(o.sidecarEndpoints) || o.sidecarEndpoints.length === 0) {
-        fail("sidecarEndpoints", "is empty: the edge exposes no sidecar, so Query could not read it");
-    }
-    for (const endpoint of o.sidecarEndpoints as unknown[]) {
-        if (typeof endpoint !== "string" || !HOST_PORT.test(endpoint))
-            fail("sidecarEndpoints", `holds ${JSON.stringify(endpoint)}, not host:port`);
-    }
+    if (typeof o.queryEndpoint !== "string" || o.queryEndpoint === "")
+        fail(
+            "queryEndpoint",
+            `is ${JSON.stringify(o.queryEndpoint)}: the edge exposes no Thanos Query, so the central Query could not read it; deploy the edge from this commit`,
+        );
+    if (!HOST_PORT.test(o.queryEndpoint))
+        fail("queryEndpoint", `is ${JSON.stringify(o.queryEndpoint)}, not host:port (the edge Query's gRPC address)`);
     if (o.objstore?.bucket !== expected.objstore.bucket || o.objstore?.endpoint !== expected.objstore.endpoint) {
         fail(
             "objstore",
@@ -100,7 +100,7 @@ export function parseEdgeContract(
     } else if (!expected.plaintextEdges.includes(stack.split("/").pop()!)) {
         fail(
             "grpcTls",
-            `is {"enabled":false}: Query would dial this edge's sidecars in plaintext, unauthenticated; set grpcTls.enabled: true on the edge and redeploy it, or accept plaintext for it by listing "${stack.split("/").pop()}" in central.plaintextEdges`,
+            `is {"enabled":false}: Query would dial this edge's Query in plaintext, unauthenticated; set grpcTls.enabled: true on the edge and redeploy it, or accept plaintext for it by listing "${stack.split("/").pop()}" in central.plaintextEdges`,
         );
     }
     return {
@@ -112,7 +112,7 @@ export function parseEdgeContract(
         role: "edge",
         externalLabels: o.externalLabels,
         replicaLabels: o.replicaLabels,
-        sidecarEndpoints: o.sidecarEndpoints,
+        queryEndpoint: o.queryEndpoint,
         objstore: o.objstore,
         prometheusUrl: o.prometheusUrl,
     };
@@ -160,12 +160,12 @@ export function untrustedDeploymentCaWarning(
     const fix = `deploy ${stack} from this commit (\`npm run deploy -- up\` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem`;
     const earlier = trusted === "" ? undefined : earlierCopiesNotAfter(trusted, deploymentCa);
     if (earlier !== undefined)
-        return `edge stack ${stack} trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until ${earlier.toISOString()}; then its sidecars reject it: before that, ${fix}`;
+        return `edge stack ${stack} trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until ${earlier.toISOString()}; then its Thanos Query rejects it: before that, ${fix}`;
     const state = trusted === "" ? "trusts no client CA yet" : "trusts another client CA";
-    return `edge stack ${stack} ${state}, so its sidecars reject Query's client certificate: ${fix}`;
+    return `edge stack ${stack} ${state}, so its Thanos Query rejects the central Query's client certificate: ${fix}`;
 }
 
-/** Cross-edge rules: cluster labels and sidecar addresses must not repeat. */
+/** Cross-edge rules: cluster labels and Query addresses must not repeat. */
 export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
     const seen = new Map<string, string>();
     for (const edge of edges) {
@@ -178,14 +178,12 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
     }
     const endpoints = new Map<string, string>();
     for (const edge of edges) {
-        for (const endpoint of edge.sidecarEndpoints) {
-            const other = endpoints.get(endpoint);
-            if (other !== undefined)
-                throw new Error(
-                    `edge stacks ${other} and ${edge.stack} both export the sidecar endpoint ${endpoint}: each edge needs its own address`,
-                );
-            endpoints.set(endpoint, edge.stack);
-        }
+        const other = endpoints.get(edge.queryEndpoint);
+        if (other !== undefined)
+            throw new Error(
+                `edge stacks ${other} and ${edge.stack} both export the queryEndpoint ${edge.queryEndpoint}: each edge needs its own address (loadBalancer.ip)`,
+            );
+        endpoints.set(edge.queryEndpoint, edge.stack);
     }
     return edges;
 }

@@ -15,7 +15,6 @@ export {
     THANOS_IMAGE,
     THANOS_VERSION,
     edgeAlertmanagerConfigs,
-    grpcClientCaChecksum,
     kubePrometheusStackValues,
 } from "./kubePrometheusStack/values";
 export type { ObjstoreSecretRef } from "./kubePrometheusStack/values";

@@ -14,11 +14,11 @@ import { NetworkPolicies, monitoringBasePolicies, nodeSourcedPolicies } from "./
 import { CLUSTER_LABEL, PROMETHEUS_REPLICA_LABEL, PROMETHEUS_URL } from "./names";
 import { ObjstoreSecret } from "./objstoreSecret";
 import { RoleKeys, roleKeys } from "./storage/objstoreKey";
-import { SidecarLoadBalancer } from "./sidecarLoadBalancer";
+import { EdgeQuery } from "./thanos/edgeQuery";
 import { SidecarTls } from "./sidecarTls";
-import { ThanosPodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
+import { ThanosPodMonitors, controlPlanePodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
-import { clusterRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
+import { clusterRuleGroups, edgeQueryRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
 import { CENTRAL_SHARING_KEY } from "./thanosQuery";
 import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
@@ -31,16 +31,16 @@ export interface MonitoringBaseArgs {
 
 /**
  * What every cluster runs, the central one included, and all an edge consists of: Prometheus HA
- * with the Thanos sidecar shipping to the metrics bucket, the sidecars' gRPC on the cluster's
- * pinned address (edges), and the Cilium LB IPAM that announces it. It needs nothing from any other
+ * with the Thanos sidecar shipping to the metrics bucket, on edges a Thanos Query over the sidecars
+ * on the cluster's pinned address, and the Cilium LB IPAM that announces it. It needs nothing from any other
  * stack, so every cluster keeps monitoring itself when the others, or the network, are gone.
  */
 export class MonitoringBase extends pulumi.ComponentResource {
     /** The `cluster` external label, plus the replica label Query deduplicates on. */
     public readonly externalLabels: Record<string, string>;
     public readonly replicaLabels: string[];
-    /** host:port per Prometheus replica's sidecar on the pinned address; empty where not exposed. */
-    public readonly sidecarEndpoints: pulumi.Output<string[]>;
+    /** host:port of the edge Query's gRPC on the pinned address; "" on the central cluster. */
+    public readonly queryEndpoint: pulumi.Output<string>;
     /** In-cluster URL of Prometheus. */
     public readonly prometheusUrl: string;
     /** The monitoring namespace, for the components the central stack adds. */
@@ -49,11 +49,11 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly objstoreSecret: ObjstoreSecret;
     /** The sidecars' MinIO identity (generated here with per-role identities). */
     public readonly objstoreKeys: RoleKeys;
-    /** The sidecars' mTLS material, where grpcTls is enabled (edges). */
+    /** The edge Query's mTLS material, where grpcTls is enabled (edges). */
     public readonly sidecarTls?: SidecarTls;
     /** host:port of each central Alertmanager replica on the central address (central cluster only). */
     public readonly alertmanagerEdgeEndpoints?: pulumi.Output<string[]>;
-    /** The contract's grpcTls output: what the central Query needs to dial the sidecars over mTLS. */
+    /** The contract's grpcTls output: what the central Query needs to dial the edge Query over mTLS. */
     public readonly grpcTls: pulumi.Output<ClusterStackOutputs["grpcTls"]>;
 
     constructor(name: string, args: MonitoringBaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -177,10 +177,21 @@ export class MonitoringBase extends pulumi.ComponentResource {
 
         new ThanosPodMonitors(
             `${name}-pod-monitors`,
-            { provider, monitors: sidecarPodMonitors(), dependsOn: [stack.release] },
+            {
+                provider,
+                // Edges also scrape their Query (the central stack's control plane scrapes its own).
+                monitors: [
+                    ...sidecarPodMonitors(),
+                    ...(config.exposeEdgeQuery
+                        ? controlPlanePodMonitors().filter((m) => m.metadata.name === "thanos-query")
+                        : []),
+                ],
+                dependsOn: [stack.release],
+            },
             child,
         );
-        // Each cluster watches its own sidecars and uploads, and records its certificates' expiry, on its own Prometheus.
+        // Each cluster watches its own sidecars and uploads (an edge its Query too), and records its
+        // certificates' expiry, on its own Prometheus.
         const alerting = config.prometheus.alerting;
         const links = { baseUrl: alerting.runbookBaseUrl };
         const expiries = this.sidecarTls?.expiries ?? pulumi.output([]);
@@ -191,7 +202,12 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 ruleName: "thanos-multicluster-cluster",
                 groups: expiries.apply((certificates) =>
                     withoutAlerts(
-                        [...sidecarRuleGroups(links), ...clusterRuleGroups(links, certificates)],
+                        [
+                            ...sidecarRuleGroups(links),
+                            // An edge watches its own Query (the central stack watches its Query with the control plane).
+                            ...(config.exposeEdgeQuery ? edgeQueryRuleGroups(links) : []),
+                            ...clusterRuleGroups(links, certificates, { edgeQuery: config.exposeEdgeQuery }),
+                        ],
                         alerting.disabledAlerts,
                     ),
                 ),
@@ -224,19 +240,34 @@ export class MonitoringBase extends pulumi.ComponentResource {
             this.alertmanagerEdgeEndpoints = alertmanagers.endpoints;
         }
 
-        if (config.exposeSidecars) {
-            const sidecars = new SidecarLoadBalancer(
-                `${name}-sidecar-lb`,
+        if (config.exposeEdgeQuery) {
+            const edgeQuery = new EdgeQuery(
+                `${name}-edge-query`,
                 {
                     provider,
                     settings: config,
-                    dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])],
+                    tlsChecksum: this.sidecarTls?.checksum,
+                    // The Services of contract 3 (one per Prometheus replica) it takes over.
+                    replaces: {
+                        parentUrn: pulumi.createUrn(
+                            `${name}-sidecar-lb`,
+                            "thanos-multicluster:thanos:SidecarLoadBalancer",
+                            this,
+                        ),
+                        names: Array.from({ length: config.prometheus.replicas }, (_, i) => `${name}-sidecar-lb-${i}`),
+                    },
+                    dependsOn: [
+                        namespaces.monitoring,
+                        stack.release,
+                        ...(this.sidecarTls ? [this.sidecarTls] : []),
+                        ...(lbIpam?.resources ?? []),
+                    ],
                 },
                 child,
             );
-            this.sidecarEndpoints = sidecars.endpoints;
+            this.queryEndpoint = edgeQuery.grpcEndpoint;
         } else {
-            this.sidecarEndpoints = pulumi.output([]);
+            this.queryEndpoint = pulumi.output("");
         }
 
         this.externalLabels = { ...config.prometheus.externalLabels, [CLUSTER_LABEL]: config.clusterName };
@@ -244,7 +275,7 @@ export class MonitoringBase extends pulumi.ComponentResource {
         this.prometheusUrl = PROMETHEUS_URL;
         this.registerOutputs({
             externalLabels: this.externalLabels,
-            sidecarEndpoints: this.sidecarEndpoints,
+            queryEndpoint: this.queryEndpoint,
             prometheusUrl: this.prometheusUrl,
         });
     }

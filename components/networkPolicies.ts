@@ -25,7 +25,9 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 const RELOADER_PORT = 8080;
 
 const SAME_NAMESPACE: Peer = { podSelector: {} };
-const QUERY_PODS: Peer = { podSelector: { matchLabels: thanosSelector(QUERY_COMPONENT) } };
+const QUERY_POD_SELECTOR = thanosSelector(QUERY_COMPONENT);
+/** Query's pods: the central Query, or on an edge the edge Query (same labels, components/thanos/edgeQuery.ts). */
+const QUERY_PODS: Peer = { podSelector: { matchLabels: QUERY_POD_SELECTOR } };
 
 function cidrs(ranges: string[]): Peer[] {
     return ranges.map((cidr) => ({ ipBlock: { cidr } }));
@@ -112,8 +114,8 @@ function fromClusterNodes(name: string, podSelector: Record<string, string>, por
 
 /**
  * What the NetworkPolicies cannot express: the LoadBalancer ports reached by load-balanced traffic
- * SNATed by a node (edges: the sidecar's gRPC; central: Grafana's HTTP, and Alertmanager's API with
- * its L7 rule).
+ * SNATed by a node (edges: the edge Query's gRPC and HTTP; central: Grafana's HTTP, and Alertmanager's
+ * API with its L7 rule).
  */
 export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPolicySpec[] {
     if (settings.central !== undefined) {
@@ -123,8 +125,8 @@ export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPol
             alertmanagerEdgePolicy(settings.central),
         ];
     }
-    return settings.exposeSidecars
-        ? [fromClusterNodes("prometheus-from-nodes", PROMETHEUS_POD_SELECTOR, [SIDECAR_GRPC_PORT])]
+    return settings.exposeEdgeQuery
+        ? [fromClusterNodes("thanos-query-from-nodes", QUERY_POD_SELECTOR, [THANOS_GRPC_PORT, QUERY_HTTP_PORT])]
         : [];
 }
 
@@ -134,22 +136,36 @@ export function controlPlaneNodeSourcedPolicies(): CiliumNetworkPolicySpec[] {
 }
 
 /**
- * The base's policies. A sidecar's gRPC (the StoreAPI: all of the cluster's metrics) is reachable
- * only by the central Query: on an edge from the sidecar source ranges, through the LoadBalancer
- * (whose loadBalancerSourceRanges already filter it; traffic SNATed by a node on its way to the pod
- * is let in by nodeSourcedPolicies); on the central cluster from the Query pods. Everything else in
- * the Prometheus pod (web UI/API, reloader, the sidecar's HTTP metrics) answers only within the
- * monitoring namespace.
+ * The base's policies. A sidecar's gRPC (the StoreAPI: all of the cluster's metrics, in plain gRPC
+ * on edges too) is reachable only by the cluster's own Query pods: the central Query, or on an edge
+ * the edge Query. Everything else in the Prometheus pod (web UI/API, reloader, the sidecar's HTTP
+ * metrics) answers only within the monitoring namespace.
+ *
+ * On an edge, the edge Query's ports are narrowed one by one: its gRPC (mTLS) to the gRPC source
+ * ranges, its HTTP API to the HTTP source ranges and the namespace (Prometheus scrapes it). The
+ * LoadBalancer admits the union of both lists on both ports (one loadBalancerSourceRanges per
+ * Service); these rules keep each port to its own list where the client's address reaches the pod.
+ * Traffic SNATed by a node on its way to the pod is let in by nodeSourcedPolicies: for it the
+ * LoadBalancer's union is the filter, and mTLS keeps the gRPC port to the central Query.
  */
 export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicySpec[] {
-    const sidecarPeers: Peer[] =
-        settings.role === "edge" ? cidrs(settings.loadBalancer.sidecarSourceRanges) : [QUERY_PODS];
     const policies = [
         policy("prometheus", PROMETHEUS_POD_SELECTOR, [
-            { from: sidecarPeers, ports: tcp(SIDECAR_GRPC_PORT) },
+            { from: [QUERY_PODS], ports: tcp(SIDECAR_GRPC_PORT) },
             { from: [SAME_NAMESPACE], ports: tcp(PROMETHEUS_PORT, RELOADER_PORT, THANOS_HTTP_PORT) },
         ]),
     ];
+    if (settings.exposeEdgeQuery) {
+        policies.push(
+            policy("thanos-query", QUERY_POD_SELECTOR, [
+                { from: cidrs(settings.loadBalancer.grpcSourceRanges), ports: tcp(THANOS_GRPC_PORT) },
+                {
+                    from: [...cidrs(settings.loadBalancer.httpSourceRanges), SAME_NAMESPACE],
+                    ports: tcp(QUERY_HTTP_PORT),
+                },
+            ]),
+        );
+    }
     if (settings.central !== undefined) {
         policies.push(
             policy("grafana", GRAFANA_POD_SELECTOR, [

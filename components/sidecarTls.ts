@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -7,21 +8,6 @@ import { CERTIFICATES, CertificateExpiry, certificateExpiries } from "./alertRul
 import { MANAGED_BY_LABEL, PART_OF_LABEL, SIDECAR_TLS, sidecarServerName } from "./names";
 
 const HOURS_PER_DAY = 24;
-
-/** The operator's grpcServerTlsConfig for the sidecar: serve the edge's certificate, require a client certificate from the edge's CA. */
-export function sidecarGrpcServerTlsConfig(): {
-    caFile: string;
-    certFile: string;
-    keyFile: string;
-    minVersion: string;
-} {
-    return {
-        caFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.ca}`,
-        certFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.cert}`,
-        keyFile: `${SIDECAR_TLS.mountPath}/${SIDECAR_TLS.key}`,
-        minVersion: "TLS13",
-    };
-}
 
 /**
  * What an edge records: its CA and server certificate (from the provider's validityEndTime), and the
@@ -56,25 +42,26 @@ export interface SidecarTlsArgs {
     /** Namespace of the Prometheus pods. */
     namespace: pulumi.Input<string>;
     clusterName: string;
-    /** The sidecars' pinned LoadBalancer address (a SAN of the server certificate). */
+    /** The edge's pinned LoadBalancer address, where its Query serves (a SAN of the server certificate). */
     loadBalancerIp: string;
     /** Validity settings, the CA generation, and the deployment CA bundle whose clients the sidecars accept. */
     settings: GrpcTlsSettings;
 }
 
 /**
- * The client CA file the sidecars verify clients against: the deployment CA bundle (config/ has
+ * The client CA file the edge Query's gRPC server verifies clients against: the deployment CA bundle (config/ has
  * checked it exists), or, should none be given, the edge's own server CA. That CA signs only the
  * server certificate (no client_auth use) and its key never leaves this stack's state, so no client
- * certificate exists that it would accept: the sidecars would admit nobody, rather than anybody.
+ * certificate exists that it would accept: the edge Query would admit nobody, rather than anybody.
  */
 export function sidecarClientCa(settings: GrpcTlsSettings, ownCaCertificate: string): string {
     return settings.clientCaCertificate ?? ownCaCertificate;
 }
 
 /**
- * mTLS for an edge's sidecars, with nothing from the central stack at deploy time: the edge runs
- * its own CA for its sidecars' server certificate, and trusts as client issuer only the deployment
+ * mTLS for an edge's Thanos Query, the gRPC server the central Query dials (until contract 4 the
+ * sidecars served it, hence the names, kept so that no certificate is reissued), with nothing from
+ * the central stack at deploy time: the edge runs its own CA for that server certificate, and trusts as client issuer only the deployment
  * CA, whose certificates are committed (pki/deployment-ca.pem). The central stack holds that CA's
  * key and Query's client key; no private key leaves the stack that uses it, and the edge exports
  * only public material (its CA certificate, server name, trusted client CA).
@@ -82,12 +69,17 @@ export function sidecarClientCa(settings: GrpcTlsSettings, ownCaCertificate: str
 export class SidecarTls extends pulumi.ComponentResource {
     /** PEM of the edge's server CA. */
     public readonly caCertificate: pulumi.Output<string>;
-    /** PEM of the client CA the sidecars trust; "" while no deployment CA is configured. */
+    /** PEM of the client CA the edge Query trusts; "" while no deployment CA is configured. */
     public readonly clientCaCertificate: string;
     /** The name Query must verify in the server certificate. */
     public readonly serverName: string;
     /** When the CA, the server certificate and the trusted client CA expire, for the expiry alert. */
     public readonly expiries: pulumi.Output<CertificateExpiry[]>;
+    /**
+     * Hash of what the edge Query's gRPC server reads once, at start (its certificate and the
+     * client CA): on the pod template, a renewal or a new deployment CA rolls the pods.
+     */
+    public readonly checksum: pulumi.Output<string>;
 
     constructor(name: string, args: SidecarTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:SidecarTls", name, {}, opts);
@@ -163,6 +155,12 @@ export class SidecarTls extends pulumi.ComponentResource {
         );
 
         this.caCertificate = ca.certPem;
+        this.checksum = pulumi.all([server.certPem, ca.certPem]).apply(([serverCert, own]) =>
+            crypto
+                .createHash("sha256")
+                .update([serverCert, sidecarClientCa(args.settings, own).trim()].join("\n"))
+                .digest("hex"),
+        );
         this.clientCaCertificate = args.settings.clientCaCertificate ?? "";
         this.expiries = pulumi
             .all([ca.validityEndTime, server.validityEndTime])

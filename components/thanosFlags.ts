@@ -22,6 +22,10 @@ export const THANOS_FLAGS = {
         "log.level": "logLevel",
         "http-address": "listen",
         "grpc-address": "listen",
+        // The edge Query's gRPC server (mTLS for the central Query).
+        "grpc-server-tls-cert": "path",
+        "grpc-server-tls-key": "path",
+        "grpc-server-tls-client-ca": "path",
         "endpoint.sd-config-file": "path",
         "endpoint.sd-config-reload-interval": "duration",
         "query.replica-label": "labelName",

@@ -1,11 +1,12 @@
-// The cluster's pinned LoadBalancer address, its Cilium LB IPAM pool and who may reach the sidecars (`loadBalancer`).
+// The cluster's pinned LoadBalancer address, its Cilium LB IPAM pool and who may reach what answers
+// there (`loadBalancer`): on an edge, its Thanos Query's gRPC and HTTP API.
 
 import { Reader } from "./reader";
 import { Role } from "./identity";
 import { isDns1123Subdomain, parseIPv4, parseIPv4Cidr, reservedIPv4Reason } from "./units";
 
 export interface LoadBalancerSettings {
-    /** The cluster's pinned LoadBalancer address: the sidecars' on an edge, Query's and Grafana's on the central cluster. */
+    /** The cluster's pinned LoadBalancer address: the edge Query's on an edge, Query's and Grafana's on the central cluster. */
     ip: string;
     /** Whether this stack owns the Cilium LB IPAM pool and L2 announcement policy for `pool`. */
     manageCiliumIpam: boolean;
@@ -16,13 +17,16 @@ export interface LoadBalancerSettings {
     /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
     l2Interfaces: string[];
     /**
-     * The one node (its kubernetes.io/hostname) that answers ARP for the pinned address. Services
-     * sharing an address run one L2 lease each, so on a multi-node cluster two nodes could answer
-     * for it; pinning the announcement to one node makes every lease land on it. Unset: any node.
+     * Central cluster only: the one node (its kubernetes.io/hostname) that answers ARP for the pinned
+     * address. Services sharing an address run one L2 lease each, so on a multi-node cluster two
+     * nodes could answer for it; pinning the announcement to one node makes every lease land on it.
+     * Edges have one Service on their address, hence one lease, and refuse it. Unset: any node.
      */
     l2AnnouncerNode?: string;
-    /** Source CIDRs allowed to reach the sidecars' gRPC through the LoadBalancer (the central cluster's egress). */
-    sidecarSourceRanges: string[];
+    /** Edges: source CIDRs allowed to reach the edge Query's gRPC (StoreAPI, mTLS): the central Query's egress. */
+    grpcSourceRanges: string[];
+    /** Edges: source CIDRs allowed to reach the edge Query's HTTP API and UI (port 9090). */
+    httpSourceRanges: string[];
 }
 
 export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalancerSettings {
@@ -52,29 +56,27 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
             r.problem(`loadBalancer.l2Interfaces[${i}]`, `is not a valid regular expression: "${pattern}"`);
         }
     }
-    const sidecarSourceRanges = r.stringList(
-        "loadBalancer.sidecarSourceRanges",
-        "list the CIDRs the central Query connects from, e.g. [192.168.101.194/32]",
-        role === "edge" ? undefined : [],
-    );
-    if (
-        role === "edge" &&
-        sidecarSourceRanges.length === 0 &&
-        r.problems.every((p) => !p.includes("sidecarSourceRanges"))
-    ) {
+    if (r.has("loadBalancer.sidecarSourceRanges")) {
         r.problem(
             "loadBalancer.sidecarSourceRanges",
-            "must not be empty on an edge: an open list exposes the sidecars' StoreAPI to every host; list the central cluster's egress CIDRs",
+            'was renamed loadBalancer.grpcSourceRanges (contract 4): the sidecars are no longer on the LoadBalancer, the edge\'s Thanos Query is; rename the key, keeping its list (docs/operations.md, "Migrating an edge to its own Query")',
         );
+        r.skip("loadBalancer.sidecarSourceRanges");
     }
-    for (const [i, cidr] of sidecarSourceRanges.entries()) {
-        if (parseIPv4Cidr(cidr) === undefined) {
-            r.problem(
-                `loadBalancer.sidecarSourceRanges[${i}]`,
-                `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`,
-            );
-        }
-    }
+    const grpcSourceRanges = sourceRanges(
+        r,
+        role,
+        "loadBalancer.grpcSourceRanges",
+        "list the CIDRs the central Query connects from, e.g. [192.168.101.194/32]",
+        "an open list exposes the edge's StoreAPI to every host; list the central cluster's egress CIDRs",
+    );
+    const httpSourceRanges = sourceRanges(
+        r,
+        role,
+        "loadBalancer.httpSourceRanges",
+        "list the CIDRs allowed to use the edge's own query UI and API (port 9090), e.g. [192.168.101.0/24]",
+        "an open list exposes every metric of the cluster to every host; list the networks of the people who query this edge",
+    );
 
     const ipAddress = ip === undefined ? undefined : parseIPv4(ip);
     const startAddress = start === undefined ? undefined : parseIPv4(start);
@@ -116,19 +118,32 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
             );
         }
     }
-    const l2AnnouncerNode = r.optionalString(
-        "loadBalancer.l2AnnouncerNode",
-        "name the node (its kubernetes.io/hostname label) that announces the address",
-    );
-    if (l2AnnouncerNode !== undefined) {
-        const problem = l2AnnouncerNodeProblem(l2AnnouncerNode, nodeIps, manageCiliumIpam);
-        if (problem !== undefined) r.problem("loadBalancer.l2AnnouncerNode", problem);
-    }
-    if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
-        r.problem(
+    let l2AnnouncerNode: string | undefined;
+    if (role === "edge") {
+        // An edge's address is held by one Service (its Query's), so Cilium runs one lease for it and
+        // any node may announce it; pinning it to one node would only take its failover away.
+        if (r.has("loadBalancer.l2AnnouncerNode")) {
+            r.problem(
+                "loadBalancer.l2AnnouncerNode",
+                "is no longer used on an edge: one LoadBalancer Service (the edge's Thanos Query) holds the address, so Cilium runs one L2 lease for it and any node may announce it, with failover to another; remove it (`pulumi config rm --path loadBalancer.l2AnnouncerNode`)",
+            );
+            r.skip("loadBalancer.l2AnnouncerNode");
+        }
+    } else {
+        l2AnnouncerNode = r.optionalString(
             "loadBalancer.l2AnnouncerNode",
-            `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
+            "name the node (its kubernetes.io/hostname label) that announces the address",
         );
+        if (l2AnnouncerNode !== undefined) {
+            const problem = l2AnnouncerNodeProblem(l2AnnouncerNode, nodeIps, manageCiliumIpam);
+            if (problem !== undefined) r.problem("loadBalancer.l2AnnouncerNode", problem);
+        }
+        if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
+            r.problem(
+                "loadBalancer.l2AnnouncerNode",
+                `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
+            );
+        }
     }
     return {
         ip: ip ?? "",
@@ -137,8 +152,36 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
         pool: { start: start ?? "", stop: stop ?? "" },
         l2Interfaces,
         ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
-        sidecarSourceRanges,
+        grpcSourceRanges,
+        httpSourceRanges,
     };
+}
+
+/**
+ * An edge's source ranges for one port of its LoadBalancer: required, not empty, IPv4 CIDRs. The
+ * central stack has no edge Query: the key is refused there.
+ */
+function sourceRanges(r: Reader, role: Role, key: string, fix: string, whyNotEmpty: string): string[] {
+    if (role !== "edge") {
+        if (r.has(key)) {
+            r.problem(key, "is for edges (their Thanos Query's LoadBalancer); remove it here");
+            r.skip(key);
+        }
+        return [];
+    }
+    const before = r.problems.length;
+    const ranges = r.stringList(key, fix);
+    if (ranges.length === 0 && r.problems.length === before)
+        r.problem(key, `must not be empty on an edge: ${whyNotEmpty}`);
+    for (const [i, cidr] of ranges.entries()) {
+        if (parseIPv4Cidr(cidr) === undefined) {
+            r.problem(
+                `${key}[${i}]`,
+                `must be an IPv4 CIDR with no host bits set, like 192.168.101.194/32; got "${cidr}"`,
+            );
+        }
+    }
+    return ranges;
 }
 
 /**

@@ -41,7 +41,7 @@ export interface ClusterSettings {
     /** Cluster name: the `cluster` external label, unique across stacks. */
     clusterName: string;
     role: Role;
-    /** Addresses of the cluster's nodes (none may be the LB address; more than one needs loadBalancer.l2AnnouncerNode). */
+    /** Addresses of the cluster's nodes (none may be the LB address; on the central cluster, more than one needs loadBalancer.l2AnnouncerNode). */
     nodeIps: string[];
     kubernetes: KubernetesSettings;
     /** StorageClass for every PVC (Longhorn in the lab). */
@@ -51,8 +51,8 @@ export interface ClusterSettings {
     loadBalancer: LoadBalancerSettings;
     objectStorage: ObjectStorageSettings;
     prometheus: PrometheusSettings;
-    /** Whether the sidecars get per-replica LoadBalancer Services (edges: the central Query dials in). */
-    exposeSidecars: boolean;
+    /** Whether the cluster runs a Thanos Query on its pinned address (edges: the central Query dials it). */
+    exposeEdgeQuery: boolean;
     /** mTLS on the sidecars' gRPC (edges). */
     grpcTls: GrpcTlsSettings;
     /** Where this cluster's Prometheus sends alerts (edges: every central Alertmanager replica). */
@@ -118,7 +118,7 @@ export function parseClusterSettings(raw: RawConfig, secrets: PresentSecrets): C
         loadBalancer,
         objectStorage,
         prometheus,
-        exposeSidecars: role === "edge",
+        exposeEdgeQuery: role === "edge",
         grpcTls,
         alerting,
         kubePrometheusStack,

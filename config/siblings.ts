@@ -31,8 +31,8 @@ export interface StackIdentity {
     alertmanagerReplicas?: number;
     /** Every node's address (nodeIps, or the older single nodeIp): where the cluster's traffic to other clusters comes from. */
     nodeIps?: unknown;
-    /** Edges: who may reach the sidecars (loadBalancer.sidecarSourceRanges). */
-    sidecarSourceRanges?: unknown;
+    /** Edges: who may reach the edge Query's gRPC (loadBalancer.grpcSourceRanges). */
+    grpcSourceRanges?: unknown;
     /** Central: who may send alerts to Alertmanager (central.alertmanager.edgeSourceRanges). */
     alertmanagerSourceRanges?: unknown;
 }
@@ -59,7 +59,7 @@ export function stackIdentity(stack: string, lookup: (key: string) => unknown): 
                 ? get("central").alertmanager.replicas
                 : undefined,
         nodeIps: get("nodeIps") ?? (get("nodeIp") !== undefined ? [get("nodeIp")] : undefined),
-        sidecarSourceRanges: get("loadBalancer")?.sidecarSourceRanges,
+        grpcSourceRanges: get("loadBalancer")?.grpcSourceRanges,
         alertmanagerSourceRanges: get("central")?.alertmanager?.edgeSourceRanges,
     };
 }
@@ -263,7 +263,7 @@ export function edgeStackProblems(current: StackIdentity, others: StackIdentity[
         const tls = edge.grpcTlsEnabled === true || edge.grpcTlsEnabled === "true";
         if (!tls && !plaintextAllowed)
             problems.push(
-                `${key} names stack ${name}, which runs without grpcTls (${file}: grpcTls.enabled is ${JSON.stringify(edge.grpcTlsEnabled ?? false)}): Query would dial its sidecars in plaintext, and anyone on the path could read or answer for them; set grpcTls.enabled: true on that edge, or accept plaintext for it by listing "${name}" in ${PROJECT}:central.plaintextEdges`,
+                `${key} names stack ${name}, which runs without grpcTls (${file}: grpcTls.enabled is ${JSON.stringify(edge.grpcTlsEnabled ?? false)}): Query would dial its Thanos Query in plaintext, and anyone on the path could read or answer for it; set grpcTls.enabled: true on that edge, or accept plaintext for it by listing "${name}" in ${PROJECT}:central.plaintextEdges`,
             );
         if (tls && plaintextAllowed)
             problems.push(
@@ -318,7 +318,7 @@ function uncovered(ips: string[], ranges: unknown): string[] {
  * its nodes' addresses (Cilium masquerades pod traffic to addresses outside the cluster), so a
  * node the other side's LoadBalancer source ranges and NetworkPolicy do not list has its
  * connections refused: the central Query loses an edge, or an edge's alerts never arrive. Each
- * stack reports the ranges it owns: an edge its sidecarSourceRanges against the central nodes (when
+ * stack reports the ranges it owns: an edge its grpcSourceRanges against the central nodes (when
  * the central stack reads it), the central stack its Alertmanager's edgeSourceRanges against the
  * nodes of every edge it reads.
  */
@@ -331,10 +331,10 @@ export function sourceRangeProblems(current: StackIdentity, others: StackIdentit
         for (const central of others) {
             if (central.role !== "central" || !Array.isArray(central.edgeStacks)) continue;
             if (!central.edgeStacks.includes(current.stack)) continue;
-            const missing = uncovered(addressList(central.nodeIps), current.sidecarSourceRanges);
+            const missing = uncovered(addressList(central.nodeIps), current.grpcSourceRanges);
             if (missing.length > 0)
                 problems.push(
-                    `${PROJECT}:loadBalancer.sidecarSourceRanges ${describe(missing, `the central stack ${central.stack} (Pulumi.${central.stack}.yaml, nodeIps)`)}: its Query dials this edge's sidecars from its nodes' addresses, and the LoadBalancer refuses them, so this cluster drops out of every query; ${fix(missing)}`,
+                    `${PROJECT}:loadBalancer.grpcSourceRanges ${describe(missing, `the central stack ${central.stack} (Pulumi.${central.stack}.yaml, nodeIps)`)}: its Query dials this edge's Query from its nodes' addresses, and the LoadBalancer refuses them, so this cluster drops out of every query; ${fix(missing)}`,
                 );
         }
     }

@@ -4,7 +4,7 @@
 
 import { Role } from "../config/settings";
 
-export const CONTRACT_VERSION = 3;
+export const CONTRACT_VERSION = 4;
 
 /** The outputs every cluster stack exports (the README's outputs table documents each). */
 export interface ClusterStackOutputs {
@@ -15,14 +15,18 @@ export interface ClusterStackOutputs {
     externalLabels: Record<string, string>;
     /** Labels that differ only between replicas of one series; Query deduplicates on them. */
     replicaLabels: string[];
-    /** host:port of each Prometheus replica's sidecar gRPC (StoreAPI), in replica order; empty on the central cluster. */
-    sidecarEndpoints: string[];
+    /**
+     * host:port of the edge's Thanos Query gRPC (StoreAPI) on its pinned address: the one endpoint
+     * the central Query dials for this cluster (contract 4; contract 3 listed every sidecar instead).
+     * "" on the central cluster.
+     */
+    queryEndpoint: string;
     /** Where this cluster's sidecars upload blocks. */
     objstore: { bucket: string; endpoint: string };
     /** In-cluster URL of this cluster's Prometheus. */
     prometheusUrl: string;
     /**
-     * mTLS of the sidecars' gRPC. When enabled: the name to verify, the edge's own server CA (PEM),
+     * mTLS of the edge Query's gRPC. When enabled: the name to verify, the edge's own server CA (PEM),
      * and the client CA it trusts (PEM: the central stack's deployment CA, or "" while none is
      * configured and no client is accepted). All public: no edge output is secret (contract 3).
      */
@@ -51,7 +55,7 @@ export const CLUSTER_OUTPUT_KEYS: (keyof ClusterStackOutputs)[] = [
     "role",
     "externalLabels",
     "replicaLabels",
-    "sidecarEndpoints",
+    "queryEndpoint",
     "objstore",
     "prometheusUrl",
     "grpcTls",

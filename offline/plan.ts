@@ -79,10 +79,18 @@ export function helmReleases(run: StackRun): HelmReleasePlan[] {
 }
 
 export function resourceList(run: StackRun): (Omit<RecordedResource, "inputs"> & { inputs: unknown })[] {
-    return run.resources.map(({ dependencies: _dependencies, replacementTrigger: _trigger, ...r }) => ({
-        ...r,
-        inputs: redact(r.inputs),
-    }));
+    return run.resources.map(
+        ({
+            dependencies: _dependencies,
+            replacementTrigger: _trigger,
+            aliases: _aliases,
+            deleteBeforeReplace: _dbr,
+            ...r
+        }) => ({
+            ...r,
+            inputs: redact(r.inputs),
+        }),
+    );
 }
 
 export interface WrittenPlan {

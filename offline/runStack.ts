@@ -75,6 +75,13 @@ export interface RecordedResource {
     retainOnDelete?: true;
     /** URNs the resource depends on (dependsOn and the resources behind its input Outputs); not written to out/. */
     dependencies?: string[];
+    /** The `deleteBeforeReplace` resource option, where set. */
+    deleteBeforeReplace?: true;
+    /**
+     * The resource's aliases, where it has any: URNs (as the SDK resolved them), or alias specs
+     * (name, type, parent URN) where the engine resolves them; not written to out/.
+     */
+    aliases?: (string | Record<string, unknown>)[];
     /** The `replacementTrigger` resource option, where set: a change replaces the resource. */
     replacementTrigger?: unknown;
 }
@@ -87,6 +94,18 @@ export interface StackRun {
     outputs: Record<string, unknown>;
     /** Names of outputs that are secret. */
     secretOutputNames: string[];
+}
+
+/** A registration's aliases: URNs, or alias specs as plain objects. */
+// The request is the SDK's generated protobuf class, untyped here as in the monitor hook.
+
+function aliasesOf(req: any): (string | Record<string, unknown>)[] {
+    const urns: string[] = req.getAliasurnsList?.() ?? [];
+    const specs: Record<string, unknown>[] = (req.getAliasesList?.() ?? []).map((alias: any) => {
+        const object = alias.toObject();
+        return object.urn ? object.urn : object.spec;
+    });
+    return [...urns, ...specs];
 }
 
 export interface RunStackOptions {
@@ -261,6 +280,12 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                             : {}),
                         ...(method === "registerResource" && req.getDependenciesList().length > 0
                             ? { dependencies: req.getDependenciesList() }
+                            : {}),
+                        ...(method === "registerResource" && req.getDeletebeforereplace()
+                            ? { deleteBeforeReplace: true as const }
+                            : {}),
+                        ...(method === "registerResource" && aliasesOf(req).length > 0
+                            ? { aliases: aliasesOf(req) }
                             : {}),
                         ...(method === "registerResource" && req.hasReplacementTrigger()
                             ? { replacementTrigger: req.getReplacementTrigger().toJavaScript() }

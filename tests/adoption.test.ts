@@ -81,7 +81,8 @@ describe("adopting an existing kube-prometheus-stack", () => {
             loadBalancer: {
                 ip: "192.168.101.212",
                 pool: { start: "192.168.101.212", stop: "192.168.101.212" },
-                sidecarSourceRanges: ["192.168.101.194/32"],
+                grpcSourceRanges: ["192.168.101.194/32"],
+                httpSourceRanges: ["192.168.101.0/24"],
             },
             objectStorage: {
                 endpoint: "s3.minio.miribit.lab:80",

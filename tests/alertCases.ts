@@ -74,6 +74,9 @@ const ALERTMANAGER_0 = {
 };
 const COMPACT = { job: "thanos-compact", namespace: NS, pod: "thanos-compactor-0", instance: "10.0.2.10:10902" };
 const QUERY = { job: "thanos-query", namespace: NS, pod: "thanos-query-abc", instance: "10.0.2.20:10902" };
+/** An edge's two Query pods (its Prometheus scrapes them with job thanos-query, as the central one does). */
+const EDGE_QUERY_0 = { job: "thanos-query", namespace: NS, pod: "thanos-query-7d9f-a", instance: "10.0.1.20:9090" };
+const EDGE_QUERY_1 = { job: "thanos-query", namespace: NS, pod: "thanos-query-7d9f-b", instance: "10.0.1.21:9090" };
 const STORE = { job: "thanos-store", namespace: NS, pod: "thanos-store-gateway-0", instance: "10.0.2.30:10902" };
 const RULE = { job: "thanos-rule", namespace: NS, pod: "thanos-ruler-0", instance: "10.0.2.40:10902" };
 
@@ -168,10 +171,11 @@ export const ALERT_CASES: AlertCase[] = [
         silent: { series: [s("up", SIDECAR_0, "0x20"), s("up", SIDECAR_1, "1x20")], at: "10m" },
     },
     {
-        alert: "ClusterUnreachableFromQuery",
+        alert: "ClusterPartialResponse",
         file: "cluster",
         fire: {
-            // Replica 0 answers Query's Info calls (24 a minute: two Query replicas every 5s); replica 1 gets none.
+            // Replica 0 answers its cluster's Query's Info calls (24 a minute: two Query replicas every 5s);
+            // replica 1 gets none: that Query answers about this cluster from replica 0 alone.
             series: [
                 s("up", SIDECAR_0, "1x30"),
                 s("up", SIDECAR_1, "1x30"),
@@ -214,6 +218,61 @@ export const ALERT_CASES: AlertCase[] = [
                         grpc_type: "unary",
                     },
                     "0+24x30",
+                ),
+            ],
+            at: "15m",
+        },
+    },
+    {
+        alert: "ClusterUnreachableFromQuery",
+        file: "cluster",
+        fire: {
+            // Both edge Query pods up; the central Query's calls fail (its TLS handshake, say): only
+            // Unavailable is counted, no OK.
+            series: [
+                s("up", EDGE_QUERY_0, "1x30"),
+                s("up", EDGE_QUERY_1, "1x30"),
+                s(
+                    "grpc_server_handled_total",
+                    {
+                        ...EDGE_QUERY_0,
+                        grpc_service: "thanos.info.Info",
+                        grpc_method: "Info",
+                        grpc_code: "Unavailable",
+                        grpc_type: "unary",
+                    },
+                    "0+12x30",
+                ),
+            ],
+            at: "15m",
+            expect: [{ severity: "warning" }],
+        },
+        silent: {
+            // The central Query's connection lands on pod 1 alone: pod 0 serving none is no alarm.
+            series: [
+                s("up", EDGE_QUERY_0, "1x30"),
+                s("up", EDGE_QUERY_1, "1x30"),
+                s(
+                    "grpc_server_handled_total",
+                    {
+                        ...EDGE_QUERY_0,
+                        grpc_service: "thanos.info.Info",
+                        grpc_method: "Info",
+                        grpc_code: "OK",
+                        grpc_type: "unary",
+                    },
+                    "0x30",
+                ),
+                s(
+                    "grpc_server_handled_total",
+                    {
+                        ...EDGE_QUERY_1,
+                        grpc_service: "thanos.info.Info",
+                        grpc_method: "Info",
+                        grpc_code: "OK",
+                        grpc_type: "unary",
+                    },
+                    "0+12x30",
                 ),
             ],
             at: "15m",

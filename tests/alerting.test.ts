@@ -4,7 +4,8 @@
 import { expect } from "chai";
 import { ConfigError, RawConfig, parseClusterSettings } from "../config/settings";
 import { chartAlertingValues } from "../components/kubePrometheusStackAlerting";
-import { TEST_SECRETS, runCommittedStack } from "./helpers";
+import { StackRun } from "../offline/runStack";
+import { TEST_SECRETS, committedEdgeOutputs, k8sObject, runCommittedStack } from "./helpers";
 
 function edge(prometheus: Record<string, unknown>): RawConfig {
     return {
@@ -15,7 +16,8 @@ function edge(prometheus: Record<string, unknown>): RawConfig {
         loadBalancer: {
             ip: "192.168.101.211",
             pool: { start: "192.168.101.211", stop: "192.168.101.211" },
-            sidecarSourceRanges: ["192.168.101.194/32"],
+            grpcSourceRanges: ["192.168.101.194/32"],
+            httpSourceRanges: ["192.168.101.0/24"],
         },
         objectStorage: { endpoint: "s3.minio.miribit.lab:80", bucket: "thanos-bucket" },
         prometheus,
@@ -94,8 +96,39 @@ describe("alerting config", () => {
         const groups = (rules[0].inputs as any).spec.groups.map((g: any) => g.name);
         expect(groups).to.deep.equal([
             "thanos-sidecar",
+            "thanos-query",
+            "thanos-query-absent",
             "thanos-multicluster.cluster",
             "thanos-multicluster.certificates",
+        ]);
+    });
+
+    it("an edge watches its own Query with the mixin's Query alerts, and whether the central Query reaches it; the central cluster does not", async () => {
+        const alertsOf = (run: StackRun, rule: string) =>
+            (k8sObject(run, "PrometheusRule", rule).spec.groups as any[]).flatMap((g) =>
+                g.rules.filter((r: any) => r.alert).map((r: any) => r.alert),
+            );
+        const edge = await runCommittedStack("cluster-02");
+        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        const edgeAlerts = alertsOf(edge, "thanos-multicluster-cluster");
+        // The same Query alerts the central cluster runs for its own Query (controlPlaneRuleGroups).
+        const centralQueryAlerts = alertsOf(central, "thanos-control-plane").filter((a: string) =>
+            a.startsWith("ThanosQuery"),
+        );
+        expect(centralQueryAlerts.length).to.be.greaterThan(5);
+        expect(edgeAlerts).to.include.members([
+            ...centralQueryAlerts,
+            "ClusterUnreachableFromQuery",
+            "ClusterPartialResponse",
+        ]);
+        const centralBase = alertsOf(central, "thanos-multicluster-cluster");
+        expect(centralBase).to.include("ClusterPartialResponse");
+        expect(centralBase).not.to.include("ClusterUnreachableFromQuery");
+        expect(centralBase.filter((a: string) => a.startsWith("ThanosQuery"))).to.deep.equal([]);
+        // The edge's Prometheus scrapes its Query, with the job the mixin's alerts select.
+        const monitor = k8sObject(edge, "PodMonitor", "thanos-query");
+        expect(monitor.spec.podMetricsEndpoints[0].relabelings).to.deep.equal([
+            { targetLabel: "job", replacement: "thanos-query" },
         ]);
     });
 });

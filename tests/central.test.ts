@@ -17,14 +17,8 @@ import {
 
 // Expected values from the seed and the Thanos docs, written out by hand.
 const CENTRAL_IP = "192.168.101.210";
-const EDGE_ENDPOINTS = [
-    "192.168.101.211:10901",
-    "192.168.101.211:10911",
-    "192.168.101.212:10901",
-    "192.168.101.212:10911",
-    "192.168.101.213:10901",
-    "192.168.101.213:10911",
-];
+/** One per edge: its Thanos Query on the edge's pinned address (contract 4). */
+const EDGE_ENDPOINTS = ["192.168.101.211:10901", "192.168.101.212:10901", "192.168.101.213:10901"];
 const HOURS: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24, w: 168, y: 365 * 24 };
 
 function hours(duration: string): number {
@@ -83,7 +77,7 @@ describe("central stack: the Thanos control plane", () => {
     });
 
     describe("Query", () => {
-        it("reads every edge replica's sidecar, strictly, from an endpoint file it re-reads", () => {
+        it("reads every edge's Query, one strict entry per edge, from an endpoint file it re-reads", () => {
             const args = thanosArgs(central, "Deployment", "thanos-query");
             expect(args[0]).to.equal("query");
             expect(flag(args, "endpoint.sd-config")).to.deep.equal([]);
@@ -104,8 +98,10 @@ describe("central stack: the Thanos control plane", () => {
                 const endpoint = endpoints.find((e) => e.address === address);
                 expect(endpoint?.strict, address).to.equal(true);
             }
-            // The local replicas, the Store Gateway and the Ruler are wired too.
+            // Nothing else of an edge: one entry per edge.
             const addresses = endpoints.map((e) => e.address);
+            expect(addresses.filter((a) => a.startsWith("192.168.101."))).to.have.members(EDGE_ENDPOINTS);
+            // The local replicas, the Store Gateway and the Ruler are wired too.
             expect(addresses).to.include.members([
                 "prometheus-kps-prometheus-0.prometheus-operated.monitoring.svc.cluster.local:10901",
                 "prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:10901",
@@ -515,18 +511,18 @@ describe("central stack: the Thanos control plane", () => {
                 { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: outdated } },
             );
             expect(message).to.contain(
-                "edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 3",
+                "edge stack miribit/thanos-multicluster/cluster-02 exports contract version 0, but this program reads version 4",
             );
         });
 
         it("an edge missing a contract output fails naming the output", async () => {
-            const { sidecarEndpoints: _dropped, ...partial } =
+            const { queryEndpoint: _dropped, ...partial } =
                 edgeOutputs["miribit/thanos-multicluster/cluster-02"].outputs;
             const message = await centralFailure(
                 {},
                 { ...edgeOutputs, "miribit/thanos-multicluster/cluster-02": { outputs: partial } },
             );
-            expect(message).to.contain("sidecarEndpoints");
+            expect(message).to.contain("queryEndpoint");
             expect(message).to.contain("miribit/thanos-multicluster/cluster-02");
         });
 
@@ -572,7 +568,7 @@ describe("central stack: the Thanos control plane", () => {
                 }),
             );
             const endpoints = endpointFile(run).endpoints;
-            for (const address of ["192.168.101.214:10901", "192.168.101.214:10911"]) {
+            for (const address of ["192.168.101.214:10901"]) {
                 const endpoint = endpoints.find((e: any) => e.address === address)!;
                 expect(endpoint.strict, address).to.equal(true);
                 expect(endpoint.client_config.server_name).to.equal("thanos-sidecar.cluster-05");

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { alertmanagerLoadBalancerPort } from "../config";
 import { DEPLOYMENT_CA_BUNDLE } from "../config/pki";
-import { sidecarLoadBalancerPort } from "../components/names";
+import { THANOS_GRPC_PORT } from "../components/thanosWorkload";
 import { GRAFANA_PORT } from "../components/kubePrometheusStack";
 import { QUERY_HTTP_PORT } from "../components/thanosQuery";
 import { parseArgs } from "../offline/deploy";
@@ -235,9 +235,8 @@ describe("docs/ci.md", () => {
                     ip.replace(/^192\.168\.101\./, role === "edge" ? "." : "192.168.101."),
                 );
             if (role === "edge") {
-                expect(network, `${name} sidecars`).to.contain(lbIp.replace(/^192\.168\.101\./, "."));
-                const replicas: number = config["thanos-multicluster:prometheus"].replicas;
-                for (let i = 0; i < replicas; i++) expect(network).to.contain(String(sidecarLoadBalancerPort(i)));
+                expect(network, `${name} edge Query`).to.contain(lbIp.replace(/^192\.168\.101\./, "."));
+                expect(network).to.contain(`${THANOS_GRPC_PORT} (gRPC, mTLS)`);
             } else {
                 expect(network).to.contain(lbIp);
                 const replicas: number = config["thanos-multicluster:central"].alertmanager.replicas;

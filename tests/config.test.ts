@@ -18,7 +18,8 @@ function validEdge(): RawConfig {
             ip: "192.168.101.211",
             manageCiliumIpam: true,
             pool: { start: "192.168.101.211", stop: "192.168.101.211" },
-            sidecarSourceRanges: ["192.168.101.194/32"],
+            grpcSourceRanges: ["192.168.101.194/32"],
+            httpSourceRanges: ["192.168.101.0/24"],
         },
         objectStorage: {
             endpoint: "s3.minio.miribit.lab:80",
@@ -71,7 +72,7 @@ describe("config rules", () => {
     it("accepts the seed's edge settings and fills in the documented defaults", () => {
         const settings = parseClusterSettings(validEdge(), { kubeconfig: false });
         expect(settings.role).to.equal("edge");
-        expect(settings.exposeSidecars).to.equal(true);
+        expect(settings.exposeEdgeQuery).to.equal(true);
         // 80% of a 50Gi PVC, in Prometheus' base-2 units.
         expect(settings.prometheus.retentionSize).to.equal("40GB");
         expect(settings.loadBalancer.ciliumIpPoolApiVersion).to.equal("cilium.io/v2alpha1");
@@ -92,14 +93,9 @@ describe("config rules", () => {
 
     it("node IPs must be IPv4", () => {
         expectProblem(withSetting("nodeIps", ["192.168.101.300"]), "nodeIps[0]", "IPv4 address");
-        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1");
-        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101"], pinned), "nodeIps[1]", "IPv4 address");
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101"]), "nodeIps[1]", "IPv4 address");
         expectProblem(withSetting("nodeIps", []), "nodeIps", "at least one");
-        expectProblem(
-            withSetting("nodeIps", ["192.168.101.196", "192.168.101.196"], pinned),
-            "nodeIps",
-            "more than once",
-        );
+        expectProblem(withSetting("nodeIps", ["192.168.101.196", "192.168.101.196"]), "nodeIps", "more than once");
     });
 
     it("the single nodeIp of older stack files still reads as a one-node list, but not next to nodeIps", () => {
@@ -114,23 +110,43 @@ describe("config rules", () => {
         expectProblem(withSetting("nodeIps", undefined), "nodeIps", "is required");
     });
 
-    it("several nodes need the one node that announces the shared LB address", () => {
+    it("an edge on several nodes needs no announcer node, and refuses one, naming the key and the fix", () => {
         const twoNodes = withSetting("nodeIps", ["192.168.101.196", "192.168.101.201"]);
+        expect(problemsOf(twoNodes)).to.deep.equal([]);
+        expect(parseClusterSettings(twoNodes, { kubeconfig: false }).loadBalancer.l2AnnouncerNode).to.equal(undefined);
+        for (const base of [twoNodes, validEdge()])
+            expectProblem(
+                withSetting("loadBalancer.l2AnnouncerNode", "worker-1", base),
+                "loadBalancer.l2AnnouncerNode",
+                "is no longer used on an edge",
+                "pulumi config rm --path loadBalancer.l2AnnouncerNode",
+            );
+    });
+
+    it("the old loadBalancer.sidecarSourceRanges is refused with its new name", () => {
         expectProblem(
-            twoNodes,
-            "loadBalancer.l2AnnouncerNode",
-            "own L2 announcement lease",
-            "two nodes could answer ARP",
+            withSetting("loadBalancer.sidecarSourceRanges", ["192.168.101.194/32"]),
+            "loadBalancer.sidecarSourceRanges",
+            "was renamed loadBalancer.grpcSourceRanges",
         );
-        const pinned = withSetting("loadBalancer.l2AnnouncerNode", "worker-1", twoNodes);
-        expect(parseClusterSettings(pinned, { kubeconfig: false }).loadBalancer.l2AnnouncerNode).to.equal("worker-1");
+    });
+
+    it("an edge's HTTP API needs its own source ranges, IPv4 CIDRs", () => {
         expectProblem(
-            withSetting("loadBalancer.l2AnnouncerNode", "Worker_1", twoNodes),
-            "loadBalancer.l2AnnouncerNode",
-            "node's name",
+            withSetting("loadBalancer.httpSourceRanges", []),
+            "loadBalancer.httpSourceRanges",
+            "must not be empty",
         );
-        // Nothing to pin where the stack does not declare the L2 policy.
-        expect(problemsOf(withSetting("loadBalancer.manageCiliumIpam", false, twoNodes))).to.deep.equal([]);
+        expectProblem(
+            withSetting("loadBalancer.httpSourceRanges", undefined),
+            "loadBalancer.httpSourceRanges",
+            "is required",
+        );
+        expectProblem(
+            withSetting("loadBalancer.httpSourceRanges", ["192.168.101.1/24"]),
+            "loadBalancer.httpSourceRanges[0]",
+            "no host bits",
+        );
     });
 
     it("the LoadBalancer IP must be IPv4", () => {
@@ -174,11 +190,7 @@ describe("config rules", () => {
             withSetting("loadBalancer.ip", "192.168.101.196"),
         );
         expectProblem(raw, "loadBalancer.ip", "is a node's address");
-        const second = withSetting(
-            "nodeIps",
-            ["192.168.101.191", "192.168.101.196"],
-            withSetting("loadBalancer.l2AnnouncerNode", "worker-1", raw),
-        );
+        const second = withSetting("nodeIps", ["192.168.101.191", "192.168.101.196"], raw);
         expectProblem(second, "loadBalancer.ip", "is a node's address");
     });
 
@@ -192,23 +204,23 @@ describe("config rules", () => {
 
     it("an edge must restrict who reaches its sidecars, with valid CIDRs", () => {
         expectProblem(
-            withSetting("loadBalancer.sidecarSourceRanges", []),
-            "loadBalancer.sidecarSourceRanges",
+            withSetting("loadBalancer.grpcSourceRanges", []),
+            "loadBalancer.grpcSourceRanges",
             "must not be empty",
         );
         expectProblem(
-            withSetting("loadBalancer.sidecarSourceRanges", undefined),
-            "loadBalancer.sidecarSourceRanges",
+            withSetting("loadBalancer.grpcSourceRanges", undefined),
+            "loadBalancer.grpcSourceRanges",
             "is required",
         );
         expectProblem(
-            withSetting("loadBalancer.sidecarSourceRanges", ["192.168.101.194/24"]),
-            "loadBalancer.sidecarSourceRanges[0]",
+            withSetting("loadBalancer.grpcSourceRanges", ["192.168.101.194/24"]),
+            "loadBalancer.grpcSourceRanges[0]",
             "no host bits",
         );
         expectProblem(
-            withSetting("loadBalancer.sidecarSourceRanges", ["192.168.101.194"]),
-            "loadBalancer.sidecarSourceRanges[0]",
+            withSetting("loadBalancer.grpcSourceRanges", ["192.168.101.194"]),
+            "loadBalancer.grpcSourceRanges[0]",
             "CIDR",
         );
     });
@@ -229,11 +241,19 @@ describe("config rules", () => {
             withSetting(
                 "role",
                 "central",
-                withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined)),
+                withSetting(
+                    "alerting",
+                    undefined,
+                    withSetting(
+                        "loadBalancer.grpcSourceRanges",
+                        undefined,
+                        withSetting("loadBalancer.httpSourceRanges", undefined),
+                    ),
+                ),
             ),
         );
         const settings = parseClusterSettings(central, { kubeconfig: false });
-        expect(settings.exposeSidecars).to.equal(false);
+        expect(settings.exposeEdgeQuery).to.equal(false);
     });
 
     it("the MinIO endpoint is host:port with no scheme", () => {
@@ -471,7 +491,15 @@ describe("central config rules", () => {
             withSetting(
                 "role",
                 "central",
-                withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined)),
+                withSetting(
+                    "alerting",
+                    undefined,
+                    withSetting(
+                        "loadBalancer.grpcSourceRanges",
+                        undefined,
+                        withSetting("loadBalancer.httpSourceRanges", undefined),
+                    ),
+                ),
             ),
         );
     }
@@ -829,7 +857,15 @@ describe("mTLS config", () => {
             withSetting(
                 "role",
                 "central",
-                withSetting("alerting", undefined, withSetting("loadBalancer.sidecarSourceRanges", undefined)),
+                withSetting(
+                    "alerting",
+                    undefined,
+                    withSetting(
+                        "loadBalancer.grpcSourceRanges",
+                        undefined,
+                        withSetting("loadBalancer.httpSourceRanges", undefined),
+                    ),
+                ),
             ),
         );
         expectProblem(withSetting("grpcTls", { enabled: true }, central), "grpcTls.enabled", "is for edges");

@@ -146,10 +146,13 @@ describe("config refusals: objectStorage.caBundle is certificates", () => {
     });
 });
 
-describe("config refusals: loadBalancer.l2AnnouncerNode names one of the stack's nodes", () => {
-    const NODES = ["192.168.101.196", "192.168.101.201"];
+describe("config refusals: the central stack's loadBalancer.l2AnnouncerNode names one of its nodes", () => {
+    // The central address is shared by several Services (Query, Grafana, Alertmanager), each with its
+    // own L2 lease: on several nodes the central stack pins the announcer. (Edges refuse the key: one
+    // Service holds an edge's address; tests/config.test.ts.)
+    const NODES = ["192.168.101.194", "192.168.101.201"];
     const edge = (l2AnnouncerNode: string, extra: Record<string, unknown> = {}): RawConfig => {
-        const config = raw("cluster-02");
+        const config = raw("cluster-01");
         config.nodeIps = NODES;
         config.loadBalancer = { ...config.loadBalancer, l2AnnouncerNode, ...extra };
         return config;
@@ -169,7 +172,7 @@ describe("config refusals: loadBalancer.l2AnnouncerNode names one of the stack's
             [edge("Worker_1"), "kubernetes.io/hostname label"],
             [edge("worker 1"), "kubernetes.io/hostname label"],
             [edge("a".repeat(64)), "at most 63 characters"],
-            [edge("192.168.101.250"), "not one of nodeIps (192.168.101.196, 192.168.101.201)"],
+            [edge("192.168.101.250"), "not one of nodeIps (192.168.101.194, 192.168.101.201)"],
             [edge("worker-1", { manageCiliumIpam: false }), "has no effect with loadBalancer.manageCiliumIpam false"],
         ];
         for (const [config, phrase] of refusals) {
@@ -194,5 +197,14 @@ describe("config refusals: loadBalancer.l2AnnouncerNode names one of the stack's
         expect(error).to.be.instanceOf(StackRunError);
         expect((error as StackRunError).resources).to.deep.equal([]);
         expect((error as Error).message).to.contain("thanos-multicluster:loadBalancer.l2AnnouncerNode");
+    });
+
+    it("several central nodes need the one node that announces the shared address", () => {
+        const config = raw("cluster-01");
+        config.nodeIps = NODES;
+        const problems = problemsOf(config);
+        expect(problems).to.have.lengthOf(1);
+        expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.l2AnnouncerNode is required with 2 nodes/);
+        expect(problems[0]).to.contain("two nodes could answer ARP");
     });
 });

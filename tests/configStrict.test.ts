@@ -49,7 +49,8 @@ function validEdge(): RawConfig {
         loadBalancer: {
             ip: "192.168.101.211",
             pool: { start: "192.168.101.211", stop: "192.168.101.211" },
-            sidecarSourceRanges: ["192.168.101.194/32"],
+            grpcSourceRanges: ["192.168.101.194/32"],
+            httpSourceRanges: ["192.168.101.0/24"],
         },
         objectStorage: {
             endpoint: "s3.minio.miribit.lab:80",
@@ -146,10 +147,10 @@ describe("strict config: unknown keys at every level", () => {
 
     it("a key at the wrong level names where it belongs", () => {
         expectOnly(
-            withSetting(validEdge(), "prometheus.sidecarSourceRanges", ["10.0.0.0/8"]),
-            "prometheus.sidecarSourceRanges",
+            withSetting(validEdge(), "prometheus.grpcSourceRanges", ["10.0.0.0/8"]),
+            "prometheus.grpcSourceRanges",
             "not a setting at this level",
-            "thanos-multicluster:loadBalancer.sidecarSourceRanges",
+            "thanos-multicluster:loadBalancer.grpcSourceRanges",
         );
         expectOnly(
             withSetting(validCentral(), "edgeStacks", ["cluster-02"]),

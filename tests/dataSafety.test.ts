@@ -79,7 +79,6 @@ describe("data safety: what a destroy or a deleted PVC cannot take", () => {
                 numberOfReplicas: 1,
             });
             raw.nodeIps = ["192.168.101.196", "192.168.101.191", "192.168.101.192", "192.168.101.193"];
-            raw.loadBalancer.l2AnnouncerNode = "node-a";
             expect(parseClusterSettings(raw, { kubeconfig: false }).createStorageClass).to.deep.equal({
                 numberOfReplicas: 3,
             });

@@ -52,6 +52,7 @@ describe("npm run diagram", function () {
         expect(central.some((l) => /^Prometheus x2 \+ Thanos sidecar/.test(l))).to.equal(true);
         for (const [i, edge] of EDGES.entries()) {
             expect(g.groups[i + 1].nodes.map((n) => n.label.join(" "))).to.have.members([
+                "Thanos Query x2",
                 "Prometheus x2 + Thanos sidecar v0.42.4",
                 `LoadBalancer ${edge.lb}`,
             ]);
@@ -72,9 +73,17 @@ describe("npm run diagram", function () {
             expect(
                 find(query, lb).map((e) => e.label),
                 edge.stack,
-            ).to.deep.equal([["StoreAPI (gRPC, strict)", `${edge.lb}:10901, :10911`, "mTLS"]]);
-            expect(find(lb, `${edge.stack}_prometheus-kps-prometheus`).map((e) => e.label)).to.deep.equal([
-                [":10901 → prometheus-kps-prometheus-0", ":10911 → prometheus-kps-prometheus-1", "mTLS"],
+            ).to.deep.equal([["StoreAPI (gRPC, strict)", `${edge.lb}:10901`, "mTLS"]]);
+            // One Service: the edge Query's gRPC (mTLS) and its HTTP API; the Query reads its sidecars in-cluster.
+            expect(find(lb, `${edge.stack}_thanos-query`).map((e) => e.label)).to.deep.equal([
+                [":10901", "mTLS"],
+                [":9090", "plaintext"],
+            ]);
+            expect(find(lb, `${edge.stack}_prometheus-kps-prometheus`)).to.deep.equal([]);
+            expect(
+                find(`${edge.stack}_thanos-query`, `${edge.stack}_prometheus-kps-prometheus`).map((e) => e.label),
+            ).to.deep.equal([
+                ["StoreAPI (gRPC, strict)", "prometheus-kps-prometheus-{0,1}.prometheus-operated:10901", "plaintext"],
             ]);
             expect(find(`${edge.stack}_prometheus-kps-prometheus`, "bucket_thanos-bucket")).to.have.lengthOf(1);
         }
@@ -221,7 +230,7 @@ describe("npm run diagram", function () {
         const { g, find } = edgesOf(out);
         expect(find("cluster-01_thanos-query", "lb_192.168.101.212")[0].label).to.deep.equal([
             "StoreAPI (gRPC, strict)",
-            "192.168.101.212:10901, :10911",
+            "192.168.101.212:10901",
             "mTLS",
         ]);
         expect(find("cluster-01_thanos-query", "cluster-01_thanos-store")[0].label[1]).to.equal(
@@ -296,7 +305,7 @@ describe("npm run diagram", function () {
                 `LoadBalancer ${edge.lb}`,
             );
             expect(between("cluster-01", edge.stack), edge.stack).to.deep.equal([
-                ["StoreAPI (gRPC, strict), mutual TLS", "Thanos Query → Prometheus", `${edge.lb}:10901, :10911`],
+                ["StoreAPI (gRPC, strict), mutual TLS", "Thanos Query → Thanos Query", `${edge.lb}:10901`],
             ]);
             expect(between(edge.stack, "cluster-01"), `${edge.stack}: the alert path`).to.deep.equal([
                 ["alerts, plaintext", "Prometheus → Alertmanager", "192.168.101.210:9093, :9094, :9095"],

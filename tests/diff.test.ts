@@ -111,10 +111,7 @@ describe("npm run diff", function () {
         expect(lines, "a field whose changed lines hold the new endpoint").to.have.lengthOf.at.least(1);
         for (const field of lines) {
             const added = field.lines!.filter((l) => l.startsWith("+ ")).join("\n");
-            expect(added)
-                .to.contain("192.168.101.214:10901")
-                .and.to.contain("192.168.101.214:10911")
-                .and.to.contain("thanos-sidecar.cluster-05");
+            expect(added).to.contain("192.168.101.214:10901").and.to.contain("thanos-sidecar.cluster-05");
             expect(
                 field.lines!.filter((l) => l.startsWith("- ")),
                 field.path,
@@ -124,10 +121,7 @@ describe("npm run diff", function () {
         }
         // The stack outputs' endpoint list is matched by address, not shifted by position.
         const outputs = central.objects.find((o) => o.key === "stack outputs")!;
-        expect(outputs.fields.map((f) => f.path)).to.include.members([
-            "queryEndpoints[192.168.101.214:10901]",
-            "queryEndpoints[192.168.101.214:10911]",
-        ]);
+        expect(outputs.fields.map((f) => f.path)).to.include.members(["queryEndpoints[192.168.101.214:10901]"]);
         expect(
             outputs.fields.every((f) => f.before === undefined && (f.lines ?? []).every((l) => !l.startsWith("- "))),
         ).to.equal(true);

@@ -5,6 +5,7 @@
 // deploy guide and the troubleshooting guide is one this test resolves against the render.
 
 import { expect } from "chai";
+import { prometheusPodName } from "../components/names";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -230,10 +231,17 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
 
     /** The pods a Service of the render selects by name, so chart-made pod names are checked too. */
     function podNames(run: StackRun): string[] {
-        return run.resources
-            .filter((r) => r.type.endsWith(":Service"))
-            .map((r) => (r.inputs as any).spec?.selector?.["statefulset.kubernetes.io/pod-name"])
-            .filter(Boolean);
+        // Pods a Service selects by name (the central Alertmanager replicas), and the Prometheus
+        // replicas the chart's values ask for (named by the StatefulSet controller).
+        const release = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any;
+        const replicas: number = release.values.prometheus.prometheusSpec.replicas;
+        return [
+            ...run.resources
+                .filter((r) => r.type.endsWith(":Service"))
+                .map((r) => (r.inputs as any).spec?.selector?.["statefulset.kubernetes.io/pod-name"])
+                .filter(Boolean),
+            ...Array.from({ length: replicas }, (_, i) => prometheusPodName(i)),
+        ];
     }
 
     function checkLine(doc: string, line: string): void {

@@ -4,7 +4,7 @@
 // The edge's stack file is checked before any resource; its outputs, when they arrive.
 
 import { expect } from "chai";
-import { EdgeExpectations, parseEdgeContract } from "../components/edgeStacks";
+import { EdgeExpectations, checkEdgesTogether, parseEdgeContract } from "../components/edgeStacks";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { StackRun, StackRunError } from "../offline/runStack";
 import { committedEdgeOutputs, problemsOf, runCommittedStack, stackFile, withStackFiles } from "./helpers";
@@ -19,12 +19,12 @@ const EXPECTED: EdgeExpectations = {
 /** cluster-04's outputs as its committed stack exports them, written out. */
 function edgeOutputs(): Record<string, any> {
     return {
-        contractVersion: 3,
+        contractVersion: 4,
         clusterName: "cluster-04",
         role: "edge",
         externalLabels: { cluster: "cluster-04" },
         replicaLabels: ["prometheus_replica"],
-        sidecarEndpoints: ["192.168.101.213:10901", "192.168.101.213:10911"],
+        queryEndpoint: "192.168.101.213:10901",
         objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
         prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
         grpcTls: { enabled: true, serverName: "cluster-04", caCertificate: "PEM", clientCaCertificate: "" },
@@ -89,11 +89,38 @@ describe("the central stack validates its edges' outputs", () => {
         });
     });
 
+    describe("queryEndpoint (contract 4)", () => {
+        it("reads the edge Query's one address, and refuses a missing or malformed one, naming the edge and the output", () => {
+            expect(parseEdgeContract(CLUSTER_04, edgeOutputs(), EXPECTED).queryEndpoint).to.equal(
+                "192.168.101.213:10901",
+            );
+            const { queryEndpoint: _dropped, ...missing } = edgeOutputs();
+            expect(parseError(missing)).to.match(
+                /^edge stack miribit\/thanos-multicluster\/cluster-04: output queryEndpoint is undefined: the edge exposes no Thanos Query/,
+            );
+            expect(parseError({ ...edgeOutputs(), queryEndpoint: "192.168.101.213" })).to.equal(
+                `edge stack ${CLUSTER_04}: output queryEndpoint is "192.168.101.213", not host:port (the edge Query's gRPC address)`,
+            );
+            // A contract-3 edge (sidecarEndpoints) is refused by its version before anything is read.
+            expect(parseError({ ...edgeOutputs(), contractVersion: 3 })).to.include(
+                "exports contract version 3, but this program reads version 4",
+            );
+        });
+
+        it("two edges on one address are refused", () => {
+            const a = parseEdgeContract(CLUSTER_04, edgeOutputs(), EXPECTED);
+            const b = { ...a, stack: "miribit/thanos-multicluster/cluster-05", clusterName: "cluster-05" };
+            expect(() => checkEdgesTogether([a, b])).to.throw(
+                "both export the queryEndpoint 192.168.101.213:10901: each edge needs its own address (loadBalancer.ip)",
+            );
+        });
+    });
+
     describe("grpcTls", () => {
         it("refuses an edge without mTLS unless central.plaintextEdges names it", () => {
             const plain = { ...edgeOutputs(), grpcTls: { enabled: false } };
             expect(parseError(plain)).to.equal(
-                `edge stack ${CLUSTER_04}: output grpcTls is {"enabled":false}: Query would dial this edge's sidecars in plaintext, unauthenticated; set grpcTls.enabled: true on the edge and redeploy it, or accept plaintext for it by listing "cluster-04" in central.plaintextEdges`,
+                `edge stack ${CLUSTER_04}: output grpcTls is {"enabled":false}: Query would dial this edge's Query in plaintext, unauthenticated; set grpcTls.enabled: true on the edge and redeploy it, or accept plaintext for it by listing "cluster-04" in central.plaintextEdges`,
             );
             // Another edge's exemption is not this one's.
             expect(parseError(plain, { ...EXPECTED, plaintextEdges: ["cluster-03"] })).to.include("plaintext");
@@ -110,7 +137,7 @@ describe("the central stack validates its edges' outputs", () => {
                 edges,
             );
             expect(err.message).to.include(
-                "thanos-multicluster:central.edgeStacks[2] names stack cluster-04, which runs without grpcTls (Pulumi.cluster-04.yaml: grpcTls.enabled is false): Query would dial its sidecars in plaintext",
+                "thanos-multicluster:central.edgeStacks[2] names stack cluster-04, which runs without grpcTls (Pulumi.cluster-04.yaml: grpcTls.enabled is false): Query would dial its Thanos Query in plaintext",
             );
             expect(err.message).to.include('listing "cluster-04" in thanos-multicluster:central.plaintextEdges');
             expect(kubernetesResources(err)).to.deep.equal([]);

@@ -33,10 +33,10 @@ describe("URNs as the engine builds them", () => {
 
     it("carry the whole parent type chain (written out from the engine's URN format)", () => {
         const service = edge.resources.find(
-            (r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.name === "thanos-sidecar-0",
+            (r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.name === "thanos-query-lb",
         )!;
         expect(service.urn).to.equal(
-            "urn:pulumi:cluster-02::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:thanos:SidecarLoadBalancer$kubernetes:core/v1:Service::monitoring-sidecar-lb-0",
+            "urn:pulumi:cluster-02::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:thanos:EdgeQuery$kubernetes:core/v1:Service::monitoring-edge-query-lb",
         );
         const password = byType(central, "random:index/randomPassword:RandomPassword").find(
             (r) => r.name === "monitoring-grafana-admin",
@@ -83,6 +83,37 @@ describe("URNs as the engine builds them", () => {
         expect(urnsOf(run)).to.deep.equal(urnsOf(central));
     });
 
+    it("an edge's new Services take over contract 3's sidecar Services, deleting each first, the LoadBalancer last", () => {
+        const service = (name: string) =>
+            edge.resources.find(
+                (r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.name === name,
+            )!;
+        // The URNs contract 3 deployed them under (written out from the engine's URN format).
+        const old = (i: number) =>
+            `urn:pulumi:cluster-02::thanos-multicluster::thanos-multicluster:monitoring:MonitoringBase$thanos-multicluster:thanos:SidecarLoadBalancer$kubernetes:core/v1:Service::monitoring-sidecar-lb-${i}`;
+        const lb = service("thanos-query-lb");
+        const inCluster = service("thanos-query");
+        expect(JSON.stringify(lb.aliases)).to.contain(old(0).split("::").pop()!);
+        expect(JSON.stringify(inCluster.aliases)).to.contain(old(1).split("::").pop()!);
+        for (const [svc, i] of [
+            [lb, 0],
+            [inCluster, 1],
+        ] as const) {
+            const urns = (svc.aliases ?? []).map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
+            expect(
+                urns.some(
+                    (u) =>
+                        u === old(i) || (u.includes(`monitoring-sidecar-lb-${i}`) && u.includes("SidecarLoadBalancer")),
+                ),
+                `${svc.urn}: ${urns.join(", ")}`,
+            ).to.equal(true);
+            // The pinned address is free for the new Service only once the old one is gone.
+            expect(svc.deleteBeforeReplace, svc.urn).to.equal(true);
+        }
+        // The LoadBalancer waits for the in-cluster Service, whose replacement deleted replica 1's.
+        expect(lb.dependencies).to.include(inCluster.urn);
+    });
+
     it("renamed resources keep their deployed identity through aliases", () => {
         const base = central.resources.find((r) => r.type === "thanos-multicluster:monitoring:MonitoringBase")!;
         expect(base.name).to.equal("monitoring");
@@ -96,12 +127,10 @@ describe("npm run render -- --preview", () => {
         const tlsSecret = k8sObject(run, "Secret", "thanos-sidecar-tls");
         const stringData = isSecretMarker(tlsSecret.stringData) ? tlsSecret.stringData.value : tlsSecret.stringData;
         expect(isUnknownValue(stringData), "the sidecar certificate Secret's data").to.equal(true);
-        expect(isUnknownValue(run.outputs.sidecarEndpoints), "sidecarEndpoints (the LoadBalancer status)").to.equal(
-            true,
-        );
+        expect(isUnknownValue(run.outputs.queryEndpoint), "queryEndpoint (the LoadBalancer status)").to.equal(true);
         // What the program knows before deploying stays known.
         expect(run.outputs.clusterName).to.equal("cluster-02");
-        expect(k8sObject(run, "Service", "thanos-sidecar-0").spec.type).to.equal("LoadBalancer");
+        expect(k8sObject(run, "Service", "thanos-query-lb").spec.type).to.equal("LoadBalancer");
     });
 
     it("renders every stack with [unknown] values, and validate finds no error in them", async () => {

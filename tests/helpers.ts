@@ -165,7 +165,8 @@ export const FIFTH_EDGE: Record<string, unknown> = {
     "thanos-multicluster:loadBalancer": {
         ip: "192.168.101.214",
         pool: { start: "192.168.101.214", stop: "192.168.101.214" },
-        sidecarSourceRanges: ["192.168.101.194/32"],
+        grpcSourceRanges: ["192.168.101.194/32"],
+        httpSourceRanges: ["192.168.101.0/24"],
     },
 };
 

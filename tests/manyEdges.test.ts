@@ -78,13 +78,13 @@ describe(`a generated deployment of ${EDGES} edges`, () => {
         expect(central.edgeStacks).to.have.lengthOf(EDGES);
     });
 
-    it("wires every edge replica into Query's endpoint file exactly once", () => {
+    it("wires every edge's Query into the central Query's endpoint file exactly once", () => {
         const central = plans.find((p) => p.stack === "cluster-01")!;
         const addresses = endpointAddresses(central);
         const edgeAddresses = plans
             .filter((p) => p.outputs.role === "edge")
-            .flatMap((p) => p.outputs.sidecarEndpoints as string[]);
-        expect(edgeAddresses).to.have.lengthOf(EDGES * 2);
+            .map((p) => p.outputs.queryEndpoint as string);
+        expect(new Set(edgeAddresses).size).to.equal(EDGES);
         for (const address of edgeAddresses)
             expect(
                 addresses.filter((a) => a === address),
@@ -123,7 +123,7 @@ describe("the central stack's Query at 300 edges (the same functions the render 
             role: "edge",
             externalLabels: { cluster: stack },
             replicaLabels: ["prometheus_replica"],
-            sidecarEndpoints: [`${ip}:10901`, `${ip}:10911`],
+            queryEndpoint: `${ip}:10901`,
             objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
             prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
             grpcTls: {
@@ -145,16 +145,15 @@ describe("the central stack's Query at 300 edges (the same functions the render 
         rulerService: "thanos-ruler",
     });
 
-    it("names each of the 600 edge replicas exactly once in the endpoint file", () => {
+    it("names each of the 300 edges' Query exactly once in the endpoint file", () => {
         const addresses = (
             yaml.load(endpointFileYaml(endpoints)) as { endpoints: { address: string }[] }
         ).endpoints.map((e) => e.address);
         for (const edge of edges)
-            for (const address of edge.sidecarEndpoints)
-                expect(
-                    addresses.filter((a) => a === address),
-                    address,
-                ).to.have.lengthOf(1);
+            expect(
+                addresses.filter((a) => a === edge.queryEndpoint),
+                edge.queryEndpoint,
+            ).to.have.lengthOf(1);
         expect(new Set(addresses).size).to.equal(addresses.length);
     });
 

@@ -10,7 +10,8 @@ const EDGE_LB = {
     ip: "192.168.101.211",
     manageCiliumIpam: true,
     pool: { start: "192.168.101.211", stop: "192.168.101.211" },
-    sidecarSourceRanges: ["192.168.101.194/32"],
+    grpcSourceRanges: ["192.168.101.194/32"],
+    httpSourceRanges: ["192.168.101.0/24"],
 };
 
 /** The plan validate sees, built from a run (manifests and outputs are all the node-policy check reads). */
@@ -37,25 +38,41 @@ describe("multi-node clusters under Cilium", () => {
     before(async () => {
         edge = await runCommittedStack("cluster-02", {
             "thanos-multicluster:nodeIps": ["192.168.101.196", "192.168.101.201", "192.168.101.202"],
-            "thanos-multicluster:loadBalancer": { ...EDGE_LB, l2AnnouncerNode: "cluster-02-worker-1" },
+            // No loadBalancer.l2AnnouncerNode: one Service holds the edge's address, so one lease.
+            "thanos-multicluster:loadBalancer": EDGE_LB,
         });
         central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
     });
 
-    it("pins the L2 announcement of the shared address to the one configured node", () => {
+    it("accepts a multi-node edge without a pinned announcer: its L2 policy pins no node, and one Service holds the address", () => {
         const [policy] = byType(edge, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map(
             (r) => r.inputs as any,
         );
-        expect(policy.spec.nodeSelector).to.deep.equal({
-            matchLabels: { "kubernetes.io/hostname": "cluster-02-worker-1" },
-        });
-        // Both sidecar Services share the address and are selected by that one policy.
-        for (const name of ["thanos-sidecar-0", "thanos-sidecar-1"]) {
-            const service = k8sObject(edge, "Service", name);
-            expect(service.metadata.annotations["lbipam.cilium.io/ips"]).to.equal("192.168.101.211");
-            for (const [k, v] of Object.entries(policy.spec.serviceSelector.matchLabels))
-                expect(service.metadata.labels[k]).to.equal(v);
+        expect(policy.spec.nodeSelector).to.equal(undefined);
+        const holders = byType(edge, "kubernetes:core/v1:Service").filter(
+            (r: any) => r.inputs.metadata.annotations?.["lbipam.cilium.io/ips"] === "192.168.101.211",
+        );
+        expect(holders.map((r: any) => r.inputs.metadata.name)).to.deep.equal(["thanos-query-lb"]);
+        const service = k8sObject(edge, "Service", "thanos-query-lb");
+        expect(service.metadata.annotations).not.to.have.property("lbipam.cilium.io/sharing-key");
+        for (const [k, v] of Object.entries(policy.spec.serviceSelector.matchLabels))
+            expect(service.metadata.labels[k]).to.equal(v);
+    });
+
+    it("refuses loadBalancer.l2AnnouncerNode on an edge, naming the key and the fix", async () => {
+        let error: unknown;
+        try {
+            await runCommittedStack("cluster-02", {
+                "thanos-multicluster:nodeIps": ["192.168.101.196", "192.168.101.201"],
+                "thanos-multicluster:loadBalancer": { ...EDGE_LB, l2AnnouncerNode: "cluster-02-worker-1" },
+            });
+        } catch (err) {
+            error = err;
         }
+        expect(String(error)).to.contain(
+            "thanos-multicluster:loadBalancer.l2AnnouncerNode is no longer used on an edge",
+        );
+        expect(String(error)).to.contain("pulumi config rm --path loadBalancer.l2AnnouncerNode");
     });
 
     it("a one-node cluster's L2 policy has no node selector", async () => {
@@ -79,20 +96,31 @@ describe("multi-node clusters under Cilium", () => {
                     "192.168.101.198/32",
                 ]).to.include(cidr);
         }
-        expect(ipBlocks(edge)).to.deep.equal(["192.168.101.194/32"]);
+        expect(ipBlocks(edge)).to.deep.equal(["192.168.101.194/32", "192.168.101.0/24"]);
     });
 
     it("admits load-balanced traffic SNATed by any node through CiliumNetworkPolicy entities, on the LoadBalancer ports only", () => {
         const entities = (run: StackRun, name: string) => k8sObject(run, "CiliumNetworkPolicy", name).spec;
-        expect(entities(edge, "prometheus-from-nodes")).to.deep.equal({
+        expect(entities(edge, "thanos-query-from-nodes")).to.deep.equal({
             endpointSelector: {
                 matchLabels: {
-                    "app.kubernetes.io/name": "prometheus",
-                    "operator.prometheus.io/name": "kps-prometheus",
+                    "app.kubernetes.io/name": "thanos",
+                    "app.kubernetes.io/component": "query",
+                    "app.kubernetes.io/part-of": "thanos-multicluster",
                 },
             },
             ingress: [
-                { fromEntities: ["host", "remote-node"], toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }] },
+                {
+                    fromEntities: ["host", "remote-node"],
+                    toPorts: [
+                        {
+                            ports: [
+                                { port: "10901", protocol: "TCP" },
+                                { port: "9090", protocol: "TCP" },
+                            ],
+                        },
+                    ],
+                },
             ],
         });
         expect(entities(central, "grafana-from-nodes").ingress[0].toPorts).to.deep.equal([
@@ -149,12 +177,12 @@ describe("multi-node clusters under Cilium", () => {
         const port = planOf(edge);
         port.manifests
             .find((o) => o.kind === "CiliumNetworkPolicy")!
-            .spec.ingress[0].toPorts[0].ports.push({ port: "9090", protocol: "TCP" });
+            .spec.ingress[0].toPorts[0].ports.push({ port: "9091", protocol: "TCP" });
         expect(
             checkNodeSourcedPolicies(port)
                 .map((f) => f.message)
                 .join("\n"),
-        ).to.contain("opens port 9090");
+        ).to.contain("opens port 9091");
         const missing = planOf(central);
         missing.manifests = missing.manifests.filter(
             (o) => !(o.kind === "CiliumNetworkPolicy" && o.metadata.name === "thanos-query-from-nodes"),

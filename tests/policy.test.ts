@@ -124,7 +124,7 @@ describe("the policy pack", () => {
 
     it("explicit-kubernetes-provider: a resource on the default provider", async () => {
         const resources = stackResources("cluster-02");
-        find(resources, "kubernetes:core/v1:Service", "thanos-sidecar-0").provider = {
+        find(resources, "kubernetes:core/v1:Service", "thanos-query-lb").provider = {
             type: "pulumi:providers:kubernetes",
             name: "default_4_34_2",
             urn: "urn:default",
@@ -137,8 +137,10 @@ describe("the policy pack", () => {
 
     it("sidecar-grpc-only: an HTTP port, open source ranges or NodePorts on a sidecar LoadBalancer", async () => {
         const resources = stackResources("cluster-02");
-        const spec = find(resources, "kubernetes:core/v1:Service", "thanos-sidecar-1").props.spec;
-        spec.ports.push({ name: "http", port: 10912, targetPort: "http" });
+        // No stack exposes a sidecar since contract 4: the edge's one LoadBalancer, pointed at a
+        // Prometheus pod (its gRPC and HTTP ports), stands for one.
+        const spec = find(resources, "kubernetes:core/v1:Service", "thanos-query-lb").props.spec;
+        spec.selector = { "statefulset.kubernetes.io/pod-name": "prometheus-kps-prometheus-1" };
         spec.loadBalancerSourceRanges = [];
         delete spec.allocateLoadBalancerNodePorts;
         const found = (await violations("sidecar-grpc-only", resources)).join("\n");
@@ -151,10 +153,10 @@ describe("the policy pack", () => {
         const resources = stackResources("cluster-01");
         const configMap = find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints").props;
         const config = yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: any[] };
-        config.endpoints.find((e: any) => e.address === "192.168.101.211:10911").strict = false;
+        config.endpoints.find((e: any) => e.address === "192.168.101.211:10901").strict = false;
         configMap.data["endpoints.yaml"] = yaml.dump(config);
         expect(await violations("strict-remote-endpoints", resources)).to.deep.equal([
-            "thanos-query-endpoints: remote endpoint 192.168.101.211:10911 must be strict",
+            "thanos-query-endpoints: remote endpoint 192.168.101.211:10901 must be strict",
         ]);
     });
 
@@ -184,7 +186,8 @@ describe("the policy pack", () => {
         spec.thanos.objectStorageConfig.secret = { type: "S3" };
         spec.retention = "2h";
         spec.replicas = 1;
-        delete spec.thanos.grpcServerTlsConfig.caFile;
+        // A sidecar serving TLS (no stack does since contract 4) without a client CA.
+        spec.thanos.grpcServerTlsConfig = { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" };
         const found = await violations("prometheus-for-thanos", resources);
         expect(found).to.have.lengthOf(5);
         expect(found.join("\n")).to.contain("without a client CA");

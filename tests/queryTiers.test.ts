@@ -53,7 +53,7 @@ function edge(i: number, caCertificate = "ca"): EdgeCluster {
         role: "edge",
         externalLabels: { cluster: stack },
         replicaLabels: ["prometheus_replica"],
-        sidecarEndpoints: [`${ip}:10901`, `${ip}:10911`],
+        queryEndpoint: `${ip}:10901`,
         objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
         prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
         grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate, clientCaCertificate: "dca" },
@@ -80,7 +80,7 @@ function layoutFor(edges: EdgeCluster[], central: CentralSettings): QueryLayout 
 /** The edges (by stack) whose entries a Query's endpoints hold. */
 function edgesRead(endpoints: QueryEndpoint[], edges: EdgeCluster[]): string[] {
     return edges
-        .filter((e) => e.sidecarEndpoints.some((a) => endpoints.some((x) => x.address === a)))
+        .filter((e) => endpoints.some((x) => x.address === e.queryEndpoint))
         .map((e) => e.stackName);
 }
 
@@ -104,7 +104,7 @@ describe("the central Query's tiers", () => {
         );
         expect(at.tiers).to.deep.equal([]);
         expect(at.top.filter((e) => e.group === true)).to.deep.equal([]);
-        expect(at.top.filter((e) => e.tls !== undefined)).to.have.lengthOf(50);
+        expect(at.top.filter((e) => e.tls !== undefined)).to.have.lengthOf(25);
 
         const past = layoutFor(
             Array.from({ length: 26 }, (_, i) => edge(i)),
@@ -126,7 +126,7 @@ describe("the central Query's tiers", () => {
         const readers = [layout.top, ...layout.tiers.map((t) => t.endpoints)];
         for (const endpoints of readers) expect(edgesRead(endpoints, edges).length).to.be.at.most(25);
         for (const e of edges)
-            for (const address of e.sidecarEndpoints) {
+            for (const address of [e.queryEndpoint]) {
                 const holders = readers.filter((endpoints) => endpoints.some((x) => x.address === address));
                 expect(holders, address).to.have.lengthOf(1);
                 expect(

@@ -87,7 +87,7 @@ describe("npm run render", () => {
             for (const r of k8sChildren) expect(r.parent, `${r.name} must have a component parent`).to.be.a("string");
         }
         const edgeOutputs = JSON.parse(fs.readFileSync(path.join(outDir, "cluster-03", "outputs.json"), "utf8"));
-        expect(edgeOutputs.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
+        expect(edgeOutputs.outputs.queryEndpoint).to.equal("192.168.101.212:10901");
     });
 
     it("never writes a secret in clear, and marks where one was", () => {

@@ -92,6 +92,7 @@ const MIXIN_ALERTS_WE_RUN = [
 ];
 const OUR_ALERTS = [
     "ClusterUnreachableFromQuery",
+    "ClusterPartialResponse",
     "ClusterBlocksNotUploaded",
     "ClusterMetricsMissing",
     "CrossClusterCertificateExpiring",
@@ -187,6 +188,7 @@ describe("alert rules", () => {
         expect(alertsIn(left).map((r) => r.alert)).to.deep.equal([
             "ThanosSidecarBucketOperationsFailed",
             "ThanosSidecarNoConnectionToStartedPrometheus",
+            "ClusterPartialResponse",
             "ClusterUnreachableFromQuery",
         ]);
         expect(left.find((g) => g.name === "thanos-multicluster.certificates")?.rules).to.have.length(3);

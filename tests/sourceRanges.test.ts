@@ -29,7 +29,7 @@ const edge = (stack: string, nodeIps: string[], over: Partial<StackIdentity> = {
     stack,
     role: "edge",
     nodeIps,
-    sidecarSourceRanges: ["192.168.101.194/32"],
+    grpcSourceRanges: ["192.168.101.194/32"],
     ...over,
 });
 
@@ -59,11 +59,11 @@ describe("source ranges across stacks", () => {
         expect(sourceRangeProblems(central({ alertmanagerSourceRanges: undefined }), edges)).to.have.lengthOf(2);
     });
 
-    it("names a central node missing from an edge's loadBalancer.sidecarSourceRanges, and the fix", () => {
+    it("names a central node missing from an edge's loadBalancer.grpcSourceRanges, and the fix", () => {
         const twoNodes = central({ nodeIps: ["192.168.101.194", "192.168.101.195"] });
         const problems = sourceRangeProblems(edge("cluster-02", ["192.168.101.196"]), [twoNodes]);
         expect(problems).to.have.lengthOf(1);
-        expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.sidecarSourceRanges /);
+        expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.grpcSourceRanges /);
         expect(problems[0]).to.contain("192.168.101.195");
         expect(problems[0]).to.contain("cluster-01 (Pulumi.cluster-01.yaml");
         expect(problems[0]).to.contain("add 192.168.101.195/32");
@@ -75,7 +75,7 @@ describe("source ranges across stacks", () => {
         const raw: Record<string, unknown> = {
             role: "edge",
             nodeIp: "192.168.101.201",
-            loadBalancer: { sidecarSourceRanges: ["192.168.101.194/32"] },
+            loadBalancer: { grpcSourceRanges: ["192.168.101.194/32"] },
         };
         const older = stackIdentity("cluster-05", (key) => raw[key]);
         expect(older.nodeIps).to.deep.equal(["192.168.101.201"]);

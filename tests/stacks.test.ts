@@ -148,7 +148,7 @@ function commonChecks(stack: string) {
 
     it("exports the outputs contract", async () => {
         const outputs = (await stackRun(stack)).outputs;
-        expect(outputs.contractVersion).to.equal(3);
+        expect(outputs.contractVersion).to.equal(4);
         expect(outputs.clusterName).to.equal(stack);
         expect(outputs.externalLabels).to.deep.equal({ cluster: stack });
         expect(outputs.replicaLabels).to.deep.equal(["prometheus_replica"]);
@@ -172,31 +172,68 @@ describe("edge stacks", () => {
                 expect(values.alertmanager.enabled).to.equal(false);
             });
 
-            it("exposes each replica's sidecar gRPC on its own port of the pinned IP", async () => {
+            it("exposes its Thanos Query, 2 replicas, through exactly one LoadBalancer Service on the pinned IP, with no sharing key", async () => {
                 const run = await stackRun(edge.stack);
-                const expected = [
-                    { name: "thanos-sidecar-0", pod: "prometheus-kps-prometheus-0", port: 10901 },
-                    { name: "thanos-sidecar-1", pod: "prometheus-kps-prometheus-1", port: 10911 },
-                ];
-                const services = byType(run, "kubernetes:core/v1:Service");
-                expect(services).to.have.lengthOf(2);
-                for (const { name, pod, port } of expected) {
-                    const svc = k8sObject(run, "Service", name);
-                    expect(svc.metadata.namespace).to.equal("monitoring");
-                    expect(svc.spec.type).to.equal("LoadBalancer");
-                    expect(svc.spec.selector).to.deep.equal({ "statefulset.kubernetes.io/pod-name": pod });
-                    expect(svc.spec.ports).to.deep.equal([{ name: "grpc", protocol: "TCP", port, targetPort: "grpc" }]);
-                    expect(svc.spec.loadBalancerSourceRanges).to.deep.equal([CENTRAL_NODE_CIDR]);
-                    // Local would announce the shared address from each pod's node; NodePorts would bypass the source ranges.
-                    expect(svc.spec.externalTrafficPolicy).to.equal("Cluster");
-                    expect(svc.spec.allocateLoadBalancerNodePorts).to.equal(false);
-                    expect(svc.metadata.annotations["lbipam.cilium.io/ips"]).to.equal(edge.lbIp);
-                    expect(svc.metadata.annotations["lbipam.cilium.io/sharing-key"]).to.be.a("string").and.match(/./);
-                }
-                const keys = expected.map(
-                    ({ name }) => k8sObject(run, "Service", name).metadata.annotations["lbipam.cilium.io/sharing-key"],
+                const loadBalancers = byType(run, "kubernetes:core/v1:Service").filter(
+                    (r) => (r.inputs as any).spec?.type === "LoadBalancer",
                 );
-                expect(new Set(keys).size, "both Services must share the one address").to.equal(1);
+                expect(loadBalancers).to.have.lengthOf(1);
+                const svc = k8sObject(run, "Service", "thanos-query-lb");
+                expect(svc.metadata.namespace).to.equal("monitoring");
+                expect(svc.metadata.annotations).to.deep.equal({ "lbipam.cilium.io/ips": edge.lbIp });
+                expect(svc.spec.selector).to.deep.equal({
+                    "app.kubernetes.io/name": "thanos",
+                    "app.kubernetes.io/component": "query",
+                    "app.kubernetes.io/part-of": "thanos-multicluster",
+                });
+                expect(svc.spec.ports).to.deep.equal([
+                    { name: "grpc", port: 10901, targetPort: "grpc", protocol: "TCP" },
+                    { name: "http", port: 9090, targetPort: "http", protocol: "TCP" },
+                ]);
+                // One set of source ranges for both ports: the union (the NetworkPolicy narrows each port).
+                expect(svc.spec.loadBalancerSourceRanges).to.deep.equal([CENTRAL_NODE_CIDR, "192.168.101.0/24"]);
+                // Local is incompatible with L2 announcements; NodePorts would bypass the source ranges.
+                expect(svc.spec.externalTrafficPolicy).to.equal("Cluster");
+                expect(svc.spec.allocateLoadBalancerNodePorts).to.equal(false);
+                const deployment = k8sObject(run, "Deployment", "thanos-query");
+                expect(deployment.spec.replicas).to.equal(2);
+                expect(deployment.spec.template.metadata.labels).to.include(svc.spec.selector);
+                expect(
+                    deployment.spec.template.spec.affinity.podAntiAffinity
+                        .preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+                ).to.equal("kubernetes.io/hostname");
+                const pdb = k8sObject(run, "PodDisruptionBudget", "thanos-query");
+                expect(pdb.spec).to.deep.equal({ maxUnavailable: 1, selector: { matchLabels: svc.spec.selector } });
+            });
+
+            it("reads its own sidecars in-cluster, strictly, without deduplicating, and serves mTLS to the central Query", async () => {
+                const run = await stackRun(edge.stack);
+                const container = k8sObject(run, "Deployment", "thanos-query").spec.template.spec.containers[0];
+                const args: string[] = container.args;
+                expect(args.filter((a) => a.startsWith("--query.replica-label"))).to.deep.equal([]);
+                expect(args).to.include("--query.partial-response");
+                expect(args).to.include.members([
+                    "--grpc-server-tls-cert=/etc/thanos/grpc-server/tls.crt",
+                    "--grpc-server-tls-key=/etc/thanos/grpc-server/tls.key",
+                    "--grpc-server-tls-client-ca=/etc/thanos/grpc-server/ca.crt",
+                ]);
+                const volumes = k8sObject(run, "Deployment", "thanos-query").spec.template.spec.volumes;
+                expect(volumes).to.deep.include({
+                    name: "grpc-server-tls",
+                    secret: { secretName: "thanos-sidecar-tls" },
+                });
+                const file = yaml.load(
+                    k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"],
+                ) as any;
+                expect(file).to.deep.equal({
+                    endpoints: [0, 1].map((i) => ({
+                        address: `prometheus-kps-prometheus-${i}.prometheus-operated.monitoring.svc:10901`,
+                        strict: true,
+                    })),
+                });
+                // The sidecars serve plain gRPC now: the edge Query took their mTLS over.
+                const values = kpsRelease(run).values;
+                expect(values.prometheus.prometheusSpec.thanos.grpcServerTlsConfig).to.equal(undefined);
             });
 
             it("manages the Cilium pool and L2 announcements for exactly the pinned IP, selecting our Services", async () => {
@@ -208,8 +245,10 @@ describe("edge stacks", () => {
                 const pool = pools[0].inputs as any;
                 expect(pool.spec.blocks).to.deep.equal([{ start: edge.lbIp, stop: edge.lbIp }]);
                 expect((policies[0].inputs as any).spec.loadBalancerIPs).to.equal(true);
+                // One Service holds the address, so one lease: the policy pins no node.
+                expect((policies[0].inputs as any).spec.nodeSelector).to.equal(undefined);
                 for (const selector of [pool.spec.serviceSelector, (policies[0].inputs as any).spec.serviceSelector]) {
-                    for (const name of ["thanos-sidecar-0", "thanos-sidecar-1"]) {
+                    for (const name of ["thanos-query-lb"]) {
                         const labels = k8sObject(run, "Service", name).metadata.labels;
                         for (const [key, value] of Object.entries(selector.matchLabels))
                             expect(labels[key]).to.equal(value);
@@ -217,39 +256,55 @@ describe("edge stacks", () => {
                 }
             });
 
-            it("lets only the central cluster's addresses (and, through Cilium entities, the SNATing nodes) reach the sidecar gRPC", async () => {
+            it("lets only the edge Query reach the sidecars, and narrows the edge Query's ports to their own source ranges", async () => {
                 const run = await stackRun(edge.stack);
                 const policy = k8sObject(run, "NetworkPolicy", "prometheus");
-                expect(policy.spec.podSelector.matchLabels).to.deep.equal({
-                    "app.kubernetes.io/name": "prometheus",
-                    "operator.prometheus.io/name": "kps-prometheus",
-                });
                 const grpcRule = policy.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 10901));
                 expect(grpcRule.ports).to.deep.equal([{ protocol: "TCP", port: 10901 }]);
+                expect(grpcRule.from).to.deep.equal([
+                    {
+                        podSelector: {
+                            matchLabels: {
+                                "app.kubernetes.io/name": "thanos",
+                                "app.kubernetes.io/component": "query",
+                                "app.kubernetes.io/part-of": "thanos-multicluster",
+                            },
+                        },
+                    },
+                ]);
+                const query = k8sObject(run, "NetworkPolicy", "thanos-query");
+                const rule = (port: number) => query.spec.ingress.find((r: any) => r.ports[0].port === port);
                 // No node address in an ipBlock: Cilium would not match it (policy-cidr-match-mode).
-                expect(grpcRule.from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }]);
-                const others = policy.spec.ingress.filter((r: any) => r !== grpcRule);
-                for (const rule of others) expect(rule.from).to.deep.equal([{ podSelector: {} }]);
-                const fromNodes = k8sObject(run, "CiliumNetworkPolicy", "prometheus-from-nodes");
+                expect(rule(10901).from).to.deep.equal([{ ipBlock: { cidr: CENTRAL_NODE_CIDR } }]);
+                expect(rule(9090).from).to.deep.equal([{ ipBlock: { cidr: "192.168.101.0/24" } }, { podSelector: {} }]);
+                const fromNodes = k8sObject(run, "CiliumNetworkPolicy", "thanos-query-from-nodes");
                 expect(fromNodes.apiVersion).to.equal("cilium.io/v2");
-                expect(fromNodes.spec.endpointSelector.matchLabels).to.deep.equal(policy.spec.podSelector.matchLabels);
+                expect(fromNodes.spec.endpointSelector.matchLabels).to.deep.equal(query.spec.podSelector.matchLabels);
                 expect(fromNodes.spec.ingress).to.deep.equal([
                     {
                         fromEntities: ["host", "remote-node"],
-                        toPorts: [{ ports: [{ port: "10901", protocol: "TCP" }] }],
+                        toPorts: [
+                            {
+                                ports: [
+                                    { port: "10901", protocol: "TCP" },
+                                    { port: "9090", protocol: "TCP" },
+                                ],
+                            },
+                        ],
                     },
                 ]);
             });
 
-            it("exports a sidecar endpoint per replica from the Services' assigned address", async () => {
+            it("exports its Query's gRPC endpoint from the Service's assigned address", async () => {
                 const outputs = (await stackRun(edge.stack)).outputs;
                 expect(outputs.role).to.equal("edge");
-                expect(outputs.sidecarEndpoints).to.deep.equal([`${edge.lbIp}:10901`, `${edge.lbIp}:10911`]);
+                expect(outputs.queryEndpoint).to.equal(`${edge.lbIp}:10901`);
+                expect(outputs).not.to.have.property("sidecarEndpoints");
             });
         });
     }
 
-    it("a third replica gets a third Service and endpoint", async () => {
+    it("a third Prometheus replica is a third strict endpoint of the edge Query, behind the same one Service", async () => {
         const run = await runCommittedStack("cluster-02", {
             "thanos-multicluster:prometheus": {
                 replicas: 3,
@@ -258,14 +313,11 @@ describe("edge stacks", () => {
                 storageSize: "50Gi",
             },
         });
-        expect(k8sObject(run, "Service", "thanos-sidecar-2").spec.selector).to.deep.equal({
-            "statefulset.kubernetes.io/pod-name": "prometheus-kps-prometheus-2",
-        });
-        expect(run.outputs.sidecarEndpoints).to.deep.equal([
-            "192.168.101.211:10901",
-            "192.168.101.211:10911",
-            "192.168.101.211:10921",
-        ]);
+        const file = yaml.load(k8sObject(run, "ConfigMap", "thanos-query-endpoints").data["endpoints.yaml"]) as any;
+        expect(file.endpoints.map((e: any) => e.address)).to.deep.equal(
+            [0, 1, 2].map((i) => `prometheus-kps-prometheus-${i}.prometheus-operated.monitoring.svc:10901`),
+        );
+        expect(run.outputs.queryEndpoint).to.equal("192.168.101.211:10901");
     });
 
     it("leaves the Cilium objects alone where the stack does not manage them", async () => {
@@ -274,27 +326,28 @@ describe("edge stacks", () => {
                 ip: "192.168.101.212",
                 manageCiliumIpam: false,
                 pool: { start: "192.168.101.212", stop: "192.168.101.212" },
-                sidecarSourceRanges: [CENTRAL_NODE_CIDR],
+                grpcSourceRanges: [CENTRAL_NODE_CIDR],
+                httpSourceRanges: ["192.168.101.0/24"],
             },
         });
         expect(
             run.resources.filter((r) => r.type.includes("cilium.io") && !r.type.endsWith(":CiliumNetworkPolicy")),
         ).to.deep.equal([]);
-        expect(run.outputs.sidecarEndpoints).to.deep.equal(["192.168.101.212:10901", "192.168.101.212:10911"]);
+        expect(run.outputs.queryEndpoint).to.equal("192.168.101.212:10901");
     });
 });
 
 describe("central stack: the monitoring base", () => {
     commonChecks(CENTRAL.stack);
 
-    it("reaches its own sidecars in-cluster: no sidecar LoadBalancer, no sidecar endpoints", async () => {
+    it("reaches its own sidecars in-cluster: no sidecar LoadBalancer, no edge Query endpoint", async () => {
         const run = await stackRun(CENTRAL.stack);
         const sidecarServices = byType(run, "kubernetes:core/v1:Service").filter((r) =>
             JSON.stringify(r.inputs).includes("prometheus-kps-prometheus"),
         );
         expect(sidecarServices).to.deep.equal([]);
         expect(run.outputs.role).to.equal("central");
-        expect(run.outputs.sidecarEndpoints).to.deep.equal([]);
+        expect(run.outputs.queryEndpoint).to.equal("");
     });
 
     it("lets only Query reach its sidecars' gRPC", async () => {
@@ -406,22 +459,18 @@ async function committedEdgeOutputsOn(objectStorage: Record<string, unknown>) {
     return outputs;
 }
 
-describe("mTLS between the central Query and the edge sidecars", () => {
-    it("an edge runs its own CA, serves its sidecars' gRPC with TLS and requires clients of that CA", async () => {
+describe("mTLS between the central Query and the edge Query", () => {
+    it("an edge runs its own CA, serves its Query's gRPC with TLS and requires clients of the deployment CA", async () => {
         const run = await stackRun("cluster-03");
         const spec = kpsRelease(run).values.prometheus.prometheusSpec;
-        expect(spec.secrets).to.deep.equal(["thanos-sidecar-tls"]);
-        // The operator mounts a `secrets` entry as volume secret-<name>, in the prometheus container only.
-        expect(spec.thanos.volumeMounts).to.deep.include({
-            name: "secret-thanos-sidecar-tls",
-            mountPath: "/etc/prometheus/secrets/thanos-sidecar-tls",
+        // The sidecars no longer hold the TLS material: the edge Query mounts it.
+        expect(spec.secrets).to.equal(undefined);
+        const pod = k8sObject(run, "Deployment", "thanos-query").spec.template.spec;
+        expect(pod.volumes).to.deep.include({ name: "grpc-server-tls", secret: { secretName: "thanos-sidecar-tls" } });
+        expect(pod.containers[0].volumeMounts).to.deep.include({
+            name: "grpc-server-tls",
+            mountPath: "/etc/thanos/grpc-server",
             readOnly: true,
-        });
-        expect(spec.thanos.grpcServerTlsConfig).to.deep.equal({
-            caFile: "/etc/prometheus/secrets/thanos-sidecar-tls/ca.crt",
-            certFile: "/etc/prometheus/secrets/thanos-sidecar-tls/tls.crt",
-            keyFile: "/etc/prometheus/secrets/thanos-sidecar-tls/tls.key",
-            minVersion: "TLS13",
         });
         const secret = k8sObject(run, "Secret", "thanos-sidecar-tls");
         expect(isSecretMarker(secret.stringData)).to.equal(true);
@@ -469,9 +518,9 @@ describe("mTLS between the central Query and the edge sidecars", () => {
         const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": { enabled: false } });
         expect(run.outputs.grpcTls).to.deep.equal({ enabled: false });
         expect(run.resources.filter((r) => r.type.startsWith("tls:"))).to.deep.equal([]);
-        const spec = kpsRelease(run).values.prometheus.prometheusSpec;
-        expect(spec.thanos.grpcServerTlsConfig).to.equal(undefined);
-        expect(spec.secrets).to.equal(undefined);
+        const args: string[] = k8sObject(run, "Deployment", "thanos-query").spec.template.spec.containers[0].args;
+        expect(args.filter((a) => a.startsWith("--grpc-server-tls"))).to.deep.equal([]);
+        expect(k8sObject(run, "Deployment", "thanos-query").spec.template.spec.volumes).to.have.lengthOf(1);
     });
 
     it("the central Query dials a plain edge without TLS, and that edge's CA ConfigMap stays empty", async () => {

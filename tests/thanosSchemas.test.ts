@@ -8,6 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv2020 from "ajv/dist/2020";
 import { objstoreConfigYaml } from "../components/objstoreSecret";
+import { edgeEndpointFileYaml } from "../components/thanos/edgeQuery";
 import { endpointSdConfig, queryEndpoints } from "../components/thanosQuery";
 import { ObjectStorageSettings } from "../config";
 import { PROJECT_ROOT } from "../offline/runStack";
@@ -85,20 +86,38 @@ describe("Thanos config schemas (v0.42.4)", () => {
                     stack: "o/p/cluster-02",
                     stackName: "cluster-02",
                     clusterName: "cluster-02",
-                    sidecarEndpoints: ["192.168.101.211:10901"],
+                    queryEndpoint: "192.168.101.211:10901",
                     grpcTls: { enabled: true, serverName: "s", caCertificate: "c", clientCaCertificate: "" },
                 },
                 {
                     stack: "o/p/cluster-03",
                     stackName: "cluster-03",
                     clusterName: "cluster-03",
-                    sidecarEndpoints: ["192.168.101.212:10901"],
+                    queryEndpoint: "192.168.101.212:10901",
                     grpcTls: { enabled: false },
                 },
             ] as any,
         });
         const document = yaml.load(yaml.dump(endpointSdConfig(endpoints)));
         expect(problemsByReference("endpoint-sd-config", document)).to.deep.equal([]);
+        // One entry per edge: its Query, strict, with client_config where it serves mTLS.
+        const edgeEntries = (document as any).endpoints.filter((e: any) => e.address.startsWith("192.168.101."));
+        expect(edgeEntries.map((e: any) => [e.address, e.strict, e.client_config !== undefined])).to.deep.equal([
+            ["192.168.101.211:10901", true, true],
+            ["192.168.101.212:10901", true, false],
+        ]);
+    });
+
+    it("an edge Query's endpoint file (its own sidecars, strict, plain gRPC in-cluster) is valid for the reference schema", () => {
+        for (const replicas of [2, 3]) {
+            const document = yaml.load(edgeEndpointFileYaml(replicas));
+            expect(problemsByReference("endpoint-sd-config", document)).to.deep.equal([]);
+            expect(thanosConfigProblems("endpoint-sd-config", document)).to.deep.equal([]);
+            expect((document as any).endpoints).to.have.lengthOf(replicas);
+        }
+        // The schema can fail: the older key for per-endpoint TLS is refused.
+        const wrong = { endpoints: [{ address: "a:1", strict: true, grpc_client_config: {} }] };
+        expect(problemsByReference("endpoint-sd-config", wrong)).not.to.deep.equal([]);
     });
 
     it("the objstore config, plain http and https with a private CA, is valid for the reference schema (Thanos parses it strictly)", () => {

@@ -325,7 +325,7 @@ describe("trust: no private key leaves the stack that uses it", () => {
         ).to.equal(undefined);
         // A renewal: the central stack re-issued the CA with its key; the edge's old copy admits Query until 2027-01-01.
         expect(untrustedDeploymentCaWarning("cluster-02", edge(OLD_DEPLOYMENT_CA), DEPLOYMENT_CA)).to.equal(
-            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its sidecars reject it: before that, deploy cluster-02 from this commit (`npm run deploy -- up` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem",
+            "edge stack cluster-02 trusts an earlier certificate of this deployment CA (same key), which admits Query's client certificate until 2027-01-01T00:00:00.000Z; then its Thanos Query rejects it: before that, deploy cluster-02 from this commit (`npm run deploy -- up` deploys every edge before this stack), and if its grpcTls.clientCaCertificate is set, remove it so that it trusts pki/deployment-ca.pem",
         );
         // A certificate of another key is another CA, whatever its name.
         expect(untrustedDeploymentCaWarning("cluster-02", edge(QUERY_CLIENT_CERTIFICATE), DEPLOYMENT_CA)).to.contain(
@@ -345,7 +345,9 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
         loadBalancer: {
             ip: "192.168.101.211",
             pool: { start: "192.168.101.211", stop: "192.168.101.211" },
-            sidecarSourceRanges: ["192.168.101.194/32"],
+            ...(role === "edge"
+                ? { grpcSourceRanges: ["192.168.101.194/32"], httpSourceRanges: ["192.168.101.0/24"] }
+                : {}),
         },
         objectStorage: {
             endpoint: "s3.minio.miribit.lab:80",
@@ -434,12 +436,12 @@ describe("trust config: grpcTls.clientCaCertificate", () => {
     });
 });
 
-describe("trust: the sidecars pick up a new client CA", () => {
-    it("a configured or rotated deployment CA changes the Prometheus pods' annotation, so the operator rolls them", async () => {
+describe("trust: the edge Query picks up a new client CA", () => {
+    it("a configured or rotated deployment CA changes the edge Query pods' annotation, so the Deployment rolls them", async () => {
         const annotation = async (grpcTls: Record<string, unknown>) => {
             const run = await runCommittedStack("cluster-04", { "thanos-multicluster:grpcTls": grpcTls });
-            const release = byType(run, "kubernetes:helm.sh/v3:Release")[0].inputs as any;
-            return release.values.prometheus.prometheusSpec.podMetadata?.annotations?.["checksum/grpc-client-ca"];
+            const template = k8sObject(run, "Deployment", "thanos-query").spec.template;
+            return template.metadata.annotations?.["checksum/grpc-server-tls"];
         };
         const unset = await annotation({ enabled: true });
         const set = await annotation({ enabled: true, clientCaCertificate: OLD_DEPLOYMENT_CA });

@@ -77,10 +77,11 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         fs.renameSync(tmp, targetsFile);
     }
 
-    /** The fixture without one cluster's sidecars: Query never reached them. */
+    /** The fixture without one cluster's endpoints (an edge's Query): Query never reached them. */
     function storesWithout(addressPrefix: string): string {
         const doc = JSON.parse(THANOS_V0_42_4_STORES_RESPONSE);
-        doc.data.sidecar = doc.data.sidecar.filter((s: { name: string }) => !s.name.startsWith(addressPrefix));
+        for (const type of ["sidecar", "query"])
+            doc.data[type] = doc.data[type].filter((s: { name: string }) => !s.name.startsWith(addressPrefix));
         return JSON.stringify(doc);
     }
 
@@ -328,7 +329,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     });
 
     it("fails an edge missing from Query, naming it in every check that sees it", async () => {
-        // cluster-03 is gone: Query never reached its sidecars, its series stop, its Watchdog resolves.
+        // cluster-03 is gone: Query never reached its Query, its series stop, its Watchdog resolves.
         storesText = storesWithout("192.168.101.212:");
         writeTargets(CLUSTERS.filter((c) => c !== "cluster-03"));
         try {
@@ -352,7 +353,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
                 "alerts cluster-03",
             ]);
             expect(lines.find((l) => l.startsWith("FAIL  stores cluster-03"))).to.contain(
-                "192.168.101.212:10901 (cluster-03 sidecar, Prometheus replica 0 (stack miribit/thanos-multicluster/cluster-03)): not in Query's stores (Query never reached it)",
+                "192.168.101.212:10901 (cluster-03 Thanos Query (stack miribit/thanos-multicluster/cluster-03)): not in Query's stores (Query never reached it)",
             );
             const shown = [...lines.filter((l) => l.startsWith("FAIL")), lines.at(-1)!];
             expect(comparable(shown, addresses()), "docs/verify.md's example").to.deep.equal(

@@ -46,9 +46,7 @@ const CONFIGURED = [
         "prometheus-kps-prometheus-1.prometheus-operated.monitoring.svc.cluster.local:10901",
         "cluster-01 sidecar, Prometheus replica 1",
     ),
-    ...EDGES.flatMap((e) =>
-        e.sidecarEndpoints.map((a, i) => sidecar(a, `${e.clusterName} sidecar, Prometheus replica ${i}`)),
-    ),
+    ...EDGES.map((e) => sidecar(e.queryEndpoint, `${e.clusterName} Thanos Query (stack ${e.stack})`)),
     ...[0, 1].map((i) => ({
         address: `thanos-store-${i}.thanos-store.monitoring.svc.cluster.local:10901`,
         strict: false,
@@ -72,20 +70,19 @@ function vector(values: Record<string, number>, time?: number, warnings: string[
 describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
     it("parses the pinned shape: every endpoint, its component type, labels and error", () => {
         const statuses = fixture();
-        expect(statuses).to.have.lengthOf(12);
+        expect(statuses).to.have.lengthOf(9);
         expect(statuses.map((s) => s.componentType).filter((t, i, all) => all.indexOf(t) === i)).to.deep.equal([
+            "query",
             "rule",
             "sidecar",
             "store",
         ]);
-        const edge = statuses.find((s) => s.name === "192.168.101.212:10911")!;
+        // An edge's Query announces the label sets of both sidecars it reads: nothing deduplicated.
+        const edge = statuses.find((s) => s.name === "192.168.101.212:10901")!;
         expect(edge.lastError).to.equal(null);
-        expect(edge.labelSets).to.deep.equal([
-            {
-                cluster: "cluster-03",
-                prometheus: "monitoring/kps-prometheus",
-                prometheus_replica: "prometheus-kps-prometheus-1",
-            },
+        expect(edge.labelSets.map((l) => [l.cluster, l.prometheus_replica])).to.deep.equal([
+            ["cluster-03", "prometheus-kps-prometheus-0"],
+            ["cluster-03", "prometheus-kps-prometheus-1"],
         ]);
     });
 
@@ -129,7 +126,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
             ["PASS", "stores cluster-04"],
         ]);
         expect(results[0].detail).to.equal("6/6 endpoints healthy in Query");
-        expect(results[2].detail).to.equal("2/2 endpoints healthy in Query");
+        expect(results[2].detail).to.equal("1/1 endpoints healthy in Query");
     });
 
     it("fails the edge Query never reached (absent from the answer), naming each address", () => {
@@ -138,15 +135,14 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
         expect([central.status, c2.status, c4.status]).to.deep.equal(["PASS", "PASS", "PASS"]);
         expect(c3.status).to.equal("FAIL");
         expect(c3.detail).to.equal(
-            "2/2 endpoints failing: 192.168.101.212:10901 (cluster-03 sidecar, Prometheus replica 0): not in Query's stores (Query never reached it); " +
-                "192.168.101.212:10911 (cluster-03 sidecar, Prometheus replica 1): not in Query's stores (Query never reached it)",
+            "1/1 endpoints failing: 192.168.101.212:10901 (cluster-03 Thanos Query (stack cluster-03)): not in Query's stores (Query never reached it)",
         );
         expect(c3.runbook).to.deep.equal(["docs/runbooks.md#clusterunreachablefromquery", "docs/verify.md#stores"]);
     });
 
     it("fails an endpoint with a last error, and one announcing another cluster", () => {
         const statuses = fixture().map((s) =>
-            s.name === "192.168.101.213:10911"
+            s.name === "192.168.101.213:10901"
                 ? { ...s, lastError: "rpc error: code = DeadlineExceeded desc = context deadline exceeded" }
                 : s.name === "192.168.101.211:10901"
                   ? { ...s, labelSets: [{ cluster: "cluster-03" }] }
@@ -154,9 +150,9 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
         );
         const results = decideStores(statuses, CONFIGURED, EDGES, "cluster-01");
         expect(results[1].detail).to.equal(
-            "1/2 endpoints failing: 192.168.101.211:10901 (cluster-02 sidecar, Prometheus replica 0): announces cluster cluster-03, expected cluster-02",
+            "1/1 endpoints failing: 192.168.101.211:10901 (cluster-02 Thanos Query (stack cluster-02)): announces cluster cluster-03, expected cluster-02",
         );
-        expect(results[3].detail).to.match(/192.168.101.213:10911 .*: rpc error: code = DeadlineExceeded/);
+        expect(results[3].detail).to.match(/192.168.101.213:10901 .*: rpc error: code = DeadlineExceeded/);
         // The Store Gateway going down fails the central cluster's line, naming the replica.
         const store = fixture().map((s) =>
             s.name.startsWith("thanos-store-1") ? { ...s, lastError: "connection refused" } : s,
@@ -166,13 +162,13 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
         );
     });
 
-    it("fails an edge whose published sidecars the central stack does not configure (not updated after the edge)", () => {
-        const fifth = { stack: "cluster-05", clusterName: "cluster-05", sidecarEndpoints: ["192.168.101.214:10901"] };
+    it("fails an edge whose published Query the central stack does not configure (not updated after the edge)", () => {
+        const fifth = { stack: "cluster-05", clusterName: "cluster-05", queryEndpoint: "192.168.101.214:10901" };
         const results = decideStores(fixture(), CONFIGURED, [...EDGES, fifth], "cluster-01");
         expect(results[4]).to.deep.equal({
             status: "FAIL",
             check: "stores cluster-05",
-            detail: "1/1 endpoints failing: 192.168.101.214:10901 (cluster-05 sidecar, stack cluster-05): not in the central stack's queryEndpoints",
+            detail: "1/1 endpoints failing: 192.168.101.214:10901 (cluster-05 Thanos Query, stack cluster-05): not in the central stack's queryEndpoints",
             runbook: ["docs/verify.md#stores"],
         });
     });

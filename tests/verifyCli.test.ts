@@ -54,7 +54,7 @@ describe("verify: command line and outputs", () => {
         expect(edge).to.deep.equal({
             stack: "cluster-03",
             clusterName: "cluster-03",
-            sidecarEndpoints: ["192.168.101.212:10901", "192.168.101.212:10911"],
+            queryEndpoint: "192.168.101.212:10901",
         });
         const target = targetFromOutputs(central.outputs, "cluster-01", [edge], {
             queryUrl: "http://127.0.0.1:1/",
@@ -120,7 +120,7 @@ describe("verify: docs/verify.md and the Pulumi CLI", () => {
             ...Object.fromEntries(
                 EDGES.map((e) => [
                     e.stack,
-                    { clusterName: e.clusterName, role: "edge", sidecarEndpoints: e.sidecarEndpoints },
+                    { clusterName: e.clusterName, role: "edge", queryEndpoint: e.queryEndpoint },
                 ]),
             ),
         };

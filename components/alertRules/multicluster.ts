@@ -1,6 +1,7 @@
 // What no mixin has: alerts about the clusters as a whole. Per cluster, on its own Prometheus (so a
-// cluster cut off from the central one still knows): Query has stopped reaching its sidecars, and
-// its sidecars have stopped uploading blocks; plus the expiry of the cluster's mTLS certificates as
+// cluster cut off from the central one still knows): the cluster's Query has stopped reaching one of
+// its sidecars (partial answers), the central Query has stopped reaching an edge's Query, and its
+// sidecars have stopped uploading blocks; plus the expiry of the cluster's mTLS certificates as
 // recorded series. Across clusters, in the Ruler through Query with partial responses allowed (one
 // unreachable edge must not stop the evaluation that reports it): a cluster whose metrics vanished,
 // and a certificate of any cluster expiring within 30 days.
@@ -74,28 +75,59 @@ export function certificateRuleGroups(certificates: CertificateExpiry[]): RuleGr
     return [{ name: "thanos-multicluster.certificates", rules: certificateRecordingRules(certificates) }];
 }
 
-/** The per-cluster groups, for every cluster's own Prometheus (a PrometheusRule). */
-export function clusterRuleGroups(links: RunbookLinks, certificates: CertificateExpiry[] = []): RuleGroup[] {
+/** The Info calls a Thanos gRPC server answered, per pod: Query calls every endpoint's Info API every 5s. */
+function infoCallsServed(job: string): string {
+    return `rate(grpc_server_handled_total{job="${job}", grpc_service="thanos.info.Info", grpc_method="Info", grpc_code="OK"}[5m])`;
+}
+
+/**
+ * The per-cluster groups, for every cluster's own Prometheus (a PrometheusRule). `edgeQuery`: the
+ * cluster runs an edge Query on its address (edges), which the central Query must reach.
+ */
+export function clusterRuleGroups(
+    links: RunbookLinks,
+    certificates: CertificateExpiry[] = [],
+    options: { edgeQuery: boolean } = { edgeQuery: true },
+): RuleGroup[] {
     const sidecar = `job="${THANOS_JOBS.sidecar}"`;
+    const query = `job="${THANOS_JOBS.query}"`;
     const silence = UPLOAD_SILENCE_HOURS * 3600;
     const groups: RuleGroup[] = [
         {
             name: "thanos-multicluster.cluster",
             rules: [
                 alert(links, {
-                    name: "ClusterUnreachableFromQuery",
-                    // Query calls every endpoint's Info API every 5s (--endpoint.info-timeout), and
-                    // the sidecar counts each call it served. None in 5 minutes: the network path, the
-                    // LoadBalancer, the source ranges or mTLS stop the central Query. (Query's own
-                    // thanos_store_nodes_grpc_connections keeps counting a strict endpoint that fails,
-                    // with its last labels, so it cannot tell.)
-                    expr: `up{${sidecar}} == 1 unless on (namespace, pod) (sum by (namespace, pod) (rate(grpc_server_handled_total{${sidecar}, grpc_service="thanos.info.Info", grpc_method="Info", grpc_code="OK"}[5m])) > 0)`,
+                    name: "ClusterPartialResponse",
+                    // The cluster's own Query (the central one, or an edge's) dials each sidecar: none of
+                    // its Info calls answered in 5 minutes, and that Query's answers about this cluster
+                    // lack this replica (a partial-response warning; the other replica fills in). (Query's
+                    // own thanos_store_nodes_grpc_connections keeps counting a strict endpoint that
+                    // fails, with its last labels, so it cannot tell.)
+                    expr: `up{${sidecar}} == 1 unless on (namespace, pod) (sum by (namespace, pod) (${infoCallsServed(THANOS_JOBS.sidecar)}) > 0)`,
                     for: "5m",
                     severity: "warning",
-                    summary: "Thanos Query has not reached this sidecar for 10 minutes.",
+                    summary: "This cluster's Thanos Query has not reached this sidecar for 10 minutes.",
                     description:
-                        "The central Query made no successful call to this Prometheus replica's sidecar: this cluster's recent data is missing from global queries.",
+                        "Queries about this cluster are answered without this Prometheus replica, with a partial-response warning: the network policy, the sidecar's gRPC or its DNS name stop the cluster's Query.",
                 }),
+                ...(options.edgeQuery
+                    ? [
+                          alert(links, {
+                              name: "ClusterUnreachableFromQuery",
+                              // The central Query dials the edge's one address; its connection lands on one
+                              // edge Query pod, so the calls are counted over the edge Query's pods together.
+                              // None in 5 minutes while an edge Query is up: the network path, the
+                              // LoadBalancer and its L2 announcement, the source ranges or mTLS stop the
+                              // central Query. (No edge Query up is ThanosQueryIsDown.)
+                              expr: `sum(up{${query}}) > 0 unless sum(${infoCallsServed(THANOS_JOBS.query)}) > 0`,
+                              for: "5m",
+                              severity: "warning",
+                              summary: "The central Thanos Query has not reached this edge's Query for 10 minutes.",
+                              description:
+                                  "The central Query made no successful call to this edge's Thanos Query: this cluster's recent data is missing from global queries (a partial-response warning there); the edge's own query API still answers.",
+                          }),
+                      ]
+                    : []),
                 alert(links, {
                     name: "ClusterBlocksNotUploaded",
                     // last_successful_upload_time is 0 until a sidecar's first upload, which comes

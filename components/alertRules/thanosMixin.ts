@@ -68,10 +68,124 @@ export function sidecarRuleGroups(links: RunbookLinks): RuleGroup[] {
     ];
 }
 
+/**
+ * The mixin's Query alerts, for every Query we run: the central one (controlPlaneRuleGroups) and each
+ * edge's (edgeQueryRuleGroups), each on its own cluster's Prometheus, so an edge's alerts carry its
+ * `cluster` label and route with the edge's other alerts.
+ */
+function queryRuleGroup(links: RunbookLinks): RuleGroup {
+    const query = `job="${THANOS_JOBS.query}"`;
+    return {
+        name: "thanos-query",
+        rules: [
+            alert(links, {
+                name: "ThanosQueryHttpRequestQueryErrorRateHigh",
+                expr: errorPercent(
+                    `http_requests_total{code=~"5..", ${query}, handler="query"}`,
+                    `http_requests_total{${query}, handler="query"}`,
+                    "job",
+                    5,
+                ),
+                for: "5m",
+                severity: "critical",
+                summary: "Thanos Query fails more than 5% of instant queries.",
+                description: "The /api/v1/query endpoint answers 5xx.",
+            }),
+            alert(links, {
+                name: "ThanosQueryHttpRequestQueryRangeErrorRateHigh",
+                expr: errorPercent(
+                    `http_requests_total{code=~"5..", ${query}, handler="query_range"}`,
+                    `http_requests_total{${query}, handler="query_range"}`,
+                    "job",
+                    5,
+                ),
+                for: "5m",
+                severity: "critical",
+                summary: "Thanos Query fails more than 5% of range queries.",
+                description: "The /api/v1/query_range endpoint answers 5xx: dashboards break.",
+            }),
+            alert(links, {
+                name: "ThanosQueryGrpcServerErrorRate",
+                expr: errorPercent(
+                    `grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${query}}`,
+                    `grpc_server_started_total{${query}}`,
+                    "job",
+                    5,
+                ),
+                for: "5m",
+                severity: "warning",
+                summary: "Thanos Query fails more than 5% of the gRPC requests it serves.",
+                description: "Query's own StoreAPI (used by other queriers) answers errors.",
+            }),
+            alert(links, {
+                name: "ThanosQueryGrpcClientErrorRate",
+                expr: errorPercent(
+                    `grpc_client_handled_total{grpc_code!="OK", ${query}}`,
+                    `grpc_client_started_total{${query}}`,
+                    "job",
+                    5,
+                ),
+                for: "5m",
+                severity: "warning",
+                summary: "More than 5% of Thanos Query's gRPC requests to its stores fail.",
+                description:
+                    "Query's calls to sidecars, the Store Gateway or the Ruler fail: some data is missing from results.",
+            }),
+            alert(links, {
+                name: "ThanosQueryHighDNSFailures",
+                expr: errorPercent(
+                    `thanos_query_endpoints_dns_failures_total{${query}}`,
+                    `thanos_query_endpoints_dns_lookups_total{${query}}`,
+                    "job",
+                    1,
+                ),
+                for: "15m",
+                severity: "warning",
+                summary: "More than 1% of Thanos Query's DNS lookups of its endpoints fail.",
+                description: "Query cannot resolve some Store Gateway or Ruler replicas.",
+            }),
+            alert(links, {
+                name: "ThanosQueryInstantLatencyHigh",
+                expr: p99Above("http_request_duration_seconds", `${query}, handler="query"`, 40),
+                for: "10m",
+                severity: "critical",
+                summary: "Thanos Query's 99th percentile instant-query latency is above 40s.",
+                description: "Instant queries (and so the Ruler's evaluations) are very slow.",
+            }),
+            alert(links, {
+                name: "ThanosQueryRangeLatencyHigh",
+                expr: p99Above("http_request_duration_seconds", `${query}, handler="query_range"`, 90),
+                for: "10m",
+                severity: "critical",
+                summary: "Thanos Query's 99th percentile range-query latency is above 90s.",
+                description: "Range queries (dashboards) are very slow.",
+            }),
+            alert(links, {
+                name: "ThanosQueryOverload",
+                expr: `max_over_time(thanos_query_concurrent_gate_queries_max{${query}}[5m]) - avg_over_time(thanos_query_concurrent_gate_queries_in_flight{${query}}[5m]) < 1`,
+                for: "15m",
+                severity: "warning",
+                summary: "Thanos Query has been at its concurrent-query limit for 15 minutes.",
+                description: "Every query slot is busy; new queries queue.",
+            }),
+        ],
+    };
+}
+
+/** An edge Query's alerts: the mixin's Query group and its absence, on the edge's own Prometheus. */
+export function edgeQueryRuleGroups(links: RunbookLinks): RuleGroup[] {
+    return [
+        queryRuleGroup(links),
+        {
+            name: "thanos-query-absent",
+            rules: [isDown(links, "ThanosQueryIsDown", THANOS_JOBS.query, "Thanos Query")],
+        },
+    ];
+}
+
 /** The control plane's alerts: on the central cluster's Prometheus. */
 export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
     const compact = `job="${THANOS_JOBS.compact}"`;
-    const query = `job="${THANOS_JOBS.query}"`;
     const store = `job="${THANOS_JOBS.store}"`;
     const rule = `job="${THANOS_JOBS.rule}"`;
     return [
@@ -130,101 +244,7 @@ export function controlPlaneRuleGroups(links: RunbookLinks): RuleGroup[] {
                 }),
             ],
         },
-        {
-            name: "thanos-query",
-            rules: [
-                alert(links, {
-                    name: "ThanosQueryHttpRequestQueryErrorRateHigh",
-                    expr: errorPercent(
-                        `http_requests_total{code=~"5..", ${query}, handler="query"}`,
-                        `http_requests_total{${query}, handler="query"}`,
-                        "job",
-                        5,
-                    ),
-                    for: "5m",
-                    severity: "critical",
-                    summary: "Thanos Query fails more than 5% of instant queries.",
-                    description: "The /api/v1/query endpoint answers 5xx.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryHttpRequestQueryRangeErrorRateHigh",
-                    expr: errorPercent(
-                        `http_requests_total{code=~"5..", ${query}, handler="query_range"}`,
-                        `http_requests_total{${query}, handler="query_range"}`,
-                        "job",
-                        5,
-                    ),
-                    for: "5m",
-                    severity: "critical",
-                    summary: "Thanos Query fails more than 5% of range queries.",
-                    description: "The /api/v1/query_range endpoint answers 5xx: dashboards break.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryGrpcServerErrorRate",
-                    expr: errorPercent(
-                        `grpc_server_handled_total{grpc_code=~"${GRPC_SERVER_ERRORS}", ${query}}`,
-                        `grpc_server_started_total{${query}}`,
-                        "job",
-                        5,
-                    ),
-                    for: "5m",
-                    severity: "warning",
-                    summary: "Thanos Query fails more than 5% of the gRPC requests it serves.",
-                    description: "Query's own StoreAPI (used by other queriers) answers errors.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryGrpcClientErrorRate",
-                    expr: errorPercent(
-                        `grpc_client_handled_total{grpc_code!="OK", ${query}}`,
-                        `grpc_client_started_total{${query}}`,
-                        "job",
-                        5,
-                    ),
-                    for: "5m",
-                    severity: "warning",
-                    summary: "More than 5% of Thanos Query's gRPC requests to its stores fail.",
-                    description:
-                        "Query's calls to sidecars, the Store Gateway or the Ruler fail: some data is missing from results.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryHighDNSFailures",
-                    expr: errorPercent(
-                        `thanos_query_endpoints_dns_failures_total{${query}}`,
-                        `thanos_query_endpoints_dns_lookups_total{${query}}`,
-                        "job",
-                        1,
-                    ),
-                    for: "15m",
-                    severity: "warning",
-                    summary: "More than 1% of Thanos Query's DNS lookups of its endpoints fail.",
-                    description: "Query cannot resolve some Store Gateway or Ruler replicas.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryInstantLatencyHigh",
-                    expr: p99Above("http_request_duration_seconds", `${query}, handler="query"`, 40),
-                    for: "10m",
-                    severity: "critical",
-                    summary: "Thanos Query's 99th percentile instant-query latency is above 40s.",
-                    description: "Instant queries (and so the Ruler's evaluations) are very slow.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryRangeLatencyHigh",
-                    expr: p99Above("http_request_duration_seconds", `${query}, handler="query_range"`, 90),
-                    for: "10m",
-                    severity: "critical",
-                    summary: "Thanos Query's 99th percentile range-query latency is above 90s.",
-                    description: "Range queries (dashboards) are very slow.",
-                }),
-                alert(links, {
-                    name: "ThanosQueryOverload",
-                    expr: `max_over_time(thanos_query_concurrent_gate_queries_max{${query}}[5m]) - avg_over_time(thanos_query_concurrent_gate_queries_in_flight{${query}}[5m]) < 1`,
-                    for: "15m",
-                    severity: "warning",
-                    summary: "Thanos Query has been at its concurrent-query limit for 15 minutes.",
-                    description: "Every query slot is busy; new queries queue.",
-                }),
-            ],
-        },
+        queryRuleGroup(links),
         {
             name: "thanos-store",
             rules: [

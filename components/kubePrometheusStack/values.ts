@@ -2,7 +2,6 @@
 // shipping 2h blocks to the metrics bucket, the operator, kube-state-metrics and the node exporter,
 // and (central cluster) Alertmanager and Grafana.
 
-import * as crypto from "crypto";
 import { BLOCK_DURATION, ClusterSettings } from "../../config";
 import { chartAlertingValues } from "../kubePrometheusStackAlerting";
 import {
@@ -10,23 +9,13 @@ import {
     KUBE_PROMETHEUS_STACK,
     NODE_EXPORTER_NAMESPACE,
     OBJSTORE_CA,
-    SIDECAR_TLS,
     PROMETHEUS_REPLICA_LABEL,
 } from "../names";
-import { sidecarGrpcServerTlsConfig } from "../sidecarTls";
 import { CentralAddons, alertmanagerValues, grafanaValues } from "./central";
 import { CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
 import { AdditionalAlertmanagerConfig, KubePrometheusStackValues } from "./types";
 import { IMAGES, THANOS_VERSION, imageReference } from "../images";
 import { chartImageValues, sidecarImage } from "./images";
-
-/** Hash of the client CA the sidecars trust ("" while none is configured). */
-export function grpcClientCaChecksum(clientCaCertificate: string | undefined): string {
-    return crypto
-        .createHash("sha256")
-        .update(clientCaCertificate?.trim() ?? "")
-        .digest("hex");
-}
 
 /** Thanos image of the sidecar: the one kube-prometheus-stack 88.5.3 ships, pinned so a chart bump cannot change it unseen. */
 export { THANOS_VERSION };
@@ -66,14 +55,12 @@ export function kubePrometheusStackValues(
 ): KubePrometheusStackValues {
     const prometheus = settings.prometheus;
     const withCa = settings.objectStorage.caBundle !== undefined;
-    const withTls = settings.grpcTls.enabled;
     const alertmanagers = edgeAlertmanagerConfigs(settings);
     const sidecarMounts = [
         ...(withCa ? [{ name: OBJSTORE_CA.volume, mountPath: OBJSTORE_CA.mountPath, readOnly: true }] : []),
-        ...(withTls ? [{ name: SIDECAR_TLS.volume, mountPath: SIDECAR_TLS.mountPath, readOnly: true }] : []),
     ];
     return {
-        // Short, fixed object names: the per-replica sidecar Services select pods by name.
+        // Short, fixed object names: the edge Query dials each replica's sidecar by its pod's name.
         fullnameOverride: KUBE_PROMETHEUS_STACK.fullname,
         // Air-gapped: every image of the chart and its subcharts from the mirror (images.registry).
         ...chartImageValues(settings.images),
@@ -100,7 +87,7 @@ export function kubePrometheusStackValues(
             enabled: true,
             podDisruptionBudget: { enabled: true, minAvailable: prometheus.replicas - 1 },
             // The chart's sidecar Services would put both replicas behind one address; Query must see
-            // each replica separately, so the SidecarLoadBalancer component exposes them instead.
+            // each replica separately: it dials each by its pod's DNS name (prometheus-operated).
             thanosService: { enabled: false },
             thanosServiceExternal: { enabled: false },
             prometheusSpec: {
@@ -111,17 +98,6 @@ export function kubePrometheusStackValues(
                 // `prometheus` and `prometheus_replica` itself.
                 externalLabels: { ...prometheus.externalLabels, [CLUSTER_LABEL]: settings.clusterName },
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
-                // The sidecar reads its client CA once, at start: a newly configured or rotated
-                // deployment CA must roll the pods (the server certificate itself is reloaded).
-                ...(withTls
-                    ? {
-                          podMetadata: {
-                              annotations: {
-                                  "checksum/grpc-client-ca": grpcClientCaChecksum(settings.grpcTls.clientCaCertificate),
-                              },
-                          },
-                      }
-                    : {}),
                 retention: prometheus.retention,
                 retentionSize: prometheus.retentionSize,
                 // Thanos needs Prometheus to leave compaction to the compactor (min = max block duration).
@@ -141,12 +117,11 @@ export function kubePrometheusStackValues(
                 storageSpec: { volumeClaimTemplate: claimTemplate(settings.storageClass, prometheus.storageSize) },
                 ...(alertmanagers.length > 0 ? { additionalAlertManagerConfigs: alertmanagers } : {}),
                 ...(withCa ? { configMaps: [OBJSTORE_CA.configMap] } : {}),
-                ...(withTls ? { secrets: [SIDECAR_TLS.secret] } : {}),
                 thanos: {
                     // The operator mounts configMaps and secrets into the prometheus container only; the sidecar needs them too.
                     ...(sidecarMounts.length > 0 ? { volumeMounts: sidecarMounts } : {}),
-                    // mTLS: the sidecar serves its certificate and accepts only clients of the edge's CA.
-                    ...(withTls ? { grpcServerTlsConfig: sidecarGrpcServerTlsConfig() } : {}),
+                    // Plain gRPC, in-cluster only: the edge's Thanos Query dials it, and took over the
+                    // mTLS the central Query needs (docs/security.md, "The in-cluster sidecar hop").
                     image: sidecarImage(settings.images),
                     version: THANOS_VERSION,
                     blockSize: BLOCK_DURATION,

@@ -1,5 +1,6 @@
-// What Query reads: every StoreAPI endpoint, one per replica (local and edge sidecars, Store
-// Gateway, Ruler), and the endpoint file (`--endpoint.sd-config-file`) that lists them.
+// What Query reads: every StoreAPI endpoint (local sidecars, one per replica; each edge's Thanos
+// Query, one per edge; Store Gateway and Ruler replicas), and the endpoint file
+// (`--endpoint.sd-config-file`) that lists them.
 
 import * as yaml from "js-yaml";
 import { ClusterStackOutputs } from "../../contract";
@@ -8,7 +9,7 @@ import { MONITORING_NAMESPACE, SIDECAR_GRPC_PORT, prometheusPodName } from "../n
 import { THANOS_GRPC_PORT } from "../thanosWorkload";
 import { QUERY_CLIENT_CERT_FILE, QUERY_CLIENT_KEY_FILE, edgeCaFile } from "./tls";
 
-/** The oldest TLS version the sidecars accept (their grpcServerTlsConfig serves TLS 1.3 only). */
+/** The oldest TLS version an edge Query accepts (Thanos' default for --grpc-server-tls-min-version: 1.3). */
 const EDGE_TLS_MIN_VERSION = "1.3";
 
 /** The operator's governing Service of every Prometheus StatefulSet: it gives each replica a DNS name. */
@@ -56,8 +57,31 @@ function podAddress(pod: string, service: string, domain: string, port: number):
 }
 
 /**
- * Every StoreAPI Query reads, one address per replica. Sidecars, local and remote, are strict: a
- * Prometheus replica that cannot be reached must be reported, not dropped. The Store Gateway's
+ * An edge's one entry: its Thanos Query on the edge's pinned address, strict (an unreachable edge
+ * is a partial-response warning, not a cluster silently missing), over mTLS where the edge serves
+ * it. The edge Query does not deduplicate: both replicas' series come through, and this Query
+ * deduplicates them on prometheus_replica with every other cluster's.
+ */
+export function edgeQueryEndpoint(edge: EdgeCluster): QueryEndpoint {
+    const tls = edge.grpcTls.enabled
+        ? {
+              caFile: edgeCaFile(edge.stackName),
+              certFile: QUERY_CLIENT_CERT_FILE,
+              keyFile: QUERY_CLIENT_KEY_FILE,
+              serverName: edge.grpcTls.serverName,
+          }
+        : undefined;
+    return {
+        address: edge.queryEndpoint,
+        strict: true,
+        source: `${edge.clusterName} Thanos Query (stack ${edge.stack})`,
+        ...(tls ? { tls } : {}),
+    };
+}
+
+/**
+ * Every StoreAPI Query reads: one address per local replica, one per edge. Local sidecars and
+ * edges are strict: a Prometheus replica or an edge that cannot be reached must be reported, not dropped. The Store Gateway's
  * and Ruler's replicas each hold the same data as their peers, so they are not strict: a rolling
  * restart must not turn every query into a partial response.
  */
@@ -70,24 +94,7 @@ export function queryEndpoints(inputs: QueryEndpointInputs): QueryEndpoint[] {
             strict: true,
             source: `${inputs.centralCluster} sidecar, Prometheus replica ${i}`,
         })),
-        ...inputs.edges.flatMap((edge) =>
-            edge.sidecarEndpoints.map((address, i) => {
-                const tls = edge.grpcTls.enabled
-                    ? {
-                          caFile: edgeCaFile(edge.stackName),
-                          certFile: QUERY_CLIENT_CERT_FILE,
-                          keyFile: QUERY_CLIENT_KEY_FILE,
-                          serverName: edge.grpcTls.serverName,
-                      }
-                    : undefined;
-                return {
-                    address,
-                    strict: true,
-                    source: `${edge.clusterName} sidecar, Prometheus replica ${i} (stack ${edge.stack})`,
-                    ...(tls ? { tls } : {}),
-                };
-            }),
-        ),
+        ...inputs.edges.map((edge) => edgeQueryEndpoint(edge)),
         ...range(inputs.storeGatewayReplicas).map((i) => ({
             address: podAddress(`${inputs.storeService}-${i}`, inputs.storeService, domain, THANOS_GRPC_PORT),
             strict: false,

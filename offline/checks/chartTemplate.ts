@@ -329,14 +329,9 @@ export function checkPrometheusCr(render: ChartRender): Finding[] {
     else if (!(objstore.key in { ...(objstoreSecret.data ?? {}), ...(objstoreSecret.stringData ?? {}) }))
         add(id, "spec.thanos.objectStorageConfig.key", `Secret ${objstore.name} has no key ${objstore.key}`);
 
-    // mTLS (edges): every file the sidecar reads is in a Secret of spec.secrets, mounted into the sidecar.
+    // TLS on the sidecar, where one is configured: every file it reads is in a Secret of spec.secrets,
+    // mounted into the sidecar. (Since contract 4 no stack sets it: an edge's Query serves the mTLS.)
     const tlsConfig = thanos.grpcServerTlsConfig;
-    if (settings.grpcTls.enabled && tlsConfig === undefined)
-        add(
-            id,
-            "spec.thanos.grpcServerTlsConfig",
-            "missing although grpcTls.enabled is true: the sidecar serves plaintext",
-        );
     for (const field of ["caFile", "certFile", "keyFile"]) {
         const file: string | undefined = tlsConfig?.[field];
         if (file === undefined) {

@@ -58,20 +58,20 @@ describe("npm run validate", () => {
             expectFinding(checkInvariants(none), { object: "bucket thanos-bucket", message: "found 0" });
         });
 
-        it("every edge replica is wired into Query, strictly", () => {
+        it("every edge's Query is wired into the central Query, strictly", () => {
             const all = plans();
             const config = endpointFile(plan(all, "cluster-01"));
-            config.endpoints = config.endpoints.filter((e: any) => e.address !== "192.168.101.212:10911");
+            config.endpoints = config.endpoints.filter((e: any) => e.address !== "192.168.101.212:10901");
             config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").strict = false;
             setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
             expectFinding(findings, {
                 field: ENDPOINTS_FIELD,
-                message: "does not read cluster-03's sidecar 192.168.101.212:10911",
+                message: "does not read cluster-03's Query 192.168.101.212:10901",
             });
             expectFinding(findings, {
                 field: ENDPOINTS_FIELD,
-                message: "cluster-04's sidecar 192.168.101.213:10901 must be strict",
+                message: "cluster-04's Query 192.168.101.213:10901 must be strict",
             });
         });
 
@@ -81,7 +81,7 @@ describe("npm run validate", () => {
             query.volumeMounts = query.volumeMounts.filter((m: any) => m.name !== "endpoints");
             expectFinding(checkInvariants(all), {
                 field: "--endpoint.sd-config-file",
-                message: "does not read cluster-02's sidecar 192.168.101.211:10901",
+                message: "does not read cluster-02's Query 192.168.101.211:10901",
             });
             expectFinding(checkThanosConfigs(plan(all, "cluster-01")), {
                 field: "--endpoint.sd-config-file",
@@ -101,7 +101,7 @@ describe("npm run validate", () => {
                 field: ENDPOINTS_FIELD,
                 message: 'must NOT have additional properties: "grpc_client_config"',
             });
-            // ... and Query would then dial that mTLS-only sidecar in plain gRPC.
+            // ... and Query would then dial that mTLS-only edge Query in plain gRPC.
             expectFinding(checkInvariants(all), {
                 message: "requires mTLS on 192.168.101.211:10901, but Query dials it in plain gRPC",
             });
@@ -122,20 +122,22 @@ describe("npm run validate", () => {
             expectFinding(findings, { field: "--deduplication.replica-label", message: "instance" });
         });
 
-        it("mTLS: a sidecar verifies clients, and Query dials TLS edges with TLS, from mounted files, checking their name", () => {
+        it("mTLS: an edge Query verifies clients, and the central Query dials TLS edges with TLS, from mounted files, checking their name", () => {
             const all = plans();
-            delete values(plan(all, "cluster-02")).prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile;
+            const edgeQuery = container(plan(all, "cluster-02"), "Deployment", "thanos-query");
+            edgeQuery.args = edgeQuery.args.filter((a: string) => !a.startsWith("--grpc-server-tls-client-ca="));
             const config = endpointFile(plan(all, "cluster-01"));
             delete config.endpoints.find((e: any) => e.address === "192.168.101.212:10901").client_config;
             config.endpoints.find((e: any) => e.address === "192.168.101.213:10901").client_config.server_name =
                 "cluster-04";
-            config.endpoints.find((e: any) => e.address === "192.168.101.213:10911").client_config.tls_config.key_file =
+            config.endpoints.find((e: any) => e.address === "192.168.101.211:10901").client_config.tls_config.key_file =
                 "/tmp/tls.key";
             setEndpointFile(plan(all, "cluster-01"), config);
             const findings = checkInvariants(all);
             expectFinding(findings, {
                 stack: "cluster-02",
-                field: "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile",
+                object: "Deployment/monitoring/thanos-query",
+                field: "--grpc-server-tls-client-ca",
                 message: "without a client CA",
             });
             expectFinding(findings, {
@@ -143,7 +145,7 @@ describe("npm run validate", () => {
             });
             expectFinding(findings, { field: `${ENDPOINTS_FIELD} 192.168.101.213:10901 server_name` });
             expectFinding(findings, {
-                field: `${ENDPOINTS_FIELD} 192.168.101.213:10911 key_file`,
+                field: `${ENDPOINTS_FIELD} 192.168.101.211:10901 key_file`,
                 message: "not in a volume mounted into Query",
             });
         });

@@ -1,7 +1,7 @@
 // The invariants that hold across all stacks of one deployment: unique cluster labels, 2h blocks
 // and enough local retention everywhere, mTLS that verifies clients (and the trust between the
 // stacks, trust.ts), exactly one compactor per bucket, and the central control plane wired to every
-// edge: each sidecar replica a strict endpoint of Query, dialled as it serves, every replica label
+// edge: its Thanos Query a strict endpoint of the central Query, dialled as it serves, every replica label
 // deduplicated, retention and timeouts that agree.
 
 import { ThanosComponentName } from "../../components/thanosFlags";
@@ -82,16 +82,17 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
         }
     }
 
-    // mTLS on the sidecars: a server certificate without a client CA lets any TLS client in.
+    // mTLS on an edge Query's gRPC server: a server certificate without a client CA lets any TLS client in.
     for (const plan of plans) {
-        const tls = kpsValues(plan)?.prometheus?.prometheusSpec?.thanos?.grpcServerTlsConfig;
-        if (tls !== undefined && (tls.caFile === undefined || tls.caFile === "") && tls.ca === undefined) {
-            add(
-                plan.stack,
-                "HelmRelease/kube-prometheus-stack",
-                "prometheus.prometheusSpec.thanos.grpcServerTlsConfig.caFile",
-                "TLS without a client CA verifies no client: set the CA that signed the central Query's certificate",
-            );
+        for (const { object, component, flags } of thanosContainers(plan)) {
+            if (component !== "query" || flags.get("grpc-server-tls-cert") === undefined) continue;
+            if ((flags.get("grpc-server-tls-client-ca")?.[0] ?? "") === "")
+                add(
+                    plan.stack,
+                    objectName(object),
+                    "--grpc-server-tls-client-ca",
+                    "TLS without a client CA verifies no client: set the CA that signed the central Query's certificate",
+                );
         }
     }
 
@@ -144,15 +145,18 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
             for (const endpoint of reader.endpoints)
                 if (!readerOf.has(endpoint.address)) readerOf.set(endpoint.address, { reader, endpoint });
 
-        // Every edge's every replica wired, strictly. In a preview an edge's addresses are unknown
-        // until it is deployed: nothing to check against yet.
+        // Every edge's Query wired, strictly. In a preview an edge's address is unknown until it is
+        // deployed: nothing to check against yet.
         for (const edge of plans.filter(
-            (p) => p.outputs.role === "edge" && Array.isArray(p.outputs.sidecarEndpoints),
+            (p) =>
+                p.outputs.role === "edge" &&
+                typeof p.outputs.queryEndpoint === "string" &&
+                /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(p.outputs.queryEndpoint),
         )) {
-            for (const address of edge.outputs.sidecarEndpoints ?? []) {
+            for (const address of [edge.outputs.queryEndpoint as string]) {
                 const read = readerOf.get(address);
                 if (read === undefined) {
-                    add(central.stack, queryName, query.where, `does not read ${edge.stack}'s sidecar ${address}`);
+                    add(central.stack, queryName, query.where, `does not read ${edge.stack}'s Query ${address}`);
                     continue;
                 }
                 const { reader, endpoint } = read;
@@ -162,7 +166,7 @@ export function checkInvariants(plans: RenderedPlan[]): Finding[] {
                         central.stack,
                         reader.name,
                         endpointsField,
-                        `${edge.stack}'s sidecar ${address} must be strict, or an unreachable edge silently vanishes from results`,
+                        `${edge.stack}'s Query ${address} must be strict, or an unreachable edge silently vanishes from results`,
                     );
                 const edgeTls = edge.outputs.grpcTls?.enabled === true;
                 const mounts: string[] = (reader.container.volumeMounts ?? []).map(

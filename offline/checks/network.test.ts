@@ -32,9 +32,9 @@ describe("npm run validate", () => {
             for (const p of pristine)
                 expect(checkNetwork(p).filter((f) => f.field.includes("loadBalancerSourceRanges"))).to.deep.equal([]);
             const all = plans();
-            delete manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-0").spec.loadBalancerSourceRanges;
+            delete manifest(plan(all, "cluster-02"), "Service", "thanos-query-lb").spec.loadBalancerSourceRanges;
             expectFinding(checkNetwork(plan(all, "cluster-02")), {
-                object: "Service/monitoring/thanos-sidecar-0",
+                object: "Service/monitoring/thanos-query-lb",
                 field: "spec.loadBalancerSourceRanges",
                 message: "admits every address",
             });
@@ -61,14 +61,13 @@ describe("npm run validate", () => {
 
         it("reports a sidecar HTTP port on a LoadBalancer", () => {
             const all = plans();
-            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-1").spec.ports.push({
-                name: "http",
-                port: 10912,
-                targetPort: "http",
-                protocol: "TCP",
-            });
+            // No stack exposes a sidecar since contract 4: the edge's one LoadBalancer, pointed at a
+            // Prometheus pod, stands for one (its http port is then the sidecar's).
+            manifest(plan(all, "cluster-02"), "Service", "thanos-query-lb").spec.selector = {
+                "statefulset.kubernetes.io/pod-name": "prometheus-kps-prometheus-1",
+            };
             expectFinding(checkNetwork(plan(all, "cluster-02")), {
-                object: "Service/monitoring/thanos-sidecar-1",
+                object: "Service/monitoring/thanos-query-lb",
                 message: "only the sidecar's gRPC may leave",
             });
         });
@@ -126,6 +125,47 @@ describe("npm run validate", () => {
                 expectFinding(findings, { message: "cannot GET /-/ready" });
                 expectFinding(findings, { field: "spec.ingress.fromCIDR", message: "192.168.101.198/32" });
             });
+        });
+
+        it("reports an edge address held by more than one Service, shared, or announced from pinned nodes", () => {
+            const all = plans();
+            const edge = plan(all, "cluster-03");
+            expect(checkNetwork(edge)).to.deep.equal([]);
+            const lb = manifest(edge, "Service", "thanos-query-lb");
+            lb.metadata.annotations["lbipam.cilium.io/sharing-key"] = "thanos-sidecar";
+            const second = structuredClone(lb);
+            second.metadata.name = "thanos-sidecar-1";
+            edge.manifests.push(second);
+            manifest(edge, "CiliumL2AnnouncementPolicy", "monitoring-lb-ipam").spec.nodeSelector = {
+                matchLabels: { "kubernetes.io/hostname": "worker-1" },
+            };
+            const findings = checkNetwork(edge);
+            expectFinding(findings, {
+                object: "(address 192.168.101.212)",
+                message:
+                    "is held by 2 LoadBalancer Services (Service/monitoring/thanos-query-lb, Service/monitoring/thanos-sidecar-1)",
+            });
+            expectFinding(findings, { object: "Service/monitoring/thanos-query-lb", field: "metadata.annotations" });
+            expectFinding(findings, { field: "spec.nodeSelector", message: "pins the edge's announcement" });
+        });
+
+        it("reports an edge Query port open beyond its own source ranges, and pods reaching its gRPC", () => {
+            const all = plans();
+            expect(checkNetwork(plan(all, "cluster-02"))).to.deep.equal([]);
+            const query = manifest(plan(all, "cluster-02"), "NetworkPolicy", "thanos-query");
+            query.spec.ingress[0].from.push({ ipBlock: { cidr: "192.168.101.0/24" } }, { podSelector: {} });
+            const findings = checkNetwork(plan(all, "cluster-02"));
+            expectFinding(findings, {
+                field: "spec.ingress.from.ipBlock",
+                message:
+                    "192.168.101.0/24 may reach the edge Query's gRPC (10901) but is not in loadBalancer.grpcSourceRanges",
+            });
+            expectFinding(findings, { field: "spec.ingress.from", message: "pods may reach the edge Query's gRPC" });
+            const open = plan(all, "cluster-02");
+            open.manifests = open.manifests.filter(
+                (o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "thanos-query"),
+            );
+            expectFinding(checkNetwork(open), { message: "HTTP API (9090) is open to any source" });
         });
 
         it("reports Query or Grafana reachable beyond the UI source ranges", () => {

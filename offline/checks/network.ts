@@ -7,7 +7,7 @@ import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/
 import { checkAlertmanagerIngress } from "./alertmanagerIngress";
 import { checkNodeSourcedPolicies } from "./nodePolicies";
 import { queryReaders } from "./queryTiers";
-import { Finding, RenderedPlan, objectName, setting } from "./renderedPlan";
+import { Finding, RenderedPlan, objectName, setting, thanosContainers } from "./renderedPlan";
 
 /** Does a label selector (matchLabels) select pods with these labels? An empty one selects all. */
 export function matchesLabels(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
@@ -39,9 +39,10 @@ export function peersForPort(policies: Record<string, any>[], port: number): Rec
 }
 
 /**
- * Sidecar gRPC reachable only from the central cluster (edges: the sidecar source ranges and the
- * node's own address; central: the Query pods); Query and Grafana only from the UI source ranges
- * and the namespace; no sidecar HTTP port on a LoadBalancer.
+ * Sidecar gRPC reachable only from the cluster's own Query pods (the central Query, or an edge's
+ * Query); an edge Query's gRPC only from loadBalancer.grpcSourceRanges and its HTTP API only from
+ * loadBalancer.httpSourceRanges and the namespace; the central Query and Grafana only from the UI
+ * source ranges and the namespace; no sidecar HTTP port on a LoadBalancer.
  */
 export function checkNetwork(plan: RenderedPlan): Finding[] {
     const findings: Finding[] = [];
@@ -60,18 +61,17 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             "the sidecar's gRPC (10901) is open to any source: restrict it to the central Query",
         );
     } else {
-        const allowedCidrs = role === "edge" ? [...(setting(plan, "loadBalancer")?.sidecarSourceRanges ?? [])] : [];
         for (const peer of sidecarPeers) {
-            if (peer.ipBlock !== undefined && !allowedCidrs.includes(peer.ipBlock.cidr)) {
+            if (peer.ipBlock !== undefined) {
                 add(
                     "NetworkPolicy (Prometheus pods)",
                     "spec.ingress.from.ipBlock",
-                    `${peer.ipBlock.cidr} may reach the sidecar's gRPC but is not a sidecar source range`,
+                    `${peer.ipBlock.cidr} may reach the sidecar's gRPC: only the cluster's own Query pods may (the sidecars serve plain gRPC)`,
                 );
             }
             if (
                 peer.podSelector !== undefined &&
-                (role !== "central" || peer.podSelector.matchLabels?.["app.kubernetes.io/component"] !== "query")
+                peer.podSelector.matchLabels?.["app.kubernetes.io/component"] !== "query"
             ) {
                 add(
                     "NetworkPolicy (Prometheus pods)",
@@ -98,6 +98,70 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
                     "spec.ports",
                     `exposes ${port.targetPort} of a Prometheus pod outside the cluster: only the sidecar's gRPC may leave it`,
                 );
+        }
+    }
+    if (role === "edge") {
+        const lb = setting(plan, "loadBalancer") ?? {};
+        // One Service holds an edge's address, so Cilium runs one L2 lease for it, which any node may
+        // hold (docs/architecture.md, "The edge's front door"): a second Service, a sharing key or a
+        // pinned announcer brings back the split announcement or takes the failover away.
+        const holders = plan.manifests.filter(
+            (o) =>
+                o.kind === "Service" &&
+                o.spec?.type === "LoadBalancer" &&
+                o.metadata?.annotations?.["lbipam.cilium.io/ips"] === lb.ip,
+        );
+        if (holders.length !== 1)
+            add(
+                `(address ${lb.ip})`,
+                "Service",
+                `is held by ${holders.length} LoadBalancer Services (${holders.map(objectName).join(", ") || "none"}): an edge's address takes exactly one, its Query's`,
+            );
+        for (const service of holders.filter(
+            (o) => o.metadata?.annotations?.["lbipam.cilium.io/sharing-key"] !== undefined,
+        ))
+            add(
+                objectName(service),
+                "metadata.annotations",
+                "lbipam.cilium.io/sharing-key: an edge's address is not shared; Services sharing one address elect their L2 announcers independently (cilium/cilium#48419)",
+            );
+        for (const policy of plan.manifests.filter(
+            (o) => o.kind === "CiliumL2AnnouncementPolicy" && o.spec?.nodeSelector !== undefined,
+        ))
+            add(
+                objectName(policy),
+                "spec.nodeSelector",
+                "pins the edge's announcement to some nodes: with one Service on the address any node may announce it, and another takes over when it fails",
+            );
+        const query = thanosContainers(plan).find((t) => t.component === "query");
+        const onQuery = selecting(query?.object.spec.template.metadata?.labels ?? {});
+        for (const [what, port, allowed, key] of [
+            ["gRPC", 10901, lb.grpcSourceRanges ?? [], "loadBalancer.grpcSourceRanges"],
+            ["HTTP API", 9090, lb.httpSourceRanges ?? [], "loadBalancer.httpSourceRanges"],
+        ] as const) {
+            const peers = onQuery.length === 0 ? undefined : peersForPort(onQuery, port);
+            if (peers === undefined) {
+                add(
+                    "NetworkPolicy (edge Query pods)",
+                    "spec.ingress",
+                    `the edge Query's ${what} (${port}) is open to any source: restrict it to ${key}`,
+                );
+                continue;
+            }
+            for (const peer of peers) {
+                if (peer.ipBlock !== undefined && !(allowed as string[]).includes(peer.ipBlock.cidr))
+                    add(
+                        "NetworkPolicy (edge Query pods)",
+                        "spec.ingress.from.ipBlock",
+                        `${peer.ipBlock.cidr} may reach the edge Query's ${what} (${port}) but is not in ${key}`,
+                    );
+                if (port === 10901 && (peer.podSelector !== undefined || peer.namespaceSelector !== undefined))
+                    add(
+                        "NetworkPolicy (edge Query pods)",
+                        "spec.ingress.from",
+                        `pods may reach the edge Query's gRPC (${port}): only ${key}, through the LoadBalancer`,
+                    );
+            }
         }
     }
     const central = setting(plan, "central");

@@ -6,12 +6,28 @@ import type { Finding, RenderedPlan } from "./renderedPlan";
 
 const NODE_ENTITIES = ["host", "remote-node"];
 
-/** Pods reached through a LoadBalancer, by a label that identifies them, and the one port exposed. */
-const EXPOSED = [
-    { what: "Prometheus (sidecar gRPC)", label: ["app.kubernetes.io/name", "prometheus"], port: 10901, role: "edge" },
-    { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], port: 3000, role: "central" },
-    { what: "Query", label: ["app.kubernetes.io/component", "query"], port: 9090, role: "central" },
-] as const;
+/**
+ * Pods reached through a LoadBalancer, by a label that identifies them, the ports exposed, and the
+ * stacks that expose them ("sidecars": a stack with a LoadBalancer selecting a Prometheus pod, as
+ * edges had until contract 4).
+ */
+const EXPOSED: {
+    what: string;
+    label: readonly [string, string];
+    ports: number[];
+    role: "edge" | "central" | "sidecars";
+}[] = [
+    {
+        what: "Prometheus (sidecar gRPC)",
+        label: ["app.kubernetes.io/name", "prometheus"],
+        ports: [10901],
+        role: "sidecars",
+    },
+    { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], ports: [3000], role: "central" },
+    { what: "Query", label: ["app.kubernetes.io/component", "query"], ports: [9090], role: "central" },
+    // An edge's Query: gRPC (mTLS) for the central Query and its HTTP API, on one LoadBalancer.
+    { what: "Query", label: ["app.kubernetes.io/component", "query"], ports: [10901, 9090], role: "edge" },
+];
 
 /** Alertmanager's policy holds an L7 rule for the edges too: alertmanagerIngress.ts checks it. */
 const ALERTMANAGER_LABEL = ["app.kubernetes.io/name", "alertmanager"] as const;
@@ -31,7 +47,9 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
             findings.push({ severity: "error", stack: plan.stack, object, field, message });
         const selector: Record<string, string> = policy.spec?.endpointSelector?.matchLabels ?? {};
         if (selector[ALERTMANAGER_LABEL[0]] === ALERTMANAGER_LABEL[1]) continue;
-        const target = EXPOSED.find(({ label: [k, v] }) => selector[k] === v);
+        const target = EXPOSED.find(
+            ({ label: [k, v], role }) => selector[k] === v && (role === "sidecars" || role === plan.outputs.role),
+        );
         if (target === undefined) {
             add(
                 "spec.endpointSelector",
@@ -58,13 +76,13 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
             if (ports.length === 0)
                 add(
                     "spec.ingress.toPorts",
-                    `opens every port of ${target.what} to the nodes: name port ${target.port}`,
+                    `opens every port of ${target.what} to the nodes: name port ${target.ports.join(", ")}`,
                 );
             for (const port of ports)
-                if (port !== target.port)
+                if (!target.ports.includes(port))
                     add(
                         "spec.ingress.toPorts",
-                        `opens port ${port} of ${target.what}; only ${target.port} is behind the LoadBalancer`,
+                        `opens port ${port} of ${target.what}; only ${target.ports.join(", ")} ${target.ports.length === 1 ? "is" : "are"} behind the LoadBalancer`,
                     );
         }
     }
@@ -75,24 +93,24 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
             String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("prometheus-"),
     );
     for (const target of EXPOSED) {
-        const needed = target.role === "edge" ? exposesSidecars : plan.outputs.role === "central";
+        const needed = target.role === "sidecars" ? exposesSidecars : plan.outputs.role === target.role;
         if (!needed) continue;
-        const covered = policies.some(
-            (p) =>
-                p.spec?.endpointSelector?.matchLabels?.[target.label[0]] === target.label[1] &&
-                (p.spec?.ingress ?? []).some(
-                    (r: Record<string, any>) =>
-                        NODE_ENTITIES.every((e) => (r.fromEntities ?? []).includes(e)) &&
-                        portsOf(r).includes(target.port),
-                ),
-        );
-        if (!covered) {
+        for (const port of target.ports) {
+            const covered = policies.some(
+                (p) =>
+                    p.spec?.endpointSelector?.matchLabels?.[target.label[0]] === target.label[1] &&
+                    (p.spec?.ingress ?? []).some(
+                        (r: Record<string, any>) =>
+                            NODE_ENTITIES.every((e) => (r.fromEntities ?? []).includes(e)) && portsOf(r).includes(port),
+                    ),
+            );
+            if (covered) continue;
             findings.push({
                 severity: "error",
                 stack: plan.stack,
                 object: `(${target.what})`,
                 field: "CiliumNetworkPolicy",
-                message: `no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on ${target.port}: load-balanced traffic a node forwards (SNATed) to a pod on another node is dropped, since Cilium does not match node addresses in ipBlock`,
+                message: `no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on ${port}: load-balanced traffic a node forwards (SNATed) to a pod on another node is dropped, since Cilium does not match node addresses in ipBlock`,
             });
         }
     }

@@ -53,8 +53,8 @@ export function queryReaders(plan: RenderedPlan): QueryReader[] {
 export function edgeAddresses(plans: RenderedPlan[]): Map<string, string[]> {
     return new Map(
         plans
-            .filter((p) => p.outputs.role === "edge" && Array.isArray(p.outputs.sidecarEndpoints))
-            .map((p) => [p.stack, p.outputs.sidecarEndpoints as string[]]),
+            .filter((p) => p.outputs.role === "edge" && typeof p.outputs.queryEndpoint === "string")
+            .map((p) => [p.stack, [p.outputs.queryEndpoint as string]]),
     );
 }
 

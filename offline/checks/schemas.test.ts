@@ -7,10 +7,10 @@ describe("npm run validate", () => {
     describe("schemas", () => {
         it("reports a field of the wrong type", async () => {
             const all = plans();
-            manifest(plan(all, "cluster-02"), "Service", "thanos-sidecar-0").spec.ports[0].port = "10901";
+            manifest(plan(all, "cluster-02"), "Service", "thanos-query-lb").spec.ports[0].port = "10901";
             expectFinding(await checkSchemas(all), {
                 stack: "cluster-02",
-                object: "Service/monitoring/thanos-sidecar-0",
+                object: "Service/monitoring/thanos-query-lb",
                 field: "(schema)",
                 message: "port",
             });

@@ -26,14 +26,14 @@ const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x
 const isEndpointList = (v: unknown) =>
     Array.isArray(v) && v.every((e) => typeof e?.address === "string" && typeof e?.source === "string");
 
-/** An edge, from its stack's outputs (contract: clusterName, role, sidecarEndpoints). */
+/** An edge, from its stack's outputs (contract: clusterName, role, queryEndpoint). */
 export function edgeFromOutputs(outputs: StackOutputsJson, from: string): VerifyEdge {
     const role = need<string>(outputs, "role", from, isString);
     if (role !== "edge") throw new Error(`${from}: role is ${role}, not edge`);
     return {
         stack: from,
         clusterName: need<string>(outputs, "clusterName", from, isString),
-        sidecarEndpoints: need<string[]>(outputs, "sidecarEndpoints", from, isStringList),
+        queryEndpoint: need<string>(outputs, "queryEndpoint", from, isString),
     };
 }
 

@@ -65,9 +65,9 @@ export function parseStoresResponse(body: unknown): EndpointStatus[] {
     return statuses;
 }
 
-/** The cluster each configured endpoint belongs to: edges by their published sidecar addresses. */
+/** The cluster each configured endpoint belongs to: edges by their published Query address. */
 function clusterOf(endpoint: QueryEndpoint, edges: VerifyEdge[], centralCluster: string): string {
-    const edge = edges.find((e) => e.sidecarEndpoints.includes(endpoint.address));
+    const edge = edges.find((e) => e.queryEndpoint === endpoint.address);
     if (edge) return edge.clusterName;
     // The central cluster's own StoreAPIs (its sidecars, Store Gateway, Ruler).
     return centralCluster;
@@ -77,8 +77,9 @@ function problemOf(endpoint: QueryEndpoint, status: EndpointStatus | undefined, 
     const what = `${endpoint.address} (${endpoint.source})`;
     if (status === undefined) return `${what}: not in Query's stores (Query never reached it)`;
     if (status.lastError !== null) return `${what}: ${status.lastError}`;
-    // A sidecar announces its Prometheus' external labels: another cluster's means a wrong address.
-    if (status.componentType === "sidecar") {
+    // A sidecar announces its Prometheus' external labels, an edge's Query those of every sidecar it
+    // reads: another cluster's means a wrong address.
+    if (status.componentType === "sidecar" || status.componentType === "query") {
         const clusters = [...new Set(status.labelSets.map((l) => l.cluster).filter((c) => c !== undefined))];
         if (!clusters.includes(cluster))
             return `${what}: announces cluster ${clusters.length > 0 ? clusters.join(", ") : "(none)"}, expected ${cluster}`;
@@ -88,8 +89,8 @@ function problemOf(endpoint: QueryEndpoint, status: EndpointStatus | undefined, 
 
 /**
  * One result per cluster (central first, then each edge): every configured endpoint of that
- * cluster is in Query's stores with no error. An edge whose published sidecars are missing from
- * the central stack's `queryEndpoints` fails too: the central stack was not updated after it.
+ * cluster is in Query's stores with no error. An edge whose published Query is missing from the
+ * central stack's `queryEndpoints` fails too: the central stack was not updated after it.
  */
 export function decideStores(
     statuses: EndpointStatus[],
@@ -105,10 +106,11 @@ export function decideStores(
     return clusters.map((cluster) => {
         const mine = configured.filter((e) => clusterOf(e, edges, centralCluster) === cluster);
         const edge = edges.find((e) => e.clusterName === cluster);
-        const unlisted = (edge?.sidecarEndpoints ?? []).filter((a) => !configured.some((e) => e.address === a));
+        const unlisted = (edge ? [edge.queryEndpoint] : []).filter((a) => !configured.some((e) => e.address === a));
         const problems = [
             ...unlisted.map(
-                (a) => `${a} (${cluster} sidecar, stack ${edge!.stack}): not in the central stack's queryEndpoints`,
+                (a) =>
+                    `${a} (${cluster} Thanos Query, stack ${edge!.stack}): not in the central stack's queryEndpoints`,
             ),
             ...mine.flatMap((e) => problemOf(e, byName.get(e.address), cluster) ?? []),
         ];

@@ -20,8 +20,8 @@ export interface VerifyEdge {
     /** The edge's stack (as `npm run stacks` names it, or the outputs file it came from). */
     stack: string;
     clusterName: string;
-    /** host:port of each Prometheus replica's sidecar, as the edge publishes them. */
-    sidecarEndpoints: string[];
+    /** host:port of the edge's Thanos Query (gRPC), as the edge publishes it. */
+    queryEndpoint: string;
 }
 
 /** Everything verify reaches, from the central stack's outputs (and the edges'), after any override. */
