@@ -9,7 +9,15 @@ import * as fs from "fs";
 import * as path from "path";
 // From the config modules themselves, not "../config": that one loads the Pulumi SDK (over a second
 // of start-up), which the workflow's secret step would pay on every run.
-import { ConfigError, PROJECT, RawConfig, SECRET_KEYS, SecretKey, SecretKeySpec, parseConfigValue } from "../config/reader";
+import {
+    ConfigError,
+    PROJECT,
+    RawConfig,
+    SECRET_KEYS,
+    SecretKey,
+    SecretKeySpec,
+    parseConfigValue,
+} from "../config/reader";
 import { parseClusterSettings } from "../config/settings";
 import { requiredSecrets, requirableSecretKeys, secretKeySpec } from "../config/requiredSecrets";
 import { loadStackFileConfig } from "../config/siblings";
