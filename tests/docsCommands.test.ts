@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs as parseDeployArgs } from "../offline/deploy";
 import { parsePkiArgs } from "../offline/pki";
-import { renderOnlyCaNotice, renderStacks } from "../offline/render";
+import { renderOnlyCaNotice } from "../offline/render";
 import { PROJECT_ROOT, StackRun } from "../offline/runStack";
 import { SecretsMissingError, main as secretsMain } from "../offline/secrets";
 import { main as stacksMain } from "../offline/stacks";
@@ -21,6 +21,7 @@ import { formatFindings, validatePlans } from "../offline/validate";
 import { loadPlans } from "../offline/checks/renderedPlan";
 import { FencedBlock, NOT_RUN_TAGS, ShownCommand, fencedBlocks, shownCommands, shownOutput } from "./docBlocks";
 import { InitialisedProject, initialisedProject } from "./pkiProject";
+import { committedRender } from "./renderedPlans";
 import { committedEdgeOutputs, k8sObject, problemsOf, runCommittedStack, stackFile } from "./helpers";
 
 const DIAGRAM_FILES = ["architecture.svg", "architecture.mmd"];
@@ -427,23 +428,21 @@ describe("docs: every npm run command a block shows is run, or marked as not run
 
     let ws: Workspace;
     before(() => {
-        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "docs-render-"));
-        const lines: string[] = [];
+        // The render the other plan tests share (tests/renderedPlans.ts), and the notice `npm run
+        // render` prints before it while the project has no deployment CA.
         const notice = renderOnlyCaNotice();
-        if (notice !== undefined) lines.push(notice);
         ws = {
-            render: renderStacks({ outDir, log: (l) => lines.push(l) }).then(() => ({ outDir, lines })),
+            render: committedRender().then(({ dir, lines }) => ({
+                outDir: dir,
+                lines: [...(notice === undefined ? [] : [notice]), ...lines],
+            })),
             initialised: initialisedProject("docs-commands"),
         };
         // Neither fails before a test awaits it.
         ws.render.catch(() => undefined);
         ws.initialised.catch(() => undefined);
     });
-    after(async () => {
-        const outDir = await ws.render.then((r) => r.outDir).catch(() => undefined);
-        if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-        (await ws.initialised.catch(() => undefined))?.remove();
-    });
+    after(async () => (await ws.initialised.catch(() => undefined))?.remove());
 
     it("finds the commands: the render, the validate, the deploy, the verify", () => {
         const scripts = new Set(commands.map(scriptOf));
