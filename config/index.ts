@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings, ConfigError, PROJECT, RawConfig, chartFileProblems, parseClusterSettings } from "./settings";
-import { SECRET_KEYS, SecretKeySpec } from "./reader";
+import { SECRET_KEYS, SecretKeySpec, parseConfigValue } from "./reader";
 import { ALERTING_SECRET_KEYS, AlertingSecretKey, edgeAlertingProblems } from "./alertRouting";
 import { BUCKET_ADMIN_SECRETS, SHARED_OBJSTORE_SECRETS, alwaysRequired, requiredSecrets } from "./requiredSecrets";
 import {
@@ -26,7 +26,7 @@ export * from "./requiredSecrets";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-export { SECRET_KEYS };
+export { SECRET_KEYS, parseConfigValue };
 export type { SecretKey, SecretKeySpec } from "./reader";
 
 export interface StackSecrets {
@@ -221,16 +221,4 @@ export function loadStackConfig(): StackConfig {
             alerting: Object.fromEntries(alertingSecrets.map(({ key }) => [key, config.requireSecret(key)])),
         },
     };
-}
-
-/** A config value as the program sees it: objects and lists parsed from JSON, anything else as text. */
-export function parseConfigValue(text: string): unknown {
-    if (/^\s*[[{]/.test(text)) {
-        try {
-            return JSON.parse(text);
-        } catch {
-            return text;
-        }
-    }
-    return text;
 }

@@ -452,3 +452,15 @@ export class Reader {
         return best?.name;
     }
 }
+
+/** A config value as the program sees it: objects and lists parsed from JSON, anything else as text. */
+export function parseConfigValue(text: string): unknown {
+    if (/^\s*[[{]/.test(text)) {
+        try {
+            return JSON.parse(text);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}

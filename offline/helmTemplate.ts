@@ -11,12 +11,14 @@
 // (tests/helmTemplate.test.ts), without the search for ignored values (minutes).
 
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, PROJECT, parseClusterSettings } from "../config";
 import { chartDirectory, referenceChart } from "./chartSource";
+import { cachedByContent } from "./contentCache";
 import { checkChartRender } from "./checks/chartTemplate";
 import { helmBinary } from "./helmBinary";
 import { loadCrdSchemas } from "./checks/crdSchema";
@@ -44,24 +46,114 @@ export function helmTemplate(
     release: { name: string; namespace: string },
     values: unknown,
 ): { objects: Record<string, any>[]; text: string } | { error: string } {
+    const valuesYaml = yaml.dump(values, { noRefs: true });
+    // Helm's output is a function of Helm, the chart's files, the release and the values: kept by
+    // their content (offline/contentCache.ts), a test run renders each release once, and a later
+    // run only what changed. THANOS_CHECK_CACHE=off runs Helm every time.
+    const compute = () => runHelmTemplate(helm, chart, release, valuesYaml);
+    let key: unknown;
+    try {
+        key = {
+            helm: fileDigest(onPath(helm)),
+            chart: treeDigest(chart),
+            release: [release.name, release.namespace],
+            valuesYaml,
+        };
+    } catch {
+        // No Helm or chart file to read: Helm itself says what is wrong.
+        key = undefined;
+    }
+    let run: { stdout: string } | { error: string };
+    try {
+        run = key === undefined ? compute() : cachedByContent("helm-template", key, compute);
+    } catch (err) {
+        // Helm did not start: not an answer about these inputs, so not kept.
+        return { error: `${helm}: ${(err as Error).message}` };
+    }
+    if ("error" in run) return run;
+    const objects = (yaml.loadAll(run.stdout) as Record<string, any>[]).filter(
+        (o) => o !== null && o !== undefined && typeof o === "object",
+    );
+    return { objects, text: run.stdout };
+}
+
+function runHelmTemplate(
+    helm: string,
+    chart: string,
+    release: { name: string; namespace: string },
+    valuesYaml: string,
+): { stdout: string } | { error: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helm-template-"));
     try {
         const file = path.join(dir, "values.yaml");
-        fs.writeFileSync(file, yaml.dump(values, { noRefs: true }));
+        fs.writeFileSync(file, valuesYaml);
         const run = spawnSync(
             helm,
             ["template", release.name, chart, "--namespace", release.namespace, "--values", file],
             { encoding: "utf8", maxBuffer: 1 << 30 },
         );
-        if (run.error !== undefined) return { error: `${helm}: ${run.error.message}` };
+        if (run.error !== undefined) throw run.error;
         if (run.status !== 0) return { error: run.stderr.trim() };
-        const objects = (yaml.loadAll(run.stdout) as Record<string, any>[]).filter(
-            (o) => o !== null && o !== undefined && typeof o === "object",
-        );
-        return { objects, text: run.stdout };
+        return { stdout: run.stdout };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+const digests = new Map<string, string>();
+
+/** The file a command runs: itself if it names a path, else the first on PATH. */
+function onPath(command: string): string {
+    if (command.includes(path.sep)) return command;
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const file = path.join(dir, command);
+        if (dir !== "" && fs.existsSync(file)) return file;
+    }
+    throw new Error(`${command} is not on PATH`);
+}
+
+/** A file's sha256 (Helm itself: a different build is a different key), kept while its size and mtime stay. */
+export function fileDigest(file: string): string {
+    const resolved = fs.realpathSync(file);
+    const stat = fs.statSync(resolved);
+    const id = `file\0${resolved}\0${stat.size}\0${stat.mtimeMs}`;
+    let digest = digests.get(id);
+    if (digest === undefined) {
+        digest = crypto.createHash("sha256").update(fs.readFileSync(resolved)).digest("hex");
+        digests.set(id, digest);
+    }
+    return digest;
+}
+
+/** The sha256 over every file of a folder (paths and contents), or of the file itself; kept while no file's size or mtime changes. */
+export function treeDigest(root: string): string {
+    if (!fs.statSync(root).isDirectory()) return fileDigest(root);
+    const files: string[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else files.push(full);
+        }
+    };
+    walk(root);
+    const id = `tree\0${files
+        .map((f) => {
+            const stat = fs.statSync(f);
+            return `${path.relative(root, f)}\0${stat.size}\0${stat.mtimeMs}`;
+        })
+        .join("\0")}`;
+    let digest = digests.get(id);
+    if (digest === undefined) {
+        const hash = crypto.createHash("sha256");
+        for (const f of files)
+            hash.update(`${path.relative(root, f)}\0`)
+                .update(fs.readFileSync(f))
+                .update("\0");
+        digest = hash.digest("hex");
+        digests.set(id, digest);
+    }
+    return digest;
 }
 
 /** The stack's settings as the program reads them from the stack file (defaults filled in). */

@@ -9,6 +9,8 @@
 
 import * as fs from "fs";
 import * as path from "path";
+// From the config modules themselves, not "../config": that one loads the Pulumi SDK (over a second
+// of start-up), which the workflow's secret step would pay on every run.
 import {
     ConfigError,
     PROJECT,
@@ -16,12 +18,10 @@ import {
     SECRET_KEYS,
     SecretKey,
     SecretKeySpec,
-    parseClusterSettings,
     parseConfigValue,
-    requiredSecrets,
-    requirableSecretKeys,
-    secretKeySpec,
-} from "../config";
+} from "../config/reader";
+import { parseClusterSettings } from "../config/settings";
+import { requiredSecrets, requirableSecretKeys, secretKeySpec } from "../config/requiredSecrets";
 import { loadStackFileConfig } from "../config/siblings";
 import { PROJECT_ROOT } from "./projectRoot";
 

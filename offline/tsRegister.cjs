@@ -51,9 +51,12 @@ function transpile(source, filename) {
 }
 
 function compiled(source, filename) {
+    // The output depends on the file's name only through its source map, which names the file
+    // without its folder: keyed by the path inside the project, a checkout copy of the project
+    // (the workflow tests run `npm run ...` in one) reads what the project compiled.
     const key = crypto
         .createHash("sha256")
-        .update(`${COMPILER_REVISION}\0${TS_VERSION}\0${TSCONFIG}\0${filename}\0${source}`)
+        .update(`${COMPILER_REVISION}\0${TS_VERSION}\0${TSCONFIG}\0${path.relative(PROJECT_ROOT, filename)}\0${source}`)
         .digest("hex");
     const cached = path.join(CACHE_DIR, `${key}.js`);
     try {

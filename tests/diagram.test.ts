@@ -7,8 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { draw, readmeBlock } from "../offline/diagram";
-import { measureSvg } from "../offline/diagram/measure";
-import { graph, readArchitecture, toDot, toSvg } from "../offline/diagram/render";
+import { atWidth, measureSvg } from "../offline/diagram/measure";
+import { graph, readArchitecture, toDot, toSvg, wrapLine } from "../offline/diagram/render";
 import { overview, roleDetail } from "../offline/diagram/views";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { committedPlan } from "./renderedPlans";
@@ -285,9 +285,14 @@ describe("npm run diagram", function () {
         const size = measureSvg(drawings[0].svg);
         expect(size.widthPx, "overview width in px at 100%").to.be.at.most(1200);
         expect(size.smallestFontPx, `smallest text in px at 100% ("${size.smallestText}")`).to.be.at.least(11);
-        for (const d of drawings.slice(1)) {
-            const detail = measureSvg(d.svg);
-            expect(detail.smallestFontPx, `${d.name}: smallest text ("${detail.smallestText}")`).to.be.at.least(11);
+        for (const d of drawings) {
+            const size = measureSvg(d.svg);
+            expect(size.smallestFontPx, `${d.name}: smallest text ("${size.smallestText}")`).to.be.at.least(11);
+            // A page about 1,000 px wide scales a wider drawing down, its text with it.
+            expect(
+                atWidth(size, 1000),
+                `${d.name}: smallest text at 1,000 px wide (${size.widthPx} px)`,
+            ).to.be.at.least(11);
         }
         const g = overview(readArchitecture(await committedPlan()));
         expect(g.loose.map((n) => n.label[0])).to.deep.equal([
@@ -317,6 +322,39 @@ describe("npm run diagram", function () {
         // The overview draws what is in the SVG: the alert path's text is there, at a readable size.
         expect(drawings[0].svg).to.contain("192.168.101.210:9093, :9094, :9095");
         expect(drawings[0].mermaid).to.contain('cluster_cluster_02 -.->|"alerts, plaintext<br/>');
+    });
+
+    it("a detail drawing draws far ends alike but for their cluster as one box: the edges' LoadBalancers, their Prometheus", async () => {
+        const central = roleDetail(readArchitecture(await committedPlan()), "central");
+        const query = "cluster_01_thanos_query";
+        const toEdges = central.edges.filter((e) => e.from === query && e.tls === "mTLS");
+        expect(toEdges.map((e) => e.label)).to.deep.equal([
+            ["StoreAPI (gRPC, strict)", ...EDGES.map((edge) => `${edge.lb}:10901, :10911`), "mTLS"],
+        ]);
+        const box = central.loose.find((n) => n.id === toEdges[0].to)!;
+        expect(box.label).to.deep.equal(EDGES.map((edge) => `LoadBalancer ${edge.lb} (${edge.stack})`));
+        const alerts = central.edges.filter((e) => e.to === "lb_192_168_101_210" && e.label[0] === "alerts");
+        expect(alerts).to.have.lengthOf(1);
+        expect(central.loose.find((n) => n.id === alerts[0].from)!.label).to.deep.equal([
+            "Prometheus x2",
+            "(cluster-02, cluster-03, cluster-04)",
+        ]);
+        // Every far end is drawn: no link points at a box the drawing lacks.
+        const ids = new Set([
+            ...central.groups.flatMap((g) => g.nodes.map((n) => n.id)),
+            ...central.loose.map((n) => n.id),
+        ]);
+        for (const e of central.edges)
+            expect([ids.has(e.from), ids.has(e.to)], `${e.from} -> ${e.to}`).to.deep.equal([true, true]);
+        // A long label line breaks at a space, after a comma or dash, or before a name's dot, never inside an address.
+        expect(wrapLine("alertmanager-kps-alertmanager-{0,1,2}.alertmanager-operated:9093", 24)).to.deep.equal([
+            "alertmanager-kps-",
+            "alertmanager-{0,1,2}",
+            ".alertmanager-",
+            "operated:9093",
+        ]);
+        expect(wrapLine("192.168.101.211:10901, :10911", 24)).to.deep.equal(["192.168.101.211:10901,", ":10911"]);
+        expect(wrapLine("short", 24)).to.deep.equal(["short"]);
     });
 
     it("each drawing's legend shows the link styles it uses and no other", async () => {

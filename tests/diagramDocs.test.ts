@@ -10,6 +10,7 @@ import { draw, main } from "../offline/diagram";
 import { readArchitecture } from "../offline/diagram/render";
 import { overview } from "../offline/diagram/views";
 import { PROJECT_ROOT } from "../offline/runStack";
+import { shownOutput } from "./docBlocks";
 import { committedPlan } from "./renderedPlans";
 
 const DOC = path.join(PROJECT_ROOT, "docs", "architecture-diagrams.md");
@@ -56,7 +57,7 @@ describe("docs/architecture-diagrams.md", function () {
                 );
             }
         }
-        const [sizes] = blocks("text");
+        const sizes = shownOutput(fs.readFileSync(DOC, "utf8"), "npm run diagram sizes").split("\n");
         expect(printed.filter((l) => /^ {2}architecture/.test(l))).to.deep.equal(sizes);
     });
 

@@ -11,14 +11,19 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs as parseDeployArgs } from "../offline/deploy";
 import { parsePkiArgs } from "../offline/pki";
-import { renderOnlyCaNotice, renderStacks } from "../offline/render";
+import { renderOnlyCaNotice } from "../offline/render";
 import { PROJECT_ROOT, StackRun } from "../offline/runStack";
 import { SecretsMissingError, main as secretsMain } from "../offline/secrets";
 import { main as stacksMain } from "../offline/stacks";
 import { parseArgs as parseVerifyArgs } from "../offline/verify/args";
 import { SECRET_KEYS } from "../config/reader";
-import { shownOutput } from "./docBlocks";
-import { TEST_SECRETS, committedEdgeOutputs, k8sObject, problemsOf, runCommittedStack, stackFile } from "./helpers";
+import { main as diagramMain } from "../offline/diagram";
+import { formatFindings, validatePlans } from "../offline/validate";
+import { loadPlans } from "../offline/checks/renderedPlan";
+import { FencedBlock, NOT_RUN_TAGS, ShownCommand, fencedBlocks, shownCommands, shownOutput } from "./docBlocks";
+import { InitialisedProject, initialisedProject } from "./pkiProject";
+import { committedRender } from "./renderedPlans";
+import { committedEdgeOutputs, k8sObject, problemsOf, runCommittedStack, stackFile } from "./helpers";
 
 const DIAGRAM_FILES = ["architecture.svg", "architecture.mmd"];
 const DOCS = fs
@@ -126,22 +131,12 @@ describe("docs: the README as an index, links, commands", () => {
             expect(() => checkArguments(command), `${file}: ${command}`).not.to.throw();
     });
 
-    it("the README shows what `npm run render` prints, timings aside", async function () {
-        this.timeout(120_000);
-        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-render-"));
-        const lines: string[] = [];
-        try {
-            await renderStacks({ outDir, secrets: TEST_SECRETS, log: (line) => lines.push(line) });
-        } finally {
-            fs.rmSync(outDir, { recursive: true, force: true });
-        }
-        const notice = renderOnlyCaNotice(fs.mkdtempSync(path.join(os.tmpdir(), "no-pki-")));
-        const normalise = (l: string) =>
-            l.replace(/ \([0-9.]+s\)$/, " (Ns)").replace(/-> \S*\/(cluster-\d+) /, "-> out/$1 ");
-        const shown = shownOutput(README, "npm run render").split("\n");
-        expect(shown[0]).to.equal("$ npm run render");
-        expect(shown.slice(1).map(normalise)).to.deep.equal([notice, ...lines].map((l) => normalise(l!)));
+    it("pki.md shows the first line `npm run render` prints before `npm run pki -- init`", () => {
+        expect(shownOutput(read("docs/pki.md"), "npm run render, its first line before pki init")).to.equal(
+            renderOnlyCaNotice(fs.mkdtempSync(path.join(os.tmpdir(), "no-pki-"))),
+        );
     });
+    // The README's `npm run render` output is compared by the harness below, as every console block's.
 });
 
 /** The persistent volumes a stack's render asks for: the StatefulSets' claims and the chart's. */
@@ -375,6 +370,151 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
         const steps = read("docs/deploy.md").slice(read("docs/deploy.md").indexOf("## Steps"));
         const blocks = [...steps.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
         for (const block of blocks.slice(1, -1)) expect(block, block).to.match(/# check: /);
-        expect(blocks[blocks.length - 1]).to.match(/^npm run verify$/m);
+        expect(blocks[blocks.length - 1]).to.match(/^npm run verify(\s+#.*)?$/m);
+    });
+});
+
+/**
+ * The offline scripts this test runs as the documents show them, in this process, against one fresh
+ * render of the committed stacks: each returns the lines the script prints. `npm run secrets` runs
+ * on a copy of the project after `npm run pki -- init` (what a deployment has; before it the command
+ * refuses), the others on the project as committed.
+ */
+interface Workspace {
+    /** A fresh render of the committed stacks and the lines `npm run render` printed. */
+    render: Promise<{ outDir: string; lines: string[] }>;
+    initialised: Promise<InitialisedProject>;
+}
+
+type Runner = (args: string[], ws: Workspace) => Promise<string[]>;
+
+const RUNNERS: Record<string, Runner> = {
+    render: async (args, ws) => {
+        expect(args, "npm run render: arguments this test passes on").to.deep.equal([]);
+        return (await ws.render).lines;
+    },
+    validate: async (args, ws) => {
+        expect(args, "npm run validate: arguments this test passes on").to.deep.equal([]);
+        const plans = loadPlans((await ws.render).outDir);
+        const findings = await validatePlans(plans);
+        const errors = findings.filter((f) => f.severity === "error");
+        expect(formatFindings(errors), "npm run validate finds no error").to.equal("");
+        return [
+            `validate: ${plans.length} stacks, ${errors.length} errors, ${findings.length - errors.length} warnings`,
+        ];
+    },
+    diagram: async (args, ws) => {
+        // --update writes the README and docs/ of a scratch copy, never the project's.
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "docs-diagram-"));
+        try {
+            fs.copyFileSync(path.join(PROJECT_ROOT, "README.md"), path.join(project, "README.md"));
+            const out = path.join(project, "out");
+            fs.cpSync((await ws.render).outDir, out, { recursive: true });
+            return (await diagramMain([...args, "--out", out], project)).split("\n");
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
+    },
+    stacks: async (args) => stacksMain(args, PROJECT_ROOT).split("\n"),
+    secrets: async (args, ws) => secretsMain(args, (await ws.initialised).dir).split("\n"),
+};
+
+/** Output as compared: no timings, the render's folder as `out/`. */
+const normalised = (lines: string[]) =>
+    lines
+        .map((l) => l.replace(/ \([0-9.]+s\)$/, " (Ns)").replace(/-> \S*\/(cluster-\d+) /, "-> out/$1 "))
+        .join("\n")
+        .trimEnd();
+
+const HOW_TO_MARK =
+    `end its line with a shell comment starting ${NOT_RUN_TAGS.map((t) => `"# ${t}"`).join(", ")} ` +
+    '(docs/development.md, "Commands in the documents"), or teach RUNNERS in tests/docsCommands.test.ts to run it';
+
+describe("docs: every npm run command a block shows is run, or marked as not run", function () {
+    this.timeout(180_000);
+    const blocks: FencedBlock[] = ["README.md", ...DOCS].flatMap((f) => fencedBlocks(f, read(f)));
+    const commands: ShownCommand[] = blocks.flatMap(shownCommands);
+    const where = (c: ShownCommand) => `${c.block.file}:${c.block.line}: \`${c.command}\``;
+    const scriptOf = (c: ShownCommand) => /^npm run ([\w-]+)/.exec(c.command)![1];
+    const argsOf = (c: ShownCommand) => (/ -- (.*)$/.exec(c.command)?.[1] ?? "").split(" ").filter(Boolean);
+
+    let ws: Workspace;
+    before(() => {
+        // The render the other plan tests share (tests/renderedPlans.ts), and the notice `npm run
+        // render` prints before it while the project has no deployment CA.
+        const notice = renderOnlyCaNotice();
+        ws = {
+            render: committedRender().then(({ dir, lines }) => ({
+                outDir: dir,
+                lines: [...(notice === undefined ? [] : [notice]), ...lines],
+            })),
+            initialised: initialisedProject("docs-commands"),
+        };
+        // Neither fails before a test awaits it.
+        ws.render.catch(() => undefined);
+        ws.initialised.catch(() => undefined);
+    });
+    after(async () => (await ws.initialised.catch(() => undefined))?.remove());
+
+    it("finds the commands: the render, the validate, the deploy, the verify", () => {
+        const scripts = new Set(commands.map(scriptOf));
+        for (const s of ["render", "validate", "diagram", "stacks", "secrets", "pki", "deploy", "verify"])
+            expect([...scripts], s).to.include(s);
+    });
+
+    it("every command without a mark is one this test runs, as written", () => {
+        const unrunnable = commands
+            .filter((c) => c.tag === undefined && (!(scriptOf(c) in RUNNERS) || /[<[]/.test(c.command)))
+            .map((c) => `${where(c)} is neither run by this test nor marked: ${HOW_TO_MARK}`);
+        expect(unrunnable).to.deep.equal([]);
+    });
+
+    it("every marked command names a script and passes its argument parser", () => {
+        const marked = commands.filter((c) => c.tag !== undefined);
+        expect(marked.length).to.be.greaterThan(10);
+        for (const c of marked) expect(() => checkArguments(c.command), where(c)).not.to.throw();
+    });
+
+    it("runs every other command against a fresh render: its shown output is the real one, its `# check:` in it", async () => {
+        const ran: string[] = [];
+        for (const c of commands.filter((x) => x.tag === undefined && scriptOf(x) in RUNNERS)) {
+            const printed = await RUNNERS[scriptOf(c)](argsOf(c), ws);
+            if (c.output !== undefined) expect(normalised(printed), where(c)).to.equal(normalised(c.output));
+            if (c.check !== undefined)
+                expect(printed.join("\n").replace(/\s+/g, " "), `${where(c)}: check: ${c.check}`).to.contain(
+                    c.check.replace(/\s+/g, " "),
+                );
+            ran.push(c.command);
+        }
+        expect(ran).to.include.members(["npm run render", "npm run validate", "npm run stacks"]);
+    });
+
+    it("every output a document shows is compared with the real one by a test", () => {
+        const tests = fs
+            .readdirSync(path.join(PROJECT_ROOT, "tests"), { recursive: true, encoding: "utf8" })
+            .filter((f) => f.endsWith(".ts") && path.basename(f) !== "docBlocks.ts")
+            .map((f) => read(path.join("tests", f)))
+            .join("\n");
+        const unclaimed: string[] = [];
+        for (const b of blocks.filter((x) => ["", "text", "console"].includes(x.info))) {
+            // A console block whose commands this test runs: compared above.
+            const shown = shownCommands(b);
+            if (
+                b.info === "console" &&
+                shown.length > 0 &&
+                shown.every((c) => c.tag === undefined && scriptOf(c) in RUNNERS)
+            )
+                continue;
+            // A block of commands (shell without a language tag) is checked as commands.
+            if (b.info === "" && shown.length > 0) continue;
+            const name = /^(?:output|verify-example): (.+)$/.exec(b.marker ?? "")?.[1];
+            // A test that reads the block names it, in quotes: shownOutput(doc, "NAME").
+            if (name !== undefined && tests.includes(`"${name}"`)) continue;
+            unclaimed.push(
+                `${b.file}:${b.line}: an output block no test compares: put \`<!-- output: NAME -->\` on the line before it and ` +
+                    "compare it with the real output in a test that names NAME (tests/docBlocks.ts shownOutput reads it)",
+            );
+        }
+        expect(unclaimed).to.deep.equal([]);
     });
 });

@@ -114,7 +114,14 @@ export const PULUMI_SHELL_STUB = `#!/usr/bin/env bash
 set -u
 stdin=""
 if [ "\${1:-} \${2:-}" = "config set" ]; then stdin=$(cat); fi
-STDIN="$stdin" node -e 'console.log(JSON.stringify({ args: process.argv.slice(1), stdin: process.env.STDIN }))' -- "$@" >> "$STUB_LOG" < /dev/null
+# JSON strings in bash, not a node process per call: backslash, quote, newline, CR and tab escaped.
+json() { local s=$1; s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; s=\${s//$'\\n'/\\\\n}; s=\${s//$'\\r'/\\\\r}; s=\${s//$'\\t'/\\\\t}; printf '"%s"' "$s"; }
+{
+  printf '{"args":['
+  sep=""
+  for a in "$@"; do printf '%s%s' "$sep" "$(json "$a")"; sep=","; done
+  printf '],"stdin":%s}\\n' "$(json "$stdin")"
+} >> "$STUB_LOG"
 stack=""; prev=""
 for a in "$@"; do [ "$prev" = --stack ] && stack=$a; prev=$a; done
 exists() { grep -qxF -- "$stack" "$STUB_LOG.stacks" 2>/dev/null || case ",\${STUB_STACKS:-}," in *",$stack,"*) true ;; *) false ;; esac; }

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Graph, Layout, readArchitecture, toDot, toMermaid, toSvg } from "./render";
-import { measureSvg } from "./measure";
+import { atWidth, measureSvg } from "./measure";
 import { overview, roleDetail, roles } from "./views";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -33,7 +33,8 @@ export async function draw(outDir: string): Promise<Drawing[]> {
             name: `architecture-${role}`,
             title: `The ${role} cluster${arch.facts.filter((f) => f.cluster.role === role).length > 1 ? "s" : ""}`,
             graph: roleDetail(arch, role),
-            layout: { rankdir: "LR" as const },
+            // Top to bottom, long labels broken: readable at 1,000 px wide (test/diagram.test.ts).
+            layout: { rankdir: "TB" as const, wrap: 24 },
         })),
     ];
     const drawings: Drawing[] = [];
@@ -106,7 +107,7 @@ export async function main(argv: string[], projectDir: string = PROJECT_DIR): Pr
     }
     const sizes = drawings.map((d) => {
         const size = measureSvg(d.svg);
-        return `${d.name}.svg ${Math.round(size.widthPx)} px wide, smallest text ${size.smallestFontPx.toFixed(1)} px`;
+        return `${d.name}.svg ${Math.round(size.widthPx)} px wide, smallest text ${size.smallestFontPx.toFixed(1)} px (${atWidth(size, 1000).toFixed(1)} px at 1000 px wide)`;
     });
     return [`diagram: ${written.join(", ")}`, ...sizes.map((line) => `  ${line}`)].join("\n");
 }

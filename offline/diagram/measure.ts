@@ -106,3 +106,8 @@ export function measureSvg(svg: string): SvgSize {
     if (texts === 0) throw new Error("svg: no <text> element");
     return { widthPx, heightPx, smallestFontPx: smallest.px, smallestText: smallest.text, texts };
 }
+
+/** The smallest text's size when the drawing is shown at most `width` px wide (a page scales a wider one down). */
+export function atWidth(size: SvgSize, width: number): number {
+    return size.smallestFontPx * Math.min(1, width / size.widthPx);
+}

@@ -106,13 +106,39 @@ function linkEdge(l: Link): Edge {
     return { from: l.from, to: l.to, tls: l.tls, label: [l.kind, ...l.addresses, l.tls] };
 }
 
-const dotString = (lines: string[]) =>
-    `"${lines.map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"')).join("\\n")}"`;
+const dotString = (lines: string[], wrap?: number) =>
+    `"${lines
+        .flatMap((l) => (wrap === undefined ? [l] : wrapLine(l, wrap)))
+        .map((l) => l.replace(/\\/g, "\\\\").replace(/"/g, '\\"'))
+        .join("\\n")}"`;
 
 /** How a drawing is laid out: the direction of its ranks and which nodes share a rank. */
 export interface Layout {
     rankdir: "LR" | "TB";
     sameRank?: string[][];
+    /** Label lines longer than this many characters are broken (in the SVG only), to keep a drawing narrow. */
+    wrap?: number;
+}
+
+/**
+ * A label line in pieces of at most `width` characters, broken where a reader expects it: at a
+ * space, after a comma or dash, or before a dot or colon that a name follows (`thanos-store-{0,1}` /
+ * `.thanos-store:10901`), never inside an address.
+ */
+export function wrapLine(line: string, width: number): string[] {
+    const pieces: string[] = [];
+    let rest = line;
+    while (rest.length > width) {
+        let at = -1;
+        for (let i = width; i > width / 3 && at < 0; i--) {
+            const beforeName = (rest[i] === "." || rest[i] === ":") && /[a-z{]/.test(rest[i + 1] ?? "");
+            if (rest[i] === " " || rest[i - 1] === "," || rest[i - 1] === "-" || beforeName) at = i;
+        }
+        if (at < 0) at = width;
+        pieces.push(rest.slice(0, at).trimEnd());
+        rest = rest.slice(at).trimStart();
+    }
+    return [...pieces, rest];
 }
 
 // Sizes in points (the SVG's unit at 100%, 1pt = 4/3 px): 9pt is 12px, above the 11px the README needs.
@@ -139,12 +165,13 @@ export function toDot(g: Graph, layout: Layout = { rankdir: "LR" }): string {
             `    label=${dotString([group.label])};`,
             '    style="rounded"; color="#888888";',
         );
-        for (const n of group.nodes) out.push(`    ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
+        for (const n of group.nodes) out.push(`    ${n.id} [label=${dotString(n.label, layout.wrap)}, ${shape(n)}];`);
         out.push("  }");
     }
-    for (const n of g.loose) out.push(`  ${n.id} [label=${dotString(n.label)}, ${shape(n)}];`);
+    for (const n of g.loose) out.push(`  ${n.id} [label=${dotString(n.label, layout.wrap)}, ${shape(n)}];`);
     for (const ids of layout.sameRank ?? []) out.push(`  { rank=same; ${ids.join("; ")}; }`);
-    for (const e of g.edges) out.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label)}, ${TLS_STYLE[e.tls]}];`);
+    for (const e of g.edges)
+        out.push(`  ${e.from} -> ${e.to} [label=${dotString(e.label, layout.wrap)}, ${TLS_STYLE[e.tls]}];`);
     // The legend shows the styles this drawing uses, no other.
     const used = (["mTLS", "TLS", "plaintext", "unknown"] as Tls[]).filter((tls) => g.edges.some((e) => e.tls === tls));
     out.push(

@@ -99,5 +99,61 @@ export function roleDetail(arch: Architecture, role: string): Graph {
             stubs.set(id, { id, label: [node?.label[0] ?? id, `(${where})`], shape: "external" });
         }
     }
-    return { groups, loose: [...stubs.values()], edges };
+    return mergeAlikeStubs({ groups, loose: [...stubs.values()], edges });
+}
+
+/**
+ * One stub for the far ends that differ only in their cluster: the central Query's StoreAPI calls
+ * to each edge's LoadBalancer are one link to one box listing the edges, so a detail drawing keeps
+ * its width as edges are added. Links merge when they join the same node inside, in the same
+ * direction, with the same kind and TLS.
+ */
+function mergeAlikeStubs(g: Graph): Graph {
+    const stubIds = new Set(g.loose.map((n) => n.id));
+    const stubOf = (e: Edge) => (stubIds.has(e.to) ? e.to : stubIds.has(e.from) ? e.from : undefined);
+    const alike = new Map<string, Edge[]>();
+    for (const e of g.edges) {
+        const stub = stubOf(e);
+        if (stub === undefined) continue;
+        const inside = stub === e.to ? `${e.from}>` : `>${e.to}`;
+        const key = [inside, e.label[0], e.tls].join("|");
+        alike.set(key, [...(alike.get(key) ?? []), e]);
+    }
+    const byId = new Map(g.loose.map((n) => [n.id, n]));
+    const replaced = new Map<string, string>();
+    const merged: Node[] = [];
+    const mergedEdges: Edge[] = [];
+    for (const edges of alike.values()) {
+        const ids = [...new Set(edges.map((e) => stubOf(e)!))];
+        // Only stubs with no other link: a stub's every link must be in the merged one.
+        const only = ids.every((id) =>
+            g.edges.filter((e) => e.from === id || e.to === id).every((e) => edges.includes(e)),
+        );
+        if (ids.length < 2 || !only) continue;
+        const nodes = ids.map((id) => byId.get(id)!);
+        const id = `merged_${ids.join("_")}`;
+        const names = new Set(nodes.map((n) => n.label[0]));
+        // Alike boxes (each edge's Prometheus): the name once, then the clusters; else one line each.
+        const label =
+            names.size === 1
+                ? [nodes[0].label[0], `(${nodes.map((n) => n.label[1]?.replace(/^\((.*)\)$/, "$1")).join(", ")})`]
+                : nodes.map((n) => n.label.join(" "));
+        merged.push({ id, label, shape: "external" });
+        for (const old of ids) replaced.set(old, id);
+        const first = edges[0];
+        const middle = [...new Set(edges.flatMap((e) => e.label.slice(1, -1)))];
+        mergedEdges.push({
+            from: stubIds.has(first.from) ? id : first.from,
+            to: stubIds.has(first.to) ? id : first.to,
+            tls: first.tls,
+            label: [first.label[0], ...middle, first.label[first.label.length - 1]],
+        });
+    }
+    if (merged.length === 0) return g;
+    const gone = (e: Edge) => replaced.has(e.from) || replaced.has(e.to);
+    return {
+        groups: g.groups,
+        loose: [...g.loose.filter((n) => !replaced.has(n.id)), ...merged],
+        edges: [...g.edges.filter((e) => !gone(e)), ...mergedEdges],
+    };
 }
