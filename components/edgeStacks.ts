@@ -194,15 +194,19 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
  * time: at a thousand edges that was most of the central stack's render and memory. Secret as
  * requireOutput would make it: where the edge marks a contract output secret (or does not say).
  */
-function contractOutputs(ref: pulumi.StackReference, fullName: string): pulumi.Output<Record<string, unknown>> {
-    const values = ref.outputs.apply((outputs) => {
+function contractOutputs(
+    ref: pulumi.StackReference,
+    outputs: pulumi.Output<Record<string, any>>,
+    fullName: string,
+): pulumi.Output<Record<string, unknown>> {
+    const values = outputs.apply((outputs) => {
         const missing = CLUSTER_OUTPUT_KEYS.find((key) => !Object.prototype.hasOwnProperty.call(outputs, key));
         if (missing !== undefined)
             throw new Error(`Required output '${missing}' does not exist on stack '${fullName}'.`);
         return Object.fromEntries(CLUSTER_OUTPUT_KEYS.map((key) => [key, outputs[key]]));
     });
     return pulumi
-        .all([pulumi.unsecret(values), ref.secretOutputNames])
+        .all([values, ref.secretOutputNames])
         .apply(([contract, secretNames]) =>
             Array.isArray(secretNames) && !CLUSTER_OUTPUT_KEYS.some((key) => secretNames.includes(key))
                 ? pulumi.output(contract)
@@ -265,7 +269,12 @@ export class EdgeStacks extends pulumi.ComponentResource {
                 { name: fullName },
                 { parent: this, aliases: [{ name: fullName }] },
             );
-            const edge = ref.getOutput("contractVersion").apply((version) => {
+            // Every output in one read, not one getOutput per key: each read walks all of an edge's
+            // outputs, and at a thousand edges those reads were most of this stack's render. Unsecret
+            // here; what is secret is marked again below (contractOutputs, objstoreIdentities).
+            const outputs = pulumi.unsecret(ref.outputs);
+            const edge = outputs.apply((all) => {
+                const version = all.contractVersion;
                 // A preview of a pull request that adds an edge: its stack was just created and holds
                 // no outputs yet; the deploy runs it before this stack. Its values are unknown here,
                 // as any value computed at deployment (docs/ci.md, "Pull requests that add a stack").
@@ -277,15 +286,15 @@ export class EdgeStacks extends pulumi.ComponentResource {
                     return unknownOutput<EdgeCluster>();
                 }
                 checkContractVersion(fullName, version);
-                return contractOutputs(ref, fullName).apply((values) =>
+                return contractOutputs(ref, outputs, fullName).apply((values) =>
                     parseEdgeContract(fullName, values, args.expected),
                 );
             });
             this.byStack[stack] = edge;
             // Read apart from the other outputs: it is secret, and would make every output derived from the edge secret.
-            this.objstoreIdentities[stack] = pulumi
-                .all([ref.getOutput("contractVersion"), ref.getOutput(OBJSTORE_IDENTITY_OUTPUT)])
-                .apply(([version, identity]) => {
+            this.objstoreIdentities[stack] = pulumi.secret(
+                outputs.apply((all) => {
+                    const [version, identity] = [all.contractVersion, all[OBJSTORE_IDENTITY_OUTPUT]];
                     if (version === undefined && pulumi.runtime.isDryRun())
                         return unknownOutput<ObjstoreIdentityOutput>();
                     // A pull request's preview runs before the deploy that redeploys the edges: an edge
@@ -298,7 +307,8 @@ export class EdgeStacks extends pulumi.ComponentResource {
                         return unknownOutput<ObjstoreIdentityOutput>();
                     }
                     return pulumi.output(parseObjstoreIdentity(fullName, identity));
-                });
+                }),
+            );
             return edge;
         });
         this.edges = pulumi.all(edges).apply(checkEdgesTogether);

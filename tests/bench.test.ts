@@ -45,11 +45,11 @@ describe("npm run bench", () => {
             expect(m.errors).to.deep.equal([]);
             expect(m.peakRssMb).to.be.above(0);
             expect(m.cpuSeconds).to.be.above(0);
-            // 3 edges of 2 sidecar replicas each, read by the top Query (2 replicas) over mTLS.
+            // 3 edges, one edge Query endpoint each, read by the top Query (2 replicas) over mTLS.
             expect(m.tiers).to.deep.include({
                 groups: 0,
-                topEdgeEndpoints: 6,
-                wanTlsConnections: 12,
+                topEdgeEndpoints: 3,
+                wanTlsConnections: 6,
                 podsRolledByOneEdgeCa: 2,
             });
             const shown = shownOutput(DEVELOPMENT, "npm run bench").split("\n");

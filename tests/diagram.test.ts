@@ -329,7 +329,7 @@ describe("npm run diagram", function () {
         const query = "cluster_01_thanos_query";
         const toEdges = central.edges.filter((e) => e.from === query && e.tls === "mTLS");
         expect(toEdges.map((e) => e.label)).to.deep.equal([
-            ["StoreAPI (gRPC, strict)", ...EDGES.map((edge) => `${edge.lb}:10901, :10911`), "mTLS"],
+            ["StoreAPI (gRPC, strict)", ...EDGES.map((edge) => `${edge.lb}:10901`), "mTLS"],
         ]);
         const box = central.loose.find((n) => n.id === toEdges[0].to)!;
         expect(box.label).to.deep.equal(EDGES.map((edge) => `LoadBalancer ${edge.lb} (${edge.stack})`));

@@ -164,7 +164,7 @@ describe("the policy pack", () => {
         const resources = stackResources("cluster-01");
         const configMap = find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints").props;
         const config = yaml.load(configMap.data["endpoints.yaml"]) as { endpoints: any[] };
-        config.endpoints.find((e: any) => e.address === "192.168.101.211:10911").strict = false;
+        config.endpoints.find((e: any) => e.address === "192.168.101.211:10901").strict = false;
         const tier = structuredClone(configMap);
         tier.metadata.name = "thanos-query-tier-1-endpoints";
         tier.data["endpoints.yaml"] = yaml.dump(config);
@@ -174,7 +174,7 @@ describe("the policy pack", () => {
         resources.push({ ...tierResource, name: "thanos-query-tier-1-endpoints", props: tier });
         expect(await violations("strict-remote-endpoints", resources)).to.deep.equal([
             "thanos-query-endpoints: mid-tier group thanos-query-tier-1.monitoring.svc.cluster.local:10901 must be strict",
-            "thanos-query-tier-1-endpoints: remote endpoint 192.168.101.211:10911 must be strict",
+            "thanos-query-tier-1-endpoints: remote endpoint 192.168.101.211:10901 must be strict",
         ]);
     });
 
