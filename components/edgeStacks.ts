@@ -196,6 +196,7 @@ export function checkEdgesTogether(edges: EdgeCluster[]): EdgeCluster[] {
  */
 function contractOutputs(
     ref: pulumi.StackReference,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as the SDK types StackReference.outputs
     outputs: pulumi.Output<Record<string, any>>,
     fullName: string,
 ): pulumi.Output<Record<string, unknown>> {
