@@ -9,6 +9,9 @@ import { ConfigError, RawConfig, parseClusterSettings } from "../config";
 import { RecordedResource, PROJECT_ROOT, StackRun, runStack } from "../offline/runStack";
 import { StackOutputsByName } from "../offline/mockEngine";
 import { StackFile, readStackFile } from "../offline/stackFiles";
+import { generatedEdgeName } from "../offline/generatedDeployment";
+import { CONTRACT_VERSION } from "../contract";
+import type { EdgeCluster } from "../components/thanosQuery/endpoints";
 
 /** Known secret values: tests search every rendered file for them. */
 export const TEST_SECRETS = {
@@ -181,5 +184,27 @@ export function withFifthEdge(central: Record<string, any>, admitItsAlerts = tru
                 edgeSourceRanges: [...central.alertmanager.edgeSourceRanges, "192.168.101.199/32"],
             },
         }),
+    };
+}
+
+/**
+ * The contract outputs of generated edge number i + 1 (generatedEdgeName), as the central stack reads
+ * them: what tests of the central Query at many edges feed its pure functions.
+ */
+export function generatedEdgeCluster(i: number, caCertificate = "ca"): EdgeCluster {
+    const stack = generatedEdgeName(i + 1);
+    const ip = `10.21.${Math.floor(i / 254)}.${(i % 254) + 1}`;
+    return {
+        stack: `miribit/thanos-multicluster/${stack}`,
+        stackName: stack,
+        contractVersion: CONTRACT_VERSION,
+        clusterName: stack,
+        role: "edge",
+        externalLabels: { cluster: stack },
+        replicaLabels: ["prometheus_replica"],
+        queryEndpoint: `${ip}:10901`,
+        objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
+        prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
+        grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate, clientCaCertificate: "dca" },
     };
 }

@@ -17,7 +17,6 @@ import {
     queryEndpoints,
     queryReplicaLabels,
 } from "../components/thanosQuery";
-import { CONTRACT_VERSION } from "../contract";
 import { MAX_ARGUMENT_BYTES, MAX_CONFIG_OBJECT_BYTES, checkScale, configObjectBytes } from "../offline/checks/scale";
 import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generatedDeployment";
 import { renderStacks } from "../offline/render";
@@ -27,7 +26,7 @@ import { checkInvariants } from "../offline/checks/crossStack";
 import { Finding, RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { checkThanosFlags } from "../offline/checks/thanosFlags";
 import { formatFindings } from "../offline/validate";
-import { TEST_SECRETS, stackFile } from "./helpers";
+import { TEST_SECRETS, generatedEdgeCluster, stackFile } from "./helpers";
 import { parseClusterSettings } from "../config";
 
 const EDGES = 12;
@@ -112,28 +111,7 @@ describe("the central stack's Query at 300 edges (the same functions the render 
         ),
         { kubeconfig: false },
     ).central!;
-    const edges: EdgeCluster[] = Array.from({ length: 300 }, (_, i) => {
-        const stack = generatedEdgeName(i + 1);
-        const ip = `10.21.${Math.floor(i / 254)}.${(i % 254) + 1}`;
-        return {
-            stack: `miribit/thanos-multicluster/${stack}`,
-            stackName: stack,
-            contractVersion: CONTRACT_VERSION,
-            clusterName: stack,
-            role: "edge",
-            externalLabels: { cluster: stack },
-            replicaLabels: ["prometheus_replica"],
-            queryEndpoint: `${ip}:10901`,
-            objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
-            prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
-            grpcTls: {
-                enabled: true,
-                serverName: `thanos-sidecar.${stack}`,
-                caCertificate: "ca",
-                clientCaCertificate: "deployment-ca",
-            },
-        } as EdgeCluster;
-    });
+    const edges: EdgeCluster[] = Array.from({ length: 300 }, (_, i) => generatedEdgeCluster(i));
     const endpoints = queryEndpoints({
         clusterDomain: central.clusterDomain,
         centralCluster: "cluster-01",

@@ -19,7 +19,6 @@ import {
     queryTierArgs,
     tierGroups,
 } from "../components/thanosQuery";
-import { CONTRACT_VERSION } from "../contract";
 import { CentralSettings, parseClusterSettings } from "../config";
 import { thanosConfigProblems } from "../schemas/thanos";
 import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generatedDeployment";
@@ -34,7 +33,7 @@ import { checkNetwork } from "../offline/checks/network";
 import { queryReaders } from "../offline/checks/queryTiers";
 import { formatFindings } from "../offline/validate";
 import { tierStats } from "../offline/bench/tierStats";
-import { TEST_SECRETS, projectConfig } from "./helpers";
+import { TEST_SECRETS, generatedEdgeCluster, projectConfig } from "./helpers";
 
 function centralSettings(overrides: Record<string, unknown> = {}): CentralSettings {
     const config = projectConfig("cluster-01");
@@ -42,23 +41,7 @@ function centralSettings(overrides: Record<string, unknown> = {}): CentralSettin
     return parseClusterSettings(config, { kubeconfig: false }).central!;
 }
 
-function edge(i: number, caCertificate = "ca"): EdgeCluster {
-    const stack = generatedEdgeName(i + 1);
-    const ip = `10.21.${Math.floor(i / 254)}.${(i % 254) + 1}`;
-    return {
-        stack: `miribit/thanos-multicluster/${stack}`,
-        stackName: stack,
-        contractVersion: CONTRACT_VERSION,
-        clusterName: stack,
-        role: "edge",
-        externalLabels: { cluster: stack },
-        replicaLabels: ["prometheus_replica"],
-        queryEndpoint: `${ip}:10901`,
-        objstore: { bucket: "thanos-bucket", endpoint: "s3.minio.miribit.lab:80" },
-        prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
-        grpcTls: { enabled: true, serverName: `thanos-sidecar.${stack}`, caCertificate, clientCaCertificate: "dca" },
-    } as EdgeCluster;
-}
+const edge = generatedEdgeCluster;
 
 function layoutFor(edges: EdgeCluster[], central: CentralSettings): QueryLayout {
     return queryLayout(
