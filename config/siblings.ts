@@ -85,16 +85,47 @@ function siblingIdentity(file: string, stack: string): StackIdentity {
     return identity;
 }
 
+/**
+ * Every stack's identity in a directory, while a snapshot is open (see withStackFileSnapshot): one
+ * listing and one stat per file for a whole render, where each stack listing the directory and
+ * stating every sibling file made a thousand-stack render a million stats.
+ */
+let snapshot: Map<string, { stack: string; identity: StackIdentity }[]> | undefined;
+
+/**
+ * Runs `fn` with the stack files of every directory read once: for a process that runs many stacks
+ * from files that do not change meanwhile (the offline render). Outside it, each read looks again.
+ */
+export async function withStackFileSnapshot<T>(fn: () => Promise<T>): Promise<T> {
+    const outer = snapshot;
+    snapshot = outer ?? new Map();
+    try {
+        return await fn();
+    } finally {
+        snapshot = outer;
+    }
+}
+
+function allStackIdentities(dir: string): { stack: string; identity: StackIdentity }[] {
+    const kept = snapshot?.get(dir);
+    if (kept !== undefined) return kept;
+    const identities: { stack: string; identity: StackIdentity }[] = [];
+    if (fs.existsSync(dir)) {
+        for (const file of fs.readdirSync(dir)) {
+            const match = /^Pulumi\.([^.]+)\.yaml$/.exec(file);
+            if (match !== null)
+                identities.push({ stack: match[1], identity: siblingIdentity(path.join(dir, file), match[1]) });
+        }
+    }
+    snapshot?.set(dir, identities);
+    return identities;
+}
+
 /** The other stacks' identities, from the Pulumi.<stack>.yaml files in the project directory. */
 export function readSiblingStacks(dir: string, currentStack: string): StackIdentity[] {
-    if (!fs.existsSync(dir)) return [];
-    const identities: StackIdentity[] = [];
-    for (const file of fs.readdirSync(dir)) {
-        const match = /^Pulumi\.([^.]+)\.yaml$/.exec(file);
-        if (match !== null && match[1] !== currentStack)
-            identities.push(siblingIdentity(path.join(dir, file), match[1]));
-    }
-    return identities;
+    return allStackIdentities(dir)
+        .filter((s) => s.stack !== currentStack)
+        .map((s) => s.identity);
 }
 
 /**

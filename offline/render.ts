@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, SECRET_KEYS } from "../config";
 import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../config/pki";
+import { withStackFileSnapshot } from "../config/siblings";
 import { secretPlaceholder } from "./placeholders";
 import { configSecrets } from "./secrets";
 import { StackOutputsByName } from "./mockEngine";
@@ -87,6 +88,12 @@ export function removeStalePlans(outDir: string, stackFiles: StackFile[]): void 
 
 /** Renders every stack in deployment order; throws on the first stack that fails, naming it. */
 export async function renderStacks(options: RenderOptions = {}): Promise<RenderedStack[]> {
+    // The stack files do not change during a render: each is listed, stated and parsed once for all
+    // stacks, instead of once per pair (at a thousand stacks, a million stats).
+    return withStackFileSnapshot(() => renderEachStack(options));
+}
+
+async function renderEachStack(options: RenderOptions): Promise<RenderedStack[]> {
     const outDir = options.outDir ?? path.join(PROJECT_ROOT, "out");
     const stackFiles = options.stackFiles ?? findStackFiles();
 
