@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readSiblingStacks } from "../config/siblings";
+import { readSiblingStacks, withStackFileSnapshot } from "../config/siblings";
 import { renderStacks } from "../offline/render";
 import { PROJECT_ROOT, StackRunError, runStack } from "../offline/runStack";
 import { findStackFiles } from "../offline/stackFiles";
@@ -107,6 +107,42 @@ describe("a render that scales", () => {
             expect(readSiblingStacks(dir, "a").map((s) => s.clusterName)).to.deep.equal(["cluster-b-renamed-longer"]);
         } finally {
             nodeFs.readFileSync = readFileSync;
+        }
+    });
+    it("during a render's snapshot, lists and states the directory once for every stack; outside it, looks again", async () => {
+        const dir = tempDir("thanos-snapshot-");
+        const write = (stack: string, clusterName: string) =>
+            fs.writeFileSync(
+                path.join(dir, `Pulumi.${stack}.yaml`),
+                `config:\n  thanos-multicluster:clusterName: ${clusterName}\n`,
+            );
+        write("a", "cluster-a");
+        write("b", "cluster-b");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const nodeFs = require("fs") as {
+            statSync: (...args: unknown[]) => unknown;
+            readdirSync: (...args: unknown[]) => unknown;
+        };
+        const { statSync, readdirSync } = nodeFs;
+        let calls = 0;
+        nodeFs.statSync = (...args: unknown[]) => (calls++, statSync(...args));
+        nodeFs.readdirSync = (...args: unknown[]) => (calls++, readdirSync(...args));
+        try {
+            const inside = await withStackFileSnapshot(async () => {
+                const names = ["a", "b", "c"].map((stack) => readSiblingStacks(dir, stack).map((s) => s.clusterName));
+                // One listing and one stat per file (2), whatever the number of stacks reading them.
+                expect(calls).to.equal(3);
+                write("c", "cluster-c");
+                names.push(readSiblingStacks(dir, "a").map((s) => s.clusterName));
+                return names;
+            });
+            expect(inside).to.deep.equal([["cluster-b"], ["cluster-a"], ["cluster-a", "cluster-b"], ["cluster-b"]]);
+            expect(calls).to.equal(3);
+            // The snapshot ends with the render: the next read sees the file written meanwhile.
+            expect(readSiblingStacks(dir, "a").map((s) => s.clusterName)).to.deep.equal(["cluster-b", "cluster-c"]);
+        } finally {
+            nodeFs.statSync = statSync;
+            nodeFs.readdirSync = readdirSync;
         }
     });
 });
