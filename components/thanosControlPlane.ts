@@ -13,7 +13,15 @@ import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, 
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
-import { EdgeCluster, QueryEndpoint, ThanosQuery, queryLayout, queryReplicaLabels, tierGroups } from "./thanosQuery";
+import {
+    EdgeCluster,
+    QueryEndpoint,
+    QueryEndpointInputs,
+    ThanosQuery,
+    queryLayout,
+    queryReplicaLabels,
+    tierGroups,
+} from "./thanosQuery";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
 import { ThanosQueryFrontend } from "./thanosQueryFrontend";
@@ -27,6 +35,28 @@ export interface ThanosControlPlaneArgs {
     base: pulumi.Resource;
     /** The central sidecars' MinIO keys (the base's objstore Secret holds them). */
     sidecarKeys: RoleKeys;
+}
+
+/**
+ * Every StoreAPI source the central Queries read: this cluster's own Prometheus replicas, the Store
+ * Gateway, the Ruler and the edges (what queryEndpoints and queryLayout take).
+ */
+export function centralQueryInputs(
+    clusterName: string,
+    localPrometheusReplicas: number,
+    central: CentralSettings,
+    edges: EdgeCluster[],
+): QueryEndpointInputs {
+    return {
+        clusterDomain: central.clusterDomain,
+        centralCluster: clusterName,
+        localPrometheusReplicas,
+        storeGatewayReplicas: central.storeGateway.replicas,
+        rulerReplicas: central.ruler.replicas,
+        edges,
+        storeService: STORE_SERVICE,
+        rulerService: RULER_SERVICE,
+    };
 }
 
 /**
@@ -189,16 +219,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         // Up to central.query.maxEdgesPerQuery edges, Query reads them all; past it, mid-tier groups do.
         const layout = this.edges.apply((edges) =>
             queryLayout(
-                {
-                    clusterDomain: central.clusterDomain,
-                    centralCluster: config.clusterName,
-                    localPrometheusReplicas: config.prometheus.replicas,
-                    storeGatewayReplicas: central.storeGateway.replicas,
-                    rulerReplicas: central.ruler.replicas,
-                    edges,
-                    storeService: STORE_SERVICE,
-                    rulerService: RULER_SERVICE,
-                },
+                centralQueryInputs(config.clusterName, config.prometheus.replicas, central, edges),
                 central.edgeStacks,
                 central.query.maxEdgesPerQuery,
             ),

@@ -17,6 +17,7 @@ import {
     queryEndpoints,
     queryReplicaLabels,
 } from "../components/thanosQuery";
+import { centralQueryInputs } from "../components/thanosControlPlane";
 import { MAX_ARGUMENT_BYTES, MAX_CONFIG_OBJECT_BYTES, checkScale, configObjectBytes } from "../offline/checks/scale";
 import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generatedDeployment";
 import { renderStacks } from "../offline/render";
@@ -26,7 +27,7 @@ import { checkInvariants } from "../offline/checks/crossStack";
 import { Finding, RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { checkThanosFlags } from "../offline/checks/thanosFlags";
 import { formatFindings } from "../offline/validate";
-import { TEST_SECRETS, generatedEdgeCluster, stackFile } from "./helpers";
+import { TEST_SECRETS, generatedEdgeCluster, projectConfig } from "./helpers";
 import { parseClusterSettings } from "../config";
 
 const EDGES = 12;
@@ -103,25 +104,9 @@ describe(`a generated deployment of ${EDGES} edges`, () => {
 });
 
 describe("the central stack's Query at 300 edges (the same functions the render uses)", () => {
-    const central = parseClusterSettings(
-        Object.fromEntries(
-            Object.entries(stackFile("cluster-01").config)
-                .filter(([k]) => k.startsWith("thanos-multicluster:"))
-                .map(([k, v]) => [k.slice("thanos-multicluster:".length), v]),
-        ),
-        { kubeconfig: false },
-    ).central!;
+    const central = parseClusterSettings(projectConfig("cluster-01"), { kubeconfig: false }).central!;
     const edges: EdgeCluster[] = Array.from({ length: 300 }, (_, i) => generatedEdgeCluster(i));
-    const endpoints = queryEndpoints({
-        clusterDomain: central.clusterDomain,
-        centralCluster: "cluster-01",
-        localPrometheusReplicas: 2,
-        storeGatewayReplicas: central.storeGateway.replicas,
-        rulerReplicas: central.ruler.replicas,
-        edges,
-        storeService: "thanos-store",
-        rulerService: "thanos-ruler",
-    });
+    const endpoints = queryEndpoints(centralQueryInputs("cluster-01", 2, central, edges));
 
     it("names each of the 300 edges' Query exactly once in the endpoint file", () => {
         const addresses = (

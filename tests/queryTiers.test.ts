@@ -19,6 +19,7 @@ import {
     queryTierArgs,
     tierGroups,
 } from "../components/thanosQuery";
+import { centralQueryInputs } from "../components/thanosControlPlane";
 import { CentralSettings, parseClusterSettings } from "../config";
 import { thanosConfigProblems } from "../schemas/thanos";
 import { generatedEdgeName, writeGeneratedDeployment } from "../offline/generatedDeployment";
@@ -45,16 +46,7 @@ const edge = generatedEdgeCluster;
 
 function layoutFor(edges: EdgeCluster[], central: CentralSettings): QueryLayout {
     return queryLayout(
-        {
-            clusterDomain: central.clusterDomain,
-            centralCluster: "cluster-01",
-            localPrometheusReplicas: 2,
-            storeGatewayReplicas: central.storeGateway.replicas,
-            rulerReplicas: central.ruler.replicas,
-            edges,
-            storeService: "thanos-store",
-            rulerService: "thanos-ruler",
-        },
+        centralQueryInputs("cluster-01", 2, central, edges),
         edges.map((e) => e.stackName),
         central.query.maxEdgesPerQuery,
     );
