@@ -69,6 +69,8 @@ export const alertmanagerUrl = controlPlane?.alertmanagerUrl;
 /** Where the edges send alerts: every Alertmanager replica on the central address (the edges' alerting.centralAlertmanagers). */
 export const alertmanagerEdgeEndpoints = base.alertmanagerEdgeEndpoints;
 export const queryEndpoints = controlPlane?.queryEndpoints;
+/** The mid-tier Query groups past central.query.maxEdgesPerQuery edges (empty below): which group reads which edge. */
+export const queryTiers = controlPlane?.queryTiers;
 export const buckets = controlPlane?.buckets;
 /** The deployment CA certificate Query's client certificate is issued under (public; from pki/deployment-ca.pem). */
 export const deploymentCaCertificate = controlPlane?.deploymentCaCertificate;

@@ -22,6 +22,7 @@ import {
     queryReplicaLabels,
     tierGroups,
 } from "./thanosQuery";
+import { PublishedQueryTier, publishedQueryTiers } from "./thanosQuery/tiers";
 import { RULER_SERVICE, ThanosRuler } from "./thanosRuler";
 import { STORE_SERVICE, ThanosStoreGateway } from "./thanosStoreGateway";
 import { ThanosQueryFrontend } from "./thanosQueryFrontend";
@@ -69,6 +70,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     public readonly edges: pulumi.Output<EdgeCluster[]>;
     /** Every StoreAPI endpoint a Query of the central cluster is wired to: the top's, then each mid tier's. */
     public readonly queryEndpoints: pulumi.Output<QueryEndpoint[]>;
+    /** The mid-tier groups (none at one tier): each group's address, edges and the endpoints it reads. */
+    public readonly queryTiers: pulumi.Output<PublishedQueryTier[]>;
     /** Query's URL on the central address, and in-cluster. */
     public readonly queryUrl: pulumi.Output<string>;
     public readonly queryInClusterUrl: string;
@@ -225,6 +228,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             ),
         );
         this.queryEndpoints = layout.apply((l) => [...l.top, ...l.tiers.flatMap((t) => t.endpoints)]);
+        this.queryTiers = layout.apply((l) => publishedQueryTiers(l, central.clusterDomain));
         this.deploymentCaCertificate = clientTls.caCertificate;
         for (const [stack, edge] of Object.entries(edgeStacks.byStack)) {
             edge.apply((e) => {
@@ -257,6 +261,11 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
-        this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });
+        this.registerOutputs({
+            queryUrl: this.queryUrl,
+            queryEndpoints: this.queryEndpoints,
+            queryTiers: this.queryTiers,
+            edges: this.edges,
+        });
     }
 }

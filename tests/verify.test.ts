@@ -32,7 +32,7 @@ import {
     grafanaAuthorization,
     testAlertPayload,
 } from "../offline/verify/run";
-import { EndpointStatus, decideStores, parseStoresResponse } from "../offline/verify/stores";
+import { EndpointStatus, StoresView, decideStores, parseStoresResponse } from "../offline/verify/stores";
 import { COMMITTED_EDGES as EDGES, THANOS_V0_42_4_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 
@@ -58,6 +58,9 @@ const CONFIGURED = [
         source: `ruler replica ${i}`,
     })),
 ];
+
+/** The committed deployment as verify sees it: one tier, the top Query reading every edge. */
+const ONE_TIER: StoresView = { centralCluster: "cluster-01", edges: EDGES, queryEndpoints: CONFIGURED, queryTiers: [] };
 
 function fixture(): EndpointStatus[] {
     return parseStoresResponse(JSON.parse(THANOS_V0_42_4_STORES_RESPONSE));
@@ -118,7 +121,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
     });
 
     it("passes every cluster when every configured endpoint is there without error", () => {
-        const results = decideStores(fixture(), CONFIGURED, EDGES, "cluster-01");
+        const results = decideStores(fixture(), ONE_TIER);
         expect(results.map((r) => [r.status, r.check])).to.deep.equal([
             ["PASS", "stores cluster-01"],
             ["PASS", "stores cluster-02"],
@@ -131,7 +134,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
 
     it("fails the edge Query never reached (absent from the answer), naming each address", () => {
         const statuses = fixture().filter((s) => !s.name.startsWith("192.168.101.212:"));
-        const [central, c2, c3, c4] = decideStores(statuses, CONFIGURED, EDGES, "cluster-01");
+        const [central, c2, c3, c4] = decideStores(statuses, ONE_TIER);
         expect([central.status, c2.status, c4.status]).to.deep.equal(["PASS", "PASS", "PASS"]);
         expect(c3.status).to.equal("FAIL");
         expect(c3.detail).to.equal(
@@ -148,7 +151,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
                   ? { ...s, labelSets: [{ cluster: "cluster-03" }] }
                   : s,
         );
-        const results = decideStores(statuses, CONFIGURED, EDGES, "cluster-01");
+        const results = decideStores(statuses, ONE_TIER);
         expect(results[1].detail).to.equal(
             "1/1 endpoints failing: 192.168.101.211:10901 (cluster-02 Thanos Query (stack cluster-02)): announces cluster cluster-03, expected cluster-02",
         );
@@ -157,14 +160,14 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
         const store = fixture().map((s) =>
             s.name.startsWith("thanos-store-1") ? { ...s, lastError: "connection refused" } : s,
         );
-        expect(decideStores(store, CONFIGURED, EDGES, "cluster-01")[0].detail).to.match(
+        expect(decideStores(store, ONE_TIER)[0].detail).to.match(
             /store gateway replica 1\): connection refused/,
         );
     });
 
     it("fails an edge whose published Query the central stack does not configure (not updated after the edge)", () => {
         const fifth = { stack: "cluster-05", clusterName: "cluster-05", queryEndpoint: "192.168.101.214:10901" };
-        const results = decideStores(fixture(), CONFIGURED, [...EDGES, fifth], "cluster-01");
+        const results = decideStores(fixture(), { ...ONE_TIER, edges: [...EDGES, fifth] });
         expect(results[4]).to.deep.equal({
             status: "FAIL",
             check: "stores cluster-05",
@@ -175,7 +178,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
 
     it("checks one edge alone when asked", () => {
         expect(
-            decideStores(fixture(), CONFIGURED, EDGES, "cluster-01", "cluster-04").map((r) => r.check),
+            decideStores(fixture(), ONE_TIER, "cluster-04").map((r) => r.check),
         ).to.deep.equal(["stores cluster-04"]);
     });
 });

@@ -113,3 +113,25 @@ export function queryLayout(inputs: QueryEndpointInputs, order: string[], maxEdg
         tiers,
     };
 }
+
+/** A mid-tier group as the central stack publishes it (output `queryTiers`): how `npm run verify` finds each edge's group. */
+export interface PublishedQueryTier {
+    /** thanos-query-tier-<n>. */
+    name: string;
+    /** Where the top Query dials it: its `group: true` entry in queryEndpoints. */
+    address: string;
+    /** Its edges' short stack names, in central.edgeStacks order. */
+    stacks: string[];
+    /** The addresses it reads: its edges' Queries, as queryEndpoints lists them. */
+    endpoints: string[];
+}
+
+/** The mid-tier groups of a layout, as published; empty in the one-tier layout. */
+export function publishedQueryTiers(layout: QueryLayout, clusterDomain: string): PublishedQueryTier[] {
+    return layout.tiers.map((tier) => ({
+        name: tier.name,
+        address: queryTierAddress(tier.name, clusterDomain),
+        stacks: tier.stacks,
+        endpoints: tier.endpoints.map((e) => e.address),
+    }));
+}

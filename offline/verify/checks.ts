@@ -36,8 +36,20 @@ function warned(vector: InstantVector): string {
     return vector.warnings.length > 0 ? ` (Query warned: ${vector.warnings.join("; ")})` : "";
 }
 
-/** `count by (cluster) (up)`: every cluster has scrape targets in Query. */
-export function decideUp(vector: InstantVector, clusters: string[]): CheckResult[] {
+/** Cluster name -> the mid-tier Query reading that edge (two tiers only). */
+export type TierOf = Map<string, string>;
+
+/** Where a cluster's series come from past the top Query, for a message about its absence. */
+function through(tierOf: TierOf, cluster: string): string {
+    const tier = tierOf.get(cluster);
+    return tier === undefined ? "" : `, read through mid-tier Query ${tier}`;
+}
+
+/**
+ * `count by (cluster) (up)` through the top Query: every cluster has scrape targets in Query.
+ * This, not the top Query's stores, proves an edge answers at two tiers (the stores list groups).
+ */
+export function decideUp(vector: InstantVector, clusters: string[], tierOf: TierOf = new Map()): CheckResult[] {
     return clusters.map((cluster) => {
         const count = vector.values.get(cluster);
         return count !== undefined && count > 0
@@ -45,7 +57,7 @@ export function decideUp(vector: InstantVector, clusters: string[]): CheckResult
             : {
                   status: "FAIL",
                   check: `up ${cluster}`,
-                  detail: `no series of cluster ${cluster} in Query (count by (cluster) (up) has no ${cluster})${warned(vector)}`,
+                  detail: `no series of cluster ${cluster} in Query (count by (cluster) (up) has no ${cluster})${through(tierOf, cluster)}${warned(vector)}`,
                   runbook: RUNBOOKS.up,
               };
     });
@@ -70,6 +82,7 @@ export function decideUploads(
     clusters: string[],
     nowSeconds: number,
     windowHours: number,
+    tierOf: TierOf = new Map(),
 ): CheckResult[] {
     const window = windowHours * 3600;
     return clusters.map((cluster): CheckResult => {
@@ -80,7 +93,7 @@ export function decideUploads(
             return {
                 status: "FAIL",
                 check,
-                detail: `Query has no sidecar metrics of cluster ${cluster} (thanos_objstore_bucket_last_successful_upload_time)${warned(lastUpload)}`,
+                detail: `Query has no sidecar metrics of cluster ${cluster} (thanos_objstore_bucket_last_successful_upload_time)${through(tierOf, cluster)}${warned(lastUpload)}`,
                 runbook: RUNBOOKS.uploads,
             };
         if (last !== undefined && last > 0 && nowSeconds - last <= window)

@@ -80,10 +80,12 @@ export async function main(
     }
     const { target, scope } = loaded;
     const edges = target.edges.map((e) => e.clusterName).join(", ") || "none";
+    const tiers = target.queryTiers.length;
+    const query = `Query ${target.queryUrl}${tiers > 0 ? ` (over ${tiers} mid-tier Queries)` : ""}`;
     write(
         scope.kind === "edge"
-            ? `verify: edge ${scope.clusterName} alone, through Query ${target.queryUrl} and ${target.alertmanagers.length} Alertmanager replicas`
-            : `verify: central ${target.centralCluster}, edges ${edges}; Query ${target.queryUrl}, ${target.alertmanagers.length} Alertmanager replicas, Grafana ${target.grafanaUrl}`,
+            ? `verify: edge ${scope.clusterName} alone, through ${query} and ${target.alertmanagers.length} Alertmanager replicas`
+            : `verify: central ${target.centralCluster}, edges ${edges}; ${query}, ${target.alertmanagers.length} Alertmanager replicas, Grafana ${target.grafanaUrl}`,
     );
     const results = await runChecks(target, scope, {
         timeoutMs: args.timeoutSeconds * 1000,

@@ -8,7 +8,7 @@ import { findPulumiCli, noPulumiCli } from "../pulumiCli";
 import * as fs from "fs";
 import type { QueryEndpoint } from "../../components/thanosQuery/endpoints";
 import { DeployStack } from "../stacks";
-import { VerifyEdge, VerifyTarget } from "./types";
+import { VerifyEdge, VerifyTarget, VerifyTier } from "./types";
 
 /** One stack's outputs as `pulumi stack output --json` prints them (secrets as "[secret]"). */
 export type StackOutputsJson = Record<string, unknown>;
@@ -25,6 +25,22 @@ const isString = (v: unknown) => typeof v === "string" && v !== "";
 const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
 const isEndpointList = (v: unknown) =>
     Array.isArray(v) && v.every((e) => typeof e?.address === "string" && typeof e?.source === "string");
+const isTierList = (v: unknown) =>
+    Array.isArray(v) &&
+    v.every((t) => isString(t?.name) && isString(t?.address) && isStringList(t?.endpoints) && isStringList(t?.stacks));
+
+/**
+ * The mid-tier groups. A central stack deployed before `queryTiers` existed ran one tier (no
+ * `group: true` entry) and has no such output: none then. Groups without it cannot be told apart.
+ */
+function tiersOf(central: StackOutputsJson, from: string, endpoints: QueryEndpoint[]): VerifyTier[] {
+    if (central.queryTiers === undefined && !endpoints.some((e) => e.group === true)) return [];
+    return need<VerifyTier[]>(central, "queryTiers", from, isTierList).map(({ name, address, endpoints: e }) => ({
+        name,
+        address,
+        endpoints: e,
+    }));
+}
 
 /** An edge, from its stack's outputs (contract: clusterName, role, queryEndpoint). */
 export function edgeFromOutputs(outputs: StackOutputsJson, from: string): VerifyEdge {
@@ -60,6 +76,7 @@ export function targetFromOutputs(
     const role = need<string>(central, "role", centralFrom, isString);
     if (role !== "central") throw new Error(`${centralFrom}: role is ${role}, not central`);
     const strip = (url: string) => url.replace(/\/+$/, "");
+    const queryEndpoints = need<QueryEndpoint[]>(central, "queryEndpoints", centralFrom, isEndpointList);
     return {
         centralCluster: need<string>(central, "clusterName", centralFrom, isString),
         edges,
@@ -68,7 +85,8 @@ export function targetFromOutputs(
         alertmanagers: (
             overrides.alertmanagers ?? need<string[]>(central, "alertmanagerEdgeEndpoints", centralFrom, isStringList)
         ).map(replicaUrl),
-        queryEndpoints: need<QueryEndpoint[]>(central, "queryEndpoints", centralFrom, isEndpointList),
+        queryEndpoints,
+        queryTiers: tiersOf(central, centralFrom, queryEndpoints),
     };
 }
 

@@ -9,6 +9,7 @@ import {
     AlertmanagerStatus,
     GettableAlert,
     ReplicaAnswer,
+    TierOf,
     decideAlertmanagerPeers,
     decideAlertsDelivered,
     decideDatasourceHealth,
@@ -74,16 +75,20 @@ function clustersOf(target: VerifyTarget, scope: VerifyScope): string[] {
         : [target.centralCluster, ...target.edges.map((e) => e.clusterName)];
 }
 
+/** Each edge read by a mid tier, by cluster: the group its failure messages name. */
+export function tierOf(target: VerifyTarget): TierOf {
+    return new Map(
+        target.edges.flatMap((e) => {
+            const tier = target.queryTiers.find((t) => t.endpoints.includes(e.queryEndpoint));
+            return tier === undefined ? [] : [[e.clusterName, tier.name] as [string, string]];
+        }),
+    );
+}
+
 export async function checkStores(target: VerifyTarget, scope: VerifyScope, timeoutMs: number): Promise<CheckResult[]> {
     try {
         const statuses = parseStoresResponse(await getJson(`${target.queryUrl}/api/v1/stores`, timeoutMs));
-        return decideStores(
-            statuses,
-            target.queryEndpoints,
-            target.edges,
-            target.centralCluster,
-            scope.kind === "edge" ? scope.clusterName : undefined,
-        );
+        return decideStores(statuses, target, scope.kind === "edge" ? scope.clusterName : undefined);
     } catch (err) {
         return [failed("stores", `Query ${target.queryUrl}: ${errorText(err)}`, RUNBOOKS.query)];
     }
@@ -92,7 +97,7 @@ export async function checkStores(target: VerifyTarget, scope: VerifyScope, time
 export async function checkUp(target: VerifyTarget, scope: VerifyScope, timeoutMs: number): Promise<CheckResult[]> {
     try {
         const vector = parseInstantVector(await instant(target, "count by (cluster) (up)", timeoutMs), "cluster");
-        return decideUp(vector, clustersOf(target, scope));
+        return decideUp(vector, clustersOf(target, scope), tierOf(target));
     } catch (err) {
         return [failed("up", `Query ${target.queryUrl}: ${errorText(err)}`, RUNBOOKS.query)];
     }
@@ -124,7 +129,7 @@ export async function checkUploads(
             instant(target, queries.oldestSidecar, timeoutMs).then((b) => parseInstantVector(b, "cluster")),
         ]);
         const now = lastUpload.time ?? oldestSidecar.time ?? Date.now() / 1000;
-        return decideUploads(lastUpload, oldestSidecar, clustersOf(target, scope), now, windowHours);
+        return decideUploads(lastUpload, oldestSidecar, clustersOf(target, scope), now, windowHours, tierOf(target));
     } catch (err) {
         return [failed("uploads", `Query ${target.queryUrl}: ${errorText(err)}`, RUNBOOKS.query)];
     }

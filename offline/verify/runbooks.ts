@@ -5,6 +5,8 @@
 export const RUNBOOKS = {
     stores: ["docs/runbooks.md#clusterunreachablefromquery", "docs/verify.md#stores"],
     storesUnlisted: ["docs/verify.md#stores"],
+    tier: ["docs/verify.md#stores-at-two-tiers"],
+    tieredEdge: ["docs/runbooks.md#clusterunreachablefromquery", "docs/verify.md#stores-at-two-tiers"],
     query: ["docs/runbooks.md#thanosqueryisdown", "docs/verify.md#query"],
     up: ["docs/runbooks.md#clustermetricsmissing", "docs/verify.md#up"],
     uploads: ["docs/runbooks.md#clusterblocksnotuploaded", "docs/verify.md#uploads"],

@@ -10,7 +10,7 @@
 // component type and is left out of the answer altogether: absent means never reached.
 
 import type { QueryEndpoint } from "../../components/thanosQuery/endpoints";
-import { CheckResult, VerifyEdge } from "./types";
+import { CheckResult, VerifyEdge, VerifyTarget, VerifyTier } from "./types";
 import { RUNBOOKS } from "./runbooks";
 
 export interface EndpointStatus {
@@ -65,12 +65,21 @@ export function parseStoresResponse(body: unknown): EndpointStatus[] {
     return statuses;
 }
 
-/** The cluster each configured endpoint belongs to: edges by their published Query address. */
-function clusterOf(endpoint: QueryEndpoint, edges: VerifyEdge[], centralCluster: string): string {
-    const edge = edges.find((e) => e.queryEndpoint === endpoint.address);
-    if (edge) return edge.clusterName;
-    // The central cluster's own StoreAPIs (its sidecars, Store Gateway, Ruler).
-    return centralCluster;
+/**
+ * The name Query lists an endpoint under: its address, or for an HA group (a mid-tier pair)
+ * `thanos:///<address>`, the target Thanos v0.42.4 dials a group by (cmd/thanos/endpointset.go
+ * wraps a `group` entry's address in the `thanos:///` scheme of its gRPC resolver, and the endpoint
+ * keeps that address as its name).
+ */
+export function storeName(endpoint: Pick<QueryEndpoint, "address" | "group">): string {
+    return endpoint.group === true ? `thanos:///${endpoint.address}` : endpoint.address;
+}
+
+/** What verify needs of the target to judge Query's stores. */
+export type StoresView = Pick<VerifyTarget, "centralCluster" | "edges" | "queryEndpoints" | "queryTiers">;
+
+function clustersAnnounced(status: EndpointStatus): string[] {
+    return [...new Set(status.labelSets.map((l) => l.cluster).filter((c) => c !== undefined))];
 }
 
 function problemOf(endpoint: QueryEndpoint, status: EndpointStatus | undefined, cluster: string): string | undefined {
@@ -80,55 +89,140 @@ function problemOf(endpoint: QueryEndpoint, status: EndpointStatus | undefined, 
     // A sidecar announces its Prometheus' external labels, an edge's Query those of every sidecar it
     // reads: another cluster's means a wrong address.
     if (status.componentType === "sidecar" || status.componentType === "query") {
-        const clusters = [...new Set(status.labelSets.map((l) => l.cluster).filter((c) => c !== undefined))];
+        const clusters = clustersAnnounced(status);
         if (!clusters.includes(cluster))
             return `${what}: announces cluster ${clusters.length > 0 ? clusters.join(", ") : "(none)"}, expected ${cluster}`;
     }
     return undefined;
 }
 
+function failing(check: string, problems: string[], total: number, runbook: string[]): CheckResult {
+    return {
+        status: "FAIL",
+        check,
+        detail: `${problems.length}/${total} endpoints failing: ${problems.join("; ")}`,
+        runbook,
+    };
+}
+
 /**
- * One result per cluster (central first, then each edge): every configured endpoint of that
- * cluster is in Query's stores with no error. An edge whose published Query is missing from the
- * central stack's `queryEndpoints` fails too: the central stack was not updated after it.
+ * An edge read by a mid tier. Verify reaches only the top Query's API (a mid tier serves gRPC to the
+ * top alone), whose stores list the group, not the edge: the group must be there without error and
+ * announce the edge's cluster. A Query announces the label sets of every store it may query
+ * (pkg/store/proxy.go LabelSet), kept from the store's last successful Info call: a missing cluster
+ * means the mid tier has not reached the edge since it started. An edge that answered once and
+ * went silent since still shows: the `up` line (its series through the top Query) says whether it
+ * answers now.
  */
-export function decideStores(
-    statuses: EndpointStatus[],
-    configured: QueryEndpoint[],
-    edges: VerifyEdge[],
-    centralCluster: string,
-    only?: string,
-): CheckResult[] {
+function decideTieredEdge(
+    edge: VerifyEdge,
+    tier: VerifyTier,
+    view: StoresView,
+    byName: Map<string, EndpointStatus>,
+): CheckResult {
+    const check = `stores ${edge.clusterName}`;
+    const endpoint = view.queryEndpoints.find((e) => e.address === edge.queryEndpoint);
+    const what = `${edge.queryEndpoint} (${endpoint?.source ?? `${edge.clusterName} Thanos Query, stack ${edge.stack}`}), read by mid-tier Query ${tier.name}`;
+    const status = byName.get(storeName({ address: tier.address, group: true }));
+    const problem =
+        status === undefined
+            ? `${tier.name} is not in Query's stores (the top Query never reached it)`
+            : status.lastError !== null
+              ? `${tier.name}: ${status.lastError}`
+              : !clustersAnnounced(status).includes(edge.clusterName)
+                ? `${tier.name} announces no cluster ${edge.clusterName} (it has not reached this edge's Query since it started)`
+                : undefined;
+    if (problem !== undefined)
+        return failing(check, [`${what}: ${problem}`], 1, status === undefined || status.lastError !== null ? RUNBOOKS.tier : RUNBOOKS.tieredEdge);
+    return {
+        status: "PASS",
+        check,
+        detail: `announced by mid-tier Query ${tier.name}, which is healthy in Query (its series: the up line)`,
+    };
+}
+
+/**
+ * A mid tier as the top Query sees it: the group is in its stores without error and announces
+ * only its own edges' clusters. An edge it does not announce fails that edge's line, not this one.
+ */
+function decideTier(tier: VerifyTier, view: StoresView, byName: Map<string, EndpointStatus>): CheckResult {
+    const check = `stores ${tier.name}`;
+    const name = storeName({ address: tier.address, group: true });
+    const what = `${name} (mid-tier Query of ${tier.endpoints.length} edges)`;
+    const status = byName.get(name);
+    if (status === undefined)
+        return failing(check, [`${what}: not in Query's stores (the top Query never reached it)`], 1, RUNBOOKS.tier);
+    if (status.lastError !== null) return failing(check, [`${what}: ${status.lastError}`], 1, RUNBOOKS.tier);
+    // The edges verify knows (their outputs): with --outputs, perhaps not all of the group's.
+    const edges = view.edges.filter((e) => tier.endpoints.includes(e.queryEndpoint));
+    const announced = clustersAnnounced(status);
+    const strangers = announced.filter((c) => !edges.some((e) => e.clusterName === c));
+    if (edges.length === tier.endpoints.length && strangers.length > 0)
+        return failing(
+            check,
+            [`${what}: announces cluster ${strangers.join(", ")}, not one of its edges'`],
+            1,
+            RUNBOOKS.tier,
+        );
+    const missing = edges.filter((e) => !announced.includes(e.clusterName)).map((e) => e.clusterName);
+    return {
+        status: "PASS",
+        check,
+        detail:
+            `healthy in Query, announces ${edges.length - missing.length}/${edges.length} of its edges' clusters` +
+            (missing.length > 0 ? ` (not ${missing.join(", ")}: see their stores lines)` : ""),
+    };
+}
+
+/**
+ * One result per cluster (central first, then each edge), then one per mid tier: every endpoint
+ * the top Query was configured with is in its stores with no error. At two tiers an edge's line
+ * judges it through its group (decideTieredEdge). An edge whose published Query is missing from
+ * the central stack's `queryEndpoints` fails too: the central stack was not updated after it.
+ * `only` (an edge's cluster) keeps that edge's line alone.
+ */
+export function decideStores(statuses: EndpointStatus[], view: StoresView, only?: string): CheckResult[] {
+    const { centralCluster, edges, queryEndpoints: configured, queryTiers: tiers } = view;
     const byName = new Map(statuses.map((s) => [s.name, s]));
+    const readByTiers = new Set(tiers.flatMap((t) => t.endpoints));
+    const top = configured.filter((e) => !readByTiers.has(e.address));
     const clusters = [centralCluster, ...edges.map((e) => e.clusterName)].filter(
         (c) => only === undefined || c === only,
     );
-    return clusters.map((cluster) => {
-        const mine = configured.filter((e) => clusterOf(e, edges, centralCluster) === cluster);
+    const lines = clusters.map((cluster) => {
         const edge = edges.find((e) => e.clusterName === cluster);
+        const tier = edge && tiers.find((t) => t.endpoints.includes(edge.queryEndpoint));
+        if (edge && tier) return decideTieredEdge(edge, tier, view, byName);
+        // The central cluster's own StoreAPIs (its sidecars, Store Gateway, Ruler), or one edge's Query.
+        const mine = top.filter((e) =>
+            edge
+                ? e.address === edge.queryEndpoint
+                : e.group !== true && !edges.some((x) => x.queryEndpoint === e.address),
+        );
         const unlisted = (edge ? [edge.queryEndpoint] : []).filter((a) => !configured.some((e) => e.address === a));
         const problems = [
             ...unlisted.map(
                 (a) =>
                     `${a} (${cluster} Thanos Query, stack ${edge!.stack}): not in the central stack's queryEndpoints`,
             ),
-            ...mine.flatMap((e) => problemOf(e, byName.get(e.address), cluster) ?? []),
+            ...mine.flatMap((e) => problemOf(e, byName.get(storeName(e)), cluster) ?? []),
         ];
         const check = `stores ${cluster}`;
         if (mine.length === 0 && unlisted.length === 0)
             return {
-                status: "FAIL",
+                status: "FAIL" as const,
                 check,
                 detail: "no endpoint of this cluster is configured",
                 runbook: RUNBOOKS.stores,
             };
         if (problems.length > 0)
-            return {
-                status: "FAIL",
+            return failing(
                 check,
-                detail: `${problems.length}/${mine.length + unlisted.length} endpoints failing: ${problems.join("; ")}`,
-                runbook: unlisted.length > 0 ? RUNBOOKS.storesUnlisted : RUNBOOKS.stores,
-            };
-        return { status: "PASS", check, detail: `${mine.length}/${mine.length} endpoints healthy in Query` };
+                problems,
+                mine.length + unlisted.length,
+                unlisted.length > 0 ? RUNBOOKS.storesUnlisted : RUNBOOKS.stores,
+            );
+        return { status: "PASS" as const, check, detail: `${mine.length}/${mine.length} endpoints healthy in Query` };
     });
+    return [...lines, ...(only === undefined ? tiers.map((t) => decideTier(t, view, byName)) : [])];
 }

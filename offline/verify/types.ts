@@ -24,6 +24,16 @@ export interface VerifyEdge {
     queryEndpoint: string;
 }
 
+/** A mid-tier Query group of the central cluster, from the central stack's `queryTiers` output. */
+export interface VerifyTier {
+    /** thanos-query-tier-<n>. */
+    name: string;
+    /** Where the top Query dials it (in-cluster): its `group: true` entry of queryEndpoints. */
+    address: string;
+    /** The edge Query addresses it reads. */
+    endpoints: string[];
+}
+
 /** Everything verify reaches, from the central stack's outputs (and the edges'), after any override. */
 export interface VerifyTarget {
     centralCluster: string;
@@ -34,8 +44,10 @@ export interface VerifyTarget {
     grafanaUrl: string;
     /** One base URL per Alertmanager replica (`alertmanagerEdgeEndpoints`, each replica on its own port). */
     alertmanagers: string[];
-    /** Every StoreAPI Query was configured with (`queryEndpoints`). */
+    /** Every StoreAPI a central Query was configured with (`queryEndpoints`): the top's, then each mid tier's. */
     queryEndpoints: QueryEndpoint[];
+    /** The mid-tier groups (`queryTiers`); empty at one tier, where the top Query reads every edge. */
+    queryTiers: VerifyTier[];
 }
 
 /** Which part of the deployment to verify: all of it, or one edge alone. */
