@@ -160,9 +160,7 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
         const store = fixture().map((s) =>
             s.name.startsWith("thanos-store-1") ? { ...s, lastError: "connection refused" } : s,
         );
-        expect(decideStores(store, ONE_TIER)[0].detail).to.match(
-            /store gateway replica 1\): connection refused/,
-        );
+        expect(decideStores(store, ONE_TIER)[0].detail).to.match(/store gateway replica 1\): connection refused/);
     });
 
     it("fails an edge whose published Query the central stack does not configure (not updated after the edge)", () => {
@@ -177,9 +175,9 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
     });
 
     it("checks one edge alone when asked", () => {
-        expect(
-            decideStores(fixture(), ONE_TIER, "cluster-04").map((r) => r.check),
-        ).to.deep.equal(["stores cluster-04"]);
+        expect(decideStores(fixture(), ONE_TIER, "cluster-04").map((r) => r.check)).to.deep.equal([
+            "stores cluster-04",
+        ]);
     });
 });
 

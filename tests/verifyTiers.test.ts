@@ -14,7 +14,11 @@ import * as os from "os";
 import * as path from "path";
 import { main } from "../offline/verify";
 import { uploadQueries } from "../offline/verify/run";
-import { THANOS_V0_42_4_STORES_RESPONSE, THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
+import { storeName } from "../offline/verify/stores";
+import {
+    THANOS_V0_42_4_STORES_RESPONSE,
+    THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE,
+} from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { asCliOutputs, comparable, docExample, grafanaStandIn, listen } from "./live/verifyStandIns";
 
@@ -137,6 +141,7 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
     let flags: (central: string) => string[];
     const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
     let loopback: { query: string; grafana: string; alertmanagers: string[] };
+    let twoTierOutputs: Record<string, any>;
 
     async function verify(central: string, extra: string[] = []) {
         const lines: string[] = [];
@@ -165,6 +170,7 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
             { "thanos-multicluster:central": { ...committed, query: { ...committed.query, maxEdgesPerQuery: 2 } } },
             edges,
         );
+        twoTierOutputs = twoTiers.outputs;
         fs.writeFileSync(path.join(dir, "one-tier.json"), JSON.stringify(asCliOutputs(oneTier.outputs)));
         fs.writeFileSync(path.join(dir, "two-tiers.json"), JSON.stringify(asCliOutputs(twoTiers.outputs)));
         // An older central stack's outputs: groups in queryEndpoints, no queryTiers.
@@ -218,9 +224,7 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
         const { exitCode, lines } = await verify("one-tier");
         expect(exitCode, lines.join("\n")).to.equal(0);
         expect(lines[0]).to.not.contain("mid-tier");
-        expect(checked(lines).filter((c) => c.startsWith("stores "))).to.deep.equal(
-            CLUSTERS.map((c) => `stores ${c}`),
-        );
+        expect(checked(lines).filter((c) => c.startsWith("stores "))).to.deep.equal(CLUSTERS.map((c) => `stores ${c}`));
         expect(comparable(lines, addresses())).to.deep.equal(comparable(docExample("all-good")));
     });
 
@@ -229,6 +233,32 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
         const { exitCode, lines } = await verify("one-tier");
         expect(exitCode).to.equal(1);
         expect(failing(lines)).to.deep.equal(["stores cluster-02", "stores cluster-03", "stores cluster-04"]);
+    });
+
+    it("two tiers: the fixture lists what the top Query of the two-tier stack dials, groups by their thanos:/// name", () => {
+        const tiers = twoTierOutputs.queryTiers as {
+            name: string;
+            address: string;
+            stacks: string[];
+            endpoints: string[];
+        }[];
+        expect(tiers.map((t) => [t.name, t.stacks])).to.deep.equal([
+            ["thanos-query-tier-1", ["cluster-02", "cluster-03"]],
+            ["thanos-query-tier-2", ["cluster-04"]],
+        ]);
+        const readByTiers = new Set(tiers.flatMap((t) => t.endpoints));
+        const top = (twoTierOutputs.queryEndpoints as { address: string; group?: boolean }[]).filter(
+            (e) => !readByTiers.has(e.address),
+        );
+        expect(top.filter((e) => e.group === true).map((e) => e.address)).to.deep.equal(tiers.map((t) => t.address));
+        const listed = JSON.parse(THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE).data as Record<string, { name: string }[]>;
+        expect(
+            Object.values(listed)
+                .flat()
+                .map((s) => s.name)
+                .sort(),
+            "update tests/fixtures/thanosStoresResponse.ts",
+        ).to.deep.equal(top.map(storeName).sort());
     });
 
     it("two tiers: each edge answers through its group and the groups are the top's stores; all passes", async () => {

@@ -133,7 +133,12 @@ function decideTieredEdge(
                 ? `${tier.name} announces no cluster ${edge.clusterName} (it has not reached this edge's Query since it started)`
                 : undefined;
     if (problem !== undefined)
-        return failing(check, [`${what}: ${problem}`], 1, status === undefined || status.lastError !== null ? RUNBOOKS.tier : RUNBOOKS.tieredEdge);
+        return failing(
+            check,
+            [`${what}: ${problem}`],
+            1,
+            status === undefined || status.lastError !== null ? RUNBOOKS.tier : RUNBOOKS.tieredEdge,
+        );
     return {
         status: "PASS",
         check,
