@@ -12,7 +12,8 @@
 //   server and the kernel;
 // - network.ts, nodePolicies.ts: who may reach the sidecars, Query and Grafana;
 // - alertmanager.ts: the Alertmanager config under amtool, its network, and the alert path;
-// - rules.ts: every rule file (PrometheusRules, the Ruler's) under promtool;
+// - rules.ts: every rule file (PrometheusRules, the Ruler's) under promtool, and runbook links a
+//   notification can open;
 // - dashboards.ts: Grafana dashboards loaded by the sidecar, valid against Grafana's schema, with
 //   PromQL that parses;
 // - crossStack.ts, trust.ts: the invariants of a Thanos deployment across its stacks (labels,
@@ -30,7 +31,7 @@ import { chartsFile, checkImages, formatPulls, imagesFile, planPulls } from "./c
 import { checkMinioPolicies } from "./checks/minioPolicies";
 import { checkNetwork } from "./checks/network";
 import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
-import { checkRuleFiles } from "./checks/rules";
+import { checkRuleFiles, checkRunbookLinks } from "./checks/rules";
 import { checkScale } from "./checks/scale";
 import { checkSchemas } from "./checks/schemas";
 import { checkChartSecurity, checkPodSecurity, checkSecrets, checkTransport } from "./checks/security";
@@ -56,6 +57,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkAlertmanagerConfig(plan),
         ...checkAlertmanagerNetwork(plan),
         ...checkRuleFiles(plan),
+        ...checkRunbookLinks(plan),
         ...checkDashboards(plan, { ci: process.env.CI === "true" }),
         ...checkImages(plan),
     ]);

@@ -204,6 +204,21 @@ describe("docs/ci.md", () => {
         expect(DOC).to.contain(`short-lived (${Number(oidc.with!["token-expiration"]) / 3600} h)`);
     });
 
+    it("says where the runbook links point in CI: the step's own address, and the variable that replaces it", () => {
+        const step = (loadWorkflow("pulumi-stack.yml").jobs.pulumi.steps as { name?: string; env?: any }[]).find(
+            (s) => s.name === "Runbook links (prometheus.runbookBaseUrl)",
+        )!;
+        expect(step.env.RUNBOOK_BASE_URL).to.equal(
+            "${{ vars.RUNBOOK_BASE_URL || format('{0}/{1}/blob/{2}/docs/runbooks.md', github.server_url, github.repository, github.event.repository.default_branch) }}",
+        );
+        const section = DOC.slice(DOC.indexOf("## Runbook links"));
+        expect(section).to.contain(
+            "`${{ github.server_url }}/${{ github.repository }}/blob/<default branch>/docs/runbooks.md`",
+        );
+        expect(section).to.contain("repository variable `RUNBOOK_BASE_URL`");
+        expect(section).to.contain("`pulumi config set --path`");
+    });
+
     it("names every backend secret the stack job reads, and the runner variable and label the workflows use", () => {
         const job = loadWorkflow("pulumi-stack.yml").jobs.pulumi;
         // Every secret the job reads, but the cluster's kubeconfig and the secret config's own.

@@ -157,6 +157,7 @@ describe("CI privileges", () => {
         const usesToken = stackSteps.filter((s) => s.env?.PULUMI_ACCESS_TOKEN !== undefined).map((s) => s.name);
         expect(usesToken).to.deep.equal([
             "The stack (created when missing)",
+            "Runbook links (prometheus.runbookBaseUrl)",
             "Secret config of a preview (the keys `npm run secrets -- --environment preview` names)",
             "Secret config of a deploy (the keys `npm run secrets -- --environment deploy` names)",
             "pulumi ${{ inputs.command }}",

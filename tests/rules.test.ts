@@ -29,6 +29,7 @@ import { promtool, promtoolAvailable } from "../offline/promtool";
 import { PROJECT_ROOT } from "../offline/runStack";
 import { ALERT_CASES, AlertCase, RuleFileName, WATCHDOG } from "./alertCases";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
+import { findStep, resolveEnv } from "./workflowSteps";
 
 const LINKS = { baseUrl: "docs/runbooks.md" };
 // An edge's: its CA and server certificate, and the deployment CA it trusts; the central stack's.
@@ -169,6 +170,59 @@ describe("alert rules", () => {
             expect(urls.length, stack).to.be.greaterThan(3);
             for (const url of urls)
                 expect(url, stack).to.match(new RegExp(`^${base.replace(/[.]/g, "\\.")}#[a-z0-9]+$`));
+        }
+    });
+
+    it("under the base the CI workflows set (pulumi-stack.yml), link every deployed alert to an existing heading of docs/runbooks.md", async function () {
+        this.timeout(60_000);
+        const step = findStep("pulumi-stack.yml", "pulumi", "Runbook links");
+        const github = {
+            server_url: "https://github.com",
+            repository: "miribit/thanos-multicluster",
+            event: { repository: { default_branch: "main" } },
+        };
+        const { RUNBOOK_BASE_URL: base } = resolveEnv(step.env, {}, {}, { github });
+        expect(base).to.equal("https://github.com/miribit/thanos-multicluster/blob/main/docs/runbooks.md");
+        const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "runbooks.md"), "utf8");
+        const anchors = new Set(
+            [...doc.matchAll(/^## (.+)$/gm)].map((m) =>
+                m[1]
+                    .toLowerCase()
+                    .replace(/[^a-z0-9 -]/g, "")
+                    .replace(/ /g, "-"),
+            ),
+        );
+        const edges = await committedEdgeOutputs();
+        for (const stack of ["cluster-02", "cluster-01"]) {
+            const prometheus = stackFile(stack).config["thanos-multicluster:prometheus"] as Record<string, unknown>;
+            const run = await runCommittedStack(
+                stack,
+                { "thanos-multicluster:prometheus": { ...prometheus, runbookBaseUrl: base } },
+                stack === "cluster-01" ? edges : {},
+            );
+            // The PrometheusRules, and on the central cluster the Ruler's rule file.
+            const groups = run.resources.flatMap((r): any[] => {
+                const inputs = r.inputs as any;
+                if (r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule") return inputs.spec.groups;
+                if (r.type === "kubernetes:core/v1:ConfigMap" && inputs.metadata?.name === "thanos-ruler-rules")
+                    return Object.values(inputs.data as Record<string, string>).flatMap(
+                        (text) => (yaml.load(text) as { groups: any[] }).groups,
+                    );
+                return [];
+            });
+            const urls = groups
+                .flatMap((g) => g.rules)
+                .filter((rule: any) => rule.alert !== undefined && rule.annotations.runbook_url.includes("#"))
+                .map((rule: any) => [rule.alert, rule.annotations.runbook_url] as [string, string]);
+            expect(urls.length, stack).to.be.greaterThan(3);
+            for (const [alert, url] of urls) {
+                if (/^https:\/\/runbooks\.prometheus-operator\.dev\//.test(url)) continue;
+                const [at, anchor] = url.split("#");
+                expect(at, `${stack} ${alert}`).to.equal(base);
+                expect(anchors.has(anchor), `${stack} ${alert}: docs/runbooks.md has no heading #${anchor}`).to.equal(
+                    true,
+                );
+            }
         }
     });
 

@@ -29,6 +29,14 @@ import {
 } from "./workflowSteps";
 
 const FILE = "pulumi-stack.yml";
+/** GitHub's context for a run of this repository on github.com (default branch main). */
+const GITHUB = {
+    server_url: "https://github.com",
+    repository: "miribit/thanos-multicluster",
+    event: { repository: { default_branch: "main" } },
+};
+/** What the runbook step sets under that context. */
+const CI_RUNBOOK_BASE_URL = "https://github.com/miribit/thanos-multicluster/blob/main/docs/runbooks.md";
 const job = loadWorkflow(FILE).jobs.pulumi;
 
 /**
@@ -156,6 +164,58 @@ describe("pulumi-stack.yml, step by step", function () {
                 .slice(1)
                 .map((c) => c.args.slice(0, 2).join(" ")),
         ).to.deep.equal(["config set", "config set"]);
+    });
+
+    /** The runbook step of a preview or a deploy, under GitHub's context for this repository. */
+    const runbookStep = (command: string, vars: Record<string, string> = {}) => {
+        const step = findStep(FILE, "pulumi", "Runbook links");
+        const fullName = "miribit/thanos-multicluster/cluster-02";
+        return runStep(
+            step.run!,
+            {
+                ...jobEnv("cluster-02", command, REPOSITORY_SECRETS),
+                ...resolveEnv(step.env, REPOSITORY_SECRETS, { command, stack: "cluster-02" }, { github: GITHUB, vars }),
+                FULL_NAME: fullName,
+                STUB_LOG: log,
+                STUB_STACKS: fullName,
+            },
+            [stubs],
+        );
+    };
+
+    it("sets prometheus.runbookBaseUrl to this repository's docs/runbooks.md on its default branch, for a preview as for a deploy", () => {
+        const steps = job.steps as { name?: string; id?: string; if?: string }[];
+        const at = steps.findIndex((s) => s.name === "Runbook links (prometheus.runbookBaseUrl)");
+        expect(steps[at].if, "no condition: previews and deploys link alike").to.equal(undefined);
+        expect(at, "after the stack exists").to.be.greaterThan(steps.findIndex((s) => s.name?.startsWith("The stack")));
+        expect(at, "before the run").to.be.lessThan(steps.findIndex((s) => s.id === "run"));
+        for (const command of ["preview", "up"]) {
+            fs.writeFileSync(log, "");
+            const run = runbookStep(command);
+            expect(run.status, run.stdout + run.stderr).to.equal(0);
+            expect(calls().map((c) => c.args)).to.deep.equal([
+                [
+                    "config",
+                    "set",
+                    "--path",
+                    "--stack",
+                    "miribit/thanos-multicluster/cluster-02",
+                    "thanos-multicluster:prometheus.runbookBaseUrl",
+                    CI_RUNBOOK_BASE_URL,
+                ],
+            ]);
+        }
+    });
+
+    it("takes repository variable RUNBOOK_BASE_URL instead, and refuses one that is no http(s) address", () => {
+        const elsewhere = runbookStep("up", { RUNBOOK_BASE_URL: "https://docs.lab.example/thanos/runbooks.md" });
+        expect(elsewhere.status, elsewhere.stderr).to.equal(0);
+        expect(calls().at(-1)!.args.at(-1)).to.equal("https://docs.lab.example/thanos/runbooks.md");
+        fs.writeFileSync(log, "");
+        const relative = runbookStep("up", { RUNBOOK_BASE_URL: "docs/runbooks.md" });
+        expect(relative.status).to.equal(1);
+        expect(relative.stdout).to.contain("set repository variable RUNBOOK_BASE_URL");
+        expect(calls()).to.deep.equal([]);
     });
 
     it("without the stack's creation, `config set` on a new stack fails (the check can fail)", () => {

@@ -1,12 +1,39 @@
 import { expect } from "chai";
 import { promtoolAvailable } from "../promtool";
-import { checkRuleFiles } from "./rules";
+import { checkRuleFiles, checkRunbookLinks } from "./rules";
 import { expectFinding, loadCommittedPlans, manifest, plan, plans } from "../../tests/planFixtures";
 
 describe("npm run validate", () => {
     before(loadCommittedPlans);
 
     describe("rule files", () => {
+        it("warns, naming prometheus.runbookBaseUrl and the fix, when runbook links are no http(s) address, and not otherwise", () => {
+            const all = plans();
+            for (const p of all) {
+                const [finding, ...more] = checkRunbookLinks(p);
+                expect(more, p.stack).to.deep.equal([]);
+                expect(finding, p.stack).to.include({ severity: "warning", field: "prometheus.runbookBaseUrl" });
+                expect(finding.message).to.match(/under "docs\/runbooks\.md", not an http\(s\) address/);
+                expect(finding.message).to.contain("Set thanos-multicluster:prometheus.runbookBaseUrl");
+            }
+            // What the CI workflows set: absolute links, no warning.
+            const central = plan(all, "cluster-01");
+            for (const o of central.manifests.filter((m) => m.kind === "PrometheusRule"))
+                for (const g of o.spec.groups)
+                    for (const r of g.rules)
+                        if (r.annotations?.runbook_url?.startsWith("docs/"))
+                            r.annotations.runbook_url = `https://github.com/o/r/blob/main/${r.annotations.runbook_url}`;
+            const ruler = central.manifests.find(
+                (m) => m.kind === "ConfigMap" && m.metadata.name === "thanos-ruler-rules",
+            )!;
+            for (const [k, v] of Object.entries(ruler.data as Record<string, string>))
+                ruler.data[k] = v.replace(
+                    /"docs\/runbooks\.md#/g,
+                    '"https://github.com/o/r/blob/main/docs/runbooks.md#',
+                );
+            expect(checkRunbookLinks(central)).to.deep.equal([]);
+        });
+
         it("accepts the rendered rule files, and reports a Thanos-only field in a PrometheusRule, an alert without runbook and a bad expression", function () {
             if (!promtoolAvailable()) this.skip();
             const all = plans();

@@ -115,3 +115,32 @@ export function checkRuleFiles(plan: RenderedPlan): Finding[] {
     }
     return findings;
 }
+
+/**
+ * Links an on-call person can open: every alert's runbook_url is `<prometheus.runbookBaseUrl>#<anchor>`,
+ * and a base that is no http(s) address (the stack files' `docs/runbooks.md`: the repository's own
+ * address is not in the repository) names the right section but opens nowhere from a notification.
+ * A warning, not an error: the CI workflows set this repository's address before every preview and
+ * deploy (pulumi-stack.yml, docs/ci.md); a render or a deploy by hand keeps the relative one.
+ */
+export function checkRunbookLinks(plan: RenderedPlan): Finding[] {
+    const relative = ruleFiles(plan)
+        .flatMap((file) => file.groups.flatMap((g) => (g.rules ?? []) as Record<string, any>[]))
+        .map((rule) => rule.annotations?.runbook_url)
+        .filter((url): url is string => typeof url === "string" && !/^https?:\/\//.test(url));
+    if (relative.length === 0) return [];
+    const base = relative[0].split("#")[0];
+    return [
+        {
+            severity: "warning",
+            stack: plan.stack,
+            object: "(alert rules)",
+            field: "prometheus.runbookBaseUrl",
+            message:
+                `${relative.length} alerts link their runbook under "${base}", not an http(s) address: a notification cannot open it. ` +
+                "Set thanos-multicluster:prometheus.runbookBaseUrl to where docs/runbooks.md is served " +
+                "(e.g. https://<git host>/<owner>/<repository>/blob/<default branch>/docs/runbooks.md); " +
+                "the CI workflows set this repository's before each preview and deploy (docs/ci.md#runbook-links)",
+        },
+    ];
+}
