@@ -394,6 +394,40 @@ describe("alert rules under promtool", () => {
         });
     }
 
+    it("fire each edge's own Query alerts and keep them silent, on the rule file the edge renders (its Prometheus adds its cluster label)", async function () {
+        this.timeout(60_000);
+        for (const stack of ["cluster-02", "cluster-03", "cluster-04"]) {
+            const run = await runCommittedStack(stack);
+            const groups = (
+                run.resources.find(
+                    (r) =>
+                        r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
+                        (r.inputs as any).metadata.name === "thanos-multicluster-cluster",
+                )!.inputs as any
+            ).spec.groups as RuleGroup[];
+            const queryAlerts = alertsIn(groups)
+                .map((r) => r.alert)
+                .filter((a) => a.startsWith("ThanosQuery"));
+            expect(queryAlerts.length, stack).to.be.greaterThan(5);
+            const cases = ALERT_CASES.filter((c) => queryAlerts.includes(c.alert));
+            expect(cases.map((c) => c.alert).sort(), `${stack}: a case per Query alert`).to.deep.equal(
+                [...queryAlerts].sort(),
+            );
+            const files = cases.map((c) => {
+                const own = withoutThanosFields(groups)
+                    .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlertingRule(r) || r.alert === c.alert) }))
+                    .filter((g) => g.rules.length > 0);
+                const name = `${stack}-${c.alert}`;
+                fs.writeFileSync(path.join(dir, `${name}.rules.yaml`), ruleFile(own));
+                const tests = { ...promtoolTests(c, groups), rule_files: [`${name}.rules.yaml`] };
+                fs.writeFileSync(path.join(dir, `${name}.test.yaml`), yaml.dump(tests, { lineWidth: -1 }));
+                return `${name}.test.yaml`;
+            });
+            const result = promtool(["test", "rules", ...files], dir);
+            expect(result.status, `${stack}: ${result.output}`).to.equal(0);
+        }
+    });
+
     it("pass every case (promtool test rules exits 0 for each rule file's cases)", () => {
         for (const file of Object.keys(GROUPS) as RuleFileName[]) {
             if (!ALERT_CASES.some((c) => c.file === file)) continue;
@@ -424,14 +458,18 @@ function expectedAnnotations(
  * The promtool test file of one case. Annotations are the rule's own static text, or for templates
  * the case's hand-written rendering: promtool compares them too.
  */
-function promtoolTests(c: AlertCase): {
+function promtoolTests(
+    c: AlertCase,
+    /** The rule file the case runs against; the case's own file by default. */
+    groups: RuleGroup[] = GROUPS[c.file],
+): {
     rule_files: string[];
     evaluation_interval: string;
     tests: Record<string, unknown>[];
 } {
     // An alert defined once per cluster (ClusterMetricsMissing) has one rule per cluster label.
     const ruleFor = (labels: Record<string, string>) => {
-        const rule = alertsIn(GROUPS[c.file]).find(
+        const rule = alertsIn(groups).find(
             (r) =>
                 r.alert === c.alert && Object.entries(r.labels).every(([k, v]) => k === "severity" || labels[k] === v),
         );
