@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { StackRun, isSecretMarker } from "../offline/runStack";
+import { deployOrder } from "../offline/stacks";
 import {
     TEST_SECRETS,
     byType,
@@ -162,6 +163,14 @@ function commonChecks(stack: string) {
 }
 
 describe("edge stacks", () => {
+    it("are every committed edge stack: the checks below cover each one", () => {
+        expect(EDGES.map((e) => e.stack)).to.deep.equal(
+            deployOrder()
+                .filter((s) => s.role === "edge")
+                .map((s) => s.name),
+        );
+    });
+
     for (const edge of EDGES) {
         describe(edge.stack, () => {
             commonChecks(edge.stack);
