@@ -33,7 +33,11 @@ import {
     testAlertPayload,
 } from "../offline/verify/run";
 import { EndpointStatus, StoresView, decideStores, parseStoresResponse } from "../offline/verify/stores";
-import { COMMITTED_EDGES as EDGES, THANOS_V0_42_4_STORES_RESPONSE } from "./fixtures/thanosStoresResponse";
+import {
+    COMMITTED_EDGES as EDGES,
+    THANOS_V0_42_4_STORES_RESPONSE,
+    THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE,
+} from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack } from "./helpers";
 
 const sidecar = (address: string, source: string) => ({ address, strict: true, source });
@@ -172,6 +176,51 @@ describe("verify: Query's /api/v1/stores (Thanos v0.42.4)", () => {
             detail: "1/1 endpoints failing: 192.168.101.214:10901 (cluster-05 Thanos Query, stack cluster-05): not in the central stack's queryEndpoints",
             runbook: ["docs/verify.md#stores"],
         });
+    });
+
+    it("at two tiers: judges each edge through its group, and a group announcing a cluster none of its edges is", () => {
+        const tier = (n: number, edges: typeof EDGES) => ({
+            name: `thanos-query-tier-${n}`,
+            address: `thanos-query-tier-${n}.monitoring.svc.cluster.local:10901`,
+            endpoints: edges.map((e) => e.queryEndpoint),
+        });
+        const tiers = [tier(1, EDGES.slice(0, 2)), tier(2, EDGES.slice(2))];
+        const groupEntries = tiers.map((t) => ({ address: t.address, strict: true, group: true, source: t.name }));
+        const view: StoresView = {
+            centralCluster: "cluster-01",
+            edges: EDGES,
+            queryEndpoints: [
+                ...CONFIGURED.filter((e) => !e.address.startsWith("192.168.")),
+                ...groupEntries,
+                ...CONFIGURED.filter((e) => e.address.startsWith("192.168.")),
+            ],
+            queryTiers: tiers,
+        };
+        const statuses = parseStoresResponse(JSON.parse(THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE));
+        expect(decideStores(statuses, view).map((r) => [r.status, r.check])).to.deep.equal([
+            ["PASS", "stores cluster-01"],
+            ["PASS", "stores cluster-02"],
+            ["PASS", "stores cluster-03"],
+            ["PASS", "stores cluster-04"],
+            ["PASS", "stores thanos-query-tier-1"],
+            ["PASS", "stores thanos-query-tier-2"],
+        ]);
+        // Group 2 reaches cluster-03's address: it announces cluster-03, not cluster-04.
+        const crossed = statuses.map((s) =>
+            s.name.includes("tier-2") ? { ...s, labelSets: [{ cluster: "cluster-03" }] } : s,
+        );
+        const results = decideStores(crossed, view);
+        expect(results.find((r) => r.check === "stores thanos-query-tier-2")!.detail).to.equal(
+            "1/1 endpoints failing: thanos:///thanos-query-tier-2.monitoring.svc.cluster.local:10901 (mid-tier Query of 1 edge): announces cluster cluster-03, not one of its edges'",
+        );
+        expect(results.find((r) => r.check === "stores cluster-04")!.detail).to.match(
+            /read by mid-tier Query thanos-query-tier-2: thanos-query-tier-2 announces no cluster cluster-04/,
+        );
+        // With only some edges' outputs given, a group's other clusters are not strangers.
+        const partial = decideStores(statuses, { ...view, edges: EDGES.slice(0, 1) });
+        expect(partial.find((r) => r.check === "stores thanos-query-tier-1")).to.deep.include({ status: "PASS" });
+        // One edge alone: its line, not the groups'.
+        expect(decideStores(statuses, view, "cluster-04").map((r) => r.check)).to.deep.equal(["stores cluster-04"]);
     });
 
     it("checks one edge alone when asked", () => {

@@ -153,7 +153,8 @@ function decideTieredEdge(
 function decideTier(tier: VerifyTier, view: StoresView, byName: Map<string, EndpointStatus>): CheckResult {
     const check = `stores ${tier.name}`;
     const name = storeName({ address: tier.address, group: true });
-    const what = `${name} (mid-tier Query of ${tier.endpoints.length} edges)`;
+    const count = tier.endpoints.length;
+    const what = `${name} (mid-tier Query of ${count} edge${count === 1 ? "" : "s"})`;
     const status = byName.get(name);
     if (status === undefined)
         return failing(check, [`${what}: not in Query's stores (the top Query never reached it)`], 1, RUNBOOKS.tier);
