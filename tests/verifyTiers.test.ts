@@ -79,8 +79,9 @@ function vectorAnswer(query: string, scenario: Scenario, now: number): unknown {
 function fakeQuery(scenario: () => Scenario): http.Server {
     return http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://query");
-        const json = (status: number, body: unknown) =>
+        const json = (status: number, body: unknown): void => {
             res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+        };
         if (url.pathname === "/api/v1/stores") {
             res.writeHead(200, { "Content-Type": "application/json" }).end(scenario().stores);
             return;
@@ -88,8 +89,9 @@ function fakeQuery(scenario: () => Scenario): http.Server {
         if (url.pathname === "/api/v1/query") {
             const answer = vectorAnswer(url.searchParams.get("query") ?? "", scenario(), Date.now() / 1000);
             if (answer === undefined)
-                return json(400, { status: "error", errorType: "bad_data", error: "not a query this test replays" });
-            return json(200, answer);
+                json(400, { status: "error", errorType: "bad_data", error: "not a query this test replays" });
+            else json(200, answer);
+            return;
         }
         json(404, { status: "error", errorType: "not_found", error: "not found" });
     });
@@ -99,10 +101,11 @@ function fakeQuery(scenario: () => Scenario): http.Server {
 function fakeAlertmanager(peers: string[], scenario: () => Scenario): http.Server {
     return http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://alertmanager");
-        const json = (body: unknown) =>
+        const json = (body: unknown): void => {
             res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-        if (url.pathname === "/api/v2/status")
-            return json({
+        };
+        if (url.pathname === "/api/v2/status") {
+            json({
                 cluster: {
                     name: "01KBTEST0000000000000000",
                     status: "ready",
@@ -112,8 +115,10 @@ function fakeAlertmanager(peers: string[], scenario: () => Scenario): http.Serve
                 config: { original: "route:\n  receiver: default\n" },
                 uptime: "2026-12-06T12:00:00.000Z",
             });
-        if (url.pathname === "/api/v2/alerts" && url.searchParams.get("filter") === 'alertname="Watchdog"')
-            return json(
+            return;
+        }
+        if (url.pathname === "/api/v2/alerts" && url.searchParams.get("filter") === 'alertname="Watchdog"') {
+            json(
                 scenario().answering.map((cluster) => ({
                     labels: { alertname: "Watchdog", cluster, severity: "none" },
                     annotations: { summary: "An alert that should always be firing." },
@@ -122,9 +127,11 @@ function fakeAlertmanager(peers: string[], scenario: () => Scenario): http.Serve
                     endsAt: new Date(Date.now() + 240_000).toISOString(),
                     updatedAt: new Date().toISOString(),
                     fingerprint: `w${cluster}`,
-                    status: { state: "active", silencedBy: [], inhibitedBy: [], mutedBy: [] },
+                    status: { state: "active", silencedBy: [], inhibitedBy: [] },
                 })),
             );
+            return;
+        }
         res.writeHead(404).end();
     });
 }
