@@ -69,8 +69,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     public readonly edges: pulumi.Output<EdgeCluster[]>;
     /** Every StoreAPI endpoint a Query of the central cluster is wired to: the top's, then each mid tier's. */
     public readonly queryEndpoints: pulumi.Output<QueryEndpoint[]>;
-    /** Query's URL on the central address, and in-cluster. */
-    public readonly queryUrl: pulumi.Output<string>;
+    /** Query's in-cluster URL (the central address's port 9090 is the front door's, components/frontDoor.ts). */
     public readonly queryInClusterUrl: string;
     /** The query-frontend's in-cluster URL (Grafana's Thanos datasource). */
     public readonly queryFrontendInClusterUrl: string;
@@ -247,7 +246,6 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             },
             child,
         );
-        this.queryUrl = query.url;
         this.queryInClusterUrl = query.inClusterUrl;
         // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
         const frontend = new ThanosQueryFrontend(
@@ -257,6 +255,6 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
-        this.registerOutputs({ queryUrl: this.queryUrl, queryEndpoints: this.queryEndpoints, edges: this.edges });
+        this.registerOutputs({ queryEndpoints: this.queryEndpoints, edges: this.edges });
     }
 }
