@@ -16,7 +16,12 @@ import { ObjstoreSecret } from "./objstoreSecret";
 import { RoleKeys, roleKeys } from "./storage/objstoreKey";
 import { EdgeQuery } from "./thanos/edgeQuery";
 import { SidecarTls } from "./sidecarTls";
-import { ThanosPodMonitors, controlPlanePodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
+import {
+    ThanosPodMonitors,
+    controlPlanePodMonitors,
+    frontDoorPodMonitors,
+    sidecarPodMonitors,
+} from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { clusterRuleGroups, edgeQueryRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
 import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
@@ -183,6 +188,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
                     ...(config.exposeEdgeQuery
                         ? controlPlanePodMonitors().filter((m) => m.metadata.name === "thanos-query")
                         : []),
+                    // The central front door's routers.
+                    ...(config.central !== undefined ? frontDoorPodMonitors() : []),
                 ],
                 dependsOn: [stack.release],
             },

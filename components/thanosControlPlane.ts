@@ -9,7 +9,13 @@ import { RoleKeys } from "./storage/objstoreKey";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
-import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
+import {
+    alertmanagerRuleGroups,
+    certificateRuleGroups,
+    controlPlaneRuleGroups,
+    frontDoorRuleGroups,
+    withoutAlerts,
+} from "./alertRules";
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -203,6 +209,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                         [
                             ...controlPlaneRuleGroups(links),
                             ...alertmanagerRuleGroups(links),
+                            // The front door runs with the base, on this cluster: its routers' health.
+                            ...frontDoorRuleGroups(links),
                             ...certificateRuleGroups(certificates),
                         ],
                         config.prometheus.alerting.disabledAlerts,

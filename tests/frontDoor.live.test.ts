@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { frontDoorRoutes } from "../components/frontDoor";
 import { FrontDoorRoute } from "../components/frontDoor/haproxyConfig";
+import { HAPROXY_METRICS_FILE, haproxyExportedMetrics, haproxyMetricsFile } from "../offline/metrics/haproxyMetrics";
 import { parseClusterSettings } from "../config";
 import { projectConfig } from "./helpers";
 import { findBinary, missingBinaryMessage } from "./live/binaries";
@@ -185,5 +186,11 @@ describe("the central front door's router (the real haproxy on the rendered rout
         await until("to-grafana with no server up", 30_000, async () => (await metric("grafana")) === "0");
         expect(await metric("query")).to.equal("1");
         expect((await ask(open.metricsPort, "GET", "/healthz"))?.status).to.equal(200);
+    });
+
+    it("the reference list of its metric names (offline/metrics/haproxy-metrics.txt, which the alert tests read) is what the real exporter lists", async () => {
+        const entries = await haproxyExportedMetrics(HAPROXY!);
+        expect(entries.map((e) => e.split("\t")[0])).to.include("haproxy_backend_active_servers");
+        expect(fs.readFileSync(HAPROXY_METRICS_FILE, "utf8")).to.equal(haproxyMetricsFile(entries));
     });
 });

@@ -12,6 +12,7 @@ import {
     AlertingRule,
     PROJECT_ALERT_NAMES,
     alertmanagerRuleGroups,
+    frontDoorRuleGroups,
     RuleGroup,
     certificateExpiries,
     certificateRuleGroups,
@@ -47,6 +48,7 @@ const GROUPS: Record<RuleFileName, RuleGroup[]> = {
     "control-plane": [
         ...controlPlaneRuleGroups(LINKS),
         ...alertmanagerRuleGroups(LINKS),
+        ...frontDoorRuleGroups(LINKS),
         ...certificateRuleGroups(CENTRAL_CERTIFICATES),
     ],
     ruler: globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
@@ -98,6 +100,7 @@ const OUR_ALERTS = [
     "CrossClusterCertificateExpiring",
     "ThanosRulerWatchdog",
     "AlertmanagerAlertsDropped",
+    "FrontDoorBackendDown",
 ];
 
 function alertsIn(groups: RuleGroup[]): AlertingRule[] {
