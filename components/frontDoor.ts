@@ -121,7 +121,7 @@ export function frontDoorConfigMapSpec(config: string): k8s.types.input.core.v1.
  */
 export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string): k8s.types.input.apps.v1.DaemonSet {
     const checksum = crypto.createHash("sha256").update(config).digest("hex");
-    const ports = frontDoorRoutesFromConfigOwner(settings);
+    const ports = centralRoutes(settings);
     return {
         metadata: { name: FRONT_DOOR_NAME, namespace: MONITORING_NAMESPACE, labels: labels() },
         spec: {
@@ -183,7 +183,8 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
     };
 }
 
-function frontDoorRoutesFromConfigOwner(settings: ClusterSettings): FrontDoorRoute[] {
+/** The central stack's routes; the front door runs on the central cluster only. */
+function centralRoutes(settings: ClusterSettings): FrontDoorRoute[] {
     if (settings.central === undefined) throw new Error("the front door runs on the central cluster only");
     return frontDoorRoutes(settings.central);
 }
@@ -195,7 +196,7 @@ function frontDoorRoutesFromConfigOwner(settings: ClusterSettings): FrontDoorRou
  * router can tell operators from edges per port. Its source ranges are the union of the routes'.
  */
 export function frontDoorServiceSpec(settings: ClusterSettings): k8s.types.input.core.v1.Service {
-    const routes = frontDoorRoutesFromConfigOwner(settings);
+    const routes = centralRoutes(settings);
     return {
         metadata: {
             name: FRONT_DOOR_NAME,
@@ -247,7 +248,7 @@ export class FrontDoor extends pulumi.ComponentResource {
     constructor(name: string, args: FrontDoorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:central:FrontDoor", name, {}, opts);
         const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
-        const routes = frontDoorRoutesFromConfigOwner(args.settings);
+        const routes = centralRoutes(args.settings);
         const config = frontDoorHaproxyConfig(args.settings.central!);
         const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, frontDoorConfigMapSpec(config), child);
         new k8s.apps.v1.DaemonSet(name, frontDoorDaemonSetSpec(args.settings, config), {

@@ -73,6 +73,15 @@ describe("multi-node clusters under Cilium", () => {
             rollingUpdate: { maxUnavailable: 1 },
         });
         expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);
+        // The outputs the operators and the edges read keep their addresses and ports.
+        expect(central.outputs.queryUrl).to.equal("http://192.168.101.210:9090");
+        expect(central.outputs.grafanaUrl).to.equal("http://192.168.101.210:3000");
+        expect(central.outputs.alertmanagerEdgeEndpoints).to.deep.equal([
+            "192.168.101.210:9093",
+            "192.168.101.210:9094",
+            "192.168.101.210:9095",
+        ]);
+        expect(service.spec.ports.map((p: any) => p.port)).to.deep.equal([9090, 3000, 9093, 9094, 9095]);
     });
 
     it("no LoadBalancer Service on any stack carries a sharing key", async () => {

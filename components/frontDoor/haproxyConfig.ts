@@ -52,9 +52,13 @@ function bind(address: string | undefined, port: number): string {
     return `${address ?? ""}:${port}`;
 }
 
-/** HAProxy's PCRE match of the whole value, as Cilium's Envoy matches its L7 rule's regexes. */
+/**
+ * HAProxy's PCRE match of the whole value, as Cilium's Envoy matches its L7 rule's regexes. In
+ * single quotes, where HAProxy's config parser leaves backslashes alone.
+ */
 function fullMatch(regex: string): string {
-    return `^(?:${regex})$`;
+    if (regex.includes("'")) throw new Error(`a request rule's regex may not hold a single quote: ${regex}`);
+    return `'^(?:${regex})$'`;
 }
 
 function frontendLines(route: FrontDoorRoute, options: HaproxyConfigOptions): string[] {
