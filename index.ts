@@ -5,7 +5,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringBase } from "./components/monitoringBase";
 import { newKubernetesProvider } from "./components/kubernetesProvider";
-import { GRAFANA_PORT } from "./components/kubePrometheusStack";
 import { ThanosControlPlane } from "./components/thanosControlPlane";
 import { objstoreIdentityOutput } from "./components/storage/objstoreKey";
 import { loadStackConfig } from "./config";
@@ -61,8 +60,9 @@ export const grpcTls = outputs.grpcTls;
 export const objstoreIdentity = outputs.objstoreIdentity;
 
 // Central stack only (undefined, and so absent, on edges).
-export const queryUrl = controlPlane?.queryUrl;
-export const grafanaUrl = controlPlane ? `http://${config.loadBalancer.ip}:${GRAFANA_PORT}` : undefined;
+// Query and Grafana on the central address, through its front door (one Service, routed by port).
+export const queryUrl = controlPlane ? base.frontDoorUrls?.query : undefined;
+export const grafanaUrl = controlPlane ? base.frontDoorUrls?.grafana : undefined;
 // No Grafana admin password output: it stays in the cluster Secret grafana-admin and in this stack's
 // (encrypted) state, where only those allowed to read them can (docs/security.md says how).
 export const alertmanagerUrl = controlPlane?.alertmanagerUrl;

@@ -9,14 +9,26 @@
 # binaries need only libc. The Debian mirror is the one the machine's own apt sources name (or
 # DEBIAN_MIRROR where the machine has none, e.g. an Ubuntu runner).
 #
+# HAProxy (the central front door's router, components/frontDoor.ts) comes from sid too: the version
+# its image is pinned to (components/images.ts), so `haproxy -c` checks the rendered config as the
+# router will read it. Unlike the Go tools it links against sid's libc and libraries, which are
+# unpacked beside it; bin/haproxy is a wrapper starting it with sid's own loader and libraries, so it
+# runs on an older system too (bookworm, Ubuntu 22.04).
+#
 # Usage: bash .ci/tools.sh   (as root or with sudo rights for the keyring on a machine without it)
 # Prints the versions on stderr, the folder holding the binaries on stdout; appends that folder to
-# $GITHUB_PATH under GitHub Actions. Fails if promtool is older than 3 or amtool older than 0.26.
+# $GITHUB_PATH under GitHub Actions. Fails if promtool is older than 3, amtool older than 0.26, or
+# haproxy not the version of the router's image.
 #        bash .ci/tools.sh --check <folder>   only the version check, on the binaries in <folder>
 set -euo pipefail
 
 tools="${CI_TOOLS_DIR:-${RUNNER_TEMP:-/tmp}/thanos-multicluster-tools}"
 packages=(promtool prometheus prometheus-alertmanager)
+# haproxy and every library it links (sid's libc included: its loader runs it, see haproxy_wrapper).
+haproxy_packages=(haproxy libc6 libcrypt1 libjemalloc2 liblua5.4-0 libopentracing-c-wrapper0t64 libopentracing1
+  libpcre2-8-0 libssl3t64 libstdc++6 libgcc-s1 zlib1g libzstd1)
+# The router image's HAProxy version (components/images.ts pins docker.io/library/haproxy:<this>-alpine).
+haproxy_version=3.2.26
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 log() { echo "$@" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -36,16 +48,16 @@ machine_mirror() {
 version_of() { "$1/$2" --version 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2; }
 at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
 
-# The four binaries in $1, their versions printed; promtool >= 3 and amtool >= 0.26.
+# The binaries in $1, their versions printed; promtool >= 3, amtool >= 0.26, haproxy the image's.
 check_versions() {
   local bin=$1 tool status=0
-  for tool in promtool prometheus amtool prometheus-alertmanager; do
+  for tool in promtool prometheus amtool prometheus-alertmanager haproxy; do
     if [ ! -x "$bin/$tool" ]; then
       log "tools.sh: $tool is missing from $bin"
       status=1
       continue
     fi
-    log "$("$bin/$tool" --version 2>&1 | head -1)"
+    if [ "$tool" = haproxy ]; then log "$("$bin/$tool" -v 2>&1 | head -1)"; else log "$("$bin/$tool" --version 2>&1 | head -1)"; fi
   done
   [ "$status" -eq 0 ] || return 1
   local promtool_version amtool_version
@@ -59,6 +71,24 @@ check_versions() {
     log "tools.sh: amtool ${amtool_version:-(no version)} is older than 0.26: it cannot parse the webhook's url_file"
     return 1
   fi
+  # "HAProxy version 3.2.26-1 2026/10/14 - https://haproxy.org/"
+  local haproxy_found
+  haproxy_found=$("$bin/haproxy" -v 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2)
+  if [ "${haproxy_found:-}" != "$haproxy_version" ]; then
+    log "tools.sh: haproxy ${haproxy_found:-(no version)} is not $haproxy_version, the router image's: update components/images.ts and haproxy_version together"
+    return 1
+  fi
+}
+
+# bin/haproxy: sid's haproxy through sid's loader and libraries (the system's libc may be older).
+haproxy_wrapper() {
+  local root=$1
+  cat >"$root/usr/bin/haproxy" <<'WRAPPER'
+#!/bin/sh
+root=$(cd "$(dirname "$0")/../.." && pwd)
+exec "$root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib/x86_64-linux-gnu" "$root/usr/sbin/haproxy" "$@"
+WRAPPER
+  chmod +x "$root/usr/bin/haproxy"
 }
 
 if [ "${1:-}" = "--check" ]; then
@@ -90,13 +120,14 @@ apt_opts=(
 )
 log "tools.sh: Debian sid from $mirror into $tools"
 apt-get "${apt_opts[@]}" update -qq >&2
-(cd "$tools/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "${packages[@]}" >&2)
+(cd "$tools/debs" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "${packages[@]}" "${haproxy_packages[@]}" >&2)
 rm -rf "$tools/root"
 for deb in "$tools"/debs/*.deb; do
   log "tools.sh: unpacking $(basename "$deb")"
   dpkg -x "$deb" "$tools/root"
 done
 bin="$tools/root/usr/bin"
+haproxy_wrapper "$tools/root"
 
 check_versions "$bin"
 

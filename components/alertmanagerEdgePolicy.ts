@@ -1,7 +1,6 @@
 // What reaches the central Alertmanager's API (9093) from outside the monitoring namespace: the
-// edges may post alerts, nothing else. Kept apart from networkPolicies.ts, which holds the L4 rules.
+// edges, through the central front door, may post alerts, nothing else. Kept apart from networkPolicies.ts, which holds the L4 rules.
 
-import { CentralSettings } from "../config";
 import {
     ALERTMANAGER_POD_SELECTOR,
     ALERTMANAGER_PORT,
@@ -10,6 +9,7 @@ import {
     PART_OF_LABEL,
 } from "./names";
 import type { CiliumHttpRule, CiliumNetworkPolicySpec, CiliumPortRule } from "./networkPolicies";
+import { FRONT_DOOR_POD_SELECTOR } from "./frontDoor";
 
 /** The edges' Prometheus sending alerts (api_version v2, no path prefix: POST /api/v2/alerts, no query). */
 export const EDGE_ALERT_POST: CiliumHttpRule = { method: "POST", path: "/api/v2/alerts" };
@@ -29,22 +29,25 @@ export const EDGE_HTTP_RULES: CiliumHttpRule[] = [EDGE_ALERT_POST, ...VERIFY_REA
 
 const API_PORT = { port: String(ALERTMANAGER_PORT), protocol: "TCP" as const };
 
+/** The front door's health check of each replica (components/frontDoor.ts); nothing else it adds. */
+export const ROUTER_HEALTH_CHECK: CiliumHttpRule = { method: "GET", path: "/-/ready" };
+
 /**
- * The CiliumNetworkPolicy for Alertmanager's API from outside the namespace. Cilium sends these
- * peers' connections to 9093 through its Envoy proxy, which answers a request no rule matches with
- * 403 "Access denied". The peers:
- * - the edges' source ranges (`fromCIDR`): an alert whose LoadBalancer node is the pod's own arrives
- *   with the edge node's address;
- * - `remote-node`: one forwarded from another node arrives SNATed to that node's address;
+ * The CiliumNetworkPolicy for Alertmanager's API from outside the namespace. The edges reach it
+ * only through the central front door: its router pods (which already admit only the edges' ranges
+ * on 9093-9095 and pass only EDGE_HTTP_RULES) forward each replica's port here, and Cilium sends
+ * their connections through its Envoy proxy, which answers a request no rule matches with 403
+ * "Access denied": the edges' one request (and verify's reads), enforced a second time, plus the
+ * router's health check. The peers:
+ * - the router pods (`fromEndpoints`), with the L7 rule;
  * - `host`, L4 only: kubelet's probes (GET /-/ready on 9093). Under Cilium's default
  *   allow-localhost the host is let in anyway, and an L7 rule naming the host is turned into
  *   allow-all for it; with allow-localhost=policy this rule keeps the probes working.
- * No L4-only rule may name the edge peers on 9093 (not here, not in the NetworkPolicy): Cilium would
- * let those peers make any request, the L7 rule having no effect. CIDRs and entities sit in separate
- * rules (older Cilium refuses to combine them in one).
+ * No L4-only rule may name the router pods on 9093 (not here, not in the NetworkPolicy, whose
+ * namespace peer leaves them out): Cilium would let them make any request, the L7 rule having no effect.
  */
-export function alertmanagerEdgePolicy(central: CentralSettings): CiliumNetworkPolicySpec {
-    const api: CiliumPortRule = { ports: [API_PORT], rules: { http: EDGE_HTTP_RULES } };
+export function alertmanagerEdgePolicy(): CiliumNetworkPolicySpec {
+    const api: CiliumPortRule = { ports: [API_PORT], rules: { http: [...EDGE_HTTP_RULES, ROUTER_HEALTH_CHECK] } };
     return {
         apiVersion: "cilium.io/v2",
         kind: "CiliumNetworkPolicy",
@@ -56,8 +59,7 @@ export function alertmanagerEdgePolicy(central: CentralSettings): CiliumNetworkP
         spec: {
             endpointSelector: { matchLabels: ALERTMANAGER_POD_SELECTOR },
             ingress: [
-                { fromCIDR: [...central.alertmanager.edgeSourceRanges], toPorts: [api] },
-                { fromEntities: ["remote-node"], toPorts: [api] },
+                { fromEndpoints: [{ matchLabels: FRONT_DOOR_POD_SELECTOR }], toPorts: [api] },
                 { fromEntities: ["host"], toPorts: [{ ports: [API_PORT] }] },
             ],
         },

@@ -3,9 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerSettings } from "../config";
 import { MANAGED_BY_LABEL, PART_OF_LABEL } from "./names";
 
-/** The well-known label every node carries with its name. */
-export const NODE_HOSTNAME_LABEL = "kubernetes.io/hostname";
-
 /** A Cilium custom resource as we declare it (both kinds are cluster-scoped). */
 export interface CiliumObjectSpec {
     apiVersion: string;
@@ -43,12 +40,9 @@ export function ciliumLoadBalancerIpamSpecs(name: string, lb: LoadBalancerSettin
                 loadBalancerIPs: true,
                 externalIPs: false,
                 ...(lb.l2Interfaces.length > 0 ? { interfaces: lb.l2Interfaces } : {}),
-                // Each Service sharing the address holds its own lease (cilium-l2announce-<ns>-<svc>),
-                // elected among the nodes this selects: with one candidate node, every lease, and so
-                // every ARP answer for the address, is that node's.
-                ...(lb.l2AnnouncerNode !== undefined
-                    ? { nodeSelector: { matchLabels: { [NODE_HOSTNAME_LABEL]: lb.l2AnnouncerNode } } }
-                    : {}),
+                // No nodeSelector: one Service holds each address (one lease), so any node may announce it
+                // and another takes over when it fails. On the central cluster every node runs a front-door
+                // pod, so wherever the lease lands the traffic has a local backend (externalTrafficPolicy Local).
             },
         },
     ];

@@ -21,6 +21,8 @@ export const THANOS_VERSION = "v0.42.4";
 export const IMAGES = {
     thanos: { registry: "quay.io", repository: "thanos/thanos", tag: THANOS_VERSION },
     memcached: { registry: "docker.io", repository: "library/memcached", tag: "1.6.38-alpine" },
+    // The central front door's router (components/frontDoor.ts): the version CI checks its config with (.ci/tools.sh).
+    haproxy: { registry: "docker.io", repository: "library/haproxy", tag: "3.2.26-alpine" },
     memcachedExporter: { registry: "quay.io", repository: "prometheus/memcached-exporter", tag: "v0.15.3" },
 } satisfies Record<string, ImageName>;
 

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { ClusterStackOutputs } from "../contract";
 import { AlertmanagerReceiverSecret, alertmanagerConfig } from "./alertmanagerConfig";
-import { AlertmanagerLoadBalancer } from "./alertmanagerLoadBalancer";
 import { CiliumLoadBalancerIpam } from "./ciliumLoadBalancerIpam";
+import { FrontDoor } from "./frontDoor";
 import { GrafanaAdminSecret } from "./grafanaAdminSecret";
 import { GrafanaSidecarRole } from "./grafanaRbac";
 import { CentralAddons, KubePrometheusStack } from "./kubePrometheusStack";
@@ -16,10 +16,14 @@ import { ObjstoreSecret } from "./objstoreSecret";
 import { RoleKeys, roleKeys } from "./storage/objstoreKey";
 import { EdgeQuery } from "./thanos/edgeQuery";
 import { SidecarTls } from "./sidecarTls";
-import { ThanosPodMonitors, controlPlanePodMonitors, sidecarPodMonitors } from "./thanosPodMonitors";
+import {
+    ThanosPodMonitors,
+    controlPlanePodMonitors,
+    frontDoorPodMonitors,
+    sidecarPodMonitors,
+} from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
 import { clusterRuleGroups, edgeQueryRuleGroups, sidecarRuleGroups, withoutAlerts } from "./alertRules";
-import { CENTRAL_SHARING_KEY } from "./thanosQuery";
 import { queryFrontendInClusterUrl } from "./thanosQueryFrontend";
 
 export interface MonitoringBaseArgs {
@@ -53,6 +57,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
     public readonly sidecarTls?: SidecarTls;
     /** host:port of each central Alertmanager replica on the central address (central cluster only). */
     public readonly alertmanagerEdgeEndpoints?: pulumi.Output<string[]>;
+    /** Central only: Query's and Grafana's URLs on the central address (the front door's ports). */
+    public readonly frontDoorUrls?: { query: string; grafana: string };
     /** The contract's grpcTls output: what the central Query needs to dial the edge Query over mTLS. */
     public readonly grpcTls: pulumi.Output<ClusterStackOutputs["grpcTls"]>;
 
@@ -156,9 +162,6 @@ export class MonitoringBase extends pulumi.ComponentResource {
                 grafanaStorageSize: config.central.grafana.storageSize,
                 grafanaAdminSecret: grafanaAdmin.ref,
                 thanosDatasourceUrl: queryFrontendInClusterUrl(config.central.clusterDomain),
-                loadBalancerIp: config.loadBalancer.ip,
-                sharingKey: CENTRAL_SHARING_KEY,
-                uiSourceRanges: config.central.uiSourceRanges,
             };
         }
 
@@ -185,6 +188,8 @@ export class MonitoringBase extends pulumi.ComponentResource {
                     ...(config.exposeEdgeQuery
                         ? controlPlanePodMonitors().filter((m) => m.metadata.name === "thanos-query")
                         : []),
+                    // The central front door's routers.
+                    ...(config.central !== undefined ? frontDoorPodMonitors() : []),
                 ],
                 dependsOn: [stack.release],
             },
@@ -227,17 +232,20 @@ export class MonitoringBase extends pulumi.ComponentResource {
         );
 
         if (config.central !== undefined) {
-            const alertmanagers = new AlertmanagerLoadBalancer(
-                `${name}-alertmanager-lb`,
+            // The central address: one Service, a router on every node, routing by port to Query,
+            // Grafana and each Alertmanager replica (the Services it names come with the release and
+            // the control plane; the router resolves them while running).
+            const frontDoor = new FrontDoor(
+                `${name}-front-door`,
                 {
                     provider,
                     settings: config,
-                    central: config.central,
                     dependsOn: [namespaces.monitoring, stack.release, ...(lbIpam?.resources ?? [])],
                 },
                 child,
             );
-            this.alertmanagerEdgeEndpoints = alertmanagers.endpoints;
+            this.alertmanagerEdgeEndpoints = pulumi.output(frontDoor.alertmanagerEndpoints);
+            this.frontDoorUrls = { query: frontDoor.queryUrl, grafana: frontDoor.grafanaUrl };
         }
 
         if (config.exposeEdgeQuery) {

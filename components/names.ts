@@ -53,6 +53,10 @@ export const PROMETHEUS_POD_SELECTOR = {
 };
 /** The Grafana chart's labels on its pods. */
 export const GRAFANA_POD_SELECTOR = { "app.kubernetes.io/name": "grafana" };
+/** The Grafana subchart's Service (`<release>-grafana`), on GRAFANA_PORT. */
+export const GRAFANA_SERVICE_NAME = `${KUBE_PROMETHEUS_STACK.release}-grafana`;
+/** The operator's headless Service of every Alertmanager pod: `<pod>.alertmanager-operated` resolves one replica. */
+export const ALERTMANAGER_OPERATED_SERVICE = "alertmanager-operated";
 
 /** The external label the operator sets to the pod name; Query deduplicates on it. */
 export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";

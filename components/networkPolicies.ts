@@ -2,6 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings } from "../config";
 import { alertmanagerEdgePolicy } from "./alertmanagerEdgePolicy";
+import {
+    FRONT_DOOR_COMPONENT_LABEL,
+    FRONT_DOOR_METRICS_PORT,
+    FRONT_DOOR_POD_SELECTOR,
+    frontDoorRoutes,
+} from "./frontDoor";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
 import {
     ALERTMANAGER_CLUSTER_PORT,
@@ -24,7 +30,22 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 /** The config reloader's port in the Prometheus pod. */
 const RELOADER_PORT = 8080;
 
-const SAME_NAMESPACE: Peer = { podSelector: {} };
+/** Every pod of the namespace (edges: no front door runs there). */
+const WHOLE_NAMESPACE: Peer = { podSelector: {} };
+/**
+ * Central: every pod of the namespace but the front door's routers: those reach only the ports they
+ * forward to (ROUTER below), and Alertmanager's API only through its L7 rule (alertmanagerEdgePolicy),
+ * which an L4 rule admitting them here would void.
+ */
+const NAMESPACE_BUT_ROUTERS: Peer = {
+    podSelector: {
+        matchExpressions: [
+            { key: FRONT_DOOR_COMPONENT_LABEL[0], operator: "NotIn", values: [FRONT_DOOR_COMPONENT_LABEL[1]] },
+        ],
+    },
+};
+/** The central front door's router pods (components/frontDoor.ts). */
+const ROUTER: Peer = { podSelector: { matchLabels: FRONT_DOOR_POD_SELECTOR } };
 const QUERY_POD_SELECTOR = thanosSelector(QUERY_COMPONENT);
 /** Query's pods: the central Query, or on an edge the edge Query (same labels, components/thanos/edgeQuery.ts). */
 const QUERY_PODS: Peer = { podSelector: { matchLabels: QUERY_POD_SELECTOR } };
@@ -64,8 +85,12 @@ export interface CiliumPortRule {
     rules?: { http: CiliumHttpRule[] };
 }
 
-/** An ingress rule: one kind of peer (entities or CIDRs, never both in one rule) and its ports. */
-export type CiliumIngressRule = ({ fromEntities: CiliumEntity[] } | { fromCIDR: string[] }) & {
+/** An ingress rule: one kind of peer (entities, CIDRs or pods, never two in one rule) and its ports. */
+export type CiliumIngressRule = (
+    | { fromEntities: CiliumEntity[] }
+    | { fromCIDR: string[] }
+    | { fromEndpoints: { matchLabels: Record<string, string> }[] }
+) & {
     toPorts: CiliumPortRule[];
 };
 
@@ -113,26 +138,25 @@ function fromClusterNodes(name: string, podSelector: Record<string, string>, por
 }
 
 /**
- * What the NetworkPolicies cannot express: the LoadBalancer ports reached by load-balanced traffic
- * SNATed by a node (edges: the edge Query's gRPC and HTTP; central: Grafana's HTTP, and Alertmanager's
- * API with its L7 rule).
+ * What the NetworkPolicies cannot express. Edges: the LoadBalancer ports reached by load-balanced
+ * traffic SNATed by a node (the edge Query's gRPC and HTTP). Central: nothing arrives SNATed (the
+ * front door's Service keeps the client's address, externalTrafficPolicy Local), but Alertmanager's
+ * API takes the front door's forwarded requests only through an L7 rule.
  */
 export function nodeSourcedPolicies(settings: ClusterSettings): CiliumNetworkPolicySpec[] {
-    if (settings.central !== undefined) {
-        return [
-            fromClusterNodes("grafana-from-nodes", GRAFANA_POD_SELECTOR, [GRAFANA_PORT]),
-            // Alertmanager's API: the edges (their ranges, and through another node) post alerts only.
-            alertmanagerEdgePolicy(settings.central),
-        ];
-    }
+    if (settings.central !== undefined) return [alertmanagerEdgePolicy()];
     return settings.exposeEdgeQuery
         ? [fromClusterNodes("thanos-query-from-nodes", QUERY_POD_SELECTOR, [THANOS_GRPC_PORT, QUERY_HTTP_PORT])]
         : [];
 }
 
-/** The control plane's node-sourced rule: Query's HTTP through the central LoadBalancer. */
+/**
+ * The control plane's node-sourced rules: none. Query's HTTP reaches the central address through
+ * the front door, whose router pods the NetworkPolicy admits (they keep the client's address, so
+ * no node forwards anything SNATed).
+ */
 export function controlPlaneNodeSourcedPolicies(): CiliumNetworkPolicySpec[] {
-    return [fromClusterNodes("thanos-query-from-nodes", thanosSelector(QUERY_COMPONENT), [QUERY_HTTP_PORT])];
+    return [];
 }
 
 /**
@@ -149,6 +173,7 @@ export function controlPlaneNodeSourcedPolicies(): CiliumNetworkPolicySpec[] {
  * LoadBalancer's union is the filter, and mTLS keeps the gRPC port to the central Query.
  */
 export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicySpec[] {
+    const SAME_NAMESPACE = settings.central !== undefined ? NAMESPACE_BUT_ROUTERS : WHOLE_NAMESPACE;
     const policies = [
         policy("prometheus", PROMETHEUS_POD_SELECTOR, [
             { from: [QUERY_PODS], ports: tcp(SIDECAR_GRPC_PORT) },
@@ -168,12 +193,20 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
     }
     if (settings.central !== undefined) {
         policies.push(
-            policy("grafana", GRAFANA_POD_SELECTOR, [
-                { from: [...cidrs(settings.central.uiSourceRanges), SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) },
+            // Each port of the central address, only from its own ranges: the router sees the client's
+            // address (externalTrafficPolicy Local). Its metrics, from the namespace (Prometheus).
+            policy("frontdoor", FRONT_DOOR_POD_SELECTOR, [
+                ...frontDoorRoutes(settings.central).map((route) => ({
+                    from: cidrs(route.sourceRanges),
+                    ports: tcp(route.port),
+                })),
+                { from: [SAME_NAMESPACE], ports: tcp(FRONT_DOOR_METRICS_PORT) },
             ]),
+            // Operators reach Grafana through the front door (its routers), the namespace directly.
+            policy("grafana", GRAFANA_POD_SELECTOR, [{ from: [ROUTER, SAME_NAMESPACE], ports: tcp(GRAFANA_PORT) }]),
             // The API answers the namespace in full (Prometheus, the Ruler, Grafana); the edges come in
-            // through alertmanagerEdgePolicy alone, whose L7 rule an L4 rule here for their ranges
-            // would void. Gossip and the reloader answer only in the namespace.
+            // through the front door's routers, admitted by alertmanagerEdgePolicy alone, whose L7 rule
+            // an L4 rule here for the routers would void. Gossip and the reloader answer only in the namespace.
             policy("alertmanager", ALERTMANAGER_POD_SELECTOR, [
                 { from: [SAME_NAMESPACE], ports: tcp(ALERTMANAGER_PORT) },
                 {
@@ -187,12 +220,14 @@ export function monitoringBasePolicies(settings: ClusterSettings): NetworkPolicy
 }
 
 /**
- * The control plane's policies: Query's HTTP from the UI source ranges (and in-namespace: Grafana,
- * the Ruler), its gRPC from nobody outside the namespace; the Store Gateway's and Ruler's gRPC from
- * Query only; every component's HTTP metrics within the namespace.
+ * The control plane's policies: Query's HTTP from the front door's routers (operators, on the
+ * central address's port 9090, central.uiSourceRanges) and in-namespace (Grafana, the Ruler), its
+ * gRPC from nobody outside the namespace; the Store Gateway's and Ruler's gRPC from Query only;
+ * every component's HTTP metrics within the namespace.
  */
 export function controlPlanePolicies(central: CentralSettings): NetworkPolicySpec[] {
-    const uiPeers = [...cidrs(central.uiSourceRanges), SAME_NAMESPACE];
+    const SAME_NAMESPACE = NAMESPACE_BUT_ROUTERS;
+    const uiPeers = [ROUTER, SAME_NAMESPACE];
     return [
         policy("thanos-query", thanosSelector(QUERY_COMPONENT), [
             { from: uiPeers, ports: tcp(QUERY_HTTP_PORT) },

@@ -9,7 +9,13 @@ import { RoleKeys } from "./storage/objstoreKey";
 import { NetworkPolicies, controlPlaneNodeSourcedPolicies, controlPlanePolicies } from "./networkPolicies";
 import { ThanosPodMonitors, controlPlanePodMonitors } from "./thanosPodMonitors";
 import { ThanosAlertRules } from "./thanosAlertRules";
-import { alertmanagerRuleGroups, certificateRuleGroups, controlPlaneRuleGroups, withoutAlerts } from "./alertRules";
+import {
+    alertmanagerRuleGroups,
+    certificateRuleGroups,
+    controlPlaneRuleGroups,
+    frontDoorRuleGroups,
+    withoutAlerts,
+} from "./alertRules";
 import { ThanosDashboards } from "./thanosDashboards";
 import { ALERTMANAGER_PORT, KUBE_PROMETHEUS_STACK, MONITORING_NAMESPACE } from "./names";
 import { ThanosCompactor } from "./thanosCompactor";
@@ -72,8 +78,7 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
     public readonly queryEndpoints: pulumi.Output<QueryEndpoint[]>;
     /** The mid-tier groups (none at one tier): each group's address, edges and the endpoints it reads. */
     public readonly queryTiers: pulumi.Output<PublishedQueryTier[]>;
-    /** Query's URL on the central address, and in-cluster. */
-    public readonly queryUrl: pulumi.Output<string>;
+    /** Query's in-cluster URL (the central address's port 9090 is the front door's, components/frontDoor.ts). */
     public readonly queryInClusterUrl: string;
     /** The query-frontend's in-cluster URL (Grafana's Thanos datasource). */
     public readonly queryFrontendInClusterUrl: string;
@@ -207,6 +212,8 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
                         [
                             ...controlPlaneRuleGroups(links),
                             ...alertmanagerRuleGroups(links),
+                            // The front door runs with the base, on this cluster: its routers' health.
+                            ...frontDoorRuleGroups(links),
                             ...certificateRuleGroups(certificates),
                         ],
                         config.prometheus.alerting.disabledAlerts,
@@ -251,7 +258,6 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
             },
             child,
         );
-        this.queryUrl = query.url;
         this.queryInClusterUrl = query.inClusterUrl;
         // Grafana's datasource: range queries split by day, cached, retried, then sent to Query.
         const frontend = new ThanosQueryFrontend(
@@ -261,11 +267,6 @@ export class ThanosControlPlane extends pulumi.ComponentResource {
         );
         this.queryFrontendInClusterUrl = frontend.inClusterUrl;
         this.alertmanagerUrl = `http://${KUBE_PROMETHEUS_STACK.fullname}-alertmanager.${MONITORING_NAMESPACE}.svc.${central.clusterDomain}:${ALERTMANAGER_PORT}`;
-        this.registerOutputs({
-            queryUrl: this.queryUrl,
-            queryEndpoints: this.queryEndpoints,
-            queryTiers: this.queryTiers,
-            edges: this.edges,
-        });
+        this.registerOutputs({ queryEndpoints: this.queryEndpoints, queryTiers: this.queryTiers, edges: this.edges });
     }
 }

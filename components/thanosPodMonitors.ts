@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { FRONT_DOOR_JOB } from "./alertRules/frontDoor";
+import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "./frontDoor";
 import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL, PROMETHEUS_POD_SELECTOR, THANOS_JOBS } from "./names";
 
 /** A PodMonitor as we declare it (the operator's CRD). */
@@ -18,10 +20,15 @@ function podMonitor(name: string, selector: Record<string, string>, port: string
         spec: {
             selector: { matchLabels: selector },
             namespaceSelector: { matchNames: [MONITORING_NAMESPACE] },
-            // The job label the Thanos mixin's alerts and dashboards expect (thanos-sidecar, thanos-query, ...).
+            // The job label the alerts and dashboards expect (thanos-sidecar, thanos-query, ..., frontdoor).
             podMetricsEndpoints: [{ port, relabelings: [{ targetLabel: "job", replacement: jobLabel }] }],
         },
     };
+}
+
+/** Scrapes the central front door's routers (HAProxy's exporter on each pod's `metrics` port, /metrics). */
+export function frontDoorPodMonitors(): PodMonitorSpec[] {
+    return [podMonitor(FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR, "metrics", FRONT_DOOR_JOB)];
 }
 
 /** Scrapes the sidecars' HTTP metrics (the `http` port of the operator's thanos-sidecar container). */

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings, ImageSettings } from "../config";
 import { thanosImage } from "./images";
-import { assignedAddress, lbipamAnnotations } from "./lbipam";
 import {
     MONITORING_NAMESPACE,
     PROMETHEUS_REPLICA_LABEL,
@@ -59,8 +58,6 @@ export const QUERY_SERVICE = "thanos-query";
 export const QUERY_HTTP_PORT = 9090;
 /** The Ruler's replica label (kube-thanos' convention); Query deduplicates on it as on Prometheus'. */
 export const RULER_REPLICA_LABEL = "rule_replica";
-/** Sharing key of the central address: Query (9090) and Grafana (3000) share it. */
-export const CENTRAL_SHARING_KEY = "thanos-central";
 
 const QUERY_ENDPOINTS_DIR = "/etc/thanos/endpoints";
 export const QUERY_ENDPOINTS_FILE = `${QUERY_ENDPOINTS_DIR}/${QUERY_ENDPOINTS_KEY}`;
@@ -196,29 +193,6 @@ export function queryServiceSpec(): k8s.types.input.core.v1.Service {
     };
 }
 
-/** Query's HTTP API and UI on the central cluster's pinned address, port 9090 (nothing else). */
-export function queryLoadBalancerSpec(
-    settings: ClusterSettings,
-    central: CentralSettings,
-): k8s.types.input.core.v1.Service {
-    return {
-        metadata: {
-            name: `${QUERY_SERVICE}-lb`,
-            namespace: MONITORING_NAMESPACE,
-            labels: thanosLabels(QUERY_COMPONENT),
-            annotations: lbipamAnnotations(settings.loadBalancer.ip, CENTRAL_SHARING_KEY),
-        },
-        spec: {
-            type: "LoadBalancer",
-            selector: thanosSelector(QUERY_COMPONENT),
-            ports: [{ name: "http", port: QUERY_HTTP_PORT, targetPort: "http", protocol: "TCP" }],
-            loadBalancerSourceRanges: central.uiSourceRanges,
-            externalTrafficPolicy: "Cluster",
-            allocateLoadBalancerNodePorts: false,
-        },
-    };
-}
-
 export interface ThanosQueryArgs {
     /** Provider of the central cluster. */
     provider: k8s.Provider;
@@ -243,8 +217,6 @@ export interface ThanosQueryArgs {
 export class ThanosQuery extends pulumi.ComponentResource {
     /** In-cluster HTTP URL (Grafana's datasource, the Ruler's query target). */
     public readonly inClusterUrl: string;
-    /** http://<central address>:9090, from the address the LoadBalancer was assigned. */
-    public readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: ThanosQueryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("thanos-multicluster:thanos:ThanosQuery", name, {}, opts);
@@ -298,13 +270,8 @@ export class ThanosQuery extends pulumi.ComponentResource {
             oneAtATimeDisruptionBudget(QUERY_SERVICE, MONITORING_NAMESPACE, QUERY_COMPONENT),
             child,
         );
-        const lb = new k8s.core.v1.Service(`${name}-lb`, queryLoadBalancerSpec(args.settings, args.central), child);
         this.inClusterUrl = queryInClusterUrl(args.central.clusterDomain);
-        this.url = lb.status.apply(
-            (status) =>
-                `http://${assignedAddress(status, `${MONITORING_NAMESPACE}/${QUERY_SERVICE}-lb`, args.settings.loadBalancer.ip)}:${QUERY_HTTP_PORT}`,
-        );
-        this.registerOutputs({ url: this.url, inClusterUrl: this.inClusterUrl });
+        this.registerOutputs({ inClusterUrl: this.inClusterUrl });
     }
 
     /** One mid-tier group: its endpoint file, Deployment, Service and disruption budget. */

@@ -3,10 +3,10 @@
 
 import { Reader } from "./reader";
 import { Role } from "./identity";
-import { isDns1123Subdomain, parseIPv4, parseIPv4Cidr, reservedIPv4Reason } from "./units";
+import { parseIPv4, parseIPv4Cidr, reservedIPv4Reason } from "./units";
 
 export interface LoadBalancerSettings {
-    /** The cluster's pinned LoadBalancer address: the edge Query's on an edge, Query's and Grafana's on the central cluster. */
+    /** The cluster's pinned LoadBalancer address: the edge Query's on an edge, the front door's (Query, Grafana, Alertmanager) on the central cluster. */
     ip: string;
     /** Whether this stack owns the Cilium LB IPAM pool and L2 announcement policy for `pool`. */
     manageCiliumIpam: boolean;
@@ -16,13 +16,6 @@ export interface LoadBalancerSettings {
     pool: { start: string; stop: string };
     /** Node interfaces (regular expressions) that answer ARP for the pool; every interface when empty. */
     l2Interfaces: string[];
-    /**
-     * Central cluster only: the one node (its kubernetes.io/hostname) that answers ARP for the pinned
-     * address. Services sharing an address run one L2 lease each, so on a multi-node cluster two
-     * nodes could answer for it; pinning the announcement to one node makes every lease land on it.
-     * Edges have one Service on their address, hence one lease, and refuse it. Unset: any node.
-     */
-    l2AnnouncerNode?: string;
     /** Edges: source CIDRs allowed to reach the edge Query's gRPC (StoreAPI, mTLS): the central Query's egress. */
     grpcSourceRanges: string[];
     /** Edges: source CIDRs allowed to reach the edge Query's HTTP API and UI (port 9090). */
@@ -30,7 +23,10 @@ export interface LoadBalancerSettings {
 }
 
 export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): LoadBalancerSettings {
-    const purpose = role === "edge" ? "the sidecars' pinned address" : "Query's and Grafana's pinned address";
+    const purpose =
+        role === "edge"
+            ? "the sidecars' pinned address"
+            : "the front door's pinned address (Query, Grafana, Alertmanager)";
     const ip = r.string("loadBalancer.ip", `set it to ${purpose}, e.g. 192.168.101.211`);
     const manageCiliumIpam = r.boolean("loadBalancer.manageCiliumIpam", true);
     const apiVersion = r.string("loadBalancer.ciliumIpPoolApiVersion", "", "cilium.io/v2alpha1");
@@ -118,32 +114,14 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
             );
         }
     }
-    let l2AnnouncerNode: string | undefined;
-    if (role === "edge") {
-        // An edge's address is held by one Service (its Query's), so Cilium runs one lease for it and
-        // any node may announce it; pinning it to one node would only take its failover away.
-        if (r.has("loadBalancer.l2AnnouncerNode")) {
-            r.problem(
-                "loadBalancer.l2AnnouncerNode",
-                "is no longer used on an edge: one LoadBalancer Service (the edge's Thanos Query) holds the address, so Cilium runs one L2 lease for it and any node may announce it, with failover to another; remove it (`pulumi config rm --path loadBalancer.l2AnnouncerNode`)",
-            );
-            r.skip("loadBalancer.l2AnnouncerNode");
-        }
-    } else {
-        l2AnnouncerNode = r.optionalString(
+    // One LoadBalancer Service holds each cluster's address (an edge's Query, the central front door),
+    // so Cilium runs one L2 lease for it and any node may announce it, with failover to another.
+    if (r.has("loadBalancer.l2AnnouncerNode")) {
+        r.problem(
             "loadBalancer.l2AnnouncerNode",
-            "name the node (its kubernetes.io/hostname label) that announces the address",
+            `is no longer used: one LoadBalancer Service holds ${ip ?? "the address"} (${role === "edge" ? "the edge's Thanos Query" : "the central front door"}), so Cilium runs one L2 lease for it, any node may announce it and another takes over when that node fails; remove it (\`pulumi config rm --path loadBalancer.l2AnnouncerNode\`)`,
         );
-        if (l2AnnouncerNode !== undefined) {
-            const problem = l2AnnouncerNodeProblem(l2AnnouncerNode, nodeIps, manageCiliumIpam);
-            if (problem !== undefined) r.problem("loadBalancer.l2AnnouncerNode", problem);
-        }
-        if (nodeIps.length > 1 && l2AnnouncerNode === undefined && manageCiliumIpam) {
-            r.problem(
-                "loadBalancer.l2AnnouncerNode",
-                `is required with ${nodeIps.length} nodes in nodeIps: the Services sharing ${ip ?? "the pinned address"} each run their own L2 announcement lease, so two nodes could answer ARP for it; name the one node that announces it (\`kubectl get nodes\`)`,
-            );
-        }
+        r.skip("loadBalancer.l2AnnouncerNode");
     }
     return {
         ip: ip ?? "",
@@ -151,7 +129,6 @@ export function readLoadBalancer(r: Reader, role: Role, nodeIps: string[]): Load
         ciliumIpPoolApiVersion: apiVersion === "cilium.io/v2" ? "cilium.io/v2" : "cilium.io/v2alpha1",
         pool: { start: start ?? "", stop: stop ?? "" },
         l2Interfaces,
-        ...(l2AnnouncerNode !== undefined ? { l2AnnouncerNode } : {}),
         grpcSourceRanges,
         httpSourceRanges,
     };
@@ -182,30 +159,4 @@ function sourceRanges(r: Reader, role: Role, key: string, fix: string, whyNotEmp
         }
     }
     return ranges;
-}
-
-/**
- * Whether `node` can name one of the stack's nodes as the L2 policy's nodeSelector matches it (the
- * `kubernetes.io/hostname` label). The config knows the nodes only by address (`nodeIps`): it has
- * no node names to compare with, and adding a list of them would be one more list to keep current
- * for a fact only the cluster holds (`kubectl get nodes`). So what is checked is what can be:
- * - the value must be a label value a node name can be: a DNS-1123 subdomain (a node's name) of at
- *   most 63 characters (a label value's limit; the kubelet lowercases the hostname it registers);
- *   Cilium matches the label exactly, so any other text selects no node and nobody announces;
- * - an IPv4 address names a node only when the kubelet registered it by its address
- *   (`--hostname-override=<ip>`), which must then be one of `nodeIps`; any other address names no
- *   node of this cluster, which is the likely mistake of giving an address for a name;
- * - it is read only into the L2 policy this stack creates (`manageCiliumIpam`): without that
- *   policy the setting would be silently ignored.
- * A name of the right form that no node carries is still not caught before the deploy.
- */
-export function l2AnnouncerNodeProblem(node: string, nodeIps: string[], manageCiliumIpam: boolean): string | undefined {
-    if (!manageCiliumIpam)
-        return `("${node}") has no effect with loadBalancer.manageCiliumIpam false: this stack creates no L2 announcement policy to pin; remove it (the policy's owner pins the node)`;
-    if (!isDns1123Subdomain(node) || node.length > 63)
-        return `must be a node's name as its kubernetes.io/hostname label holds it (lower-case letters, digits, '-' and '.', at most 63 characters; \`kubectl get nodes\`); got "${node}"`;
-    const address = parseIPv4(node);
-    if (address !== undefined && !nodeIps.some((ip) => parseIPv4(ip) === address))
-        return `("${node}") is an address, and not one of nodeIps (${nodeIps.join(", ") || "none"}): it names no node of this cluster; give the node's name (\`kubectl get nodes -o wide\` shows NAME next to INTERNAL-IP)`;
-    return undefined;
 }

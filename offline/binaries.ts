@@ -13,6 +13,8 @@ export const LIVE_BINARIES = {
     alertmanager: { env: "ALERTMANAGER_BIN", names: ["alertmanager", "prometheus-alertmanager"] },
     promtool: { env: "PROMTOOL_BIN", names: ["promtool"] },
     amtool: { env: "AMTOOL_BIN", names: ["amtool"] },
+    // The central front door's router (.ci/tools.sh puts sid's, the image's version, on PATH).
+    haproxy: { env: "HAPROXY_BIN", names: ["haproxy"] },
 } as const;
 
 export type LiveBinary = keyof typeof LIVE_BINARIES;

@@ -11,6 +11,7 @@
 // - availability.ts: replicas, spreading and disruption budgets; scale.ts: the limits of the API
 //   server and the kernel;
 // - network.ts, nodePolicies.ts: who may reach the sidecars, Query and Grafana;
+// - frontDoor.ts: the central front door's HAProxy config under haproxy -c, its ports' audiences, a router on every node;
 // - alertmanager.ts: the Alertmanager config under amtool, its network, and the alert path;
 // - rules.ts: every rule file (PrometheusRules, the Ruler's) under promtool, and runbook links a
 //   notification can open;
@@ -30,6 +31,7 @@ import { checkDashboards } from "./checks/dashboards";
 import { chartsFile, checkImages, formatPulls, imagesFile, planPulls } from "./checks/images";
 import { checkMinioPolicies } from "./checks/minioPolicies";
 import { checkNetwork } from "./checks/network";
+import { checkFrontDoor } from "./checks/frontDoor";
 import { Finding, RenderedPlan, loadPlans } from "./checks/renderedPlan";
 import { checkRuleFiles, checkRunbookLinks } from "./checks/rules";
 import { checkScale } from "./checks/scale";
@@ -52,6 +54,7 @@ export async function validatePlans(plans: RenderedPlan[]): Promise<Finding[]> {
         ...checkCacheMemory(plan),
         ...checkScale(plan),
         ...checkNetwork(plan),
+        ...checkFrontDoor(plan),
         ...checkSecrets(plan),
         ...checkTransport(plan),
         ...checkAlertmanagerConfig(plan),

@@ -106,6 +106,18 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
         },
     ),
     resourcePolicy(
+        "one-service-per-address",
+        "No LoadBalancer Service shares its address (lbipam.cilium.io/sharing-key): Cilium would run one L2 lease per Service, and two nodes could answer ARP for one address.",
+        (args, reportViolation) => {
+            if (args.type !== "kubernetes:core/v1:Service" || args.props.spec?.type !== "LoadBalancer") return;
+            const key = args.props.metadata?.annotations?.["lbipam.cilium.io/sharing-key"];
+            if (key !== undefined)
+                reportViolation(
+                    `Service ${args.props.metadata?.name ?? args.name} shares its address (lbipam.cilium.io/sharing-key: ${key}): one Service per address (cilium/cilium#48419)`,
+                );
+        },
+    ),
+    resourcePolicy(
         "strict-remote-endpoints",
         "Query's endpoint file is valid for Thanos v0.42.4 and keeps every remote sidecar strict, so an unreachable cluster is reported, not dropped.",
         (args, reportViolation) => {

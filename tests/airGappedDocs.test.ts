@@ -50,7 +50,7 @@ describe("docs/air-gapped.md", () => {
         expect(problemsOf(edgeRaw({ images }))).to.deep.equal([]);
     });
 
-    it("shows lines of the images.txt validate writes for an edge with that mirror, and the central cluster's three more images", async () => {
+    it("shows lines of the images.txt validate writes for an edge with that mirror, and the central cluster's four more images", async () => {
         const stackFiles = findStackFiles().map((s) => ({
             ...s,
             config: { ...s.config, "thanos-multicluster:images": { registry: "registry.lab:5000/mirror" } },
@@ -66,10 +66,13 @@ describe("docs/air-gapped.md", () => {
             const edgeUpstream = planPulls(plans.find((p) => p.stack === "cluster-02")!).images.map((i) => i.upstream);
             expect(central.filter((i) => !edgeUpstream.includes(i)).sort()).to.deep.equal([
                 "docker.io/grafana/grafana:13.2.0",
+                "docker.io/library/haproxy:3.2.26-alpine",
                 "quay.io/kiwigrid/k8s-sidecar:2.10.1",
                 "quay.io/prometheus/alertmanager:v0.34.0",
             ]);
-            expect(AIR_GAPPED).to.contain("(Alertmanager, Grafana and Grafana's sidecar)");
+            expect(AIR_GAPPED).to.contain(
+                "(Alertmanager, Grafana and Grafana's sidecar, and HAProxy for its front door:\n`docker.io/library/haproxy:3.2.26-alpine`)",
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

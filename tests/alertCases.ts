@@ -44,6 +44,14 @@ function s(name: string, labels: Record<string, string>, values: string): Series
 }
 
 const NS = "monitoring";
+/** One front-door router pod's backend of Alertmanager replica 1, as the frontdoor PodMonitor labels it. */
+const FRONT_DOOR_AM_1 = {
+    job: "frontdoor",
+    namespace: NS,
+    pod: "frontdoor-x7k2p",
+    instance: "10.0.1.30:8405",
+    proxy: "to-alertmanager-1",
+};
 const EXPIRY = "thanos_multicluster_certificate_expiry_timestamp_seconds";
 /** The replica label a series read through Query carries, of an edge and of the central Prometheus. */
 const REPLICA_0 = { prometheus_replica: "prometheus-kps-prometheus-0" };
@@ -384,6 +392,25 @@ export const ALERT_CASES: AlertCase[] = [
         },
         // A counter that stays where it is: nothing dropped lately.
         silent: { series: [s("alertmanager_alerts_limited_total", ALERTMANAGER_0, "40x30")], at: "25m" },
+    },
+    {
+        // A router pod's backend (here one Alertmanager replica's port) with no server up: the
+        // exporter's gauge of the backend's active servers (offline/metrics/haproxy-metrics.txt).
+        alert: "FrontDoorBackendDown",
+        file: "control-plane",
+        fire: {
+            series: [s("haproxy_backend_active_servers", FRONT_DOOR_AM_1, "1 0x10")],
+            at: "8m",
+            expect: [{ severity: "critical", ...FRONT_DOOR_AM_1 }],
+            annotations: [
+                {
+                    description:
+                        "The router frontdoor-x7k2p has had no healthy server in its backend to-alertmanager-1 for 5 minutes: connections to that port of the central address (Query 9090, Grafana 3000, or one Alertmanager replica on 9093-9095) that land on its node fail.",
+                },
+            ],
+        },
+        // Down for three minutes, then back: shorter than the rule's 5m, nothing fires.
+        silent: { series: [s("haproxy_backend_active_servers", FRONT_DOOR_AM_1, "0x3 1x10")], at: "10m" },
     },
     {
         alert: "ThanosCompactMultipleRunning",

@@ -11,7 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { AlertRoutingSettings, RawConfig, edgeAlertingProblems, parseClusterSettings } from "../config";
 import { alertmanagerConfig } from "../components/alertmanagerConfig";
-import { alertmanagerServiceSpecs } from "../components/alertmanagerLoadBalancer";
+import { frontDoorServiceSpec } from "../components/frontDoor";
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
 import { monitoringBasePolicies } from "../components/networkPolicies";
 import { amtoolAvailable, amtoolCheckConfig, routeReceivers, withConfigFile } from "../offline/checks/alertmanager";
@@ -328,36 +328,28 @@ describe("edge alerts reach the central Alertmanager", () => {
         ]);
 
         const settings = parseClusterSettings(centralRaw(), { kubeconfig: false });
-        const services = alertmanagerServiceSpecs(settings, settings.central!) as any[];
+        // Each replica is one port of the central front door's one Service (no sharing key), which
+        // admits the edges' ranges among the operators' (the router narrows each port to its own).
+        const service = frontDoorServiceSpec(settings) as any;
         expect(
-            services.map((s) => [
-                s.metadata.name,
-                s.spec.ports[0].port,
-                s.spec.selector["statefulset.kubernetes.io/pod-name"],
-            ]),
+            service.spec.ports.filter((p: any) => p.name.startsWith("alertmanager-")).map((p: any) => [p.name, p.port]),
         ).to.deep.equal([
-            ["alertmanager-edge-0", 9093, "alertmanager-kps-alertmanager-0"],
-            ["alertmanager-edge-1", 9094, "alertmanager-kps-alertmanager-1"],
-            ["alertmanager-edge-2", 9095, "alertmanager-kps-alertmanager-2"],
+            ["alertmanager-0", 9093],
+            ["alertmanager-1", 9094],
+            ["alertmanager-2", 9095],
         ]);
-        for (const s of services) {
-            expect(s.spec).to.include({
-                type: "LoadBalancer",
-                externalTrafficPolicy: "Cluster",
-                allocateLoadBalancerNodePorts: false,
-            });
-            expect(s.spec.ports[0].targetPort).to.equal(9093);
-            expect(s.spec.loadBalancerSourceRanges).to.deep.equal([
-                "192.168.101.196/32",
-                "192.168.101.197/32",
-                "192.168.101.198/32",
-            ]);
-            // The central address, shared with Query and Grafana.
-            expect(s.metadata.annotations).to.deep.equal({
-                "lbipam.cilium.io/ips": "192.168.101.210",
-                "lbipam.cilium.io/sharing-key": "thanos-central",
-            });
-        }
+        expect(service.spec).to.include({
+            type: "LoadBalancer",
+            externalTrafficPolicy: "Local",
+            allocateLoadBalancerNodePorts: false,
+        });
+        expect(service.spec.loadBalancerSourceRanges).to.include.members([
+            "192.168.101.196/32",
+            "192.168.101.197/32",
+            "192.168.101.198/32",
+        ]);
+        expect(service.metadata.annotations).to.include({ "lbipam.cilium.io/ips": "192.168.101.210" });
+        expect(service.metadata.annotations).not.to.have.property("lbipam.cilium.io/sharing-key");
     });
 
     it("the NetworkPolicy gives the whole API and gossip to the namespace only (the edges come in at L7)", () => {
@@ -369,10 +361,16 @@ describe("edge alerts reach the central Alertmanager", () => {
         });
         const [api, internal] = policy.spec.ingress;
         expect(api.ports).to.deep.equal([{ protocol: "TCP", port: 9093 }]);
-        // No ipBlock for the edges: an L4 rule for them on 9093 would void their L7 rule
-        // (alertmanager-edge-api, tests/multiNode.test.ts and offline/checks/alertmanagerIngress.ts).
-        expect(api.from).to.deep.equal([{ podSelector: {} }]);
-        expect(internal.from).to.deep.equal([{ podSelector: {} }]);
+        // The namespace but the front door's routers: an L4 rule for them on 9093 would void the L7
+        // rule they reach it by (alertmanager-edge-api, tests/multiNode.test.ts and
+        // offline/checks/alertmanagerIngress.ts); no ipBlock (the edges come through the routers).
+        const exceptRouter = {
+            podSelector: {
+                matchExpressions: [{ key: "app.kubernetes.io/component", operator: "NotIn", values: ["frontdoor"] }],
+            },
+        };
+        expect(api.from).to.deep.equal([exceptRouter]);
+        expect(internal.from).to.deep.equal([exceptRouter]);
         expect(internal.ports).to.deep.include({ protocol: "UDP", port: 9094 });
     });
 

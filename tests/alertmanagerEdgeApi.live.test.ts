@@ -1,13 +1,15 @@
 // The central Alertmanager's API as the edges see it, live on loopback: three real clustered
-// Alertmanagers, each behind a test-only filter that models Cilium's decision from the policies
-// the central stack renders (tests/live/ciliumHttpFilter.ts; a model of the rule, not Cilium,
-// which cannot run here). One filter per replica and peer: an edge node's address, another
-// central node (load-balanced traffic SNATed: remote-node), the pod's own node (kubelet) and a pod
-// of the monitoring namespace. A real Prometheus with the edge's rendered alerting entry sends an
-// alert through the edge filters: it must reach every replica. An edge asking for silences gets
-// 403 "Access denied" and no silence exists after; a pod of the namespace still creates one.
-// Binaries: PROMETHEUS_BIN / ALERTMANAGER_BIN, then PATH (CI: Debian sid's, .ci/tools.sh); skipped
-// without them, except in CI.
+// Alertmanagers, behind the real HAProxy of the central front door (its rendered Alertmanager
+// routes, moved to loopback: tests/live/haproxy.ts), and between the two a test-only filter that
+// models Cilium's decision from the policies the central stack renders for the router's pods
+// (tests/live/ciliumHttpFilter.ts; a model of the rule, not Cilium, which cannot run here). More
+// filters per replica stand for the other peers: an edge node's address and another central node
+// (neither may reach Alertmanager directly), the pod's own node (kubelet) and a pod of the
+// monitoring namespace. A real Prometheus with the edge's rendered alerting entry sends an alert to
+// the front door's ports: it must reach every replica. An edge asking for silences gets 403 from
+// the router (and from Cilium's rule behind it, were the router to pass it), and no silence exists
+// after; a pod of the namespace still creates one. Binaries: PROMETHEUS_BIN / ALERTMANAGER_BIN /
+// HAPROXY_BIN, then PATH (CI: Debian sid's, .ci/tools.sh); skipped without them, except in CI.
 
 import { expect } from "chai";
 import * as fs from "fs";
@@ -15,6 +17,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { FRONT_DOOR_POD_SELECTOR, frontDoorRoutes } from "../components/frontDoor";
 import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
 import { ALERTMANAGER_POD_SELECTOR, ALERTMANAGER_PORT, GRAFANA_POD_SELECTOR } from "../components/names";
 import { parseClusterSettings } from "../config";
@@ -22,10 +25,12 @@ import { CILIUM_DENIED_BODY, IngressPeer } from "../offline/checks/ciliumIngress
 import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
 import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
+import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { LiveProcesses, ReplicaPorts, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
 const ALERTMANAGER = findBinary("alertmanager");
+const HAPROXY = findBinary("haproxy");
 const ALERT_NAME = "EdgeL7RuleProbe";
 
 interface Answer {
@@ -81,12 +86,13 @@ const missingBinaries = (
     [
         ["prometheus", PROMETHEUS],
         ["alertmanager", ALERTMANAGER],
+        ["haproxy", HAPROXY],
     ] as [LiveBinary, string | undefined][]
 )
     .filter(([, file]) => file === undefined)
     .map(([binary]) => binary);
 
-describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled by a test filter, live on loopback)", function () {
+describe("Alertmanager's API behind the front door and the routers' L7 rule (real HAProxy; Cilium's rule modelled by a test filter; live on loopback)", function () {
     this.timeout(120_000);
     const processes = new LiveProcesses(() => dir);
     /** A second edge Prometheus, sending under a path prefix (its own directory: its own log). */
@@ -97,8 +103,11 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
     let dir: string;
     let replicas: ReplicaPorts[] = [];
     /** Per replica, one filter for each kind of peer. */
-    const filters: Record<"edge" | "remoteNode" | "host" | "namespace", CiliumModelFilter>[] = [];
+    const filters: Record<"router" | "edge" | "remoteNode" | "host" | "namespace", CiliumModelFilter>[] = [];
     let edgeAddress: string;
+    /** The front door's Alertmanager ports, in replica order. */
+    let frontDoor: LiveFrontDoor;
+    let frontDoorPorts: number[] = [];
 
     before(async function () {
         if (missingBinaries.length > 0) {
@@ -106,7 +115,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             this.skip();
         }
         console.log(
-            `      on ${[PROMETHEUS!, ALERTMANAGER!].map((f) => `${path.basename(f)} ${binaryVersion(f)?.join(".") ?? "(unknown version)"}`).join(", ")}`,
+            `      on ${[PROMETHEUS!, ALERTMANAGER!, HAPROXY!].map((f) => `${path.basename(f)} ${binaryVersion(f)?.join(".") ?? "(unknown version)"}`).join(", ")}`,
         );
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alertmanager-edge-api-"));
 
@@ -137,6 +146,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
         startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas);
 
         const peers: Record<keyof (typeof filters)[number], IngressPeer> = {
+            router: { kind: "pod", namespace: "monitoring", labels: FRONT_DOOR_POD_SELECTOR },
             edge: { kind: "address", address: edgeAddress },
             remoteNode: { kind: "entity", entity: "remote-node" },
             host: { kind: "entity", entity: "host" },
@@ -154,6 +164,19 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
                 });
             filters.push(entry);
         }
+
+        // The front door's Alertmanager routes as rendered, each leading to its replica's router filter.
+        const centralSettings = parseClusterSettings(projectConfig("cluster-01"), { kubeconfig: false }).central!;
+        const routes = frontDoorRoutes(centralSettings).filter((r) => r.name.startsWith("alertmanager-"));
+        frontDoor = await loopbackFrontDoorConfig(
+            routes,
+            routes.map((r, i) => ({
+                name: r.name,
+                upstreamPort: filters[i].router.port,
+                sourceRanges: ["127.0.0.1/32"],
+            })),
+        );
+        frontDoorPorts = routes.map((r) => frontDoor.ports[r.name]);
 
         // The edge's Prometheus: its rendered alerting entry, each replica's edge filter as a target.
         [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
@@ -178,12 +201,13 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
                     20_000,
                     async () => (await ask(replica.web, "GET", "/-/ready"))?.status === 200,
                 );
+            await startHaproxy(processes, HAPROXY!, dir, "frontdoor", frontDoor);
             startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
                 port: await freeLoopbackPort(),
                 rulesFile,
                 jobName: "none",
                 targetsFile,
-                alertmanagers: filters.map((f) => ({ web: f.edge.port, cluster: 0 })),
+                alertmanagers: frontDoorPorts.map((port) => ({ web: port, cluster: 0 })),
                 alerting: edgeAlerting,
                 resendDelay: "1s",
             });
@@ -199,7 +223,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
         if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("an edge's Prometheus posts its alert through the rule, and it arrives at every replica", async () => {
+    it("an edge's Prometheus posts its alert through the front door and the rule, and it arrives at every replica", async () => {
         try {
             for (const [i, replica] of replicas.entries())
                 await until(`${ALERT_NAME} on alertmanager-${i}`, 30_000, async () => {
@@ -214,32 +238,39 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
         }
         for (const f of filters) {
-            expect(f.edge.seen.filter((s) => s.outcome === "passed").map((s) => `${s.method} ${s.target}`)).to.include(
-                "POST /api/v2/alerts",
-            );
-            expect(f.edge.seen.filter((s) => s.outcome !== "passed")).to.deep.equal([]);
+            expect(
+                f.router.seen.filter((s) => s.outcome === "passed").map((s) => `${s.method} ${s.target}`),
+            ).to.include("POST /api/v2/alerts");
+            // Nothing the router forwards is refused behind it: the router passes only what the rule allows.
+            expect(f.router.seen.filter((s) => s.outcome !== "passed")).to.deep.equal([]);
         }
     });
 
-    it("an edge (directly or SNATed by another node) is refused silences and the UI with 403, and no silence exists after", async () => {
+    it("an edge is refused silences and the UI with 403 by the front door, and by the rule behind it; directly, or from another node, it reaches nothing", async () => {
+        const asks = [
+            ["POST", "/api/v2/silences", silence(`edge ${edgeAddress}`)],
+            ["GET", "/api/v2/silences", undefined],
+            ["DELETE", "/api/v2/silence/00000000-0000-0000-0000-000000000000", undefined],
+            ["GET", "/", undefined],
+        ] as const;
         for (const [i, f] of filters.entries()) {
-            for (const peer of ["edge", "remoteNode"] as const) {
-                const port = f[peer].port;
-                for (const [method, target, body] of [
-                    ["POST", "/api/v2/silences", silence(`${peer} ${edgeAddress}`)],
-                    ["GET", "/api/v2/silences", undefined],
-                    ["DELETE", "/api/v2/silence/00000000-0000-0000-0000-000000000000", undefined],
-                    ["GET", "/", undefined],
-                ] as const) {
-                    const answer = await ask(port, method, target, body);
-                    expect(answer, `${peer} -> alertmanager-${i}: ${method} ${target}`).to.deep.equal({
-                        status: 403,
-                        body: CILIUM_DENIED_BODY,
-                    });
-                }
-                // What `npm run verify` reads still passes.
-                expect((await ask(port, "GET", "/api/v2/status"))?.status, `${peer}: GET /api/v2/status`).to.equal(200);
+            for (const [method, target, body] of asks) {
+                // The front door (HAProxy, the edges' only way in) refuses it.
+                const refused = await ask(frontDoorPorts[i], method, target, body);
+                expect(refused?.status, `front door -> alertmanager-${i}: ${method} ${target}`).to.equal(403);
+                // Were the router to pass it, the routers' L7 rule would refuse it too.
+                expect(await ask(f.router.port, method, target, body), `router -> alertmanager-${i}`).to.deep.equal({
+                    status: 403,
+                    body: CILIUM_DENIED_BODY,
+                });
+                // An edge's address, or another node, is not admitted to Alertmanager at all: dropped.
+                for (const peer of ["edge", "remoteNode"] as const)
+                    expect(await ask(f[peer].port, method, target, body), `${peer} -> alertmanager-${i}`).to.equal(
+                        undefined,
+                    );
             }
+            // What `npm run verify` reads still passes, through the front door.
+            expect((await ask(frontDoorPorts[i], "GET", "/api/v2/status"))?.status, "GET /api/v2/status").to.equal(200);
         }
         for (const [i, replica] of replicas.entries()) {
             const answer = await ask(replica.web, "GET", "/api/v2/silences");
@@ -257,7 +288,7 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             rulesFile,
             jobName: "none",
             targetsFile,
-            alertmanagers: [{ web: filters[0].edge.port, cluster: 0 }],
+            alertmanagers: [{ web: frontDoorPorts[0], cluster: 0 }],
             alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
             resendDelay: "1s",
         });
@@ -268,9 +299,8 @@ describe("Alertmanager's API behind the edges' L7 rule (Cilium's rule modelled b
             async () =>
                 fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("bad response status 403 Forbidden"),
         );
-        expect(
-            filters[0].edge.seen.filter((s) => s.outcome === "refused").map((s) => `${s.method} ${s.target}`),
-        ).to.include("POST /alertmanager/api/v2/alerts");
+        // The front door refused it: it never reached the rule behind it.
+        expect(filters[0].router.seen.map((s) => s.target)).not.to.include("/alertmanager/api/v2/alerts");
     });
 
     it("a pod of the monitoring namespace still creates a silence (every replica has it), and kubelet's probe passes", async () => {

@@ -6,6 +6,7 @@ import {
     certificateRuleGroups,
     clusterRuleGroups,
     controlPlaneRuleGroups,
+    frontDoorRuleGroups,
     globalRuleGroups,
     sidecarRuleGroups,
 } from "../components/alertRules";
@@ -23,6 +24,7 @@ export function allRuleGroups(): RuleGroup[] {
         ...sidecarRuleGroups(LINKS),
         ...clusterRuleGroups(LINKS, CERTIFICATES),
         ...controlPlaneRuleGroups(LINKS),
+        ...frontDoorRuleGroups(LINKS),
         ...certificateRuleGroups(CERTIFICATES),
         ...globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
     ];

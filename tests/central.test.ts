@@ -183,12 +183,15 @@ describe("central stack: the Thanos control plane", () => {
             expect(Object.keys((client.stringData as any).value).sort()).to.deep.equal(["tls.crt", "tls.key"]);
         });
 
-        it("runs 2+ replicas and answers on the central address, port 9090", () => {
+        it("runs 2+ replicas and answers on the central address, port 9090, through the front door", () => {
             expect(k8sObject(central, "Deployment", "thanos-query").spec.replicas).to.be.at.least(2);
-            const lb = k8sObject(central, "Service", "thanos-query-lb");
+            const lb = k8sObject(central, "Service", "frontdoor");
             expect(lb.spec.type).to.equal("LoadBalancer");
             expect(lb.metadata.annotations["lbipam.cilium.io/ips"]).to.equal(CENTRAL_IP);
-            expect(lb.spec.ports).to.deep.equal([{ name: "http", port: 9090, targetPort: "http", protocol: "TCP" }]);
+            expect(lb.spec.ports[0]).to.deep.equal({ name: "query", port: 9090, targetPort: 9090, protocol: "TCP" });
+            // The router's port 9090 leads to Query's in-cluster Service (not the query-frontend).
+            const config = k8sObject(central, "ConfigMap", "frontdoor").data["haproxy.cfg"];
+            expect(config).to.contain("server query thanos-query.monitoring.svc.cluster.local:9090 ");
             expect(central.outputs.queryUrl).to.equal(`http://${CENTRAL_IP}:9090`);
         });
     });
@@ -405,21 +408,18 @@ describe("central stack: the Thanos control plane", () => {
             expect(byType(central, "random:index/randomPassword:RandomPassword")).to.have.lengthOf(5);
         });
 
-        it("exposes Grafana on the central address, port 3000, sharing it with Query", () => {
-            const service = kpsValues(central).grafana.service;
-            expect(service.type).to.equal("LoadBalancer");
-            expect(service.port).to.equal(3000);
-            expect(service.annotations["lbipam.cilium.io/ips"]).to.equal(CENTRAL_IP);
-            const queryLb = k8sObject(central, "Service", "thanos-query-lb");
-            expect(service.annotations["lbipam.cilium.io/sharing-key"]).to.equal(
-                queryLb.metadata.annotations["lbipam.cilium.io/sharing-key"],
+        it("answers on the central address, port 3000, through the front door; its own Service stays in-cluster", () => {
+            expect(kpsValues(central).grafana.service).to.deep.equal({ type: "ClusterIP", port: 3000 });
+            const lb = k8sObject(central, "Service", "frontdoor");
+            expect(lb.spec.ports[1]).to.deep.equal({ name: "grafana", port: 3000, targetPort: 3000, protocol: "TCP" });
+            const config = k8sObject(central, "ConfigMap", "frontdoor").data["haproxy.cfg"];
+            expect(config).to.contain(
+                "server grafana kube-prometheus-stack-grafana.monitoring.svc.cluster.local:3000 ",
             );
-            // Both must carry the label the Cilium pool selects.
+            // The front door carries the label the Cilium pool selects.
             const pool = central.resources.find((r) => r.type.endsWith(":CiliumLoadBalancerIPPool"))!.inputs as any;
-            for (const [key, value] of Object.entries(pool.spec.serviceSelector.matchLabels)) {
-                expect(service.labels[key]).to.equal(value);
-                expect(queryLb.metadata.labels[key]).to.equal(value);
-            }
+            for (const [key, value] of Object.entries(pool.spec.serviceSelector.matchLabels))
+                expect(lb.metadata.labels[key]).to.equal(value);
             expect(central.outputs.grafanaUrl).to.equal(`http://${CENTRAL_IP}:3000`);
         });
     });

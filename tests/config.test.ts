@@ -113,12 +113,14 @@ describe("config rules", () => {
     it("an edge on several nodes needs no announcer node, and refuses one, naming the key and the fix", () => {
         const twoNodes = withSetting("nodeIps", ["192.168.101.196", "192.168.101.201"]);
         expect(problemsOf(twoNodes)).to.deep.equal([]);
-        expect(parseClusterSettings(twoNodes, { kubeconfig: false }).loadBalancer.l2AnnouncerNode).to.equal(undefined);
+        expect(parseClusterSettings(twoNodes, { kubeconfig: false }).loadBalancer).not.to.have.property(
+            "l2AnnouncerNode",
+        );
         for (const base of [twoNodes, validEdge()])
             expectProblem(
                 withSetting("loadBalancer.l2AnnouncerNode", "worker-1", base),
                 "loadBalancer.l2AnnouncerNode",
-                "is no longer used on an edge",
+                "is no longer used: one LoadBalancer Service holds 192.168.101.211 (the edge's Thanos Query)",
                 "pulumi config rm --path loadBalancer.l2AnnouncerNode",
             );
     });

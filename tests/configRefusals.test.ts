@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { alertmanagerConfig } from "../components/alertmanagerConfig";
-import { NODE_HOSTNAME_LABEL, ciliumLoadBalancerIpamSpecs } from "../components/ciliumLoadBalancerIpam";
+import { ciliumLoadBalancerIpamSpecs } from "../components/ciliumLoadBalancerIpam";
 import { RawConfig, parseClusterSettings } from "../config";
 import { pemBundleProblems } from "../config/pemBundle";
 import { amtoolAvailable, amtoolCheckConfig } from "../offline/checks/alertmanager";
@@ -146,65 +146,51 @@ describe("config refusals: objectStorage.caBundle is certificates", () => {
     });
 });
 
-describe("config refusals: the central stack's loadBalancer.l2AnnouncerNode names one of its nodes", () => {
-    // The central address is shared by several Services (Query, Grafana, Alertmanager), each with its
-    // own L2 lease: on several nodes the central stack pins the announcer. (Edges refuse the key: one
-    // Service holds an edge's address; tests/config.test.ts.)
-    const NODES = ["192.168.101.194", "192.168.101.201"];
-    const edge = (l2AnnouncerNode: string, extra: Record<string, unknown> = {}): RawConfig => {
+describe("config refusals: the central stack on several nodes needs no announcer node, and refuses one", () => {
+    // One Service holds the central address (the front door), so Cilium runs one L2 lease for it and
+    // any node may announce it; a router pod on every node serves whichever holds it.
+    const NODES = ["192.168.101.194", "192.168.101.201", "192.168.101.202"];
+    const central = (extra: Record<string, unknown> = {}): RawConfig => {
         const config = raw("cluster-01");
         config.nodeIps = NODES;
-        config.loadBalancer = { ...config.loadBalancer, l2AnnouncerNode, ...extra };
+        config.loadBalancer = { ...config.loadBalancer, ...extra };
         return config;
     };
 
-    it("accepts a node name the kubernetes.io/hostname label can hold, or a node registered by one of nodeIps", () => {
-        for (const node of ["worker-1", "node-1.lab.example", "a".repeat(63), "192.168.101.201"]) {
-            expect(problemsOf(edge(node)), node).to.deep.equal([]);
-            const lb = parseClusterSettings(edge(node), { kubeconfig: false }).loadBalancer;
-            const policy = ciliumLoadBalancerIpamSpecs("lb", lb).find((s) => s.kind === "CiliumL2AnnouncementPolicy")!;
-            expect(policy.spec.nodeSelector).to.deep.equal({ matchLabels: { [NODE_HOSTNAME_LABEL]: node } });
+    it("accepts a multi-node central cluster without loadBalancer.l2AnnouncerNode; its L2 policy pins no node", () => {
+        expect(problemsOf(central())).to.deep.equal([]);
+        const lb = parseClusterSettings(central(), { kubeconfig: false }).loadBalancer;
+        const policy = ciliumLoadBalancerIpamSpecs("lb", lb).find((s) => s.kind === "CiliumL2AnnouncementPolicy")!;
+        expect(policy.spec).not.to.have.property("nodeSelector");
+    });
+
+    it("refuses loadBalancer.l2AnnouncerNode, whatever it names, naming the key and the fix", () => {
+        for (const node of ["worker-1", "192.168.101.201", "Worker_1"]) {
+            const problems = problemsOf(central({ l2AnnouncerNode: node }));
+            expect(problems, node).to.have.lengthOf(1);
+            expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.l2AnnouncerNode is no longer used/);
+            expect(problems[0]).to.contain("the central front door");
+            expect(problems[0]).to.contain("pulumi config rm --path loadBalancer.l2AnnouncerNode");
         }
     });
 
-    it("refuses, naming the key, what selects no node: not a label value, too long, an address of no node, or nothing to pin", () => {
-        const refusals: [RawConfig, string][] = [
-            [edge("Worker_1"), "kubernetes.io/hostname label"],
-            [edge("worker 1"), "kubernetes.io/hostname label"],
-            [edge("a".repeat(64)), "at most 63 characters"],
-            [edge("192.168.101.250"), "not one of nodeIps (192.168.101.194, 192.168.101.201)"],
-            [edge("worker-1", { manageCiliumIpam: false }), "has no effect with loadBalancer.manageCiliumIpam false"],
-        ];
-        for (const [config, phrase] of refusals) {
-            const problems = problemsOf(config);
-            expect(problems, phrase).to.have.lengthOf(1);
-            expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.l2AnnouncerNode /);
-            expect(problems[0]).to.contain(phrase);
-        }
-    });
-
-    it("a refused announcer fails the stack before any resource is registered", async () => {
-        const config = edge("192.168.101.250");
+    it("a refused announcer fails the central stack before any resource is registered", async () => {
+        const config = central({ l2AnnouncerNode: "worker-1" });
         let error: unknown;
         try {
-            await runCommittedStack("cluster-02", {
-                "thanos-multicluster:nodeIps": config.nodeIps,
-                "thanos-multicluster:loadBalancer": config.loadBalancer,
-            });
+            await runCommittedStack(
+                "cluster-01",
+                {
+                    "thanos-multicluster:nodeIps": config.nodeIps,
+                    "thanos-multicluster:loadBalancer": config.loadBalancer,
+                },
+                await committedEdgeOutputs(),
+            );
         } catch (err) {
             error = err;
         }
         expect(error).to.be.instanceOf(StackRunError);
         expect((error as StackRunError).resources).to.deep.equal([]);
         expect((error as Error).message).to.contain("thanos-multicluster:loadBalancer.l2AnnouncerNode");
-    });
-
-    it("several central nodes need the one node that announces the shared address", () => {
-        const config = raw("cluster-01");
-        config.nodeIps = NODES;
-        const problems = problemsOf(config);
-        expect(problems).to.have.lengthOf(1);
-        expect(problems[0]).to.match(/^thanos-multicluster:loadBalancer\.l2AnnouncerNode is required with 2 nodes/);
-        expect(problems[0]).to.contain("two nodes could answer ARP");
     });
 });

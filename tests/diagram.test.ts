@@ -121,9 +121,11 @@ describe("npm run diagram", function () {
             "thanos-query:9090",
             "plaintext",
         ]);
-        expect(find("lb_192.168.101.210", query)[0].label).to.deep.equal([":9090", "plaintext"]);
+        // The central address's one Service leads through the front door's router, port by port.
+        expect(find("lb_192.168.101.210", query)[0].label).to.deep.equal([":9090", "via frontdoor", "plaintext"]);
         expect(find("lb_192.168.101.210", "cluster-01_kube-prometheus-stack-grafana")[0].label).to.deep.equal([
             ":3000",
+            "via frontdoor",
             "plaintext",
         ]);
         for (const c of ["thanos-compactor", "thanos-store", "thanos-ruler", "prometheus-kps-prometheus"]) {
@@ -203,11 +205,13 @@ describe("npm run diagram", function () {
                 },
             },
         });
-        // Per-replica Alertmanager Services, unless the render already has them (the alerting branch adds them).
+        // Per-replica Alertmanager Services, unless the render already exposes the replicas (the front
+        // door routes them since the central address has one Service; per-replica Services before).
         const hasAlertmanagerServices = docs.some(
             (d) =>
                 d.kind === "Service" &&
-                String(d.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"),
+                (String(d.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-") ||
+                    (d.spec?.type === "LoadBalancer" && (d.spec?.ports ?? []).some((p: any) => p.port === 9093))),
         );
         for (const [i, port] of (hasAlertmanagerServices ? [] : [9093, 9094, 9095]).entries()) {
             docs.push({
@@ -242,7 +246,8 @@ describe("npm run diagram", function () {
             "thanos-query:9090",
             "plaintext",
         ]);
-        expect(find("lb_192.168.101.210", "cluster-01_alertmanager-kps-alertmanager")[0].label).to.deep.equal([
+        const replicas = find("lb_192.168.101.210", "cluster-01_alertmanager-kps-alertmanager")[0].label;
+        expect(replicas.filter((l) => l !== "via frontdoor")).to.deep.equal([
             ":9093 → alertmanager-kps-alertmanager-0",
             ":9094 → alertmanager-kps-alertmanager-1",
             ":9095 → alertmanager-kps-alertmanager-2",

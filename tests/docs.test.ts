@@ -162,14 +162,14 @@ describe("docs: data safety and security", () => {
         const text = fs.readFileSync(path.join(PROJECT_ROOT, "docs/security.md"), "utf8");
         const central = runs["cluster-01"];
         const ip = (stackFile("cluster-01").config["thanos-multicluster:loadBalancer"] as { ip: string }).ip;
-        const query = k8sObject(central, "Service", "thanos-query-lb");
-        expect(text).to.include(`Query, \`${ip}:${query.spec.ports[0].port}\``);
+        // Every port of the central address is one of the front door's Service.
+        const frontDoor = k8sObject(central, "Service", "frontdoor");
+        const port = (name: string) => frontDoor.spec.ports.find((p: any) => p.name === name).port;
+        expect(text).to.include(`Query, \`${ip}:${port("query")}\``);
         const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any)
             .values;
-        expect(text).to.include(`Grafana, \`${ip}:${values.grafana.service.port}\``);
-        const amPorts = [0, 1, 2].map(
-            (i) => k8sObject(central, "Service", `alertmanager-edge-${i}`).spec.ports[0].port,
-        );
+        expect(text).to.include(`Grafana, \`${ip}:${port("grafana")}\``);
+        const amPorts = [0, 1, 2].map((i) => port(`alertmanager-${i}`));
         expect(text).to.include(`Alertmanager, \`${ip}:${amPorts[0]}\`-\`${amPorts[2]}\``);
         const limits = values.alertmanager.alertmanagerSpec;
         const arg = (name: string) => limits.additionalArgs.find((a: any) => a.name === name).value;

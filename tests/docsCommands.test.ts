@@ -5,7 +5,7 @@
 // deploy guide and the troubleshooting guide is one this test resolves against the render.
 
 import { expect } from "chai";
-import { prometheusPodName } from "../components/names";
+import { alertmanagerPodName, prometheusPodName } from "../components/names";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -230,12 +230,16 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
         // replicas the chart's values ask for (named by the StatefulSet controller).
         const release = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any;
         const replicas: number = release.values.prometheus.prometheusSpec.replicas;
+        const alertmanager = release.values.alertmanager;
+        const alertmanagers: number = alertmanager?.enabled ? alertmanager.alertmanagerSpec.replicas : 0;
         return [
             ...run.resources
                 .filter((r) => r.type.endsWith(":Service"))
                 .map((r) => (r.inputs as any).spec?.selector?.["statefulset.kubernetes.io/pod-name"])
                 .filter(Boolean),
             ...Array.from({ length: replicas }, (_, i) => prometheusPodName(i)),
+            // The central Alertmanager replicas the chart's values ask for (the front door reaches them by name).
+            ...Array.from({ length: alertmanagers }, (_, i) => alertmanagerPodName(i)),
         ];
     }
 
@@ -293,6 +297,21 @@ describe("docs: capacity, deploy and troubleshooting against the render", () => 
             const deployment = k8sObject(runs[stackOfContext(m[1])!], "Deployment", m[2]);
             // One container: `kubectl logs deployment/...` reads it without -c.
             expect(deployment.spec.template.spec.containers, where).to.have.length(1);
+            return;
+        }
+        if ((m = /^kubectl --context (\S+) -n monitoring logs daemonset\/(\S+)$/.exec(line))) {
+            const daemonSet = k8sObject(runs[stackOfContext(m[1])!], "DaemonSet", m[2]);
+            expect(daemonSet.spec.template.spec.containers, where).to.have.length(1);
+            return;
+        }
+        if ((m = /^kubectl --context (\S+) -n monitoring get daemonset (\S+) -o wide$/.exec(line))) {
+            k8sObject(runs[stackOfContext(m[1])!], "DaemonSet", m[2]);
+            return;
+        }
+        if ((m = /^kubectl --context (\S+) -n kube-system get lease cilium-l2announce-monitoring-(\S+)$/.exec(line))) {
+            // The L2 announcement lease of the one Service holding the address (Cilium names it after it).
+            const service = k8sObject(runs[stackOfContext(m[1])!], "Service", m[2]);
+            expect(service.spec.type, where).to.equal("LoadBalancer");
             return;
         }
         if ((m = /^kubectl --context (\S+) -n monitoring logs (\S+) -c (\S+)$/.exec(line))) {

@@ -70,6 +70,7 @@ describe("images from a mirror (images.registry)", () => {
             run.resources.filter((r) => r.custom && r.type !== RELEASE).flatMap((r) => imagesIn(r.inputs)),
         );
         expect([...ours].sort()).to.deep.equal([
+            "docker.io/library/haproxy:3.2.26-alpine",
             "docker.io/library/memcached:1.6.38-alpine",
             "quay.io/prometheus/memcached-exporter:v0.15.3",
             "quay.io/thanos/thanos:v0.42.4",
@@ -94,6 +95,7 @@ describe("images from a mirror (images.registry)", () => {
         );
         // The repository path and tag stay; only the registry is the mirror's.
         expect([...ours].sort()).to.deep.equal([
+            `${MIRROR}/library/haproxy:3.2.26-alpine`,
             `${MIRROR}/library/memcached:1.6.38-alpine`,
             `${MIRROR}/prometheus/memcached-exporter:v0.15.3`,
             `${MIRROR}/thanos/thanos:v0.42.4`,
@@ -122,11 +124,13 @@ describe("npm run validate: what each stack pulls", () => {
     ];
     const CENTRAL_ONLY = [
         "docker.io/grafana/grafana:13.2.0",
+        // The front door's router (components/frontDoor.ts).
+        "docker.io/library/haproxy:3.2.26-alpine",
         "quay.io/kiwigrid/k8s-sidecar:2.10.1",
         "quay.io/prometheus/alertmanager:v0.34.0",
     ];
 
-    it("lists the chart and every image of the committed stacks, the central one with Alertmanager and Grafana", () => {
+    it("lists the chart and every image of the committed stacks, the central one with Alertmanager, Grafana and the front door", () => {
         const all = plans();
         const edge = planPulls(plan(all, "cluster-02"));
         expect(edge.findings).to.deep.equal([]);

@@ -41,7 +41,63 @@ describe("multi-node clusters under Cilium", () => {
             // No loadBalancer.l2AnnouncerNode: one Service holds the edge's address, so one lease.
             "thanos-multicluster:loadBalancer": EDGE_LB,
         });
-        central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        central = await runCommittedStack(
+            "cluster-01",
+            // No loadBalancer.l2AnnouncerNode: one Service (the front door) holds the central address.
+            { "thanos-multicluster:nodeIps": ["192.168.101.194", "192.168.101.203", "192.168.101.204"] },
+            await committedEdgeOutputs(),
+        );
+    });
+
+    it("accepts a multi-node central cluster without a pinned announcer: one Service, the front door, holds the address, its L2 policy pins no node", () => {
+        const [policy] = byType(central, "kubernetes:cilium.io/v2alpha1:CiliumL2AnnouncementPolicy").map(
+            (r) => r.inputs as any,
+        );
+        expect(policy.spec.nodeSelector).to.equal(undefined);
+        const loadBalancers = byType(central, "kubernetes:core/v1:Service").filter(
+            (r: any) => r.inputs.spec.type === "LoadBalancer",
+        );
+        expect(loadBalancers.map((r: any) => r.inputs.metadata.name)).to.deep.equal(["frontdoor"]);
+        const service = k8sObject(central, "Service", "frontdoor");
+        expect(service.metadata.annotations["lbipam.cilium.io/ips"]).to.equal("192.168.101.210");
+        // Local: the announcing node's own router pod takes the connection with the client's address.
+        expect(service.spec.externalTrafficPolicy).to.equal("Local");
+        // Not awaited: migrating, it gets the address only once Pulumi has deleted the five old
+        // Services at the end of the same update (docs/operations.md).
+        expect(service.metadata.annotations["pulumi.com/skipAwait"]).to.equal("true");
+        for (const [k, v] of Object.entries(policy.spec.serviceSelector.matchLabels))
+            expect(service.metadata.labels[k]).to.equal(v);
+        // A router on every node the lease may land on: a DaemonSet tolerating every taint.
+        const router = k8sObject(central, "DaemonSet", "frontdoor");
+        expect(router.spec.template.spec.tolerations).to.deep.equal([{ operator: "Exists" }]);
+        expect(router.spec.template.spec.nodeSelector).to.equal(undefined);
+        expect(router.spec.updateStrategy).to.deep.equal({
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: 1 },
+        });
+        expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);
+        // The outputs the operators and the edges read keep their addresses and ports.
+        expect(central.outputs.queryUrl).to.equal("http://192.168.101.210:9090");
+        expect(central.outputs.grafanaUrl).to.equal("http://192.168.101.210:3000");
+        expect(central.outputs.alertmanagerEdgeEndpoints).to.deep.equal([
+            "192.168.101.210:9093",
+            "192.168.101.210:9094",
+            "192.168.101.210:9095",
+        ]);
+        expect(service.spec.ports.map((p: any) => p.port)).to.deep.equal([9090, 3000, 9093, 9094, 9095]);
+    });
+
+    it("no LoadBalancer Service on any stack carries a sharing key", async () => {
+        for (const run of [edge, central, await runCommittedStack("cluster-03")])
+            for (const r of byType(run, "kubernetes:core/v1:Service").filter(
+                (r: any) => r.inputs.spec.type === "LoadBalancer",
+            ))
+                expect((r.inputs as any).metadata.annotations ?? {}).not.to.have.property(
+                    "lbipam.cilium.io/sharing-key",
+                );
+        // Nor does the chart's Grafana: it is in-cluster only now.
+        const release = byType(central, "kubernetes:helm.sh/v3:Release")[0] as any;
+        expect(release.inputs.values.grafana.service).to.deep.equal({ type: "ClusterIP", port: 3000 });
     });
 
     it("accepts a multi-node edge without a pinned announcer: its L2 policy pins no node, and one Service holds the address", () => {
@@ -69,9 +125,7 @@ describe("multi-node clusters under Cilium", () => {
         } catch (err) {
             error = err;
         }
-        expect(String(error)).to.contain(
-            "thanos-multicluster:loadBalancer.l2AnnouncerNode is no longer used on an edge",
-        );
+        expect(String(error)).to.contain("thanos-multicluster:loadBalancer.l2AnnouncerNode is no longer used");
         expect(String(error)).to.contain("pulumi config rm --path loadBalancer.l2AnnouncerNode");
     });
 
@@ -99,7 +153,7 @@ describe("multi-node clusters under Cilium", () => {
         expect(ipBlocks(edge)).to.deep.equal(["192.168.101.194/32", "192.168.101.0/24"]);
     });
 
-    it("admits load-balanced traffic SNATed by any node through CiliumNetworkPolicy entities, on the LoadBalancer ports only", () => {
+    it("admits load-balanced traffic SNATed by any node through CiliumNetworkPolicy entities, on an edge's LoadBalancer ports only", () => {
         const entities = (run: StackRun, name: string) => k8sObject(run, "CiliumNetworkPolicy", name).spec;
         expect(entities(edge, "thanos-query-from-nodes")).to.deep.equal({
             endpointSelector: {
@@ -123,31 +177,30 @@ describe("multi-node clusters under Cilium", () => {
                 },
             ],
         });
-        expect(entities(central, "grafana-from-nodes").ingress[0].toPorts).to.deep.equal([
-            { ports: [{ port: "3000", protocol: "TCP" }] },
-        ]);
-        expect(entities(central, "thanos-query-from-nodes").ingress[0].toPorts).to.deep.equal([
-            { ports: [{ port: "9090", protocol: "TCP" }] },
-        ]);
-        expect(
-            entities(central, "thanos-query-from-nodes").endpointSelector.matchLabels["app.kubernetes.io/component"],
-        ).to.equal("query");
-        // The central cluster's own sidecars are not behind a LoadBalancer: no node rule for them.
+        // Centrally nothing arrives SNATed by a node: the front door's Service keeps the client's
+        // address (externalTrafficPolicy Local) and its routers reach Query and Grafana as pods. The
+        // one Cilium policy is Alertmanager's: the routers, at L7 (the edges' requests and the
+        // routers' health check), and the pod's own node at L4 for kubelet's probes.
         expect(
             byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy")
                 .map((r: any) => r.inputs.metadata.name)
                 .sort(),
-        ).to.deep.equal(["alertmanager-edge-api", "grafana-from-nodes", "thanos-query-from-nodes"]);
-        // Alertmanager: traffic SNATed by another node gets the edges' L7 rule, not an L4 one (which
-        // would void it); the pod's own node, at L4, for kubelet's probes.
+        ).to.deep.equal(["alertmanager-edge-api"]);
         const alertmanager = entities(central, "alertmanager-edge-api").ingress;
-        expect(alertmanager.map((r: any) => r.fromEntities ?? r.fromCIDR)).to.deep.equal([
-            ["192.168.101.196/32", "192.168.101.197/32", "192.168.101.198/32"],
-            ["remote-node"],
+        expect(alertmanager.map((r: any) => r.fromEntities ?? r.fromEndpoints)).to.deep.equal([
+            [
+                {
+                    matchLabels: {
+                        "app.kubernetes.io/name": "haproxy",
+                        "app.kubernetes.io/component": "frontdoor",
+                        "app.kubernetes.io/part-of": "thanos-multicluster",
+                    },
+                },
+            ],
             ["host"],
         ]);
-        expect(alertmanager[1].toPorts[0].rules.http).to.deep.equal(alertmanager[0].toPorts[0].rules.http);
-        expect(alertmanager[2].toPorts).to.deep.equal([{ ports: [{ port: "9093", protocol: "TCP" }] }]);
+        expect(alertmanager[0].toPorts[0].rules.http).to.deep.include({ method: "POST", path: "/api/v2/alerts" });
+        expect(alertmanager[1].toPorts).to.deep.equal([{ ports: [{ port: "9093", protocol: "TCP" }] }]);
     });
 
     it("every CiliumNetworkPolicy validates against Cilium's CRD schema (@kubernetes-models/cilium)", async () => {
@@ -156,7 +209,7 @@ describe("multi-node clusters under Cilium", () => {
             ...byType(edge, "kubernetes:cilium.io/v2:CiliumNetworkPolicy"),
             ...byType(central, "kubernetes:cilium.io/v2:CiliumNetworkPolicy"),
         ];
-        expect(policies).to.have.lengthOf(4);
+        expect(policies).to.have.lengthOf(2);
         for (const policy of policies) new CiliumNetworkPolicy(policy.inputs).validate();
         // The schema does reject a wrong entity: the check can fail.
         const broken = JSON.parse(JSON.stringify(policies[0].inputs));
@@ -183,7 +236,7 @@ describe("multi-node clusters under Cilium", () => {
                 .map((f) => f.message)
                 .join("\n"),
         ).to.contain("opens port 9091");
-        const missing = planOf(central);
+        const missing = planOf(edge);
         missing.manifests = missing.manifests.filter(
             (o) => !(o.kind === "CiliumNetworkPolicy" && o.metadata.name === "thanos-query-from-nodes"),
         );
@@ -191,7 +244,7 @@ describe("multi-node clusters under Cilium", () => {
             checkNodeSourcedPolicies(missing)
                 .map((f) => f.message)
                 .join("\n"),
-        ).to.contain("no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on 9090");
+        ).to.contain("no CiliumNetworkPolicy admits the cluster's nodes (host, remote-node) on 10901");
     });
 
     it("committed stack files list their nodes as nodeIps", () => {

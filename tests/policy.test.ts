@@ -149,6 +149,15 @@ describe("the policy pack", () => {
         expect(found).to.contain("allocates NodePorts");
     });
 
+    it("one-service-per-address: a LoadBalancer Service with a sharing key", async () => {
+        const resources = stackResources("cluster-01");
+        const frontDoor = find(resources, "kubernetes:core/v1:Service", "frontdoor").props;
+        frontDoor.metadata.annotations["lbipam.cilium.io/sharing-key"] = "thanos-central";
+        expect(await violations("one-service-per-address", resources)).to.deep.equal([
+            "Service frontdoor shares its address (lbipam.cilium.io/sharing-key: thanos-central): one Service per address (cilium/cilium#48419)",
+        ]);
+    });
+
     it("strict-remote-endpoints: a remote sidecar that is not strict", async () => {
         const resources = stackResources("cluster-01");
         const configMap = find(resources, "kubernetes:core/v1:ConfigMap", "thanos-query-endpoints").props;

@@ -12,6 +12,7 @@ import {
     AlertingRule,
     PROJECT_ALERT_NAMES,
     alertmanagerRuleGroups,
+    frontDoorRuleGroups,
     RuleGroup,
     certificateExpiries,
     certificateRuleGroups,
@@ -48,6 +49,7 @@ const GROUPS: Record<RuleFileName, RuleGroup[]> = {
     "control-plane": [
         ...controlPlaneRuleGroups(LINKS),
         ...alertmanagerRuleGroups(LINKS),
+        ...frontDoorRuleGroups(LINKS),
         ...certificateRuleGroups(CENTRAL_CERTIFICATES),
     ],
     ruler: globalRuleGroups(LINKS, ["cluster-02", "cluster-03"]),
@@ -99,6 +101,7 @@ const OUR_ALERTS = [
     "CrossClusterCertificateExpiring",
     "ThanosRulerWatchdog",
     "AlertmanagerAlertsDropped",
+    "FrontDoorBackendDown",
 ];
 
 function alertsIn(groups: RuleGroup[]): AlertingRule[] {

@@ -20,6 +20,8 @@ import {
     withConfigFile,
 } from "../offline/checks/alertmanager";
 import { promtoolVersion } from "../offline/promtool";
+import { haproxyVersion } from "../offline/checks/frontDoor";
+import { IMAGES } from "../components/images";
 import { PROJECT_ROOT } from "../offline/projectRoot";
 import { projectConfig } from "./helpers";
 
@@ -79,6 +81,10 @@ describe("tools: the versions CI runs (CI=true only)", () => {
         if (process.env.CI !== "true") this.skip();
     });
 
+    it("haproxy is the router image's version, as .ci/tools.sh installs (the config is checked by the HAProxy that runs it)", () => {
+        expect(haproxyVersion(), "haproxy version").to.equal(HAPROXY_IMAGE_VERSION);
+    });
+
     it("promtool is 3.x and amtool at least 0.26, as .ci/tools.sh installs", () => {
         expect(promtoolVersion(), "promtool version").to.not.equal(undefined);
         expect(atLeast(promtoolVersion()!, [3, 0, 0]), `promtool ${promtoolVersion()}`).to.equal(true);
@@ -124,10 +130,19 @@ describe("tools: amtool checks the Alertmanager config as rendered", () => {
     });
 });
 
+/** The router image's HAProxy version: `3.2.26` of `3.2.26-alpine`. */
+const HAPROXY_IMAGE_VERSION = IMAGES.haproxy.tag.replace(/-alpine$/, "");
+
 describe("tools: .ci/tools.sh, in .ci/run and the pull-request workflow", () => {
+    it("installs the HAProxy version the router image is pinned to", () => {
+        const script = fs.readFileSync(path.join(PROJECT_ROOT, ".ci", "tools.sh"), "utf8");
+        expect(/^haproxy_version=(\S+)$/m.exec(script)?.[1]).to.equal(HAPROXY_IMAGE_VERSION);
+    });
+
     /** A folder of stand-ins printing these version lines. */
-    function fakeTools(dir: string, promtool: string, amtool: string): string {
+    function fakeTools(dir: string, promtool: string, amtool: string, haproxy = HAPROXY_IMAGE_VERSION): string {
         fs.mkdirSync(dir, { recursive: true });
+        fakeTool(dir, "haproxy", `HAProxy version ${haproxy}-1 2026/10/14 - https://haproxy.org/`);
         fakeTool(dir, "promtool", `promtool, version ${promtool} (branch: debian/sid)`);
         fakeTool(dir, "prometheus", `prometheus, version ${promtool} (branch: debian/sid)`);
         fakeTool(dir, "amtool", `amtool, version ${amtool} (branch: debian/sid)`);
@@ -150,6 +165,12 @@ describe("tools: .ci/tools.sh, in .ci/run and the pull-request workflow", () => 
             const oldAmtool = check(fakeTools(path.join(dir, "old-amtool"), "3.5.3", "0.25.1"));
             expect(oldAmtool.status).to.not.equal(0);
             expect(oldAmtool.stderr).to.contain("amtool 0.25.1 is older than 0.26");
+            // haproxy must be the router image's version (components/images.ts), no older, no newer.
+            const otherHaproxy = check(fakeTools(path.join(dir, "other-haproxy"), "3.5.3", "0.33.1", "2.6.12"));
+            expect(otherHaproxy.status).to.not.equal(0);
+            expect(otherHaproxy.stderr).to.contain(
+                `haproxy 2.6.12 is not ${HAPROXY_IMAGE_VERSION}, the router image's`,
+            );
             fs.rmSync(path.join(dir, "sid", "prometheus"));
             expect(check(path.join(dir, "sid")).stderr).to.contain("prometheus is missing");
         } finally {

@@ -2,17 +2,10 @@
 
 import { ClusterSettings } from "../../config";
 import { AlertmanagerLimits } from "../../config/alertmanagerLimits";
-import {
-    GRAFANA_DASHBOARD_LABEL,
-    GRAFANA_FOLDER_ANNOTATION,
-    MONITORING_NAMESPACE,
-    PART_OF_LABEL,
-    THANOS_DATASOURCE,
-} from "../names";
+import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, MONITORING_NAMESPACE, THANOS_DATASOURCE } from "../names";
 import { MAX_SCRAPE_INTERVAL } from "../alertRules/rateWindow";
 import { AlertmanagerConfigDocument } from "../alertmanagerConfig";
 import { GRAFANA_SIDECAR_ROLE } from "../grafanaRbac";
-import { lbipamAnnotations } from "../lbipam";
 import { GRAFANA_CONTAINER_SECURITY, claimTemplate, podSecurity, resources } from "./pods";
 import { AlertmanagerValues, GrafanaDashboardSidecarValues, GrafanaValues } from "./types";
 
@@ -31,11 +24,6 @@ export interface CentralAddons {
     grafanaAdminSecret: { name: string; userKey: string; passwordKey: string };
     /** In-cluster URL of the Thanos query-frontend (in front of Query), Grafana's one default datasource. */
     thanosDatasourceUrl: string;
-    /** The central pinned address and its sharing key, shared with Query's LoadBalancer. */
-    loadBalancerIp: string;
-    sharingKey: string;
-    /** Who may reach Grafana. */
-    uiSourceRanges: string[];
 }
 
 export const GRAFANA_PORT = 3000;
@@ -130,14 +118,9 @@ export function grafanaValues(settings: ClusterSettings, central: CentralAddons 
             accessModes: ["ReadWriteOnce"],
             size: central.grafanaStorageSize,
         },
-        service: {
-            type: "LoadBalancer",
-            port: GRAFANA_PORT,
-            annotations: lbipamAnnotations(central.loadBalancerIp, central.sharingKey),
-            // The Cilium pool and L2 policy select our Services by this label.
-            labels: { ...PART_OF_LABEL },
-            loadBalancerSourceRanges: central.uiSourceRanges,
-        },
+        // In-cluster only: the central front door (components/frontDoor.ts) answers on the central
+        // address, port 3000, and forwards here.
+        service: { type: "ClusterIP", port: GRAFANA_PORT },
         // The chart's own datasource points at the local Prometheus and is marked default; two
         // defaults stop Grafana from starting, and the global view is Query's.
         sidecar: {

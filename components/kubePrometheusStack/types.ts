@@ -92,13 +92,8 @@ export interface GrafanaValues {
     /** Grafana writes temporary files; with a read-only root filesystem /tmp is an emptyDir. */
     extraEmptyDirMounts?: { name: string; mountPath: string }[];
     persistence?: { enabled: boolean; type: "pvc"; storageClassName: string; accessModes: string[]; size: string };
-    service?: {
-        type: "LoadBalancer" | "ClusterIP";
-        port: number;
-        annotations: Record<string, string>;
-        labels: Record<string, string>;
-        loadBalancerSourceRanges: string[];
-    };
+    /** In-cluster only: the front door forwards the central address's port 3000 here. */
+    service?: { type: "ClusterIP"; port: number };
     /** Namespaced: a Role, no ClusterRole; ours (configmaps only) instead of the chart's (configmaps and secrets). */
     rbac?: { namespaced: true; useExistingRole: string };
     sidecar?: {

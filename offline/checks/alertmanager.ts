@@ -10,8 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { atLeast, binaryVersion, findBinary, Version } from "../binaries";
+import { FRONT_DOOR_NAME } from "../../components/frontDoor";
 import { matchesLabels, peersForPort } from "./network";
-import { Finding, RenderedPlan, setting } from "./renderedPlan";
+import { Finding, RenderedPlan } from "./renderedPlan";
 
 /** The first Alertmanager release that parses the webhook's `url_file` (notify/webhook/config.go). */
 export const URL_FILE_SINCE: Version = [0, 26, 0];
@@ -179,14 +180,14 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
     const central = plans.find((p) => p.outputs.role === "central");
     if (central === undefined) return [];
     const ip = (central.config["thanos-multicluster:loadBalancer"] as any)?.ip;
+    // Each replica is one port of the central front door's Service (components/frontDoor.ts).
     const exposed = central.manifests
-        .filter(
-            (o) =>
-                o.kind === "Service" &&
-                o.spec?.type === "LoadBalancer" &&
-                String(o.metadata?.name).startsWith("alertmanager-edge-"),
+        .filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && o.metadata?.name === FRONT_DOOR_NAME)
+        .flatMap((o) =>
+            (o.spec.ports ?? [])
+                .filter((p: any) => String(p.name).startsWith("alertmanager-"))
+                .map((p: any) => `${ip}:${p.port}`),
         )
-        .flatMap((o) => (o.spec.ports ?? []).map((p: any) => `${ip}:${p.port}`))
         .sort();
     const findings: Finding[] = [];
     for (const edge of plans.filter((p) => p.outputs.role === "edge")) {
@@ -208,34 +209,37 @@ export function checkAlertPath(plans: RenderedPlan[]): Finding[] {
 }
 
 /**
- * The central Alertmanager's API is reachable from outside the cluster only by the edges: its
- * per-replica LoadBalancer Services carry central.alertmanager.edgeSourceRanges and no NodePort,
- * and the NetworkPolicy on its pods admits at most those ranges and the namespace (the edges, and
- * their traffic SNATed by a node, come in at L7 through the CiliumNetworkPolicy
- * alertmanager-edge-api, which alertmanagerIngress.ts checks).
+ * The central Alertmanager's API is reachable from outside the cluster only by the edges, through
+ * the front door: no Service of its own on a LoadBalancer, the front door's Service with no NodePort,
+ * and the NetworkPolicy on its pods admits no address (the front door's routers come in at L7
+ * through the CiliumNetworkPolicy alertmanager-edge-api, which alertmanagerIngress.ts checks).
  */
 export function checkAlertmanagerNetwork(plan: RenderedPlan): Finding[] {
     if (plan.outputs.role !== "central") return [];
     const findings: Finding[] = [];
     const add = (object: string, field: string, message: string) =>
         findings.push({ severity: "error", stack: plan.stack, object, field, message });
-    const allowed: string[] = setting(plan, "central")?.alertmanager?.edgeSourceRanges ?? [];
     for (const service of plan.manifests.filter(
         (o) =>
             o.kind === "Service" &&
-            String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-"),
-    )) {
-        const name = `Service/${service.metadata.namespace}/${service.metadata.name}`;
-        const ranges: string[] = service.spec.loadBalancerSourceRanges ?? [];
-        if (ranges.length === 0 || ranges.some((r) => !allowed.includes(r)))
-            add(
-                name,
-                "spec.loadBalancerSourceRanges",
-                `must be central.alertmanager.edgeSourceRanges (${allowed.join(", ")}); got [${ranges.join(", ")}]`,
-            );
+            ["LoadBalancer", "NodePort"].includes(o.spec?.type) &&
+            (String(o.spec?.selector?.["statefulset.kubernetes.io/pod-name"] ?? "").startsWith("alertmanager-") ||
+                o.spec?.selector?.["app.kubernetes.io/name"] === "alertmanager"),
+    ))
+        add(
+            `Service/${service.metadata.namespace}/${service.metadata.name}`,
+            "spec.type",
+            "exposes Alertmanager outside the cluster directly: the edges reach it through the front door, which admits their ranges and their one request",
+        );
+    for (const service of plan.manifests.filter(
+        (o) => o.kind === "Service" && o.spec?.type === "LoadBalancer" && o.metadata?.name === FRONT_DOOR_NAME,
+    ))
         if (service.spec.allocateLoadBalancerNodePorts !== false)
-            add(name, "spec.allocateLoadBalancerNodePorts", "must be false: a NodePort bypasses the source ranges");
-    }
+            add(
+                `Service/${service.metadata.namespace}/${service.metadata.name}`,
+                "spec.allocateLoadBalancerNodePorts",
+                "must be false: a NodePort bypasses the source ranges",
+            );
     const onPods = plan.manifests.filter(
         (o) =>
             o.kind === "NetworkPolicy" &&
@@ -249,15 +253,15 @@ export function checkAlertmanagerNetwork(plan: RenderedPlan): Finding[] {
         add(
             "NetworkPolicy (Alertmanager pods)",
             "spec.ingress",
-            "Alertmanager's API (9093) is open to any source: admit only the edges and the namespace",
+            "Alertmanager's API (9093) is open to any source: admit only the namespace (the front door's routers come in at L7)",
         );
     } else {
         for (const peer of peers) {
-            if (peer.ipBlock !== undefined && !allowed.includes(peer.ipBlock.cidr))
+            if (peer.ipBlock !== undefined)
                 add(
                     "NetworkPolicy (Alertmanager pods)",
                     "spec.ingress.from.ipBlock",
-                    `${peer.ipBlock.cidr} may reach Alertmanager but is not in central.alertmanager.edgeSourceRanges`,
+                    `${peer.ipBlock.cidr} may reach Alertmanager directly: the edges come through the front door (central.alertmanager.edgeSourceRanges on its ports)`,
                 );
             if (peer.namespaceSelector !== undefined)
                 add(

@@ -50,10 +50,30 @@ export function cidrContains(cidr: string, address: string): boolean {
     return Math.floor(a / size) === Math.floor(b / size);
 }
 
-function labelsMatch(selector: Record<string, any> | undefined, labels: Record<string, string>): boolean {
+/** One matchExpressions entry (In, NotIn, Exists, DoesNotExist); an unknown operator selects nothing. */
+function expressionMatches(e: Record<string, any>, labels: Record<string, string>): boolean {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values: string[] = e.values ?? [];
+    switch (e.operator) {
+        case "In":
+            return has && values.includes(labels[e.key]);
+        case "NotIn":
+            return !has || !values.includes(labels[e.key]);
+        case "Exists":
+            return has;
+        case "DoesNotExist":
+            return !has;
+        default:
+            return false;
+    }
+}
+
+export function labelsMatch(selector: Record<string, any> | undefined, labels: Record<string, string>): boolean {
     if (selector === undefined) return true;
-    if ((selector.matchExpressions ?? []).length > 0) return false;
-    return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    return (
+        Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+        (selector.matchExpressions ?? []).every((e: Record<string, any>) => expressionMatches(e, labels))
+    );
 }
 
 function portNamed(ports: Record<string, any>[] | undefined, port: number): boolean {

@@ -39,9 +39,10 @@ describe("npm run validate", () => {
                 message: "admits every address",
             });
             const central = plan(all, "cluster-01");
-            manifest(central, "Service", "thanos-query-lb").spec.loadBalancerSourceRanges.push("0.0.0.0/0");
+            manifest(central, "Service", "frontdoor").spec.loadBalancerSourceRanges.push("0.0.0.0/0");
             const kps = central.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as any;
-            kps.grafana.service.loadBalancerSourceRanges = [];
+            // Grafana's own Service back on a LoadBalancer, with no range: reported too.
+            kps.grafana.service = { type: "LoadBalancer", port: 3000, loadBalancerSourceRanges: [] };
             const findings = checkNetwork(central);
             expectFinding(findings, {
                 severity: "warning",
@@ -76,28 +77,32 @@ describe("npm run validate", () => {
             const ingressFindings = (p: ReturnType<typeof plan>) =>
                 checkNetwork(p).filter((f) => f.object === "(Alertmanager pods, port 9093)");
 
-            it("the committed central stack: edges post alerts only, the namespace keeps the API, probes pass", () => {
+            it("the committed central stack: edges post alerts only, through the front door; the namespace keeps the API, probes pass", () => {
                 expect(ingressFindings(plan(plans(), "cluster-01"))).to.deep.equal([]);
             });
 
-            it("reports an L4 rule for an edge range on 9093, which voids the L7 rule", () => {
-                const all = plans();
-                const central = plan(all, "cluster-01");
-                manifest(central, "NetworkPolicy", "alertmanager").spec.ingress[0].from.push({
-                    ipBlock: { cidr: "192.168.101.196/32" },
-                });
+            it("reports an L4 rule for the routers on 9093, which voids the L7 rule, and an edge or node let in directly", () => {
+                const central = plan(plans(), "cluster-01");
+                // The namespace peer without its exception for the routers: they get in at L4.
+                manifest(central, "NetworkPolicy", "alertmanager").spec.ingress[0].from = [{ podSelector: {} }];
                 expectFinding(ingressFindings(central), {
                     field: "spec.ingress",
-                    message: "edge range 192.168.101.196/32 is admitted at L4 by NetworkPolicy/monitoring/alertmanager",
+                    message:
+                        "the front door's routers (the edges' requests) are admitted at L4 by NetworkPolicy/monitoring/alertmanager",
                 });
-                const nodes = plan(plans(), "cluster-01");
-                manifest(nodes, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[2].fromEntities.push(
+                const direct = plan(plans(), "cluster-01");
+                manifest(direct, "NetworkPolicy", "alertmanager").spec.ingress[0].from.push({
+                    ipBlock: { cidr: "192.168.101.196/32" },
+                });
+                manifest(direct, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[1].fromEntities.push(
                     "remote-node",
                 );
-                expectFinding(ingressFindings(nodes), { message: "another node (remote-node" });
+                const findings = ingressFindings(direct);
+                expectFinding(findings, { message: "edge range 192.168.101.196/32 reaches the API directly" });
+                expectFinding(findings, { message: "another node (remote-node) reaches the API directly" });
             });
 
-            it("reports an HTTP rule that lets an edge near silences or the UI", () => {
+            it("reports an HTTP rule that lets the routers near silences or the UI, or refuses the edges' alerts", () => {
                 const central = plan(plans(), "cluster-01");
                 manifest(
                     central,
@@ -109,21 +114,59 @@ describe("npm run validate", () => {
                 expectFinding(findings, { field: "rules.http", message: "GET /api/v2/silences is allowed" });
                 // Full match: a path regex without the query part does not match a request with one.
                 const prefix = plan(plans(), "cluster-01");
-                manifest(prefix, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[1].toPorts[0].rules.http =
+                manifest(prefix, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress[0].toPorts[0].rules.http =
                     [{ method: "POST", path: "/api/v2/alert" }];
-                expectFinding(ingressFindings(prefix), { message: "POST /api/v2/alerts is refused (403)" });
+                const refused = ingressFindings(prefix);
+                expectFinding(refused, { message: "POST /api/v2/alerts is refused (403)" });
+                expectFinding(refused, { message: "GET /-/ready is refused (403)" });
             });
 
-            it("reports edges that cannot reach the API, and a probe the host could not make", () => {
+            it("reports routers that cannot reach the API, a probe the host could not make, and an edge range the front door drops", () => {
                 const central = plan(plans(), "cluster-01");
-                const policy = manifest(central, "CiliumNetworkPolicy", "alertmanager-edge-api");
-                policy.spec.ingress = policy.spec.ingress.slice(0, 1);
-                policy.spec.ingress[0].fromCIDR = ["192.168.101.196/32"];
+                manifest(central, "CiliumNetworkPolicy", "alertmanager-edge-api").spec.ingress = [];
+                manifest(central, "NetworkPolicy", "frontdoor").spec.ingress[3].from.pop();
                 const findings = ingressFindings(central);
-                expectFinding(findings, { message: "edge range 192.168.101.197/32 cannot reach the API at all" });
-                expectFinding(findings, { message: "another node (remote-node" });
+                expectFinding(findings, {
+                    message: "the front door's routers (the edges' requests) cannot reach the API at all",
+                });
                 expectFinding(findings, { message: "cannot GET /-/ready" });
-                expectFinding(findings, { field: "spec.ingress.fromCIDR", message: "192.168.101.198/32" });
+                expectFinding(findings, {
+                    message:
+                        "192.168.101.198/32 (central.alertmanager.edgeSourceRanges) cannot reach the front door's port 9094",
+                });
+            });
+        });
+
+        it("reports the central front door without externalTrafficPolicy Local, or a port admitting another port's audience", () => {
+            const central = plan(plans(), "cluster-01");
+            expect(checkNetwork(central)).to.deep.equal([]);
+            manifest(central, "Service", "frontdoor").spec.externalTrafficPolicy = "Cluster";
+            // Grafana's port admitting an edge node: only central.uiSourceRanges may.
+            manifest(central, "NetworkPolicy", "frontdoor").spec.ingress[1].from.push({
+                ipBlock: { cidr: "10.1.2.3/32" },
+            });
+            // Alertmanager-0's port missing an edge range.
+            manifest(central, "NetworkPolicy", "frontdoor").spec.ingress[2].from.shift();
+            const findings = checkNetwork(central);
+            expectFinding(findings, { field: "spec.externalTrafficPolicy", message: "must be Local" });
+            expectFinding(findings, {
+                message: "port 3000 (grafana) admits 10.1.2.3/32, which is not in central.uiSourceRanges",
+            });
+            expectFinding(findings, {
+                message:
+                    "port 9093 (alertmanager-0) does not admit 192.168.101.196/32 (central.alertmanager.edgeSourceRanges)",
+            });
+            // A second LoadBalancer on the central address, sharing it.
+            const shared = plan(plans(), "cluster-01");
+            const second = structuredClone(manifest(shared, "Service", "frontdoor"));
+            second.metadata.name = "thanos-query-lb";
+            second.metadata.annotations["lbipam.cilium.io/sharing-key"] = "thanos-central";
+            shared.manifests.push(second);
+            const sharedFindings = checkNetwork(shared);
+            expectFinding(sharedFindings, { object: "(address 192.168.101.210)", message: "is held by 2" });
+            expectFinding(sharedFindings, {
+                object: "Service/monitoring/thanos-query-lb",
+                field: "metadata.annotations",
             });
         });
 
@@ -146,7 +189,7 @@ describe("npm run validate", () => {
                     "is held by 2 LoadBalancer Services (Service/monitoring/thanos-query-lb, Service/monitoring/thanos-sidecar-1)",
             });
             expectFinding(findings, { object: "Service/monitoring/thanos-query-lb", field: "metadata.annotations" });
-            expectFinding(findings, { field: "spec.nodeSelector", message: "pins the edge's announcement" });
+            expectFinding(findings, { field: "spec.nodeSelector", message: "pins the announcement to some nodes" });
         });
 
         it("reports an edge Query port open beyond its own source ranges, and pods reaching its gRPC", () => {

@@ -3,6 +3,7 @@
 // (alertmanagerIngress.ts: the edges post alerts only). The selector helpers also serve the
 // Alertmanager's network check (alertmanager.ts) and the policy pack.
 
+import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "../../components/frontDoor";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/names";
 import { checkAlertmanagerIngress } from "./alertmanagerIngress";
 import { checkNodeSourcedPolicies } from "./nodePolicies";
@@ -100,11 +101,10 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
                 );
         }
     }
-    if (role === "edge") {
-        const lb = setting(plan, "loadBalancer") ?? {};
-        // One Service holds an edge's address, so Cilium runs one L2 lease for it, which any node may
-        // hold (docs/architecture.md, "The edge's front door"): a second Service, a sharing key or a
-        // pinned announcer brings back the split announcement or takes the failover away.
+    const lb = setting(plan, "loadBalancer") ?? {};
+    {
+        // One Service per address, on every stack: Services sharing an address elect their L2
+        // announcers independently (cilium/cilium#48419), so two nodes could answer ARP for it.
         const holders = plan.manifests.filter(
             (o) =>
                 o.kind === "Service" &&
@@ -115,24 +115,29 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
             add(
                 `(address ${lb.ip})`,
                 "Service",
-                `is held by ${holders.length} LoadBalancer Services (${holders.map(objectName).join(", ") || "none"}): an edge's address takes exactly one, its Query's`,
+                `is held by ${holders.length} LoadBalancer Services (${holders.map(objectName).join(", ") || "none"}): an address takes exactly one (an edge's Query's, the central front door's)`,
             );
-        for (const service of holders.filter(
-            (o) => o.metadata?.annotations?.["lbipam.cilium.io/sharing-key"] !== undefined,
-        ))
-            add(
-                objectName(service),
-                "metadata.annotations",
-                "lbipam.cilium.io/sharing-key: an edge's address is not shared; Services sharing one address elect their L2 announcers independently (cilium/cilium#48419)",
-            );
-        for (const policy of plan.manifests.filter(
-            (o) => o.kind === "CiliumL2AnnouncementPolicy" && o.spec?.nodeSelector !== undefined,
-        ))
-            add(
-                objectName(policy),
-                "spec.nodeSelector",
-                "pins the edge's announcement to some nodes: with one Service on the address any node may announce it, and another takes over when it fails",
-            );
+    }
+    for (const service of plan.manifests.filter(
+        (o) =>
+            o.kind === "Service" &&
+            o.spec?.type === "LoadBalancer" &&
+            o.metadata?.annotations?.["lbipam.cilium.io/sharing-key"] !== undefined,
+    ))
+        add(
+            objectName(service),
+            "metadata.annotations",
+            "lbipam.cilium.io/sharing-key: no address is shared; Services sharing one address elect their L2 announcers independently (cilium/cilium#48419)",
+        );
+    for (const policy of plan.manifests.filter(
+        (o) => o.kind === "CiliumL2AnnouncementPolicy" && o.spec?.nodeSelector !== undefined,
+    ))
+        add(
+            objectName(policy),
+            "spec.nodeSelector",
+            "pins the announcement to some nodes: with one Service on the address any node may announce it, and another takes over when it fails",
+        );
+    if (role === "edge") {
         const query = thanosContainers(plan).find((t) => t.component === "query");
         const onQuery = selecting(query?.object.spec.template.metadata?.labels ?? {});
         for (const [what, port, allowed, key] of [
@@ -165,6 +170,7 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
         }
     }
     const central = setting(plan, "central");
+    if (role === "central" && central !== undefined) findings.push(...checkFrontDoorPorts(plan, central));
     if (role === "central" && central !== undefined) {
         const allowed = [...(central.uiSourceRanges ?? [])];
         // The top Query (the mid tiers have no HTTP API users).
@@ -199,6 +205,64 @@ export function checkNetwork(plan: RenderedPlan): Finding[] {
         ...checkLoadBalancerSourceRanges(plan),
         ...checkAlertmanagerIngress(plan),
     );
+    return findings;
+}
+
+/**
+ * The central front door: its one Service keeps the client's address (externalTrafficPolicy Local),
+ * so its routers' NetworkPolicy can admit each port only from that port's audience: Query and
+ * Grafana from central.uiSourceRanges, each Alertmanager replica from
+ * central.alertmanager.edgeSourceRanges.
+ */
+function checkFrontDoorPorts(plan: RenderedPlan, central: Record<string, any>): Finding[] {
+    const findings: Finding[] = [];
+    const add = (object: string, field: string, message: string) =>
+        findings.push({ severity: "error", stack: plan.stack, object, field, message });
+    const service = plan.manifests.find(
+        (o) => o.kind === "Service" && o.metadata?.name === FRONT_DOOR_NAME && o.spec?.type === "LoadBalancer",
+    );
+    if (service === undefined) {
+        add(`Service/monitoring/${FRONT_DOOR_NAME}`, "", "is missing: nothing answers on the central address");
+        return findings;
+    }
+    if (service.spec.externalTrafficPolicy !== "Local")
+        add(
+            objectName(service),
+            "spec.externalTrafficPolicy",
+            "must be Local: with Cluster a node forwards SNATed, the router cannot tell operators from edges, and each port's source ranges are lost",
+        );
+    const routers = plan.manifests.filter(
+        (o) => o.kind === "NetworkPolicy" && matchesLabels(o.spec?.podSelector?.matchLabels, FRONT_DOOR_POD_SELECTOR),
+    );
+    for (const port of service.spec.ports ?? []) {
+        const [key, allowed]: [string, string[]] = String(port.name).startsWith("alertmanager-")
+            ? ["central.alertmanager.edgeSourceRanges", central.alertmanager?.edgeSourceRanges ?? []]
+            : ["central.uiSourceRanges", central.uiSourceRanges ?? []];
+        const peers = routers.length === 0 ? undefined : peersForPort(routers, port.targetPort);
+        if (peers === undefined) {
+            add(
+                "NetworkPolicy (front door pods)",
+                "spec.ingress",
+                `port ${port.port} (${port.name}) is open to any source: restrict it to ${key}`,
+            );
+            continue;
+        }
+        for (const peer of peers) {
+            if (peer.ipBlock === undefined || !allowed.includes(peer.ipBlock.cidr))
+                add(
+                    "NetworkPolicy (front door pods)",
+                    "spec.ingress.from",
+                    `port ${port.port} (${port.name}) admits ${peer.ipBlock?.cidr ?? "pods"}, which is not in ${key}`,
+                );
+        }
+        for (const cidr of allowed)
+            if (!peers.some((p) => p.ipBlock?.cidr === cidr))
+                add(
+                    "NetworkPolicy (front door pods)",
+                    "spec.ingress.from",
+                    `port ${port.port} (${port.name}) does not admit ${cidr} (${key})`,
+                );
+    }
     return findings;
 }
 

@@ -15,7 +15,7 @@ const EXPOSED: {
     what: string;
     label: readonly [string, string];
     ports: number[];
-    role: "edge" | "central" | "sidecars";
+    role: "edge" | "sidecars";
 }[] = [
     {
         what: "Prometheus (sidecar gRPC)",
@@ -23,8 +23,8 @@ const EXPOSED: {
         ports: [10901],
         role: "sidecars",
     },
-    { what: "Grafana", label: ["app.kubernetes.io/name", "grafana"], ports: [3000], role: "central" },
-    { what: "Query", label: ["app.kubernetes.io/component", "query"], ports: [9090], role: "central" },
+    // The central address has none: its front door keeps the client's address (externalTrafficPolicy
+    // Local) and its routers reach Query, Grafana and Alertmanager as pods.
     // An edge's Query: gRPC (mTLS) for the central Query and its HTTP API, on one LoadBalancer.
     { what: "Query", label: ["app.kubernetes.io/component", "query"], ports: [10901, 9090], role: "edge" },
 ];
@@ -53,7 +53,7 @@ export function checkNodeSourcedPolicies(plan: RenderedPlan): Finding[] {
         if (target === undefined) {
             add(
                 "spec.endpointSelector",
-                "selects pods no LoadBalancer exposes: only Prometheus, Grafana, Query and Alertmanager need node-sourced ingress",
+                "selects pods no LoadBalancer exposes through a node: only an edge's Query (and Alertmanager, at L7) need node-sourced ingress",
             );
             continue;
         }

@@ -42,7 +42,8 @@ export interface Service {
     selector: Record<string, string>;
     type: string;
     address?: string;
-    ports: { name?: string; port: number }[];
+    /** Each port, and the pod port it leads to where that is a number. */
+    ports: { name?: string; port: number; targetPort?: number }[];
 }
 
 export interface Exposure {
@@ -51,8 +52,10 @@ export interface Exposure {
     port: number;
     service: string;
     component: string;
-    /** The one pod a per-replica Service selects. */
+    /** The one pod a per-replica Service (or a router's route) reaches. */
     pod?: string;
+    /** The router the address's Service selects, where the port leads on through it (the central front door). */
+    via?: string;
 }
 
 export interface Bucket {
@@ -178,7 +181,11 @@ export function loadStackFacts(dir: string): StackFacts {
                 selector: obj.spec?.selector ?? {},
                 type: obj.spec?.type ?? "ClusterIP",
                 address: obj.metadata?.annotations?.["lbipam.cilium.io/ips"] ?? obj.spec?.loadBalancerIP,
-                ports: (obj.spec?.ports ?? []).map((p: any) => ({ name: p.name, port: Number(p.port) })),
+                ports: (obj.spec?.ports ?? []).map((p: any) => ({
+                    name: p.name,
+                    port: Number(p.port),
+                    ...(typeof p.targetPort === "number" ? { targetPort: p.targetPort } : {}),
+                })),
             });
         } else if (obj.kind === "ConfigMap") {
             configMaps.set(obj.metadata.name, obj.data ?? {});
@@ -220,20 +227,74 @@ export function selectedComponent(
     return component ? { component } : undefined;
 }
 
+/**
+ * A TCP/HTTP router's routes, from an HAProxy config in a ConfigMap its pods mount: each bound port
+ * and the `host:port` of the server its default backend names. Empty for anything else.
+ */
+export function haproxyRoutes(
+    component: Component,
+    configMaps: Map<string, Record<string, string>>,
+): Map<number, string> {
+    const routes = new Map<number, string>();
+    for (const volume of component.volumes) {
+        const data = volume.configMap?.name ? configMaps.get(volume.configMap.name) : undefined;
+        for (const text of Object.values(data ?? {})) {
+            if (!/^frontend /m.test(text)) continue;
+            const sections = text.split(/\n(?=\S)/);
+            const servers = new Map<string, string>();
+            for (const section of sections) {
+                const backend = /^backend (\S+)/.exec(section)?.[1];
+                const server = /^\s+server \S+ (\S+)/m.exec(section)?.[1];
+                if (backend && server) servers.set(backend, server);
+            }
+            for (const section of sections) {
+                if (!section.startsWith("frontend ")) continue;
+                const port = /^\s+bind \S*:(\d+)/m.exec(section)?.[1];
+                const backend = /^\s+default_backend (\S+)/m.exec(section)?.[1];
+                const server = backend ? servers.get(backend) : undefined;
+                if (port && server) routes.set(Number(port), server);
+            }
+        }
+    }
+    return routes;
+}
+
+/** The component (and pod) an in-cluster name `<svc>.<ns>.svc...` or `<pod>.<svc>.<ns>.svc...` reaches. */
+function componentByHost(facts: StackFacts, host: string): { component: Component; pod?: string } | undefined {
+    const labels = host.split(":")[0].split(".");
+    const svcAt = labels.indexOf("svc") - 2;
+    if (svcAt < 0) return undefined;
+    const serviceName = labels[svcAt];
+    const pod = svcAt === 1 ? labels[0] : undefined;
+    const byName = facts.components.find(
+        (c) => c.serviceNames.includes(serviceName) && (pod === undefined || pod.startsWith(`${c.name}-`)),
+    );
+    if (byName) return { component: byName, pod };
+    const service = facts.services.find((s) => s.name === serviceName);
+    const selected = service ? selectedComponent(facts.components, service.selector) : undefined;
+    return selected ? { component: selected.component, pod: pod ?? selected.pod } : undefined;
+}
+
 export function exposures(facts: StackFacts): Exposure[] {
     const found: Exposure[] = [];
     for (const svc of facts.services) {
         if (svc.type !== "LoadBalancer" || !svc.address) continue;
         const target = selectedComponent(facts.components, svc.selector);
         if (!target) continue;
+        // Behind a router (the central front door), each port leads where the router sends it.
+        const routes = haproxyRoutes(target.component, facts.configMaps);
         for (const port of svc.ports) {
+            const routed =
+                routes.size > 0 ? componentByHost(facts, routes.get(port.targetPort ?? port.port) ?? "") : undefined;
+            const reached = routed ?? target;
             found.push({
                 stack: facts.cluster.stack,
                 address: svc.address,
                 port: port.port,
                 service: svc.name,
-                component: target.component.id,
-                pod: target.pod,
+                component: reached.component.id,
+                pod: reached.pod,
+                ...(routed ? { via: target.component.name } : {}),
             });
         }
     }

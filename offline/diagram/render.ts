@@ -62,12 +62,16 @@ export interface Graph {
 
 /** Everything in one graph: every component of every cluster and every link (the detail drawings are parts of it). */
 export function graph(arch: Architecture): Graph {
+    // A router the address's Service selects (the central front door) is drawn as its links' "via".
+    const routers = new Set(arch.wiring.exposures.flatMap((e) => (e.via ? [nodeId(e.stack, e.via)] : [])));
     const groups: Group[] = arch.facts.map((f) => {
-        const nodes: Node[] = f.components.map((c) => ({
-            id: c.id,
-            label: [`${c.label}${c.replicas > 1 ? ` x${c.replicas}` : ""}`, ...(c.extra ? [`+ ${c.extra}`] : [])],
-            shape: "box",
-        }));
+        const nodes: Node[] = f.components
+            .filter((c) => !routers.has(c.id))
+            .map((c) => ({
+                id: c.id,
+                label: [`${c.label}${c.replicas > 1 ? ` x${c.replicas}` : ""}`, ...(c.extra ? [`+ ${c.extra}`] : [])],
+                shape: "box",
+            }));
         for (const address of [
             ...new Set(arch.wiring.exposures.filter((e) => e.stack === f.cluster.stack).map((e) => e.address)),
         ]) {
@@ -95,7 +99,12 @@ export function graph(arch: Architecture): Graph {
             from,
             to,
             tls: tls as Tls,
-            label: [...list.map((e) => `:${e.port}${e.pod ? ` → ${e.pod}` : ""}`), tls],
+            label: [
+                ...list.map((e) => `:${e.port}${e.pod ? ` → ${e.pod}` : ""}`),
+                // Through a router (the central front door's HAProxy): one Service, routed by port.
+                ...(list[0].via ? [`via ${list[0].via}`] : []),
+                tls,
+            ],
         });
     }
     for (const l of arch.wiring.links) edges.push(linkEdge(l));

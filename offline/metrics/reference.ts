@@ -7,6 +7,8 @@ import * as path from "path";
 import { metricNames } from "./promqlNames";
 
 export const REFERENCE_FILE = path.join(__dirname, "upstream-metrics.txt");
+/** The front door's HAProxy, read from the real binary (offline/metrics/haproxyMetrics.ts). */
+export const HAPROXY_REFERENCE_FILE = path.join(__dirname, "haproxy-metrics.txt");
 
 let cached: Map<string, string> | undefined;
 
@@ -14,11 +16,12 @@ let cached: Map<string, string> | undefined;
 export function upstreamMetrics(): Map<string, string> {
     if (cached === undefined) {
         cached = new Map();
-        for (const line of fs.readFileSync(REFERENCE_FILE, "utf8").split("\n")) {
-            if (line === "" || line.startsWith("#")) continue;
-            const [name, kind, source] = line.split("\t");
-            cached.set(name, `${kind} ${source}`);
-        }
+        for (const file of [REFERENCE_FILE, HAPROXY_REFERENCE_FILE])
+            for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+                if (line === "" || line.startsWith("#")) continue;
+                const [name, kind, source] = line.split("\t");
+                cached.set(name, `${kind} ${source}`);
+            }
     }
     return cached;
 }
