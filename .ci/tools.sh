@@ -45,7 +45,10 @@ machine_mirror() {
 }
 
 # Versions: "promtool, version 3.5.3+ds (...)", "amtool, version 0.33.1+ds (...)".
-version_of() { "$1/$2" --version 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2; }
+# The first line of a tool's version output, read whole first: with pipefail, `| head -1` can kill the
+# tool with SIGPIPE (haproxy -v writes several lines) and fail the caller under set -e.
+first_line() { local out; out=$("$@" 2>&1) || true; printf '%s\n' "${out%%$'\n'*}"; }
+version_of() { first_line "$1/$2" --version | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2; }
 at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
 
 # The binaries in $1, their versions printed; promtool >= 3, amtool >= 0.26, haproxy the image's.
@@ -57,7 +60,7 @@ check_versions() {
       status=1
       continue
     fi
-    if [ "$tool" = haproxy ]; then log "$("$bin/$tool" -v 2>&1 | head -1)"; else log "$("$bin/$tool" --version 2>&1 | head -1)"; fi
+    if [ "$tool" = haproxy ]; then log "$(first_line "$bin/$tool" -v)"; else log "$(first_line "$bin/$tool" --version)"; fi
   done
   [ "$status" -eq 0 ] || return 1
   local promtool_version amtool_version
@@ -73,7 +76,7 @@ check_versions() {
   fi
   # "HAProxy version 3.2.26-1 2026/10/14 - https://haproxy.org/"
   local haproxy_found
-  haproxy_found=$("$bin/haproxy" -v 2>&1 | head -1 | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2)
+  haproxy_found=$(first_line "$bin/haproxy" -v | grep -oE 'version [0-9]+\.[0-9]+\.[0-9]+' | cut -d' ' -f2)
   if [ "${haproxy_found:-}" != "$haproxy_version" ]; then
     log "tools.sh: haproxy ${haproxy_found:-(no version)} is not $haproxy_version, the router image's: update components/images.ts and haproxy_version together"
     return 1
