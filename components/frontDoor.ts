@@ -116,7 +116,8 @@ export function frontDoorConfigMapSpec(config: string): k8s.types.input.core.v1.
 /**
  * The router, on every node: Cilium may hand the address's lease to any node (the L2 policy selects
  * them all), and with externalTrafficPolicy Local a node without a router pod drops what it receives.
- * So it tolerates every taint, and a rolling update replaces one node's pod at a time. A
+ * So it tolerates every taint, and a rolling update replaces one node's pod at a time, the new one
+ * ready before the old one stops. A
  * PodDisruptionBudget does not hold a DaemonSet's pods (a drain skips them; the node is going away).
  */
 export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string): k8s.types.input.apps.v1.DaemonSet {
@@ -126,7 +127,10 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
         metadata: { name: FRONT_DOOR_NAME, namespace: MONITORING_NAMESPACE, labels: labels() },
         spec: {
             selector: { matchLabels: FRONT_DOOR_POD_SELECTOR },
-            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+            // A node's new router starts, and is ready, before its old one stops (surge: the pods claim no
+            // host port, so two fit on a node): with externalTrafficPolicy Local the node holding the
+            // address's lease keeps a local backend through a rollout. One node at a time.
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
                 metadata: {
                     labels: labels(),

@@ -71,10 +71,14 @@ describe("multi-node clusters under Cilium", () => {
         const router = k8sObject(central, "DaemonSet", "frontdoor");
         expect(router.spec.template.spec.tolerations).to.deep.equal([{ operator: "Exists" }]);
         expect(router.spec.template.spec.nodeSelector).to.equal(undefined);
+        // A rollout starts a node's new router before stopping its old one (maxSurge, no port is
+        // claimed on the host): with externalTrafficPolicy Local the lease holder never lacks a local backend.
         expect(router.spec.updateStrategy).to.deep.equal({
             type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 1 },
+            rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
         });
+        for (const container of router.spec.template.spec.containers)
+            for (const port of container.ports) expect(port).not.to.have.property("hostPort");
         expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);
         // The outputs the operators and the edges read keep their addresses and ports.
         expect(central.outputs.queryUrl).to.equal("http://192.168.101.210:9090");
