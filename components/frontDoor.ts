@@ -131,6 +131,9 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
             // host port, so two fit on a node): with externalTrafficPolicy Local the node holding the
             // address's lease keeps a local backend through a rollout. One node at a time.
             updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            // Ready is not yet serving: /healthz answers once HAProxy listens, its servers (init-addr none)
+            // wait for their first DNS answer (resolvers, 1 s timeout) and check. The old pod stops later.
+            minReadySeconds: 10,
             template: {
                 metadata: {
                     labels: labels(),

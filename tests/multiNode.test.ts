@@ -77,6 +77,10 @@ describe("multi-node clusters under Cilium", () => {
             type: "RollingUpdate",
             rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
         });
+        // ...and the old one stops only once the new one has been ready a while: /healthz answers as soon
+        // as HAProxy listens, while its servers (init-addr none) wait for their first DNS answer and
+        // health check (every 5 s).
+        expect(router.spec.minReadySeconds).to.be.at.least(5);
         for (const container of router.spec.template.spec.containers)
             for (const port of container.ports) expect(port).not.to.have.property("hostPort");
         expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);
