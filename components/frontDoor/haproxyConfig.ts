@@ -97,7 +97,9 @@ function backendLines(route: FrontDoorRoute): string[] {
         `backend ${backendName(route)}`,
         `    mode ${route.mode}`,
         "    option httpchk",
-        `    http-check send meth GET uri ${route.healthPath}`,
+        // HTTP/1.1 with a Host: HAProxy's default is HTTP/1.0, which the Envoy behind Cilium's L7 rule
+        // (Alertmanager's API) answers 426, so every Alertmanager server would be marked down.
+        `    http-check send meth GET uri ${route.healthPath} ver HTTP/1.1 hdr Host ${route.server.host}`,
         "    http-check expect status 200-299",
         // init-addr none: start (and stay up) while the name does not resolve yet, e.g. before the pod
         // exists; the resolvers section keeps re-resolving it, so a rescheduled pod's new address is used.
