@@ -11,7 +11,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings, alertmanagerLoadBalancerPort } from "../config";
 import { EDGE_HTTP_RULES } from "./alertmanagerEdgePolicy";
-import { FRONT_DOOR_METRICS_PORT, FrontDoorRoute, haproxyConfig } from "./frontDoor/haproxyConfig";
+import {
+    FRONT_DOOR_METRICS_PORT,
+    FrontDoorRoute,
+    HARD_STOP_AFTER_SECONDS,
+    haproxyConfig,
+} from "./frontDoor/haproxyConfig";
 import { IMAGES, imageReference } from "./images";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
 import { LBIPAM_IPS_ANNOTATION } from "./lbipam";
@@ -44,6 +49,8 @@ const CONFIG_DIR = "/usr/local/etc/haproxy";
 const CONFIG_KEY = "haproxy.cfg";
 /** The official image runs as user haproxy (uid and gid 99). */
 const HAPROXY_UID = 99;
+/** How long a stopping router keeps accepting before HAProxy is told to stop. */
+const PRE_STOP_WAIT_SECONDS = 5;
 /** The Service annotation that makes the provider create the Service without waiting for its address (migration, docs/operations.md). */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 
@@ -144,7 +151,8 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
                     tolerations: [{ operator: "Exists" }],
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
-                    terminationGracePeriodSeconds: 35,
+                    // The preStop wait, then at most hard-stop-after of draining, and a margin.
+                    terminationGracePeriodSeconds: PRE_STOP_WAIT_SECONDS + HARD_STOP_AFTER_SECONDS + 5,
                     securityContext: {
                         runAsNonRoot: true,
                         runAsUser: HAPROXY_UID,
@@ -174,6 +182,12 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
                                 httpGet: { path: "/healthz", port: "metrics" },
                                 periodSeconds: 10,
                                 failureThreshold: 6,
+                            },
+                            // Keep serving while Cilium takes the terminating pod out of the Service's
+                            // backends; only then does HAProxy get the image's stop signal (SIGUSR1, a
+                            // soft stop: it closes its listeners and drains). busybox sleep, in the image.
+                            lifecycle: {
+                                preStop: { exec: { command: ["sleep", String(PRE_STOP_WAIT_SECONDS)] } },
                             },
                             resources: {
                                 requests: { cpu: "50m", memory: "64Mi" },

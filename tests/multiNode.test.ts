@@ -81,6 +81,15 @@ describe("multi-node clusters under Cilium", () => {
         // as HAProxy listens, while its servers (init-addr none) wait for their first DNS answer and
         // health check (every 5 s).
         expect(router.spec.minReadySeconds).to.be.at.least(5);
+        // A stopping router keeps accepting until Cilium has taken its endpoint out (preStop wait), then
+        // HAProxy soft-stops (the image's stop signal, SIGUSR1) and drains for up to hard-stop-after:
+        // the grace period covers both, or the kubelet kills it mid-drain.
+        const [container] = router.spec.template.spec.containers;
+        const [, wait] = container.lifecycle?.preStop?.exec?.command ?? [];
+        expect(Number(wait), "the preStop wait (sleep <seconds>)").to.be.at.least(3);
+        const config = k8sObject(central, "ConfigMap", "frontdoor").data["haproxy.cfg"];
+        const hardStop = Number(/^\s*hard-stop-after (\d+)s$/m.exec(config)?.[1]);
+        expect(router.spec.template.spec.terminationGracePeriodSeconds).to.be.greaterThan(Number(wait) + hardStop);
         for (const container of router.spec.template.spec.containers)
             for (const port of container.ports) expect(port).not.to.have.property("hostPort");
         expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);

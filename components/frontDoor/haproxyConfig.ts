@@ -42,6 +42,8 @@ export interface HaproxyConfigOptions {
 
 /** The port of the metrics and readiness frontend on the router pods. */
 export const FRONT_DOOR_METRICS_PORT = 8405;
+/** How long a stopping router drains its connections at most (the pod's grace period covers it). */
+export const HARD_STOP_AFTER_SECONDS = 30;
 /** The HAProxy resolvers section every server re-resolves its name through. */
 export const RESOLVERS_NAME = "cluster";
 
@@ -121,7 +123,7 @@ export function haproxyConfig(routes: FrontDoorRoute[], options: HaproxyConfigOp
             "    log stdout format raw local0 info",
             "    maxconn 4096",
             // A rolling update ends old connections after this long at the latest.
-            "    hard-stop-after 30s",
+            `    hard-stop-after ${HARD_STOP_AFTER_SECONDS}s`,
         ],
         [
             "defaults",
