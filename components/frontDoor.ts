@@ -10,6 +10,7 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings, alertmanagerLoadBalancerPort } from "../config";
+import { parseDuration } from "../config/units";
 import { EDGE_HTTP_RULES } from "./alertmanagerEdgePolicy";
 import {
     FRONT_DOOR_METRICS_PORT,
@@ -76,6 +77,7 @@ export function frontDoorRoutes(central: CentralSettings): FrontDoorRoute[] {
             mode: "tcp",
             server: { host: svc("thanos-query"), port: QUERY_FRONT_DOOR_PORT },
             healthPath: "/-/ready",
+            idleTimeout: queryIdleTimeout(central.query.timeout),
         },
         {
             name: "grafana",
@@ -97,6 +99,15 @@ export function frontDoorRoutes(central: CentralSettings): FrontDoorRoute[] {
             healthPath: "/-/ready",
         })),
     ];
+}
+
+/**
+ * Query's port passes through at TCP, and nothing crosses the connection while Query computes: the
+ * router must wait longer than Query may take (central.query.timeout), at least its usual 5 minutes.
+ */
+export function queryIdleTimeout(queryTimeout: string): string {
+    const seconds = Math.ceil((parseDuration(queryTimeout) ?? 0) / 1000) + 60;
+    return `${Math.max(seconds, 300)}s`;
 }
 
 /** The rendered haproxy.cfg of the central cluster's routers. */

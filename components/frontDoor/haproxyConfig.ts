@@ -29,6 +29,8 @@ export interface FrontDoorRoute {
     server: { host: string; port: number };
     /** HTTP health check of the server (GET, expecting a 2xx). */
     healthPath: string;
+    /** How long the connection may stay silent on either side (client and server); the defaults' when omitted. */
+    idleTimeout?: string;
 }
 
 export interface HaproxyConfigOptions {
@@ -74,6 +76,7 @@ function frontendLines(route: FrontDoorRoute, options: HaproxyConfigOptions): st
         `    acl allowed_source src ${route.sourceRanges.join(" ")}`,
         "    tcp-request connection reject unless allowed_source",
     ];
+    if (route.idleTimeout !== undefined) lines.push(`    timeout client ${route.idleTimeout}`);
     if (route.mode === "http") {
         const rules = route.allowedRequests ?? [];
         if (rules.length === 0) throw new Error(`front door route ${route.name}: http mode with no allowed request`);
@@ -98,6 +101,7 @@ function backendLines(route: FrontDoorRoute): string[] {
     return [
         `backend ${backendName(route)}`,
         `    mode ${route.mode}`,
+        ...(route.idleTimeout !== undefined ? [`    timeout server ${route.idleTimeout}`] : []),
         "    option httpchk",
         // HTTP/1.1 with a Host: HAProxy's default is HTTP/1.0, which the Envoy behind Cilium's L7 rule
         // (Alertmanager's API) answers 426, so every Alertmanager server would be marked down.
