@@ -149,7 +149,7 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
             // host port, so two fit on a node): with externalTrafficPolicy Local the node holding the
             // address's lease keeps a local backend through a rollout. One node at a time.
             updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-            // Ready is not yet serving: /healthz answers once HAProxy listens, its servers (init-addr none)
+            // Ready is not yet serving: /healthz answers once one server is up, the others (init-addr none)
             // wait for their first DNS answer (resolvers, 1 s timeout) and check. The old pod stops later.
             minReadySeconds: 10,
             template: {
@@ -189,8 +189,10 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
                                 periodSeconds: 5,
                                 failureThreshold: 2,
                             },
+                            // Alive is listening: /healthz fails while no server is up, which a restart
+                            // would not mend.
                             livenessProbe: {
-                                httpGet: { path: "/healthz", port: "metrics" },
+                                tcpSocket: { port: "metrics" },
                                 periodSeconds: 10,
                                 failureThreshold: 6,
                             },

@@ -81,6 +81,10 @@ describe("multi-node clusters under Cilium", () => {
         // as HAProxy listens, while its servers (init-addr none) wait for their first DNS answer and
         // health check (every 5 s).
         expect(router.spec.minReadySeconds).to.be.at.least(5);
+        // Readiness is /healthz (503 while no server is up); liveness must not be, or a router that can
+        // reach nothing would be restarted in a loop.
+        expect(router.spec.template.spec.containers[0].readinessProbe.httpGet.path).to.equal("/healthz");
+        expect(router.spec.template.spec.containers[0].livenessProbe.httpGet).to.equal(undefined);
         // A stopping router keeps accepting until Cilium has taken its endpoint out (preStop wait), then
         // HAProxy soft-stops (the image's stop signal, SIGUSR1) and drains for up to hard-stop-after:
         // the grace period covers both, or the kubelet kills it mid-drain.

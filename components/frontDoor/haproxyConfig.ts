@@ -155,8 +155,14 @@ export function haproxyConfig(routes: FrontDoorRoute[], options: HaproxyConfigOp
             "frontend metrics",
             "    mode http",
             `    bind ${bind(options.bindAddress, options.metricsPort)}`,
-            "    http-request use-service prometheus-exporter if { path /metrics }",
             "    monitor-uri /healthz",
+            // Not ready (503) while no backend has a server up (all conditions at once): a router that
+            // can reach nothing, e.g. its node's DNS failing or before its first answers, leaves the
+            // Service. One backend down (a replica) leaves it ready: the other ports still serve.
+            ...(routes.length > 0
+                ? [`    monitor fail if ${routes.map((r) => `{ nbsrv(${backendName(r)}) eq 0 }`).join(" ")}`]
+                : []),
+            "    http-request use-service prometheus-exporter if { path /metrics }",
         ],
         ...routes.flatMap((route) => [frontendLines(route, options), backendLines(route)]),
     ];
