@@ -10,8 +10,14 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralSettings, ClusterSettings, alertmanagerLoadBalancerPort } from "../config";
+import { parseDuration } from "../config/units";
 import { EDGE_HTTP_RULES } from "./alertmanagerEdgePolicy";
-import { FRONT_DOOR_METRICS_PORT, FrontDoorRoute, haproxyConfig } from "./frontDoor/haproxyConfig";
+import {
+    FRONT_DOOR_METRICS_PORT,
+    FrontDoorRoute,
+    HARD_STOP_AFTER_SECONDS,
+    haproxyConfig,
+} from "./frontDoor/haproxyConfig";
 import { IMAGES, imageReference } from "./images";
 import { GRAFANA_PORT } from "./kubePrometheusStack";
 import { LBIPAM_IPS_ANNOTATION } from "./lbipam";
@@ -44,6 +50,8 @@ const CONFIG_DIR = "/usr/local/etc/haproxy";
 const CONFIG_KEY = "haproxy.cfg";
 /** The official image runs as user haproxy (uid and gid 99). */
 const HAPROXY_UID = 99;
+/** How long a stopping router keeps accepting before HAProxy is told to stop. */
+const PRE_STOP_WAIT_SECONDS = 5;
 /** The Service annotation that makes the provider create the Service without waiting for its address (migration, docs/operations.md). */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 
@@ -69,6 +77,7 @@ export function frontDoorRoutes(central: CentralSettings): FrontDoorRoute[] {
             mode: "tcp",
             server: { host: svc("thanos-query"), port: QUERY_FRONT_DOOR_PORT },
             healthPath: "/-/ready",
+            idleTimeout: queryIdleTimeout(central.query.timeout),
         },
         {
             name: "grafana",
@@ -90,6 +99,15 @@ export function frontDoorRoutes(central: CentralSettings): FrontDoorRoute[] {
             healthPath: "/-/ready",
         })),
     ];
+}
+
+/**
+ * Query's port passes through at TCP, and nothing crosses the connection while Query computes: the
+ * router must wait longer than Query may take (central.query.timeout), at least its usual 5 minutes.
+ */
+export function queryIdleTimeout(queryTimeout: string): string {
+    const seconds = Math.ceil((parseDuration(queryTimeout) ?? 0) / 1000) + 60;
+    return `${Math.max(seconds, 300)}s`;
 }
 
 /** The rendered haproxy.cfg of the central cluster's routers. */
@@ -116,7 +134,8 @@ export function frontDoorConfigMapSpec(config: string): k8s.types.input.core.v1.
 /**
  * The router, on every node: Cilium may hand the address's lease to any node (the L2 policy selects
  * them all), and with externalTrafficPolicy Local a node without a router pod drops what it receives.
- * So it tolerates every taint, and a rolling update replaces one node's pod at a time. A
+ * So it tolerates every taint, and a rolling update replaces one node's pod at a time, the new one
+ * ready before the old one stops. A
  * PodDisruptionBudget does not hold a DaemonSet's pods (a drain skips them; the node is going away).
  */
 export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string): k8s.types.input.apps.v1.DaemonSet {
@@ -126,7 +145,13 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
         metadata: { name: FRONT_DOOR_NAME, namespace: MONITORING_NAMESPACE, labels: labels() },
         spec: {
             selector: { matchLabels: FRONT_DOOR_POD_SELECTOR },
-            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+            // A node's new router starts, and is ready, before its old one stops (surge: the pods claim no
+            // host port, so two fit on a node): with externalTrafficPolicy Local the node holding the
+            // address's lease keeps a local backend through a rollout. One node at a time.
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            // Ready is not yet serving: /healthz answers once one server is up, the others (init-addr none)
+            // wait for their first DNS answer (resolvers, 1 s timeout) and check. The old pod stops later.
+            minReadySeconds: 10,
             template: {
                 metadata: {
                     labels: labels(),
@@ -137,7 +162,8 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
                     tolerations: [{ operator: "Exists" }],
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
-                    terminationGracePeriodSeconds: 35,
+                    // The preStop wait, then at most hard-stop-after of draining, and a margin.
+                    terminationGracePeriodSeconds: PRE_STOP_WAIT_SECONDS + HARD_STOP_AFTER_SECONDS + 5,
                     securityContext: {
                         runAsNonRoot: true,
                         runAsUser: HAPROXY_UID,
@@ -163,10 +189,18 @@ export function frontDoorDaemonSetSpec(settings: ClusterSettings, config: string
                                 periodSeconds: 5,
                                 failureThreshold: 2,
                             },
+                            // Alive is listening: /healthz fails while no server is up, which a restart
+                            // would not mend.
                             livenessProbe: {
-                                httpGet: { path: "/healthz", port: "metrics" },
+                                tcpSocket: { port: "metrics" },
                                 periodSeconds: 10,
                                 failureThreshold: 6,
+                            },
+                            // Keep serving while Cilium takes the terminating pod out of the Service's
+                            // backends; only then does HAProxy get the image's stop signal (SIGUSR1, a
+                            // soft stop: it closes its listeners and drains). busybox sleep, in the image.
+                            lifecycle: {
+                                preStop: { exec: { command: ["sleep", String(PRE_STOP_WAIT_SECONDS)] } },
                             },
                             resources: {
                                 requests: { cpu: "50m", memory: "64Mi" },

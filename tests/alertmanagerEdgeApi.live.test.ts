@@ -223,6 +223,24 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
         if (dir && process.env.ALERT_PATH_KEEP === undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    it("the router's health checks pass the rule (Envoy, which refuses HTTP/1.0): every replica's backend stays up", async () => {
+        const fall = 3; // the servers' `fall`: this many failed checks in a row take one down
+        const checks = (i: number) => filters[i].router.seen.filter((s) => s.target === "/-/ready");
+        for (const i of replicas.keys())
+            await until(`${fall} health checks of alertmanager-${i}`, 30_000, async () => checks(i).length >= fall);
+        const metrics = (await ask(frontDoor.metricsPort, "GET", "/metrics"))?.body ?? "";
+        for (const i of replicas.keys()) {
+            const seen = checks(i).map((s) => `${s.method} ${s.outcome}`);
+            expect(seen, `alertmanager-${i}'s health checks`).to.deep.equal(seen.map(() => "GET passed"));
+            expect(
+                new RegExp(`^haproxy_backend_active_servers\\{proxy="to-alertmanager-${i}"\\} (\\d+)$`, "m").exec(
+                    metrics,
+                )?.[1],
+                `to-alertmanager-${i} active servers`,
+            ).to.equal("1");
+        }
+    });
+
     it("an edge's Prometheus posts its alert through the front door and the rule, and it arrives at every replica", async () => {
         try {
             for (const [i, replica] of replicas.entries())

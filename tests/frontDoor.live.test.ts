@@ -17,7 +17,7 @@ import { FrontDoorRoute } from "../components/frontDoor/haproxyConfig";
 import { HAPROXY_METRICS_FILE, haproxyExportedMetrics, haproxyMetricsFile } from "../offline/metrics/haproxyMetrics";
 import { parseClusterSettings } from "../config";
 import { projectConfig } from "./helpers";
-import { findBinary, missingBinaryMessage } from "./live/binaries";
+import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { LiveProcesses } from "./live/processes";
 
@@ -185,6 +185,29 @@ describe("the central front door's router (the real haproxy on the rendered rout
         await upstreams.grafana.close();
         await until("to-grafana with no server up", 30_000, async () => (await metric("grafana")) === "0");
         expect(await metric("query")).to.equal("1");
+        expect((await ask(open.metricsPort, "GET", "/healthz"))?.status).to.equal(200);
+    });
+
+    it("is ready (/healthz 200) while any server is up, and not once none is: a router that can reach nothing leaves the Service", async function () {
+        this.timeout(60_000);
+        // Every route leading to a port nobody listens on.
+        const nowhere = await freeLoopbackPort();
+        const dead = await loopbackFrontDoorConfig(
+            rendered,
+            rendered.map((r) => ({ name: r.name, upstreamPort: nowhere, sourceRanges: ["127.0.0.1/32"] })),
+        );
+        const file = path.join(dir, "haproxy-dead.cfg");
+        fs.writeFileSync(file, dead.config);
+        processes.start("haproxy-dead", HAPROXY!, ["-db", "-f", file]);
+        const deadline = Date.now() + 30_000;
+        let status: number | undefined;
+        while ((status = (await ask(dead.metricsPort, "GET", "/healthz"))?.status) !== 503) {
+            if (Date.now() > deadline) throw new Error(`/healthz answered ${status}\n${processes.logs(10)}`);
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        // Still a live process: its metrics answer (the liveness probe is not /healthz).
+        expect((await ask(dead.metricsPort, "GET", "/metrics"))?.status).to.equal(200);
+        // The open router, with Query, Grafana and the replicas up, is ready.
         expect((await ask(open.metricsPort, "GET", "/healthz"))?.status).to.equal(200);
     });
 

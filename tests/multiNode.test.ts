@@ -71,10 +71,31 @@ describe("multi-node clusters under Cilium", () => {
         const router = k8sObject(central, "DaemonSet", "frontdoor");
         expect(router.spec.template.spec.tolerations).to.deep.equal([{ operator: "Exists" }]);
         expect(router.spec.template.spec.nodeSelector).to.equal(undefined);
+        // A rollout starts a node's new router before stopping its old one (maxSurge, no port is
+        // claimed on the host): with externalTrafficPolicy Local the lease holder never lacks a local backend.
         expect(router.spec.updateStrategy).to.deep.equal({
             type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 1 },
+            rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
         });
+        // ...and the old one stops only once the new one has been ready a while: /healthz answers as soon
+        // as HAProxy listens, while its servers (init-addr none) wait for their first DNS answer and
+        // health check (every 5 s).
+        expect(router.spec.minReadySeconds).to.be.at.least(5);
+        // Readiness is /healthz (503 while no server is up); liveness must not be, or a router that can
+        // reach nothing would be restarted in a loop.
+        expect(router.spec.template.spec.containers[0].readinessProbe.httpGet.path).to.equal("/healthz");
+        expect(router.spec.template.spec.containers[0].livenessProbe.httpGet).to.equal(undefined);
+        // A stopping router keeps accepting until Cilium has taken its endpoint out (preStop wait), then
+        // HAProxy soft-stops (the image's stop signal, SIGUSR1) and drains for up to hard-stop-after:
+        // the grace period covers both, or the kubelet kills it mid-drain.
+        const [container] = router.spec.template.spec.containers;
+        const [, wait] = container.lifecycle?.preStop?.exec?.command ?? [];
+        expect(Number(wait), "the preStop wait (sleep <seconds>)").to.be.at.least(3);
+        const config = k8sObject(central, "ConfigMap", "frontdoor").data["haproxy.cfg"];
+        const hardStop = Number(/^\s*hard-stop-after (\d+)s$/m.exec(config)?.[1]);
+        expect(router.spec.template.spec.terminationGracePeriodSeconds).to.be.greaterThan(Number(wait) + hardStop);
+        for (const container of router.spec.template.spec.containers)
+            for (const port of container.ports) expect(port).not.to.have.property("hostPort");
         expect(router.spec.selector.matchLabels).to.deep.equal(service.spec.selector);
         // The outputs the operators and the edges read keep their addresses and ports.
         expect(central.outputs.queryUrl).to.equal("http://192.168.101.210:9090");

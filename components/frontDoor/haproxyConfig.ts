@@ -29,6 +29,8 @@ export interface FrontDoorRoute {
     server: { host: string; port: number };
     /** HTTP health check of the server (GET, expecting a 2xx). */
     healthPath: string;
+    /** How long the connection may stay silent on either side (client and server); the defaults' when omitted. */
+    idleTimeout?: string;
 }
 
 export interface HaproxyConfigOptions {
@@ -42,6 +44,8 @@ export interface HaproxyConfigOptions {
 
 /** The port of the metrics and readiness frontend on the router pods. */
 export const FRONT_DOOR_METRICS_PORT = 8405;
+/** How long a stopping router drains its connections at most (the pod's grace period covers it). */
+export const HARD_STOP_AFTER_SECONDS = 30;
 /** The HAProxy resolvers section every server re-resolves its name through. */
 export const RESOLVERS_NAME = "cluster";
 
@@ -72,6 +76,7 @@ function frontendLines(route: FrontDoorRoute, options: HaproxyConfigOptions): st
         `    acl allowed_source src ${route.sourceRanges.join(" ")}`,
         "    tcp-request connection reject unless allowed_source",
     ];
+    if (route.idleTimeout !== undefined) lines.push(`    timeout client ${route.idleTimeout}`);
     if (route.mode === "http") {
         const rules = route.allowedRequests ?? [];
         if (rules.length === 0) throw new Error(`front door route ${route.name}: http mode with no allowed request`);
@@ -96,8 +101,11 @@ function backendLines(route: FrontDoorRoute): string[] {
     return [
         `backend ${backendName(route)}`,
         `    mode ${route.mode}`,
+        ...(route.idleTimeout !== undefined ? [`    timeout server ${route.idleTimeout}`] : []),
         "    option httpchk",
-        `    http-check send meth GET uri ${route.healthPath}`,
+        // HTTP/1.1 with a Host: HAProxy's default is HTTP/1.0, which the Envoy behind Cilium's L7 rule
+        // (Alertmanager's API) answers 426, so every Alertmanager server would be marked down.
+        `    http-check send meth GET uri ${route.healthPath} ver HTTP/1.1 hdr Host ${route.server.host}`,
         "    http-check expect status 200-299",
         // init-addr none: start (and stay up) while the name does not resolve yet, e.g. before the pod
         // exists; the resolvers section keeps re-resolving it, so a rescheduled pod's new address is used.
@@ -119,7 +127,7 @@ export function haproxyConfig(routes: FrontDoorRoute[], options: HaproxyConfigOp
             "    log stdout format raw local0 info",
             "    maxconn 4096",
             // A rolling update ends old connections after this long at the latest.
-            "    hard-stop-after 30s",
+            `    hard-stop-after ${HARD_STOP_AFTER_SECONDS}s`,
         ],
         [
             "defaults",
@@ -147,8 +155,14 @@ export function haproxyConfig(routes: FrontDoorRoute[], options: HaproxyConfigOp
             "frontend metrics",
             "    mode http",
             `    bind ${bind(options.bindAddress, options.metricsPort)}`,
-            "    http-request use-service prometheus-exporter if { path /metrics }",
             "    monitor-uri /healthz",
+            // Not ready (503) while no backend has a server up (all conditions at once): a router that
+            // can reach nothing, e.g. its node's DNS failing or before its first answers, leaves the
+            // Service. One backend down (a replica) leaves it ready: the other ports still serve.
+            ...(routes.length > 0
+                ? [`    monitor fail if ${routes.map((r) => `{ nbsrv(${backendName(r)}) eq 0 }`).join(" ")}`]
+                : []),
+            "    http-request use-service prometheus-exporter if { path /metrics }",
         ],
         ...routes.flatMap((route) => [frontendLines(route, options), backendLines(route)]),
     ];

@@ -9,6 +9,7 @@
 //   "layer 7 portions of the latter rule will have no effect");
 // - `method` and `path` are RE2 regexes Envoy matches against the whole `:method` and `:path`
 //   (a full match; `:path` includes the query string);
+// - Envoy refuses HTTP/1.0 requests with 426 (ENVOY_HTTP10_STATUS), whatever the rules say;
 // - `fromCIDR` / ipBlock match outside addresses only; the cluster's nodes are the entities `host`
 //   (the pod's own node) and `remote-node` (policy-cidr-match-mode left at its default).
 
@@ -32,6 +33,14 @@ export type IngressDecision =
 /** Cilium's answer to a request no HTTP rule matches (the body cilium/proxy sends by default). */
 export const CILIUM_DENIED_STATUS = 403;
 export const CILIUM_DENIED_BODY = "Access denied\r\n";
+/**
+ * Envoy's answer, behind an L7 rule, to an HTTP/1.0 request: Cilium's proxy listener sets no
+ * Http1ProtocolOptions (cilium/cilium pkg/envoy/xds_server.go, getHttpFilterChainProto), so Envoy's
+ * default accept_http_10 = false applies, and its HTTP/1 codec answers 426 Upgrade Required
+ * (envoyproxy/envoy source/common/http/http1/codec_impl.cc). HAProxy's `http-check send` is HTTP/1.0
+ * unless given `ver`.
+ */
+export const ENVOY_HTTP10_STATUS = 426;
 
 function ipv4(address: string): number | undefined {
     const parts = address.split(".");

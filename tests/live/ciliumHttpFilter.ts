@@ -1,14 +1,16 @@
 // A test-only HTTP filter that models Cilium's ingress decision for one peer in front of one pod
 // port: it reads the rendered policies and decides with offline/checks/ciliumIngressModel.ts. It
 // is NOT Cilium (no BPF, no Envoy, no identities, no path normalisation): a peer the policies do not
-// admit has its connection closed (Cilium drops it); a request no L7 rule allows gets 403 "Access
-// denied" (cilium/proxy's default body); anything else is passed to the upstream unchanged.
+// admit has its connection closed (Cilium drops it); behind an L7 rule (Envoy) an HTTP/1.0 request
+// gets 426 and a request no L7 rule allows gets 403 "Access denied" (cilium/proxy's default body);
+// anything else is passed to the upstream unchanged.
 
 import * as http from "http";
 import { AddressInfo } from "net";
 import {
     CILIUM_DENIED_BODY,
     CILIUM_DENIED_STATUS,
+    ENVOY_HTTP10_STATUS,
     IngressPeer,
     decideIngress,
     requestAllowed,
@@ -30,7 +32,7 @@ export interface CiliumModelFilterOptions {
 export interface CiliumModelFilter {
     port: number;
     /** Each request seen: method, request target, and what the filter did. */
-    seen: { method: string; target: string; outcome: "passed" | "refused" | "dropped" }[];
+    seen: { method: string; target: string; outcome: "passed" | "refused" | "dropped" | "http/1.0 refused" }[];
     close(): Promise<void>;
 }
 
@@ -44,6 +46,12 @@ export async function startCiliumModelFilter(options: CiliumModelFilterOptions):
         if (!decision.admitted) {
             seen.push({ method, target, outcome: "dropped" });
             req.socket.destroy();
+            return;
+        }
+        if (decision.l7 && req.httpVersion === "1.0") {
+            seen.push({ method, target, outcome: "http/1.0 refused" });
+            req.resume();
+            res.writeHead(ENVOY_HTTP10_STATUS, { "content-type": "text/plain" }).end("Upgrade Required");
             return;
         }
         if (!requestAllowed(decision, method, target)) {
