@@ -89,6 +89,9 @@ export function runStep(
             HOME: home,
             // No machine's own `pulumi login` leaks in.
             PULUMI_CREDENTIALS_PATH: home,
+            // GitHub sets CI on every runner. npm reads it too: without it, each `npm run` in a new
+            // HOME would ask the registry for a newer npm (its update notifier) before running.
+            CI: "true",
             RUNNER_TEMP: runnerTemp,
             GITHUB_OUTPUT: path.join(home, files.output),
             GITHUB_ENV: path.join(home, files.githubEnv),
