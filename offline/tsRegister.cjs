@@ -5,7 +5,7 @@
 // TypeScript itself (half a second to load) is only loaded when a file needs compiling. Stack traces
 // keep pointing at the .ts lines: the output carries an inline source map and Node.js applies it.
 //
-// Use: `node -r ./offline/tsRegister.cjs file.ts`; mocha's .mocharc.json requires it.
+// Use: `node -r ./offline/tsRegister.cjs file.ts`; mocha's .mocharc.cjs requires it.
 // `node offline/tsRegister.cjs --precompile` compiles every file ahead (npm test does, first).
 "use strict";
 

@@ -121,8 +121,6 @@ describe("pulumi-stack.yml, step by step", function () {
                 ...resolveEnv(step.env, secrets),
                 FULL_NAME: fullName,
                 STUB_LOG: log,
-                // The copy's TypeScript compiled into the copy, not into the project's cache (its node_modules).
-                ...(workDir !== PROJECT_ROOT && { THANOS_TS_CACHE_DIR: path.join(workDir, ".ts-cache") }),
             },
             [stubs],
             undefined,

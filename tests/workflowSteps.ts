@@ -89,6 +89,9 @@ export function runStep(
             HOME: home,
             // No machine's own `pulumi login` leaks in.
             PULUMI_CREDENTIALS_PATH: home,
+            // GitHub sets CI on every runner. npm reads it too: without it, each `npm run` in a new
+            // HOME would ask the registry for a newer npm (its update notifier) before running.
+            CI: "true",
             RUNNER_TEMP: runnerTemp,
             GITHUB_OUTPUT: path.join(home, files.output),
             GITHUB_ENV: path.join(home, files.githubEnv),
@@ -114,14 +117,14 @@ export const PULUMI_SHELL_STUB = `#!/usr/bin/env bash
 set -u
 stdin=""
 if [ "\${1:-} \${2:-}" = "config set" ]; then stdin=$(cat); fi
-# JSON strings in bash, not a node process per call: backslash, quote, newline, CR and tab escaped.
-json() { local s=$1; s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; s=\${s//$'\\n'/\\\\n}; s=\${s//$'\\r'/\\\\r}; s=\${s//$'\\t'/\\\\t}; printf '"%s"' "$s"; }
-{
-  printf '{"args":['
-  sep=""
-  for a in "$@"; do printf '%s%s' "$sep" "$(json "$a")"; sep=","; done
-  printf '],"stdin":%s}\\n' "$(json "$stdin")"
-} >> "$STUB_LOG"
+# JSON strings in bash, not a node process per call, nor a subshell per string (json answers in
+# REPLY): backslash, quote, newline, CR and tab escaped.
+json() { local s=$1; s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; s=\${s//$'\\n'/\\\\n}; s=\${s//$'\\r'/\\\\r}; s=\${s//$'\\t'/\\\\t}; REPLY="\\"$s\\""; }
+line='{"args":['
+sep=""
+for a in "$@"; do json "$a"; line+="$sep$REPLY"; sep=","; done
+json "$stdin"; line+="],\\"stdin\\":$REPLY}"
+printf '%s\\n' "$line" >> "$STUB_LOG"
 stack=""; prev=""
 for a in "$@"; do [ "$prev" = --stack ] && stack=$a; prev=$a; done
 exists() { grep -qxF -- "$stack" "$STUB_LOG.stacks" 2>/dev/null || case ",\${STUB_STACKS:-}," in *",$stack,"*) true ;; *) false ;; esac; }
