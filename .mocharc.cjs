@@ -12,6 +12,7 @@ const FIRST = [
     "tests/alertPath.live.test.ts",
     "tests/verify.live.test.ts",
     "tests/alertmanagerEdgeApi.live.test.ts",
+    "tests/frontDoor.live.test.ts",
     "tests/stackJob.test.ts",
     "tests/firstDeploy.test.ts",
     "tests/workflows.test.ts",
