@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackOutputsByName, newMocks } from "./mockEngine";
 import { useRenderOnlyDeploymentCaWhereMissing } from "../config/pki";
 import { renderOnlyDeploymentCa } from "./pki/ca";
+import { usePlainStructs } from "./plainStruct";
 
 // Internal SDK modules: the mock monitor (to see each registration's parent and provider) and the
 // wire format of properties (secret markers).
@@ -54,6 +55,7 @@ function keepStackCaptureOutOfRender(): void {
     resource.Resource.callsites = () => [];
 }
 keepStackCaptureOutOfRender();
+usePlainStructs();
 const PROJECT_NAME = "thanos-multicluster";
 
 export interface RecordedResource {
@@ -241,8 +243,18 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     useRenderOnlyDeploymentCaWhereMissing(
         renderOnly && { bundle: renderOnly.certificate, privateKeyPem: renderOnly.privateKeyPem },
     );
+    // The inputs the mock engine deserializes for each registration, which the recorder keeps as
+    // they are instead of deserializing the request a second time.
+    let mockedInputs: Record<string, unknown> | undefined;
+    const mocks = newMocks(options.stackOutputs ?? {}, { preview: options.preview });
     await pulumi.runtime.setMocks(
-        newMocks(options.stackOutputs ?? {}, { preview: options.preview }),
+        {
+            ...mocks,
+            newResource: (args) => {
+                mockedInputs = args.inputs as Record<string, unknown>;
+                return mocks.newResource(args);
+            },
+        },
         PROJECT_NAME,
         options.stack,
         options.preview === true,
@@ -258,11 +270,15 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     for (const method of ["registerResource", "readResource"] as const) {
         const original = monitor[method].bind(monitor);
         monitor[method] = (req: any, callback: (err: any, resp: any) => void) => {
-            const inputs = rpc.deserializeProperties(
-                method === "registerResource" ? req.getObject() : req.getProperties(),
-            );
-            return original(req, (err: any, resp: any) => {
+            // The mock monitor calls the mocks before its first await, with the request's inputs
+            // deserialized (nothing mutates them: the mocks copy what they answer).
+            mockedInputs = undefined;
+            let inputs: Record<string, unknown> | undefined;
+            const pending = original(req, (err: any, resp: any) => {
                 if (!err) {
+                    inputs ??= rpc.deserializeProperties(
+                        method === "registerResource" ? req.getObject() : req.getProperties(),
+                    );
                     const providerRef: string = req.getProvider() ?? "";
                     resources.push({
                         urn: resp.getUrn(),
@@ -294,6 +310,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                 }
                 callback(err, resp);
             });
+            inputs ??= mockedInputs;
+            mockedInputs = undefined;
+            return pending;
         };
     }
 
