@@ -27,6 +27,7 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
 };
 const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
 const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 import { PROJECT_ROOT } from "./projectRoot";
@@ -40,17 +41,44 @@ export { PROJECT_ROOT };
  * the offline render captures neither; the pending-promise report still names each promise's
  * context. Errors are untouched: an error the program throws keeps its own, source-mapped, stack
  * (tests/renderScale.test.ts checks that it names the file and line).
+ *
+ * The SDK's debuggablePromise built an Error even with no frame to capture (at a thousand edges, a
+ * twentieth of the render's CPU): after the first promise, which schedules the SDK's report of
+ * pending promises at exit, the same bookkeeping is done here without one, in the same promise
+ * chain (so everything settles in the same order).
  */
 function keepStackCaptureOutOfRender(): void {
     const original = debuggable.debuggablePromise;
+    let reportScheduled = false;
+    let nextId = 0;
     debuggable.debuggablePromise = function <T>(p: Promise<T>, ctx: unknown): Promise<T> {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
-            return original(p, ctx);
-        } finally {
-            Error.stackTraceLimit = limit;
+        if (!reportScheduled) {
+            reportScheduled = true;
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 0;
+            try {
+                return original(p, ctx);
+            } finally {
+                Error.stackTraceLimit = limit;
+            }
         }
+        const { leakCandidates } = state.getStore();
+        // What the SDK's report prints of a promise left pending (non-enumerable, as the SDK sets them).
+        Object.defineProperty(p, "_debugId", { writable: true, value: `offline-${nextId++}` });
+        Object.defineProperty(p, "_debugCtx", { writable: true, value: ctx });
+        Object.defineProperty(p, "_debugStackTrace", { writable: true, value: "(not captured offline)" });
+        leakCandidates.add(p);
+        return p
+            .then((value) => {
+                leakCandidates.delete(p);
+                return value;
+            })
+            .catch((err: any) => {
+                leakCandidates.delete(p);
+                // As the SDK does (a primitive rejection reason turns into its TypeError here too).
+                err.promise = p;
+                throw err;
+            });
     };
     resource.Resource.callsites = () => [];
 }
