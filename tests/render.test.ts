@@ -145,4 +145,12 @@ describe("redaction", () => {
     it("hides a secret scalar", () => {
         expect(redact([{ [SIG]: SECRET, value: "hunter2" }])).to.deep.equal(["[secret]"]);
     });
+
+    it("copies every key as a key, a parsed __proto__ included, in the same order", () => {
+        const parsed = JSON.parse('{"z": 1, "__proto__": {"a": [1]}, "b": {"__proto__": "x"}}');
+        const copy = redact(parsed) as Record<string, unknown>;
+        expect(JSON.stringify(copy)).to.equal(JSON.stringify(parsed));
+        expect(Object.getPrototypeOf(copy)).to.equal(Object.prototype);
+        expect(Object.keys(copy)).to.deep.equal(["z", "__proto__", "b"]);
+    });
 });
