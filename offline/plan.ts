@@ -124,6 +124,29 @@ export interface WrittenPlan {
 
 const dump = (value: unknown) => yaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false });
 
+/**
+ * Most of an edge's objects are the same in every edge (at a thousand edges, the YAML of the same
+ * few objects was written a thousand times, 4% of the render's CPU): each distinct object is dumped
+ * once per process. The key is the object's JSON, which tells every value a redacted plan holds
+ * apart (JSON alone would not tell NaN, the infinities or -0 from null or 0: they are marked).
+ */
+const dumpedManifests = new Map<string, string>();
+const markNumbers = (_key: string, value: unknown) =>
+    typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))
+        ? { "\u0000number": Object.is(value, -0) ? "-0" : String(value) }
+        : value;
+function dumpManifest(object: Record<string, unknown>): string {
+    const key = JSON.stringify(object, markNumbers);
+    let text = dumpedManifests.get(key);
+    if (text === undefined) {
+        text = dump(object);
+        // Bounded: a process rendering many different plans (the tests) starts over.
+        if (dumpedManifests.size >= 4096) dumpedManifests.clear();
+        dumpedManifests.set(key, text);
+    }
+    return text;
+}
+
 /** Writes out/<stack>/{manifests.yaml,helm-releases.yaml,resources.json,outputs.json}. */
 export function writePlan(run: StackRun, outDir: string): WrittenPlan {
     const dir = path.join(outDir, run.stack);
@@ -137,7 +160,7 @@ export function writePlan(run: StackRun, outDir: string): WrittenPlan {
     };
     const objects = kubernetesObjects(run, redacted);
     const releases = helmReleases(run, redacted);
-    fs.writeFileSync(path.join(dir, "manifests.yaml"), objects.map((o) => "---\n" + dump(o)).join(""));
+    fs.writeFileSync(path.join(dir, "manifests.yaml"), objects.map((o) => "---\n" + dumpManifest(o)).join(""));
     fs.writeFileSync(path.join(dir, "helm-releases.yaml"), dump(releases));
     fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(resourceList(run, redacted), null, 2) + "\n");
     fs.writeFileSync(
