@@ -301,12 +301,15 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
             // The mock monitor calls the mocks before its first await, with the request's inputs
             // deserialized (nothing mutates them: the mocks copy what they answer).
             mockedInputs = undefined;
-            let inputs: Record<string, unknown> | undefined;
+            // Filled in once the call below returns; the callback runs later (on success).
+            const mocked: { inputs?: Record<string, unknown> } = {};
             const pending = original(req, (err: any, resp: any) => {
                 if (!err) {
-                    inputs ??= rpc.deserializeProperties(
-                        method === "registerResource" ? req.getObject() : req.getProperties(),
-                    );
+                    const recordedInputs: Record<string, unknown> =
+                        mocked.inputs ??
+                        rpc.deserializeProperties(
+                            method === "registerResource" ? req.getObject() : req.getProperties(),
+                        );
                     const providerRef: string = req.getProvider() ?? "";
                     resources.push({
                         urn: resp.getUrn(),
@@ -316,7 +319,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         // A provider reference is "<urn>::<id>".
                         provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
                         custom: method === "readResource" ? true : req.getCustom(),
-                        inputs,
+                        inputs: recordedInputs,
                         ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
                         ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
                         ...(method === "registerResource" && req.getRetainondelete()
@@ -338,7 +341,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                 }
                 callback(err, resp);
             });
-            inputs ??= mockedInputs;
+            mocked.inputs = mockedInputs;
             mockedInputs = undefined;
             return pending;
         };
