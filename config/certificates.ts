@@ -37,6 +37,20 @@ export function caBundleProblems(pem: string): string[] {
  * accepts a client certificate that either verifies, so the older one expiring breaks nothing.
  */
 export function caBundleNotAfterSeconds(pem: string): number {
+    // Every stack parses the same deployment CA bundle: a render of a thousand edges parsed it a
+    // thousand times. The answer depends on the text alone; only answers are kept (a bad bundle
+    // throws every time).
+    const known = notAfterByBundle.get(pem);
+    if (known !== undefined) return known;
+    const notAfter = bundleNotAfterSeconds(pem);
+    if (notAfterByBundle.size >= 64) notAfterByBundle.clear();
+    notAfterByBundle.set(pem, notAfter);
+    return notAfter;
+}
+
+const notAfterByBundle = new Map<string, number>();
+
+function bundleNotAfterSeconds(pem: string): number {
     const ends = pemCertificates(pem).map((c) => {
         if (c.certificate === undefined) throw new Error(`certificate ${c.index + 1}: ${c.error}`);
         return Date.parse(c.certificate.validTo);

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackOutputsByName, newMocks } from "./mockEngine";
 import { useRenderOnlyDeploymentCaWhereMissing } from "../config/pki";
 import { renderOnlyDeploymentCa } from "./pki/ca";
+import { usePlainStructs } from "./plainStruct";
 
 // Internal SDK modules: the mock monitor (to see each registration's parent and provider) and the
 // wire format of properties (secret markers).
@@ -26,6 +27,7 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
 };
 const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
 const outputModule = require("@pulumi/pulumi/output") as { unknown: unknown };
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 import { PROJECT_ROOT } from "./projectRoot";
@@ -39,21 +41,49 @@ export { PROJECT_ROOT };
  * the offline render captures neither; the pending-promise report still names each promise's
  * context. Errors are untouched: an error the program throws keeps its own, source-mapped, stack
  * (tests/renderScale.test.ts checks that it names the file and line).
+ *
+ * The SDK's debuggablePromise built an Error even with no frame to capture (at a thousand edges, a
+ * twentieth of the render's CPU): after the first promise, which schedules the SDK's report of
+ * pending promises at exit, the same bookkeeping is done here without one, in the same promise
+ * chain (so everything settles in the same order).
  */
 function keepStackCaptureOutOfRender(): void {
     const original = debuggable.debuggablePromise;
+    let reportScheduled = false;
+    let nextId = 0;
     debuggable.debuggablePromise = function <T>(p: Promise<T>, ctx: unknown): Promise<T> {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
-            return original(p, ctx);
-        } finally {
-            Error.stackTraceLimit = limit;
+        if (!reportScheduled) {
+            reportScheduled = true;
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 0;
+            try {
+                return original(p, ctx);
+            } finally {
+                Error.stackTraceLimit = limit;
+            }
         }
+        const { leakCandidates } = state.getStore();
+        // What the SDK's report prints of a promise left pending (non-enumerable, as the SDK sets them).
+        Object.defineProperty(p, "_debugId", { writable: true, value: `offline-${nextId++}` });
+        Object.defineProperty(p, "_debugCtx", { writable: true, value: ctx });
+        Object.defineProperty(p, "_debugStackTrace", { writable: true, value: "(not captured offline)" });
+        leakCandidates.add(p);
+        return p
+            .then((value) => {
+                leakCandidates.delete(p);
+                return value;
+            })
+            .catch((err: any) => {
+                leakCandidates.delete(p);
+                // As the SDK does (a primitive rejection reason turns into its TypeError here too).
+                err.promise = p;
+                throw err;
+            });
     };
     resource.Resource.callsites = () => [];
 }
 keepStackCaptureOutOfRender();
+usePlainStructs();
 const PROJECT_NAME = "thanos-multicluster";
 
 export interface RecordedResource {
@@ -241,8 +271,18 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     useRenderOnlyDeploymentCaWhereMissing(
         renderOnly && { bundle: renderOnly.certificate, privateKeyPem: renderOnly.privateKeyPem },
     );
+    // The inputs the mock engine deserializes for each registration, which the recorder keeps as
+    // they are instead of deserializing the request a second time.
+    let mockedInputs: Record<string, unknown> | undefined;
+    const mocks = newMocks(options.stackOutputs ?? {}, { preview: options.preview });
     await pulumi.runtime.setMocks(
-        newMocks(options.stackOutputs ?? {}, { preview: options.preview }),
+        {
+            ...mocks,
+            newResource: (args) => {
+                mockedInputs = args.inputs as Record<string, unknown>;
+                return mocks.newResource(args);
+            },
+        },
         PROJECT_NAME,
         options.stack,
         options.preview === true,
@@ -258,11 +298,18 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
     for (const method of ["registerResource", "readResource"] as const) {
         const original = monitor[method].bind(monitor);
         monitor[method] = (req: any, callback: (err: any, resp: any) => void) => {
-            const inputs = rpc.deserializeProperties(
-                method === "registerResource" ? req.getObject() : req.getProperties(),
-            );
-            return original(req, (err: any, resp: any) => {
+            // The mock monitor calls the mocks before its first await, with the request's inputs
+            // deserialized (nothing mutates them: the mocks copy what they answer).
+            mockedInputs = undefined;
+            // Filled in once the call below returns; the callback runs later (on success).
+            const mocked: { inputs?: Record<string, unknown> } = {};
+            const pending = original(req, (err: any, resp: any) => {
                 if (!err) {
+                    const recordedInputs: Record<string, unknown> =
+                        mocked.inputs ??
+                        rpc.deserializeProperties(
+                            method === "registerResource" ? req.getObject() : req.getProperties(),
+                        );
                     const providerRef: string = req.getProvider() ?? "";
                     resources.push({
                         urn: resp.getUrn(),
@@ -272,7 +319,7 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                         // A provider reference is "<urn>::<id>".
                         provider: providerRef === "" ? undefined : providerRef.slice(0, providerRef.lastIndexOf("::")),
                         custom: method === "readResource" ? true : req.getCustom(),
-                        inputs,
+                        inputs: recordedInputs,
                         ...(method === "registerResource" && req.getImportid() ? { import: req.getImportid() } : {}),
                         ...(method === "registerResource" && req.getProtect() ? { protect: true as const } : {}),
                         ...(method === "registerResource" && req.getRetainondelete()
@@ -294,6 +341,9 @@ export async function runStack(options: RunStackOptions): Promise<StackRun> {
                 }
                 callback(err, resp);
             });
+            mocked.inputs = mockedInputs;
+            mockedInputs = undefined;
+            return pending;
         };
     }
 

@@ -52,6 +52,32 @@ describe("certificates given as config", () => {
         expect(caBundleNotAfterSeconds(`${NEW_CA}${OLD_CA}`)).to.equal(DEC_2036);
         expect(() => caBundleNotAfterSeconds("")).to.throw("no PEM certificate");
     });
+
+    it("parses a bundle once however many stacks ask (a render of a thousand edges asked a thousand times)", () => {
+        // The module object itself: certificates.ts reads X509Certificate through it at each call.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const nodeCrypto = require("crypto") as { X509Certificate: new (pem: string) => unknown };
+        const X509 = nodeCrypto.X509Certificate;
+        let parsed = 0;
+        nodeCrypto.X509Certificate = class extends (X509 as new (pem: string) => object) {
+            constructor(pem: string) {
+                super(pem);
+                parsed++;
+            }
+        };
+        try {
+            // A text no other test used: not known yet.
+            const bundle = `${NEW_CA}\n${OLD_CA}\n\n`;
+            expect(caBundleNotAfterSeconds(bundle)).to.equal(DEC_2036);
+            expect(parsed).to.equal(2);
+            expect(caBundleNotAfterSeconds(bundle)).to.equal(DEC_2036);
+            expect(parsed).to.equal(2);
+            expect(() => caBundleNotAfterSeconds("no certificate")).to.throw("no PEM certificate");
+            expect(() => caBundleNotAfterSeconds("no certificate")).to.throw("no PEM certificate");
+        } finally {
+            nodeCrypto.X509Certificate = X509;
+        }
+    });
 });
 
 describe("an edge's copy of the deployment CA, seen from the central stack", () => {

@@ -3,10 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { redact } from "../offline/plan";
+import { redact, writePlan } from "../offline/plan";
 import { RenderedStack, renderStacks } from "../offline/render";
 import { loadPlans } from "../offline/checks/renderedPlan";
 import { checkSchemas } from "../offline/checks/schemas";
+import { StackRun } from "../offline/runStack";
 import { TEST_SECRETS } from "./helpers";
 
 const STACKS_IN_ORDER = ["cluster-02", "cluster-03", "cluster-04", "cluster-01"];
@@ -144,5 +145,58 @@ describe("redaction", () => {
 
     it("hides a secret scalar", () => {
         expect(redact([{ [SIG]: SECRET, value: "hunter2" }])).to.deep.equal(["[secret]"]);
+    });
+
+    it("copies every key as a key, a parsed __proto__ included, in the same order", () => {
+        const parsed = JSON.parse('{"z": 1, "__proto__": {"a": [1]}, "b": {"__proto__": "x"}}');
+        const copy = redact(parsed) as Record<string, unknown>;
+        expect(JSON.stringify(copy)).to.equal(JSON.stringify(parsed));
+        expect(Object.getPrototypeOf(copy)).to.equal(Object.prototype);
+        expect(Object.keys(copy)).to.deep.equal(["z", "__proto__", "b"]);
+    });
+});
+
+describe("manifests.yaml", () => {
+    it("writes each object as js-yaml dumps it, the same object twice and values JSON cannot tell apart", () => {
+        const configMap = (name: string, data: Record<string, unknown>) => ({
+            urn: `urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::${name}`,
+            type: "kubernetes:core/v1:ConfigMap",
+            name,
+            custom: true,
+            inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "same" }, data },
+        });
+        const objects = [
+            { a: 0, b: null },
+            { a: -0, b: NaN },
+            { a: 0, b: Infinity },
+            { a: 0, b: -Infinity },
+            { a: 0, b: null },
+            { a: "0", b: "null" },
+        ];
+        const run: StackRun = {
+            stack: "dump-test",
+            resources: objects.map((data, i) => configMap(`c${i}`, data)),
+            outputs: {},
+            secretOutputNames: [],
+        };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "thanos-dump-"));
+        try {
+            writePlan(run, dir);
+            const written = fs.readFileSync(path.join(dir, "dump-test", "manifests.yaml"), "utf8");
+            const expected = objects
+                .map(
+                    (data) =>
+                        "---\n" +
+                        yaml.dump(
+                            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "same" }, data },
+                            { noRefs: true, lineWidth: -1, sortKeys: false },
+                        ),
+                )
+                .join("");
+            expect(written).to.equal(expected);
+            expect(written).to.contain("b: .nan").and.contain("b: .inf").and.contain("b: -.inf").and.contain("a: -0");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
