@@ -9,7 +9,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as http from "http";
-import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { frontDoorRoutes } from "../components/frontDoor";
@@ -20,6 +19,7 @@ import { projectConfig } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { LiveProcesses } from "./live/processes";
+import { listenOnLoopback } from "./live/loopbackServer";
 
 const HAPROXY = findBinary("haproxy");
 
@@ -50,16 +50,7 @@ async function upstream(name: string): Promise<{ port: number; seen: string[]; c
         seen.push(`${req.method} ${req.url}`);
         res.writeHead(200, { "content-type": "text/plain" }).end(name);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        port: (server.address() as AddressInfo).port,
-        seen,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
-    };
+    return { ...(await listenOnLoopback(server)), seen };
 }
 
 describe("the central front door's router (the real haproxy on the rendered routes, live on loopback)", function () {

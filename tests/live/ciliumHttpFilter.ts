@@ -6,7 +6,6 @@
 // anything else is passed to the upstream unchanged.
 
 import * as http from "http";
-import { AddressInfo } from "net";
 import {
     CILIUM_DENIED_BODY,
     CILIUM_DENIED_STATUS,
@@ -15,6 +14,7 @@ import {
     decideIngress,
     requestAllowed,
 } from "../../offline/checks/ciliumIngressModel";
+import { listenOnLoopback } from "./loopbackServer";
 
 export interface CiliumModelFilterOptions {
     /** The rendered NetworkPolicies and CiliumNetworkPolicies of the pod's namespace. */
@@ -71,14 +71,5 @@ export async function startCiliumModelFilter(options: CiliumModelFilterOptions):
         upstream.on("error", () => res.writeHead(503).end());
         req.pipe(upstream);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        port: (server.address() as AddressInfo).port,
-        seen,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
-    };
+    return { ...(await listenOnLoopback(server)), seen };
 }
