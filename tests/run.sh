@@ -5,9 +5,13 @@
 # Their output follows mocha's, each under its command; any failure fails the run. The last line is
 # the plain "N passed, N failed" count.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
+# Every temporary folder the tests, the tools and the processes they start make (os.tmpdir(),
+# mktemp) lands under this run's folder and goes with it: the tests make a few hundred a run.
+export TMPDIR="$logs/tmp"
+mkdir -p "$TMPDIR"
 # Node's own compile cache for the JavaScript every process loads (the SDKs), beside our compiled
 # TypeScript (offline/tsRegister.cjs); both live in node_modules/.cache.
 export NODE_COMPILE_CACHE="$PWD/node_modules/.cache/node-compile"

@@ -97,6 +97,9 @@ export function runStep(
             GITHUB_ENV: path.join(home, files.githubEnv),
             GITHUB_STEP_SUMMARY: path.join(home, files.summary),
             NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? "",
+            // The test run's temporary folder (tests/run.sh removes it after the run): what a step's
+            // processes leave there (the Pulumi automation API's log folders) goes with it.
+            TMPDIR: os.tmpdir(),
             ...env,
         },
     });
