@@ -4,7 +4,7 @@ import { CentralSettings, ImageSettings } from "../config";
 import { IMAGES, imageReference } from "./images";
 import { parsePrometheusSize } from "../config/units";
 import { MANAGED_BY_LABEL, MONITORING_NAMESPACE, PART_OF_LABEL } from "./names";
-import { CONTAINER_SECURITY_CONTEXT } from "./thanosWorkload";
+import { CONTAINER_SECURITY_CONTEXT, preferSpreadPodsAcrossNodes } from "./thanosWorkload";
 
 export const MEMCACHED_NAME = "thanos-query-frontend-memcached";
 export const MEMCACHED_COMPONENT = "query-frontend-memcached";
@@ -66,19 +66,7 @@ export function memcachedDeploymentSpec(
                         runAsGroup: MEMCACHED_UID,
                         seccompProfile: { type: "RuntimeDefault" },
                     },
-                    affinity: {
-                        podAntiAffinity: {
-                            preferredDuringSchedulingIgnoredDuringExecution: [
-                                {
-                                    weight: 100,
-                                    podAffinityTerm: {
-                                        topologyKey: "kubernetes.io/hostname",
-                                        labelSelector: { matchLabels: memcachedSelector() },
-                                    },
-                                },
-                            ],
-                        },
-                    },
+                    affinity: preferSpreadPodsAcrossNodes(memcachedSelector()),
                     automountServiceAccountToken: false,
                     containers: [
                         {

@@ -141,15 +141,17 @@ export function objstoreVolumeMounts(withCa: boolean): k8s.types.input.core.v1.V
 
 /** Spread replicas across nodes where there are several; a single-node cluster still schedules them all. */
 export function preferSpreadAcrossNodes(component: string): k8s.types.input.core.v1.Affinity {
+    return preferSpreadPodsAcrossNodes(thanosSelector(component));
+}
+
+/** The same spread for the pods `matchLabels` selects (workloads not labelled as one Thanos component). */
+export function preferSpreadPodsAcrossNodes(matchLabels: Record<string, string>): k8s.types.input.core.v1.Affinity {
     return {
         podAntiAffinity: {
             preferredDuringSchedulingIgnoredDuringExecution: [
                 {
                     weight: 100,
-                    podAffinityTerm: {
-                        topologyKey: "kubernetes.io/hostname",
-                        labelSelector: { matchLabels: thanosSelector(component) },
-                    },
+                    podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels } },
                 },
             ],
         },

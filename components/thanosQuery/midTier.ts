@@ -15,6 +15,7 @@ import {
     thanosContainer,
     thanosLabels,
     thanosSelector,
+    preferSpreadPodsAcrossNodes,
 } from "../thanosWorkload";
 import { queryTlsVolume } from "./tls";
 import { QUERY_TIER_COMPONENT, QUERY_TIER_LABEL } from "./tiers";
@@ -96,19 +97,7 @@ export function queryTierDeploymentSpec(
                 metadata: { labels: queryTierLabels(name), annotations: { "checksum/edge-tls": tlsChecksum } },
                 spec: {
                     securityContext: POD_SECURITY_CONTEXT,
-                    affinity: {
-                        podAntiAffinity: {
-                            preferredDuringSchedulingIgnoredDuringExecution: [
-                                {
-                                    weight: 100,
-                                    podAffinityTerm: {
-                                        topologyKey: "kubernetes.io/hostname",
-                                        labelSelector: { matchLabels: selector },
-                                    },
-                                },
-                            ],
-                        },
-                    },
+                    affinity: preferSpreadPodsAcrossNodes(selector),
                     automountServiceAccountToken: false,
                     volumes: [
                         { name: "endpoints", configMap: { name: queryTierEndpointsConfigMap(name) } },
