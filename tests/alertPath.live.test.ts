@@ -20,7 +20,7 @@ import { edgeAlertmanagerConfigs } from "../components/kubePrometheusStack";
 import { parseClusterSettings } from "../config";
 import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
-import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
+import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
 import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
@@ -142,15 +142,7 @@ export function configForLoopback(config: Record<string, any>, webhookPort: numb
     return copy;
 }
 
-const missingBinaries = (
-    [
-        ["prometheus", PROMETHEUS],
-        ["alertmanager", ALERTMANAGER],
-        ["promtool", PROMTOOL],
-    ] as [LiveBinary, string | undefined][]
-)
-    .filter(([, file]) => file === undefined)
-    .map(([binary]) => binary);
+const absentBinaries = missingBinaries({ prometheus: PROMETHEUS, alertmanager: ALERTMANAGER, promtool: PROMTOOL });
 
 /** "prometheus 3.5.3, alertmanager 0.33.1": what this run tested. */
 function serverVersions(): string {
@@ -194,8 +186,8 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
     }
 
     before(async function () {
-        if (missingBinaries.length > 0) {
-            if (process.env.CI === "true") throw new Error(missingBinaries.map(missingBinaryMessage).join("; "));
+        if (absentBinaries.length > 0) {
+            if (process.env.CI === "true") throw new Error(absentBinaries.map(missingBinaryMessage).join("; "));
             this.skip();
         }
         // The versions under test, in the output (CI runs the nearest to the clusters' own).

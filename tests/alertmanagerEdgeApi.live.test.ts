@@ -23,7 +23,7 @@ import { ALERTMANAGER_POD_SELECTOR, ALERTMANAGER_PORT, GRAFANA_POD_SELECTOR } fr
 import { parseClusterSettings } from "../config";
 import { CILIUM_DENIED_BODY, IngressPeer } from "../offline/checks/ciliumIngressModel";
 import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helpers";
-import { binaryVersion, findBinary, freeLoopbackPort, LiveBinary, missingBinaryMessage } from "./live/binaries";
+import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
 import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { LiveProcesses, ReplicaPorts, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
@@ -82,15 +82,7 @@ function silence(createdBy: string): Record<string, unknown> {
     };
 }
 
-const missingBinaries = (
-    [
-        ["prometheus", PROMETHEUS],
-        ["alertmanager", ALERTMANAGER],
-        ["haproxy", HAPROXY],
-    ] as [LiveBinary, string | undefined][]
-)
-    .filter(([, file]) => file === undefined)
-    .map(([binary]) => binary);
+const absentBinaries = missingBinaries({ prometheus: PROMETHEUS, alertmanager: ALERTMANAGER, haproxy: HAPROXY });
 
 describe("Alertmanager's API behind the front door and the routers' L7 rule (real HAProxy; Cilium's rule modelled by a test filter; live on loopback)", function () {
     this.timeout(120_000);
@@ -110,8 +102,8 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
     let frontDoorPorts: number[] = [];
 
     before(async function () {
-        if (missingBinaries.length > 0) {
-            if (process.env.CI === "true") throw new Error(missingBinaries.map(missingBinaryMessage).join("; "));
+        if (absentBinaries.length > 0) {
+            if (process.env.CI === "true") throw new Error(absentBinaries.map(missingBinaryMessage).join("; "));
             this.skip();
         }
         console.log(

@@ -2,6 +2,7 @@
 // naming the binary, then PATH), and the free loopback ports they listen on.
 
 import * as net from "net";
+import type { LiveBinary } from "../../offline/binaries";
 
 export { LIVE_BINARIES, findBinary, missingBinaryMessage, binaryVersion } from "../../offline/binaries";
 export type { LiveBinary } from "../../offline/binaries";
@@ -16,4 +17,11 @@ export async function freeLoopbackPort(): Promise<number> {
             server.close(() => resolve(port));
         });
     });
+}
+
+/** The binaries a live test needs that `findBinary` did not find (`found`: each binary's path or undefined). */
+export function missingBinaries(found: Partial<Record<LiveBinary, string | undefined>>): LiveBinary[] {
+    return (Object.entries(found) as [LiveBinary, string | undefined][])
+        .filter(([, file]) => file === undefined)
+        .map(([binary]) => binary);
 }
