@@ -3,8 +3,8 @@
 // selectors are left-open and whose `le`/`quantile` labels are floats, and promtool 2.x would check
 // the rules and unit tests as Prometheus 2 reads them.
 
-import { spawnSync } from "child_process";
 import { binaryVersion, findBinary, Version } from "./binaries";
+import { runTool } from "./toolRun";
 
 /** The promtool the checks run, or undefined where there is none. */
 export function promtoolPath(): string | undefined {
@@ -21,11 +21,13 @@ export function promtoolVersion(): Version | undefined {
     return file === undefined ? undefined : binaryVersion(file);
 }
 
-/** Runs promtool in `cwd`; status 0 means success. */
+/**
+ * Runs promtool in `cwd`, a directory made for the run that holds every file promtool reads (the
+ * answer is kept by their content: offline/toolRun.ts); status 0 means success.
+ */
 export function promtool(args: string[], cwd: string): { status: number | null; output: string } {
     const file = promtoolPath();
     if (file === undefined) throw new Error("promtool not found: set PROMTOOL_BIN or put it on PATH");
-    const run = spawnSync(file, args, { cwd, encoding: "utf8" });
-    if (run.error !== undefined) throw run.error;
+    const run = runTool(file, args, { cwd, inputs: [cwd] });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }

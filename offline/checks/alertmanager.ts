@@ -4,7 +4,6 @@
 // sid's amtool 0.3x first on PATH (.ci/tools.sh). Without amtool the parser check is skipped, except
 // in CI (CI=true).
 
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -13,6 +12,7 @@ import { atLeast, binaryVersion, findBinary, Version } from "../binaries";
 import { FRONT_DOOR_NAME } from "../../components/frontDoor";
 import { matchesLabels, peersForPort } from "./network";
 import { Finding, RenderedPlan } from "./renderedPlan";
+import { runTool } from "../toolRun";
 
 /** The first Alertmanager release that parses the webhook's `url_file` (notify/webhook/config.go). */
 export const URL_FILE_SINCE: Version = [0, 26, 0];
@@ -63,11 +63,11 @@ export interface AmtoolRun {
     stdout: string;
 }
 
-function amtool(args: string[]): AmtoolRun {
+/** amtool on `configFile`, the one file it reads (the answer is kept by its content: offline/toolRun.ts). */
+function amtool(args: string[], configFile: string): AmtoolRun {
     const file = amtoolPath();
     if (file === undefined) throw new Error("amtool not found: set AMTOOL_BIN or put it on PATH");
-    const run = spawnSync(file, args, { encoding: "utf8", timeout: 30_000 });
-    if (run.error !== undefined) throw run.error;
+    const run = runTool(file, args, { inputs: [configFile], timeoutMs: 30_000 });
     return { status: run.status, output: `${run.stdout}${run.stderr}`, stdout: run.stdout };
 }
 
@@ -94,19 +94,22 @@ export function withConfigFile<T>(config: Record<string, any>, fn: (file: string
 
 /** `amtool check-config` on the config; with an amtool older than 0.26 the output says it checked the shim. */
 export function amtoolCheckConfig(config: Record<string, any>): AmtoolRun {
-    const run = withConfigFile(config, (file) => amtool(["check-config", file]));
+    const run = withConfigFile(config, (file) => amtool(["check-config", file], file));
     return amtoolParsesRealConfig() ? run : { ...run, output: `${shimNotice(amtoolVersion())}\n${run.output}` };
 }
 
 /** The receivers `amtool config routes test` picks for an alert with these labels. */
 export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
-    const run = amtool([
-        "config",
-        "routes",
-        "test",
-        `--config.file=${configFile}`,
-        ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
-    ]);
+    const run = amtool(
+        [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${configFile}`,
+            ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+        ],
+        configFile,
+    );
     if (run.status !== 0) throw new Error(`amtool config routes test failed: ${run.output}`);
     // stdout is the receivers' names, comma-separated (stderr carries amtool's notices).
     return run.stdout

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { FRONT_DOOR_NAME } from "../../components/frontDoor";
 import { findBinary } from "../binaries";
+import { runTool } from "../toolRun";
 import { Finding, RenderedPlan, objectName, setting } from "./renderedPlan";
 
 export function haproxyPath(): string | undefined {
@@ -37,8 +38,9 @@ export function haproxyCheckConfig(config: string): HaproxyCheck {
     try {
         const cfg = path.join(dir, "haproxy.cfg");
         fs.writeFileSync(cfg, config);
-        const run = spawnSync(file, ["-dW", "-c", "-f", cfg], { encoding: "utf8", timeout: 30_000 });
-        if (run.error !== undefined) throw run.error;
+        // The files it reads (the config; parse-resolv-conf reads the resolver's): the answer is kept
+        // by their content (offline/toolRun.ts).
+        const run = runTool(file, ["-dW", "-c", "-f", cfg], { inputs: [cfg, "/etc/resolv.conf"], timeoutMs: 30_000 });
         return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
