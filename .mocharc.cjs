@@ -7,17 +7,21 @@
 const fs = require("fs");
 const path = require("path");
 
-/** Longest first, as measured in `npm test`; every other file follows in name order. */
+/**
+ * Longest first, as measured in `npm test`, a live file (waiting on real servers) alternating with a
+ * busy one (the workflow and deploy processes), so that the four workers (tests/run.sh) never all
+ * wait at once; every other file follows in name order.
+ */
 const FIRST = [
     "tests/alertPath.live.test.ts",
-    "tests/verify.live.test.ts",
-    "tests/alertmanagerEdgeApi.live.test.ts",
-    "tests/frontDoor.live.test.ts",
     "tests/stackJob.test.ts",
+    "tests/verify.live.test.ts",
     "tests/firstDeploy.test.ts",
+    "tests/alertmanagerEdgeApi.live.test.ts",
     "tests/workflows.test.ts",
-    "tests/deploy.test.ts",
+    "tests/frontDoor.live.test.ts",
     "tests/docsCommands.test.ts",
+    "tests/deploy.test.ts",
 ];
 
 /** The *.test.ts files under dir (relative to the project), sorted. */

@@ -3,9 +3,9 @@
 // clusters run (Debian sid's Prometheus 3 and Alertmanager 0.3x, unpacked by .ci/tools.sh) first on
 // PATH, or names them explicitly.
 
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { runTool } from "./toolRun";
 
 /** Each server or tool: the variable that may name it, and its names on PATH. */
 export const LIVE_BINARIES = {
@@ -58,8 +58,15 @@ const versions = new Map<string, Version | undefined>();
  */
 export function binaryVersion(file: string): Version | undefined {
     if (!versions.has(file)) {
-        const run = spawnSync(file, ["--version"], { encoding: "utf8", timeout: 30_000 });
-        const match = /version (\d+)\.(\d+)\.(\d+)/.exec(`${run.stdout ?? ""}${run.stderr ?? ""}`);
+        // Kept by the binary's identity across processes too (offline/toolRun.ts): every mocha worker asks.
+        let output = "";
+        try {
+            const run = runTool(file, ["--version"], { inputs: [], timeoutMs: 30_000 });
+            output = `${run.stdout}${run.stderr}`;
+        } catch {
+            // A binary that does not run reports no version.
+        }
+        const match = /version (\d+)\.(\d+)\.(\d+)/.exec(output);
         versions.set(file, match === null ? undefined : [Number(match[1]), Number(match[2]), Number(match[3])]);
     }
     return versions.get(file);

@@ -4,7 +4,6 @@
 // (offline/binaries.ts); CI puts Debian sid's, the router image's version, first on PATH
 // (.ci/tools.sh). Without it the parser check is skipped, except in CI (CI=true).
 
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,8 +19,13 @@ export function haproxyPath(): string | undefined {
 /** HAProxy's version ("HAProxy version 3.2.26-1 ..."), as major.minor.patch. */
 export function haproxyVersion(file = haproxyPath()): string | undefined {
     if (file === undefined) return undefined;
-    const run = spawnSync(file, ["-v"], { encoding: "utf8", timeout: 30_000 });
-    return /version (\d+\.\d+\.\d+)/.exec(`${run.stdout ?? ""}${run.stderr ?? ""}`)?.[1];
+    try {
+        // Kept by the binary's identity (offline/toolRun.ts): validate and each test worker ask.
+        const run = runTool(file, ["-v"], { inputs: [], timeoutMs: 30_000 });
+        return /version (\d+\.\d+\.\d+)/.exec(`${run.stdout}${run.stderr}`)?.[1];
+    } catch {
+        return undefined;
+    }
 }
 
 export interface HaproxyCheck {
