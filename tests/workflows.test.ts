@@ -326,14 +326,19 @@ describe("npm test (tests/run.sh)", () => {
         command.replace(/(^|&& )(eslint|prettier|tsc|mocha) /g, "$1node_modules/.bin/$2 ").replace(/\s+/g, " ");
     const flat = runSh.replace(/\\\n/g, " ").replace(/\s+/g, " ");
 
-    for (const script of ["lint", "render", "validate"]) {
+    for (const script of ["build", "lint", "render", "validate"]) {
         it(`runs \`npm run ${script}\`'s own commands`, () => {
             for (const part of scripts[script].split(" && ")) expect(flat).to.contain(asCalled(part));
         });
     }
 
-    it("is the test script, and type-checks the whole project", () => {
+    it("is the test script, and type-checks the whole project: tsconfig.json's files and checks, with Node's CommonJS resolution", () => {
         expect(scripts.test).to.equal("bash tests/run.sh");
-        expect(flat).to.contain("node_modules/.bin/tsc --noEmit");
+        expect(scripts.build).to.contain("--noEmit -p tsconfig.typecheck.json");
+        const typecheck = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "tsconfig.typecheck.json"), "utf8"));
+        expect(typecheck).to.deep.equal({
+            extends: "./tsconfig.json",
+            compilerOptions: { module: "node16", moduleResolution: "node16" },
+        });
     });
 });

@@ -58,11 +58,14 @@ async function child(label: string, dir: string, program: string | undefined): P
         if (program === undefined) {
             // The checks are loaded only now, after the measurement: the floor and the real render
             // load exactly the same runner, and nothing else.
-            const { checkScale } = await import("../checks/scale");
-            const { checkThanosConfigs } = await import("../checks/thanosConfigs");
-            const { checkInvariants } = await import("../checks/crossStack");
-            const { loadPlans } = await import("../checks/renderedPlan");
-            const { tierStats } = await import("./tierStats");
+            /* eslint-disable @typescript-eslint/no-require-imports */
+            const { checkScale } = require("../checks/scale") as typeof import("../checks/scale");
+            const { checkThanosConfigs } =
+                require("../checks/thanosConfigs") as typeof import("../checks/thanosConfigs");
+            const { checkInvariants } = require("../checks/crossStack") as typeof import("../checks/crossStack");
+            const { loadPlans } = require("../checks/renderedPlan") as typeof import("../checks/renderedPlan");
+            const { tierStats } = require("./tierStats") as typeof import("./tierStats");
+            /* eslint-enable @typescript-eslint/no-require-imports */
             const plans = loadPlans(outDir, dir);
             const findings = [
                 ...plans.flatMap((p) => [...checkScale(p), ...checkThanosConfigs(p)]),

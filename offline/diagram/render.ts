@@ -230,7 +230,9 @@ export function toMermaid(g: Graph): string {
 /** The SVG, drawn by Graphviz compiled to WebAssembly (no system Graphviz needed). */
 export async function toSvg(dot: string): Promise<string> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Graphviz } = require("@hpcc-js/wasm-graphviz") as typeof import("@hpcc-js/wasm-graphviz");
+    const { Graphviz } = require("@hpcc-js/wasm-graphviz") as typeof import("@hpcc-js/wasm-graphviz", {
+        with: { "resolution-mode": "import" },
+    });
     const graphviz = await Graphviz.load();
     return graphviz.dot(dot);
 }
