@@ -27,21 +27,16 @@ import {
     GRAFANA_SERVICE_NAME,
     MANAGED_BY_LABEL,
     MONITORING_NAMESPACE,
-    PART_OF_LABEL,
     alertmanagerPodName,
+    FRONT_DOOR_NAME,
+    FRONT_DOOR_POD_SELECTOR,
 } from "./names";
 import { CONTAINER_SECURITY_CONTEXT } from "./thanosWorkload";
 
 export { FRONT_DOOR_METRICS_PORT } from "./frontDoor/haproxyConfig";
 
-/** The DaemonSet, ConfigMap and LoadBalancer Service. */
-export const FRONT_DOOR_NAME = "frontdoor";
-/** The router pods' labels (NetworkPolicies and the Alertmanager L7 rule select them by these). */
-export const FRONT_DOOR_POD_SELECTOR = {
-    "app.kubernetes.io/name": "haproxy",
-    "app.kubernetes.io/component": FRONT_DOOR_NAME,
-    ...PART_OF_LABEL,
-};
+// In names.ts, which loads no SDK: the offline checks and the policy pack read them too.
+export { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR };
 /** The label NetworkPolicies use to tell the router from the rest of the namespace. */
 export const FRONT_DOOR_COMPONENT_LABEL = ["app.kubernetes.io/component", FRONT_DOOR_NAME] as const;
 /** Query's port on the central address, as before the front door. */

@@ -142,3 +142,12 @@ export const THANOS_JOBS = {
     compact: "thanos-compact",
     rule: "thanos-rule",
 } as const;
+
+/** The central front door's DaemonSet, ConfigMap and LoadBalancer Service (components/frontDoor.ts). */
+export const FRONT_DOOR_NAME = "frontdoor";
+/** The router pods' labels (NetworkPolicies and the Alertmanager L7 rule select them by these). */
+export const FRONT_DOOR_POD_SELECTOR = {
+    "app.kubernetes.io/name": "haproxy",
+    "app.kubernetes.io/component": FRONT_DOOR_NAME,
+    ...PART_OF_LABEL,
+};

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { atLeast, binaryVersion, findBinary, Version } from "../binaries";
-import { FRONT_DOOR_NAME } from "../../components/frontDoor";
+import { FRONT_DOOR_NAME } from "../../components/names";
 import { matchesLabels, peersForPort } from "./network";
 import { Finding, RenderedPlan } from "./renderedPlan";
 import { runTool } from "../toolRun";

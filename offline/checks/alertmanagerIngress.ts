@@ -5,7 +5,7 @@
 // API, and kubelet's readiness probe gets through. (The router's own filter of the same requests
 // is HAProxy's: tests/frontDoor.live.test.ts runs it.)
 
-import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "../../components/frontDoor";
+import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "../../components/names";
 import {
     ALERTMANAGER_POD_SELECTOR,
     ALERTMANAGER_PORT,

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FRONT_DOOR_NAME } from "../../components/frontDoor";
+import { FRONT_DOOR_NAME } from "../../components/names";
 import { findBinary } from "../binaries";
 import { runTool } from "../toolRun";
 import { Finding, RenderedPlan, objectName, setting } from "./renderedPlan";

@@ -3,7 +3,7 @@
 // (alertmanagerIngress.ts: the edges post alerts only). The selector helpers also serve the
 // Alertmanager's network check (alertmanager.ts) and the policy pack.
 
-import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "../../components/frontDoor";
+import { FRONT_DOOR_NAME, FRONT_DOOR_POD_SELECTOR } from "../../components/names";
 import { GRAFANA_POD_SELECTOR, PROMETHEUS_POD_SELECTOR } from "../../components/names";
 import { checkAlertmanagerIngress } from "./alertmanagerIngress";
 import { checkNodeSourcedPolicies } from "./nodePolicies";
