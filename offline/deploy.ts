@@ -5,8 +5,7 @@
 // the Pulumi CLI on PATH, a logged-in backend and the stacks' secret config (`npm run secrets`).
 
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { findPulumiCli, noPulumiCli } from "./pulumiCli";
+import { automationApi, findPulumiCli, noPulumiCli } from "./pulumiCli";
 import { DeployStack, deployOrder } from "./stacks";
 
 export type DeployCommand = "preview" | "up";
@@ -84,7 +83,7 @@ export async function deploy(options: DeployOptions): Promise<DeployStack[]> {
         );
         try {
             // A stack the backend does not hold yet (a new edge's first deploy or preview) is created.
-            const s = await LocalWorkspace.createOrSelectStack({ stackName: stack.fullName, workDir });
+            const s = await automationApi().LocalWorkspace.createOrSelectStack({ stackName: stack.fullName, workDir });
             const opts = { policyPacks: [policyPack], onOutput: write, onError: writeError, color: "never" as const };
             if (options.command === "preview") await s.preview(opts);
             else await s.up(opts);

@@ -31,3 +31,12 @@ export function requirePulumiCli(notDone: string, env: NodeJS.ProcessEnv = proce
     if (cli === undefined) throw new Error(noPulumiCli(notDone));
     return cli;
 }
+
+/**
+ * The Automation API, loaded when a command is about to run the CLI: it loads the whole Pulumi SDK
+ * (about a second of CPU), which a command that stops first (no CLI, bad arguments) does not need.
+ */
+export function automationApi(): typeof import("@pulumi/pulumi/automation") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+}

@@ -7,8 +7,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { requirePulumiCli } from "../pulumiCli";
+import { automationApi, requirePulumiCli } from "../pulumiCli";
 import { pemCertificateBodies, pemCertificates } from "../../config/certificates";
 import { DEPLOYMENT_CA_BUNDLE, DEPLOYMENT_CA_KEY, PKI_INIT, readDeploymentCaBundle } from "../../config/pki";
 import { readStackFile } from "../stackFiles";
@@ -94,7 +93,7 @@ function caValidityDays(workDir: string, stack: DeployStack): number {
  */
 async function setCentralKey(workDir: string, central: DeployStack, privateKeyPem: string): Promise<void> {
     requirePulumiCli(NOTHING_WRITTEN);
-    await LocalWorkspace.createOrSelectStack({ stackName: central.fullName, workDir });
+    await automationApi().LocalWorkspace.createOrSelectStack({ stackName: central.fullName, workDir });
     await pulumi(
         workDir,
         ["config", "set", DEPLOYMENT_CA_KEY, "--secret", "--stack", central.fullName, "--non-interactive"],
@@ -174,7 +173,7 @@ async function rotateEdgeCa(workDir: string, edge: DeployStack, write: (line: st
     if (!Number.isInteger(current) || current < 1)
         throw new Error(`Pulumi.${edge.name}.yaml: thanos-multicluster:grpcTls.caGeneration must be a whole number`);
     requirePulumiCli(NOTHING_WRITTEN);
-    await LocalWorkspace.selectStack({ stackName: edge.fullName, workDir });
+    await automationApi().LocalWorkspace.selectStack({ stackName: edge.fullName, workDir });
     await pulumi(workDir, [
         "config",
         "set",
@@ -209,7 +208,7 @@ export async function pkiPrune(options: PkiOptions = {}): Promise<void> {
     }
     const central = centralStack(workDir);
     requirePulumiCli(NOTHING_WRITTEN);
-    const stack = await LocalWorkspace.selectStack({ stackName: central.fullName, workDir });
+    const stack = await automationApi().LocalWorkspace.selectStack({ stackName: central.fullName, workDir });
     const deployed = (await stack.outputs()).deploymentCaCertificate?.value;
     if (typeof deployed !== "string" || pemCertificateBodies(deployed)[0] !== bodies[0])
         throw new Error(
