@@ -112,14 +112,17 @@ function onPath(command: string): string {
     throw new Error(`${command} is not on PATH`);
 }
 
-/** A file's sha256 (Helm itself: a different build is a different key), kept while its size and mtime stay. */
+/** A file's sha256 (Helm itself: a different build is a different key), kept while its size, mtime, ctime and inode stay. */
 export function fileDigest(file: string): string {
     const resolved = fs.realpathSync(file);
     const stat = fs.statSync(resolved);
-    const id = `file\0${resolved}\0${stat.size}\0${stat.mtimeMs}`;
+    const id = `file\0${resolved}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}`;
     let digest = digests.get(id);
     if (digest === undefined) {
-        digest = crypto.createHash("sha256").update(fs.readFileSync(resolved)).digest("hex");
+        // Kept on disk too: Helm is tens of megabytes, and every mocha worker and validate would hash it.
+        digest = cachedByContent("file-digest", id, () =>
+            crypto.createHash("sha256").update(fs.readFileSync(resolved)).digest("hex"),
+        );
         digests.set(id, digest);
     }
     return digest;
@@ -140,17 +143,20 @@ export function treeDigest(root: string): string {
     const id = `tree\0${files
         .map((f) => {
             const stat = fs.statSync(f);
-            return `${path.relative(root, f)}\0${stat.size}\0${stat.mtimeMs}`;
+            return `${path.relative(root, f)}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}`;
         })
         .join("\0")}`;
     let digest = digests.get(id);
     if (digest === undefined) {
-        const hash = crypto.createHash("sha256");
-        for (const f of files)
-            hash.update(`${path.relative(root, f)}\0`)
-                .update(fs.readFileSync(f))
-                .update("\0");
-        digest = hash.digest("hex");
+        // Kept on disk too, by the files' sizes and mtimes (the chart is read by every worker).
+        digest = cachedByContent("tree-digest", [root, id], () => {
+            const hash = crypto.createHash("sha256");
+            for (const f of files)
+                hash.update(`${path.relative(root, f)}\0`)
+                    .update(fs.readFileSync(f))
+                    .update("\0");
+            return hash.digest("hex");
+        });
         digests.set(id, digest);
     }
     return digest;

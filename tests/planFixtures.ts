@@ -7,17 +7,18 @@ import * as yaml from "js-yaml";
 import { Finding, RenderedPlan, loadPlans } from "../offline/checks/renderedPlan";
 import { committedPlan } from "./renderedPlans";
 
-let pristine: RenderedPlan[] | undefined;
+/** The committed plans as JSON text: each test parses its own copy (the tests call plans() hundreds of times). */
+let pristine: string | undefined;
 
 /** Renders (once per worker) and loads the committed plan: the `before` hook of every file that calls plans(). */
 export async function loadCommittedPlans(): Promise<void> {
-    pristine ??= loadPlans(await committedPlan());
+    pristine ??= JSON.stringify(loadPlans(await committedPlan()));
 }
 
 /** A deep copy of the committed plans to break. */
 export function plans(): RenderedPlan[] {
     if (pristine === undefined) throw new Error("plans() before loadCommittedPlans: add `before(loadCommittedPlans)`");
-    return JSON.parse(JSON.stringify(pristine));
+    return JSON.parse(pristine);
 }
 
 export function plan(all: RenderedPlan[], stack: string): RenderedPlan {

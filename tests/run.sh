@@ -12,6 +12,9 @@ trap 'rm -rf "$logs"' EXIT
 # mktemp) lands under this run's folder and goes with it: the tests make a few hundred a run.
 export TMPDIR="$logs/tmp"
 mkdir -p "$TMPDIR"
+# What one mocha worker computes for the others in this run (tests/renderedPlans.ts: the committed
+# stacks' render); new with each run, so never from an older source.
+export THANOS_TEST_SHARED_DIR="$logs/shared"
 # Node's own compile cache for the JavaScript every process loads (the SDKs), beside our compiled
 # TypeScript (offline/tsRegister.cjs); both live in node_modules/.cache.
 export NODE_COMPILE_CACHE="$PWD/node_modules/.cache/node-compile"
