@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { cachedByContent } from "../contentCache";
 
 export interface CrdSchemaProblem {
     /** Dotted path inside the object (`spec.thanos.objectStorageConfig`). */
@@ -37,18 +38,28 @@ interface OpenApiSchema {
 
 /** The schemas of every CRD in a folder of YAML files, by `<group>/<version> <Kind>`. */
 export function loadCrdSchemas(dir: string): Map<string, OpenApiSchema> {
-    const schemas = new Map<string, OpenApiSchema>();
-    for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-        for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as any[]) {
-            if (doc?.kind !== "CustomResourceDefinition") continue;
-            for (const version of doc.spec.versions ?? []) {
-                const schema = version.schema?.openAPIV3Schema;
-                if (schema !== undefined)
-                    schemas.set(`${doc.spec.group}/${version.name} ${doc.spec.names.kind}`, schema);
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+    // Parsed once per distinct set of CRD files (offline/contentCache.ts): the chart's CRDs are
+    // megabytes of YAML, and every mocha worker and validate read them.
+    const entries = cachedByContent("crd-schemas", files, () => {
+        const found: [string, OpenApiSchema][] = [];
+        for (const text of files) {
+            for (const doc of yaml.loadAll(text) as any[]) {
+                if (doc?.kind !== "CustomResourceDefinition") continue;
+                for (const version of doc.spec.versions ?? []) {
+                    const schema = version.schema?.openAPIV3Schema;
+                    if (schema !== undefined)
+                        found.push([`${doc.spec.group}/${version.name} ${doc.spec.names.kind}`, schema]);
+                }
             }
         }
-    }
-    return schemas;
+        return found;
+    });
+    return new Map(entries);
 }
 
 /** The schema key of an object (`monitoring.coreos.com/v1 Prometheus`). */
