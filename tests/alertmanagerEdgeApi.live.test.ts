@@ -26,6 +26,7 @@ import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helper
 import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
 import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
+import { HEALTH_CHECK } from "../components/frontDoor/haproxyConfig";
 import { LiveProcesses, ReplicaPorts, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
@@ -67,7 +68,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
         const value = await probe();
         if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 50));
     }
 }
 
@@ -186,6 +187,29 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
         );
         targetsFile = path.join(dir, "targets.json");
         fs.writeFileSync(targetsFile, "[]");
+        // Both Prometheus servers start now, while the replicas get ready: each takes seconds to start
+        // and to find its Alertmanagers, and until the front door is up their sends are refused and
+        // retried (resend delay 1s). The second is the misrouted edge of the fourth test.
+        startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: frontDoorPorts.map((port) => ({ web: port, cluster: 0 })),
+            alerting: edgeAlerting,
+            resendDelay: "1s",
+        });
+        // As an edge whose alerting entry carried a path (docs/troubleshooting.md: edge alerts refused with 403).
+        fs.mkdirSync(path.join(dir, "misrouted"));
+        startLoopbackPrometheus(misrouted, PROMETHEUS!, path.join(dir, "misrouted"), {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: [{ web: frontDoorPorts[0], cluster: 0 }],
+            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
+            resendDelay: "1s",
+        });
         try {
             for (const [i, replica] of replicas.entries())
                 await until(
@@ -194,15 +218,6 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
                     async () => (await ask(replica.web, "GET", "/-/ready"))?.status === 200,
                 );
             await startHaproxy(processes, HAPROXY!, dir, "frontdoor", frontDoor);
-            startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
-                port: await freeLoopbackPort(),
-                rulesFile,
-                jobName: "none",
-                targetsFile,
-                alertmanagers: frontDoorPorts.map((port) => ({ web: port, cluster: 0 })),
-                alerting: edgeAlerting,
-                resendDelay: "1s",
-            });
         } catch (err) {
             throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
         }
@@ -216,7 +231,7 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
     });
 
     it("the router's health checks pass the rule (Envoy, which refuses HTTP/1.0): every replica's backend stays up", async () => {
-        const fall = 3; // the servers' `fall`: this many failed checks in a row take one down
+        const fall = HEALTH_CHECK.fall; // this many failed checks in a row would take a server down
         const checks = (i: number) => filters[i].router.seen.filter((s) => s.target === "/-/ready");
         for (const i of replicas.keys())
             await until(`${fall} health checks of alertmanager-${i}`, 30_000, async () => checks(i).length >= fall);
@@ -290,19 +305,8 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
     });
 
     it("an edge sending anywhere but POST /api/v2/alerts is refused: its Prometheus logs bad response status 403 Forbidden", async () => {
-        // As an edge whose alerting entry carried a path (docs/troubleshooting.md: edge alerts refused with 403).
-        const sub = path.join(dir, "misrouted");
-        fs.mkdirSync(sub);
-        startLoopbackPrometheus(misrouted, PROMETHEUS!, sub, {
-            port: await freeLoopbackPort(),
-            rulesFile,
-            jobName: "none",
-            targetsFile,
-            alertmanagers: [{ web: frontDoorPorts[0], cluster: 0 }],
-            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
-            resendDelay: "1s",
-        });
-        const log = path.join(sub, "prometheus.log");
+        // Its Prometheus (the misrouted edge) was started in before.
+        const log = path.join(dir, "misrouted", "prometheus.log");
         await until(
             "the misrouted Prometheus' send error",
             30_000,
