@@ -28,6 +28,8 @@ export interface LoopbackRoute {
     upstreamPort: number;
     /** The source ranges the test gives the route (127.0.0.1/32 to admit the test's own connections). */
     sourceRanges: string[];
+    /** The front door's port for the route, when the test chose it already (a free one when omitted). */
+    port?: number;
 }
 
 export interface LiveFrontDoor {
@@ -47,7 +49,7 @@ export async function loopbackFrontDoorConfig(
     for (const route of routes) {
         const original = rendered.find((r) => r.name === route.name);
         if (original === undefined) throw new Error(`the render has no front door route ${route.name}`);
-        ports[route.name] = await freeLoopbackPort();
+        ports[route.name] = route.port ?? (await freeLoopbackPort());
         moved.push({
             ...original,
             port: ports[route.name],
