@@ -26,6 +26,7 @@ import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helper
 import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
 import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
+import { HEALTH_CHECK } from "../components/frontDoor/haproxyConfig";
 import { LiveProcesses, ReplicaPorts, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
@@ -67,7 +68,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
         const value = await probe();
         if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 50));
     }
 }
 
@@ -111,6 +112,62 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
         );
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alertmanager-edge-api-"));
 
+        // What needs no render starts first, so that its start-up overlaps the render below: the
+        // replicas, and both edge Prometheus servers (each takes seconds to find its Alertmanagers; until
+        // the front door is up their sends are refused and retried, resend delay 1s).
+        const amConfig = path.join(dir, "alertmanager.yaml");
+        fs.writeFileSync(amConfig, yaml.dump({ route: { receiver: "null" }, receivers: [{ name: "null" }] }));
+        replicas = await Promise.all(
+            [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
+        );
+        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas);
+
+        // An edge's node address, as the edge's own stack file lists it.
+        const edge = projectConfig("cluster-02");
+        edgeAddress = edge.nodeIps[0];
+        // The front door's Alertmanager routes as rendered (their ports chosen now, for the Prometheus servers).
+        const centralSettings = parseClusterSettings(projectConfig("cluster-01"), { kubeconfig: false }).central!;
+        const routes = frontDoorRoutes(centralSettings).filter((r) => r.name.startsWith("alertmanager-"));
+        frontDoorPorts = await Promise.all(routes.map(() => freeLoopbackPort()));
+
+        // The edge's Prometheus: its rendered alerting entry, the front door's ports as its Alertmanagers.
+        [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
+        rulesFile = path.join(dir, "rules.yaml");
+        fs.writeFileSync(
+            rulesFile,
+            yaml.dump({
+                groups: [
+                    {
+                        name: "edge",
+                        rules: [{ alert: ALERT_NAME, expr: "vector(1)", labels: { cluster: "cluster-02" } }],
+                    },
+                ],
+            }),
+        );
+        targetsFile = path.join(dir, "targets.json");
+        fs.writeFileSync(targetsFile, "[]");
+        startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: frontDoorPorts.map((port) => ({ web: port, cluster: 0 })),
+            alerting: edgeAlerting,
+            resendDelay: "1s",
+        });
+        // The fourth test's misrouted edge: as one whose alerting entry carried a path (docs/troubleshooting.md:
+        // edge alerts refused with 403).
+        fs.mkdirSync(path.join(dir, "misrouted"));
+        startLoopbackPrometheus(misrouted, PROMETHEUS!, path.join(dir, "misrouted"), {
+            port: await freeLoopbackPort(),
+            rulesFile,
+            jobName: "none",
+            targetsFile,
+            alertmanagers: [{ web: frontDoorPorts[0], cluster: 0 }],
+            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
+            resendDelay: "1s",
+        });
+
         // The policies the central stack renders for the monitoring namespace, read as rendered.
         const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
         const policies = central.resources
@@ -125,17 +182,6 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
         expect(l7?.spec.ingress[0].toPorts[0].rules.http, "the rendered L7 rule")
             .to.be.an("array")
             .with.length.greaterThan(0);
-
-        // An edge's node address, as the edge's own stack file lists it.
-        const edge = projectConfig("cluster-02");
-        edgeAddress = edge.nodeIps[0];
-
-        const amConfig = path.join(dir, "alertmanager.yaml");
-        fs.writeFileSync(amConfig, yaml.dump({ route: { receiver: "null" }, receivers: [{ name: "null" }] }));
-        replicas = await Promise.all(
-            [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
-        );
-        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas);
 
         const peers: Record<keyof (typeof filters)[number], IngressPeer> = {
             router: { kind: "pod", namespace: "monitoring", labels: FRONT_DOOR_POD_SELECTOR },
@@ -157,35 +203,16 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
             filters.push(entry);
         }
 
-        // The front door's Alertmanager routes as rendered, each leading to its replica's router filter.
-        const centralSettings = parseClusterSettings(projectConfig("cluster-01"), { kubeconfig: false }).central!;
-        const routes = frontDoorRoutes(centralSettings).filter((r) => r.name.startsWith("alertmanager-"));
+        // Each front door route leading to its replica's router filter.
         frontDoor = await loopbackFrontDoorConfig(
             routes,
             routes.map((r, i) => ({
                 name: r.name,
                 upstreamPort: filters[i].router.port,
                 sourceRanges: ["127.0.0.1/32"],
+                port: frontDoorPorts[i],
             })),
         );
-        frontDoorPorts = routes.map((r) => frontDoor.ports[r.name]);
-
-        // The edge's Prometheus: its rendered alerting entry, each replica's edge filter as a target.
-        [edgeAlerting] = edgeAlertmanagerConfigs(parseClusterSettings(edge, { kubeconfig: false }));
-        rulesFile = path.join(dir, "rules.yaml");
-        fs.writeFileSync(
-            rulesFile,
-            yaml.dump({
-                groups: [
-                    {
-                        name: "edge",
-                        rules: [{ alert: ALERT_NAME, expr: "vector(1)", labels: { cluster: "cluster-02" } }],
-                    },
-                ],
-            }),
-        );
-        targetsFile = path.join(dir, "targets.json");
-        fs.writeFileSync(targetsFile, "[]");
         try {
             for (const [i, replica] of replicas.entries())
                 await until(
@@ -194,15 +221,6 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
                     async () => (await ask(replica.web, "GET", "/-/ready"))?.status === 200,
                 );
             await startHaproxy(processes, HAPROXY!, dir, "frontdoor", frontDoor);
-            startLoopbackPrometheus(processes, PROMETHEUS!, dir, {
-                port: await freeLoopbackPort(),
-                rulesFile,
-                jobName: "none",
-                targetsFile,
-                alertmanagers: frontDoorPorts.map((port) => ({ web: port, cluster: 0 })),
-                alerting: edgeAlerting,
-                resendDelay: "1s",
-            });
         } catch (err) {
             throw new Error(`${(err as Error).message}\n${processes.logs(15)}`, { cause: err });
         }
@@ -216,7 +234,7 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
     });
 
     it("the router's health checks pass the rule (Envoy, which refuses HTTP/1.0): every replica's backend stays up", async () => {
-        const fall = 3; // the servers' `fall`: this many failed checks in a row take one down
+        const fall = HEALTH_CHECK.fall; // this many failed checks in a row would take a server down
         const checks = (i: number) => filters[i].router.seen.filter((s) => s.target === "/-/ready");
         for (const i of replicas.keys())
             await until(`${fall} health checks of alertmanager-${i}`, 30_000, async () => checks(i).length >= fall);
@@ -290,19 +308,8 @@ describe("Alertmanager's API behind the front door and the routers' L7 rule (rea
     });
 
     it("an edge sending anywhere but POST /api/v2/alerts is refused: its Prometheus logs bad response status 403 Forbidden", async () => {
-        // As an edge whose alerting entry carried a path (docs/troubleshooting.md: edge alerts refused with 403).
-        const sub = path.join(dir, "misrouted");
-        fs.mkdirSync(sub);
-        startLoopbackPrometheus(misrouted, PROMETHEUS!, sub, {
-            port: await freeLoopbackPort(),
-            rulesFile,
-            jobName: "none",
-            targetsFile,
-            alertmanagers: [{ web: frontDoorPorts[0], cluster: 0 }],
-            alerting: { ...edgeAlerting, path_prefix: "/alertmanager" },
-            resendDelay: "1s",
-        });
-        const log = path.join(sub, "prometheus.log");
+        // Its Prometheus (the misrouted edge) was started in before.
+        const log = path.join(dir, "misrouted", "prometheus.log");
         await until(
             "the misrouted Prometheus' send error",
             30_000,

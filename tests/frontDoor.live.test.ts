@@ -70,7 +70,7 @@ describe("the central front door's router (the real haproxy on the rendered rout
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "front-door-"));
         const central = parseClusterSettings(projectConfig("cluster-01"), { kubeconfig: false }).central!;
         rendered = frontDoorRoutes(central);
-        for (const route of rendered) upstreams[route.name] = await upstream(route.name);
+        await Promise.all(rendered.map(async (route) => (upstreams[route.name] = await upstream(route.name))));
         // Every route admitting the test (127.0.0.1/32).
         open = await loopbackFrontDoorConfig(
             rendered,
@@ -89,8 +89,10 @@ describe("the central front door's router (the real haproxy on the rendered rout
                 sourceRanges: r.sourceKey === "central.uiSourceRanges" ? ["10.0.0.0/8"] : ["127.0.0.1/32"],
             })),
         );
-        await startHaproxy(processes, HAPROXY!, dir, "haproxy-open", open);
-        await startHaproxy(processes, HAPROXY!, dir, "haproxy-narrow", narrow);
+        await Promise.all([
+            startHaproxy(processes, HAPROXY!, dir, "haproxy-open", open),
+            startHaproxy(processes, HAPROXY!, dir, "haproxy-narrow", narrow),
+        ]);
     });
 
     after(async () => {
@@ -162,17 +164,17 @@ describe("the central front door's router (the real haproxy on the rendered rout
             const deadline = Date.now() + timeoutMs;
             while (!(await probe())) {
                 if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${processes.logs(10)}`);
-                await new Promise((r) => setTimeout(r, 250));
+                await new Promise((r) => setTimeout(r, 50));
             }
         };
-        // Checks every 5 s, each on the server's own readiness path.
+        // Checks (every LIVE_CHECK_INTERVAL here, tests/live/haproxy.ts), each on the server's own readiness path.
         for (const route of rendered)
             await until(`${route.name}'s health check`, 15_000, async () =>
                 upstreams[route.name].seen.includes(`GET ${route.healthPath}`),
             );
         expect(upstreams.grafana.seen).to.include("GET /api/health");
         for (const route of rendered) expect(await metric(route.name), route.name).to.equal("1");
-        // Grafana gone: after three failed checks its backend has no server up, what FrontDoorBackendDown reads.
+        // Grafana gone: after `fall` (three) failed checks its backend has no server up, what FrontDoorBackendDown reads.
         await upstreams.grafana.close();
         await until("to-grafana with no server up", 30_000, async () => (await metric("grafana")) === "0");
         expect(await metric("query")).to.equal("1");
@@ -194,7 +196,7 @@ describe("the central front door's router (the real haproxy on the rendered rout
         let status: number | undefined;
         while ((status = (await ask(dead.metricsPort, "GET", "/healthz"))?.status) !== 503) {
             if (Date.now() > deadline) throw new Error(`/healthz answered ${status}\n${processes.logs(10)}`);
-            await new Promise((r) => setTimeout(r, 250));
+            await new Promise((r) => setTimeout(r, 50));
         }
         // Still a live process: its metrics answer (the liveness probe is not /healthz).
         expect((await ask(dead.metricsPort, "GET", "/metrics"))?.status).to.equal(200);

@@ -40,7 +40,12 @@ export interface HaproxyConfigOptions {
     metricsPort: number;
     /** How long a backend's connect, an idle client or server may take. */
     timeouts?: { connect: string; client: string; server: string; check: string };
+    /** How often each server is health-checked; HEALTH_CHECK.inter (the pods') when omitted. The live tests shorten it. */
+    checkInterval?: string;
 }
+
+/** The servers' health checks: one every `inter`, down after `fall` failures in a row, up again after `rise` passes. */
+export const HEALTH_CHECK = { inter: "5s", fall: 3, rise: 2 } as const;
 
 /** The port of the metrics and readiness frontend on the router pods. */
 export const FRONT_DOOR_METRICS_PORT = 8405;
@@ -97,7 +102,8 @@ export function backendName(route: { name: string }): string {
     return `to-${route.name}`;
 }
 
-function backendLines(route: FrontDoorRoute): string[] {
+function backendLines(route: FrontDoorRoute, options: HaproxyConfigOptions): string[] {
+    const check = `check inter ${options.checkInterval ?? HEALTH_CHECK.inter} fall ${HEALTH_CHECK.fall} rise ${HEALTH_CHECK.rise}`;
     return [
         `backend ${backendName(route)}`,
         `    mode ${route.mode}`,
@@ -109,7 +115,7 @@ function backendLines(route: FrontDoorRoute): string[] {
         "    http-check expect status 200-299",
         // init-addr none: start (and stay up) while the name does not resolve yet, e.g. before the pod
         // exists; the resolvers section keeps re-resolving it, so a rescheduled pod's new address is used.
-        `    server ${route.name} ${route.server.host}:${route.server.port} check inter 5s fall 3 rise 2 resolvers ${RESOLVERS_NAME} resolve-prefer ipv4 init-addr none`,
+        `    server ${route.name} ${route.server.host}:${route.server.port} ${check} resolvers ${RESOLVERS_NAME} resolve-prefer ipv4 init-addr none`,
     ];
 }
 
@@ -164,7 +170,7 @@ export function haproxyConfig(routes: FrontDoorRoute[], options: HaproxyConfigOp
                 : []),
             "    http-request use-service prometheus-exporter if { path /metrics }",
         ],
-        ...routes.flatMap((route) => [frontendLines(route, options), backendLines(route)]),
+        ...routes.flatMap((route) => [frontendLines(route, options), backendLines(route, options)]),
     ];
     return sections.map((lines) => lines.join("\n")).join("\n\n") + "\n";
 }

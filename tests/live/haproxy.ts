@@ -2,7 +2,8 @@
 // stack renders (components/frontDoor.ts), each moved to a free loopback port, its server to a
 // loopback upstream and its source ranges to what the test says, through the same generator
 // (haproxyConfig). Everything else (modes, ACLs, request rules, health checks, the resolvers, the
-// metrics frontend) is the production text.
+// metrics frontend) is the production text, except how often the servers are checked: see
+// LIVE_CHECK_INTERVAL.
 
 import * as fs from "fs";
 import * as http from "http";
@@ -10,6 +11,14 @@ import * as path from "path";
 import { FrontDoorRoute, haproxyConfig } from "../../components/frontDoor/haproxyConfig";
 import { freeLoopbackPort } from "./binaries";
 import { LiveProcesses } from "./processes";
+
+/**
+ * The live runs check each server every 200 ms instead of the pods' 5 s (HEALTH_CHECK.inter): what they
+ * prove is what a check asks and what its outcome does (a server marked down after `fall` failures, the
+ * metric and /healthz that follow), not how often it runs, and at 5 s the tests spent ~30 s waiting for
+ * checks. fall and rise stay as rendered; the rendered interval is held by tests/frontDoorHealthChecks.test.ts.
+ */
+export const LIVE_CHECK_INTERVAL = "200ms";
 
 /** Where a route leads in the test, and who it admits. */
 export interface LoopbackRoute {
@@ -19,6 +28,8 @@ export interface LoopbackRoute {
     upstreamPort: number;
     /** The source ranges the test gives the route (127.0.0.1/32 to admit the test's own connections). */
     sourceRanges: string[];
+    /** The front door's port for the route, when the test chose it already (a free one when omitted). */
+    port?: number;
 }
 
 export interface LiveFrontDoor {
@@ -38,7 +49,7 @@ export async function loopbackFrontDoorConfig(
     for (const route of routes) {
         const original = rendered.find((r) => r.name === route.name);
         if (original === undefined) throw new Error(`the render has no front door route ${route.name}`);
-        ports[route.name] = await freeLoopbackPort();
+        ports[route.name] = route.port ?? (await freeLoopbackPort());
         moved.push({
             ...original,
             port: ports[route.name],
@@ -47,7 +58,11 @@ export async function loopbackFrontDoorConfig(
         });
     }
     const metricsPort = await freeLoopbackPort();
-    return { ports, metricsPort, config: haproxyConfig(moved, { bindAddress: "127.0.0.1", metricsPort }) };
+    return {
+        ports,
+        metricsPort,
+        config: haproxyConfig(moved, { bindAddress: "127.0.0.1", metricsPort, checkInterval: LIVE_CHECK_INTERVAL }),
+    };
 }
 
 /** Starts haproxy (in the foreground, one process) on the config; resolves once /healthz answers. */
@@ -74,6 +89,6 @@ export async function startHaproxy(
         });
         if (status === 200) return;
         if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz:\n${processes.logs(20)}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 50));
     }
 }
