@@ -26,10 +26,27 @@ import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from
 const PROMETHEUS = findBinary("prometheus");
 const ALERTMANAGER = findBinary("alertmanager");
 const PROMTOOL = findBinary("promtool");
-/** A replica at gossip position i waits i x this before notifying, unless a peer's notification log says it was sent. */
-const PEER_TIMEOUT_S = 1;
-/** How long to listen for a duplicate after the first notification: past the last replica's wait. */
-const QUIET_MS = (PEER_TIMEOUT_S * 2 + 2) * 1000;
+/**
+ * Gossip every 20ms (200ms by default): the notification log entry of a sent notification reaches
+ * the other replicas within a few gossip rounds, far inside PEER_TIMEOUT_MS; and a replica polls
+ * its gossip for settling every 10 x this (Alertmanager's Settle), so it is ready in about a
+ * second instead of ten.
+ */
+const GOSSIP_INTERVAL = "20ms";
+/**
+ * --cluster.peer-timeout: a replica at gossip position i waits i x this before notifying, unless a
+ * peer's notification log (gossiped within GOSSIP_INTERVAL rounds) says it was sent.
+ */
+const PEER_TIMEOUT_MS = 500;
+/**
+ * How long to listen for a duplicate after the first notification. A duplicate can only come from
+ * a replica whose wait ended before the sender's log entry reached it; the last one (position 2,
+ * a killed replica still counting until the others declare it dead) waits 2 x PEER_TIMEOUT_MS
+ * after its own group_wait, which started when Prometheus' copy of the alert reached it (the copies
+ * go out at once, but a busy machine can hold one back). So the window is that wait plus 2s for
+ * that skew and the sending itself: shrinking PEER_TIMEOUT_MS shrinks the window with it.
+ */
+const QUIET_MS = PEER_TIMEOUT_MS * 2 + 2000;
 
 /**
  * Metrics a server exposes only once what they count has happened (a counter whose series the
@@ -58,7 +75,7 @@ async function until<T>(
         const value = await probe();
         if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 50));
     }
 }
 
@@ -105,7 +122,8 @@ function getJson(url: string): Promise<any> {
 
 /**
  * The rendered rule groups, as Prometheus runs them in a test: Thanos-only group keys dropped,
- * every `for` cut to 2s and every range to 5s, so an alert fires within seconds instead of minutes.
+ * every `for` cut to 1s (firing at the evaluation after the one that finds it pending) and every
+ * range to 5s (five scrapes), so an alert fires within seconds instead of minutes.
  */
 export function rulesForLoopback(groups: Record<string, any>[]): Record<string, any>[] {
     return groups.map((group) => ({
@@ -113,7 +131,7 @@ export function rulesForLoopback(groups: Record<string, any>[]): Record<string, 
         rules: (group.rules as Record<string, any>[]).map((rule) => ({
             ...rule,
             expr: String(rule.expr).replace(/\[[0-9]+[smhdwy](?:[0-9]+[smhdwy])*\]/g, "[5s]"),
-            ...(rule.for !== undefined ? { for: "2s" } : {}),
+            ...(rule.for !== undefined ? { for: "1s" } : {}),
         })),
     }));
 }
@@ -133,7 +151,7 @@ export function configForLoopback(config: Record<string, any>, webhookPort: numb
               }
             : receiver;
     });
-    const timing = { group_wait: "1s", group_interval: "1h", repeat_interval: "1h" };
+    const timing = { group_wait: "500ms", group_interval: "1h", repeat_interval: "1h" };
     copy.route = {
         ...copy.route,
         ...timing,
@@ -194,22 +212,6 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         console.log(`      alert path on ${serverVersions()}`);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-path-"));
 
-        // What the central stack renders: its Alertmanager config and every rule file.
-        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
-        const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any)
-            .values;
-        const ruleGroups: Record<string, any>[] = [];
-        for (const r of central.resources) {
-            const inputs = r.inputs as any;
-            if (r.type === "kubernetes:core/v1:ConfigMap" && inputs.metadata?.name === "thanos-ruler-rules") {
-                for (const text of Object.values(inputs.data as Record<string, string>))
-                    ruleGroups.push(...((yaml.load(text) as any).groups ?? []));
-            }
-            if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
-        }
-        expect(ruleGroups.length, "rendered rule groups").to.be.greaterThan(0);
-        ruleGroupsRead = ruleGroups;
-
         // The webhook every receiver now points at, and the synthetic target.
         webhook = http.createServer((req, res) => {
             let body = "";
@@ -226,27 +228,16 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
         await new Promise<void>((r) => targetServer.listen(0, "127.0.0.1", r));
         targetPort = (targetServer.address() as AddressInfo).port;
 
-        const amConfig = path.join(dir, "alertmanager.yaml");
-        fs.writeFileSync(
-            amConfig,
-            yaml.dump(configForLoopback(values.alertmanager.config, (webhook.address() as AddressInfo).port)),
-        );
-        const rules = yaml.dump({ groups: rulesForLoopback(ruleGroups) });
-        const rulesFile = path.join(dir, "rules.yaml");
-        fs.writeFileSync(rulesFile, rules);
-        const check = spawnSync(PROMTOOL!, ["check", "rules", rulesFile], { encoding: "utf8" });
-        expect(check.status, `promtool check rules: ${check.stdout}${check.stderr}`).to.equal(0);
-        // Prometheus starts with no rules: they load once the targets are scraped (else every
-        // cluster's alert would fire for the seconds before the first scrape).
-        fs.writeFileSync(rulesFile, "groups: []\n");
-
-        // Three Alertmanager replicas, gossiping on loopback.
+        // Three Alertmanager replicas, gossiping on loopback (started once their config is rendered).
         const replicas = await Promise.all(
             [0, 1, 2].map(async () => ({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() })),
         );
-        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas, [
-            `--cluster.peer-timeout=${PEER_TIMEOUT_S}s`,
-        ]);
+
+        // Prometheus starts with no rules: they load once the targets are scraped (else every
+        // cluster's alert would fire for the seconds before the first scrape). It starts first:
+        // its discovery hands over the first targets only at its 5s tick, which the rendering overlaps.
+        const rulesFile = path.join(dir, "rules.yaml");
+        fs.writeFileSync(rulesFile, "groups: []\n");
 
         // Prometheus sends to every replica, exactly as an edge does (its alerting entry, loopback targets).
         const [edgeAlerting] = edgeAlertmanagerConfigs(
@@ -277,7 +268,43 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
             alerting: edgeAlerting,
             // Firing alerts are sent again every 2s (1m by default), as a long-running Prometheus would have.
             resendDelay: "2s",
+            // A changed targets file reaches the scrapes at discovery's next 5s tick, not after a
+            // further 5s throttle (--scrape.discovery-reload-interval, a hidden flag).
+            extraArgs: ["--scrape.discovery-reload-interval=100ms"],
         });
+
+        // What the central stack renders: its Alertmanager config and every rule file.
+        const central = await runCommittedStack("cluster-01", {}, await committedEdgeOutputs());
+        const values = (central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs as any)
+            .values;
+        const ruleGroups: Record<string, any>[] = [];
+        for (const r of central.resources) {
+            const inputs = r.inputs as any;
+            if (r.type === "kubernetes:core/v1:ConfigMap" && inputs.metadata?.name === "thanos-ruler-rules") {
+                for (const text of Object.values(inputs.data as Record<string, string>))
+                    ruleGroups.push(...((yaml.load(text) as any).groups ?? []));
+            }
+            if (r.type.endsWith(":PrometheusRule")) ruleGroups.push(...(inputs.spec?.groups ?? []));
+        }
+        expect(ruleGroups.length, "rendered rule groups").to.be.greaterThan(0);
+        ruleGroupsRead = ruleGroups;
+
+        const amConfig = path.join(dir, "alertmanager.yaml");
+        fs.writeFileSync(
+            amConfig,
+            yaml.dump(configForLoopback(values.alertmanager.config, (webhook.address() as AddressInfo).port)),
+        );
+        // The rules, checked beside the file Prometheus reads (they go there once the targets are scraped).
+        const rules = yaml.dump({ groups: rulesForLoopback(ruleGroups) });
+        const checkedRules = path.join(dir, "rules.checked.yaml");
+        fs.writeFileSync(checkedRules, rules);
+        const check = spawnSync(PROMTOOL!, ["check", "rules", checkedRules], { encoding: "utf8" });
+        expect(check.status, `promtool check rules: ${check.stdout}${check.stderr}`).to.equal(0);
+
+        startAlertmanagerCluster(processes, ALERTMANAGER!, dir, amConfig, replicas, [
+            `--cluster.peer-timeout=${PEER_TIMEOUT_MS}ms`,
+            `--cluster.gossip-interval=${GOSSIP_INTERVAL}`,
+        ]);
 
         try {
             for (const [i, replica] of replicas.entries())
@@ -286,6 +313,14 @@ describe("the alert path, live on loopback (Prometheus -> 3 clustered Alertmanag
                     20_000,
                     async () => (await get(`http://127.0.0.1:${replica.web}/-/ready`)) === 200,
                 );
+            // Every replica settled and seeing all three before any alert fires: each knows its
+            // position (Alertmanager's own readiness answers before gossip settles).
+            await until("3 Alertmanager peers, settled", 30_000, async () => {
+                const statuses = await Promise.all(
+                    replicas.map((r) => getJson(`http://127.0.0.1:${r.web}/api/v2/status`)),
+                );
+                return statuses.every((s) => s?.cluster?.status === "ready" && s.cluster.peers?.length === 3);
+            });
             await until(
                 "prometheus ready",
                 20_000,

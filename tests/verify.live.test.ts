@@ -164,19 +164,6 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-live-"));
 
-        // The committed stacks' outputs, as `pulumi stack output --json` prints them.
-        const edges = await committedEdgeOutputs();
-        const central = await runCommittedStack("cluster-01", {}, edges);
-        fs.writeFileSync(path.join(dir, "cluster-01.json"), JSON.stringify(asCliOutputs(central.outputs)));
-        published.queryUrl = central.outputs.queryUrl as string;
-        published.grafanaUrl = central.outputs.grafanaUrl as string;
-        published.alertmanagers = central.outputs.alertmanagerEdgeEndpoints as string[];
-        const edgeFiles = Object.entries(edges).map(([name, { outputs }]) => {
-            const file = path.join(dir, `${path.basename(name)}.json`);
-            fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
-            return file;
-        });
-
         // Each cluster's synthetic sidecar: its upload time and process start, now-relative.
         for (const c of CLUSTERS) uploadAge[c] = 600;
         const metrics = syntheticSidecars(uploadAge);
@@ -187,7 +174,11 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         for (let i = 0; i < 3; i++) amPorts.push({ web: await freeLoopbackPort(), cluster: await freeLoopbackPort() });
         const amConfig = path.join(dir, "alertmanager.yml");
         fs.writeFileSync(amConfig, yaml.dump(alertmanagerConfig(CRITICAL_RECEIVER, "default-team")));
-        startAlertmanagerCluster(processes, alertmanagerBin!, dir, amConfig, amPorts);
+        // Gossip every 20ms (200ms by default): a replica polls its gossip for settling every 10 x this
+        // (Alertmanager's Settle), so the three are ready in about a second instead of ten.
+        startAlertmanagerCluster(processes, alertmanagerBin!, dir, amConfig, amPorts, [
+            "--cluster.gossip-interval=20ms",
+        ]);
 
         // Prometheus: scrapes the synthetic sidecars, fires a Watchdog per cluster to every replica.
         targetsFile = path.join(dir, "targets.json");
@@ -202,6 +193,23 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
             targetsFile,
             alertmanagers: amPorts,
             resendDelay: "1s",
+            // A changed targets file reaches the scrapes at discovery's next 5s tick, not after a
+            // further 5s throttle (--scrape.discovery-reload-interval, a hidden flag).
+            extraArgs: ["--scrape.discovery-reload-interval=100ms"],
+        });
+
+        // The committed stacks' outputs, as `pulumi stack output --json` prints them (rendered while
+        // the servers start: Prometheus' discovery hands over its first targets only at its 5s tick).
+        const edges = await committedEdgeOutputs();
+        const central = await runCommittedStack("cluster-01", {}, edges);
+        fs.writeFileSync(path.join(dir, "cluster-01.json"), JSON.stringify(asCliOutputs(central.outputs)));
+        published.queryUrl = central.outputs.queryUrl as string;
+        published.grafanaUrl = central.outputs.grafanaUrl as string;
+        published.alertmanagers = central.outputs.alertmanagerEdgeEndpoints as string[];
+        const edgeFiles = Object.entries(edges).map(([name, { outputs }]) => {
+            const file = path.join(dir, `${path.basename(name)}.json`);
+            fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
+            return file;
         });
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.

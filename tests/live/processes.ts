@@ -135,6 +135,8 @@ export interface LoopbackPrometheus {
     alerting?: object;
     /** --rules.alert.resend-delay: how soon a firing alert is sent again. */
     resendDelay: string;
+    /** Further command-line flags, after the others. */
+    extraArgs?: string[];
 }
 
 /**
@@ -172,5 +174,6 @@ export function startLoopbackPrometheus(
         `--storage.tsdb.path=${path.join(dir, "prometheus")}`,
         `--web.listen-address=127.0.0.1:${p.port}`,
         `--rules.alert.resend-delay=${p.resendDelay}`,
+        ...(p.extraArgs ?? []),
     ]);
 }

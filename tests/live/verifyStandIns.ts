@@ -21,7 +21,7 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
         const value = await probe().catch(() => undefined);
         if (value !== undefined) return value;
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 50));
     }
 }
 
