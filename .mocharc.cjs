@@ -9,7 +9,7 @@ const path = require("path");
 
 /**
  * Longest first, as measured in `npm test`, a live file (waiting on real servers) alternating with a
- * busy one (the workflow and deploy processes), so that the four workers (tests/run.sh) never all
+ * busy one (the workflow and deploy processes), so that the three workers (tests/run.sh) never all
  * wait at once; every other file follows in name order.
  */
 const FIRST = [
@@ -19,7 +19,6 @@ const FIRST = [
     "tests/firstDeploy.test.ts",
     "tests/alertmanagerEdgeApi.live.test.ts",
     "tests/workflows.test.ts",
-    "tests/frontDoor.live.test.ts",
     "tests/docsCommands.test.ts",
     "tests/deploy.test.ts",
 ];
