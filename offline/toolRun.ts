@@ -6,6 +6,7 @@
 // so the tool runs again; a run that timed out or was killed is never kept.
 
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { cachedByContent } from "./contentCache";
@@ -52,8 +53,15 @@ function filesUnder(target: string): string[] {
         .sort();
 }
 
+/** Each file under `target` by its sha256 (of the bytes: a binary input is read as what it is). */
 function contents(target: string): [string, string][] {
-    return filesUnder(target).map((f) => [f, fs.readFileSync(path.join(target, f), "utf8")]);
+    return filesUnder(target).map((f) => [
+        f,
+        crypto
+            .createHash("sha256")
+            .update(fs.readFileSync(path.join(target, f)))
+            .digest("hex"),
+    ]);
 }
 
 /** Replaces each of `from` by its token in `text`, longest first (a path inside another). */
@@ -109,7 +117,8 @@ export function runTool(binary: string, args: string[], options: ToolRunOptions)
             if (run.error !== undefined) throw run.error;
             const stdout = run.stdout ?? "";
             const stderr = run.stderr ?? "";
-            // A signal (a timeout) says nothing about the input: answer it, keep nothing.
+            // Killed by a signal (out of memory, a stray kill): that says nothing about the input, so
+            // the caller gets the run and nothing is kept. A timeout is an error above, thrown as before.
             if (run.status === null) throw new UnkeptRun({ status: null, stdout, stderr });
             return { status: run.status, stdout: tokenize(stdout, places), stderr: tokenize(stderr, places) };
         });
