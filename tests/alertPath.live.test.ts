@@ -21,6 +21,7 @@ import { parseClusterSettings } from "../config";
 import { metricNames } from "../offline/metrics/promqlNames";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
+import { until } from "./live/ask";
 import { LiveProcesses, startAlertmanagerCluster, startLoopbackPrometheus } from "./live/processes";
 
 const PROMETHEUS = findBinary("prometheus");
@@ -63,20 +64,6 @@ interface Notification {
     groupKey: string;
     groupLabels: Record<string, string>;
     alerts: { status: string; labels: Record<string, string> }[];
-}
-
-async function until<T>(
-    what: string,
-    timeoutMs: number,
-    probe: () => T | undefined | Promise<T | undefined>,
-): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
 }
 
 function get(url: string): Promise<number | undefined> {

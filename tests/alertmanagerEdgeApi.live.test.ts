@@ -13,7 +13,6 @@
 
 import { expect } from "chai";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -24,6 +23,7 @@ import { parseClusterSettings } from "../config";
 import { CILIUM_DENIED_BODY, IngressPeer } from "../offline/checks/ciliumIngressModel";
 import { committedEdgeOutputs, projectConfig, runCommittedStack } from "./helpers";
 import { binaryVersion, findBinary, freeLoopbackPort, missingBinaries, missingBinaryMessage } from "./live/binaries";
+import { ask, until } from "./live/ask";
 import { CiliumModelFilter, startCiliumModelFilter } from "./live/ciliumHttpFilter";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { HEALTH_CHECK } from "../components/frontDoor/haproxyConfig";
@@ -33,44 +33,6 @@ const PROMETHEUS = findBinary("prometheus");
 const ALERTMANAGER = findBinary("alertmanager");
 const HAPROXY = findBinary("haproxy");
 const ALERT_NAME = "EdgeL7RuleProbe";
-
-interface Answer {
-    status: number;
-    body: string;
-}
-
-function ask(port: number, method: string, target: string, body?: unknown): Promise<Answer | undefined> {
-    return new Promise((resolve) => {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = http.request(
-            {
-                host: "127.0.0.1",
-                port,
-                method,
-                path: target,
-                headers: payload === undefined ? {} : { "content-type": "application/json" },
-            },
-            (res) => {
-                let text = "";
-                res.on("data", (chunk) => (text += chunk));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-            },
-        );
-        req.on("error", () => resolve(undefined));
-        req.setTimeout(2000, () => req.destroy());
-        req.end(payload);
-    });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
 
 function silence(createdBy: string): Record<string, unknown> {
     const now = Date.now();

@@ -21,6 +21,7 @@ import { alertmanagerConfig } from "../components/alertmanagerConfig";
 import { RawConfig, parseClusterSettings } from "../config";
 import { parseMailAddressList } from "../config/mailAddresses";
 import { problemsOf, projectConfig } from "./helpers";
+import { until } from "./live/ask";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
 import { LiveProcesses, startSingleAlertmanager } from "./live/processes";
 
@@ -86,14 +87,6 @@ function smtpServer(): { server: net.Server; sessions: Session[] } {
         socket.on("error", () => undefined);
     });
     return { server, sessions };
-}
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
 }
 
 /** The committed central stack's raw config with two email receivers on the test's SMTP server. */

@@ -17,30 +17,12 @@ import { HAPROXY_METRICS_FILE, haproxyExportedMetrics, haproxyMetricsFile } from
 import { parseClusterSettings } from "../config";
 import { projectConfig } from "./helpers";
 import { findBinary, freeLoopbackPort, missingBinaryMessage } from "./live/binaries";
+import { ask, until } from "./live/ask";
 import { LiveFrontDoor, loopbackFrontDoorConfig, startHaproxy } from "./live/haproxy";
 import { LiveProcesses } from "./live/processes";
 import { listenOnLoopback } from "./live/loopbackServer";
 
 const HAPROXY = findBinary("haproxy");
-
-interface Answer {
-    status: number;
-    body: string;
-}
-
-/** One request; undefined when the connection is closed without an answer (the router's source ACL). */
-function ask(port: number, method: string, target: string, body?: string): Promise<Answer | undefined> {
-    return new Promise((resolve) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path: target, agent: false }, (res) => {
-            let text = "";
-            res.on("data", (chunk) => (text += chunk));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on("error", () => resolve(undefined));
-        req.setTimeout(3000, () => req.destroy());
-        req.end(body);
-    });
-}
 
 /** A loopback HTTP server answering every request with its own name (200), and recording it. */
 async function upstream(name: string): Promise<{ port: number; seen: string[]; close: () => Promise<void> }> {
@@ -160,23 +142,24 @@ describe("the central front door's router (the real haproxy on the rendered rout
             const text = (await ask(open.metricsPort, "GET", "/metrics"))?.body ?? "";
             return new RegExp(`^haproxy_backend_active_servers\\{proxy="to-${name}"\\} (\\d+)$`, "m").exec(text)?.[1];
         };
-        const until = async (what: string, timeoutMs: number, probe: () => Promise<boolean>) => {
-            const deadline = Date.now() + timeoutMs;
-            while (!(await probe())) {
-                if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${processes.logs(10)}`);
-                await new Promise((r) => setTimeout(r, 50));
-            }
-        };
         // Checks (every LIVE_CHECK_INTERVAL here, tests/live/haproxy.ts), each on the server's own readiness path.
         for (const route of rendered)
-            await until(`${route.name}'s health check`, 15_000, async () =>
-                upstreams[route.name].seen.includes(`GET ${route.healthPath}`),
+            await until(
+                `${route.name}'s health check`,
+                15_000,
+                async () => upstreams[route.name].seen.includes(`GET ${route.healthPath}`),
+                () => processes.logs(10),
             );
         expect(upstreams.grafana.seen).to.include("GET /api/health");
         for (const route of rendered) expect(await metric(route.name), route.name).to.equal("1");
         // Grafana gone: after `fall` (three) failed checks its backend has no server up, what FrontDoorBackendDown reads.
         await upstreams.grafana.close();
-        await until("to-grafana with no server up", 30_000, async () => (await metric("grafana")) === "0");
+        await until(
+            "to-grafana with no server up",
+            30_000,
+            async () => (await metric("grafana")) === "0",
+            () => processes.logs(10),
+        );
         expect(await metric("query")).to.equal("1");
         expect((await ask(open.metricsPort, "GET", "/healthz"))?.status).to.equal(200);
     });
@@ -192,12 +175,13 @@ describe("the central front door's router (the real haproxy on the rendered rout
         const file = path.join(dir, "haproxy-dead.cfg");
         fs.writeFileSync(file, dead.config);
         processes.start("haproxy-dead", HAPROXY!, ["-db", "-f", file]);
-        const deadline = Date.now() + 30_000;
         let status: number | undefined;
-        while ((status = (await ask(dead.metricsPort, "GET", "/healthz"))?.status) !== 503) {
-            if (Date.now() > deadline) throw new Error(`/healthz answered ${status}\n${processes.logs(10)}`);
-            await new Promise((r) => setTimeout(r, 50));
-        }
+        await until(
+            "/healthz to answer 503",
+            30_000,
+            async () => (status = (await ask(dead.metricsPort, "GET", "/healthz"))?.status) === 503,
+            () => `/healthz answered ${status}\n${processes.logs(10)}`,
+        );
         // Still a live process: its metrics answer (the liveness probe is not /healthz).
         expect((await ask(dead.metricsPort, "GET", "/metrics"))?.status).to.equal(200);
         // The open router, with Query, Grafana and the replicas up, is ready.

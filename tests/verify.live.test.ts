@@ -31,8 +31,8 @@ import {
     listen,
     queryFront,
     syntheticSidecars,
-    until,
 } from "./live/verifyStandIns";
+import { until } from "./live/ask";
 
 const CLUSTERS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
 const GRAFANA_PASSWORD = "verify-live-test-password";

@@ -9,24 +9,13 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { IMAGES } from "../../components/images";
 import { findBinary } from "../binaries";
+import { freeLoopbackPort } from "../loopbackPort";
 
 export const HAPROXY_METRICS_FILE = path.join(__dirname, "haproxy-metrics.txt");
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 function get(port: number, target: string): Promise<string | undefined> {
     return new Promise((resolve) => {
@@ -46,7 +35,7 @@ function get(port: number, target: string): Promise<string | undefined> {
  */
 export async function haproxyExportedMetrics(binary: string): Promise<string[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-metrics-"));
-    const [metrics, front, back] = [await freePort(), await freePort(), await freePort()];
+    const [metrics, front, back] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
     const config = [
         "defaults",
         "    mode http",

@@ -14,17 +14,6 @@ export function asCliOutputs(outputs: Record<string, unknown>): Record<string, u
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isSecretMarker(v) ? "[secret]" : v]));
 }
 
-/** Polls until the probe returns a value (errors count as not yet), failing after the timeout. */
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
-
 export function getJson(url: string): Promise<any> {
     return new Promise((resolve, reject) => {
         const req = http.get(url, (res) => {
