@@ -28,6 +28,15 @@ function executable(file: string): boolean {
     }
 }
 
+/** The executable `name` on PATH, as the shell finds it (undefined where there is none). */
+export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+        const candidate = path.join(dir, name);
+        if (executable(candidate)) return candidate;
+    }
+    return undefined;
+}
+
 /** The binary's path, or undefined when neither its variable nor PATH has it. */
 export function findBinary(binary: LiveBinary, env: NodeJS.ProcessEnv = process.env): string | undefined {
     const spec = LIVE_BINARIES[binary];

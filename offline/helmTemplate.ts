@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, PROJECT, parseClusterSettings } from "../config";
+import { onPath } from "./binaries";
 import { chartDirectory, referenceChart } from "./chartSource";
 import { cachedByContent } from "./contentCache";
 import { checkChartRender } from "./checks/chartTemplate";
@@ -54,7 +55,7 @@ export function helmTemplate(
     let key: unknown;
     try {
         key = {
-            helm: fileDigest(onPath(helm)),
+            helm: fileDigest(commandFile(helm)),
             chart: treeDigest(chart),
             release: [release.name, release.namespace],
             valuesYaml,
@@ -103,13 +104,11 @@ function runHelmTemplate(
 const digests = new Map<string, string>();
 
 /** The file a command runs: itself if it names a path, else the first on PATH. */
-function onPath(command: string): string {
+function commandFile(command: string): string {
     if (command.includes(path.sep)) return command;
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        const file = path.join(dir, command);
-        if (dir !== "" && fs.existsSync(file)) return file;
-    }
-    throw new Error(`${command} is not on PATH`);
+    const found = onPath(command);
+    if (found === undefined) throw new Error(`${command} is not on PATH`);
+    return found;
 }
 
 /** A file's sha256 (Helm itself: a different build is a different key), kept while its size, mtime, ctime and inode stay. */

@@ -2,22 +2,11 @@
 // Automation API: found on PATH before anything starts, so a missing CLI is named as such instead of
 // surfacing as a spawn error ("code: -2", ENOENT) blamed on the first stack.
 
-import * as fs from "fs";
-import * as path from "path";
+import { onPath } from "./binaries";
 
 /** The Pulumi CLI the Automation API would run (`pulumi` on PATH), or undefined. */
 export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
-    for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-        if (dir === "") continue;
-        const candidate = path.join(dir, "pulumi");
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            if (fs.statSync(candidate).isFile()) return candidate;
-        } catch {
-            // not here
-        }
-    }
-    return undefined;
+    return onPath("pulumi", env);
 }
 
 /** What to say when the CLI is missing; `notDone` says what was therefore left undone. */

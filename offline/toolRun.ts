@@ -78,20 +78,6 @@ function untokenize(text: string, places: [string, string][]): string {
     return out;
 }
 
-/** The executable `name` on PATH, as the shell would find it (undefined where there is none). */
-export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-    for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-        const candidate = path.join(dir, name);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            if (fs.statSync(candidate).isFile()) return candidate;
-        } catch {
-            // not here
-        }
-    }
-    return undefined;
-}
-
 /** Runs `binary` with `args`, or answers as its last run on the same binary, arguments and inputs did. */
 export function runTool(binary: string, args: string[], options: ToolRunOptions): ToolRun {
     const cwd = options.cwd ?? process.cwd();

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT_ROOT } from "../offline/projectRoot";
-import { onPath } from "../offline/toolRun";
+import { onPath } from "../offline/binaries";
 import { substitute } from "./githubExpressions";
 
 export const WORKFLOWS = path.join(PROJECT_ROOT, ".github", "workflows");
