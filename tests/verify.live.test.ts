@@ -31,6 +31,9 @@ import {
     listen,
     queryFront,
     syntheticSidecars,
+    PublishedAddresses,
+    publishedAddresses,
+    writeEdgeOutputFiles,
 } from "./live/verifyStandIns";
 import { until } from "./live/ask";
 
@@ -61,7 +64,7 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
     const queries: string[] = [];
     let flags: string[];
     /** The committed central stack's published addresses. */
-    const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
+    const published: PublishedAddresses = { queryUrl: "", grafanaUrl: "", alertmanagers: [] };
 
     function writeTargets(clusters: string[]): void {
         const tmp = `${targetsFile}.tmp`;
@@ -203,14 +206,8 @@ describe("npm run verify, live on loopback (Prometheus as Query, 3 clustered Ale
         const edges = await committedEdgeOutputs();
         const central = await runCommittedStack("cluster-01", {}, edges);
         fs.writeFileSync(path.join(dir, "cluster-01.json"), JSON.stringify(asCliOutputs(central.outputs)));
-        published.queryUrl = central.outputs.queryUrl as string;
-        published.grafanaUrl = central.outputs.grafanaUrl as string;
-        published.alertmanagers = central.outputs.alertmanagerEdgeEndpoints as string[];
-        const edgeFiles = Object.entries(edges).map(([name, { outputs }]) => {
-            const file = path.join(dir, `${path.basename(name)}.json`);
-            fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
-            return file;
-        });
+        Object.assign(published, publishedAddresses(central.outputs));
+        const edgeFiles = writeEdgeOutputFiles(dir, edges);
 
         // Query's stand-in: /api/v1/stores from the fixture, PromQL passed to Prometheus.
         const front = queryFront(() => storesText, promPort, queries);

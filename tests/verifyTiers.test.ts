@@ -20,7 +20,16 @@ import {
     THANOS_V0_42_4_TWO_TIER_STORES_RESPONSE,
 } from "./fixtures/thanosStoresResponse";
 import { committedEdgeOutputs, runCommittedStack, stackFile } from "./helpers";
-import { asCliOutputs, comparable, docExample, grafanaStandIn, listen } from "./live/verifyStandIns";
+import {
+    PublishedAddresses,
+    asCliOutputs,
+    comparable,
+    docExample,
+    grafanaStandIn,
+    listen,
+    publishedAddresses,
+    writeEdgeOutputFiles,
+} from "./live/verifyStandIns";
 
 const CLUSTERS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
 const GRAFANA_PASSWORD = "verify-tiers-test-password";
@@ -146,7 +155,7 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
     let dir: string;
     let scenario: Scenario;
     let flags: (central: string) => string[];
-    const published = { queryUrl: "", grafanaUrl: "", alertmanagers: [] as string[] };
+    const published: PublishedAddresses = { queryUrl: "", grafanaUrl: "", alertmanagers: [] };
     let loopback: { query: string; grafana: string; alertmanagers: string[] };
     let twoTierOutputs: Record<string, any>;
 
@@ -183,14 +192,8 @@ describe("npm run verify at one tier and at two (fake Query, Alertmanagers and G
         // An older central stack's outputs: groups in queryEndpoints, no queryTiers.
         const { queryTiers: _gone, ...older } = asCliOutputs(twoTiers.outputs);
         fs.writeFileSync(path.join(dir, "no-tiers-output.json"), JSON.stringify(older));
-        published.queryUrl = oneTier.outputs.queryUrl as string;
-        published.grafanaUrl = oneTier.outputs.grafanaUrl as string;
-        published.alertmanagers = oneTier.outputs.alertmanagerEdgeEndpoints as string[];
-        const edgeFiles = Object.entries(edges).map(([name, { outputs }]) => {
-            const file = path.join(dir, `${path.basename(name)}.json`);
-            fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
-            return file;
-        });
+        Object.assign(published, publishedAddresses(oneTier.outputs));
+        const edgeFiles = writeEdgeOutputFiles(dir, edges);
 
         const query = fakeQuery(() => scenario);
         const grafana = grafanaStandIn(GRAFANA_PASSWORD);

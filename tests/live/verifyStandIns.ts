@@ -14,6 +14,33 @@ export function asCliOutputs(outputs: Record<string, unknown>): Record<string, u
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isSecretMarker(v) ? "[secret]" : v]));
 }
 
+/** The addresses a central stack publishes, which verify's lines name (docs/verify.md). */
+export interface PublishedAddresses {
+    queryUrl: string;
+    grafanaUrl: string;
+    alertmanagers: string[];
+}
+
+export function publishedAddresses(central: Record<string, unknown>): PublishedAddresses {
+    return {
+        queryUrl: central.queryUrl as string,
+        grafanaUrl: central.grafanaUrl as string,
+        alertmanagers: central.alertmanagerEdgeEndpoints as string[],
+    };
+}
+
+/** Each edge's outputs in `dir`, one `<edge>.json` as `pulumi stack output --json` prints them; the files. */
+export function writeEdgeOutputFiles(
+    dir: string,
+    edges: Record<string, { outputs: Record<string, unknown> }>,
+): string[] {
+    return Object.entries(edges).map(([name, { outputs }]) => {
+        const file = path.join(dir, `${path.basename(name)}.json`);
+        fs.writeFileSync(file, JSON.stringify(asCliOutputs(outputs)));
+        return file;
+    });
+}
+
 export function getJson(url: string): Promise<any> {
     return new Promise((resolve, reject) => {
         const req = http.get(url, (res) => {
